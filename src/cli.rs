@@ -1,0 +1,480 @@
+//! The clap definitions, and nothing else. They also feed `completions/` and `man/`.
+//!
+//! Examples in help texts never contain a real-looking password.
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+pub const DEFAULT_NAMESPACE: &str = "porch-system";
+pub const DEFAULT_DEPLOYMENT: &str = "function-runner";
+pub const DEFAULT_CONTAINER: &str = "function-runner";
+pub const DEFAULT_AUTH_SECRET_NAME: &str = "registry-auth-secret";
+pub const DEFAULT_TLS_SECRET_NAME: &str = "registry-tls-secret";
+pub const DEFAULT_AUTH_MOUNT_PATH: &str = "/var/tmp/auth-secret";
+pub const DEFAULT_TLS_MOUNT_PATH: &str = "/var/tmp/tls-secret";
+pub const DEFAULT_FN_NAMESPACE: &str = "porch-fn-system";
+pub const PASSWORD_ENV: &str = "PORCH_REGISTRY_PASSWORD";
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "kubectl-porch_registry",
+    bin_name = "kubectl porch-registry",
+    version,
+    about = "Make Porch's function runner pull KRM functions from private registries, and run them locally",
+    long_about = "Make Porch's function runner pull KRM function images from authenticated private \
+registries with custom TLS CAs: generate the Secrets, patch the function-runner Deployment \
+(offline manifests or the live cluster), check a configuration for the mistakes that break it, \
+and pull and run the same private functions locally with the runner's credentials and TLS.",
+    after_help = "Examples:\n  \
+  # Offline: print Secrets and the patched manifest, ready for kubectl apply\n  \
+  printf '%s' \"$TOKEN\" | kubectl porch-registry setup -f 2-function-runner.yaml --dry-run=client \\\n      \
+      --registry registry.example.com --username robot --password-stdin\n\n  \
+  # Live cluster, interactive wizard\n  \
+  kubectl porch-registry setup\n\n  \
+  # Lint a kpt package\n  \
+  kubectl porch-registry check -f ./porch"
+)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Print the Secrets the function runner needs (registry credentials, TLS CA)
+    #[command(subcommand)]
+    Secret(SecretCommand),
+    /// Add the private-registry configuration to the function-runner Deployment in manifests
+    Patch(PatchArgs),
+    /// Take the private-registry configuration out again (manifests or the live cluster)
+    Remove(RemoveArgs),
+    /// Do the whole job: Secrets plus the Deployment patch, live or offline (-f)
+    Setup(SetupArgs),
+    /// Lint a configuration (manifests with -f, else the live cluster) for what breaks the runner
+    Check(CheckArgs),
+    /// Show the runner's private-registry configuration as the cluster has it
+    Status(StatusArgs),
+    /// Run as a KRM function: ResourceList on stdin, patched ResourceList on stdout (kpt fn eval --exec)
+    Fn(FnArgs),
+    /// Pull a function image with the runner's credentials and TLS behaviour
+    Pull(PullArgs),
+    /// Run a (private) KRM function image locally on a package, sandboxed, like kpt fn eval
+    Run(RunArgs),
+    /// Print shell completions
+    Completions(CompletionsArgs),
+    /// Completion protocol for kubectl (used by kubectl_complete-porch_registry)
+    #[command(name = "__complete", hide = true)]
+    Complete(CompleteArgs),
+    /// Sandbox helper, re-executed by `run` (internal)
+    #[command(name = "__sandbox", hide = true)]
+    Sandbox(SandboxArgs),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum SecretCommand {
+    /// Print a kubernetes.io/dockerconfigjson Secret with registry credentials
+    #[command(after_help = "Examples:\n  \
+  printf '%s' \"$TOKEN\" | kubectl porch-registry secret auth --registry ghcr.io --username robot --password-stdin\n  \
+  kubectl porch-registry secret auth --from-docker-config ~/.docker/config.json -o json")]
+    Auth(SecretAuthArgs),
+    /// Print an Opaque Secret holding a registry CA certificate under ca.crt
+    #[command(after_help = "Examples:\n  \
+  kubectl porch-registry secret tls --ca-file ca.crt | kubectl apply -f -")]
+    Tls(SecretTlsArgs),
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum, Default)]
+pub enum OutputFormat {
+    #[default]
+    Yaml,
+    Json,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum, Default)]
+pub enum ReportFormat {
+    /// A table for people
+    #[default]
+    Table,
+    /// JSON for scripts
+    Json,
+    /// YAML
+    Yaml,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum, Default)]
+pub enum DryRun {
+    /// Change things for real
+    #[default]
+    None,
+    /// Print what would be applied, send nothing
+    Client,
+    /// Send the requests with dryRun=All; nothing is persisted
+    Server,
+}
+
+/// Where the cluster is (the plugin defines kubectl's flags itself: kubectl passes none).
+#[derive(Debug, Clone, Args)]
+pub struct ClusterArgs {
+    /// Path to the kubeconfig file (default: $KUBECONFIG, else ~/.kube/config)
+    #[arg(long, value_name = "PATH", global = false)]
+    pub kubeconfig: Option<PathBuf>,
+    /// The kubeconfig context to use (default: the current context)
+    #[arg(long, value_name = "NAME")]
+    pub context: Option<String>,
+}
+
+/// The runner's namespace.
+#[derive(Debug, Clone, Args)]
+pub struct NamespaceArgs {
+    /// Namespace of the function runner (and of its Secrets)
+    #[arg(short = 'n', long, value_name = "NAMESPACE", default_value = DEFAULT_NAMESPACE)]
+    pub namespace: String,
+}
+
+/// Which Deployment and container are the function runner.
+#[derive(Debug, Clone, Args)]
+pub struct TargetArgs {
+    /// Name of the function-runner Deployment
+    #[arg(long, value_name = "NAME", default_value = DEFAULT_DEPLOYMENT)]
+    pub deployment: String,
+    /// Name of the runner container in the Deployment
+    #[arg(long, value_name = "NAME", default_value = DEFAULT_CONTAINER)]
+    pub container: String,
+}
+
+/// How the Deployment is configured (secret names and mount paths).
+#[derive(Debug, Clone, Args)]
+pub struct PatchOptions {
+    /// Name of the auth Secret (dockerconfigjson) in the runner's namespace
+    #[arg(long, value_name = "NAME", default_value = DEFAULT_AUTH_SECRET_NAME)]
+    pub auth_secret_name: String,
+    /// Directory where the auth Secret is mounted (must be dedicated to it)
+    #[arg(long, value_name = "DIR", default_value = DEFAULT_AUTH_MOUNT_PATH)]
+    pub auth_mount_path: String,
+    /// Also configure a registry CA (implied by --tls-secret-name or --ca-file)
+    #[arg(long)]
+    pub tls: bool,
+    /// Name of the TLS CA Secret (Opaque, key ca.crt); implies --tls
+    #[arg(long, value_name = "NAME")]
+    pub tls_secret_name: Option<String>,
+    /// Directory where the TLS Secret is mounted (must be dedicated to it)
+    #[arg(long, value_name = "DIR", default_value = DEFAULT_TLS_MOUNT_PATH)]
+    pub tls_mount_path: String,
+    /// Name of the runner's copy of the auth Secret in the function namespace (--registry-auth-secret-name)
+    #[arg(long, value_name = "NAME")]
+    pub registry_auth_secret_name: Option<String>,
+}
+
+/// Registry credentials, from flags, stdin, the environment or a docker config.
+#[derive(Debug, Clone, Args)]
+pub struct CredentialArgs {
+    /// Registry host[:port] (normalised the way the runner looks it up; docker.io -> index.docker.io)
+    #[arg(long, value_name = "HOST", conflicts_with = "from_docker_config")]
+    pub registry: Option<String>,
+    /// Registry user name
+    #[arg(long, short = 'u', value_name = "USER", requires = "registry")]
+    pub username: Option<String>,
+    /// Read the password (or token) from stdin
+    #[arg(long, conflicts_with = "password")]
+    pub password_stdin: bool,
+    /// The password on the command line (insecure: visible in shell history and ps; prefer --password-stdin or $PORCH_REGISTRY_PASSWORD)
+    #[arg(long, short = 'p', value_name = "PASSWORD", hide_env_values = true)]
+    pub password: Option<String>,
+    /// E-mail address stored with the credentials (optional)
+    #[arg(long, value_name = "EMAIL", requires = "registry")]
+    pub email: Option<String>,
+    /// Take every registry from a docker/podman config (default: the user's docker config); helper-only entries are resolved by running the helper
+    #[arg(long, value_name = "PATH", num_args = 0..=1, default_missing_value = "")]
+    pub from_docker_config: Option<PathBuf>,
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct SecretAuthArgs {
+    /// Name of the Secret
+    #[arg(long, value_name = "NAME", default_value = DEFAULT_AUTH_SECRET_NAME)]
+    pub name: String,
+    #[command(flatten)]
+    pub namespace: NamespaceArgs,
+    #[command(flatten)]
+    pub credentials: CredentialArgs,
+    /// Output format
+    #[arg(short = 'o', long, value_enum, default_value_t)]
+    pub output: OutputFormat,
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct SecretTlsArgs {
+    /// PEM file with the registry's CA certificate(s)
+    #[arg(long, value_name = "PEM")]
+    pub ca_file: PathBuf,
+    /// Name of the Secret
+    #[arg(long, value_name = "NAME", default_value = DEFAULT_TLS_SECRET_NAME)]
+    pub name: String,
+    #[command(flatten)]
+    pub namespace: NamespaceArgs,
+    /// Output format
+    #[arg(short = 'o', long, value_enum, default_value_t)]
+    pub output: OutputFormat,
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct PatchArgs {
+    /// Manifest file, kpt package directory, or - for stdin
+    #[arg(short = 'f', long = "filename", value_name = "PATH")]
+    pub filename: PathBuf,
+    /// Write the changes back to the files instead of printing them
+    #[arg(long, short = 'i')]
+    pub in_place: bool,
+    #[command(flatten)]
+    pub target: TargetArgs,
+    #[command(flatten)]
+    pub options: PatchOptions,
+    /// Namespace of the function runner (used to pick the Deployment)
+    #[arg(short = 'n', long, value_name = "NAMESPACE")]
+    pub namespace: Option<String>,
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct RemoveArgs {
+    /// Manifest file, kpt package directory, or - for stdin (default: the live cluster)
+    #[arg(short = 'f', long = "filename", value_name = "PATH")]
+    pub filename: Option<PathBuf>,
+    /// With -f: write the changes back to the files
+    #[arg(long, short = 'i', requires = "filename")]
+    pub in_place: bool,
+    #[command(flatten)]
+    pub target: TargetArgs,
+    #[command(flatten)]
+    pub options: PatchOptions,
+    #[command(flatten)]
+    pub namespace: NamespaceArgs,
+    #[command(flatten)]
+    pub cluster: ClusterArgs,
+    /// Live: also delete the Secrets and the runner's copy in the function namespace
+    #[arg(long)]
+    pub delete_secrets: bool,
+    /// Namespace where the runner creates function pods (and its Secret copy)
+    #[arg(long, value_name = "NAMESPACE", default_value = DEFAULT_FN_NAMESPACE)]
+    pub fn_namespace: String,
+    /// none, client (print what would change) or server (dryRun=All)
+    #[arg(long, value_enum, default_value_t, num_args = 0..=1, default_missing_value = "client", require_equals = true)]
+    pub dry_run: DryRun,
+    /// Wait for the rollout
+    #[arg(long, default_value_t = true, action = clap::ArgAction::Set, num_args = 0..=1, default_missing_value = "true", require_equals = true)]
+    pub wait: bool,
+    /// How long to wait for the rollout (e.g. 30s, 5m)
+    #[arg(long, value_name = "DURATION", default_value = "5m")]
+    pub timeout: String,
+    /// Don't ask for confirmation
+    #[arg(long, short = 'y')]
+    pub yes: bool,
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct SetupArgs {
+    /// Work offline on a manifest file, kpt package directory or - (stdin) instead of the cluster
+    #[arg(short = 'f', long = "filename", value_name = "PATH")]
+    pub filename: Option<PathBuf>,
+    /// With -f: patch the files in place and print only the Secrets
+    #[arg(long, short = 'i', requires = "filename")]
+    pub in_place: bool,
+    #[command(flatten)]
+    pub credentials: CredentialArgs,
+    /// PEM file with the registry's CA certificate(s); implies --tls
+    #[arg(long, value_name = "PEM")]
+    pub ca_file: Option<PathBuf>,
+    #[command(flatten)]
+    pub target: TargetArgs,
+    #[command(flatten)]
+    pub options: PatchOptions,
+    #[command(flatten)]
+    pub namespace: NamespaceArgs,
+    #[command(flatten)]
+    pub cluster: ClusterArgs,
+    /// Namespace where the runner creates function pods (and its Secret copy)
+    #[arg(long, value_name = "NAMESPACE", default_value = DEFAULT_FN_NAMESPACE)]
+    pub fn_namespace: String,
+    /// none, client (print the objects for kubectl apply -f -) or server (dryRun=All)
+    #[arg(long, value_enum, default_value_t, num_args = 0..=1, default_missing_value = "client", require_equals = true)]
+    pub dry_run: DryRun,
+    /// Output format of printed objects
+    #[arg(short = 'o', long, value_enum, default_value_t)]
+    pub output: OutputFormat,
+    /// Wait for the rollout
+    #[arg(long, default_value_t = true, action = clap::ArgAction::Set, num_args = 0..=1, default_missing_value = "true", require_equals = true)]
+    pub wait: bool,
+    /// How long to wait for the rollout (e.g. 30s, 5m)
+    #[arg(long, value_name = "DURATION", default_value = "5m")]
+    pub timeout: String,
+    /// Don't ask for confirmation
+    #[arg(long, short = 'y')]
+    pub yes: bool,
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct CheckArgs {
+    /// Manifest file, kpt package directory or - (stdin); default: the live cluster
+    #[arg(short = 'f', long = "filename", value_name = "PATH")]
+    pub filename: Option<PathBuf>,
+    #[command(flatten)]
+    pub target: TargetArgs,
+    #[command(flatten)]
+    pub namespace: NamespaceArgs,
+    #[command(flatten)]
+    pub cluster: ClusterArgs,
+    /// Namespace where the runner creates function pods
+    #[arg(long, value_name = "NAMESPACE", default_value = DEFAULT_FN_NAMESPACE)]
+    pub fn_namespace: String,
+    /// Also log in to every registry in the auth Secret and report credentials and TLS step
+    #[arg(long)]
+    pub probe: bool,
+    /// Output format
+    #[arg(short = 'o', long, value_enum, default_value_t)]
+    pub output: ReportFormat,
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct StatusArgs {
+    #[command(flatten)]
+    pub target: TargetArgs,
+    #[command(flatten)]
+    pub namespace: NamespaceArgs,
+    #[command(flatten)]
+    pub cluster: ClusterArgs,
+    /// Namespace where the runner creates function pods
+    #[arg(long, value_name = "NAMESPACE", default_value = DEFAULT_FN_NAMESPACE)]
+    pub fn_namespace: String,
+    /// Output format
+    #[arg(short = 'o', long, value_enum, default_value_t)]
+    pub output: ReportFormat,
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct FnArgs {
+    #[command(flatten)]
+    pub target: TargetArgs,
+}
+
+/// Where credentials and the CA come from for pulls.
+#[derive(Debug, Clone, Args)]
+pub struct PullSourceArgs {
+    /// A .dockerconfigjson / config.json to take credentials from
+    #[arg(long, value_name = "PATH", conflicts_with = "from_cluster")]
+    pub auth_file: Option<PathBuf>,
+    /// Use the auth and TLS Secrets that the live runner mounts
+    #[arg(long)]
+    pub from_cluster: bool,
+    /// PEM file with the registry CA (the runner's mounted ca.crt)
+    #[arg(long, value_name = "PEM", conflicts_with = "tls_dir")]
+    pub ca_file: Option<PathBuf>,
+    /// Directory holding ca.crt (else ca.pem), as the runner's --tls-secret-path
+    #[arg(long, value_name = "DIR")]
+    pub tls_dir: Option<PathBuf>,
+    /// Allow plain HTTP as a last resort (the runner does NOT do this; warns)
+    #[arg(long)]
+    pub allow_insecure_http: bool,
+    /// Platform to pick from a multi-arch index (default: this host's, e.g. linux/amd64)
+    #[arg(long, value_name = "OS/ARCH")]
+    pub platform: Option<String>,
+    /// Cache directory (default: $XDG_CACHE_HOME/kubectl-porch-registry)
+    #[arg(long, value_name = "DIR", env = "PORCH_REGISTRY_CACHE_DIR")]
+    pub cache_dir: Option<PathBuf>,
+    #[command(flatten)]
+    pub namespace: NamespaceArgs,
+    #[command(flatten)]
+    pub cluster: ClusterArgs,
+    #[command(flatten)]
+    pub target: TargetArgs,
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct PullArgs {
+    /// Image reference, e.g. registry.example.com:5000/fn/set-labels:v1
+    #[arg(value_name = "IMAGE")]
+    pub image: String,
+    #[command(flatten)]
+    pub source: PullSourceArgs,
+    /// Output format of the summary
+    #[arg(short = 'o', long, value_enum, default_value_t)]
+    pub output: ReportFormat,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum, Default)]
+pub enum Runtime {
+    /// Linux namespaces, no container engine needed
+    #[default]
+    Native,
+    /// podman run, with kpt's flags
+    Podman,
+    /// docker run, with kpt's flags
+    Docker,
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct RunArgs {
+    /// Image reference of the KRM function
+    #[arg(value_name = "IMAGE")]
+    pub image: String,
+    /// Package directory, or - to read a ResourceList / YAML stream on stdin
+    #[arg(value_name = "DIR", default_value = ".")]
+    pub package: String,
+    /// key=value pairs after --, passed as a ConfigMap function-input
+    #[arg(last = true, value_name = "KEY=VALUE")]
+    pub fn_args: Vec<String>,
+    /// File with the functionConfig
+    #[arg(long, value_name = "FILE")]
+    pub fn_config: Option<PathBuf>,
+    /// Output: stdout (ResourceList), unwrap (plain YAML), or a directory; default: in place
+    #[arg(short = 'o', long, value_name = "stdout|unwrap|DIR")]
+    pub output: Option<String>,
+    /// Write a FunctionResultList (kpt.dev/v1) to this directory
+    #[arg(long, value_name = "DIR")]
+    pub results_dir: Option<PathBuf>,
+    /// How to run the function
+    #[arg(long, value_enum, default_value_t)]
+    pub runtime: Runtime,
+    /// Give the function network access
+    #[arg(long)]
+    pub network: bool,
+    /// Run as the current user instead of nobody
+    #[arg(long)]
+    pub as_current_user: bool,
+    /// Kill the function after this long (e.g. 30s, 5m)
+    #[arg(long, value_name = "DURATION", default_value = "5m")]
+    pub timeout: String,
+    /// Environment variables for the function: KEY=VALUE, or KEY to pass the current value
+    #[arg(short = 'e', long = "env", value_name = "KEY[=VALUE]")]
+    pub env: Vec<String>,
+    /// Bind mounts, as kpt: type=bind,source=/host/dir,target=/dir[,rw=true]
+    #[arg(long = "mount", value_name = "SPEC")]
+    pub mount: Vec<String>,
+    #[command(flatten)]
+    pub source: PullSourceArgs,
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct CompletionsArgs {
+    /// The shell
+    #[arg(value_enum)]
+    pub shell: clap_complete::Shell,
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct CompleteArgs {
+    /// The words typed after `kubectl porch-registry`, the last being the word to complete
+    #[arg(trailing_var_arg = true, allow_hyphen_values = true)]
+    pub words: Vec<String>,
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct SandboxArgs {
+    /// Internal: a JSON spec of what to run
+    #[arg(trailing_var_arg = true, allow_hyphen_values = true)]
+    pub spec: Vec<String>,
+}
+
+/// The clap Command, for completions, man pages and the kubectl completer.
+pub fn command() -> clap::Command {
+    <Cli as clap::CommandFactory>::command()
+}

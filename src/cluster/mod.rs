@@ -1,0 +1,1 @@
+//! The Kubernetes API edge: read objects, apply a plan, wait for rollout, RBAC review.

@@ -1,0 +1,118 @@
+//! One error type for the whole tool, and the exit codes in one place.
+//!
+//! Every error a user can cause becomes exactly one `error: ...` line on stderr that names the
+//! input and the fix. Messages must never contain a password or an `auth` value.
+
+use std::process::ExitCode;
+
+/// Stable exit codes (documented in the README; never renumber).
+pub mod exit {
+    /// Success.
+    pub const OK: u8 = 0;
+    /// A generic failure (I/O and anything not covered below).
+    pub const FAILURE: u8 = 1;
+    /// Bad flags or invalid input (malformed files, bad PEM, missing required input).
+    pub const USAGE: u8 = 2;
+    /// `check` found at least one finding of severity `error`; `fn` reported error results.
+    pub const FINDINGS: u8 = 3;
+    /// A file, namespace, Deployment, container, Secret or image that is not there.
+    pub const NOT_FOUND: u8 = 4;
+    /// The Kubernetes API server could not be reached or answered with an error.
+    pub const CLUSTER: u8 = 5;
+    /// RBAC forbids a step.
+    pub const FORBIDDEN: u8 = 6;
+    /// A registry refused the credentials, or failed TLS, or answered with an error.
+    pub const REGISTRY: u8 = 7;
+    /// A KRM function ran and failed.
+    pub const FUNCTION_FAILED: u8 = 8;
+    /// A rollout or a function did not finish in time.
+    pub const TIMEOUT: u8 = 9;
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    /// Bad flags, missing input on a non-terminal, invalid input content.
+    #[error("{0}")]
+    Usage(String),
+    /// Something named by the user does not exist.
+    #[error("{0}")]
+    NotFound(String),
+    /// `check` or `fn` found errors; the findings were already printed.
+    #[error("{0}")]
+    Findings(String),
+    /// API server unreachable or answered with an unexpected error.
+    #[error("{0}")]
+    Cluster(String),
+    /// RBAC forbids a step.
+    #[error("{0}")]
+    Forbidden(String),
+    /// Registry refused credentials, TLS failed, or another registry error.
+    #[error("{0}")]
+    Registry(String),
+    /// The KRM function ran and failed.
+    #[error("{0}")]
+    FunctionFailed(String),
+    /// Rollout wait or function timed out.
+    #[error("{0}")]
+    Timeout(String),
+    /// Anything else (I/O and the like).
+    #[error("{0}")]
+    Other(String),
+}
+
+pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+impl Error {
+    pub fn usage(msg: impl Into<String>) -> Self {
+        Error::Usage(msg.into())
+    }
+    pub fn not_found(msg: impl Into<String>) -> Self {
+        Error::NotFound(msg.into())
+    }
+    pub fn other(msg: impl Into<String>) -> Self {
+        Error::Other(msg.into())
+    }
+
+    /// An I/O error on a named path, phrased for the user.
+    pub fn io(path: impl AsRef<std::path::Path>, err: std::io::Error) -> Self {
+        let path = path.as_ref().display();
+        match err.kind() {
+            std::io::ErrorKind::NotFound => {
+                Error::NotFound(format!("{path}: no such file or directory; check the path"))
+            }
+            std::io::ErrorKind::PermissionDenied => Error::Other(format!(
+                "{path}: permission denied; check the file's permissions"
+            )),
+            _ => Error::Other(format!("{path}: {err}")),
+        }
+    }
+
+    pub fn exit_code(&self) -> u8 {
+        match self {
+            Error::Usage(_) => exit::USAGE,
+            Error::NotFound(_) => exit::NOT_FOUND,
+            Error::Findings(_) => exit::FINDINGS,
+            Error::Cluster(_) => exit::CLUSTER,
+            Error::Forbidden(_) => exit::FORBIDDEN,
+            Error::Registry(_) => exit::REGISTRY,
+            Error::FunctionFailed(_) => exit::FUNCTION_FAILED,
+            Error::Timeout(_) => exit::TIMEOUT,
+            Error::Other(_) => exit::FAILURE,
+        }
+    }
+
+    /// Print the one `error:` line and return the exit code.
+    pub fn report(&self) -> ExitCode {
+        let msg = self.to_string();
+        // Keep it to one line: the first line of the message carries the point.
+        let one_line = msg.lines().next().unwrap_or("failed").trim();
+        eprintln!("error: {one_line}");
+        ExitCode::from(self.exit_code())
+    }
+}
+
+impl From<std::io::Error> for Error {
+    fn from(err: std::io::Error) -> Self {
+        Error::Other(err.to_string())
+    }
+}

@@ -1,0 +1,1 @@
+//! KRM function contract: ResourceList in and out, package <-> items, results.

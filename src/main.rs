@@ -1,0 +1,3 @@
+fn main() -> std::process::ExitCode {
+    porch_registry::main_entry()
+}

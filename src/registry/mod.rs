@@ -1,0 +1,1 @@
+//! OCI registries: credentials, TLS order, pulls, blob cache, layer application.

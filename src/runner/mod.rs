@@ -1,0 +1,1 @@
+//! THE CORE: what the function runner expects. No I/O in here.

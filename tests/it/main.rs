@@ -1,0 +1,4 @@
+//! The one integration-test binary. Each area has its own module; helpers that start real
+//! components (registry, fake Kubernetes API) live under `support`.
+
+mod support;
