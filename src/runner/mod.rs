@@ -1,1 +1,5 @@
 //! THE CORE: what the function runner expects. No I/O in here.
+
+pub mod ca;
+pub mod dockerconfig;
+pub mod secrets;

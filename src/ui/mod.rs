@@ -52,3 +52,5 @@ pub fn report_clap_error(err: clap::Error) -> ExitCode {
         }
     }
 }
+
+pub mod output;
