@@ -12,6 +12,7 @@ pub mod error;
 pub mod krm;
 pub mod manifests;
 pub mod registry;
+pub mod rootfs;
 pub mod runner;
 pub mod sandbox;
 pub mod ui;

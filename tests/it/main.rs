@@ -2,4 +2,5 @@
 //! components (registry, fake Kubernetes API) live under `support`.
 
 mod fake_api;
+mod rootfs;
 mod support;
