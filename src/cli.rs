@@ -417,7 +417,7 @@ pub struct RunArgs {
     #[arg(value_name = "IMAGE")]
     pub image: String,
     /// Package directory, or - to read a ResourceList / YAML stream on stdin
-    #[arg(value_name = "DIR", default_value = ".")]
+    #[arg(value_name = "DIR", default_value = ".", value_hint = clap::ValueHint::DirPath)]
     pub package: String,
     /// key=value pairs after --, passed as a ConfigMap function-input
     #[arg(last = true, value_name = "KEY=VALUE")]

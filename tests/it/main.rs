@@ -3,4 +3,5 @@
 
 mod fake_api;
 mod rootfs;
+mod generated;
 mod support;

@@ -1,0 +1,329 @@
+
+using namespace System.Management.Automation
+using namespace System.Management.Automation.Language
+
+Register-ArgumentCompleter -Native -CommandName 'kubectl-porch_registry' -ScriptBlock {
+    param($wordToComplete, $commandAst, $cursorPosition)
+
+    $commandElements = $commandAst.CommandElements
+    $command = @(
+        'kubectl-porch_registry'
+        for ($i = 1; $i -lt $commandElements.Count; $i++) {
+            $element = $commandElements[$i]
+            if ($element -isnot [StringConstantExpressionAst] -or
+                $element.StringConstantType -ne [StringConstantType]::BareWord -or
+                $element.Value.StartsWith('-') -or
+                $element.Value -eq $wordToComplete) {
+                break
+        }
+        $element.Value
+    }) -join ';'
+
+    $completions = @(switch ($command) {
+        'kubectl-porch_registry' {
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
+            [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
+            [CompletionResult]::new('secret', 'secret', [CompletionResultType]::ParameterValue, 'Print the Secrets the function runner needs (registry credentials, TLS CA)')
+            [CompletionResult]::new('patch', 'patch', [CompletionResultType]::ParameterValue, 'Add the private-registry configuration to the function-runner Deployment in manifests')
+            [CompletionResult]::new('remove', 'remove', [CompletionResultType]::ParameterValue, 'Take the private-registry configuration out again (manifests or the live cluster)')
+            [CompletionResult]::new('setup', 'setup', [CompletionResultType]::ParameterValue, 'Do the whole job: Secrets plus the Deployment patch, live or offline (-f)')
+            [CompletionResult]::new('check', 'check', [CompletionResultType]::ParameterValue, 'Lint a configuration (manifests with -f, else the live cluster) for what breaks the runner')
+            [CompletionResult]::new('status', 'status', [CompletionResultType]::ParameterValue, 'Show the runner''s private-registry configuration as the cluster has it')
+            [CompletionResult]::new('fn', 'fn', [CompletionResultType]::ParameterValue, 'Run as a KRM function: ResourceList on stdin, patched ResourceList on stdout (kpt fn eval --exec)')
+            [CompletionResult]::new('pull', 'pull', [CompletionResultType]::ParameterValue, 'Pull a function image with the runner''s credentials and TLS behaviour')
+            [CompletionResult]::new('run', 'run', [CompletionResultType]::ParameterValue, 'Run a (private) KRM function image locally on a package, sandboxed, like kpt fn eval')
+            [CompletionResult]::new('completions', 'completions', [CompletionResultType]::ParameterValue, 'Print shell completions')
+            [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
+            break
+        }
+        'kubectl-porch_registry;secret' {
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('auth', 'auth', [CompletionResultType]::ParameterValue, 'Print a kubernetes.io/dockerconfigjson Secret with registry credentials')
+            [CompletionResult]::new('tls', 'tls', [CompletionResultType]::ParameterValue, 'Print an Opaque Secret holding a registry CA certificate under ca.crt')
+            [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
+            break
+        }
+        'kubectl-porch_registry;secret;auth' {
+            [CompletionResult]::new('--name', '--name', [CompletionResultType]::ParameterName, 'Name of the Secret')
+            [CompletionResult]::new('-n', '-n', [CompletionResultType]::ParameterName, 'Namespace of the function runner (and of its Secrets)')
+            [CompletionResult]::new('--namespace', '--namespace', [CompletionResultType]::ParameterName, 'Namespace of the function runner (and of its Secrets)')
+            [CompletionResult]::new('--registry', '--registry', [CompletionResultType]::ParameterName, 'Registry host[:port] (normalised the way the runner looks it up; docker.io -> index.docker.io)')
+            [CompletionResult]::new('-u', '-u', [CompletionResultType]::ParameterName, 'Registry user name')
+            [CompletionResult]::new('--username', '--username', [CompletionResultType]::ParameterName, 'Registry user name')
+            [CompletionResult]::new('-p', '-p', [CompletionResultType]::ParameterName, 'The password on the command line (insecure: visible in shell history and ps; prefer --password-stdin or $PORCH_REGISTRY_PASSWORD)')
+            [CompletionResult]::new('--password', '--password', [CompletionResultType]::ParameterName, 'The password on the command line (insecure: visible in shell history and ps; prefer --password-stdin or $PORCH_REGISTRY_PASSWORD)')
+            [CompletionResult]::new('--email', '--email', [CompletionResultType]::ParameterName, 'E-mail address stored with the credentials (optional)')
+            [CompletionResult]::new('--from-docker-config', '--from-docker-config', [CompletionResultType]::ParameterName, 'Take every registry from a docker/podman config (default: the user''s docker config); helper-only entries are resolved by running the helper')
+            [CompletionResult]::new('-o', '-o', [CompletionResultType]::ParameterName, 'Output format')
+            [CompletionResult]::new('--output', '--output', [CompletionResultType]::ParameterName, 'Output format')
+            [CompletionResult]::new('--password-stdin', '--password-stdin', [CompletionResultType]::ParameterName, 'Read the password (or token) from stdin')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            break
+        }
+        'kubectl-porch_registry;secret;tls' {
+            [CompletionResult]::new('--ca-file', '--ca-file', [CompletionResultType]::ParameterName, 'PEM file with the registry''s CA certificate(s)')
+            [CompletionResult]::new('--name', '--name', [CompletionResultType]::ParameterName, 'Name of the Secret')
+            [CompletionResult]::new('-n', '-n', [CompletionResultType]::ParameterName, 'Namespace of the function runner (and of its Secrets)')
+            [CompletionResult]::new('--namespace', '--namespace', [CompletionResultType]::ParameterName, 'Namespace of the function runner (and of its Secrets)')
+            [CompletionResult]::new('-o', '-o', [CompletionResultType]::ParameterName, 'Output format')
+            [CompletionResult]::new('--output', '--output', [CompletionResultType]::ParameterName, 'Output format')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            break
+        }
+        'kubectl-porch_registry;secret;help' {
+            [CompletionResult]::new('auth', 'auth', [CompletionResultType]::ParameterValue, 'Print a kubernetes.io/dockerconfigjson Secret with registry credentials')
+            [CompletionResult]::new('tls', 'tls', [CompletionResultType]::ParameterValue, 'Print an Opaque Secret holding a registry CA certificate under ca.crt')
+            [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
+            break
+        }
+        'kubectl-porch_registry;secret;help;auth' {
+            break
+        }
+        'kubectl-porch_registry;secret;help;tls' {
+            break
+        }
+        'kubectl-porch_registry;secret;help;help' {
+            break
+        }
+        'kubectl-porch_registry;patch' {
+            [CompletionResult]::new('-f', '-f', [CompletionResultType]::ParameterName, 'Manifest file, kpt package directory, or - for stdin')
+            [CompletionResult]::new('--filename', '--filename', [CompletionResultType]::ParameterName, 'Manifest file, kpt package directory, or - for stdin')
+            [CompletionResult]::new('--deployment', '--deployment', [CompletionResultType]::ParameterName, 'Name of the function-runner Deployment')
+            [CompletionResult]::new('--container', '--container', [CompletionResultType]::ParameterName, 'Name of the runner container in the Deployment')
+            [CompletionResult]::new('--auth-secret-name', '--auth-secret-name', [CompletionResultType]::ParameterName, 'Name of the auth Secret (dockerconfigjson) in the runner''s namespace')
+            [CompletionResult]::new('--auth-mount-path', '--auth-mount-path', [CompletionResultType]::ParameterName, 'Directory where the auth Secret is mounted (must be dedicated to it)')
+            [CompletionResult]::new('--tls-secret-name', '--tls-secret-name', [CompletionResultType]::ParameterName, 'Name of the TLS CA Secret (Opaque, key ca.crt); implies --tls')
+            [CompletionResult]::new('--tls-mount-path', '--tls-mount-path', [CompletionResultType]::ParameterName, 'Directory where the TLS Secret is mounted (must be dedicated to it)')
+            [CompletionResult]::new('--registry-auth-secret-name', '--registry-auth-secret-name', [CompletionResultType]::ParameterName, 'Name of the runner''s copy of the auth Secret in the function namespace (--registry-auth-secret-name)')
+            [CompletionResult]::new('-n', '-n', [CompletionResultType]::ParameterName, 'Namespace of the function runner (used to pick the Deployment)')
+            [CompletionResult]::new('--namespace', '--namespace', [CompletionResultType]::ParameterName, 'Namespace of the function runner (used to pick the Deployment)')
+            [CompletionResult]::new('-i', '-i', [CompletionResultType]::ParameterName, 'Write the changes back to the files instead of printing them')
+            [CompletionResult]::new('--in-place', '--in-place', [CompletionResultType]::ParameterName, 'Write the changes back to the files instead of printing them')
+            [CompletionResult]::new('--tls', '--tls', [CompletionResultType]::ParameterName, 'Also configure a registry CA (implied by --tls-secret-name or --ca-file)')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            break
+        }
+        'kubectl-porch_registry;remove' {
+            [CompletionResult]::new('-f', '-f', [CompletionResultType]::ParameterName, 'Manifest file, kpt package directory, or - for stdin (default: the live cluster)')
+            [CompletionResult]::new('--filename', '--filename', [CompletionResultType]::ParameterName, 'Manifest file, kpt package directory, or - for stdin (default: the live cluster)')
+            [CompletionResult]::new('--deployment', '--deployment', [CompletionResultType]::ParameterName, 'Name of the function-runner Deployment')
+            [CompletionResult]::new('--container', '--container', [CompletionResultType]::ParameterName, 'Name of the runner container in the Deployment')
+            [CompletionResult]::new('--auth-secret-name', '--auth-secret-name', [CompletionResultType]::ParameterName, 'Name of the auth Secret (dockerconfigjson) in the runner''s namespace')
+            [CompletionResult]::new('--auth-mount-path', '--auth-mount-path', [CompletionResultType]::ParameterName, 'Directory where the auth Secret is mounted (must be dedicated to it)')
+            [CompletionResult]::new('--tls-secret-name', '--tls-secret-name', [CompletionResultType]::ParameterName, 'Name of the TLS CA Secret (Opaque, key ca.crt); implies --tls')
+            [CompletionResult]::new('--tls-mount-path', '--tls-mount-path', [CompletionResultType]::ParameterName, 'Directory where the TLS Secret is mounted (must be dedicated to it)')
+            [CompletionResult]::new('--registry-auth-secret-name', '--registry-auth-secret-name', [CompletionResultType]::ParameterName, 'Name of the runner''s copy of the auth Secret in the function namespace (--registry-auth-secret-name)')
+            [CompletionResult]::new('-n', '-n', [CompletionResultType]::ParameterName, 'Namespace of the function runner (and of its Secrets)')
+            [CompletionResult]::new('--namespace', '--namespace', [CompletionResultType]::ParameterName, 'Namespace of the function runner (and of its Secrets)')
+            [CompletionResult]::new('--kubeconfig', '--kubeconfig', [CompletionResultType]::ParameterName, 'Path to the kubeconfig file (default: $KUBECONFIG, else ~/.kube/config)')
+            [CompletionResult]::new('--context', '--context', [CompletionResultType]::ParameterName, 'The kubeconfig context to use (default: the current context)')
+            [CompletionResult]::new('--fn-namespace', '--fn-namespace', [CompletionResultType]::ParameterName, 'Namespace where the runner creates function pods (and its Secret copy)')
+            [CompletionResult]::new('--dry-run', '--dry-run', [CompletionResultType]::ParameterName, 'none, client (print what would change) or server (dryRun=All)')
+            [CompletionResult]::new('--wait', '--wait', [CompletionResultType]::ParameterName, 'Wait for the rollout')
+            [CompletionResult]::new('--timeout', '--timeout', [CompletionResultType]::ParameterName, 'How long to wait for the rollout (e.g. 30s, 5m)')
+            [CompletionResult]::new('-i', '-i', [CompletionResultType]::ParameterName, 'With -f: write the changes back to the files')
+            [CompletionResult]::new('--in-place', '--in-place', [CompletionResultType]::ParameterName, 'With -f: write the changes back to the files')
+            [CompletionResult]::new('--tls', '--tls', [CompletionResultType]::ParameterName, 'Also configure a registry CA (implied by --tls-secret-name or --ca-file)')
+            [CompletionResult]::new('--delete-secrets', '--delete-secrets', [CompletionResultType]::ParameterName, 'Live: also delete the Secrets and the runner''s copy in the function namespace')
+            [CompletionResult]::new('-y', '-y', [CompletionResultType]::ParameterName, 'Don''t ask for confirmation')
+            [CompletionResult]::new('--yes', '--yes', [CompletionResultType]::ParameterName, 'Don''t ask for confirmation')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            break
+        }
+        'kubectl-porch_registry;setup' {
+            [CompletionResult]::new('-f', '-f', [CompletionResultType]::ParameterName, 'Work offline on a manifest file, kpt package directory or - (stdin) instead of the cluster')
+            [CompletionResult]::new('--filename', '--filename', [CompletionResultType]::ParameterName, 'Work offline on a manifest file, kpt package directory or - (stdin) instead of the cluster')
+            [CompletionResult]::new('--registry', '--registry', [CompletionResultType]::ParameterName, 'Registry host[:port] (normalised the way the runner looks it up; docker.io -> index.docker.io)')
+            [CompletionResult]::new('-u', '-u', [CompletionResultType]::ParameterName, 'Registry user name')
+            [CompletionResult]::new('--username', '--username', [CompletionResultType]::ParameterName, 'Registry user name')
+            [CompletionResult]::new('-p', '-p', [CompletionResultType]::ParameterName, 'The password on the command line (insecure: visible in shell history and ps; prefer --password-stdin or $PORCH_REGISTRY_PASSWORD)')
+            [CompletionResult]::new('--password', '--password', [CompletionResultType]::ParameterName, 'The password on the command line (insecure: visible in shell history and ps; prefer --password-stdin or $PORCH_REGISTRY_PASSWORD)')
+            [CompletionResult]::new('--email', '--email', [CompletionResultType]::ParameterName, 'E-mail address stored with the credentials (optional)')
+            [CompletionResult]::new('--from-docker-config', '--from-docker-config', [CompletionResultType]::ParameterName, 'Take every registry from a docker/podman config (default: the user''s docker config); helper-only entries are resolved by running the helper')
+            [CompletionResult]::new('--ca-file', '--ca-file', [CompletionResultType]::ParameterName, 'PEM file with the registry''s CA certificate(s); implies --tls')
+            [CompletionResult]::new('--deployment', '--deployment', [CompletionResultType]::ParameterName, 'Name of the function-runner Deployment')
+            [CompletionResult]::new('--container', '--container', [CompletionResultType]::ParameterName, 'Name of the runner container in the Deployment')
+            [CompletionResult]::new('--auth-secret-name', '--auth-secret-name', [CompletionResultType]::ParameterName, 'Name of the auth Secret (dockerconfigjson) in the runner''s namespace')
+            [CompletionResult]::new('--auth-mount-path', '--auth-mount-path', [CompletionResultType]::ParameterName, 'Directory where the auth Secret is mounted (must be dedicated to it)')
+            [CompletionResult]::new('--tls-secret-name', '--tls-secret-name', [CompletionResultType]::ParameterName, 'Name of the TLS CA Secret (Opaque, key ca.crt); implies --tls')
+            [CompletionResult]::new('--tls-mount-path', '--tls-mount-path', [CompletionResultType]::ParameterName, 'Directory where the TLS Secret is mounted (must be dedicated to it)')
+            [CompletionResult]::new('--registry-auth-secret-name', '--registry-auth-secret-name', [CompletionResultType]::ParameterName, 'Name of the runner''s copy of the auth Secret in the function namespace (--registry-auth-secret-name)')
+            [CompletionResult]::new('-n', '-n', [CompletionResultType]::ParameterName, 'Namespace of the function runner (and of its Secrets)')
+            [CompletionResult]::new('--namespace', '--namespace', [CompletionResultType]::ParameterName, 'Namespace of the function runner (and of its Secrets)')
+            [CompletionResult]::new('--kubeconfig', '--kubeconfig', [CompletionResultType]::ParameterName, 'Path to the kubeconfig file (default: $KUBECONFIG, else ~/.kube/config)')
+            [CompletionResult]::new('--context', '--context', [CompletionResultType]::ParameterName, 'The kubeconfig context to use (default: the current context)')
+            [CompletionResult]::new('--fn-namespace', '--fn-namespace', [CompletionResultType]::ParameterName, 'Namespace where the runner creates function pods (and its Secret copy)')
+            [CompletionResult]::new('--dry-run', '--dry-run', [CompletionResultType]::ParameterName, 'none, client (print the objects for kubectl apply -f -) or server (dryRun=All)')
+            [CompletionResult]::new('-o', '-o', [CompletionResultType]::ParameterName, 'Output format of printed objects')
+            [CompletionResult]::new('--output', '--output', [CompletionResultType]::ParameterName, 'Output format of printed objects')
+            [CompletionResult]::new('--wait', '--wait', [CompletionResultType]::ParameterName, 'Wait for the rollout')
+            [CompletionResult]::new('--timeout', '--timeout', [CompletionResultType]::ParameterName, 'How long to wait for the rollout (e.g. 30s, 5m)')
+            [CompletionResult]::new('-i', '-i', [CompletionResultType]::ParameterName, 'With -f: patch the files in place and print only the Secrets')
+            [CompletionResult]::new('--in-place', '--in-place', [CompletionResultType]::ParameterName, 'With -f: patch the files in place and print only the Secrets')
+            [CompletionResult]::new('--password-stdin', '--password-stdin', [CompletionResultType]::ParameterName, 'Read the password (or token) from stdin')
+            [CompletionResult]::new('--tls', '--tls', [CompletionResultType]::ParameterName, 'Also configure a registry CA (implied by --tls-secret-name or --ca-file)')
+            [CompletionResult]::new('-y', '-y', [CompletionResultType]::ParameterName, 'Don''t ask for confirmation')
+            [CompletionResult]::new('--yes', '--yes', [CompletionResultType]::ParameterName, 'Don''t ask for confirmation')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            break
+        }
+        'kubectl-porch_registry;check' {
+            [CompletionResult]::new('-f', '-f', [CompletionResultType]::ParameterName, 'Manifest file, kpt package directory or - (stdin); default: the live cluster')
+            [CompletionResult]::new('--filename', '--filename', [CompletionResultType]::ParameterName, 'Manifest file, kpt package directory or - (stdin); default: the live cluster')
+            [CompletionResult]::new('--deployment', '--deployment', [CompletionResultType]::ParameterName, 'Name of the function-runner Deployment')
+            [CompletionResult]::new('--container', '--container', [CompletionResultType]::ParameterName, 'Name of the runner container in the Deployment')
+            [CompletionResult]::new('-n', '-n', [CompletionResultType]::ParameterName, 'Namespace of the function runner (and of its Secrets)')
+            [CompletionResult]::new('--namespace', '--namespace', [CompletionResultType]::ParameterName, 'Namespace of the function runner (and of its Secrets)')
+            [CompletionResult]::new('--kubeconfig', '--kubeconfig', [CompletionResultType]::ParameterName, 'Path to the kubeconfig file (default: $KUBECONFIG, else ~/.kube/config)')
+            [CompletionResult]::new('--context', '--context', [CompletionResultType]::ParameterName, 'The kubeconfig context to use (default: the current context)')
+            [CompletionResult]::new('--fn-namespace', '--fn-namespace', [CompletionResultType]::ParameterName, 'Namespace where the runner creates function pods')
+            [CompletionResult]::new('-o', '-o', [CompletionResultType]::ParameterName, 'Output format')
+            [CompletionResult]::new('--output', '--output', [CompletionResultType]::ParameterName, 'Output format')
+            [CompletionResult]::new('--probe', '--probe', [CompletionResultType]::ParameterName, 'Also log in to every registry in the auth Secret and report credentials and TLS step')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            break
+        }
+        'kubectl-porch_registry;status' {
+            [CompletionResult]::new('--deployment', '--deployment', [CompletionResultType]::ParameterName, 'Name of the function-runner Deployment')
+            [CompletionResult]::new('--container', '--container', [CompletionResultType]::ParameterName, 'Name of the runner container in the Deployment')
+            [CompletionResult]::new('-n', '-n', [CompletionResultType]::ParameterName, 'Namespace of the function runner (and of its Secrets)')
+            [CompletionResult]::new('--namespace', '--namespace', [CompletionResultType]::ParameterName, 'Namespace of the function runner (and of its Secrets)')
+            [CompletionResult]::new('--kubeconfig', '--kubeconfig', [CompletionResultType]::ParameterName, 'Path to the kubeconfig file (default: $KUBECONFIG, else ~/.kube/config)')
+            [CompletionResult]::new('--context', '--context', [CompletionResultType]::ParameterName, 'The kubeconfig context to use (default: the current context)')
+            [CompletionResult]::new('--fn-namespace', '--fn-namespace', [CompletionResultType]::ParameterName, 'Namespace where the runner creates function pods')
+            [CompletionResult]::new('-o', '-o', [CompletionResultType]::ParameterName, 'Output format')
+            [CompletionResult]::new('--output', '--output', [CompletionResultType]::ParameterName, 'Output format')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            break
+        }
+        'kubectl-porch_registry;fn' {
+            [CompletionResult]::new('--deployment', '--deployment', [CompletionResultType]::ParameterName, 'Name of the function-runner Deployment')
+            [CompletionResult]::new('--container', '--container', [CompletionResultType]::ParameterName, 'Name of the runner container in the Deployment')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            break
+        }
+        'kubectl-porch_registry;pull' {
+            [CompletionResult]::new('--auth-file', '--auth-file', [CompletionResultType]::ParameterName, 'A .dockerconfigjson / config.json to take credentials from')
+            [CompletionResult]::new('--ca-file', '--ca-file', [CompletionResultType]::ParameterName, 'PEM file with the registry CA (the runner''s mounted ca.crt)')
+            [CompletionResult]::new('--tls-dir', '--tls-dir', [CompletionResultType]::ParameterName, 'Directory holding ca.crt (else ca.pem), as the runner''s --tls-secret-path')
+            [CompletionResult]::new('--platform', '--platform', [CompletionResultType]::ParameterName, 'Platform to pick from a multi-arch index (default: this host''s, e.g. linux/amd64)')
+            [CompletionResult]::new('--cache-dir', '--cache-dir', [CompletionResultType]::ParameterName, 'Cache directory (default: $XDG_CACHE_HOME/kubectl-porch-registry)')
+            [CompletionResult]::new('-n', '-n', [CompletionResultType]::ParameterName, 'Namespace of the function runner (and of its Secrets)')
+            [CompletionResult]::new('--namespace', '--namespace', [CompletionResultType]::ParameterName, 'Namespace of the function runner (and of its Secrets)')
+            [CompletionResult]::new('--kubeconfig', '--kubeconfig', [CompletionResultType]::ParameterName, 'Path to the kubeconfig file (default: $KUBECONFIG, else ~/.kube/config)')
+            [CompletionResult]::new('--context', '--context', [CompletionResultType]::ParameterName, 'The kubeconfig context to use (default: the current context)')
+            [CompletionResult]::new('--deployment', '--deployment', [CompletionResultType]::ParameterName, 'Name of the function-runner Deployment')
+            [CompletionResult]::new('--container', '--container', [CompletionResultType]::ParameterName, 'Name of the runner container in the Deployment')
+            [CompletionResult]::new('-o', '-o', [CompletionResultType]::ParameterName, 'Output format of the summary')
+            [CompletionResult]::new('--output', '--output', [CompletionResultType]::ParameterName, 'Output format of the summary')
+            [CompletionResult]::new('--from-cluster', '--from-cluster', [CompletionResultType]::ParameterName, 'Use the auth and TLS Secrets that the live runner mounts')
+            [CompletionResult]::new('--allow-insecure-http', '--allow-insecure-http', [CompletionResultType]::ParameterName, 'Allow plain HTTP as a last resort (the runner does NOT do this; warns)')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            break
+        }
+        'kubectl-porch_registry;run' {
+            [CompletionResult]::new('--fn-config', '--fn-config', [CompletionResultType]::ParameterName, 'File with the functionConfig')
+            [CompletionResult]::new('-o', '-o', [CompletionResultType]::ParameterName, 'Output: stdout (ResourceList), unwrap (plain YAML), or a directory; default: in place')
+            [CompletionResult]::new('--output', '--output', [CompletionResultType]::ParameterName, 'Output: stdout (ResourceList), unwrap (plain YAML), or a directory; default: in place')
+            [CompletionResult]::new('--results-dir', '--results-dir', [CompletionResultType]::ParameterName, 'Write a FunctionResultList (kpt.dev/v1) to this directory')
+            [CompletionResult]::new('--runtime', '--runtime', [CompletionResultType]::ParameterName, 'How to run the function')
+            [CompletionResult]::new('--timeout', '--timeout', [CompletionResultType]::ParameterName, 'Kill the function after this long (e.g. 30s, 5m)')
+            [CompletionResult]::new('-e', '-e', [CompletionResultType]::ParameterName, 'Environment variables for the function: KEY=VALUE, or KEY to pass the current value')
+            [CompletionResult]::new('--env', '--env', [CompletionResultType]::ParameterName, 'Environment variables for the function: KEY=VALUE, or KEY to pass the current value')
+            [CompletionResult]::new('--mount', '--mount', [CompletionResultType]::ParameterName, 'Bind mounts, as kpt: type=bind,source=/host/dir,target=/dir[,rw=true]')
+            [CompletionResult]::new('--auth-file', '--auth-file', [CompletionResultType]::ParameterName, 'A .dockerconfigjson / config.json to take credentials from')
+            [CompletionResult]::new('--ca-file', '--ca-file', [CompletionResultType]::ParameterName, 'PEM file with the registry CA (the runner''s mounted ca.crt)')
+            [CompletionResult]::new('--tls-dir', '--tls-dir', [CompletionResultType]::ParameterName, 'Directory holding ca.crt (else ca.pem), as the runner''s --tls-secret-path')
+            [CompletionResult]::new('--platform', '--platform', [CompletionResultType]::ParameterName, 'Platform to pick from a multi-arch index (default: this host''s, e.g. linux/amd64)')
+            [CompletionResult]::new('--cache-dir', '--cache-dir', [CompletionResultType]::ParameterName, 'Cache directory (default: $XDG_CACHE_HOME/kubectl-porch-registry)')
+            [CompletionResult]::new('-n', '-n', [CompletionResultType]::ParameterName, 'Namespace of the function runner (and of its Secrets)')
+            [CompletionResult]::new('--namespace', '--namespace', [CompletionResultType]::ParameterName, 'Namespace of the function runner (and of its Secrets)')
+            [CompletionResult]::new('--kubeconfig', '--kubeconfig', [CompletionResultType]::ParameterName, 'Path to the kubeconfig file (default: $KUBECONFIG, else ~/.kube/config)')
+            [CompletionResult]::new('--context', '--context', [CompletionResultType]::ParameterName, 'The kubeconfig context to use (default: the current context)')
+            [CompletionResult]::new('--deployment', '--deployment', [CompletionResultType]::ParameterName, 'Name of the function-runner Deployment')
+            [CompletionResult]::new('--container', '--container', [CompletionResultType]::ParameterName, 'Name of the runner container in the Deployment')
+            [CompletionResult]::new('--network', '--network', [CompletionResultType]::ParameterName, 'Give the function network access')
+            [CompletionResult]::new('--as-current-user', '--as-current-user', [CompletionResultType]::ParameterName, 'Run as the current user instead of nobody')
+            [CompletionResult]::new('--from-cluster', '--from-cluster', [CompletionResultType]::ParameterName, 'Use the auth and TLS Secrets that the live runner mounts')
+            [CompletionResult]::new('--allow-insecure-http', '--allow-insecure-http', [CompletionResultType]::ParameterName, 'Allow plain HTTP as a last resort (the runner does NOT do this; warns)')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            break
+        }
+        'kubectl-porch_registry;completions' {
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            break
+        }
+        'kubectl-porch_registry;help' {
+            [CompletionResult]::new('secret', 'secret', [CompletionResultType]::ParameterValue, 'Print the Secrets the function runner needs (registry credentials, TLS CA)')
+            [CompletionResult]::new('patch', 'patch', [CompletionResultType]::ParameterValue, 'Add the private-registry configuration to the function-runner Deployment in manifests')
+            [CompletionResult]::new('remove', 'remove', [CompletionResultType]::ParameterValue, 'Take the private-registry configuration out again (manifests or the live cluster)')
+            [CompletionResult]::new('setup', 'setup', [CompletionResultType]::ParameterValue, 'Do the whole job: Secrets plus the Deployment patch, live or offline (-f)')
+            [CompletionResult]::new('check', 'check', [CompletionResultType]::ParameterValue, 'Lint a configuration (manifests with -f, else the live cluster) for what breaks the runner')
+            [CompletionResult]::new('status', 'status', [CompletionResultType]::ParameterValue, 'Show the runner''s private-registry configuration as the cluster has it')
+            [CompletionResult]::new('fn', 'fn', [CompletionResultType]::ParameterValue, 'Run as a KRM function: ResourceList on stdin, patched ResourceList on stdout (kpt fn eval --exec)')
+            [CompletionResult]::new('pull', 'pull', [CompletionResultType]::ParameterValue, 'Pull a function image with the runner''s credentials and TLS behaviour')
+            [CompletionResult]::new('run', 'run', [CompletionResultType]::ParameterValue, 'Run a (private) KRM function image locally on a package, sandboxed, like kpt fn eval')
+            [CompletionResult]::new('completions', 'completions', [CompletionResultType]::ParameterValue, 'Print shell completions')
+            [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
+            break
+        }
+        'kubectl-porch_registry;help;secret' {
+            [CompletionResult]::new('auth', 'auth', [CompletionResultType]::ParameterValue, 'Print a kubernetes.io/dockerconfigjson Secret with registry credentials')
+            [CompletionResult]::new('tls', 'tls', [CompletionResultType]::ParameterValue, 'Print an Opaque Secret holding a registry CA certificate under ca.crt')
+            break
+        }
+        'kubectl-porch_registry;help;secret;auth' {
+            break
+        }
+        'kubectl-porch_registry;help;secret;tls' {
+            break
+        }
+        'kubectl-porch_registry;help;patch' {
+            break
+        }
+        'kubectl-porch_registry;help;remove' {
+            break
+        }
+        'kubectl-porch_registry;help;setup' {
+            break
+        }
+        'kubectl-porch_registry;help;check' {
+            break
+        }
+        'kubectl-porch_registry;help;status' {
+            break
+        }
+        'kubectl-porch_registry;help;fn' {
+            break
+        }
+        'kubectl-porch_registry;help;pull' {
+            break
+        }
+        'kubectl-porch_registry;help;run' {
+            break
+        }
+        'kubectl-porch_registry;help;completions' {
+            break
+        }
+        'kubectl-porch_registry;help;help' {
+            break
+        }
+    })
+
+    $completions.Where{ $_.CompletionText -like "$wordToComplete*" } |
+        Sort-Object -Property ListItemText
+}

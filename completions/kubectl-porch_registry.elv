@@ -1,0 +1,293 @@
+
+use builtin;
+use str;
+
+set edit:completion:arg-completer[kubectl-porch_registry] = {|@words|
+    fn spaces {|n|
+        builtin:repeat $n ' ' | str:join ''
+    }
+    fn cand {|text desc|
+        edit:complex-candidate $text &display=$text' '(spaces (- 14 (wcswidth $text)))$desc
+    }
+    var command = 'kubectl-porch_registry'
+    for word $words[1..-1] {
+        if (str:has-prefix $word '-') {
+            break
+        }
+        set command = $command';'$word
+    }
+    var completions = [
+        &'kubectl-porch_registry'= {
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+            cand -V 'Print version'
+            cand --version 'Print version'
+            cand secret 'Print the Secrets the function runner needs (registry credentials, TLS CA)'
+            cand patch 'Add the private-registry configuration to the function-runner Deployment in manifests'
+            cand remove 'Take the private-registry configuration out again (manifests or the live cluster)'
+            cand setup 'Do the whole job: Secrets plus the Deployment patch, live or offline (-f)'
+            cand check 'Lint a configuration (manifests with -f, else the live cluster) for what breaks the runner'
+            cand status 'Show the runner''s private-registry configuration as the cluster has it'
+            cand fn 'Run as a KRM function: ResourceList on stdin, patched ResourceList on stdout (kpt fn eval --exec)'
+            cand pull 'Pull a function image with the runner''s credentials and TLS behaviour'
+            cand run 'Run a (private) KRM function image locally on a package, sandboxed, like kpt fn eval'
+            cand completions 'Print shell completions'
+            cand help 'Print this message or the help of the given subcommand(s)'
+        }
+        &'kubectl-porch_registry;secret'= {
+            cand -h 'Print help'
+            cand --help 'Print help'
+            cand auth 'Print a kubernetes.io/dockerconfigjson Secret with registry credentials'
+            cand tls 'Print an Opaque Secret holding a registry CA certificate under ca.crt'
+            cand help 'Print this message or the help of the given subcommand(s)'
+        }
+        &'kubectl-porch_registry;secret;auth'= {
+            cand --name 'Name of the Secret'
+            cand -n 'Namespace of the function runner (and of its Secrets)'
+            cand --namespace 'Namespace of the function runner (and of its Secrets)'
+            cand --registry 'Registry host[:port] (normalised the way the runner looks it up; docker.io -> index.docker.io)'
+            cand -u 'Registry user name'
+            cand --username 'Registry user name'
+            cand -p 'The password on the command line (insecure: visible in shell history and ps; prefer --password-stdin or $PORCH_REGISTRY_PASSWORD)'
+            cand --password 'The password on the command line (insecure: visible in shell history and ps; prefer --password-stdin or $PORCH_REGISTRY_PASSWORD)'
+            cand --email 'E-mail address stored with the credentials (optional)'
+            cand --from-docker-config 'Take every registry from a docker/podman config (default: the user''s docker config); helper-only entries are resolved by running the helper'
+            cand -o 'Output format'
+            cand --output 'Output format'
+            cand --password-stdin 'Read the password (or token) from stdin'
+            cand -h 'Print help'
+            cand --help 'Print help'
+        }
+        &'kubectl-porch_registry;secret;tls'= {
+            cand --ca-file 'PEM file with the registry''s CA certificate(s)'
+            cand --name 'Name of the Secret'
+            cand -n 'Namespace of the function runner (and of its Secrets)'
+            cand --namespace 'Namespace of the function runner (and of its Secrets)'
+            cand -o 'Output format'
+            cand --output 'Output format'
+            cand -h 'Print help'
+            cand --help 'Print help'
+        }
+        &'kubectl-porch_registry;secret;help'= {
+            cand auth 'Print a kubernetes.io/dockerconfigjson Secret with registry credentials'
+            cand tls 'Print an Opaque Secret holding a registry CA certificate under ca.crt'
+            cand help 'Print this message or the help of the given subcommand(s)'
+        }
+        &'kubectl-porch_registry;secret;help;auth'= {
+        }
+        &'kubectl-porch_registry;secret;help;tls'= {
+        }
+        &'kubectl-porch_registry;secret;help;help'= {
+        }
+        &'kubectl-porch_registry;patch'= {
+            cand -f 'Manifest file, kpt package directory, or - for stdin'
+            cand --filename 'Manifest file, kpt package directory, or - for stdin'
+            cand --deployment 'Name of the function-runner Deployment'
+            cand --container 'Name of the runner container in the Deployment'
+            cand --auth-secret-name 'Name of the auth Secret (dockerconfigjson) in the runner''s namespace'
+            cand --auth-mount-path 'Directory where the auth Secret is mounted (must be dedicated to it)'
+            cand --tls-secret-name 'Name of the TLS CA Secret (Opaque, key ca.crt); implies --tls'
+            cand --tls-mount-path 'Directory where the TLS Secret is mounted (must be dedicated to it)'
+            cand --registry-auth-secret-name 'Name of the runner''s copy of the auth Secret in the function namespace (--registry-auth-secret-name)'
+            cand -n 'Namespace of the function runner (used to pick the Deployment)'
+            cand --namespace 'Namespace of the function runner (used to pick the Deployment)'
+            cand -i 'Write the changes back to the files instead of printing them'
+            cand --in-place 'Write the changes back to the files instead of printing them'
+            cand --tls 'Also configure a registry CA (implied by --tls-secret-name or --ca-file)'
+            cand -h 'Print help'
+            cand --help 'Print help'
+        }
+        &'kubectl-porch_registry;remove'= {
+            cand -f 'Manifest file, kpt package directory, or - for stdin (default: the live cluster)'
+            cand --filename 'Manifest file, kpt package directory, or - for stdin (default: the live cluster)'
+            cand --deployment 'Name of the function-runner Deployment'
+            cand --container 'Name of the runner container in the Deployment'
+            cand --auth-secret-name 'Name of the auth Secret (dockerconfigjson) in the runner''s namespace'
+            cand --auth-mount-path 'Directory where the auth Secret is mounted (must be dedicated to it)'
+            cand --tls-secret-name 'Name of the TLS CA Secret (Opaque, key ca.crt); implies --tls'
+            cand --tls-mount-path 'Directory where the TLS Secret is mounted (must be dedicated to it)'
+            cand --registry-auth-secret-name 'Name of the runner''s copy of the auth Secret in the function namespace (--registry-auth-secret-name)'
+            cand -n 'Namespace of the function runner (and of its Secrets)'
+            cand --namespace 'Namespace of the function runner (and of its Secrets)'
+            cand --kubeconfig 'Path to the kubeconfig file (default: $KUBECONFIG, else ~/.kube/config)'
+            cand --context 'The kubeconfig context to use (default: the current context)'
+            cand --fn-namespace 'Namespace where the runner creates function pods (and its Secret copy)'
+            cand --dry-run 'none, client (print what would change) or server (dryRun=All)'
+            cand --wait 'Wait for the rollout'
+            cand --timeout 'How long to wait for the rollout (e.g. 30s, 5m)'
+            cand -i 'With -f: write the changes back to the files'
+            cand --in-place 'With -f: write the changes back to the files'
+            cand --tls 'Also configure a registry CA (implied by --tls-secret-name or --ca-file)'
+            cand --delete-secrets 'Live: also delete the Secrets and the runner''s copy in the function namespace'
+            cand -y 'Don''t ask for confirmation'
+            cand --yes 'Don''t ask for confirmation'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+        }
+        &'kubectl-porch_registry;setup'= {
+            cand -f 'Work offline on a manifest file, kpt package directory or - (stdin) instead of the cluster'
+            cand --filename 'Work offline on a manifest file, kpt package directory or - (stdin) instead of the cluster'
+            cand --registry 'Registry host[:port] (normalised the way the runner looks it up; docker.io -> index.docker.io)'
+            cand -u 'Registry user name'
+            cand --username 'Registry user name'
+            cand -p 'The password on the command line (insecure: visible in shell history and ps; prefer --password-stdin or $PORCH_REGISTRY_PASSWORD)'
+            cand --password 'The password on the command line (insecure: visible in shell history and ps; prefer --password-stdin or $PORCH_REGISTRY_PASSWORD)'
+            cand --email 'E-mail address stored with the credentials (optional)'
+            cand --from-docker-config 'Take every registry from a docker/podman config (default: the user''s docker config); helper-only entries are resolved by running the helper'
+            cand --ca-file 'PEM file with the registry''s CA certificate(s); implies --tls'
+            cand --deployment 'Name of the function-runner Deployment'
+            cand --container 'Name of the runner container in the Deployment'
+            cand --auth-secret-name 'Name of the auth Secret (dockerconfigjson) in the runner''s namespace'
+            cand --auth-mount-path 'Directory where the auth Secret is mounted (must be dedicated to it)'
+            cand --tls-secret-name 'Name of the TLS CA Secret (Opaque, key ca.crt); implies --tls'
+            cand --tls-mount-path 'Directory where the TLS Secret is mounted (must be dedicated to it)'
+            cand --registry-auth-secret-name 'Name of the runner''s copy of the auth Secret in the function namespace (--registry-auth-secret-name)'
+            cand -n 'Namespace of the function runner (and of its Secrets)'
+            cand --namespace 'Namespace of the function runner (and of its Secrets)'
+            cand --kubeconfig 'Path to the kubeconfig file (default: $KUBECONFIG, else ~/.kube/config)'
+            cand --context 'The kubeconfig context to use (default: the current context)'
+            cand --fn-namespace 'Namespace where the runner creates function pods (and its Secret copy)'
+            cand --dry-run 'none, client (print the objects for kubectl apply -f -) or server (dryRun=All)'
+            cand -o 'Output format of printed objects'
+            cand --output 'Output format of printed objects'
+            cand --wait 'Wait for the rollout'
+            cand --timeout 'How long to wait for the rollout (e.g. 30s, 5m)'
+            cand -i 'With -f: patch the files in place and print only the Secrets'
+            cand --in-place 'With -f: patch the files in place and print only the Secrets'
+            cand --password-stdin 'Read the password (or token) from stdin'
+            cand --tls 'Also configure a registry CA (implied by --tls-secret-name or --ca-file)'
+            cand -y 'Don''t ask for confirmation'
+            cand --yes 'Don''t ask for confirmation'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+        }
+        &'kubectl-porch_registry;check'= {
+            cand -f 'Manifest file, kpt package directory or - (stdin); default: the live cluster'
+            cand --filename 'Manifest file, kpt package directory or - (stdin); default: the live cluster'
+            cand --deployment 'Name of the function-runner Deployment'
+            cand --container 'Name of the runner container in the Deployment'
+            cand -n 'Namespace of the function runner (and of its Secrets)'
+            cand --namespace 'Namespace of the function runner (and of its Secrets)'
+            cand --kubeconfig 'Path to the kubeconfig file (default: $KUBECONFIG, else ~/.kube/config)'
+            cand --context 'The kubeconfig context to use (default: the current context)'
+            cand --fn-namespace 'Namespace where the runner creates function pods'
+            cand -o 'Output format'
+            cand --output 'Output format'
+            cand --probe 'Also log in to every registry in the auth Secret and report credentials and TLS step'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+        }
+        &'kubectl-porch_registry;status'= {
+            cand --deployment 'Name of the function-runner Deployment'
+            cand --container 'Name of the runner container in the Deployment'
+            cand -n 'Namespace of the function runner (and of its Secrets)'
+            cand --namespace 'Namespace of the function runner (and of its Secrets)'
+            cand --kubeconfig 'Path to the kubeconfig file (default: $KUBECONFIG, else ~/.kube/config)'
+            cand --context 'The kubeconfig context to use (default: the current context)'
+            cand --fn-namespace 'Namespace where the runner creates function pods'
+            cand -o 'Output format'
+            cand --output 'Output format'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+        }
+        &'kubectl-porch_registry;fn'= {
+            cand --deployment 'Name of the function-runner Deployment'
+            cand --container 'Name of the runner container in the Deployment'
+            cand -h 'Print help'
+            cand --help 'Print help'
+        }
+        &'kubectl-porch_registry;pull'= {
+            cand --auth-file 'A .dockerconfigjson / config.json to take credentials from'
+            cand --ca-file 'PEM file with the registry CA (the runner''s mounted ca.crt)'
+            cand --tls-dir 'Directory holding ca.crt (else ca.pem), as the runner''s --tls-secret-path'
+            cand --platform 'Platform to pick from a multi-arch index (default: this host''s, e.g. linux/amd64)'
+            cand --cache-dir 'Cache directory (default: $XDG_CACHE_HOME/kubectl-porch-registry)'
+            cand -n 'Namespace of the function runner (and of its Secrets)'
+            cand --namespace 'Namespace of the function runner (and of its Secrets)'
+            cand --kubeconfig 'Path to the kubeconfig file (default: $KUBECONFIG, else ~/.kube/config)'
+            cand --context 'The kubeconfig context to use (default: the current context)'
+            cand --deployment 'Name of the function-runner Deployment'
+            cand --container 'Name of the runner container in the Deployment'
+            cand -o 'Output format of the summary'
+            cand --output 'Output format of the summary'
+            cand --from-cluster 'Use the auth and TLS Secrets that the live runner mounts'
+            cand --allow-insecure-http 'Allow plain HTTP as a last resort (the runner does NOT do this; warns)'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+        }
+        &'kubectl-porch_registry;run'= {
+            cand --fn-config 'File with the functionConfig'
+            cand -o 'Output: stdout (ResourceList), unwrap (plain YAML), or a directory; default: in place'
+            cand --output 'Output: stdout (ResourceList), unwrap (plain YAML), or a directory; default: in place'
+            cand --results-dir 'Write a FunctionResultList (kpt.dev/v1) to this directory'
+            cand --runtime 'How to run the function'
+            cand --timeout 'Kill the function after this long (e.g. 30s, 5m)'
+            cand -e 'Environment variables for the function: KEY=VALUE, or KEY to pass the current value'
+            cand --env 'Environment variables for the function: KEY=VALUE, or KEY to pass the current value'
+            cand --mount 'Bind mounts, as kpt: type=bind,source=/host/dir,target=/dir[,rw=true]'
+            cand --auth-file 'A .dockerconfigjson / config.json to take credentials from'
+            cand --ca-file 'PEM file with the registry CA (the runner''s mounted ca.crt)'
+            cand --tls-dir 'Directory holding ca.crt (else ca.pem), as the runner''s --tls-secret-path'
+            cand --platform 'Platform to pick from a multi-arch index (default: this host''s, e.g. linux/amd64)'
+            cand --cache-dir 'Cache directory (default: $XDG_CACHE_HOME/kubectl-porch-registry)'
+            cand -n 'Namespace of the function runner (and of its Secrets)'
+            cand --namespace 'Namespace of the function runner (and of its Secrets)'
+            cand --kubeconfig 'Path to the kubeconfig file (default: $KUBECONFIG, else ~/.kube/config)'
+            cand --context 'The kubeconfig context to use (default: the current context)'
+            cand --deployment 'Name of the function-runner Deployment'
+            cand --container 'Name of the runner container in the Deployment'
+            cand --network 'Give the function network access'
+            cand --as-current-user 'Run as the current user instead of nobody'
+            cand --from-cluster 'Use the auth and TLS Secrets that the live runner mounts'
+            cand --allow-insecure-http 'Allow plain HTTP as a last resort (the runner does NOT do this; warns)'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+        }
+        &'kubectl-porch_registry;completions'= {
+            cand -h 'Print help'
+            cand --help 'Print help'
+        }
+        &'kubectl-porch_registry;help'= {
+            cand secret 'Print the Secrets the function runner needs (registry credentials, TLS CA)'
+            cand patch 'Add the private-registry configuration to the function-runner Deployment in manifests'
+            cand remove 'Take the private-registry configuration out again (manifests or the live cluster)'
+            cand setup 'Do the whole job: Secrets plus the Deployment patch, live or offline (-f)'
+            cand check 'Lint a configuration (manifests with -f, else the live cluster) for what breaks the runner'
+            cand status 'Show the runner''s private-registry configuration as the cluster has it'
+            cand fn 'Run as a KRM function: ResourceList on stdin, patched ResourceList on stdout (kpt fn eval --exec)'
+            cand pull 'Pull a function image with the runner''s credentials and TLS behaviour'
+            cand run 'Run a (private) KRM function image locally on a package, sandboxed, like kpt fn eval'
+            cand completions 'Print shell completions'
+            cand help 'Print this message or the help of the given subcommand(s)'
+        }
+        &'kubectl-porch_registry;help;secret'= {
+            cand auth 'Print a kubernetes.io/dockerconfigjson Secret with registry credentials'
+            cand tls 'Print an Opaque Secret holding a registry CA certificate under ca.crt'
+        }
+        &'kubectl-porch_registry;help;secret;auth'= {
+        }
+        &'kubectl-porch_registry;help;secret;tls'= {
+        }
+        &'kubectl-porch_registry;help;patch'= {
+        }
+        &'kubectl-porch_registry;help;remove'= {
+        }
+        &'kubectl-porch_registry;help;setup'= {
+        }
+        &'kubectl-porch_registry;help;check'= {
+        }
+        &'kubectl-porch_registry;help;status'= {
+        }
+        &'kubectl-porch_registry;help;fn'= {
+        }
+        &'kubectl-porch_registry;help;pull'= {
+        }
+        &'kubectl-porch_registry;help;run'= {
+        }
+        &'kubectl-porch_registry;help;completions'= {
+        }
+        &'kubectl-porch_registry;help;help'= {
+        }
+    ]
+    $completions[$command]
+}

@@ -1,0 +1,208 @@
+# Print an optspec for argparse to handle cmd's options that are independent of any subcommand.
+function __fish_kubectl_porch_registry_global_optspecs
+    string join \n h/help V/version
+end
+
+function __fish_kubectl_porch_registry_needs_command
+    # Figure out if the current invocation already has a command.
+    set -l cmd (commandline -opc)
+    set -e cmd[1]
+    argparse -s (__fish_kubectl_porch_registry_global_optspecs) -- $cmd 2>/dev/null
+    or return
+    if set -q argv[1]
+        # Also print the command, so this can be used to figure out what it is.
+        echo $argv[1]
+        return 1
+    end
+    return 0
+end
+
+function __fish_kubectl_porch_registry_using_subcommand
+    set -l cmd (__fish_kubectl_porch_registry_needs_command)
+    test -z "$cmd"
+    and return 1
+    contains -- $cmd[1] $argv
+end
+
+complete -c kubectl-porch_registry -n "__fish_kubectl_porch_registry_needs_command" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c kubectl-porch_registry -n "__fish_kubectl_porch_registry_needs_command" -s V -l version -d 'Print version'
+complete -c kubectl-porch_registry -n "__fish_kubectl_porch_registry_needs_command" -f -a "secret" -d 'Print the Secrets the function runner needs (registry credentials, TLS CA)'
+complete -c kubectl-porch_registry -n "__fish_kubectl_porch_registry_needs_command" -f -a "patch" -d 'Add the private-registry configuration to the function-runner Deployment in manifests'
+complete -c kubectl-porch_registry -n "__fish_kubectl_porch_registry_needs_command" -f -a "remove" -d 'Take the private-registry configuration out again (manifests or the live cluster)'
+complete -c kubectl-porch_registry -n "__fish_kubectl_porch_registry_needs_command" -f -a "setup" -d 'Do the whole job: Secrets plus the Deployment patch, live or offline (-f)'
+complete -c kubectl-porch_registry -n "__fish_kubectl_porch_registry_needs_command" -f -a "check" -d 'Lint a configuration (manifests with -f, else the live cluster) for what breaks the runner'
+complete -c kubectl-porch_registry -n "__fish_kubectl_porch_registry_needs_command" -f -a "status" -d 'Show the runner\'s private-registry configuration as the cluster has it'
+complete -c kubectl-porch_registry -n "__fish_kubectl_porch_registry_needs_command" -f -a "fn" -d 'Run as a KRM function: ResourceList on stdin, patched ResourceList on stdout (kpt fn eval --exec)'
+complete -c kubectl-porch_registry -n "__fish_kubectl_porch_registry_needs_command" -f -a "pull" -d 'Pull a function image with the runner\'s credentials and TLS behaviour'
+complete -c kubectl-porch_registry -n "__fish_kubectl_porch_registry_needs_command" -f -a "run" -d 'Run a (private) KRM function image locally on a package, sandboxed, like kpt fn eval'
+complete -c kubectl-porch_registry -n "__fish_kubectl_porch_registry_needs_command" -f -a "completions" -d 'Print shell completions'
+complete -c kubectl-porch_registry -n "__fish_kubectl_porch_registry_needs_command" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c kubectl-porch_registry -n "__fish_kubectl_porch_registry_using_subcommand secret; and not __fish_seen_subcommand_from auth tls help" -s h -l help -d 'Print help'
+complete -c kubectl-porch_registry -n "__fish_kubectl_porch_registry_using_subcommand secret; and not __fish_seen_subcommand_from auth tls help" -f -a "auth" -d 'Print a kubernetes.io/dockerconfigjson Secret with registry credentials'
+complete -c kubectl-porch_registry -n "__fish_kubectl_porch_registry_using_subcommand secret; and not __fish_seen_subcommand_from auth tls help" -f -a "tls" -d 'Print an Opaque Secret holding a registry CA certificate under ca.crt'
+complete -c kubectl-porch_registry -n "__fish_kubectl_porch_registry_using_subcommand secret; and not __fish_seen_subcommand_from auth tls help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c kubectl-porch_registry -n "__fish_kubectl_porch_registry_using_subcommand secret; and __fish_seen_subcommand_from auth" -l name -d 'Name of the Secret' -r
+complete -c kubectl-porch_registry -n "__fish_kubectl_porch_registry_using_subcommand secret; and __fish_seen_subcommand_from auth" -s n -l namespace -d 'Namespace of the function runner (and of its Secrets)' -r
+complete -c kubectl-porch_registry -n "__fish_kubectl_porch_registry_using_subcommand secret; and __fish_seen_subcommand_from auth" -l registry -d 'Registry host[:port] (normalised the way the runner looks it up; docker.io -> index.docker.io)' -r
+complete -c kubectl-porch_registry -n "__fish_kubectl_porch_registry_using_subcommand secret; and __fish_seen_subcommand_from auth" -s u -l username -d 'Registry user name' -r
+complete -c kubectl-porch_registry -n "__fish_kubectl_porch_registry_using_subcommand secret; and __fish_seen_subcommand_from auth" -s p -l password -d 'The password on the command line (insecure: visible in shell history and ps; prefer --password-stdin or $PORCH_REGISTRY_PASSWORD)' -r
+complete -c kubectl-porch_registry -n "__fish_kubectl_porch_registry_using_subcommand secret; and __fish_seen_subcommand_from auth" -l email -d 'E-mail address stored with the credentials (optional)' -r
+complete -c kubectl-porch_registry -n "__fish_kubectl_porch_registry_using_subcommand secret; and __fish_seen_subcommand_from auth" -l from-docker-config -d 'Take every registry from a docker/podman config (default: the user\'s docker config); helper-only entries are resolved by running the helper' -r -F
+complete -c kubectl-porch_registry -n "__fish_kubectl_porch_registry_using_subcommand secret; and __fish_seen_subcommand_from auth" -s o -l output -d 'Output format' -r -f -a "yaml\t''
+json\t''"
+complete -c kubectl-porch_registry -n "__fish_kubectl_porch_registry_using_subcommand secret; and __fish_seen_subcommand_from auth" -l password-stdin -d 'Read the password (or token) from stdin'
+complete -c kubectl-porch_registry -n "__fish_kubectl_porch_registry_using_subcommand secret; and __fish_seen_subcommand_from auth" -s h -l help -d 'Print help'
+complete -c kubectl-porch_registry -n "__fish_kubectl_porch_registry_using_subcommand secret; and __fish_seen_subcommand_from tls" -l ca-file -d 'PEM file with the registry\'s CA certificate(s)' -r -F
+complete -c kubectl-porch_registry -n "__fish_kubectl_porch_registry_using_subcommand secret; and __fish_seen_subcommand_from tls" -l name -d 'Name of the Secret' -r
+complete -c kubectl-porch_registry -n "__fish_kubectl_porch_registry_using_subcommand secret; and __fish_seen_subcommand_from tls" -s n -l namespace -d 'Namespace of the function runner (and of its Secrets)' -r
+complete -c kubectl-porch_registry -n "__fish_kubectl_porch_registry_using_subcommand secret; and __fish_seen_subcommand_from tls" -s o -l output -d 'Output format' -r -f -a "yaml\t''
+json\t''"
+complete -c kubectl-porch_registry -n "__fish_kubectl_porch_registry_using_subcommand secret; and __fish_seen_subcommand_from tls" -s h -l help -d 'Print help'
+complete -c kubectl-porch_registry -n "__fish_kubectl_porch_registry_using_subcommand secret; and __fish_seen_subcommand_from help" -f -a "auth" -d 'Print a kubernetes.io/dockerconfigjson Secret with registry credentials'
+complete -c kubectl-porch_registry -n "__fish_kubectl_porch_registry_using_subcommand secret; and __fish_seen_subcommand_from help" -f -a "tls" -d 'Print an Opaque Secret holding a registry CA certificate under ca.crt'
+complete -c kubectl-porch_registry -n "__fish_kubectl_porch_registry_using_subcommand secret; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c kubectl-porch_registry -n "__fish_kubectl_porch_registry_using_subcommand patch" -s f -l filename -d 'Manifest file, kpt package directory, or - for stdin' -r -F
+complete -c kubectl-porch_registry -n "__fish_kubectl_porch_registry_using_subcommand patch" -l deployment -d 'Name of the function-runner Deployment' -r
+complete -c kubectl-porch_registry -n "__fish_kubectl_porch_registry_using_subcommand patch" -l container -d 'Name of the runner container in the Deployment' -r
+complete -c kubectl-porch_registry -n "__fish_kubectl_porch_registry_using_subcommand patch" -l auth-secret-name -d 'Name of the auth Secret (dockerconfigjson) in the runner\'s namespace' -r
+complete -c kubectl-porch_registry -n "__fish_kubectl_porch_registry_using_subcommand patch" -l auth-mount-path -d 'Directory where the auth Secret is mounted (must be dedicated to it)' -r
+complete -c kubectl-porch_registry -n "__fish_kubectl_porch_registry_using_subcommand patch" -l tls-secret-name -d 'Name of the TLS CA Secret (Opaque, key ca.crt); implies --tls' -r
+complete -c kubectl-porch_registry -n "__fish_kubectl_porch_registry_using_subcommand patch" -l tls-mount-path -d 'Directory where the TLS Secret is mounted (must be dedicated to it)' -r
+complete -c kubectl-porch_registry -n "__fish_kubectl_porch_registry_using_subcommand patch" -l registry-auth-secret-name -d 'Name of the runner\'s copy of the auth Secret in the function namespace (--registry-auth-secret-name)' -r
+complete -c kubectl-porch_registry -n "__fish_kubectl_porch_registry_using_subcommand patch" -s n -l namespace -d 'Namespace of the function runner (used to pick the Deployment)' -r
+complete -c kubectl-porch_registry -n "__fish_kubectl_porch_registry_using_subcommand patch" -s i -l in-place -d 'Write the changes back to the files instead of printing them'
+complete -c kubectl-porch_registry -n "__fish_kubectl_porch_registry_using_subcommand patch" -l tls -d 'Also configure a registry CA (implied by --tls-secret-name or --ca-file)'
+complete -c kubectl-porch_registry -n "__fish_kubectl_porch_registry_using_subcommand patch" -s h -l help -d 'Print help'
+complete -c kubectl-porch_registry -n "__fish_kubectl_porch_registry_using_subcommand remove" -s f -l filename -d 'Manifest file, kpt package directory, or - for stdin (default: the live cluster)' -r -F
+complete -c kubectl-porch_registry -n "__fish_kubectl_porch_registry_using_subcommand remove" -l deployment -d 'Name of the function-runner Deployment' -r
+complete -c kubectl-porch_registry -n "__fish_kubectl_porch_registry_using_subcommand remove" -l container -d 'Name of the runner container in the Deployment' -r
+complete -c kubectl-porch_registry -n "__fish_kubectl_porch_registry_using_subcommand remove" -l auth-secret-name -d 'Name of the auth Secret (dockerconfigjson) in the runner\'s namespace' -r
+complete -c kubectl-porch_registry -n "__fish_kubectl_porch_registry_using_subcommand remove" -l auth-mount-path -d 'Directory where the auth Secret is mounted (must be dedicated to it)' -r
+complete -c kubectl-porch_registry -n "__fish_kubectl_porch_registry_using_subcommand remove" -l tls-secret-name -d 'Name of the TLS CA Secret (Opaque, key ca.crt); implies --tls' -r
+complete -c kubectl-porch_registry -n "__fish_kubectl_porch_registry_using_subcommand remove" -l tls-mount-path -d 'Directory where the TLS Secret is mounted (must be dedicated to it)' -r
+complete -c kubectl-porch_registry -n "__fish_kubectl_porch_registry_using_subcommand remove" -l registry-auth-secret-name -d 'Name of the runner\'s copy of the auth Secret in the function namespace (--registry-auth-secret-name)' -r
+complete -c kubectl-porch_registry -n "__fish_kubectl_porch_registry_using_subcommand remove" -s n -l namespace -d 'Namespace of the function runner (and of its Secrets)' -r
+complete -c kubectl-porch_registry -n "__fish_kubectl_porch_registry_using_subcommand remove" -l kubeconfig -d 'Path to the kubeconfig file (default: $KUBECONFIG, else ~/.kube/config)' -r -F
+complete -c kubectl-porch_registry -n "__fish_kubectl_porch_registry_using_subcommand remove" -l context -d 'The kubeconfig context to use (default: the current context)' -r
+complete -c kubectl-porch_registry -n "__fish_kubectl_porch_registry_using_subcommand remove" -l fn-namespace -d 'Namespace where the runner creates function pods (and its Secret copy)' -r
+complete -c kubectl-porch_registry -n "__fish_kubectl_porch_registry_using_subcommand remove" -l dry-run -d 'none, client (print what would change) or server (dryRun=All)' -r -f -a "none\t'Change things for real'
+client\t'Print what would be applied, send nothing'
+server\t'Send the requests with dryRun=All; nothing is persisted'"
+complete -c kubectl-porch_registry -n "__fish_kubectl_porch_registry_using_subcommand remove" -l wait -d 'Wait for the rollout' -r -f -a "true\t''
+false\t''"
+complete -c kubectl-porch_registry -n "__fish_kubectl_porch_registry_using_subcommand remove" -l timeout -d 'How long to wait for the rollout (e.g. 30s, 5m)' -r
+complete -c kubectl-porch_registry -n "__fish_kubectl_porch_registry_using_subcommand remove" -s i -l in-place -d 'With -f: write the changes back to the files'
+complete -c kubectl-porch_registry -n "__fish_kubectl_porch_registry_using_subcommand remove" -l tls -d 'Also configure a registry CA (implied by --tls-secret-name or --ca-file)'
+complete -c kubectl-porch_registry -n "__fish_kubectl_porch_registry_using_subcommand remove" -l delete-secrets -d 'Live: also delete the Secrets and the runner\'s copy in the function namespace'
+complete -c kubectl-porch_registry -n "__fish_kubectl_porch_registry_using_subcommand remove" -s y -l yes -d 'Don\'t ask for confirmation'
+complete -c kubectl-porch_registry -n "__fish_kubectl_porch_registry_using_subcommand remove" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c kubectl-porch_registry -n "__fish_kubectl_porch_registry_using_subcommand setup" -s f -l filename -d 'Work offline on a manifest file, kpt package directory or - (stdin) instead of the cluster' -r -F
+complete -c kubectl-porch_registry -n "__fish_kubectl_porch_registry_using_subcommand setup" -l registry -d 'Registry host[:port] (normalised the way the runner looks it up; docker.io -> index.docker.io)' -r
+complete -c kubectl-porch_registry -n "__fish_kubectl_porch_registry_using_subcommand setup" -s u -l username -d 'Registry user name' -r
+complete -c kubectl-porch_registry -n "__fish_kubectl_porch_registry_using_subcommand setup" -s p -l password -d 'The password on the command line (insecure: visible in shell history and ps; prefer --password-stdin or $PORCH_REGISTRY_PASSWORD)' -r
+complete -c kubectl-porch_registry -n "__fish_kubectl_porch_registry_using_subcommand setup" -l email -d 'E-mail address stored with the credentials (optional)' -r
+complete -c kubectl-porch_registry -n "__fish_kubectl_porch_registry_using_subcommand setup" -l from-docker-config -d 'Take every registry from a docker/podman config (default: the user\'s docker config); helper-only entries are resolved by running the helper' -r -F
+complete -c kubectl-porch_registry -n "__fish_kubectl_porch_registry_using_subcommand setup" -l ca-file -d 'PEM file with the registry\'s CA certificate(s); implies --tls' -r -F
+complete -c kubectl-porch_registry -n "__fish_kubectl_porch_registry_using_subcommand setup" -l deployment -d 'Name of the function-runner Deployment' -r
+complete -c kubectl-porch_registry -n "__fish_kubectl_porch_registry_using_subcommand setup" -l container -d 'Name of the runner container in the Deployment' -r
+complete -c kubectl-porch_registry -n "__fish_kubectl_porch_registry_using_subcommand setup" -l auth-secret-name -d 'Name of the auth Secret (dockerconfigjson) in the runner\'s namespace' -r
+complete -c kubectl-porch_registry -n "__fish_kubectl_porch_registry_using_subcommand setup" -l auth-mount-path -d 'Directory where the auth Secret is mounted (must be dedicated to it)' -r
+complete -c kubectl-porch_registry -n "__fish_kubectl_porch_registry_using_subcommand setup" -l tls-secret-name -d 'Name of the TLS CA Secret (Opaque, key ca.crt); implies --tls' -r
+complete -c kubectl-porch_registry -n "__fish_kubectl_porch_registry_using_subcommand setup" -l tls-mount-path -d 'Directory where the TLS Secret is mounted (must be dedicated to it)' -r
+complete -c kubectl-porch_registry -n "__fish_kubectl_porch_registry_using_subcommand setup" -l registry-auth-secret-name -d 'Name of the runner\'s copy of the auth Secret in the function namespace (--registry-auth-secret-name)' -r
+complete -c kubectl-porch_registry -n "__fish_kubectl_porch_registry_using_subcommand setup" -s n -l namespace -d 'Namespace of the function runner (and of its Secrets)' -r
+complete -c kubectl-porch_registry -n "__fish_kubectl_porch_registry_using_subcommand setup" -l kubeconfig -d 'Path to the kubeconfig file (default: $KUBECONFIG, else ~/.kube/config)' -r -F
+complete -c kubectl-porch_registry -n "__fish_kubectl_porch_registry_using_subcommand setup" -l context -d 'The kubeconfig context to use (default: the current context)' -r
+complete -c kubectl-porch_registry -n "__fish_kubectl_porch_registry_using_subcommand setup" -l fn-namespace -d 'Namespace where the runner creates function pods (and its Secret copy)' -r
+complete -c kubectl-porch_registry -n "__fish_kubectl_porch_registry_using_subcommand setup" -l dry-run -d 'none, client (print the objects for kubectl apply -f -) or server (dryRun=All)' -r -f -a "none\t'Change things for real'
+client\t'Print what would be applied, send nothing'
+server\t'Send the requests with dryRun=All; nothing is persisted'"
+complete -c kubectl-porch_registry -n "__fish_kubectl_porch_registry_using_subcommand setup" -s o -l output -d 'Output format of printed objects' -r -f -a "yaml\t''
+json\t''"
+complete -c kubectl-porch_registry -n "__fish_kubectl_porch_registry_using_subcommand setup" -l wait -d 'Wait for the rollout' -r -f -a "true\t''
+false\t''"
+complete -c kubectl-porch_registry -n "__fish_kubectl_porch_registry_using_subcommand setup" -l timeout -d 'How long to wait for the rollout (e.g. 30s, 5m)' -r
+complete -c kubectl-porch_registry -n "__fish_kubectl_porch_registry_using_subcommand setup" -s i -l in-place -d 'With -f: patch the files in place and print only the Secrets'
+complete -c kubectl-porch_registry -n "__fish_kubectl_porch_registry_using_subcommand setup" -l password-stdin -d 'Read the password (or token) from stdin'
+complete -c kubectl-porch_registry -n "__fish_kubectl_porch_registry_using_subcommand setup" -l tls -d 'Also configure a registry CA (implied by --tls-secret-name or --ca-file)'
+complete -c kubectl-porch_registry -n "__fish_kubectl_porch_registry_using_subcommand setup" -s y -l yes -d 'Don\'t ask for confirmation'
+complete -c kubectl-porch_registry -n "__fish_kubectl_porch_registry_using_subcommand setup" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c kubectl-porch_registry -n "__fish_kubectl_porch_registry_using_subcommand check" -s f -l filename -d 'Manifest file, kpt package directory or - (stdin); default: the live cluster' -r -F
+complete -c kubectl-porch_registry -n "__fish_kubectl_porch_registry_using_subcommand check" -l deployment -d 'Name of the function-runner Deployment' -r
+complete -c kubectl-porch_registry -n "__fish_kubectl_porch_registry_using_subcommand check" -l container -d 'Name of the runner container in the Deployment' -r
+complete -c kubectl-porch_registry -n "__fish_kubectl_porch_registry_using_subcommand check" -s n -l namespace -d 'Namespace of the function runner (and of its Secrets)' -r
+complete -c kubectl-porch_registry -n "__fish_kubectl_porch_registry_using_subcommand check" -l kubeconfig -d 'Path to the kubeconfig file (default: $KUBECONFIG, else ~/.kube/config)' -r -F
+complete -c kubectl-porch_registry -n "__fish_kubectl_porch_registry_using_subcommand check" -l context -d 'The kubeconfig context to use (default: the current context)' -r
+complete -c kubectl-porch_registry -n "__fish_kubectl_porch_registry_using_subcommand check" -l fn-namespace -d 'Namespace where the runner creates function pods' -r
+complete -c kubectl-porch_registry -n "__fish_kubectl_porch_registry_using_subcommand check" -s o -l output -d 'Output format' -r -f -a "table\t'A table for people'
+json\t'JSON for scripts'
+yaml\t'YAML'"
+complete -c kubectl-porch_registry -n "__fish_kubectl_porch_registry_using_subcommand check" -l probe -d 'Also log in to every registry in the auth Secret and report credentials and TLS step'
+complete -c kubectl-porch_registry -n "__fish_kubectl_porch_registry_using_subcommand check" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c kubectl-porch_registry -n "__fish_kubectl_porch_registry_using_subcommand status" -l deployment -d 'Name of the function-runner Deployment' -r
+complete -c kubectl-porch_registry -n "__fish_kubectl_porch_registry_using_subcommand status" -l container -d 'Name of the runner container in the Deployment' -r
+complete -c kubectl-porch_registry -n "__fish_kubectl_porch_registry_using_subcommand status" -s n -l namespace -d 'Namespace of the function runner (and of its Secrets)' -r
+complete -c kubectl-porch_registry -n "__fish_kubectl_porch_registry_using_subcommand status" -l kubeconfig -d 'Path to the kubeconfig file (default: $KUBECONFIG, else ~/.kube/config)' -r -F
+complete -c kubectl-porch_registry -n "__fish_kubectl_porch_registry_using_subcommand status" -l context -d 'The kubeconfig context to use (default: the current context)' -r
+complete -c kubectl-porch_registry -n "__fish_kubectl_porch_registry_using_subcommand status" -l fn-namespace -d 'Namespace where the runner creates function pods' -r
+complete -c kubectl-porch_registry -n "__fish_kubectl_porch_registry_using_subcommand status" -s o -l output -d 'Output format' -r -f -a "table\t'A table for people'
+json\t'JSON for scripts'
+yaml\t'YAML'"
+complete -c kubectl-porch_registry -n "__fish_kubectl_porch_registry_using_subcommand status" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c kubectl-porch_registry -n "__fish_kubectl_porch_registry_using_subcommand fn" -l deployment -d 'Name of the function-runner Deployment' -r
+complete -c kubectl-porch_registry -n "__fish_kubectl_porch_registry_using_subcommand fn" -l container -d 'Name of the runner container in the Deployment' -r
+complete -c kubectl-porch_registry -n "__fish_kubectl_porch_registry_using_subcommand fn" -s h -l help -d 'Print help'
+complete -c kubectl-porch_registry -n "__fish_kubectl_porch_registry_using_subcommand pull" -l auth-file -d 'A .dockerconfigjson / config.json to take credentials from' -r -F
+complete -c kubectl-porch_registry -n "__fish_kubectl_porch_registry_using_subcommand pull" -l ca-file -d 'PEM file with the registry CA (the runner\'s mounted ca.crt)' -r -F
+complete -c kubectl-porch_registry -n "__fish_kubectl_porch_registry_using_subcommand pull" -l tls-dir -d 'Directory holding ca.crt (else ca.pem), as the runner\'s --tls-secret-path' -r -F
+complete -c kubectl-porch_registry -n "__fish_kubectl_porch_registry_using_subcommand pull" -l platform -d 'Platform to pick from a multi-arch index (default: this host\'s, e.g. linux/amd64)' -r
+complete -c kubectl-porch_registry -n "__fish_kubectl_porch_registry_using_subcommand pull" -l cache-dir -d 'Cache directory (default: $XDG_CACHE_HOME/kubectl-porch-registry)' -r -F
+complete -c kubectl-porch_registry -n "__fish_kubectl_porch_registry_using_subcommand pull" -s n -l namespace -d 'Namespace of the function runner (and of its Secrets)' -r
+complete -c kubectl-porch_registry -n "__fish_kubectl_porch_registry_using_subcommand pull" -l kubeconfig -d 'Path to the kubeconfig file (default: $KUBECONFIG, else ~/.kube/config)' -r -F
+complete -c kubectl-porch_registry -n "__fish_kubectl_porch_registry_using_subcommand pull" -l context -d 'The kubeconfig context to use (default: the current context)' -r
+complete -c kubectl-porch_registry -n "__fish_kubectl_porch_registry_using_subcommand pull" -l deployment -d 'Name of the function-runner Deployment' -r
+complete -c kubectl-porch_registry -n "__fish_kubectl_porch_registry_using_subcommand pull" -l container -d 'Name of the runner container in the Deployment' -r
+complete -c kubectl-porch_registry -n "__fish_kubectl_porch_registry_using_subcommand pull" -s o -l output -d 'Output format of the summary' -r -f -a "table\t'A table for people'
+json\t'JSON for scripts'
+yaml\t'YAML'"
+complete -c kubectl-porch_registry -n "__fish_kubectl_porch_registry_using_subcommand pull" -l from-cluster -d 'Use the auth and TLS Secrets that the live runner mounts'
+complete -c kubectl-porch_registry -n "__fish_kubectl_porch_registry_using_subcommand pull" -l allow-insecure-http -d 'Allow plain HTTP as a last resort (the runner does NOT do this; warns)'
+complete -c kubectl-porch_registry -n "__fish_kubectl_porch_registry_using_subcommand pull" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c kubectl-porch_registry -n "__fish_kubectl_porch_registry_using_subcommand run" -l fn-config -d 'File with the functionConfig' -r -F
+complete -c kubectl-porch_registry -n "__fish_kubectl_porch_registry_using_subcommand run" -s o -l output -d 'Output: stdout (ResourceList), unwrap (plain YAML), or a directory; default: in place' -r
+complete -c kubectl-porch_registry -n "__fish_kubectl_porch_registry_using_subcommand run" -l results-dir -d 'Write a FunctionResultList (kpt.dev/v1) to this directory' -r -F
+complete -c kubectl-porch_registry -n "__fish_kubectl_porch_registry_using_subcommand run" -l runtime -d 'How to run the function' -r -f -a "native\t'Linux namespaces, no container engine needed'
+podman\t'podman run, with kpt\'s flags'
+docker\t'docker run, with kpt\'s flags'"
+complete -c kubectl-porch_registry -n "__fish_kubectl_porch_registry_using_subcommand run" -l timeout -d 'Kill the function after this long (e.g. 30s, 5m)' -r
+complete -c kubectl-porch_registry -n "__fish_kubectl_porch_registry_using_subcommand run" -s e -l env -d 'Environment variables for the function: KEY=VALUE, or KEY to pass the current value' -r
+complete -c kubectl-porch_registry -n "__fish_kubectl_porch_registry_using_subcommand run" -l mount -d 'Bind mounts, as kpt: type=bind,source=/host/dir,target=/dir[,rw=true]' -r
+complete -c kubectl-porch_registry -n "__fish_kubectl_porch_registry_using_subcommand run" -l auth-file -d 'A .dockerconfigjson / config.json to take credentials from' -r -F
+complete -c kubectl-porch_registry -n "__fish_kubectl_porch_registry_using_subcommand run" -l ca-file -d 'PEM file with the registry CA (the runner\'s mounted ca.crt)' -r -F
+complete -c kubectl-porch_registry -n "__fish_kubectl_porch_registry_using_subcommand run" -l tls-dir -d 'Directory holding ca.crt (else ca.pem), as the runner\'s --tls-secret-path' -r -F
+complete -c kubectl-porch_registry -n "__fish_kubectl_porch_registry_using_subcommand run" -l platform -d 'Platform to pick from a multi-arch index (default: this host\'s, e.g. linux/amd64)' -r
+complete -c kubectl-porch_registry -n "__fish_kubectl_porch_registry_using_subcommand run" -l cache-dir -d 'Cache directory (default: $XDG_CACHE_HOME/kubectl-porch-registry)' -r -F
+complete -c kubectl-porch_registry -n "__fish_kubectl_porch_registry_using_subcommand run" -s n -l namespace -d 'Namespace of the function runner (and of its Secrets)' -r
+complete -c kubectl-porch_registry -n "__fish_kubectl_porch_registry_using_subcommand run" -l kubeconfig -d 'Path to the kubeconfig file (default: $KUBECONFIG, else ~/.kube/config)' -r -F
+complete -c kubectl-porch_registry -n "__fish_kubectl_porch_registry_using_subcommand run" -l context -d 'The kubeconfig context to use (default: the current context)' -r
+complete -c kubectl-porch_registry -n "__fish_kubectl_porch_registry_using_subcommand run" -l deployment -d 'Name of the function-runner Deployment' -r
+complete -c kubectl-porch_registry -n "__fish_kubectl_porch_registry_using_subcommand run" -l container -d 'Name of the runner container in the Deployment' -r
+complete -c kubectl-porch_registry -n "__fish_kubectl_porch_registry_using_subcommand run" -l network -d 'Give the function network access'
+complete -c kubectl-porch_registry -n "__fish_kubectl_porch_registry_using_subcommand run" -l as-current-user -d 'Run as the current user instead of nobody'
+complete -c kubectl-porch_registry -n "__fish_kubectl_porch_registry_using_subcommand run" -l from-cluster -d 'Use the auth and TLS Secrets that the live runner mounts'
+complete -c kubectl-porch_registry -n "__fish_kubectl_porch_registry_using_subcommand run" -l allow-insecure-http -d 'Allow plain HTTP as a last resort (the runner does NOT do this; warns)'
+complete -c kubectl-porch_registry -n "__fish_kubectl_porch_registry_using_subcommand run" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c kubectl-porch_registry -n "__fish_kubectl_porch_registry_using_subcommand completions" -s h -l help -d 'Print help'
+complete -c kubectl-porch_registry -n "__fish_kubectl_porch_registry_using_subcommand help; and not __fish_seen_subcommand_from secret patch remove setup check status fn pull run completions help" -f -a "secret" -d 'Print the Secrets the function runner needs (registry credentials, TLS CA)'
+complete -c kubectl-porch_registry -n "__fish_kubectl_porch_registry_using_subcommand help; and not __fish_seen_subcommand_from secret patch remove setup check status fn pull run completions help" -f -a "patch" -d 'Add the private-registry configuration to the function-runner Deployment in manifests'
+complete -c kubectl-porch_registry -n "__fish_kubectl_porch_registry_using_subcommand help; and not __fish_seen_subcommand_from secret patch remove setup check status fn pull run completions help" -f -a "remove" -d 'Take the private-registry configuration out again (manifests or the live cluster)'
+complete -c kubectl-porch_registry -n "__fish_kubectl_porch_registry_using_subcommand help; and not __fish_seen_subcommand_from secret patch remove setup check status fn pull run completions help" -f -a "setup" -d 'Do the whole job: Secrets plus the Deployment patch, live or offline (-f)'
+complete -c kubectl-porch_registry -n "__fish_kubectl_porch_registry_using_subcommand help; and not __fish_seen_subcommand_from secret patch remove setup check status fn pull run completions help" -f -a "check" -d 'Lint a configuration (manifests with -f, else the live cluster) for what breaks the runner'
+complete -c kubectl-porch_registry -n "__fish_kubectl_porch_registry_using_subcommand help; and not __fish_seen_subcommand_from secret patch remove setup check status fn pull run completions help" -f -a "status" -d 'Show the runner\'s private-registry configuration as the cluster has it'
+complete -c kubectl-porch_registry -n "__fish_kubectl_porch_registry_using_subcommand help; and not __fish_seen_subcommand_from secret patch remove setup check status fn pull run completions help" -f -a "fn" -d 'Run as a KRM function: ResourceList on stdin, patched ResourceList on stdout (kpt fn eval --exec)'
+complete -c kubectl-porch_registry -n "__fish_kubectl_porch_registry_using_subcommand help; and not __fish_seen_subcommand_from secret patch remove setup check status fn pull run completions help" -f -a "pull" -d 'Pull a function image with the runner\'s credentials and TLS behaviour'
+complete -c kubectl-porch_registry -n "__fish_kubectl_porch_registry_using_subcommand help; and not __fish_seen_subcommand_from secret patch remove setup check status fn pull run completions help" -f -a "run" -d 'Run a (private) KRM function image locally on a package, sandboxed, like kpt fn eval'
+complete -c kubectl-porch_registry -n "__fish_kubectl_porch_registry_using_subcommand help; and not __fish_seen_subcommand_from secret patch remove setup check status fn pull run completions help" -f -a "completions" -d 'Print shell completions'
+complete -c kubectl-porch_registry -n "__fish_kubectl_porch_registry_using_subcommand help; and not __fish_seen_subcommand_from secret patch remove setup check status fn pull run completions help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c kubectl-porch_registry -n "__fish_kubectl_porch_registry_using_subcommand help; and __fish_seen_subcommand_from secret" -f -a "auth" -d 'Print a kubernetes.io/dockerconfigjson Secret with registry credentials'
+complete -c kubectl-porch_registry -n "__fish_kubectl_porch_registry_using_subcommand help; and __fish_seen_subcommand_from secret" -f -a "tls" -d 'Print an Opaque Secret holding a registry CA certificate under ca.crt'
