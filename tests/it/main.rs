@@ -2,6 +2,6 @@
 //! components (registry, fake Kubernetes API) live under `support`.
 
 mod fake_api;
-mod rootfs;
 mod generated;
+mod rootfs;
 mod support;
