@@ -1,1 +1,423 @@
-//! Manifests on disk and kpt packages: lossless YAML edits that carry out a plan.
+//! Manifests on disk and kpt packages: loading (file, directory = kpt package, or `-` stdin),
+//! and lossless YAML edits that carry out a plan, written back atomically.
+//!
+//! Loading keeps each file's exact text; the documents are exposed as `serde_json::Value`
+//! with their file and index, for the checks and the planner. Edits splice the original text
+//! (see `edit`), so every byte that does not have to change stays as it was.
+
+pub mod edit;
+pub mod yaml;
+
+use std::io::Read;
+use std::path::{Path, PathBuf};
+
+use serde_json::Value;
+
+use crate::error::{Error, Result};
+
+/// Where a package came from.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Source {
+    File(PathBuf),
+    Dir(PathBuf),
+    Stdin,
+}
+
+/// One document of a manifest file.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Document {
+    /// Index among the file's non-empty documents (kpt's `config.kubernetes.io/index`).
+    pub index: usize,
+    pub value: Value,
+    /// Byte range of the document in the file's text.
+    pub start: usize,
+    pub end: usize,
+}
+
+impl Document {
+    pub fn kind(&self) -> &str {
+        self.value.get("kind").and_then(Value::as_str).unwrap_or("")
+    }
+    pub fn name(&self) -> &str {
+        self.value
+            .pointer("/metadata/name")
+            .and_then(Value::as_str)
+            .unwrap_or("")
+    }
+    pub fn namespace(&self) -> Option<&str> {
+        self.value
+            .pointer("/metadata/namespace")
+            .and_then(Value::as_str)
+    }
+}
+
+/// One manifest file, its exact text and its documents.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ManifestFile {
+    /// The path on disk (`-` for stdin).
+    pub path: PathBuf,
+    /// The path relative to the package root (kpt's `internal.config.kubernetes.io/path`); the
+    /// file name for a single file; `-` for stdin.
+    pub rel_path: String,
+    pub text: String,
+    pub docs: Vec<Document>,
+}
+
+impl ManifestFile {
+    /// Parse a file's text. `name` is used in error messages.
+    pub fn parse(path: PathBuf, rel_path: String, text: String) -> Result<Self> {
+        let docs = parse_documents(&text).map_err(|e| {
+            Error::usage(format!(
+                "{}: malformed YAML at {e}; fix the file (it must be YAML the API server accepts)",
+                display_path(&path)
+            ))
+        })?;
+        Ok(ManifestFile {
+            path,
+            rel_path,
+            text,
+            docs,
+        })
+    }
+}
+
+/// The documents of a YAML stream (empty documents skipped).
+pub fn parse_documents(text: &str) -> std::result::Result<Vec<Document>, yaml::YamlError> {
+    let docs = yaml::parse_stream(text)?;
+    let mut out = Vec::new();
+    for d in docs {
+        if d.root.is_none() {
+            continue;
+        }
+        let value = d.to_json();
+        if value.is_null() {
+            continue;
+        }
+        out.push(Document {
+            index: out.len(),
+            value,
+            start: d.start,
+            end: d.end,
+        });
+    }
+    Ok(out)
+}
+
+/// A loaded set of manifest files.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Package {
+    pub source: Source,
+    pub files: Vec<ManifestFile>,
+}
+
+impl Package {
+    /// Every document with its file.
+    pub fn documents(&self) -> impl Iterator<Item = (&ManifestFile, &Document)> {
+        self.files
+            .iter()
+            .flat_map(|f| f.docs.iter().map(move |d| (f, d)))
+    }
+
+    /// Every document's value, in order (what `check` lints).
+    pub fn objects(&self) -> Vec<Value> {
+        self.documents().map(|(_, d)| d.value.clone()).collect()
+    }
+
+    /// A package from text (stdin or tests).
+    pub fn from_text(name: &str, text: String) -> Result<Package> {
+        let file = ManifestFile::parse(PathBuf::from(name), name.to_string(), text)?;
+        Ok(Package {
+            source: Source::Stdin,
+            files: vec![file],
+        })
+    }
+}
+
+pub(crate) fn display_path(p: &Path) -> String {
+    p.display().to_string()
+}
+
+/// Load a manifest file, a directory (a kpt package: every `*.yaml`/`*.yml` below it, the
+/// Kptfile included, `.krmignore` honoured, hidden directories skipped), or `-` for stdin.
+pub fn load(path: &Path) -> Result<Package> {
+    if path.as_os_str() == "-" {
+        let mut text = String::new();
+        std::io::stdin().read_to_string(&mut text).map_err(|e| {
+            Error::usage(format!(
+                "stdin: cannot read it as UTF-8 text ({e}); pipe YAML manifests into -f -"
+            ))
+        })?;
+        return Package::from_text("-", text);
+    }
+    let meta = std::fs::metadata(path).map_err(|e| Error::io(path, e))?;
+    if meta.is_dir() {
+        let files = load_dir(path)?;
+        if files.is_empty() {
+            return Err(Error::not_found(format!(
+                "{}: no *.yaml or *.yml files in this directory; point -f at a manifest file or a kpt package",
+                display_path(path)
+            )));
+        }
+        Ok(Package {
+            source: Source::Dir(path.to_path_buf()),
+            files,
+        })
+    } else {
+        let text = read_text(path)?;
+        let rel = path
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_else(|| display_path(path));
+        let file = ManifestFile::parse(path.to_path_buf(), rel, text)?;
+        Ok(Package {
+            source: Source::File(path.to_path_buf()),
+            files: vec![file],
+        })
+    }
+}
+
+fn read_text(path: &Path) -> Result<String> {
+    let bytes = std::fs::read(path).map_err(|e| Error::io(path, e))?;
+    String::from_utf8(bytes).map_err(|_| {
+        Error::usage(format!(
+            "{}: not UTF-8 text; manifests must be UTF-8 YAML",
+            display_path(path)
+        ))
+    })
+}
+
+/// A `.krmignore` (gitignore subset: `#` comments, `!` negation, trailing `/` for directories,
+/// a `/` inside anchors the pattern at the package root, `*`, `?`, `[...]`, `**`).
+#[derive(Debug, Default)]
+struct Ignore {
+    rules: Vec<IgnoreRule>,
+}
+
+#[derive(Debug)]
+struct IgnoreRule {
+    pattern: glob::Pattern,
+    negate: bool,
+    dir_only: bool,
+    anchored: bool,
+}
+
+impl Ignore {
+    fn parse(text: &str) -> Ignore {
+        let mut rules = Vec::new();
+        for line in text.lines() {
+            let line = line.trim_end();
+            if line.is_empty() || line.starts_with('#') {
+                continue;
+            }
+            let (negate, line) = match line.strip_prefix('!') {
+                Some(r) => (true, r),
+                None => (false, line),
+            };
+            let (dir_only, line) = match line.strip_suffix('/') {
+                Some(r) => (true, r),
+                None => (false, line),
+            };
+            let anchored = line.contains('/');
+            let line = line.trim_start_matches('/');
+            if let Ok(pattern) = glob::Pattern::new(line) {
+                rules.push(IgnoreRule {
+                    pattern,
+                    negate,
+                    dir_only,
+                    anchored,
+                });
+            }
+        }
+        Ignore { rules }
+    }
+
+    fn ignored(&self, rel: &str, is_dir: bool) -> bool {
+        let opts = glob::MatchOptions {
+            case_sensitive: true,
+            require_literal_separator: true,
+            require_literal_leading_dot: false,
+        };
+        let base = rel.rsplit('/').next().unwrap_or(rel);
+        let mut ignored = false;
+        for r in &self.rules {
+            if r.dir_only && !is_dir {
+                continue;
+            }
+            let hit = if r.anchored {
+                r.pattern.matches_with(rel, opts)
+            } else {
+                r.pattern.matches_with(base, opts)
+            };
+            if hit {
+                ignored = !r.negate;
+            }
+        }
+        ignored
+    }
+}
+
+fn load_dir(root: &Path) -> Result<Vec<ManifestFile>> {
+    let ignore = match std::fs::read_to_string(root.join(".krmignore")) {
+        Ok(t) => Ignore::parse(&t),
+        Err(_) => Ignore::default(),
+    };
+    let mut paths = Vec::new();
+    walk(root, root, &ignore, &mut paths)?;
+    paths.sort();
+    let mut files = Vec::new();
+    for (rel, path) in paths {
+        let text = read_text(&path)?;
+        files.push(ManifestFile::parse(path, rel, text)?);
+    }
+    Ok(files)
+}
+
+fn walk(root: &Path, dir: &Path, ignore: &Ignore, out: &mut Vec<(String, PathBuf)>) -> Result<()> {
+    let entries = std::fs::read_dir(dir).map_err(|e| Error::io(dir, e))?;
+    for entry in entries {
+        let entry = entry.map_err(|e| Error::io(dir, e))?;
+        let path = entry.path();
+        let name = entry.file_name().to_string_lossy().into_owned();
+        let rel = path
+            .strip_prefix(root)
+            .unwrap_or(&path)
+            .to_string_lossy()
+            .replace('\\', "/");
+        let ft = entry.file_type().map_err(|e| Error::io(&path, e))?;
+        let is_dir = ft.is_dir() || (ft.is_symlink() && path.is_dir());
+        if is_dir {
+            if name.starts_with('.') || ignore.ignored(&rel, true) {
+                continue;
+            }
+            walk(root, &path, ignore, out)?;
+        } else {
+            let wanted = name == "Kptfile" || name.ends_with(".yaml") || name.ends_with(".yml");
+            if wanted && !name.starts_with('.') && !ignore.ignored(&rel, false) {
+                out.push((rel, path));
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Write a file atomically: a temporary file in the same directory, then rename; the
+/// original's permissions are kept (new files get 0644).
+pub fn write_atomic(path: &Path, contents: &[u8]) -> Result<()> {
+    use std::io::Write;
+    let dir = path
+        .parent()
+        .filter(|p| !p.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
+    let mut tmp = tempfile::Builder::new()
+        .prefix(".porch-registry-")
+        .tempfile_in(dir)
+        .map_err(|e| Error::io(dir, e))?;
+    tmp.write_all(contents).map_err(|e| Error::io(path, e))?;
+    tmp.as_file().sync_all().map_err(|e| Error::io(path, e))?;
+    if let Ok(meta) = std::fs::metadata(path) {
+        let _ = std::fs::set_permissions(tmp.path(), meta.permissions());
+    } else {
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            let _ = std::fs::set_permissions(tmp.path(), std::fs::Permissions::from_mode(0o644));
+        }
+    }
+    tmp.persist(path).map_err(|e| Error::io(path, e.error))?;
+    Ok(())
+}
+
+/// Write several files, each atomically. Everything to write is computed before this is
+/// called, so an error in the edits leaves every file untouched.
+pub fn write_all_atomic(files: &[(PathBuf, String)]) -> Result<()> {
+    for (path, text) in files {
+        write_atomic(path, text.as_bytes())?;
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn documents_keep_file_and_index() {
+        let p = Package::from_text(
+            "-",
+            "# c\n---\napiVersion: v1\nkind: ServiceAccount\nmetadata:\n  name: a\n---\n---\nkind: Service\nmetadata:\n  name: b\n"
+                .to_string(),
+        )
+        .unwrap();
+        let docs: Vec<_> = p.documents().collect();
+        assert_eq!(docs.len(), 2);
+        assert_eq!(docs[0].1.index, 0);
+        assert_eq!(docs[0].1.kind(), "ServiceAccount");
+        assert_eq!(docs[1].1.index, 1);
+        assert_eq!(docs[1].1.name(), "b");
+    }
+
+    #[test]
+    fn malformed_yaml_is_a_usage_error_naming_the_file() {
+        let e = Package::from_text("x.yaml", "a: [b\n".to_string()).unwrap_err();
+        let msg = e.to_string();
+        assert!(msg.starts_with("x.yaml: malformed YAML at line"), "{msg}");
+        assert_eq!(e.exit_code(), crate::error::exit::USAGE);
+    }
+
+    #[test]
+    fn krmignore_rules() {
+        let ig = Ignore::parse("# c\nout/\n*.bak.yaml\n/top.yaml\n!keep.bak.yaml\n");
+        assert!(ig.ignored("out", true));
+        assert!(!ig.ignored("out", false));
+        assert!(ig.ignored("a/b.bak.yaml", false));
+        assert!(!ig.ignored("a/keep.bak.yaml", false));
+        assert!(ig.ignored("top.yaml", false));
+        assert!(!ig.ignored("sub/top.yaml", false));
+    }
+
+    #[test]
+    fn load_dir_walks_a_kpt_package() {
+        let dir = tempfile::tempdir().unwrap();
+        let root = dir.path();
+        std::fs::write(
+            root.join("Kptfile"),
+            "apiVersion: kpt.dev/v1\nkind: Kptfile\nmetadata:\n  name: p\n",
+        )
+        .unwrap();
+        std::fs::write(root.join("a.yaml"), "kind: A\n").unwrap();
+        std::fs::write(root.join("notes.txt"), "x: [").unwrap();
+        std::fs::create_dir(root.join("sub")).unwrap();
+        std::fs::write(root.join("sub/b.yml"), "kind: B\n").unwrap();
+        std::fs::create_dir(root.join(".git")).unwrap();
+        std::fs::write(root.join(".git/c.yaml"), "kind: C\n").unwrap();
+        std::fs::create_dir(root.join("ignored")).unwrap();
+        std::fs::write(root.join("ignored/d.yaml"), "kind: D\n").unwrap();
+        std::fs::write(root.join(".krmignore"), "ignored/\n").unwrap();
+        let p = load(root).unwrap();
+        let rels: Vec<_> = p.files.iter().map(|f| f.rel_path.as_str()).collect();
+        assert_eq!(rels, vec!["Kptfile", "a.yaml", "sub/b.yml"]);
+        assert_eq!(p.objects().len(), 3);
+    }
+
+    #[test]
+    fn missing_path_is_not_found() {
+        let e = load(Path::new("/nonexistent/x.yaml")).unwrap_err();
+        assert_eq!(e.exit_code(), crate::error::exit::NOT_FOUND);
+    }
+
+    #[test]
+    fn atomic_write_keeps_permissions() {
+        use std::os::unix::fs::PermissionsExt;
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("f.yaml");
+        std::fs::write(&p, "a").unwrap();
+        std::fs::set_permissions(&p, std::fs::Permissions::from_mode(0o600)).unwrap();
+        write_atomic(&p, b"b").unwrap();
+        assert_eq!(std::fs::read_to_string(&p).unwrap(), "b");
+        assert_eq!(
+            std::fs::metadata(&p).unwrap().permissions().mode() & 0o777,
+            0o600
+        );
+        assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 1);
+    }
+}

@@ -2,4 +2,5 @@
 
 pub mod ca;
 pub mod dockerconfig;
+pub mod flags;
 pub mod secrets;

@@ -1,0 +1,1 @@
+//! Lossless edits (filled in by the next step).

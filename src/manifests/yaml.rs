@@ -1,0 +1,560 @@
+//! A YAML node tree that remembers where every node is in the source text (byte offsets), built
+//! from saphyr-parser's events. It is the base of the lossless editor: we locate nodes here and
+//! splice text; we never re-serialise a document.
+
+use std::collections::HashMap;
+
+use saphyr_parser::{Event, Parser, ScalarStyle, Span};
+use serde_json::{Map, Number, Value};
+
+/// A parse error with a 1-based line and column.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct YamlError {
+    pub line: usize,
+    pub col: usize,
+    pub message: String,
+}
+
+impl std::fmt::Display for YamlError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "line {} column {}: {}",
+            self.line, self.col, self.message
+        )
+    }
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum NodeKind {
+    Scalar {
+        value: String,
+        style: ScalarStyle,
+    },
+    Seq {
+        items: Vec<Node>,
+        flow: bool,
+    },
+    Map {
+        entries: Vec<(Node, Node)>,
+        flow: bool,
+    },
+    Alias(usize),
+}
+
+/// A node with its place in the text.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Node {
+    pub kind: NodeKind,
+    /// Byte offset where the node's content starts (a block sequence starts at its first item's
+    /// content, not at the `-`).
+    pub start: usize,
+    /// Byte offset just after the node's last content character (trailing blanks, comments and
+    /// line breaks excluded). For flow collections: after the closing bracket.
+    pub end: usize,
+    /// 0-based column (in characters) of `start`.
+    pub col: usize,
+    pub anchor: usize,
+    /// A tag, if any (`!!str` ...), as handle+suffix.
+    pub tag: Option<String>,
+}
+
+impl Node {
+    pub fn get(&self, key: &str) -> Option<&Node> {
+        self.entry(key).map(|(_, v)| v)
+    }
+
+    /// The (key, value) entry of a mapping.
+    pub fn entry(&self, key: &str) -> Option<(&Node, &Node)> {
+        match &self.kind {
+            NodeKind::Map { entries, .. } => entries
+                .iter()
+                .find(|(k, _)| k.as_str() == Some(key))
+                .map(|(k, v)| (k, v)),
+            _ => None,
+        }
+    }
+
+    pub fn as_str(&self) -> Option<&str> {
+        match &self.kind {
+            NodeKind::Scalar { value, .. } => Some(value),
+            _ => None,
+        }
+    }
+
+    pub fn items(&self) -> Option<&[Node]> {
+        match &self.kind {
+            NodeKind::Seq { items, .. } => Some(items),
+            _ => None,
+        }
+    }
+
+    pub fn entries(&self) -> Option<&[(Node, Node)]> {
+        match &self.kind {
+            NodeKind::Map { entries, .. } => Some(entries),
+            _ => None,
+        }
+    }
+
+    pub fn is_flow(&self) -> bool {
+        matches!(
+            self.kind,
+            NodeKind::Seq { flow: true, .. } | NodeKind::Map { flow: true, .. }
+        )
+    }
+
+    /// Whether the node is an empty plain scalar (a key with no value: `key:`).
+    pub fn is_empty_scalar(&self) -> bool {
+        matches!(&self.kind, NodeKind::Scalar { value, style: ScalarStyle::Plain } if value.is_empty())
+    }
+
+    /// Follow a path of keys (strings) and sequence indexes.
+    pub fn at(&self, path: &[PathSeg]) -> Option<&Node> {
+        let mut node = self;
+        for seg in path {
+            node = match seg {
+                PathSeg::Key(k) => node.get(k)?,
+                PathSeg::Index(i) => node.items()?.get(*i)?,
+            };
+        }
+        Some(node)
+    }
+}
+
+/// One step of a path into a document.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum PathSeg {
+    Key(String),
+    Index(usize),
+}
+
+/// One YAML document of a stream.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Doc {
+    /// `None` for an empty document (only comments, or nothing after `---`).
+    pub root: Option<Node>,
+    /// Byte range of the document in the stream (from its `---` or first content to the
+    /// start of the next document marker).
+    pub start: usize,
+    pub end: usize,
+}
+
+impl Doc {
+    /// The document as JSON (null for an empty document).
+    pub fn to_json(&self) -> Value {
+        match &self.root {
+            Some(root) => {
+                let mut anchors = HashMap::new();
+                to_json(root, &mut anchors)
+            }
+            None => Value::Null,
+        }
+    }
+}
+
+/// Character index -> byte offset (saphyr reports character indexes).
+struct Offsets {
+    ascii: bool,
+    bytes: Vec<usize>,
+}
+
+impl Offsets {
+    fn new(text: &str) -> Self {
+        if text.is_ascii() {
+            return Offsets {
+                ascii: true,
+                bytes: Vec::new(),
+            };
+        }
+        let mut bytes: Vec<usize> = text.char_indices().map(|(b, _)| b).collect();
+        bytes.push(text.len());
+        Offsets {
+            ascii: false,
+            bytes,
+        }
+    }
+    fn byte(&self, char_index: usize) -> usize {
+        if self.ascii {
+            char_index
+        } else {
+            self.bytes[char_index.min(self.bytes.len() - 1)]
+        }
+    }
+}
+
+enum Frame {
+    Seq {
+        items: Vec<Node>,
+        flow: bool,
+        start: usize,
+        col: usize,
+        anchor: usize,
+        tag: Option<String>,
+    },
+    Map {
+        entries: Vec<(Node, Node)>,
+        pending_key: Option<Node>,
+        flow: bool,
+        start: usize,
+        col: usize,
+        anchor: usize,
+        tag: Option<String>,
+    },
+}
+
+fn tag_string(tag: &Option<std::borrow::Cow<'_, saphyr_parser::Tag>>) -> Option<String> {
+    tag.as_ref().map(|t| format!("{}{}", t.handle, t.suffix))
+}
+
+/// Parse a YAML stream into documents with byte positions.
+pub fn parse_stream(text: &str) -> Result<Vec<Doc>, YamlError> {
+    let offsets = Offsets::new(text);
+    let mut parser = Parser::new_from_str(text);
+    let mut docs = Vec::new();
+    let mut stack: Vec<Frame> = Vec::new();
+    let mut root: Option<Node> = None;
+    let mut doc_start = 0usize;
+    let err = |span: &Span, msg: String| YamlError {
+        line: span.start.line(),
+        col: span.start.col() + 1,
+        message: msg,
+    };
+    while let Some(next) = parser.next_event() {
+        let (event, span) = match next {
+            Ok(x) => x,
+            Err(e) => {
+                return Err(YamlError {
+                    line: e.marker().line(),
+                    col: e.marker().col() + 1,
+                    message: e.info().to_string(),
+                });
+            }
+        };
+        let s = offsets.byte(span.start.index());
+        let e = offsets.byte(span.end.index());
+        let finished: Option<Node> = match event {
+            Event::StreamStart | Event::Nothing => None,
+            Event::StreamEnd => break,
+            Event::DocumentStart(_) => {
+                doc_start = s.min(text.len());
+                // An implicit start sits on the first content; take the line start instead so
+                // that leading comments belong to the document.
+                root = None;
+                None
+            }
+            Event::DocumentEnd => {
+                docs.push(Doc {
+                    root: root.take(),
+                    start: doc_start,
+                    end: s,
+                });
+                None
+            }
+            Event::Alias(id) => Some(Node {
+                kind: NodeKind::Alias(id),
+                start: s,
+                end: e,
+                col: span.start.col(),
+                anchor: 0,
+                tag: None,
+            }),
+            Event::Scalar(value, style, anchor, tag) => {
+                let end = match style {
+                    ScalarStyle::Literal | ScalarStyle::Folded => {
+                        let t = &text[s..e];
+                        s + t.trim_end().len()
+                    }
+                    _ => e,
+                };
+                Some(Node {
+                    kind: NodeKind::Scalar {
+                        value: value.into_owned(),
+                        style,
+                    },
+                    start: s,
+                    end,
+                    col: span.start.col(),
+                    anchor,
+                    tag: tag_string(&tag),
+                })
+            }
+            Event::SequenceStart(anchor, tag) => {
+                let flow = text[s..].starts_with('[');
+                stack.push(Frame::Seq {
+                    items: Vec::new(),
+                    flow,
+                    start: s,
+                    col: span.start.col(),
+                    anchor,
+                    tag: tag_string(&tag),
+                });
+                None
+            }
+            Event::MappingStart(anchor, tag) => {
+                let flow = text[s..].starts_with('{');
+                stack.push(Frame::Map {
+                    entries: Vec::new(),
+                    pending_key: None,
+                    flow,
+                    start: s,
+                    col: span.start.col(),
+                    anchor,
+                    tag: tag_string(&tag),
+                });
+                None
+            }
+            Event::SequenceEnd => match stack.pop() {
+                Some(Frame::Seq {
+                    items,
+                    flow,
+                    start,
+                    col,
+                    anchor,
+                    tag,
+                }) => {
+                    let end = if flow {
+                        e
+                    } else {
+                        items.last().map_or(start, |n| n.end)
+                    };
+                    Some(Node {
+                        kind: NodeKind::Seq { items, flow },
+                        start,
+                        end,
+                        col,
+                        anchor,
+                        tag,
+                    })
+                }
+                _ => return Err(err(&span, "unbalanced sequence".into())),
+            },
+            Event::MappingEnd => match stack.pop() {
+                Some(Frame::Map {
+                    entries,
+                    flow,
+                    start,
+                    col,
+                    anchor,
+                    tag,
+                    ..
+                }) => {
+                    let end = if flow {
+                        e
+                    } else {
+                        entries.last().map_or(start, |(k, v)| v.end.max(k.end))
+                    };
+                    Some(Node {
+                        kind: NodeKind::Map { entries, flow },
+                        start,
+                        end,
+                        col,
+                        anchor,
+                        tag,
+                    })
+                }
+                _ => return Err(err(&span, "unbalanced mapping".into())),
+            },
+        };
+        if let Some(node) = finished {
+            match stack.last_mut() {
+                None => root = Some(node),
+                Some(Frame::Seq { items, .. }) => items.push(node),
+                Some(Frame::Map {
+                    entries,
+                    pending_key,
+                    ..
+                }) => match pending_key.take() {
+                    None => *pending_key = Some(node),
+                    Some(k) => entries.push((k, node)),
+                },
+            }
+        }
+    }
+    // Document ranges: make them contiguous (each runs to the next one's start; the first one
+    // from the start of the text, so that a leading comment belongs to it).
+    let n = docs.len();
+    if let Some(first) = docs.first_mut() {
+        first.start = 0;
+    }
+    for i in 0..n {
+        let next_start = if i + 1 < n {
+            docs[i + 1].start
+        } else {
+            text.len()
+        };
+        docs[i].end = next_start;
+    }
+    Ok(docs)
+}
+
+/// JSON value of a node, resolving plain scalars like Kubernetes' YAML decoder would for
+/// the types that matter here (null, booleans, integers, floats, strings).
+pub fn to_json(node: &Node, anchors: &mut HashMap<usize, Value>) -> Value {
+    let v = match &node.kind {
+        NodeKind::Scalar { value, style } => {
+            let plain = matches!(style, ScalarStyle::Plain);
+            match node.tag.as_deref() {
+                Some("tag:yaml.org,2002:str") | Some("!!str") => Value::String(value.clone()),
+                _ if plain => resolve_plain(value),
+                _ => Value::String(value.clone()),
+            }
+        }
+        NodeKind::Seq { items, .. } => {
+            Value::Array(items.iter().map(|n| to_json(n, anchors)).collect())
+        }
+        NodeKind::Map { entries, .. } => {
+            let mut m = Map::new();
+            for (k, v) in entries {
+                let key = match to_json(k, anchors) {
+                    Value::String(s) => s,
+                    Value::Null => "null".to_string(),
+                    other => other.to_string(),
+                };
+                let value = to_json(v, anchors);
+                if key == "<<" {
+                    // Merge key: earlier explicit keys win.
+                    let sources = match value {
+                        Value::Array(a) => a,
+                        other => vec![other],
+                    };
+                    for src in sources {
+                        if let Value::Object(src) = src {
+                            for (k2, v2) in src {
+                                m.entry(k2).or_insert(v2);
+                            }
+                        }
+                    }
+                    continue;
+                }
+                m.insert(key, value);
+            }
+            Value::Object(m)
+        }
+        NodeKind::Alias(id) => anchors.get(id).cloned().unwrap_or(Value::Null),
+    };
+    if node.anchor != 0 {
+        anchors.insert(node.anchor, v.clone());
+    }
+    v
+}
+
+fn resolve_plain(s: &str) -> Value {
+    match s {
+        "" | "~" | "null" | "Null" | "NULL" => return Value::Null,
+        "true" | "True" | "TRUE" => return Value::Bool(true),
+        "false" | "False" | "FALSE" => return Value::Bool(false),
+        _ => {}
+    }
+    let body = s.strip_prefix(['+', '-']).unwrap_or(s);
+    if !body.is_empty() && body.bytes().all(|b| b.is_ascii_digit()) {
+        if let Ok(i) = s.parse::<i64>() {
+            return Value::Number(i.into());
+        }
+        if let Ok(u) = s.parse::<u64>() {
+            return Value::Number(u.into());
+        }
+    }
+    if let Some(hex) = s.strip_prefix("0x")
+        && !hex.is_empty()
+        && let Ok(i) = i64::from_str_radix(hex, 16)
+    {
+        return Value::Number(i.into());
+    }
+    if let Some(oct) = s.strip_prefix("0o")
+        && !oct.is_empty()
+        && let Ok(i) = i64::from_str_radix(oct, 8)
+    {
+        return Value::Number(i.into());
+    }
+    let looks_float = !body.is_empty()
+        && body
+            .bytes()
+            .all(|b| b.is_ascii_digit() || matches!(b, b'.' | b'e' | b'E' | b'+' | b'-'))
+        && body
+            .bytes()
+            .next()
+            .is_some_and(|b| b.is_ascii_digit() || b == b'.')
+        && body.bytes().any(|b| b.is_ascii_digit());
+    if looks_float
+        && let Ok(f) = s.parse::<f64>()
+        && let Some(n) = Number::from_f64(f)
+    {
+        return Value::Number(n);
+    }
+    Value::String(s.to_string())
+}
+
+/// Byte offset of the start of the line holding `pos`.
+pub fn line_start(text: &str, pos: usize) -> usize {
+    text[..pos].rfind('\n').map_or(0, |i| i + 1)
+}
+
+/// Byte offset just after the line break of the line holding `pos` (or the text's end).
+pub fn line_end_incl(text: &str, pos: usize) -> usize {
+    text[pos..].find('\n').map_or(text.len(), |i| pos + i + 1)
+}
+
+/// The leading whitespace of the line holding `pos`.
+pub fn line_indent(text: &str, pos: usize) -> &str {
+    let ls = line_start(text, pos);
+    let rest = &text[ls..];
+    let n = rest.len() - rest.trim_start_matches([' ', '\t']).len();
+    &rest[..n]
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn spans_and_values() {
+        let text = "# head\na:\n  b:\n  - x   # c1\n  - \"y\"\n  c: |\n    lit\n\n  d: [p, 1]\n---\nf: {}\n";
+        let docs = parse_stream(text).unwrap();
+        assert_eq!(docs.len(), 2);
+        let root = docs[0].root.as_ref().unwrap();
+        let b = root
+            .at(&[PathSeg::Key("a".into()), PathSeg::Key("b".into())])
+            .unwrap();
+        let items = b.items().unwrap();
+        assert_eq!(&text[items[0].start..items[0].end], "x");
+        assert_eq!(&text[items[1].start..items[1].end], "\"y\"");
+        let c = root.get("a").unwrap().get("c").unwrap();
+        assert_eq!(&text[c.start..c.end], "lit");
+        let d = root.get("a").unwrap().get("d").unwrap();
+        assert!(d.is_flow());
+        assert_eq!(&text[d.start..d.end], "[p, 1]");
+        assert_eq!(
+            docs[0].to_json(),
+            serde_json::json!({"a": {"b": ["x", "y"], "c": "lit\n", "d": ["p", 1]}})
+        );
+        assert_eq!(docs[1].to_json(), serde_json::json!({"f": {}}));
+        assert_eq!(&text[docs[1].start..docs[1].end], "---\nf: {}\n");
+    }
+
+    #[test]
+    fn non_ascii_offsets_are_bytes() {
+        let text = "a: \"é\"\nb: [x]\n";
+        let docs = parse_stream(text).unwrap();
+        let b = docs[0].root.as_ref().unwrap().get("b").unwrap();
+        assert_eq!(&text[b.start..b.end], "[x]");
+    }
+
+    #[test]
+    fn errors_have_positions() {
+        let e = parse_stream("a: [b\nc: d\n").unwrap_err();
+        assert!(e.line >= 1);
+        let e = parse_stream("a: b\n  c: d\n").unwrap_err();
+        assert!(!e.message.is_empty());
+    }
+
+    #[test]
+    fn scalars_resolve_like_kubernetes() {
+        let docs =
+            parse_stream("a: 1\nb: \"1\"\nc: true\nd: ~\ne: 1.5\nf: 0x10\ng: abc\nh: !!str 3\n")
+                .unwrap();
+        assert_eq!(
+            docs[0].to_json(),
+            serde_json::json!({"a":1,"b":"1","c":true,"d":null,"e":1.5,"f":16,"g":"abc","h":"3"})
+        );
+    }
+}
