@@ -4,6 +4,7 @@
 
 use std::path::PathBuf;
 
+use clap::builder::TypedValueParser as _;
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
 pub const DEFAULT_NAMESPACE: &str = "porch-system";
@@ -185,7 +186,8 @@ pub struct CredentialArgs {
     #[arg(long, value_name = "EMAIL", requires = "registry")]
     pub email: Option<String>,
     /// Take every registry from a docker/podman config (default: the user's docker config); helper-only entries are resolved by running the helper
-    #[arg(long, value_name = "PATH", num_args = 0..=1, default_missing_value = "")]
+    #[arg(long, value_name = "PATH", num_args = 0..=1, default_missing_value = "",
+        value_parser = clap::builder::OsStringValueParser::new().map(PathBuf::from))]
     pub from_docker_config: Option<PathBuf>,
 }
 

@@ -8,6 +8,7 @@
 pub mod cli;
 pub mod cluster;
 pub mod commands;
+pub mod credentials;
 pub mod error;
 pub mod krm;
 pub mod manifests;

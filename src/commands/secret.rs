@@ -1,10 +1,38 @@
-use crate::cli::{SecretAuthArgs, SecretTlsArgs};
-use crate::error::{Error, Result};
+//! `secret auth` and `secret tls`: print the Secrets the function runner needs.
 
-pub fn run_auth(_args: &SecretAuthArgs) -> Result<()> {
-    Err(Error::other("not implemented yet"))
+use crate::cli::{SecretAuthArgs, SecretTlsArgs};
+use crate::credentials;
+use crate::error::{Error, Result};
+use crate::runner::{dockerconfig, secrets};
+use crate::ui;
+
+fn check_names(name: &str, namespace: &str) -> Result<()> {
+    secrets::validate_object_name(name).map_err(|e| Error::usage(format!("--name {e}")))?;
+    secrets::validate_namespace(namespace).map_err(|e| Error::usage(format!("--namespace {e}")))?;
+    Ok(())
 }
 
-pub fn run_tls(_args: &SecretTlsArgs) -> Result<()> {
-    Err(Error::other("not implemented yet"))
+pub fn run_auth(args: &SecretAuthArgs) -> Result<()> {
+    check_names(&args.name, &args.namespace.namespace)?;
+    let prompter = ui::wizard::Prompter::if_terminal();
+    let registries = credentials::collect_registries(&args.credentials, prompter.as_ref())?;
+    let json = dockerconfig::to_dockerconfigjson(&registries);
+    let secret = secrets::auth_secret(&args.name, &args.namespace.namespace, &json);
+    ui::output::print_objects(&[secret], args.output)
+}
+
+pub fn run_tls(args: &SecretTlsArgs) -> Result<()> {
+    check_names(&args.name, &args.namespace.namespace)?;
+    let ca = credentials::read_ca(&args.ca_file)?;
+    for c in &ca.report.certs {
+        ui::info(format_args!(
+            "{}: {} (CA: {}, expires {})",
+            args.ca_file.display(),
+            c.subject,
+            if c.is_ca { "yes" } else { "no" },
+            c.not_after_rfc3339()
+        ));
+    }
+    let secret = secrets::tls_secret(&args.name, &args.namespace.namespace, &ca.pem);
+    ui::output::print_objects(&[secret], args.output)
 }

@@ -37,6 +37,39 @@ pub fn tls_secret(name: &str, namespace: &str, ca_pem: &[u8]) -> Value {
     })
 }
 
+/// Check a Secret name (a DNS-1123 subdomain: lower-case alphanumerics, '-' and '.', starting
+/// and ending alphanumeric, at most 253 characters). The error says what is wrong.
+pub fn validate_object_name(name: &str) -> Result<(), String> {
+    if name.is_empty() {
+        return Err("is empty".into());
+    }
+    if name.len() > 253 {
+        return Err(format!("\"{name}\" is longer than 253 characters"));
+    }
+    let ok_chars = name
+        .chars()
+        .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-' || c == '.');
+    let alnum = |c: Option<char>| c.is_some_and(|c| c.is_ascii_lowercase() || c.is_ascii_digit());
+    if !ok_chars || !alnum(name.chars().next()) || !alnum(name.chars().last()) {
+        return Err(format!(
+            "\"{name}\" is not a valid Kubernetes name (lower-case letters, digits, '-' and '.', \
+             starting and ending with a letter or digit)"
+        ));
+    }
+    Ok(())
+}
+
+/// Check a namespace name (a DNS-1123 label: at most 63 characters, no '.').
+pub fn validate_namespace(name: &str) -> Result<(), String> {
+    validate_object_name(name)?;
+    if name.len() > 63 || name.contains('.') {
+        return Err(format!(
+            "\"{name}\" is not a valid namespace (at most 63 lower-case letters, digits and '-')"
+        ));
+    }
+    Ok(())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -57,5 +90,17 @@ mod tests {
         assert_eq!(s["type"], "Opaque");
         assert_eq!(s["data"]["ca.crt"], "UEVN");
         assert_eq!(s["metadata"]["name"], "registry-tls-secret");
+    }
+
+    #[test]
+    fn names() {
+        assert!(validate_object_name("registry-auth-secret").is_ok());
+        assert!(validate_object_name("a.b-c").is_ok());
+        assert!(validate_object_name("").is_err());
+        assert!(validate_object_name("Upper").is_err());
+        assert!(validate_object_name("-x").is_err());
+        assert!(validate_object_name("x_y").is_err());
+        assert!(validate_namespace("porch-system").is_ok());
+        assert!(validate_namespace("a.b").is_err());
     }
 }

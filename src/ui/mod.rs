@@ -54,3 +54,4 @@ pub fn report_clap_error(err: clap::Error) -> ExitCode {
 }
 
 pub mod output;
+pub mod wizard;

@@ -8,6 +8,14 @@ use serde_json::Value;
 use crate::cli::OutputFormat;
 use crate::error::{Error, Result};
 
+/// Plain (or quoted) scalars like kubectl prints them: no folded `>-` blocks for long
+/// base64 values.
+fn yaml_options() -> serde_saphyr::SerializerOptions {
+    let mut options = serde_saphyr::SerializerOptions::default();
+    options.prefer_block_scalars = false;
+    options
+}
+
 /// Render objects as YAML (`---` separated documents) or JSON, ending with a newline.
 pub fn render_objects(objects: &[Value], format: OutputFormat) -> Result<String> {
     match format {
@@ -17,7 +25,7 @@ pub fn render_objects(objects: &[Value], format: OutputFormat) -> Result<String>
                 if i > 0 {
                     out.push_str("---\n");
                 }
-                let doc = serde_saphyr::to_string(obj)
+                let doc = serde_saphyr::to_string_with_options(obj, yaml_options())
                     .map_err(|e| Error::other(format!("cannot render YAML: {e}")))?;
                 out.push_str(&doc);
                 if !out.ends_with('\n') {
@@ -75,7 +83,7 @@ mod tests {
                            "g": "a: b", "h": "#x", "i": "line1\nline2\n", "j": "0x10", "k": "yes",
                            "l": " lead", "m": "---", "n": "@x", "o": "1e3", "p": "on", "q": "'q'"}},
             "type": "Opaque",
-            "data": {"ca.crt": "LS0tLS1CRUdJTi==", ".dockerconfigjson": "eyJhdXRocyI6e319"},
+            "data": {"ca.crt": "LS0tLS1CRUdJTi==", "long": "x".repeat(300), "sp": "a b ".repeat(50), ".dockerconfigjson": "eyJhdXRocyI6e319"},
             "list": [1, 2.5, true, null, {"x": []}, {}],
         })
     }
@@ -97,6 +105,11 @@ mod tests {
         let t = text.find("\ntype").unwrap();
         let d = text.find("\ndata").unwrap();
         assert!(a < k && k < t && t < d, "{text}");
+        // long values stay on one line, as kubectl prints them
+        assert!(
+            text.contains(&format!("  long: {}\n", "x".repeat(300))),
+            "{text}"
+        );
     }
 
     #[test]

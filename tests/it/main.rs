@@ -4,4 +4,5 @@
 mod fake_api;
 mod generated;
 mod rootfs;
+mod secret;
 mod support;

@@ -1,0 +1,481 @@
+//! Where registry credentials and the CA come from: flags, stdin, the environment, docker /
+//! podman config files (with credential helpers run as processes), and, on a terminal only,
+//! the wizard. The pure rules live in `runner::dockerconfig` / `runner::ca`; this is the edge.
+
+pub mod helper;
+
+use std::io::Read as _;
+use std::path::{Path, PathBuf};
+
+use crate::cli::{CredentialArgs, PASSWORD_ENV, SetupArgs};
+use crate::error::{Error, Result};
+use crate::runner::ca::{CaReport, analyze_ca_pem};
+use crate::runner::dockerconfig::{
+    DockerConfig, NormalizedKey, RegistryCredential, normalize_registry_key, to_dockerconfigjson,
+};
+use crate::runner::secrets;
+use crate::ui;
+use crate::ui::wizard::Prompter;
+
+/// A CA bundle read from disk and checked.
+#[derive(Debug, Clone)]
+pub struct CaInput {
+    pub path: PathBuf,
+    pub pem: Vec<u8>,
+    pub report: CaReport,
+}
+
+/// Everything `setup` needs from the user, gathered once (flags, env, stdin, wizard).
+#[derive(Debug, Clone)]
+pub struct SetupInputs {
+    /// Normalised, de-duplicated; never empty.
+    pub registries: Vec<RegistryCredential>,
+    /// The CA to put in the TLS Secret (None: no TLS, or an existing TLS Secret by name).
+    pub ca: Option<CaInput>,
+    pub auth_secret_name: String,
+    /// Some when TLS is configured (`--tls`, `--tls-secret-name`, `--ca-file` or the wizard).
+    pub tls_secret_name: Option<String>,
+    pub auth_mount_path: String,
+    pub tls_mount_path: String,
+    /// The runner's `--registry-auth-secret-name` (its copy in the function namespace).
+    pub registry_auth_secret_name: Option<String>,
+    /// Whether the wizard asked anything (the caller then shows a summary and confirms).
+    pub interactive: bool,
+}
+
+impl SetupInputs {
+    pub fn tls_enabled(&self) -> bool {
+        self.tls_secret_name.is_some()
+    }
+    /// The `.dockerconfigjson` bytes.
+    pub fn dockerconfigjson(&self) -> Vec<u8> {
+        to_dockerconfigjson(&self.registries)
+    }
+    /// The auth Secret in `namespace`.
+    pub fn auth_secret(&self, namespace: &str) -> serde_json::Value {
+        secrets::auth_secret(&self.auth_secret_name, namespace, &self.dockerconfigjson())
+    }
+    /// The TLS Secret in `namespace`, when a CA file was given.
+    pub fn tls_secret(&self, namespace: &str) -> Option<serde_json::Value> {
+        match (&self.ca, &self.tls_secret_name) {
+            (Some(ca), Some(name)) => Some(secrets::tls_secret(name, namespace, &ca.pem)),
+            _ => None,
+        }
+    }
+    /// Human lines for the summary (never a password).
+    pub fn summary_lines(&self) -> Vec<String> {
+        let mut lines = Vec::new();
+        for r in &self.registries {
+            lines.push(format!("registry {} (user {})", r.registry, r.username));
+        }
+        lines.push(format!(
+            "auth Secret {} mounted at {}",
+            self.auth_secret_name, self.auth_mount_path
+        ));
+        if let Some(name) = &self.tls_secret_name {
+            match &self.ca {
+                Some(ca) => lines.push(format!(
+                    "TLS Secret {name} (ca.crt from {}, {} certificate(s)) mounted at {}",
+                    ca.path.display(),
+                    ca.report.certs.len(),
+                    self.tls_mount_path
+                )),
+                None => lines.push(format!(
+                    "existing TLS Secret {name} mounted at {}",
+                    self.tls_mount_path
+                )),
+            }
+        }
+        lines
+    }
+}
+
+/// Current time in Unix seconds.
+pub fn now_unix() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_secs() as i64)
+        .unwrap_or(0)
+}
+
+/// Read and check a CA bundle; warnings are printed, errors name the file.
+pub fn read_ca(path: &Path) -> Result<CaInput> {
+    let pem = std::fs::read(path).map_err(|e| Error::io(path, e))?;
+    let report = analyze_ca_pem(&pem, now_unix())
+        .map_err(|e| Error::usage(format!("{}: {e}", path.display())))?;
+    for w in &report.warnings {
+        ui::warn(format_args!("{}: {w}", path.display()));
+    }
+    Ok(CaInput {
+        path: path.to_path_buf(),
+        pem,
+        report,
+    })
+}
+
+/// Where the password came from, for messages.
+fn password_from_flags(args: &CredentialArgs, registry: &str) -> Result<Option<String>> {
+    let (password, source) = if args.password_stdin {
+        let mut buf = String::new();
+        std::io::stdin().read_to_string(&mut buf).map_err(|_| {
+            Error::usage("--password-stdin: stdin is not UTF-8 text; pipe the password in")
+        })?;
+        // As docker login: drop one trailing newline (and a CR before it).
+        let trimmed = buf.strip_suffix('\n').unwrap_or(&buf);
+        let trimmed = trimmed.strip_suffix('\r').unwrap_or(trimmed);
+        (trimmed.to_string(), "--password-stdin")
+    } else if let Some(p) = &args.password {
+        ui::warn(
+            "using --password on the command line is insecure (shell history, ps); use \
+             --password-stdin or $PORCH_REGISTRY_PASSWORD",
+        );
+        (p.clone(), "--password")
+    } else if let Ok(p) = std::env::var(PASSWORD_ENV) {
+        (p, "$PORCH_REGISTRY_PASSWORD")
+    } else {
+        return Ok(None);
+    };
+    if password.is_empty() {
+        return Err(Error::usage(format!(
+            "the password for {registry} from {source} is empty; give the registry password or token"
+        )));
+    }
+    Ok(Some(password))
+}
+
+fn normalize_noted(input: &str, flag: &str) -> Result<NormalizedKey> {
+    let n = normalize_registry_key(input).map_err(|e| {
+        Error::usage(format!(
+            "{flag}: {e}; give host[:port], e.g. registry.example.com:5000"
+        ))
+    })?;
+    note_normalized(&n);
+    Ok(n)
+}
+
+/// Tell the user when a registry key is written differently from the input.
+pub fn note_normalized(n: &NormalizedKey) {
+    if n.changed {
+        ui::info(format_args!(
+            "note: registry {} is written as {}: {}",
+            n.original,
+            n.key,
+            n.why.join("; ")
+        ));
+    }
+}
+
+const MISSING_CREDENTIALS_HELP: &str = "pass --registry HOST --username USER with the password on stdin (--password-stdin) \
+     or in $PORCH_REGISTRY_PASSWORD, or --from-docker-config [PATH]";
+
+/// Registries from the credential flags (one from --registry, or all from a docker config).
+/// When input is missing, asks through `prompter` if there is one, else a Usage error that
+/// names the flags. Returns normalised, de-duplicated credentials (never empty).
+pub fn collect_registries(
+    args: &CredentialArgs,
+    prompter: Option<&Prompter>,
+) -> Result<Vec<RegistryCredential>> {
+    if let Some(path) = &args.from_docker_config {
+        if args.password.is_some() || args.password_stdin || args.username.is_some() {
+            return Err(Error::usage(
+                "--from-docker-config takes every credential from the file; drop \
+                 --username/--password/--password-stdin",
+            ));
+        }
+        let path = if path.as_os_str().is_empty() {
+            default_docker_config_path()?
+        } else {
+            path.clone()
+        };
+        return registries_from_docker_config(&path);
+    }
+    match &args.registry {
+        Some(reg) => {
+            let key = normalize_noted(reg, "--registry")?;
+            let username = match &args.username {
+                Some(u) if !u.is_empty() => u.clone(),
+                Some(_) => {
+                    return Err(Error::usage(format!(
+                        "--username for {} is empty; give the registry user name",
+                        key.key
+                    )));
+                }
+                None => match prompter {
+                    Some(p) => p.username(&key.key)?,
+                    None => {
+                        return Err(Error::usage(format!(
+                            "no user name for {}: pass --username USER",
+                            key.key
+                        )));
+                    }
+                },
+            };
+            let password = match password_from_flags(args, &key.key)? {
+                Some(p) => p,
+                None => match prompter {
+                    Some(p) => p.password(&key.key, &username)?,
+                    None => {
+                        return Err(Error::usage(format!(
+                            "no password for {}: pipe it to --password-stdin or set \
+                             $PORCH_REGISTRY_PASSWORD (stdin is not a terminal, so nothing is asked)",
+                            key.key
+                        )));
+                    }
+                },
+            };
+            let email = args.email.clone().filter(|e| !e.is_empty());
+            let first = RegistryCredential {
+                registry: key.key,
+                username,
+                password,
+                email,
+            };
+            Ok(vec![first])
+        }
+        None => {
+            if args.password.is_some() || args.password_stdin {
+                return Err(Error::usage(format!(
+                    "a password was given but no registry; {MISSING_CREDENTIALS_HELP}"
+                )));
+            }
+            match prompter {
+                Some(p) => p.registries(),
+                None => Err(Error::usage(format!(
+                    "no registry credentials given and stdin is not a terminal; {MISSING_CREDENTIALS_HELP}"
+                ))),
+            }
+        }
+    }
+}
+
+/// The docker config to read when `--from-docker-config` has no PATH: `$DOCKER_CONFIG/config.json`,
+/// else `~/.docker/config.json`; when neither exists, podman's `$REGISTRY_AUTH_FILE` or
+/// `$XDG_RUNTIME_DIR/containers/auth.json`.
+pub fn default_docker_config_path() -> Result<PathBuf> {
+    let mut tried = Vec::new();
+    let docker = match std::env::var_os("DOCKER_CONFIG") {
+        Some(dir) if !dir.is_empty() => Some(PathBuf::from(dir).join("config.json")),
+        _ => dirs::home_dir().map(|h| h.join(".docker/config.json")),
+    };
+    let mut candidates: Vec<PathBuf> = docker.into_iter().collect();
+    if let Some(f) = std::env::var_os("REGISTRY_AUTH_FILE").filter(|f| !f.is_empty()) {
+        candidates.push(PathBuf::from(f));
+    }
+    if let Some(dir) = std::env::var_os("XDG_RUNTIME_DIR").filter(|d| !d.is_empty()) {
+        candidates.push(PathBuf::from(dir).join("containers/auth.json"));
+    }
+    for c in candidates {
+        if c.is_file() {
+            return Ok(c);
+        }
+        tried.push(c.display().to_string());
+    }
+    Err(Error::not_found(format!(
+        "no docker or podman config found (tried {}); run `docker login` or pass --from-docker-config PATH",
+        if tried.is_empty() {
+            "no location: HOME is not set".to_string()
+        } else {
+            tried.join(", ")
+        }
+    )))
+}
+
+/// Read and parse a docker / podman config file.
+pub fn load_docker_config(path: &Path) -> Result<DockerConfig> {
+    let bytes = std::fs::read(path).map_err(|e| Error::io(path, e))?;
+    DockerConfig::parse(&bytes).map_err(|e| {
+        Error::usage(format!(
+            "{}: {e}; give a docker config.json or podman auth.json",
+            path.display()
+        ))
+    })
+}
+
+/// Every usable registry of a docker/podman config, credential-helper entries resolved by
+/// running the helper. Says on stderr which registries were taken and which were not.
+pub fn registries_from_docker_config(path: &Path) -> Result<Vec<RegistryCredential>> {
+    let config = load_docker_config(path)?;
+    let shown = path.display();
+    // (original key, how found) in a stable order
+    let mut keys = config.registries();
+    if let Some(store) = &config.creds_store
+        && let Some(listed) = helper::list(store)
+    {
+        for k in listed.keys() {
+            if !keys.contains(k) {
+                keys.push(k.clone());
+            }
+        }
+    }
+    let mut taken: Vec<(NormalizedKey, RegistryCredential, String)> = Vec::new();
+    for original in keys {
+        let n = normalize_registry_key(&original).map_err(|e| {
+            Error::usage(format!(
+                "{shown}: registry key {e}; fix the key in the file (host[:port])"
+            ))
+        })?;
+        let entry = config.auths.get(&original);
+        let inline = entry.filter(|e| e.has_inline_credentials());
+        let (creds, source) = if let Some(entry) = inline {
+            let c = entry.credentials().map_err(|e| {
+                Error::usage(format!(
+                    "{shown}: the auths entry for \"{original}\" is unusable: {e}; fix it or log in again"
+                ))
+            })?;
+            (c, "from the file".to_string())
+        } else if let Some(helper_name) = config
+            .cred_helpers
+            .get(&original)
+            .or(config.creds_store.as_ref())
+        {
+            match helper::get(helper_name, &original)? {
+                helper::HelperAnswer::Found(c) => (
+                    c,
+                    format!(
+                        "via credential helper {}",
+                        helper::helper_program(helper_name)
+                    ),
+                ),
+                helper::HelperAnswer::IdentityToken => {
+                    ui::warn(format_args!(
+                        "{shown}: skipped {original}: its helper holds an identity token, which the runner cannot use"
+                    ));
+                    continue;
+                }
+                helper::HelperAnswer::NotFound => {
+                    ui::warn(format_args!(
+                        "{shown}: skipped {original}: credential helper {} has no credentials for it",
+                        helper::helper_program(helper_name)
+                    ));
+                    continue;
+                }
+            }
+        } else if entry.is_some_and(|e| e.identity_token.is_some()) {
+            ui::warn(format_args!(
+                "{shown}: skipped {original}: it holds only an identity token, which the runner cannot use"
+            ));
+            continue;
+        } else {
+            ui::warn(format_args!(
+                "{shown}: skipped {original}: no credentials in the file and no credential helper"
+            ));
+            continue;
+        };
+        if creds.password.is_empty() {
+            return Err(Error::usage(format!(
+                "{shown}: the entry for \"{original}\" has an empty password; log in again"
+            )));
+        }
+        let email = entry.and_then(|e| e.email.clone());
+        let cred = RegistryCredential {
+            registry: n.key.clone(),
+            username: creds.username,
+            password: creds.password,
+            email,
+        };
+        // Two spellings of the same registry: keep the one already in the runner's form.
+        if let Some(pos) = taken.iter().position(|(k, _, _)| k.key == n.key) {
+            let (prev, prev_cred, _) = &taken[pos];
+            let replace = prev.changed && !n.changed;
+            let differ = prev_cred.username != cred.username || prev_cred.password != cred.password;
+            if differ {
+                let kept = if replace { &original } else { &prev.original };
+                ui::warn(format_args!(
+                    "{shown}: \"{}\" and \"{original}\" are both {} for the runner and hold different credentials; using \"{kept}\"",
+                    prev.original, n.key
+                ));
+            }
+            if replace {
+                taken[pos] = (n, cred, source);
+            }
+            continue;
+        }
+        taken.push((n, cred, source));
+    }
+    if taken.is_empty() {
+        return Err(Error::usage(format!(
+            "{shown}: no usable registry credentials in it; run `docker login REGISTRY` or pass --registry/--username/--password-stdin"
+        )));
+    }
+    for (n, cred, source) in &taken {
+        note_normalized(n);
+        ui::info(format_args!(
+            "taken: {} (user {}) {source}",
+            cred.registry, cred.username
+        ));
+    }
+    Ok(taken.into_iter().map(|(_, c, _)| c).collect())
+}
+
+/// THE entry point for `setup` (offline and live): credentials, CA, names and mount paths from
+/// flags, environment and stdin; the wizard asks for what is missing when stdin is a terminal;
+/// without one, missing input is a Usage error naming the flags.
+pub fn collect_setup_inputs(args: &SetupArgs) -> Result<SetupInputs> {
+    let prompter = Prompter::if_terminal();
+    let registries_missing =
+        args.credentials.registry.is_none() && args.credentials.from_docker_config.is_none();
+    let opts = &args.options;
+    let registries = collect_registries(&args.credentials, prompter.as_ref())?;
+    let interactive = prompter.is_some() && registries_missing;
+
+    let mut tls = opts.tls || opts.tls_secret_name.is_some() || args.ca_file.is_some();
+    let mut ca = match &args.ca_file {
+        Some(path) => Some(read_ca(path)?),
+        None => None,
+    };
+    let mut auth_secret_name = opts.auth_secret_name.clone();
+    let mut auth_mount_path = opts.auth_mount_path.clone();
+    let mut tls_secret_name = opts.tls_secret_name.clone();
+    let mut tls_mount_path = opts.tls_mount_path.clone();
+
+    if opts.tls && ca.is_none() && opts.tls_secret_name.is_none() {
+        match &prompter {
+            Some(p) => {
+                ca = p.ca_file(true)?;
+                tls = ca.is_some();
+            }
+            None => {
+                return Err(Error::usage(
+                    "--tls needs the CA: pass --ca-file PEM, or --tls-secret-name NAME for an existing Secret",
+                ));
+            }
+        }
+    }
+    if interactive && let Some(p) = &prompter {
+        if !tls {
+            ca = p.ca_file(false)?;
+            tls = ca.is_some();
+        }
+        auth_secret_name = p.text("Auth Secret name", &auth_secret_name)?;
+        auth_mount_path = p.text("Auth Secret mount path", &auth_mount_path)?;
+        if tls {
+            let default = tls_secret_name
+                .clone()
+                .unwrap_or_else(|| crate::cli::DEFAULT_TLS_SECRET_NAME.to_string());
+            tls_secret_name = Some(p.text("TLS Secret name", &default)?);
+            tls_mount_path = p.text("TLS Secret mount path", &tls_mount_path)?;
+        }
+    }
+    if tls && tls_secret_name.is_none() {
+        tls_secret_name = Some(crate::cli::DEFAULT_TLS_SECRET_NAME.to_string());
+    }
+    if !tls {
+        tls_secret_name = None;
+    }
+    secrets::validate_object_name(&auth_secret_name)
+        .map_err(|e| Error::usage(format!("auth Secret name {e}")))?;
+    if let Some(n) = &tls_secret_name {
+        secrets::validate_object_name(n)
+            .map_err(|e| Error::usage(format!("TLS Secret name {e}")))?;
+    }
+    Ok(SetupInputs {
+        registries,
+        ca,
+        auth_secret_name,
+        tls_secret_name,
+        auth_mount_path,
+        tls_mount_path,
+        registry_auth_secret_name: opts.registry_auth_secret_name.clone(),
+        interactive,
+    })
+}

@@ -1,0 +1,204 @@
+//! The credential wizard (dialoguer). Only ever used when stdin is a terminal; prompts and
+//! answers go to stderr so that stdout stays clean for YAML. Passwords are read hidden and
+//! never echoed.
+
+use std::path::PathBuf;
+
+use dialoguer::theme::SimpleTheme;
+use dialoguer::{Confirm, Input, Password};
+
+use crate::credentials::{self, CaInput};
+use crate::error::{Error, Result};
+use crate::runner::dockerconfig::{RegistryCredential, normalize_registry_key};
+
+/// Asks questions on the terminal.
+pub struct Prompter {
+    term: console::Term,
+    theme: SimpleTheme,
+}
+
+fn cancelled(e: dialoguer::Error) -> Error {
+    let dialoguer::Error::IO(io) = e;
+    if io.kind() == std::io::ErrorKind::Interrupted {
+        Error::other("cancelled; nothing was changed")
+    } else {
+        Error::other(format!("cannot read from the terminal: {io}"))
+    }
+}
+
+impl Prompter {
+    /// A prompter when stdin is a terminal, else None (never prompt without a terminal).
+    pub fn if_terminal() -> Option<Prompter> {
+        if super::stdin_is_terminal() {
+            Some(Prompter {
+                term: console::Term::stderr(),
+                theme: SimpleTheme,
+            })
+        } else {
+            None
+        }
+    }
+
+    /// A line of text with a default shown in brackets (Enter keeps it).
+    pub fn text(&self, prompt: &str, default: &str) -> Result<String> {
+        Input::<String>::with_theme(&self.theme)
+            .with_prompt(prompt)
+            .default(default.to_string())
+            .interact_text_on(&self.term)
+            .map(|s| s.trim().to_string())
+            .map_err(cancelled)
+    }
+
+    /// The registry user name.
+    pub fn username(&self, registry: &str) -> Result<String> {
+        Input::<String>::with_theme(&self.theme)
+            .with_prompt(format!("Username for {registry}"))
+            .validate_with(|s: &String| {
+                if s.trim().is_empty() {
+                    Err("the user name cannot be empty")
+                } else {
+                    Ok(())
+                }
+            })
+            .interact_text_on(&self.term)
+            .map(|s| s.trim().to_string())
+            .map_err(cancelled)
+    }
+
+    /// The password, hidden, not empty.
+    pub fn password(&self, registry: &str, username: &str) -> Result<String> {
+        Password::with_theme(&self.theme)
+            .with_prompt(format!("Password (or token) for {username}@{registry}"))
+            .allow_empty_password(false)
+            .validate_with(|s: &String| {
+                if s.is_empty() {
+                    Err("the password cannot be empty")
+                } else {
+                    Ok(())
+                }
+            })
+            .interact_on(&self.term)
+            .map_err(cancelled)
+    }
+
+    /// A yes/no question (typed answer plus Enter).
+    pub fn yes_no(&self, prompt: &str, default: bool) -> Result<bool> {
+        Confirm::with_theme(&self.theme)
+            .with_prompt(prompt)
+            .default(default)
+            .wait_for_newline(true)
+            .interact_on(&self.term)
+            .map_err(cancelled)
+    }
+
+    /// One registry: host (normalised, with a note), user, hidden password, optional e-mail.
+    pub fn registry(&self) -> Result<RegistryCredential> {
+        let host = Input::<String>::with_theme(&self.theme)
+            .with_prompt("Registry host[:port] (as in your function image names)")
+            .validate_with(|s: &String| -> std::result::Result<(), String> {
+                normalize_registry_key(s)
+                    .map(|_| ())
+                    .map_err(|e| e.to_string())
+            })
+            .interact_text_on(&self.term)
+            .map_err(cancelled)?;
+        let key =
+            normalize_registry_key(&host).map_err(|e| Error::usage(format!("registry: {e}")))?;
+        credentials::note_normalized(&key);
+        let username = self.username(&key.key)?;
+        let password = self.password(&key.key, &username)?;
+        let email = Input::<String>::with_theme(&self.theme)
+            .with_prompt("E-mail (optional, Enter to skip)")
+            .allow_empty(true)
+            .interact_text_on(&self.term)
+            .map_err(cancelled)?;
+        let email = Some(email.trim().to_string()).filter(|e| !e.is_empty());
+        Ok(RegistryCredential {
+            registry: key.key,
+            username,
+            password,
+            email,
+        })
+    }
+
+    /// Registries until the user says there are no more. Re-entering a registry replaces it.
+    pub fn registries(&self) -> Result<Vec<RegistryCredential>> {
+        let mut all: Vec<RegistryCredential> = Vec::new();
+        loop {
+            let r = self.registry()?;
+            if let Some(pos) = all.iter().position(|x| x.registry == r.registry) {
+                crate::ui::warn(format_args!(
+                    "{} was already given; the new credentials replace it",
+                    r.registry
+                ));
+                all[pos] = r;
+            } else {
+                all.push(r);
+            }
+            if !self.yes_no("Add another registry?", false)? {
+                return Ok(all);
+            }
+        }
+    }
+
+    /// A CA file, validated on the spot (re-asked until it is a usable PEM bundle).
+    /// When not `required`, an empty answer means "no private CA".
+    pub fn ca_file(&self, required: bool) -> Result<Option<CaInput>> {
+        loop {
+            let prompt = if required {
+                "CA certificate file (PEM) of the registry"
+            } else {
+                "CA certificate file (PEM) if the registry uses a private CA (Enter for none)"
+            };
+            let answer = Input::<String>::with_theme(&self.theme)
+                .with_prompt(prompt)
+                .allow_empty(!required)
+                .interact_text_on(&self.term)
+                .map_err(cancelled)?;
+            let answer = answer.trim();
+            if answer.is_empty() {
+                if required {
+                    continue;
+                }
+                return Ok(None);
+            }
+            let path = expand_tilde(answer);
+            match credentials::read_ca(&path) {
+                Ok(ca) => {
+                    for c in &ca.report.certs {
+                        crate::ui::info(format_args!(
+                            "  {} (CA: {}, expires {})",
+                            c.subject,
+                            if c.is_ca { "yes" } else { "no" },
+                            c.not_after_rfc3339()
+                        ));
+                    }
+                    return Ok(Some(ca));
+                }
+                Err(e) => crate::ui::info(format_args!("error: {e}; try again")),
+            }
+        }
+    }
+}
+
+fn expand_tilde(s: &str) -> PathBuf {
+    match s.strip_prefix("~/") {
+        Some(rest) => dirs::home_dir()
+            .map(|h| h.join(rest))
+            .unwrap_or_else(|| PathBuf::from(s)),
+        None => PathBuf::from(s),
+    }
+}
+
+/// Show the summary of what will change (stderr) and ask for confirmation. `yes` skips the
+/// question; without a terminal nothing is asked and the answer is yes (CI runs from flags).
+pub fn confirm(summary: &str, yes: bool) -> Result<bool> {
+    eprintln!("{}", summary.trim_end());
+    if yes {
+        return Ok(true);
+    }
+    match Prompter::if_terminal() {
+        Some(p) => p.yes_no("Apply these changes?", false),
+        None => Ok(true),
+    }
+}
