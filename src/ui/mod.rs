@@ -24,6 +24,49 @@ pub fn stderr_is_terminal() -> bool {
     std::io::stderr().is_terminal()
 }
 
+/// clap's multi-line usage error as one line: the message, its indented details (e.g. which
+/// required flags are missing), its tips, and the help of the subcommand that was used.
+fn clap_error_line(rendered: &str) -> String {
+    let mut lines = rendered.lines();
+    let mut msg = lines
+        .next()
+        .unwrap_or("invalid arguments")
+        .trim_start_matches("error: ")
+        .trim_end()
+        .trim_end_matches(':')
+        .to_string();
+    let mut details = Vec::new();
+    let mut tips = Vec::new();
+    let mut command = None;
+    let mut first_paragraph = true;
+    for line in lines {
+        let line = line.trim();
+        if line.is_empty() {
+            first_paragraph = false;
+        } else if let Some(tip) = line.strip_prefix("tip: ") {
+            tips.push(tip.to_string());
+        } else if let Some(usage) = line.strip_prefix("Usage: ") {
+            let words: Vec<&str> = usage
+                .split_whitespace()
+                .take_while(|w| !w.starts_with(['-', '<', '[']))
+                .collect();
+            if command.is_none() && !words.is_empty() {
+                command = Some(words.join(" "));
+            }
+        } else if first_paragraph {
+            details.push(line.to_string());
+        }
+    }
+    if !details.is_empty() {
+        msg = format!("{msg}: {}", details.join(", "));
+    }
+    for tip in tips {
+        msg = format!("{msg} ({tip})");
+    }
+    let command = command.unwrap_or_else(|| "kubectl porch-registry".to_string());
+    format!("{msg}; see '{command} --help'")
+}
+
 /// clap errors: help and version go to stdout with exit 0; usage errors become one
 /// `error:` line (clap's own first line, without its ANSI styling) plus clap's hint, exit 2.
 pub fn report_clap_error(err: clap::Error) -> ExitCode {
@@ -40,14 +83,18 @@ pub fn report_clap_error(err: clap::Error) -> ExitCode {
             }
         }
         _ => {
-            let rendered = err.render().to_string();
-            let first = rendered
-                .lines()
-                .next()
-                .unwrap_or("invalid arguments")
-                .trim_start_matches("error: ")
-                .to_string();
-            eprintln!("error: {first}; see 'kubectl porch-registry --help'");
+            let mut line = clap_error_line(&err.render().to_string());
+            // `--password-stdin s3cret` or a forgotten `--password`: the stray word is likely a
+            // secret, so it is not echoed when credential flags are on the command line.
+            if err.kind() == ErrorKind::UnknownArgument
+                && std::env::args().any(|a| a == "-p" || a.starts_with("--password"))
+                && let Some(clap::error::ContextValue::String(value)) =
+                    err.get(clap::error::ContextKind::InvalidArg)
+                && !value.starts_with('-')
+            {
+                line = line.replace(&format!("'{value}'"), "'<value hidden>'");
+            }
+            eprintln!("error: {line}");
             ExitCode::from(crate::error::exit::USAGE)
         }
     }
@@ -55,3 +102,26 @@ pub fn report_clap_error(err: clap::Error) -> ExitCode {
 
 pub mod output;
 pub mod wizard;
+
+#[cfg(test)]
+mod clap_error_tests {
+    use super::clap_error_line;
+
+    #[test]
+    fn missing_required_arguments_are_named() {
+        let rendered = "error: the following required arguments were not provided:\n  --ca-file <PEM>\n\nUsage: kubectl porch-registry secret tls --ca-file <PEM>\n\nFor more information, try '--help'.\n";
+        assert_eq!(
+            clap_error_line(rendered),
+            "the following required arguments were not provided: --ca-file <PEM>; see 'kubectl porch-registry secret tls --help'"
+        );
+    }
+
+    #[test]
+    fn tips_are_kept() {
+        let rendered = "error: unexpected argument '--dry-rn' found\n\n  tip: a similar argument exists: '--dry-run'\n\nUsage: kubectl porch-registry setup --dry-run[=<DRY_RUN>]\n\nFor more information, try '--help'.\n";
+        assert_eq!(
+            clap_error_line(rendered),
+            "unexpected argument '--dry-rn' found (a similar argument exists: '--dry-run'); see 'kubectl porch-registry setup --help'"
+        );
+    }
+}

@@ -1,8 +1,10 @@
 //! The one integration-test binary. Each area has its own module; helpers that start real
 //! components (registry, fake Kubernetes API) live under `support`.
 
+mod cli;
 mod fake_api;
 mod generated;
+mod install;
 mod rootfs;
 mod secret;
 mod support;

@@ -1,0 +1,318 @@
+//! Cross-cutting CLI behaviour through the built binary: usage errors, help texts, version,
+//! and the kubectl completion protocol (`__complete`).
+
+use crate::support::bin;
+
+fn visible_command_paths() -> Vec<Vec<String>> {
+    fn walk(cmd: &clap::Command, prefix: &[String], out: &mut Vec<Vec<String>>) {
+        for sub in cmd.get_subcommands() {
+            if sub.is_hide_set() || sub.get_name() == "help" {
+                continue;
+            }
+            let mut path = prefix.to_vec();
+            path.push(sub.get_name().to_string());
+            out.push(path.clone());
+            walk(sub, &path, out);
+        }
+    }
+    let mut cmd = porch_registry::cli::command();
+    cmd.build();
+    let mut out = vec![Vec::new()];
+    walk(&cmd, &[], &mut out);
+    out
+}
+
+/// Things in a text that look like a real credential rather than a placeholder.
+fn password_looking(text: &str) -> Vec<String> {
+    use base64::Engine;
+    let mut found = Vec::new();
+    let is_placeholder = |v: &str| {
+        let v = v.trim_matches(|c| c == '\'' || c == '"');
+        v.is_empty()
+            || v.starts_with('<')
+            || v.starts_with('[')
+            || v.starts_with('$')
+            || v.starts_with('-')
+            || v.chars().all(|c| c.is_ascii_uppercase() || c == '_')
+    };
+    for line in text.lines() {
+        let words: Vec<&str> = line.split_whitespace().collect();
+        for (i, w) in words.iter().enumerate() {
+            let w = w.trim_matches(|c: char| c == ',' || c == ';' || c == '(' || c == ')');
+            // --password VALUE, -p VALUE, --docker-password VALUE
+            if matches!(w, "--password" | "-p" | "--docker-password")
+                && let Some(next) = words.get(i + 1)
+                && !is_placeholder(next)
+            {
+                found.push(format!("{w} {next}"));
+            }
+            // --password=VALUE, PORCH_REGISTRY_PASSWORD=VALUE, password: VALUE
+            if let Some((key, value)) = w.split_once('=')
+                && key.to_ascii_lowercase().contains("password")
+                && !is_placeholder(value)
+            {
+                found.push(w.to_string());
+            }
+            // https://user:secret@host
+            if let Some((_, rest)) = w.split_once("://")
+                && let Some((userinfo, _)) = rest.split_once('@')
+                && userinfo.contains(':')
+            {
+                found.push(w.to_string());
+            }
+            if [
+                "hunter2",
+                "changeme",
+                "passw0rd",
+                "s3cret",
+                "s3cr3t",
+                "secret123",
+            ]
+            .iter()
+            .any(|p| w.to_ascii_lowercase().contains(p))
+            {
+                found.push(w.to_string());
+            }
+        }
+        // an `auth` value: base64 of user:password, wherever it stands (JSON, YAML, prose)
+        for run in
+            line.split(|c: char| !(c.is_ascii_alphanumeric() || c == '+' || c == '/' || c == '='))
+        {
+            if run.len() >= 12
+                && let Ok(decoded) = base64::engine::general_purpose::STANDARD.decode(run)
+                && let Ok(decoded) = String::from_utf8(decoded)
+                && decoded.contains(':')
+                && decoded.chars().all(|c| !c.is_control())
+            {
+                found.push(run.to_string());
+            }
+        }
+        // echo LITERAL | ... --password-stdin
+        if line.contains("--password-stdin")
+            && let Some(before) = line.split('|').next()
+        {
+            let words: Vec<&str> = before.split_whitespace().collect();
+            if let Some(pos) = words.iter().position(|w| *w == "echo" || *w == "printf") {
+                let literal = words[pos + 1..]
+                    .iter()
+                    .filter(|w| !w.starts_with('-') && !w.contains("%s"))
+                    .find(|w| !is_placeholder(w));
+                if let Some(literal) = literal {
+                    found.push(format!("{} {literal} | ... --password-stdin", words[pos]));
+                }
+            }
+        }
+    }
+    found
+}
+
+#[test]
+fn the_password_detector_is_not_blind() {
+    for bad in [
+        "kubectl porch-registry secret auth --registry r --username u --password hunter42",
+        "kubectl porch-registry secret auth -p topsecret",
+        "--password=s3cr3t",
+        "PORCH_REGISTRY_PASSWORD=abc123 kubectl porch-registry setup",
+        "echo mytoken | kubectl porch-registry setup --password-stdin",
+        r#"{"auths":{"ghcr.io":{"auth":"cm9ib3Q6dG9wc2VjcmV0"}}}"#,
+        "https://robot:pat@registry.example.com",
+    ] {
+        assert!(!password_looking(bad).is_empty(), "missed: {bad}");
+    }
+    for fine in [
+        "  -p, --password <PASSWORD>",
+        r#"printf '%s' "$TOKEN" | kubectl porch-registry setup --password-stdin"#,
+        "prefer --password-stdin or $PORCH_REGISTRY_PASSWORD",
+        "kubectl porch-registry secret auth --from-docker-config ~/.docker/config.json -o json",
+        "PORCH_REGISTRY_PASSWORD=$TOKEN kubectl porch-registry setup",
+    ] {
+        assert_eq!(password_looking(fine), Vec::<String>::new(), "{fine}");
+    }
+}
+
+#[test]
+fn every_help_text_works_and_shows_no_password_looking_example() {
+    let paths = visible_command_paths();
+    assert!(paths.len() >= 12, "{paths:?}");
+    for path in paths {
+        for flag in ["--help", "-h"] {
+            let mut args = path.clone();
+            args.push(flag.to_string());
+            let out = bin().args(&args).output().unwrap();
+            let stdout = String::from_utf8_lossy(&out.stdout);
+            assert!(out.status.success(), "{args:?}: {out:?}");
+            assert!(out.stderr.is_empty(), "{args:?} wrote to stderr");
+            let usage = format!("Usage: kubectl porch-registry {}", path.join(" "));
+            assert!(stdout.contains(usage.trim_end()), "{args:?}: {stdout}");
+            let found = password_looking(&stdout);
+            assert!(
+                found.is_empty(),
+                "{args:?} --help shows password-looking text: {found:?}"
+            );
+        }
+    }
+}
+
+#[test]
+fn version_prints_one_line_on_stdout() {
+    for flag in ["--version", "-V"] {
+        let out = bin().arg(flag).output().unwrap();
+        assert!(out.status.success());
+        assert!(out.stderr.is_empty());
+        let text = String::from_utf8(out.stdout).unwrap();
+        assert_eq!(
+            text,
+            format!("kubectl-porch_registry {}\n", env!("CARGO_PKG_VERSION"))
+        );
+    }
+}
+
+/// Each case: arguments, and a piece of the input the error line must name.
+const USAGE_ERRORS: &[(&[&str], &str)] = &[
+    (&["nosuch"], "nosuch"),
+    (&["setup", "--nosuch"], "--nosuch"),
+    (&["setup", "--dry-rn"], "--dry-run"),
+    (&["setup", "--dry-run=maybe"], "maybe"),
+    (&["setup", "--dry-run", "client"], "client"),
+    (&["remove", "--wait=perhaps"], "perhaps"),
+    (&["secret"], "secret"),
+    (&["secret", "tls"], "--ca-file"),
+    (&["secret", "auth", "-o", "xml"], "xml"),
+    (&["secret", "auth", "--username", "robot"], "--registry"),
+    (
+        &[
+            "secret",
+            "auth",
+            "--registry",
+            "r.example",
+            "--from-docker-config",
+            "x.json",
+        ],
+        "--from-docker-config",
+    ),
+    (&["patch"], "--filename"),
+    (&["patch", "-f"], "--filename"),
+    (&["remove", "--in-place"], "--filename"),
+    (&["check", "-o", "csv"], "csv"),
+    (&["run"], "IMAGE"),
+    (&["run", "img", "--runtime", "lxc"], "lxc"),
+    (&["pull", "a", "b"], "'b'"),
+    (&["completions"], "SHELL"),
+    (&["completions", "tcsh"], "tcsh"),
+];
+
+#[test]
+fn every_usage_error_is_one_error_line_and_exit_2() {
+    for (args, needle) in USAGE_ERRORS {
+        let out = bin().args(*args).output().unwrap();
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{args:?}: {stderr}");
+        assert!(out.stdout.is_empty(), "{args:?} wrote to stdout");
+        if *args == ["secret"] {
+            // A missing subcommand shows the subcommand's help instead (clap's
+            // arg_required_else_help), still exit 2 and nothing on stdout.
+            assert!(
+                stderr.contains("Usage: kubectl porch-registry secret"),
+                "{stderr}"
+            );
+            continue;
+        }
+        let lines: Vec<&str> = stderr.lines().collect();
+        assert_eq!(
+            lines.len(),
+            1,
+            "{args:?}: expected one line, got:\n{stderr}"
+        );
+        assert!(lines[0].starts_with("error: "), "{args:?}: {stderr}");
+        assert!(
+            lines[0].contains(needle),
+            "{args:?}: the error should name {needle}: {stderr}"
+        );
+        assert!(
+            lines[0].contains("--help"),
+            "{args:?}: points to help: {stderr}"
+        );
+    }
+}
+
+#[test]
+fn no_arguments_prints_usage_on_stderr_and_exits_2() {
+    let out = bin().output().unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(out.stdout.is_empty());
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("Usage: kubectl porch-registry"), "{stderr}");
+}
+
+#[test]
+fn usage_errors_never_echo_a_password() {
+    let out = bin()
+        .args([
+            "secret",
+            "auth",
+            "--registry",
+            "r.example",
+            "--password",
+            "Zq8-unique-pw",
+            "--nosuch",
+        ])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(!stderr.contains("Zq8-unique-pw"), "{stderr}");
+
+    // A stray word next to credential flags is likely the secret itself.
+    for args in [
+        &[
+            "secret",
+            "auth",
+            "--registry",
+            "r.example",
+            "--password-stdin",
+            "Zq8-unique-pw",
+        ][..],
+        &[
+            "setup",
+            "-f",
+            "x.yaml",
+            "-u",
+            "robot",
+            "-p",
+            "x",
+            "Zq8-unique-pw",
+        ][..],
+    ] {
+        let out = bin().args(args).output().unwrap();
+        assert_eq!(out.status.code(), Some(2), "{args:?}");
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(!stderr.contains("Zq8-unique-pw"), "{stderr}");
+        assert!(stderr.starts_with("error: unexpected argument"), "{stderr}");
+    }
+}
+
+fn complete(words: &[&str]) -> String {
+    let out = bin().arg("__complete").args(words).output().unwrap();
+    assert!(out.status.success(), "{words:?}: {out:?}");
+    assert!(out.stderr.is_empty(), "{words:?}: {out:?}");
+    String::from_utf8(out.stdout).unwrap()
+}
+
+#[test]
+fn complete_protocol_through_the_binary() {
+    assert_eq!(
+        complete(&["se"]),
+        "secret\tPrint the Secrets the function runner needs (registry credentials, TLS CA)\n\
+         setup\tDo the whole job: Secrets plus the Deployment patch, live or offline (-f)\n:4\n"
+    );
+    assert_eq!(complete(&["secret", "auth", "--output", "j"]), "json\n:4\n");
+    assert_eq!(complete(&["patch", "--filename", ""]), ":0\n");
+    assert_eq!(complete(&["setup", "--registry", ""]), ":4\n");
+    // Flags that start like a value are still words to complete, not options of __complete.
+    let text = complete(&["check", "--"]);
+    assert!(text.contains("--filename\t"), "{text}");
+    assert!(text.contains("--probe\t"), "{text}");
+    assert!(text.ends_with(":4\n"));
+    // kubectl passes nothing at all for `kubectl porch-registry <TAB>` in some shells.
+    assert!(complete(&[]).contains("setup\t"));
+}

@@ -1,0 +1,358 @@
+//! install.sh into a temporary prefix, then real kubectl: plugin lookup, `kubectl plugin list`,
+//! and plugin completion through the installed completer. Plus the krew manifest template.
+//!
+//! To save CPU the test installs the debug binary cargo already built (`--binary`); the
+//! release build path of install.sh is the same script minus that flag.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+const PLUGIN: &str = "kubectl-porch_registry";
+const COMPLETER: &str = "kubectl_complete-porch_registry";
+
+fn repo_root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+fn built_binary() -> PathBuf {
+    PathBuf::from(env!("CARGO_BIN_EXE_kubectl-porch-registry"))
+}
+
+fn install_sh(args: &[&str]) -> Output {
+    Command::new(repo_root().join("install.sh"))
+        .args(args)
+        .env_remove("CARGO_TARGET_DIR")
+        .stdin(std::process::Stdio::null())
+        .output()
+        .expect("install.sh runs")
+}
+
+/// Install into a fresh temporary prefix; returns the tempdir (keep it alive) and the prefix.
+fn install() -> (tempfile::TempDir, PathBuf) {
+    let dir = tempfile::tempdir().unwrap();
+    let prefix = dir.path().join("prefix");
+    let out = install_sh(&[
+        "--prefix",
+        prefix.to_str().unwrap(),
+        "--binary",
+        built_binary().to_str().unwrap(),
+    ]);
+    assert!(
+        out.status.success(),
+        "install.sh failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    (dir, prefix)
+}
+
+/// PATH with the prefix's bin first, then the system PATH (kubectl lives there).
+fn path_with(prefix: &Path) -> String {
+    format!(
+        "{}:{}",
+        prefix.join("bin").display(),
+        std::env::var("PATH").unwrap_or_default()
+    )
+}
+
+fn kubectl(prefix: &Path, args: &[&str]) -> Output {
+    Command::new("kubectl")
+        .args(args)
+        .env("PATH", path_with(prefix))
+        .env("KUBECONFIG", "/nonexistent/kubeconfig")
+        .stdin(std::process::Stdio::null())
+        .output()
+        .expect("kubectl runs")
+}
+
+fn stdout(out: &Output) -> String {
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+fn stderr(out: &Output) -> String {
+    String::from_utf8_lossy(&out.stderr).into_owned()
+}
+
+#[test]
+fn installs_every_file_under_the_prefix() {
+    use std::os::unix::fs::PermissionsExt;
+    let (_dir, prefix) = install();
+    let exec = [format!("bin/{PLUGIN}"), format!("bin/{COMPLETER}")];
+    for rel in &exec {
+        let mode = std::fs::metadata(prefix.join(rel))
+            .unwrap_or_else(|e| panic!("{rel}: {e}"))
+            .permissions()
+            .mode();
+        assert_eq!(mode & 0o755, 0o755, "{rel}: mode {mode:o}");
+    }
+    // Not the dash name: kubectl would run that one as `kubectl porch registry`.
+    assert!(!prefix.join("bin/kubectl-porch-registry").exists());
+    assert_eq!(
+        std::fs::read(prefix.join(format!("bin/{PLUGIN}"))).unwrap(),
+        std::fs::read(built_binary()).unwrap()
+    );
+    let committed = |rel: &str| std::fs::read(repo_root().join(rel)).unwrap();
+    assert_eq!(
+        std::fs::read(prefix.join(format!("share/bash-completion/completions/{PLUGIN}"))).unwrap(),
+        committed("completions/kubectl-porch_registry.bash")
+    );
+    assert_eq!(
+        std::fs::read(prefix.join(format!("share/zsh/site-functions/_{PLUGIN}"))).unwrap(),
+        committed("completions/_kubectl-porch_registry")
+    );
+    assert_eq!(
+        std::fs::read(prefix.join(format!("share/fish/vendor_completions.d/{PLUGIN}.fish")))
+            .unwrap(),
+        committed("completions/kubectl-porch_registry.fish")
+    );
+    let mut pages = 0;
+    for entry in std::fs::read_dir(repo_root().join("man/man1")).unwrap() {
+        let name = entry.unwrap().file_name();
+        let installed = prefix.join("share/man/man1").join(&name);
+        assert_eq!(
+            std::fs::read(&installed).unwrap(),
+            committed(&format!("man/man1/{}", name.to_string_lossy())),
+            "{}",
+            installed.display()
+        );
+        pages += 1;
+    }
+    assert!(pages >= 10, "only {pages} man pages");
+    // Nothing half-written is left behind.
+    for dir in ["bin", "share/man/man1"] {
+        for entry in std::fs::read_dir(prefix.join(dir)).unwrap() {
+            let name = entry.unwrap().file_name();
+            assert!(!name.to_string_lossy().starts_with(".install."), "{name:?}");
+        }
+    }
+}
+
+#[test]
+fn kubectl_finds_the_installed_plugin_and_lists_it_without_warnings() {
+    let (_dir, prefix) = install();
+
+    let out = kubectl(&prefix, &["porch-registry", "--help"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(
+        stdout(&out).contains("Usage: kubectl porch-registry"),
+        "{}",
+        stdout(&out)
+    );
+
+    let out = kubectl(&prefix, &["porch-registry", "--version"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(stdout(&out).contains(env!("CARGO_PKG_VERSION")));
+
+    // A subcommand through kubectl: the arguments reach the plugin unchanged.
+    let out = kubectl(&prefix, &["porch-registry", "completions", "fish"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(stdout(&out).contains(PLUGIN));
+
+    let out = kubectl(&prefix, &["plugin", "list"]);
+    let listed = stdout(&out);
+    let ours = prefix.join("bin").join(PLUGIN);
+    assert!(
+        listed.lines().any(|l| l.trim() == ours.to_str().unwrap()),
+        "{listed}\n{}",
+        stderr(&out)
+    );
+    // The completer is not a plugin (kubectl only lists kubectl-*), and nothing about our
+    // files is a warning (other plugins on the machine's PATH are not our business).
+    assert!(!listed.contains(COMPLETER), "{listed}");
+    let warnings: Vec<String> = stderr(&out)
+        .lines()
+        .chain(listed.lines())
+        .filter(|l| l.contains("porch") && (l.contains("warning") || l.contains("error")))
+        .map(str::to_string)
+        .collect();
+    assert!(
+        warnings.is_empty(),
+        "kubectl plugin list warns: {warnings:?}"
+    );
+}
+
+/// `kubectl __complete porch-registry WORDS...` is what kubectl's shell completion runs on
+/// <TAB>; kubectl finds `kubectl_complete-porch_registry` on PATH and relays its answer.
+fn kubectl_complete(prefix: &Path, words: &[&str]) -> (Vec<String>, String) {
+    let mut args = vec!["__complete", "porch-registry"];
+    args.extend_from_slice(words);
+    let out = kubectl(prefix, &args);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let text = stdout(&out);
+    let mut lines: Vec<String> = text.lines().map(str::to_string).collect();
+    let directive = lines.pop().unwrap_or_default();
+    (lines, directive)
+}
+
+#[test]
+fn kubectl_completes_the_plugin_through_the_installed_completer() {
+    let (_dir, prefix) = install();
+
+    let (lines, directive) = kubectl_complete(&prefix, &[""]);
+    assert_eq!(directive, ":4");
+    let values: Vec<&str> = lines
+        .iter()
+        .map(|l| l.split('\t').next().unwrap())
+        .collect();
+    for sub in ["secret", "patch", "setup", "check", "completions"] {
+        assert!(values.contains(&sub), "{sub} in {lines:?}");
+    }
+    assert!(
+        lines.iter().any(|l| l.starts_with("setup\t")),
+        "descriptions: {lines:?}"
+    );
+
+    let (lines, directive) = kubectl_complete(&prefix, &["setup", "--dry-run="]);
+    assert_eq!(directive, ":4");
+    assert!(
+        lines.iter().any(|l| l.starts_with("--dry-run=client")),
+        "{lines:?}"
+    );
+
+    let (lines, directive) = kubectl_complete(&prefix, &["setup", "-f", ""]);
+    assert_eq!(directive, ":0", "file names for -f");
+    assert!(lines.is_empty(), "{lines:?}");
+
+    let (lines, _) = kubectl_complete(&prefix, &["completions", "z"]);
+    assert_eq!(lines, ["zsh"]);
+}
+
+#[test]
+fn the_completer_runs_the_plugin_beside_it_even_off_path() {
+    let (_dir, prefix) = install();
+    let out = Command::new(prefix.join("bin").join(COMPLETER))
+        .args(["secret", ""])
+        .env("PATH", "/usr/bin:/bin")
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", stderr(&out));
+    let text = stdout(&out);
+    assert!(text.starts_with("auth\t"), "{text}");
+    assert!(text.ends_with(":4\n"), "{text}");
+}
+
+#[test]
+fn reinstalling_over_an_existing_install_works() {
+    let (_dir, prefix) = install();
+    let out = install_sh(&[
+        "--prefix",
+        prefix.to_str().unwrap(),
+        "--binary",
+        built_binary().to_str().unwrap(),
+    ]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let out = kubectl(&prefix, &["porch-registry", "--version"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+}
+
+#[test]
+fn install_usage_errors_change_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let prefix = dir.path().join("prefix");
+    let p = prefix.to_str().unwrap();
+    let missing = dir.path().join("no-such-binary");
+    for (args, needle) in [
+        (vec!["--prefix", p, "--bogus"], "--bogus"),
+        (vec!["--prefix"], "--prefix"),
+        (
+            vec!["--prefix", p, "--binary", missing.to_str().unwrap()],
+            "no-such-binary",
+        ),
+    ] {
+        let out = install_sh(&args);
+        assert_eq!(out.status.code(), Some(2), "{args:?}: {}", stderr(&out));
+        let err = stderr(&out);
+        let errors: Vec<&str> = err.lines().filter(|l| l.starts_with("error:")).collect();
+        assert_eq!(errors.len(), 1, "{args:?}: {err}");
+        assert!(errors[0].contains(needle), "{args:?}: {err}");
+        assert!(!prefix.exists(), "{args:?} created the prefix");
+    }
+}
+
+#[test]
+fn install_help_documents_the_options() {
+    let out = install_sh(&["--help"]);
+    assert!(out.status.success());
+    let text = stdout(&out);
+    for needle in [
+        "--prefix",
+        "--binary",
+        "~/.local",
+        "/usr/local",
+        PLUGIN,
+        COMPLETER,
+    ] {
+        assert!(text.contains(needle), "{needle} in {text}");
+    }
+}
+
+/// Render the template the way krew-release-bot does (its addURIAndSha writes `uri:` and an
+/// indented `sha256:` line), then check the manifest krew would get.
+#[test]
+fn krew_manifest_template_renders_to_a_valid_plugin_manifest() {
+    let template = std::fs::read_to_string(repo_root().join(".krew.yaml")).unwrap();
+    let tag = "v0.1.0";
+    let sha = "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef";
+    let mut rendered = String::new();
+    let mut uris = Vec::new();
+    for line in template.lines() {
+        if let Some(start) = line.find("{{addURIAndSha \"") {
+            let rest = &line[start + "{{addURIAndSha \"".len()..];
+            let url = &rest[..rest.find('"').expect("closing quote")];
+            assert!(
+                rest.trim_end().ends_with(".TagName }}"),
+                "addURIAndSha takes .TagName: {line}"
+            );
+            let url = url.replace("{{ .TagName }}", tag);
+            uris.push(url.clone());
+            let indent = &line[..start];
+            rendered.push_str(&format!("{indent}uri: {url}\n    sha256: {sha}\n"));
+        } else {
+            rendered.push_str(&line.replace("{{ .TagName }}", tag));
+            rendered.push('\n');
+        }
+    }
+    assert!(
+        !rendered.contains("{{"),
+        "unrendered template left:\n{rendered}"
+    );
+
+    let manifest: serde_json::Value = serde_saphyr::from_str(&rendered)
+        .unwrap_or_else(|e| panic!("rendered .krew.yaml is not YAML: {e}\n{rendered}"));
+    assert_eq!(
+        manifest["apiVersion"],
+        "krew.googlecontainertools.github.com/v1alpha2"
+    );
+    assert_eq!(manifest["kind"], "Plugin");
+    assert_eq!(manifest["metadata"]["name"], "porch-registry");
+    assert_eq!(manifest["spec"]["version"], tag);
+    assert!(
+        manifest["spec"]["shortDescription"]
+            .as_str()
+            .is_some_and(|s| !s.is_empty() && s.len() < 80)
+    );
+    let platforms = manifest["spec"]["platforms"].as_array().expect("platforms");
+    let mut seen = Vec::new();
+    for p in platforms {
+        let labels = &p["selector"]["matchLabels"];
+        let os = labels["os"].as_str().unwrap();
+        let arch = labels["arch"].as_str().unwrap();
+        seen.push(format!("{os}/{arch}"));
+        assert_eq!(p["bin"], PLUGIN, "{os}/{arch}");
+        assert_eq!(
+            p["sha256"], sha,
+            "{os}/{arch}: sha256 must line up under the platform"
+        );
+        let uri = p["uri"].as_str().unwrap();
+        assert!(uri.starts_with("https://"), "{uri}");
+        assert!(
+            uri.contains(tag) && uri.contains(os) && uri.contains(arch),
+            "{uri}"
+        );
+    }
+    seen.sort();
+    assert_eq!(
+        seen,
+        ["darwin/amd64", "darwin/arm64", "linux/amd64", "linux/arm64"]
+    );
+    assert_eq!(uris.len(), 4);
+}
