@@ -1,1 +1,185 @@
 //! The Kubernetes API edge: read objects, apply a plan, wait for rollout, RBAC review.
+//!
+//! Entry points for the commands: [`setup_live`], [`remove_live`], [`status_report`],
+//! [`live_objects_and_findings`] (for `check`), [`read_runner_secrets`] (for
+//! `pull --from-cluster`).
+
+pub mod check;
+pub mod client;
+pub mod plan_compat;
+pub mod remove;
+pub mod rollout;
+pub mod setup;
+pub mod status;
+pub mod view;
+
+use serde_json::Value;
+
+pub use check::{LiveCheck, LiveFinding, live_objects_and_findings};
+pub use client::{FIELD_MANAGER, Kind, Kube, connect};
+pub use remove::remove_live;
+pub use status::{StatusReport, status_report};
+
+use crate::cli::{ClusterArgs, SetupArgs};
+use crate::error::{Error, Result};
+
+/// Show the summary and ask (terminal only; `--yes` skips; no terminal = yes).
+pub(crate) fn confirm(summary: &str, yes: bool) -> Result<bool> {
+    crate::ui::wizard::confirm(summary, yes)
+}
+
+/// What a live setup applies, already decided from the user's input.
+#[derive(Debug, Clone)]
+pub struct SetupRequest {
+    /// The auth Secret (kubernetes.io/dockerconfigjson) in the runner's namespace.
+    pub auth_secret: Value,
+    /// The TLS Secret to create/update (None: no TLS, or an existing Secret named in `desired`).
+    pub tls_secret: Option<Value>,
+    pub desired: plan_compat::Desired,
+}
+
+/// Live `setup` from the gathered inputs (flags, env, stdin or the wizard).
+pub fn setup_live(args: &SetupArgs, inputs: crate::credentials::SetupInputs) -> Result<()> {
+    let ns = args.namespace.namespace.as_str();
+    let req = SetupRequest {
+        auth_secret: inputs.auth_secret(ns),
+        tls_secret: inputs.tls_secret(ns),
+        desired: plan_compat::Desired {
+            auth_secret_name: inputs.auth_secret_name.clone(),
+            auth_mount_path: inputs.auth_mount_path.clone(),
+            registry_auth_secret_name: inputs.registry_auth_secret_name.clone(),
+            tls: inputs
+                .tls_secret_name
+                .clone()
+                .map(|n| (n, inputs.tls_mount_path.clone())),
+        },
+    };
+    setup_live_request(args, &req)
+}
+
+/// Live `setup` from a decided request.
+pub fn setup_live_request(args: &SetupArgs, req: &SetupRequest) -> Result<()> {
+    let timeout = rollout::parse_duration(&args.timeout)?;
+    let kube = connect(&args.cluster)?;
+    let ns = args.namespace.namespace.as_str();
+    // A TLS Secret named but not given (no --ca-file) must already exist.
+    if let (None, Some((tls_name, _))) = (&req.tls_secret, &req.desired.tls)
+        && kube.get_opt(Kind::Secret, ns, tls_name)?.is_none()
+    {
+        return Err(Error::not_found(format!(
+            "TLS secret \"{tls_name}\" does not exist in namespace \"{ns}\"; pass the CA with --ca-file so that setup creates it; nothing was changed"
+        )));
+    }
+    let mut secrets = vec![req.auth_secret.clone()];
+    secrets.extend(req.tls_secret.clone());
+    let deployment = args.target.deployment.clone();
+    let container = args.target.container.clone();
+    let desired = req.desired.clone();
+    let patch = move |d: &Value| plan_compat::patch(d, &deployment, &container, &desired);
+    let s = setup::LiveSetup {
+        namespace: ns.to_string(),
+        deployment: args.target.deployment.clone(),
+        container: args.target.container.clone(),
+        fn_namespace: args.fn_namespace.clone(),
+        secrets,
+        patch: &patch,
+        dry_run: args.dry_run,
+        output: args.output,
+        wait: args.wait,
+        timeout,
+        yes: args.yes,
+    };
+    setup::run(&kube, &s)
+}
+
+/// The bytes the live runner mounts: its auth file and its CA (for `pull --from-cluster`).
+#[derive(Clone, Default)]
+pub struct RunnerSecrets {
+    /// The `.dockerconfigjson` content the runner reads (None: private registries off or
+    /// the Secret/key is missing).
+    pub dockerconfigjson: Option<Vec<u8>>,
+    /// `ca.crt` (else `ca.pem`) of the TLS Secret, when TLS is on.
+    pub ca_pem: Option<Vec<u8>>,
+    /// Where the runner reads them (flags).
+    pub auth_path: String,
+    pub tls_path: String,
+    /// Secret names they came from.
+    pub auth_secret: Option<String>,
+    pub tls_secret: Option<String>,
+}
+
+impl std::fmt::Debug for RunnerSecrets {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("RunnerSecrets")
+            .field("dockerconfigjson", &self.dockerconfigjson.as_ref().map(|_| "<redacted>"))
+            .field("ca_pem", &self.ca_pem.as_ref().map(|b| b.len()))
+            .field("auth_path", &self.auth_path)
+            .field("tls_path", &self.tls_path)
+            .field("auth_secret", &self.auth_secret)
+            .field("tls_secret", &self.tls_secret)
+            .finish()
+    }
+}
+
+/// A Secret's data value, decoded.
+pub fn secret_bytes(secret: &Value, key: &str) -> Option<Vec<u8>> {
+    use base64::Engine as _;
+    let v = secret.get("data")?.get(key)?.as_str()?;
+    base64::engine::general_purpose::STANDARD.decode(v).ok()
+}
+
+/// Read what the live runner mounts (auth file and CA), as the runner would find them.
+pub fn read_runner_secrets(
+    cluster: &ClusterArgs,
+    namespace: &str,
+    deployment: &str,
+    container: &str,
+) -> Result<RunnerSecrets> {
+    let kube = connect(cluster)?;
+    let d = setup::read_deployment(&kube, namespace, deployment)?;
+    let view = view::runner_view(&d, container).ok_or_else(|| {
+        Error::not_found(format!(
+            "container \"{container}\" not found in deployment \"{deployment}\"; pass it with --container"
+        ))
+    })?;
+    let mut out = RunnerSecrets {
+        auth_path: view.auth_path().to_string(),
+        tls_path: view.tls_path().to_string(),
+        ..RunnerSecrets::default()
+    };
+    if !view.private_registries() {
+        return Err(Error::not_found(format!(
+            "the runner in deployment \"{deployment}\" (namespace \"{namespace}\") does not have --enable-private-registries=true; configure it with `kubectl porch-registry setup`"
+        )));
+    }
+    if let Some((m, key)) = view.auth_source() {
+        let s = kube.get_opt(Kind::Secret, namespace, &m.secret)?.ok_or_else(|| {
+            Error::not_found(format!(
+                "secret \"{}\" mounted by the runner at {} does not exist in namespace \"{namespace}\"",
+                m.secret, m.mount_path
+            ))
+        })?;
+        out.dockerconfigjson = secret_bytes(&s, &key);
+        out.auth_secret = Some(m.secret.clone());
+        if out.dockerconfigjson.is_none() {
+            return Err(Error::not_found(format!(
+                "secret \"{}\" has no key \"{key}\" (the runner reads {})",
+                m.secret,
+                view.auth_path()
+            )));
+        }
+    } else {
+        return Err(Error::not_found(format!(
+            "no Secret is mounted at the runner's --registry-auth-secret-path {}",
+            view.auth_path()
+        )));
+    }
+    if view.tls()
+        && let Some(m) = view.tls_source()
+        && let Some(s) = kube.get_opt(Kind::Secret, namespace, &m.secret)?
+    {
+        out.ca_pem = secret_bytes(&s, "ca.crt").or_else(|| secret_bytes(&s, "ca.pem"));
+        out.tls_secret = Some(m.secret.clone());
+    }
+    Ok(out)
+}

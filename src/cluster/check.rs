@@ -1,0 +1,212 @@
+//! Live `check` data: the live objects for the offline rules (`runner::lint`), plus the
+//! findings only a cluster can give: Secrets missing or in another namespace, a stale copy in
+//! the function namespace, the runner's RBAC on secrets there, failing function pods.
+
+use serde::Serialize;
+use serde_json::Value;
+
+use super::client::{Kind, Kube};
+use super::secret_bytes;
+use super::setup::read_deployment;
+use super::view::runner_view;
+use crate::cli::CheckArgs;
+use crate::error::{Error, Result};
+
+/// One live-only finding (same fields as `runner::lint::Finding`).
+#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+pub struct LiveFinding {
+    /// `error`, `warning` or `info`.
+    pub severity: &'static str,
+    pub rule: &'static str,
+    pub object: String,
+    pub message: String,
+    pub fix: String,
+}
+
+/// The live objects (the Deployment first, then the Secrets it mounts that exist) and the
+/// live-only findings.
+#[derive(Debug, Clone)]
+pub struct LiveCheck {
+    pub objects: Vec<Value>,
+    pub findings: Vec<LiveFinding>,
+}
+
+fn finding(severity: &'static str, rule: &'static str, object: String, message: String, fix: String) -> LiveFinding {
+    LiveFinding {
+        severity,
+        rule,
+        object,
+        message,
+        fix,
+    }
+}
+
+/// Gather the live objects and findings for `check` without `-f`.
+pub fn live_objects_and_findings(args: &CheckArgs) -> Result<LiveCheck> {
+    let kube = super::connect(&args.cluster)?;
+    collect(&kube, args)
+}
+
+pub fn collect(kube: &Kube, args: &CheckArgs) -> Result<LiveCheck> {
+    let ns = args.namespace.namespace.as_str();
+    let (dep, ctr) = (args.target.deployment.as_str(), args.target.container.as_str());
+    let d = read_deployment(kube, ns, dep)?;
+    let view = runner_view(&d, ctr).ok_or_else(|| {
+        Error::not_found(format!(
+            "container \"{ctr}\" not found in deployment \"{dep}\"; pass it with --container"
+        ))
+    })?;
+    let mut objects = vec![d.clone()];
+    let mut findings = vec![];
+    let fn_ns = view.pod_namespace().unwrap_or(&args.fn_namespace).to_string();
+
+    // Secrets named by the pod's secret volumes.
+    let mut secret_names: Vec<String> = d
+        .pointer("/spec/template/spec/volumes")
+        .and_then(Value::as_array)
+        .into_iter()
+        .flatten()
+        .filter_map(|v| v.pointer("/secret/secretName").and_then(Value::as_str).map(String::from))
+        .collect();
+    secret_names.dedup();
+    let mut auth_bytes = None;
+    for name in &secret_names {
+        match kube.get_opt(Kind::Secret, ns, name)? {
+            Some(s) => {
+                if let Some((m, key)) = view.auth_source()
+                    && &m.secret == name
+                {
+                    auth_bytes = secret_bytes(&s, &key);
+                }
+                objects.push(s);
+            }
+            None => {
+                let elsewhere: Vec<String> = kube
+                    .list(Kind::Secret, "")
+                    .unwrap_or_default()
+                    .into_iter()
+                    .filter(|s| s["metadata"]["name"] == name.as_str())
+                    .filter_map(|s| s["metadata"]["namespace"].as_str().map(String::from))
+                    .collect();
+                if elsewhere.is_empty() {
+                    findings.push(finding(
+                        "error",
+                        "secret-missing",
+                        format!("Secret {ns}/{name}"),
+                        format!("deployment \"{dep}\" mounts secret \"{name}\", which does not exist in namespace \"{ns}\": its pods cannot start (ContainerCreating)"),
+                        format!("create it with `kubectl porch-registry setup -n {ns}` (or `kubectl porch-registry secret auth -n {ns} --name {name} ... | kubectl apply -f -`)"),
+                    ));
+                } else {
+                    findings.push(finding(
+                        "error",
+                        "secret-wrong-namespace",
+                        format!("Secret {ns}/{name}"),
+                        format!("secret \"{name}\" exists in namespace(s) {} but not in \"{ns}\", where the runner's pods can mount it", elsewhere.join(", ")),
+                        format!("create it in \"{ns}\" (Secrets cannot be mounted across namespaces), e.g. `kubectl porch-registry setup -n {ns}`"),
+                    ));
+                }
+            }
+        }
+    }
+
+    // The runner's copy in the function namespace.
+    if view.private_registries() {
+        let copy = view.copy_name();
+        match kube.get_opt(Kind::Secret, &fn_ns, copy) {
+            Ok(Some(c)) => {
+                if let Some(a) = &auth_bytes
+                    && secret_bytes(&c, ".dockerconfigjson").as_ref() != Some(a)
+                {
+                    findings.push(finding(
+                        "warning",
+                        "fn-copy-stale",
+                        format!("Secret {fn_ns}/{copy}"),
+                        format!("the runner's copy \"{copy}\" in namespace \"{fn_ns}\" differs from the mounted auth Secret: function pods pull with the old credentials (the runner refreshes the copy only when an image is not yet cached)"),
+                        format!("run `kubectl porch-registry setup` again (it updates the copy), or restart the runner: `kubectl -n {ns} rollout restart deployment/{dep}`"),
+                    ));
+                }
+            }
+            Ok(None) => {}
+            Err(Error::Forbidden(_)) => {}
+            Err(e) => return Err(e),
+        }
+
+        // RBAC of the runner's service account on secrets in the function namespace.
+        let sa = &view.service_account;
+        let user = format!("system:serviceaccount:{ns}:{sa}");
+        let groups = vec!["system:serviceaccounts".to_string(), format!("system:serviceaccounts:{ns}"), "system:authenticated".to_string()];
+        let mut missing = vec![];
+        let mut unknown = false;
+        for verb in ["get", "create", "update"] {
+            match kube.subject_access_review(&user, &groups, verb, "", "secrets", &fn_ns)? {
+                Some(true) => {}
+                Some(false) => missing.push(verb),
+                None => unknown = true,
+            }
+        }
+        if !missing.is_empty() {
+            findings.push(finding(
+                "error",
+                "runner-rbac-secrets",
+                format!("ServiceAccount {ns}/{sa}"),
+                format!("the runner's service account \"{sa}\" cannot {} secrets in namespace \"{fn_ns}\": it cannot copy the registry credentials there, so function pods pull anonymously", missing.join("/")),
+                format!("bind a Role with get, create, update on secrets in \"{fn_ns}\" to {user} (the stock Role porch-function-executor has them)"),
+            ));
+        } else if unknown {
+            findings.push(finding(
+                "info",
+                "runner-rbac-secrets",
+                format!("ServiceAccount {ns}/{sa}"),
+                "could not verify the runner's RBAC on secrets (creating a SubjectAccessReview is not allowed for you)".into(),
+                format!("check with `kubectl auth can-i get,create,update secrets -n {fn_ns} --as {user}`"),
+            ));
+        }
+    }
+
+    // Recent function pods that failed to pull.
+    match kube.list(Kind::Pod, &fn_ns) {
+        Ok(pods) => {
+            for p in pods {
+                let pname = p["metadata"]["name"].as_str().unwrap_or_default().to_string();
+                let statuses = ["containerStatuses", "initContainerStatuses"];
+                for key in statuses {
+                    for cs in p.pointer(&format!("/status/{key}")).and_then(Value::as_array).into_iter().flatten() {
+                        let Some(w) = cs.pointer("/state/waiting") else { continue };
+                        let reason = w["reason"].as_str().unwrap_or_default();
+                        if !matches!(reason, "ErrImagePull" | "ImagePullBackOff") {
+                            continue;
+                        }
+                        let msg = w["message"].as_str().unwrap_or_default();
+                        let image = cs["image"].as_str().unwrap_or_default();
+                        if msg.contains("x509") {
+                            findings.push(finding(
+                                "error",
+                                "function-pod-x509",
+                                format!("Pod {fn_ns}/{pname}"),
+                                format!("function pod cannot pull {image}: {reason}: {msg}"),
+                                "the kubelet pulls function images, not the runner: the nodes' container runtime must trust the registry CA too (install it in the node trust store / containerd certs.d); see the node-ca-trust note".into(),
+                            ));
+                        } else {
+                            findings.push(finding(
+                                "error",
+                                "function-pod-pull-failed",
+                                format!("Pod {fn_ns}/{pname}"),
+                                format!("function pod cannot pull {image}: {reason}{}{msg}", if msg.is_empty() { "" } else { ": " }),
+                                "check that the auth Secret has an entry for the image's registry (exact host[:port]) and that the runner's copy is current (`kubectl porch-registry status`)".into(),
+                            ));
+                        }
+                    }
+                }
+            }
+        }
+        Err(Error::Forbidden(_)) => findings.push(finding(
+            "info",
+            "function-pods-unreadable",
+            format!("Namespace {fn_ns}"),
+            format!("cannot list pods in \"{fn_ns}\" to look for image pull failures"),
+            format!("grant list on pods in \"{fn_ns}\", or check with `kubectl -n {fn_ns} get pods`"),
+        )),
+        Err(e) => return Err(e),
+    }
+    Ok(LiveCheck { objects, findings })
+}

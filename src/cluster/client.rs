@@ -1,0 +1,426 @@
+//! The kube client, made synchronous for the commands, with every API error turned into one
+//! clear `crate::error::Error` that names the verb, the resource and the fix.
+
+use std::future::Future;
+
+use k8s_openapi::api::apps::v1::Deployment;
+use k8s_openapi::api::authorization::v1::SubjectAccessReview;
+use k8s_openapi::api::core::v1::{Namespace, Pod, Secret};
+use kube::api::{
+    Api, ApiResource, DeleteParams, DynamicObject, ListParams, Patch, PatchParams, PostParams,
+};
+use serde_json::Value;
+
+use crate::cli::ClusterArgs;
+use crate::error::{Error, Result};
+
+/// The field manager of every write this tool makes.
+pub const FIELD_MANAGER: &str = "kubectl-porch-registry";
+
+/// The kinds this tool reads and writes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Kind {
+    Secret,
+    Deployment,
+    Pod,
+    Namespace,
+}
+
+impl Kind {
+    fn api_resource(self) -> ApiResource {
+        match self {
+            Kind::Secret => ApiResource::erase::<Secret>(&()),
+            Kind::Deployment => ApiResource::erase::<Deployment>(&()),
+            Kind::Pod => ApiResource::erase::<Pod>(&()),
+            Kind::Namespace => ApiResource::erase::<Namespace>(&()),
+        }
+    }
+    /// The resource as RBAC names it (`secrets`, `deployments.apps`).
+    pub fn resource(self) -> &'static str {
+        match self {
+            Kind::Secret => "secrets",
+            Kind::Deployment => "deployments.apps",
+            Kind::Pod => "pods",
+            Kind::Namespace => "namespaces",
+        }
+    }
+}
+
+/// A connected client plus the runtime that drives it.
+pub struct Kube {
+    rt: tokio::runtime::Runtime,
+    client: kube::Client,
+    /// The API server URL (for messages).
+    pub server: String,
+    /// The context in use (for messages).
+    pub context: String,
+}
+
+/// Build a client from --kubeconfig / --context / $KUBECONFIG (merged, as kubectl does) /
+/// ~/.kube/config, else the in-cluster service account.
+pub fn connect(args: &ClusterArgs) -> Result<Kube> {
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| Error::other(format!("cannot start the async runtime: {e}")))?;
+    let _ = rustls::crypto::ring::default_provider().install_default();
+    let options = kube::config::KubeConfigOptions {
+        context: args.context.clone(),
+        cluster: None,
+        user: None,
+    };
+    let kubeconfig_err = |e: kube::config::KubeconfigError, source: &str| -> Error {
+        let msg = e.to_string();
+        if msg.contains("context") && args.context.is_some() {
+            Error::usage(format!(
+                "context \"{}\" is not in {source}; list contexts with `kubectl config get-contexts` and pass one with --context",
+                args.context.as_deref().unwrap_or_default()
+            ))
+        } else {
+            Error::Cluster(format!(
+                "cannot load the kubeconfig ({source}): {msg}; pass a valid file with --kubeconfig or set KUBECONFIG"
+            ))
+        }
+    };
+    let config = rt.block_on(async {
+        match &args.kubeconfig {
+            Some(path) => {
+                if !path.exists() {
+                    return Err(Error::not_found(format!(
+                        "kubeconfig {}: no such file; check --kubeconfig",
+                        path.display()
+                    )));
+                }
+                let kc = kube::config::Kubeconfig::read_from(path)
+                    .map_err(|e| kubeconfig_err(e, &path.display().to_string()))?;
+                kube::Config::from_custom_kubeconfig(kc, &options)
+                    .await
+                    .map_err(|e| kubeconfig_err(e, &path.display().to_string()))
+            }
+            None => {
+                let source = if std::env::var_os("KUBECONFIG").is_some() {
+                    "$KUBECONFIG"
+                } else {
+                    "~/.kube/config"
+                };
+                match kube::Config::from_kubeconfig(&options).await {
+                    Ok(c) => Ok(c),
+                    Err(e) => {
+                        if args.context.is_none()
+                            && std::env::var_os("KUBECONFIG").is_none()
+                            && let Ok(c) = kube::Config::incluster()
+                        {
+                            return Ok(c);
+                        }
+                        Err(kubeconfig_err(e, source))
+                    }
+                }
+            }
+        }
+    })?;
+    let server = config.cluster_url.to_string();
+    let context = args.context.clone().unwrap_or_else(|| "current".into());
+    let client = kube::Client::try_from(config).map_err(|e| {
+        Error::Cluster(format!(
+            "cannot build a client for {server}: {}; check the kubeconfig's certificates",
+            chain(&e)
+        ))
+    })?;
+    Ok(Kube {
+        rt,
+        client,
+        server: server.trim_end_matches('/').to_string(),
+        context,
+    })
+}
+
+/// The error and its sources, joined (kube's top-level messages are terse).
+fn chain(e: &dyn std::error::Error) -> String {
+    let mut out = e.to_string();
+    let mut src = e.source();
+    while let Some(s) = src {
+        let s_str = s.to_string();
+        if !out.contains(&s_str) {
+            out.push_str(": ");
+            out.push_str(&s_str);
+        }
+        src = s.source();
+    }
+    out
+}
+
+/// What a request was about, for messages: `get secrets "x" in namespace "y"`.
+#[derive(Debug, Clone)]
+pub struct Op<'a> {
+    pub verb: &'a str,
+    pub kind: Kind,
+    pub namespace: &'a str,
+    pub name: Option<&'a str>,
+}
+
+impl Op<'_> {
+    pub fn describe(&self) -> String {
+        let obj = match self.name {
+            Some(n) => format!("{} \"{n}\"", self.kind.resource()),
+            None => self.kind.resource().to_string(),
+        };
+        if self.namespace.is_empty() {
+            format!("{} {obj}", self.verb)
+        } else {
+            format!("{} {obj} in namespace \"{}\"", self.verb, self.namespace)
+        }
+    }
+}
+
+/// HTTP status of an API error, if it is one.
+pub fn api_code(e: &kube::Error) -> Option<u16> {
+    match e {
+        kube::Error::Api(s) => Some(s.code),
+        _ => None,
+    }
+}
+
+impl Kube {
+    pub fn block<F: Future>(&self, f: F) -> F::Output {
+        self.rt.block_on(f)
+    }
+
+    fn api(&self, kind: Kind, namespace: &str) -> Api<DynamicObject> {
+        let ar = kind.api_resource();
+        if namespace.is_empty() || kind == Kind::Namespace {
+            Api::all_with(self.client.clone(), &ar)
+        } else {
+            Api::namespaced_with(self.client.clone(), namespace, &ar)
+        }
+    }
+
+    /// Turn a kube error into our error, naming the operation.
+    pub fn error(&self, op: &Op<'_>, e: kube::Error) -> Error {
+        let what = op.describe();
+        match &e {
+            kube::Error::Api(s) if s.code == 403 => Error::Forbidden(format!(
+                "RBAC forbids the step \"{what}\" (verb {}, resource {}): {}; ask a cluster admin to grant `{}` on {}{}",
+                op.verb,
+                op.kind.resource(),
+                s.message,
+                op.verb,
+                op.kind.resource(),
+                if op.namespace.is_empty() {
+                    String::new()
+                } else {
+                    format!(" in namespace \"{}\"", op.namespace)
+                }
+            )),
+            kube::Error::Api(s) if s.code == 404 => {
+                if s.message.starts_with("namespaces ") && op.kind != Kind::Namespace {
+                    Error::not_found(format!(
+                        "namespace \"{}\" does not exist on {}; create it or pass the runner's namespace with -n/--namespace",
+                        op.namespace, self.server
+                    ))
+                } else {
+                    Error::not_found(format!("cannot {what}: {}", s.message))
+                }
+            }
+            kube::Error::Api(s) => Error::Cluster(format!(
+                "the API server refused to {what}: {} ({}, HTTP {})",
+                s.message, s.reason, s.code
+            )),
+            other => Error::Cluster(format!(
+                "cannot reach the Kubernetes API at {} to {what}: {}; check that the cluster is up and the kubeconfig (--kubeconfig, --context) points at it",
+                self.server,
+                chain(other)
+            )),
+        }
+    }
+
+    /// GET one object; `None` when it does not exist.
+    pub fn get_opt(&self, kind: Kind, namespace: &str, name: &str) -> Result<Option<Value>> {
+        let op = Op {
+            verb: "get",
+            kind,
+            namespace,
+            name: Some(name),
+        };
+        match self.block(self.api(kind, namespace).get(name)) {
+            Ok(o) => Ok(Some(to_value(o))),
+            Err(e) if api_code(&e) == Some(404) => {
+                // A missing namespace answers 404 on the object too; say which.
+                Ok(None)
+            }
+            Err(e) => Err(self.error(&op, e)),
+        }
+    }
+
+    pub fn namespace_exists(&self, namespace: &str) -> Result<bool> {
+        Ok(self.get_opt(Kind::Namespace, "", namespace)?.is_some())
+    }
+
+    /// GET one object that must exist.
+    pub fn get(&self, kind: Kind, namespace: &str, name: &str) -> Result<Value> {
+        let op = Op {
+            verb: "get",
+            kind,
+            namespace,
+            name: Some(name),
+        };
+        self.block(self.api(kind, namespace).get(name))
+            .map(to_value)
+            .map_err(|e| self.error(&op, e))
+    }
+
+    pub fn list(&self, kind: Kind, namespace: &str) -> Result<Vec<Value>> {
+        let op = Op {
+            verb: "list",
+            kind,
+            namespace,
+            name: None,
+        };
+        self.block(self.api(kind, namespace).list(&ListParams::default()))
+            .map(|l| l.items.into_iter().map(to_value).collect())
+            .map_err(|e| self.error(&op, e))
+    }
+
+    /// Server-side apply with our field manager (force: we own the fields we set).
+    pub fn apply(&self, kind: Kind, namespace: &str, obj: &Value, dry_run: bool) -> Result<Value> {
+        let name = obj["metadata"]["name"].as_str().unwrap_or_default();
+        let op = Op {
+            verb: "patch",
+            kind,
+            namespace,
+            name: Some(name),
+        };
+        let mut pp = PatchParams::apply(FIELD_MANAGER).force();
+        pp.dry_run = dry_run;
+        self.block(
+            self.api(kind, namespace)
+                .patch(name, &pp, &Patch::Apply(obj.clone())),
+        )
+        .map(to_value)
+        .map_err(|e| self.error(&op, e))
+    }
+
+    /// PUT with the resourceVersion the object carries (optimistic concurrency).
+    pub fn replace(&self, kind: Kind, namespace: &str, obj: &Value, dry_run: bool) -> Result<Value> {
+        self.replace_raw(kind, namespace, obj, dry_run)
+            .map_err(|e| self.error(&self.op_for("update", kind, namespace, obj), e))
+    }
+
+    fn op_for<'a>(&self, verb: &'a str, kind: Kind, namespace: &'a str, obj: &'a Value) -> Op<'a> {
+        Op {
+            verb,
+            kind,
+            namespace,
+            name: obj["metadata"]["name"].as_str(),
+        }
+    }
+
+    /// PUT, returning kube's error (so callers can retry on a 409 Conflict).
+    pub fn replace_raw(
+        &self,
+        kind: Kind,
+        namespace: &str,
+        obj: &Value,
+        dry_run: bool,
+    ) -> std::result::Result<Value, kube::Error> {
+        let name = obj["metadata"]["name"].as_str().unwrap_or_default();
+        let data: DynamicObject = serde_json::from_value(obj.clone()).map_err(kube::Error::SerdeError)?;
+        let pp = PostParams {
+            dry_run,
+            field_manager: Some(FIELD_MANAGER.to_string()),
+        };
+        self.block(self.api(kind, namespace).replace(name, &pp, &data))
+            .map(to_value)
+    }
+
+    /// DELETE; `false` when it was already gone.
+    pub fn delete(&self, kind: Kind, namespace: &str, name: &str, dry_run: bool) -> Result<bool> {
+        let op = Op {
+            verb: "delete",
+            kind,
+            namespace,
+            name: Some(name),
+        };
+        let dp = DeleteParams {
+            dry_run,
+            ..DeleteParams::default()
+        };
+        match self.block(self.api(kind, namespace).delete(name, &dp)) {
+            Ok(_) => Ok(true),
+            Err(e) if api_code(&e) == Some(404) => Ok(false),
+            Err(e) => Err(self.error(&op, e)),
+        }
+    }
+
+    /// SelfSubjectAccessReview: may we do `verb` on `resource`? `Ok(None)` when unknown.
+    pub fn self_access_review(
+        &self,
+        verb: &str,
+        group: &str,
+        resource: &str,
+        namespace: &str,
+    ) -> Result<Option<bool>> {
+        use k8s_openapi::api::authorization::v1::SelfSubjectAccessReview;
+        let review: SelfSubjectAccessReview = serde_json::from_value(serde_json::json!({
+            "apiVersion": "authorization.k8s.io/v1",
+            "kind": "SelfSubjectAccessReview",
+            "spec": {"resourceAttributes": {"namespace": namespace, "verb": verb, "group": group, "resource": resource}}
+        }))
+        .map_err(|e| Error::other(format!("building a SelfSubjectAccessReview: {e}")))?;
+        let api: Api<SelfSubjectAccessReview> = Api::all(self.client.clone());
+        match self.block(api.create(&PostParams::default(), &review)) {
+            Ok(r) => Ok(r.status.map(|s| s.allowed)),
+            Err(e) if api_code(&e).is_some() => Ok(None),
+            Err(e) => Err(self.error(
+                &Op {
+                    verb: "create",
+                    kind: Kind::Namespace,
+                    namespace: "",
+                    name: None,
+                },
+                e,
+            )),
+        }
+    }
+
+    /// Ask the API server whether `user` (with `groups`) may do `verb` on `resource` in
+    /// `namespace`. `Ok(None)` when we may not ask (SubjectAccessReview is forbidden to us).
+    pub fn subject_access_review(
+        &self,
+        user: &str,
+        groups: &[String],
+        verb: &str,
+        group: &str,
+        resource: &str,
+        namespace: &str,
+    ) -> Result<Option<bool>> {
+        let sar: SubjectAccessReview = serde_json::from_value(serde_json::json!({
+            "apiVersion": "authorization.k8s.io/v1",
+            "kind": "SubjectAccessReview",
+            "spec": {
+                "user": user,
+                "groups": groups,
+                "resourceAttributes": {"namespace": namespace, "verb": verb, "group": group, "resource": resource},
+            }
+        }))
+        .map_err(|e| Error::other(format!("building a SubjectAccessReview: {e}")))?;
+        let api: Api<SubjectAccessReview> = Api::all(self.client.clone());
+        match self.block(api.create(&PostParams::default(), &sar)) {
+            Ok(r) => Ok(Some(r.status.map(|s| s.allowed).unwrap_or(false))),
+            Err(e) if matches!(api_code(&e), Some(403) | Some(404)) => Ok(None),
+            Err(e) => Err(Error::Cluster(format!(
+                "cannot create a SubjectAccessReview on {}: {}",
+                self.server,
+                chain(&e)
+            ))),
+        }
+    }
+}
+
+fn to_value(o: DynamicObject) -> Value {
+    let mut v = serde_json::to_value(o).unwrap_or(Value::Null);
+    // kube serialises an empty metadata.managedFields etc. as given; keep the object as is.
+    if let Some(m) = v.get_mut("metadata").and_then(Value::as_object_mut) {
+        m.retain(|_, x| !x.is_null());
+    }
+    v
+}

@@ -1,0 +1,131 @@
+//! Live `remove`: take the configuration out of the Deployment (the same plan as offline
+//! `remove`), then with `--delete-secrets` delete the Secrets and the runner's copy.
+
+use super::client::Kind;
+use super::setup::{Journal, for_apply, read_deployment};
+use super::view::runner_view;
+use super::{connect, plan_compat, rollout};
+use crate::cli::{DryRun, OutputFormat, RemoveArgs};
+use crate::error::{Error, Result};
+
+pub fn remove_live(args: &RemoveArgs) -> Result<()> {
+    let timeout = rollout::parse_duration(&args.timeout)?;
+    let kube = connect(&args.cluster)?;
+    let ns = args.namespace.namespace.as_str();
+    let (dep, ctr) = (args.target.deployment.as_str(), args.target.container.as_str());
+    let live = read_deployment(&kube, ns, dep)?;
+    let before = runner_view(&live, ctr).ok_or_else(|| {
+        Error::not_found(format!(
+            "container \"{ctr}\" not found in deployment \"{dep}\"; pass it with --container"
+        ))
+    })?;
+    let (patched, changes) = plan_compat::remove(&live, dep, ctr)?;
+    // The Secrets the removed configuration used (from the volumes the plan takes out).
+    let mut secrets: Vec<String> = vec![];
+    if args.delete_secrets {
+        let after = runner_view(&patched, ctr).unwrap_or_default();
+        for m in &before.mounts {
+            if !after.mounts.iter().any(|a| a.secret == m.secret) && !secrets.contains(&m.secret) {
+                secrets.push(m.secret.clone());
+            }
+        }
+        for name in [&args.options.auth_secret_name]
+            .into_iter()
+            .chain(args.options.tls_secret_name.as_ref())
+        {
+            if !secrets.contains(name) && !after.mounts.iter().any(|a| &a.secret == name) {
+                secrets.push(name.clone());
+            }
+        }
+    }
+    let fn_ns = before
+        .pod_namespace()
+        .unwrap_or(&args.fn_namespace)
+        .to_string();
+    let copy = args
+        .options
+        .registry_auth_secret_name
+        .clone()
+        .unwrap_or_else(|| before.copy_name().to_string());
+
+    if args.dry_run == DryRun::Client {
+        crate::ui::output::print_objects(&[for_apply(&patched)], OutputFormat::Yaml)?;
+        crate::ui::info(format!(
+            "deployment.apps/{dep} would be {} (dry run)",
+            if changes.is_empty() { "unchanged" } else { "configured" }
+        ));
+        for c in &changes {
+            crate::ui::info(format!("  - {c}"));
+        }
+        for s in &secrets {
+            crate::ui::info(format!("secret/{s} would be deleted (dry run)"));
+        }
+        if args.delete_secrets {
+            crate::ui::info(format!(
+                "secret/{copy} in namespace \"{fn_ns}\" would be deleted (dry run)"
+            ));
+        }
+        return Ok(());
+    }
+    let server_dry = args.dry_run == DryRun::Server;
+    let mut summary = format!(
+        "Cluster {} (context {}), namespace \"{ns}\":\n",
+        kube.server, kube.context
+    );
+    if changes.is_empty() {
+        summary.push_str(&format!("  deployment.apps/{dep}: unchanged (not configured)\n"));
+    } else {
+        summary.push_str(&format!("  deployment.apps/{dep}: remove the private-registry configuration (pods restart)\n"));
+        for c in &changes {
+            summary.push_str(&format!("    - {c}\n"));
+        }
+    }
+    for s in &secrets {
+        summary.push_str(&format!("  secret/{s}: delete\n"));
+    }
+    if args.delete_secrets {
+        summary.push_str(&format!("  secret/{copy} in namespace \"{fn_ns}\": delete (the runner's copy)\n"));
+    }
+    if !server_dry && !super::confirm(&summary, args.yes)? {
+        return Err(Error::usage("remove cancelled; nothing was changed"));
+    }
+    let suffix = if server_dry { " (server dry run)" } else { "" };
+    let mut journal = Journal::default();
+    if changes.is_empty() {
+        println!("deployment.apps/{dep} unchanged{suffix}");
+    } else {
+        kube.replace(Kind::Deployment, ns, &patched, server_dry)
+            .inspect_err(|_| journal.report_failure(&format!("update deployment.apps/{dep}"), &[format!("deployment.apps/{dep} (still configured)")]))?;
+        journal.push(
+            format!("deployment.apps/{dep} no longer uses private registries"),
+            "run `kubectl porch-registry setup` again to restore it".to_string(),
+        );
+        println!("deployment.apps/{dep} configured{suffix}");
+        for c in &changes {
+            crate::ui::info(format!("  - {c}"));
+        }
+    }
+    // Secrets after the Deployment no longer points at them.
+    let mut targets: Vec<(String, String)> = secrets.iter().map(|s| (ns.to_string(), s.clone())).collect();
+    if args.delete_secrets {
+        targets.push((fn_ns.clone(), copy.clone()));
+    }
+    for (i, (sns, name)) in targets.iter().enumerate() {
+        match kube.delete(Kind::Secret, sns, name, server_dry) {
+            Ok(true) => {
+                println!("secret/{name} deleted from namespace \"{sns}\"{suffix}");
+                journal.push(format!("secret/{name} deleted from \"{sns}\""), format!("re-create secret/{name} with `kubectl porch-registry setup`"));
+            }
+            Ok(false) => println!("secret/{name} not found in namespace \"{sns}\" (nothing to delete)"),
+            Err(e) => {
+                let pending: Vec<String> = targets[i..].iter().map(|(n, s)| format!("secret/{s} in \"{n}\" not deleted")).collect();
+                journal.report_failure(&format!("delete secret/{name} in \"{sns}\""), &pending);
+                return Err(e);
+            }
+        }
+    }
+    if !changes.is_empty() && args.wait && !server_dry {
+        rollout::wait_for_rollout(&kube, ns, dep, timeout)?;
+    }
+    Ok(())
+}

@@ -1,0 +1,287 @@
+//! Live `status` data: the runner's private-registry configuration as the cluster has it.
+//! Never carries a password or an `auth` value.
+
+use serde::Serialize;
+use serde_json::Value;
+
+use super::client::{Kind, Kube};
+use super::rollout::{RolloutState, rollout_state};
+use super::secret_bytes;
+use super::setup::read_deployment;
+use super::view::{self, RunnerView, runner_view};
+use crate::error::{Error, Result};
+use crate::runner::dockerconfig::DockerConfig;
+
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct StatusReport {
+    pub server: String,
+    pub namespace: String,
+    pub deployment: String,
+    pub container: String,
+    pub image: String,
+    pub service_account: String,
+    /// --enable-private-registries as the runner parses it.
+    pub private_registries: bool,
+    pub tls: bool,
+    pub flags: Vec<FlagValue>,
+    /// Arguments the runner ignores (Go flag parsing stopped before them).
+    pub ignored_args: Vec<String>,
+    pub mounts: Vec<MountInfo>,
+    pub auth_secret: Option<SecretInfo>,
+    pub tls_secret: Option<SecretInfo>,
+    pub fn_copy: CopyInfo,
+    pub rollout: RolloutInfo,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct FlagValue {
+    pub name: String,
+    pub value: String,
+}
+
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct MountInfo {
+    pub volume: String,
+    pub secret: String,
+    pub mount_path: String,
+    pub read_only: bool,
+}
+
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct SecretInfo {
+    pub name: String,
+    pub exists: bool,
+    #[serde(rename = "type")]
+    pub type_: Option<String>,
+    /// Registries (auth Secret): keys of `auths`, never credentials.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub registries: Vec<String>,
+    /// CA certificates (TLS Secret).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub certificates: Vec<CertSummary>,
+    /// Problems reading it (missing key, unparsable).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub problems: Vec<String>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct CertSummary {
+    pub subject: String,
+    pub not_after: String,
+    pub is_ca: bool,
+    pub warnings: Vec<String>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct CopyInfo {
+    pub namespace: String,
+    pub name: String,
+    pub exists: Option<bool>,
+    /// Whether its bytes equal the mounted auth file (None: unknown).
+    pub matches: Option<bool>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub note: Option<String>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct RolloutInfo {
+    pub state: String,
+    pub generation: i64,
+    pub observed_generation: i64,
+    pub replicas: i64,
+    pub updated_replicas: i64,
+    pub ready_replicas: i64,
+    pub available_replicas: i64,
+}
+
+fn now_unix() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_secs() as i64)
+        .unwrap_or(0)
+}
+
+/// Describe an auth Secret's registries.
+fn auth_info(secret: Option<&Value>, name: &str, key: &str) -> SecretInfo {
+    let mut info = SecretInfo {
+        name: name.to_string(),
+        exists: secret.is_some(),
+        type_: secret.and_then(|s| s["type"].as_str().map(String::from)),
+        registries: vec![],
+        certificates: vec![],
+        problems: vec![],
+    };
+    if let Some(s) = secret {
+        match secret_bytes(s, key) {
+            None => info
+                .problems
+                .push(format!("no key \"{key}\" (the file the runner reads)")),
+            Some(bytes) => match DockerConfig::parse(&bytes) {
+                Ok(cfg) => info.registries = cfg.auths.keys().cloned().collect(),
+                Err(e) => info.problems.push(format!("not a docker config: {e}")),
+            },
+        }
+    }
+    info
+}
+
+fn tls_info(secret: Option<&Value>, name: &str) -> SecretInfo {
+    let mut info = SecretInfo {
+        name: name.to_string(),
+        exists: secret.is_some(),
+        type_: secret.and_then(|s| s["type"].as_str().map(String::from)),
+        registries: vec![],
+        certificates: vec![],
+        problems: vec![],
+    };
+    if let Some(s) = secret {
+        match secret_bytes(s, "ca.crt").or_else(|| secret_bytes(s, "ca.pem")) {
+            None => info
+                .problems
+                .push("no key ca.crt or ca.pem (the runner reads ca.crt, else ca.pem)".into()),
+            Some(pem) => match crate::runner::ca::analyze_ca_pem(&pem, now_unix()) {
+                Ok(r) => {
+                    info.certificates = r
+                        .certs
+                        .iter()
+                        .map(|c| CertSummary {
+                            subject: c.subject.clone(),
+                            not_after: c.not_after_rfc3339(),
+                            is_ca: c.is_ca,
+                            warnings: r
+                                .warnings
+                                .iter()
+                                .filter(|w| w.to_string().contains(&c.subject))
+                                .map(|w| w.to_string())
+                                .collect(),
+                        })
+                        .collect()
+                }
+                Err(e) => info.problems.push(format!("CA {e}")),
+            },
+        }
+    }
+    info
+}
+
+/// Everything `status` shows, read from the cluster.
+pub fn status_report(
+    kube: &Kube,
+    namespace: &str,
+    deployment: &str,
+    container: &str,
+    fn_namespace: &str,
+) -> Result<StatusReport> {
+    let d = read_deployment(kube, namespace, deployment)?;
+    let v: RunnerView = runner_view(&d, container).ok_or_else(|| {
+        Error::not_found(format!(
+            "container \"{container}\" not found in deployment \"{deployment}\"; pass it with --container"
+        ))
+    })?;
+    let interesting = [
+        view::FLAG_ENABLE,
+        view::FLAG_AUTH_PATH,
+        view::FLAG_AUTH_NAME,
+        view::FLAG_TLS_ENABLE,
+        view::FLAG_TLS_PATH,
+        view::FLAG_POD_NAMESPACE,
+        "enable-private-registry",
+        "enable-tls-registry",
+        "enable-private-registry-tls",
+    ];
+    let flags = v
+        .flags
+        .iter()
+        .filter(|(n, _)| interesting.contains(&n.as_str()))
+        .map(|(n, val)| FlagValue {
+            name: format!("--{n}"),
+            value: val.clone(),
+        })
+        .collect();
+    let auth_src = v.auth_source();
+    let mut auth_bytes = None;
+    let auth_secret = match &auth_src {
+        Some((m, key)) => {
+            let s = kube.get_opt(Kind::Secret, namespace, &m.secret)?;
+            auth_bytes = s.as_ref().and_then(|s| secret_bytes(s, key));
+            Some(auth_info(s.as_ref(), &m.secret, key))
+        }
+        None => None,
+    };
+    let tls_secret = match v.tls_source() {
+        Some(m) => {
+            let s = kube.get_opt(Kind::Secret, namespace, &m.secret)?;
+            Some(tls_info(s.as_ref(), &m.secret))
+        }
+        None => None,
+    };
+    let fn_ns = v.pod_namespace().unwrap_or(fn_namespace).to_string();
+    let copy_name = v.copy_name().to_string();
+    let fn_copy = match kube.get_opt(Kind::Secret, &fn_ns, &copy_name) {
+        Ok(c) => CopyInfo {
+            namespace: fn_ns,
+            name: copy_name,
+            exists: Some(c.is_some()),
+            matches: match (&c, &auth_bytes) {
+                (Some(c), Some(a)) => Some(secret_bytes(c, ".dockerconfigjson").as_ref() == Some(a)),
+                _ => None,
+            },
+            note: c.is_none().then(|| {
+                "not created yet: the runner creates it on its next image lookup".to_string()
+            }),
+        },
+        Err(e) => CopyInfo {
+            namespace: fn_ns,
+            name: copy_name,
+            exists: None,
+            matches: None,
+            note: Some(format!("cannot read it: {e}")),
+        },
+    };
+    let int = |p: &str| d.pointer(p).and_then(Value::as_i64).unwrap_or(0);
+    let state = rollout_state(&d);
+    let rollout = RolloutInfo {
+        state: match &state {
+            RolloutState::Complete => "complete".into(),
+            other => other.describe(),
+        },
+        generation: int("/metadata/generation"),
+        observed_generation: int("/status/observedGeneration"),
+        replicas: d.pointer("/spec/replicas").and_then(Value::as_i64).unwrap_or(1),
+        updated_replicas: int("/status/updatedReplicas"),
+        ready_replicas: int("/status/readyReplicas"),
+        available_replicas: int("/status/availableReplicas"),
+    };
+    Ok(StatusReport {
+        server: kube.server.clone(),
+        namespace: namespace.to_string(),
+        deployment: deployment.to_string(),
+        container: container.to_string(),
+        image: v.image.clone(),
+        service_account: v.service_account.clone(),
+        private_registries: v.private_registries(),
+        tls: v.tls(),
+        flags,
+        ignored_args: v.ignored.clone(),
+        mounts: v
+            .mounts
+            .iter()
+            .map(|m| MountInfo {
+                volume: m.volume.clone(),
+                secret: m.secret.clone(),
+                mount_path: m.mount_path.clone(),
+                read_only: m.read_only,
+            })
+            .collect(),
+        auth_secret,
+        tls_secret,
+        fn_copy,
+        rollout,
+    })
+}
