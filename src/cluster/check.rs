@@ -31,7 +31,13 @@ pub struct LiveCheck {
     pub findings: Vec<LiveFinding>,
 }
 
-fn finding(severity: &'static str, rule: &'static str, object: String, message: String, fix: String) -> LiveFinding {
+fn finding(
+    severity: &'static str,
+    rule: &'static str,
+    object: String,
+    message: String,
+    fix: String,
+) -> LiveFinding {
     LiveFinding {
         severity,
         rule,
@@ -49,7 +55,10 @@ pub fn live_objects_and_findings(args: &CheckArgs) -> Result<LiveCheck> {
 
 pub fn collect(kube: &Kube, args: &CheckArgs) -> Result<LiveCheck> {
     let ns = args.namespace.namespace.as_str();
-    let (dep, ctr) = (args.target.deployment.as_str(), args.target.container.as_str());
+    let (dep, ctr) = (
+        args.target.deployment.as_str(),
+        args.target.container.as_str(),
+    );
     let d = read_deployment(kube, ns, dep)?;
     let view = runner_view(&d, ctr).ok_or_else(|| {
         Error::not_found(format!(
@@ -58,7 +67,10 @@ pub fn collect(kube: &Kube, args: &CheckArgs) -> Result<LiveCheck> {
     })?;
     let mut objects = vec![d.clone()];
     let mut findings = vec![];
-    let fn_ns = view.pod_namespace().unwrap_or(&args.fn_namespace).to_string();
+    let fn_ns = view
+        .pod_namespace()
+        .unwrap_or(&args.fn_namespace)
+        .to_string();
 
     // Secrets named by the pod's secret volumes.
     let mut secret_names: Vec<String> = d
@@ -66,7 +78,11 @@ pub fn collect(kube: &Kube, args: &CheckArgs) -> Result<LiveCheck> {
         .and_then(Value::as_array)
         .into_iter()
         .flatten()
-        .filter_map(|v| v.pointer("/secret/secretName").and_then(Value::as_str).map(String::from))
+        .filter_map(|v| {
+            v.pointer("/secret/secretName")
+                .and_then(Value::as_str)
+                .map(String::from)
+        })
         .collect();
     secret_names.dedup();
     let mut auth_bytes = None;
@@ -134,7 +150,11 @@ pub fn collect(kube: &Kube, args: &CheckArgs) -> Result<LiveCheck> {
         // RBAC of the runner's service account on secrets in the function namespace.
         let sa = &view.service_account;
         let user = format!("system:serviceaccount:{ns}:{sa}");
-        let groups = vec!["system:serviceaccounts".to_string(), format!("system:serviceaccounts:{ns}"), "system:authenticated".to_string()];
+        let groups = vec![
+            "system:serviceaccounts".to_string(),
+            format!("system:serviceaccounts:{ns}"),
+            "system:authenticated".to_string(),
+        ];
         let mut missing = vec![];
         let mut unknown = false;
         for verb in ["get", "create", "update"] {
@@ -167,11 +187,21 @@ pub fn collect(kube: &Kube, args: &CheckArgs) -> Result<LiveCheck> {
     match kube.list(Kind::Pod, &fn_ns) {
         Ok(pods) => {
             for p in pods {
-                let pname = p["metadata"]["name"].as_str().unwrap_or_default().to_string();
+                let pname = p["metadata"]["name"]
+                    .as_str()
+                    .unwrap_or_default()
+                    .to_string();
                 let statuses = ["containerStatuses", "initContainerStatuses"];
                 for key in statuses {
-                    for cs in p.pointer(&format!("/status/{key}")).and_then(Value::as_array).into_iter().flatten() {
-                        let Some(w) = cs.pointer("/state/waiting") else { continue };
+                    for cs in p
+                        .pointer(&format!("/status/{key}"))
+                        .and_then(Value::as_array)
+                        .into_iter()
+                        .flatten()
+                    {
+                        let Some(w) = cs.pointer("/state/waiting") else {
+                            continue;
+                        };
                         let reason = w["reason"].as_str().unwrap_or_default();
                         if !matches!(reason, "ErrImagePull" | "ImagePullBackOff") {
                             continue;
@@ -204,7 +234,9 @@ pub fn collect(kube: &Kube, args: &CheckArgs) -> Result<LiveCheck> {
             "function-pods-unreadable",
             format!("Namespace {fn_ns}"),
             format!("cannot list pods in \"{fn_ns}\" to look for image pull failures"),
-            format!("grant list on pods in \"{fn_ns}\", or check with `kubectl -n {fn_ns} get pods`"),
+            format!(
+                "grant list on pods in \"{fn_ns}\", or check with `kubectl -n {fn_ns} get pods`"
+            ),
         )),
         Err(e) => return Err(e),
     }

@@ -120,12 +120,15 @@ pub fn connect(args: &ClusterArgs) -> Result<Kube> {
     })?;
     let server = config.cluster_url.to_string();
     let context = args.context.clone().unwrap_or_else(|| "current".into());
+    // The client spawns its buffer worker on the runtime: build it inside.
+    let _guard = rt.enter();
     let client = kube::Client::try_from(config).map_err(|e| {
         Error::Cluster(format!(
             "cannot build a client for {server}: {}; check the kubeconfig's certificates",
             chain(&e)
         ))
     })?;
+    drop(_guard);
     Ok(Kube {
         rt,
         client,
@@ -300,7 +303,13 @@ impl Kube {
     }
 
     /// PUT with the resourceVersion the object carries (optimistic concurrency).
-    pub fn replace(&self, kind: Kind, namespace: &str, obj: &Value, dry_run: bool) -> Result<Value> {
+    pub fn replace(
+        &self,
+        kind: Kind,
+        namespace: &str,
+        obj: &Value,
+        dry_run: bool,
+    ) -> Result<Value> {
         self.replace_raw(kind, namespace, obj, dry_run)
             .map_err(|e| self.error(&self.op_for("update", kind, namespace, obj), e))
     }
@@ -323,7 +332,8 @@ impl Kube {
         dry_run: bool,
     ) -> std::result::Result<Value, kube::Error> {
         let name = obj["metadata"]["name"].as_str().unwrap_or_default();
-        let data: DynamicObject = serde_json::from_value(obj.clone()).map_err(kube::Error::SerdeError)?;
+        let data: DynamicObject =
+            serde_json::from_value(obj.clone()).map_err(kube::Error::SerdeError)?;
         let pp = PostParams {
             dry_run,
             field_manager: Some(FIELD_MANAGER.to_string()),

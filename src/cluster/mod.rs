@@ -111,7 +111,10 @@ pub struct RunnerSecrets {
 impl std::fmt::Debug for RunnerSecrets {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("RunnerSecrets")
-            .field("dockerconfigjson", &self.dockerconfigjson.as_ref().map(|_| "<redacted>"))
+            .field(
+                "dockerconfigjson",
+                &self.dockerconfigjson.as_ref().map(|_| "<redacted>"),
+            )
             .field("ca_pem", &self.ca_pem.as_ref().map(|b| b.len()))
             .field("auth_path", &self.auth_path)
             .field("tls_path", &self.tls_path)

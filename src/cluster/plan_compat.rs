@@ -73,7 +73,11 @@ fn set_flag(c: &mut Value, name: &str, value: Option<&str>, changes: &mut Vec<St
             }
         }
         (Some(w), []) => {
-            let key = if c.get("args").is_some() || c.get("command").and_then(Value::as_array).is_none_or(|a| a.len() <= 1) {
+            let key = if c.get("args").is_some()
+                || c.get("command")
+                    .and_then(Value::as_array)
+                    .is_none_or(|a| a.len() <= 1)
+            {
                 "args"
             } else {
                 "command"
@@ -86,7 +90,12 @@ fn set_flag(c: &mut Value, name: &str, value: Option<&str>, changes: &mut Vec<St
         }
         (None, hits) => {
             for (key, i, span) in hits.iter().rev() {
-                let removed: Vec<String> = c[*key].as_array_mut().expect("list").drain(*i..*i + *span).filter_map(|v| v.as_str().map(String::from)).collect();
+                let removed: Vec<String> = c[*key]
+                    .as_array_mut()
+                    .expect("list")
+                    .drain(*i..*i + *span)
+                    .filter_map(|v| v.as_str().map(String::from))
+                    .collect();
                 changes.push(format!("remove {}", removed.join(" ")));
             }
         }
@@ -100,19 +109,35 @@ fn ensure_list<'a>(v: &'a mut Value, key: &str) -> &'a mut Vec<Value> {
     v[key].as_array_mut().expect("list")
 }
 
-fn set_volume(d: &mut Value, container: &str, deployment: &str, vol: &str, secret: Option<&str>, mount: Option<&str>, changes: &mut Vec<String>) -> Result<()> {
-    let spec = d.pointer_mut("/spec/template/spec").ok_or_else(|| Error::usage("deployment has no pod template"))?;
+fn set_volume(
+    d: &mut Value,
+    container: &str,
+    deployment: &str,
+    vol: &str,
+    secret: Option<&str>,
+    mount: Option<&str>,
+    changes: &mut Vec<String>,
+) -> Result<()> {
+    let spec = d
+        .pointer_mut("/spec/template/spec")
+        .ok_or_else(|| Error::usage("deployment has no pod template"))?;
     let vols = ensure_list(spec, "volumes");
     let want_vol = secret.map(|s| json!({"name": vol, "secret": {"secretName": s}}));
     let pos = vols.iter().position(|v| v["name"] == vol);
     match (pos, &want_vol) {
         (Some(i), Some(w)) if vols[i] != *w => {
             vols[i] = w.clone();
-            changes.push(format!("set volume {vol} to secret {}", secret.unwrap_or_default()));
+            changes.push(format!(
+                "set volume {vol} to secret {}",
+                secret.unwrap_or_default()
+            ));
         }
         (None, Some(w)) => {
             vols.push(w.clone());
-            changes.push(format!("add volume {vol} (secret {})", secret.unwrap_or_default()));
+            changes.push(format!(
+                "add volume {vol} (secret {})",
+                secret.unwrap_or_default()
+            ));
         }
         (Some(i), None) => {
             vols.remove(i);
@@ -130,11 +155,17 @@ fn set_volume(d: &mut Value, container: &str, deployment: &str, vol: &str, secre
     match (pos, &want) {
         (Some(i), Some(w)) if mounts[i] != *w => {
             mounts[i] = w.clone();
-            changes.push(format!("mount {vol} read-only at {}", mount.unwrap_or_default()));
+            changes.push(format!(
+                "mount {vol} read-only at {}",
+                mount.unwrap_or_default()
+            ));
         }
         (None, Some(w)) => {
             mounts.push(w.clone());
-            changes.push(format!("mount {vol} read-only at {}", mount.unwrap_or_default()));
+            changes.push(format!(
+                "mount {vol} read-only at {}",
+                mount.unwrap_or_default()
+            ));
         }
         (Some(i), None) => {
             mounts.remove(i);
@@ -149,23 +180,62 @@ fn set_volume(d: &mut Value, container: &str, deployment: &str, vol: &str, secre
 }
 
 /// The patched Deployment and what changed.
-pub fn patch(d: &Value, deployment: &str, container: &str, want: &Desired) -> Result<(Value, Vec<String>)> {
+pub fn patch(
+    d: &Value,
+    deployment: &str,
+    container: &str,
+    want: &Desired,
+) -> Result<(Value, Vec<String>)> {
     let mut out = d.clone();
     let mut changes = vec![];
     let c = container_mut(&mut out, container, deployment)?;
-    let auth_path = format!("{}/.dockerconfigjson", want.auth_mount_path.trim_end_matches('/'));
+    let auth_path = format!(
+        "{}/.dockerconfigjson",
+        want.auth_mount_path.trim_end_matches('/')
+    );
     set_flag(c, "enable-private-registries", Some("true"), &mut changes);
-    set_flag(c, "registry-auth-secret-path", Some(&auth_path), &mut changes);
+    set_flag(
+        c,
+        "registry-auth-secret-path",
+        Some(&auth_path),
+        &mut changes,
+    );
     if let Some(n) = &want.registry_auth_secret_name {
         set_flag(c, "registry-auth-secret-name", Some(n), &mut changes);
     }
     if let Some((_, mp)) = &want.tls {
-        set_flag(c, "enable-private-registries-tls", Some("true"), &mut changes);
-        set_flag(c, "tls-secret-path", Some(&format!("{}/", mp.trim_end_matches('/'))), &mut changes);
+        set_flag(
+            c,
+            "enable-private-registries-tls",
+            Some("true"),
+            &mut changes,
+        );
+        set_flag(
+            c,
+            "tls-secret-path",
+            Some(&format!("{}/", mp.trim_end_matches('/'))),
+            &mut changes,
+        );
     }
-    set_volume(&mut out, container, deployment, AUTH_VOLUME, Some(&want.auth_secret_name), Some(&want.auth_mount_path), &mut changes)?;
+    set_volume(
+        &mut out,
+        container,
+        deployment,
+        AUTH_VOLUME,
+        Some(&want.auth_secret_name),
+        Some(&want.auth_mount_path),
+        &mut changes,
+    )?;
     if let Some((s, mp)) = &want.tls {
-        set_volume(&mut out, container, deployment, TLS_VOLUME, Some(s), Some(mp), &mut changes)?;
+        set_volume(
+            &mut out,
+            container,
+            deployment,
+            TLS_VOLUME,
+            Some(s),
+            Some(mp),
+            &mut changes,
+        )?;
     }
     Ok((out, changes))
 }
@@ -175,10 +245,32 @@ pub fn remove(d: &Value, deployment: &str, container: &str) -> Result<(Value, Ve
     let mut out = d.clone();
     let mut changes = vec![];
     let c = container_mut(&mut out, container, deployment)?;
-    for f in ["enable-private-registries", "registry-auth-secret-path", "registry-auth-secret-name", "enable-private-registries-tls", "tls-secret-path"] {
+    for f in [
+        "enable-private-registries",
+        "registry-auth-secret-path",
+        "registry-auth-secret-name",
+        "enable-private-registries-tls",
+        "tls-secret-path",
+    ] {
         set_flag(c, f, None, &mut changes);
     }
-    set_volume(&mut out, container, deployment, AUTH_VOLUME, None, None, &mut changes)?;
-    set_volume(&mut out, container, deployment, TLS_VOLUME, None, None, &mut changes)?;
+    set_volume(
+        &mut out,
+        container,
+        deployment,
+        AUTH_VOLUME,
+        None,
+        None,
+        &mut changes,
+    )?;
+    set_volume(
+        &mut out,
+        container,
+        deployment,
+        TLS_VOLUME,
+        None,
+        None,
+        &mut changes,
+    )?;
     Ok((out, changes))
 }

@@ -12,7 +12,10 @@ pub fn remove_live(args: &RemoveArgs) -> Result<()> {
     let timeout = rollout::parse_duration(&args.timeout)?;
     let kube = connect(&args.cluster)?;
     let ns = args.namespace.namespace.as_str();
-    let (dep, ctr) = (args.target.deployment.as_str(), args.target.container.as_str());
+    let (dep, ctr) = (
+        args.target.deployment.as_str(),
+        args.target.container.as_str(),
+    );
     let live = read_deployment(&kube, ns, dep)?;
     let before = runner_view(&live, ctr).ok_or_else(|| {
         Error::not_found(format!(
@@ -52,7 +55,11 @@ pub fn remove_live(args: &RemoveArgs) -> Result<()> {
         crate::ui::output::print_objects(&[for_apply(&patched)], OutputFormat::Yaml)?;
         crate::ui::info(format!(
             "deployment.apps/{dep} would be {} (dry run)",
-            if changes.is_empty() { "unchanged" } else { "configured" }
+            if changes.is_empty() {
+                "unchanged"
+            } else {
+                "configured"
+            }
         ));
         for c in &changes {
             crate::ui::info(format!("  - {c}"));
@@ -73,9 +80,13 @@ pub fn remove_live(args: &RemoveArgs) -> Result<()> {
         kube.server, kube.context
     );
     if changes.is_empty() {
-        summary.push_str(&format!("  deployment.apps/{dep}: unchanged (not configured)\n"));
+        summary.push_str(&format!(
+            "  deployment.apps/{dep}: unchanged (not configured)\n"
+        ));
     } else {
-        summary.push_str(&format!("  deployment.apps/{dep}: remove the private-registry configuration (pods restart)\n"));
+        summary.push_str(&format!(
+            "  deployment.apps/{dep}: remove the private-registry configuration (pods restart)\n"
+        ));
         for c in &changes {
             summary.push_str(&format!("    - {c}\n"));
         }
@@ -84,7 +95,9 @@ pub fn remove_live(args: &RemoveArgs) -> Result<()> {
         summary.push_str(&format!("  secret/{s}: delete\n"));
     }
     if args.delete_secrets {
-        summary.push_str(&format!("  secret/{copy} in namespace \"{fn_ns}\": delete (the runner's copy)\n"));
+        summary.push_str(&format!(
+            "  secret/{copy} in namespace \"{fn_ns}\": delete (the runner's copy)\n"
+        ));
     }
     if !server_dry && !super::confirm(&summary, args.yes)? {
         return Err(Error::usage("remove cancelled; nothing was changed"));
@@ -95,7 +108,12 @@ pub fn remove_live(args: &RemoveArgs) -> Result<()> {
         println!("deployment.apps/{dep} unchanged{suffix}");
     } else {
         kube.replace(Kind::Deployment, ns, &patched, server_dry)
-            .inspect_err(|_| journal.report_failure(&format!("update deployment.apps/{dep}"), &[format!("deployment.apps/{dep} (still configured)")]))?;
+            .inspect_err(|_| {
+                journal.report_failure(
+                    &format!("update deployment.apps/{dep}"),
+                    &[format!("deployment.apps/{dep} (still configured)")],
+                )
+            })?;
         journal.push(
             format!("deployment.apps/{dep} no longer uses private registries"),
             "run `kubectl porch-registry setup` again to restore it".to_string(),
@@ -106,7 +124,10 @@ pub fn remove_live(args: &RemoveArgs) -> Result<()> {
         }
     }
     // Secrets after the Deployment no longer points at them.
-    let mut targets: Vec<(String, String)> = secrets.iter().map(|s| (ns.to_string(), s.clone())).collect();
+    let mut targets: Vec<(String, String)> = secrets
+        .iter()
+        .map(|s| (ns.to_string(), s.clone()))
+        .collect();
     if args.delete_secrets {
         targets.push((fn_ns.clone(), copy.clone()));
     }
@@ -114,11 +135,19 @@ pub fn remove_live(args: &RemoveArgs) -> Result<()> {
         match kube.delete(Kind::Secret, sns, name, server_dry) {
             Ok(true) => {
                 println!("secret/{name} deleted from namespace \"{sns}\"{suffix}");
-                journal.push(format!("secret/{name} deleted from \"{sns}\""), format!("re-create secret/{name} with `kubectl porch-registry setup`"));
+                journal.push(
+                    format!("secret/{name} deleted from \"{sns}\""),
+                    format!("re-create secret/{name} with `kubectl porch-registry setup`"),
+                );
             }
-            Ok(false) => println!("secret/{name} not found in namespace \"{sns}\" (nothing to delete)"),
+            Ok(false) => {
+                println!("secret/{name} not found in namespace \"{sns}\" (nothing to delete)")
+            }
             Err(e) => {
-                let pending: Vec<String> = targets[i..].iter().map(|(n, s)| format!("secret/{s} in \"{n}\" not deleted")).collect();
+                let pending: Vec<String> = targets[i..]
+                    .iter()
+                    .map(|(n, s)| format!("secret/{s} in \"{n}\" not deleted"))
+                    .collect();
                 journal.report_failure(&format!("delete secret/{name} in \"{sns}\""), &pending);
                 return Err(e);
             }

@@ -183,13 +183,23 @@ mod tests {
             json!({"metadata": {"generation": gen_}, "spec": {"replicas": 2},
                    "status": {"observedGeneration": obs, "updatedReplicas": upd, "replicas": rep, "availableReplicas": avail}})
         };
-        assert!(matches!(rollout_state(&d(2, 1, 2, 2, 2)), RolloutState::Progressing(_)));
-        assert!(matches!(rollout_state(&d(2, 2, 1, 3, 1)), RolloutState::Progressing(m) if m.contains("1 out of 2")));
-        assert!(matches!(rollout_state(&d(2, 2, 2, 3, 2)), RolloutState::Progressing(m) if m.contains("pending termination")));
-        assert!(matches!(rollout_state(&d(2, 2, 2, 2, 1)), RolloutState::Progressing(m) if m.contains("available")));
+        assert!(matches!(
+            rollout_state(&d(2, 1, 2, 2, 2)),
+            RolloutState::Progressing(_)
+        ));
+        assert!(
+            matches!(rollout_state(&d(2, 2, 1, 3, 1)), RolloutState::Progressing(m) if m.contains("1 out of 2"))
+        );
+        assert!(
+            matches!(rollout_state(&d(2, 2, 2, 3, 2)), RolloutState::Progressing(m) if m.contains("pending termination"))
+        );
+        assert!(
+            matches!(rollout_state(&d(2, 2, 2, 2, 1)), RolloutState::Progressing(m) if m.contains("available"))
+        );
         assert_eq!(rollout_state(&d(2, 2, 2, 2, 2)), RolloutState::Complete);
         let mut f = d(2, 2, 0, 2, 0);
-        f["status"]["conditions"] = json!([{"type": "Progressing", "reason": "ProgressDeadlineExceeded", "message": "x"}]);
+        f["status"]["conditions"] =
+            json!([{"type": "Progressing", "reason": "ProgressDeadlineExceeded", "message": "x"}]);
         assert!(matches!(rollout_state(&f), RolloutState::Failed(_)));
     }
 

@@ -81,7 +81,9 @@ impl Journal {
             for (_, undo) in self.done.iter().rev() {
                 crate::ui::info(format!("    {undo}"));
             }
-            crate::ui::info("  or fix the cause and run the same setup command again (it is idempotent)");
+            crate::ui::info(
+                "  or fix the cause and run the same setup command again (it is idempotent)",
+            );
         }
     }
 }
@@ -97,7 +99,12 @@ pub fn secret_outcome(existing: Option<&Value>, desired: &Value) -> Outcome {
         .as_object()
         .into_iter()
         .flatten()
-        .all(|(k, v)| ex.pointer(&format!("/data/{}", k.replace('~', "~0").replace('/', "~1"))) == Some(v));
+        .all(|(k, v)| {
+            ex.pointer(&format!(
+                "/data/{}",
+                k.replace('~', "~0").replace('/', "~1")
+            )) == Some(v)
+        });
     if want_type == have_type && data_ok {
         Outcome::Unchanged
     } else {
@@ -224,12 +231,20 @@ pub fn run(kube: &Kube, s: &LiveSetup<'_>) -> Result<()> {
         objs.push(for_apply(&patched));
         crate::ui::output::print_objects(&objs, s.output)?;
         for (sec, o) in s.secrets.iter().zip(&outcomes) {
-            crate::ui::info(format!("secret/{} would be {} (dry run)", name_of(sec), o.word()));
+            crate::ui::info(format!(
+                "secret/{} would be {} (dry run)",
+                name_of(sec),
+                o.word()
+            ));
         }
         crate::ui::info(format!(
             "deployment.apps/{} would be {} (dry run)",
             s.deployment,
-            if changes.is_empty() { "unchanged" } else { "configured" }
+            if changes.is_empty() {
+                "unchanged"
+            } else {
+                "configured"
+            }
         ));
         return Ok(());
     }
@@ -269,9 +284,7 @@ pub fn run(kube: &Kube, s: &LiveSetup<'_>) -> Result<()> {
     }
     let server_dry = s.dry_run == DryRun::Server;
     if !server_dry && !super::confirm(&summary, s.yes)? {
-        return Err(Error::usage(
-            "setup cancelled; nothing was changed",
-        ));
+        return Err(Error::usage("setup cancelled; nothing was changed"));
     }
 
     let mut checks = vec![];
@@ -330,7 +343,10 @@ pub fn run(kube: &Kube, s: &LiveSetup<'_>) -> Result<()> {
         if let Err(e) = update_deployment(kube, s, server_dry) {
             journal.report_failure(
                 &format!("update deployment.apps/{}", s.deployment),
-                &[format!("deployment.apps/{} (still as before)", s.deployment)],
+                &[format!(
+                    "deployment.apps/{} (still as before)",
+                    s.deployment
+                )],
             );
             return Err(e);
         }
@@ -372,7 +388,9 @@ pub fn run(kube: &Kube, s: &LiveSetup<'_>) -> Result<()> {
                     if let Err(e) = restart(kube, s, server_dry) {
                         journal.report_failure(
                             &format!("restart deployment.apps/{}", s.deployment),
-                            &[format!("the runner's copy secret/{copy_name} in \"{fn_ns}\" is stale")],
+                            &[format!(
+                                "the runner's copy secret/{copy_name} in \"{fn_ns}\" is stale"
+                            )],
                         );
                         return Err(e);
                     }

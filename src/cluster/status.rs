@@ -229,7 +229,9 @@ pub fn status_report(
             name: copy_name,
             exists: Some(c.is_some()),
             matches: match (&c, &auth_bytes) {
-                (Some(c), Some(a)) => Some(secret_bytes(c, ".dockerconfigjson").as_ref() == Some(a)),
+                (Some(c), Some(a)) => {
+                    Some(secret_bytes(c, ".dockerconfigjson").as_ref() == Some(a))
+                }
                 _ => None,
             },
             note: c.is_none().then(|| {
@@ -253,7 +255,10 @@ pub fn status_report(
         },
         generation: int("/metadata/generation"),
         observed_generation: int("/status/observedGeneration"),
-        replicas: d.pointer("/spec/replicas").and_then(Value::as_i64).unwrap_or(1),
+        replicas: d
+            .pointer("/spec/replicas")
+            .and_then(Value::as_i64)
+            .unwrap_or(1),
         updated_replicas: int("/status/updatedReplicas"),
         ready_replicas: int("/status/readyReplicas"),
         available_replicas: int("/status/availableReplicas"),

@@ -217,7 +217,10 @@ mod tests {
         assert_eq!(v.ignored, vec!["true", "--registry-auth-secret-name=x"]);
         assert_eq!(v.copy_name(), DEFAULT_AUTH_NAME);
         let (m, key) = v.auth_source().unwrap();
-        assert_eq!((m.secret.as_str(), key.as_str()), ("registry-auth-secret", ".dockerconfigjson"));
+        assert_eq!(
+            (m.secret.as_str(), key.as_str()),
+            ("registry-auth-secret", ".dockerconfigjson")
+        );
         assert!(runner_view(&d, "other").is_none());
     }
 }

@@ -2,6 +2,7 @@
 //! components (registry, fake Kubernetes API) live under `support`.
 
 mod cli;
+mod cluster;
 mod fake_api;
 mod generated;
 mod install;

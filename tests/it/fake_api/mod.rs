@@ -156,6 +156,15 @@ impl FakeApi {
         });
     }
 
+    /// Make an admission webhook deny `verb` on `resource` (access reviews still allow it).
+    pub fn reject(&self, verb: &str, resource: &str) {
+        self.state
+            .lock()
+            .unwrap()
+            .reject
+            .push((verb.into(), resource.into()));
+    }
+
     pub fn set_rollout(&self, rollout: Rollout) {
         self.state.lock().unwrap().rollout = rollout;
     }
@@ -344,6 +353,9 @@ async fn handle(state: Arc<Mutex<State>>, req: Request<Incoming>) -> Response<Fu
         _ => "unknown",
     };
     if let Some(e) = st.forbidden(verb, target.rt, &target.namespace, name.as_deref()) {
+        return respond(e.code, &e.status());
+    }
+    if let Some(e) = st.rejected(verb, target.rt, name.as_deref()) {
         return respond(e.code, &e.status());
     }
     let result = match (verb, name.as_deref()) {

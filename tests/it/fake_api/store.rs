@@ -209,6 +209,8 @@ pub struct State {
     pub objects: BTreeMap<Key, Value>,
     pub resource_version: u64,
     pub forbid: Vec<ForbidRule>,
+    /// Admission-webhook style rejections (verb, resource): invisible to access reviews.
+    pub reject: Vec<(String, String)>,
     pub rollout: Rollout,
     /// Deployments with a pending rollout: key -> GETs seen since the template changed.
     pub pending: BTreeMap<Key, u32>,
@@ -223,6 +225,7 @@ impl Default for State {
             objects: BTreeMap::new(),
             resource_version: 1000,
             forbid: vec![],
+            reject: vec![],
             rollout: Rollout::AfterGets(1),
             pending: BTreeMap::new(),
             requests: vec![],
@@ -319,6 +322,23 @@ impl State {
             kind: rt.resource.to_string(),
             group: rt.group.to_string(),
         })
+    }
+
+    pub fn rejected(&self, verb: &str, rt: &ResourceType, name: Option<&str>) -> Option<ApiError> {
+        self.reject
+            .iter()
+            .any(|(v, r)| v == verb && r == rt.resource)
+            .then(|| ApiError {
+                code: 400,
+                reason: "BadRequest",
+                message: format!(
+                    "admission webhook \"policy.example.com\" denied the request: {} changes are frozen",
+                    rt.resource
+                ),
+                name: name.unwrap_or_default().to_string(),
+                kind: rt.resource.to_string(),
+                group: rt.group.to_string(),
+            })
     }
 
     pub fn namespace_exists(&self, ns: &str) -> bool {
