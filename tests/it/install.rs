@@ -356,3 +356,112 @@ fn krew_manifest_template_renders_to_a_valid_plugin_manifest() {
     );
     assert_eq!(uris.len(), 4);
 }
+
+/// scripts/install-test-deps.sh decides what to install from dpkg's database and must run
+/// apt-get unattended. A real fresh machine is what CI gives it; here its decisions are
+/// checked with stand-ins for dpkg-query, apt-get, id and sudo placed first on PATH.
+mod test_deps {
+    use std::path::Path;
+    use std::process::{Command, Output};
+
+    fn fake(dir: &Path, name: &str, body: &str) {
+        use std::os::unix::fs::PermissionsExt;
+        let path = dir.join(name);
+        std::fs::write(&path, format!("#!/bin/sh\n{body}\n")).unwrap();
+        std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o755)).unwrap();
+    }
+
+    /// Run the installer with `missing` packages absent and the given uid; returns the output
+    /// and the apt-get log (one line per call: DEBIAN_FRONTEND, stdin kind, arguments).
+    fn run(missing: &str, uid: u32, sudo_ok: bool) -> (Output, String) {
+        let dir = tempfile::tempdir().unwrap();
+        let log = dir.path().join("apt.log");
+        fake(
+            dir.path(),
+            "dpkg-query",
+            "for a; do pkg=$a; done\n\
+             for p in $FAKE_MISSING; do [ \"$p\" = \"$pkg\" ] && { echo 'unknown ok not-installed'; exit 0; }; done\n\
+             printf 'install ok installed'",
+        );
+        fake(
+            dir.path(),
+            "apt-get",
+            &format!(
+                "if [ -t 0 ]; then s=tty; elif read -r _; then s=data; else s=empty; fi\n\
+                 echo \"$DEBIAN_FRONTEND $s $*\" >> '{}'",
+                log.display()
+            ),
+        );
+        fake(
+            dir.path(),
+            "id",
+            &format!("[ \"$1\" = -u ] && echo {uid} || /usr/bin/id \"$@\""),
+        );
+        fake(
+            dir.path(),
+            "sudo",
+            if sudo_ok {
+                "[ \"$1\" = -n ] && shift; exec \"$@\""
+            } else {
+                "exit 1"
+            },
+        );
+        let script = std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+            .join("scripts/install-test-deps.sh");
+        let out = Command::new(script)
+            .env(
+                "PATH",
+                format!(
+                    "{}:{}",
+                    dir.path().display(),
+                    std::env::var("PATH").unwrap_or_default()
+                ),
+            )
+            .env("FAKE_MISSING", missing)
+            .env_remove("DEBIAN_FRONTEND")
+            .stdin(std::process::Stdio::null())
+            .output()
+            .unwrap();
+        let log = std::fs::read_to_string(&log).unwrap_or_default();
+        (out, log)
+    }
+
+    #[test]
+    fn installs_only_the_missing_packages_unattended() {
+        let (out, log) = run("skopeo busybox-static", 0, false);
+        assert!(out.status.success(), "{out:?}");
+        let calls: Vec<&str> = log.lines().collect();
+        assert_eq!(calls.len(), 2, "{log}");
+        assert_eq!(calls[0], "noninteractive empty update -qq");
+        assert!(
+            calls[1].starts_with("noninteractive empty install -y -qq --no-install-recommends"),
+            "{log}"
+        );
+        assert!(calls[1].ends_with(" skopeo busybox-static"), "{log}");
+    }
+
+    #[test]
+    fn nothing_missing_means_no_apt_get() {
+        let (out, log) = run("", 0, false);
+        assert!(out.status.success(), "{out:?}");
+        assert_eq!(log, "");
+    }
+
+    #[test]
+    fn non_root_uses_passwordless_sudo_or_names_the_packages() {
+        let (out, log) = run("podman", 1000, true);
+        assert!(out.status.success(), "{out:?}");
+        assert!(log.lines().last().unwrap().ends_with(" podman"), "{log}");
+
+        let (out, log) = run("podman apache2-utils", 1000, false);
+        assert_eq!(out.status.code(), Some(1));
+        assert_eq!(log, "");
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        let errors: Vec<&str> = stderr.lines().filter(|l| l.starts_with("error:")).collect();
+        assert_eq!(errors.len(), 1, "{stderr}");
+        assert!(
+            errors[0].contains("apt-get install -y apache2-utils podman"),
+            "{stderr}"
+        );
+    }
+}
