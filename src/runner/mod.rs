@@ -3,4 +3,5 @@
 pub mod ca;
 pub mod dockerconfig;
 pub mod flags;
+pub mod image_ref;
 pub mod secrets;

@@ -1,0 +1,287 @@
+//! The content-addressed blob cache.
+//!
+//! Layout: `ROOT/blobs/sha256/<hex>` (verified blobs: layers, configs, manifests) and
+//! `ROOT/tmp/` (downloads in progress). A blob is streamed into a uniquely named temp file in
+//! `tmp/` while its SHA-256 is computed; only when digest and size match is it renamed into
+//! `blobs/` (atomic on one filesystem). Two processes downloading the same blob each write
+//! their own temp file and the identical content wins either way; a killed download leaves
+//! only a temp file, which nothing ever reads (stale ones are swept).
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::time::{Duration, SystemTime};
+
+use sha2::{Digest, Sha256};
+
+use crate::error::{Error, Result};
+use crate::runner::image_ref::valid_digest;
+
+#[derive(Debug, Clone)]
+pub struct Cache {
+    root: PathBuf,
+}
+
+/// The default cache root: `$XDG_CACHE_HOME/kubectl-porch-registry` (or ~/.cache/...).
+pub fn default_root() -> PathBuf {
+    std::env::var_os("XDG_CACHE_HOME")
+        .filter(|v| !v.is_empty())
+        .map(PathBuf::from)
+        .or_else(dirs::cache_dir)
+        .unwrap_or_else(std::env::temp_dir)
+        .join("kubectl-porch-registry")
+}
+
+impl Cache {
+    pub fn open(root: &Path) -> Result<Cache> {
+        for d in [root.join("blobs/sha256"), root.join("tmp")] {
+            std::fs::create_dir_all(&d).map_err(|e| {
+                Error::other(format!(
+                    "cannot create the cache directory {}: {e}; choose another with --cache-dir",
+                    d.display()
+                ))
+            })?;
+        }
+        let cache = Cache {
+            root: root.to_path_buf(),
+        };
+        cache.sweep_stale_temps();
+        Ok(cache)
+    }
+
+    pub fn root(&self) -> &Path {
+        &self.root
+    }
+
+    /// Where a verified blob lives (whether or not it is there).
+    pub fn blob_path(&self, digest: &str) -> Result<PathBuf> {
+        if !valid_digest(digest) {
+            return Err(Error::Registry(format!(
+                "the registry named a blob with an invalid or unsupported digest '{digest}' (only sha256 is supported)"
+            )));
+        }
+        let hex = &digest["sha256:".len()..];
+        Ok(self.root.join("blobs/sha256").join(hex))
+    }
+
+    /// The path of a cached blob, if present (and of the expected size, when known).
+    pub fn get(&self, digest: &str, size: Option<u64>) -> Result<Option<PathBuf>> {
+        let p = self.blob_path(digest)?;
+        match std::fs::metadata(&p) {
+            Ok(m) if m.is_file() && size.is_none_or(|s| s == m.len()) => Ok(Some(p)),
+            _ => Ok(None),
+        }
+    }
+
+    /// Read a small cached blob (manifests, configs).
+    pub fn read_small(&self, digest: &str) -> Result<Option<Vec<u8>>> {
+        match self.get(digest, None)? {
+            Some(p) => {
+                let bytes = std::fs::read(&p).map_err(|e| Error::io(&p, e))?;
+                // Small blobs are cheap to re-verify: trust nothing we did not check.
+                if sha256_digest(&bytes) == digest {
+                    Ok(Some(bytes))
+                } else {
+                    let _ = std::fs::remove_file(&p);
+                    Ok(None)
+                }
+            }
+            None => Ok(None),
+        }
+    }
+
+    /// Store bytes already in memory (small blobs) after verifying them.
+    pub fn put_small(&self, digest: &str, bytes: &[u8]) -> Result<PathBuf> {
+        let mut w = self.writer(digest, Some(bytes.len() as u64))?;
+        w.write(bytes)?;
+        w.finish()
+    }
+
+    /// Start writing a blob.
+    pub fn writer(&self, digest: &str, size: Option<u64>) -> Result<BlobWriter> {
+        let dest = self.blob_path(digest)?;
+        let tmp = tempfile::Builder::new()
+            .prefix("blob-")
+            .suffix(".partial")
+            .tempfile_in(self.root.join("tmp"))
+            .map_err(|e| {
+                Error::other(format!(
+                    "cannot write in the cache {}: {e}",
+                    self.root.display()
+                ))
+            })?;
+        Ok(BlobWriter {
+            tmp: Some(tmp),
+            hasher: Sha256::new(),
+            written: 0,
+            digest: digest.to_string(),
+            size,
+            dest,
+        })
+    }
+
+    /// Remove temp files older than a day (left by killed processes).
+    fn sweep_stale_temps(&self) {
+        let Ok(rd) = std::fs::read_dir(self.root.join("tmp")) else {
+            return;
+        };
+        let cutoff = SystemTime::now() - Duration::from_secs(24 * 3600);
+        for e in rd.flatten() {
+            if let Ok(m) = e.metadata()
+                && m.modified().is_ok_and(|t| t < cutoff)
+            {
+                let _ = std::fs::remove_file(e.path());
+            }
+        }
+    }
+}
+
+/// Why a blob was refused.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum VerifyError {
+    TooLarge { expected: u64 },
+    SizeMismatch { expected: u64, got: u64 },
+    DigestMismatch { expected: String, got: String },
+}
+
+impl std::fmt::Display for VerifyError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            VerifyError::TooLarge { expected } => {
+                write!(
+                    f,
+                    "sent more than the {expected} bytes the manifest declares"
+                )
+            }
+            VerifyError::SizeMismatch { expected, got } => {
+                write!(f, "sent {got} bytes, the manifest declares {expected}")
+            }
+            VerifyError::DigestMismatch { expected, got } => {
+                write!(f, "content hashes to {got}, not {expected}")
+            }
+        }
+    }
+}
+
+/// A blob being streamed into the cache. Dropping it without `finish` deletes the temp file.
+pub struct BlobWriter {
+    tmp: Option<tempfile::NamedTempFile>,
+    hasher: Sha256,
+    written: u64,
+    digest: String,
+    size: Option<u64>,
+    dest: PathBuf,
+}
+
+impl BlobWriter {
+    /// Append a chunk (hashing it on the way).
+    pub fn write(&mut self, chunk: &[u8]) -> Result<()> {
+        self.written += chunk.len() as u64;
+        if let Some(s) = self.size
+            && self.written > s
+        {
+            return Err(Error::Registry(format!(
+                "blob {}: {}",
+                self.digest,
+                VerifyError::TooLarge { expected: s }
+            )));
+        }
+        self.hasher.update(chunk);
+        let tmp = self.tmp.as_mut().expect("writer used after finish");
+        tmp.write_all(chunk)
+            .map_err(|e| Error::other(format!("writing to the cache: {e}")))
+    }
+
+    pub fn written(&self) -> u64 {
+        self.written
+    }
+
+    /// Check digest and size; on success move the blob into place and return its path.
+    pub fn finish(mut self) -> Result<PathBuf> {
+        match self.verify() {
+            Ok(()) => {}
+            Err(v) => {
+                return Err(Error::Registry(format!("blob {}: {v}", self.digest)));
+            }
+        }
+        let tmp = self.tmp.take().expect("finish called once");
+        tmp.persist(&self.dest).map_err(|e| {
+            Error::other(format!(
+                "cannot move the verified blob to {}: {}",
+                self.dest.display(),
+                e.error
+            ))
+        })?;
+        Ok(self.dest.clone())
+    }
+
+    /// Verify without consuming (exposed for precise error reporting).
+    pub fn verify(&self) -> std::result::Result<(), VerifyError> {
+        if let Some(s) = self.size
+            && s != self.written
+        {
+            return Err(VerifyError::SizeMismatch {
+                expected: s,
+                got: self.written,
+            });
+        }
+        let got = format!("sha256:{}", hex::encode(self.hasher.clone().finalize()));
+        if got != self.digest {
+            return Err(VerifyError::DigestMismatch {
+                expected: self.digest.clone(),
+                got,
+            });
+        }
+        Ok(())
+    }
+}
+
+/// `sha256:<hex>` of some bytes.
+pub fn sha256_digest(bytes: &[u8]) -> String {
+    format!("sha256:{}", hex::encode(Sha256::digest(bytes)))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn verified_blobs_only() {
+        let d = tempfile::tempdir().unwrap();
+        let c = Cache::open(d.path()).unwrap();
+        let data = b"hello world";
+        let dg = sha256_digest(data);
+        assert!(c.get(&dg, None).unwrap().is_none());
+        // wrong content: refused, nothing cached, no temp left
+        let mut w = c.writer(&dg, Some(11)).unwrap();
+        w.write(b"hello WORLD").unwrap();
+        let err = w.finish().unwrap_err().to_string();
+        assert!(err.contains("hashes to"), "{err}");
+        assert!(c.get(&dg, None).unwrap().is_none());
+        assert_eq!(std::fs::read_dir(d.path().join("tmp")).unwrap().count(), 0);
+        // too long
+        let mut w = c.writer(&dg, Some(5)).unwrap();
+        assert!(w.write(data).is_err());
+        drop(w);
+        // right content in two chunks
+        let mut w = c.writer(&dg, Some(11)).unwrap();
+        w.write(b"hello ").unwrap();
+        w.write(b"world").unwrap();
+        let p = w.finish().unwrap();
+        assert_eq!(std::fs::read(&p).unwrap(), data);
+        assert_eq!(c.get(&dg, Some(11)).unwrap(), Some(p.clone()));
+        assert!(c.get(&dg, Some(12)).unwrap().is_none(), "size must match");
+        assert_eq!(c.read_small(&dg).unwrap().unwrap(), data);
+        // a tampered small blob is dropped
+        std::fs::write(&p, b"tampered!!!").unwrap();
+        assert!(c.read_small(&dg).unwrap().is_none());
+        assert!(!p.exists());
+    }
+
+    #[test]
+    fn bad_digest_names() {
+        let d = tempfile::tempdir().unwrap();
+        let c = Cache::open(d.path()).unwrap();
+        assert!(c.blob_path("sha256:../../etc/passwd").is_err());
+        assert!(c.blob_path("sha512:abc").is_err());
+    }
+}

@@ -1,0 +1,467 @@
+//! A small OCI distribution client on reqwest: manifests, streamed blobs, basic and bearer
+//! auth (the token handshake), precise errors.
+
+use std::sync::Mutex;
+
+use futures::StreamExt;
+use reqwest::StatusCode;
+use reqwest::header::{ACCEPT, CONTENT_TYPE, WWW_AUTHENTICATE};
+
+use super::auth::{Challenge, parse_challenge, pull_scope};
+use super::cache::Cache;
+use super::credentials::{Credential, ResolvedCredential};
+use super::manifest::{Descriptor, accept_header};
+use super::tls::TlsStep;
+use crate::error::Error;
+
+/// Manifests larger than this are refused (real ones are a few KiB).
+const MAX_MANIFEST: usize = 4 * 1024 * 1024;
+
+/// A failure, split by whether the next TLS step could help.
+#[derive(Debug)]
+pub enum ClientError {
+    /// The connection or the TLS handshake failed: the next step may work.
+    Connect { detail: String, tls: bool },
+    /// Anything after a connection was made (HTTP status, auth, verification).
+    Fatal(Error),
+}
+
+impl From<Error> for ClientError {
+    fn from(e: Error) -> Self {
+        ClientError::Fatal(e)
+    }
+}
+
+impl ClientError {
+    pub fn into_error(self, registry: &str, step: &TlsStep) -> Error {
+        match self {
+            ClientError::Fatal(e) => e,
+            ClientError::Connect { detail, .. } => {
+                Error::Registry(format!("{registry} ({step}): {detail}"))
+            }
+        }
+    }
+}
+
+#[derive(Debug, Clone)]
+enum AuthState {
+    /// Nothing sent yet (no challenge seen).
+    None,
+    Basic,
+    Bearer(String),
+}
+
+/// One registry + repository over one TLS step.
+pub struct Session {
+    http: reqwest::Client,
+    base: String,
+    pub registry: String,
+    pub repository: String,
+    pub step: TlsStep,
+    credential: Option<Credential>,
+    cred_description: String,
+    cred_hint: Option<String>,
+    auth: Mutex<AuthState>,
+}
+
+/// The error chain of a reqwest error as one line, and whether TLS was the cause.
+pub fn describe_reqwest(err: &reqwest::Error) -> (String, bool) {
+    let mut parts: Vec<String> = Vec::new();
+    let mut tls = false;
+    let mut src: Option<&(dyn std::error::Error + 'static)> = Some(err);
+    while let Some(e) = src {
+        if e.downcast_ref::<rustls::Error>().is_some() {
+            tls = true;
+        }
+        let s = e.to_string();
+        if !parts.iter().any(|p| p.contains(&s)) {
+            parts.push(s);
+        }
+        src = e.source();
+    }
+    let text = parts.join(": ");
+    let lower = text.to_ascii_lowercase();
+    if lower.contains("certificate") || lower.contains("handshake") || lower.contains("tls") {
+        tls = true;
+    }
+    (text, tls)
+}
+
+impl Session {
+    pub fn new(
+        http: reqwest::Client,
+        step: TlsStep,
+        registry: &str,
+        repository: &str,
+        resolved: &ResolvedCredential,
+    ) -> Session {
+        Session {
+            base: format!("{}://{}", step.scheme(), registry),
+            http,
+            registry: registry.to_string(),
+            repository: repository.to_string(),
+            step,
+            credential: resolved.credential.clone(),
+            cred_description: resolved.description.clone(),
+            cred_hint: resolved.hint.clone(),
+            auth: Mutex::new(AuthState::None),
+        }
+    }
+
+    fn authorize(&self, req: reqwest::RequestBuilder) -> reqwest::RequestBuilder {
+        let state = self.auth.lock().expect("auth lock").clone();
+        match (state, &self.credential) {
+            (AuthState::Basic, Some(c)) => req.basic_auth(&c.username, Some(&c.password)),
+            (AuthState::Bearer(t), _) => req.bearer_auth(t),
+            _ => req,
+        }
+    }
+
+    fn connect_err(&self, e: reqwest::Error) -> ClientError {
+        let (detail, tls) = describe_reqwest(&e);
+        ClientError::Connect { detail, tls }
+    }
+
+    /// GET with the auth dance: on a 401, answer the challenge once and retry.
+    async fn get(&self, url: &str, accept: Option<&str>) -> Result<reqwest::Response, ClientError> {
+        let mut answered = false;
+        loop {
+            let mut req = self.http.get(url);
+            if let Some(a) = accept {
+                req = req.header(ACCEPT, a);
+            }
+            let resp = self
+                .authorize(req)
+                .send()
+                .await
+                .map_err(|e| self.connect_err(e))?;
+            if resp.status() == StatusCode::UNAUTHORIZED && !answered {
+                answered = true;
+                let challenges: Vec<Challenge> = resp
+                    .headers()
+                    .get_all(WWW_AUTHENTICATE)
+                    .iter()
+                    .filter_map(|v| v.to_str().ok())
+                    .filter_map(parse_challenge)
+                    .collect();
+                // Prefer the token handshake when both are offered.
+                let ch = challenges
+                    .iter()
+                    .find(|c| matches!(c, Challenge::Bearer { .. }))
+                    .or(challenges.first())
+                    .cloned();
+                match ch {
+                    Some(Challenge::Basic { .. }) => {
+                        if self.credential.is_none() {
+                            return Err(self.unauthorized("basic auth").into());
+                        }
+                        *self.auth.lock().expect("auth lock") = AuthState::Basic;
+                    }
+                    Some(Challenge::Bearer {
+                        realm,
+                        service,
+                        scope,
+                    }) => {
+                        let scope = scope.unwrap_or_else(|| pull_scope(&self.repository));
+                        let token = self
+                            .fetch_token(&realm, service.as_deref(), Some(&scope))
+                            .await?;
+                        *self.auth.lock().expect("auth lock") = AuthState::Bearer(token);
+                    }
+                    None => {
+                        return Err(Error::Registry(format!(
+                            "{} answered 401 without a usable WWW-Authenticate challenge (only Basic and Bearer are supported)",
+                            self.registry
+                        ))
+                        .into());
+                    }
+                }
+                continue;
+            }
+            if resp.status() == StatusCode::UNAUTHORIZED {
+                return Err(self.unauthorized("the registry").into());
+            }
+            return Ok(resp);
+        }
+    }
+
+    /// The token handshake. Returns the bearer token.
+    pub async fn fetch_token(
+        &self,
+        realm: &str,
+        service: Option<&str>,
+        scope: Option<&str>,
+    ) -> Result<String, ClientError> {
+        let mut url = reqwest::Url::parse(realm).map_err(|e| {
+            Error::Registry(format!(
+                "{}: the token realm '{realm}' is not a URL ({e})",
+                self.registry
+            ))
+        })?;
+        {
+            let mut q = url.query_pairs_mut();
+            if let Some(s) = service {
+                q.append_pair("service", s);
+            }
+            if let Some(s) = scope {
+                q.append_pair("scope", s);
+            }
+        }
+        let mut req = self.http.get(url.clone());
+        if let Some(c) = &self.credential {
+            req = req.basic_auth(&c.username, Some(&c.password));
+        }
+        let resp = req.send().await.map_err(|e| {
+            let (d, _) = describe_reqwest(&e);
+            Error::Registry(format!(
+                "{}: the token service {} could not be reached: {d}",
+                self.registry,
+                strip_query(&url)
+            ))
+        })?;
+        match resp.status() {
+            s if s.is_success() => {}
+            StatusCode::UNAUTHORIZED | StatusCode::FORBIDDEN => {
+                return Err(self.unauthorized("the token service").into());
+            }
+            s => {
+                return Err(Error::Registry(format!(
+                    "{}: the token service {} answered {s}",
+                    self.registry,
+                    strip_query(&url)
+                ))
+                .into());
+            }
+        }
+        let v: serde_json::Value = resp.json().await.map_err(|e| {
+            Error::Registry(format!(
+                "{}: the token service answered something that is not JSON ({e})",
+                self.registry
+            ))
+        })?;
+        v.get("token")
+            .or_else(|| v.get("access_token"))
+            .and_then(|t| t.as_str())
+            .filter(|t| !t.is_empty())
+            .map(|t| t.to_string())
+            .ok_or_else(|| {
+                Error::Registry(format!(
+                    "{}: the token service's answer holds no token",
+                    self.registry
+                ))
+                .into()
+            })
+    }
+
+    /// The one `error:` message for refused or missing credentials (never the password).
+    fn unauthorized(&self, who: &str) -> Error {
+        match &self.credential {
+            Some(c) => Error::Registry(format!(
+                "{reg} refused the credentials of user '{user}' ({who} answered 401 Unauthorized); credential used: {desc}; \
+                 fix the password or token in that entry (e.g. regenerate it with `kubectl porch-registry secret auth`)",
+                reg = self.registry,
+                user = c.username,
+                desc = self.cred_description,
+            )),
+            None => Error::Registry(format!(
+                "{reg} requires authentication but the pull was anonymous: {desc}{hint}; \
+                 add credentials under the exact key '{reg}' (e.g. `kubectl porch-registry secret auth --registry {reg} ...`)",
+                reg = self.registry,
+                desc = self.cred_description,
+                hint = self
+                    .cred_hint
+                    .as_ref()
+                    .map(|h| format!("; {h}"))
+                    .unwrap_or_default(),
+            )),
+        }
+    }
+
+    /// Check a tls/connect step by asking for the API root with auth: used by probes.
+    pub async fn ping(&self) -> Result<StatusCode, ClientError> {
+        let url = format!("{}/v2/", self.base);
+        let resp = self.get(&url, None).await?;
+        Ok(resp.status())
+    }
+
+    /// GET a manifest by tag or digest: (bytes, content type).
+    pub async fn manifest(
+        &self,
+        reference: &str,
+    ) -> Result<(Vec<u8>, Option<String>), ClientError> {
+        let url = format!(
+            "{}/v2/{}/manifests/{}",
+            self.base, self.repository, reference
+        );
+        let resp = self.get(&url, Some(&accept_header())).await?;
+        let status = resp.status();
+        if !status.is_success() {
+            return Err(self
+                .status_error(status, resp, &format!("manifest '{reference}'"))
+                .await);
+        }
+        if resp
+            .content_length()
+            .is_some_and(|l| l as usize > MAX_MANIFEST)
+        {
+            return Err(Error::Registry(format!(
+                "{}: manifest '{reference}' is larger than 4 MiB; refusing it",
+                self.registry
+            ))
+            .into());
+        }
+        let ct = resp
+            .headers()
+            .get(CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok())
+            .map(|s| s.to_string());
+        let bytes = resp.bytes().await.map_err(|e| {
+            let (d, _) = describe_reqwest(&e);
+            Error::Registry(format!(
+                "{}: reading manifest '{reference}' failed: {d}",
+                self.registry
+            ))
+        })?;
+        if bytes.len() > MAX_MANIFEST {
+            return Err(Error::Registry(format!(
+                "{}: manifest '{reference}' is larger than 4 MiB; refusing it",
+                self.registry
+            ))
+            .into());
+        }
+        Ok((bytes.to_vec(), ct))
+    }
+
+    async fn status_error(
+        &self,
+        status: StatusCode,
+        resp: reqwest::Response,
+        what: &str,
+    ) -> ClientError {
+        let body = resp.text().await.unwrap_or_default();
+        let code = serde_json::from_str::<serde_json::Value>(&body)
+            .ok()
+            .and_then(|v| {
+                v.get("errors")?
+                    .get(0)?
+                    .get("code")?
+                    .as_str()
+                    .map(|s| s.to_string())
+            });
+        let repo = format!("{}/{}", self.registry, self.repository);
+        let e = match status {
+            StatusCode::NOT_FOUND => Error::not_found(format!(
+                "{repo}: {what} not found (404{}); check the image name and tag",
+                code.map(|c| format!(" {c}")).unwrap_or_default()
+            )),
+            StatusCode::FORBIDDEN => Error::Registry(format!(
+                "{repo}: access to {what} denied (403) for {}; the account lacks pull permission on this repository",
+                self.cred_description
+            )),
+            s => Error::Registry(format!(
+                "{repo}: {what}: the registry answered {s}{}",
+                code.map(|c| format!(" ({c})")).unwrap_or_default()
+            )),
+        };
+        ClientError::Fatal(e)
+    }
+
+    /// Fetch a small blob (a config) fully, verified.
+    pub async fn small_blob(
+        &self,
+        desc: &Descriptor,
+        cache: &Cache,
+    ) -> Result<Vec<u8>, ClientError> {
+        if let Some(b) = cache.read_small(&desc.digest)? {
+            return Ok(b);
+        }
+        let path = self.blob(desc, cache, None).await?;
+        std::fs::read(&path).map_err(|e| ClientError::Fatal(Error::io(&path, e)))
+    }
+
+    /// Stream a blob into the cache (verified while streaming), or return the cached one.
+    pub async fn blob(
+        &self,
+        desc: &Descriptor,
+        cache: &Cache,
+        progress: Option<&indicatif::ProgressBar>,
+    ) -> Result<std::path::PathBuf, ClientError> {
+        let size = (desc.size > 0).then_some(desc.size);
+        if let Some(p) = cache.get(&desc.digest, size)? {
+            if let Some(pb) = progress {
+                pb.set_position(desc.size);
+                pb.finish_with_message("already cached");
+            }
+            return Ok(p);
+        }
+        let url = format!("{}/v2/{}/blobs/{}", self.base, self.repository, desc.digest);
+        let resp = self.get(&url, None).await?;
+        let status = resp.status();
+        if !status.is_success() {
+            return Err(self
+                .status_error(status, resp, &format!("blob {}", desc.digest))
+                .await);
+        }
+        let short = short_digest(&desc.digest);
+        let mut writer = cache.writer(&desc.digest, size)?;
+        let mut stream = resp.bytes_stream();
+        while let Some(chunk) = stream.next().await {
+            let chunk = chunk.map_err(|e| {
+                let (d, _) = describe_reqwest(&e);
+                Error::Registry(format!(
+                    "{}/{}: the download of blob {short} was interrupted after {} bytes ({d}); nothing partial was kept: pull again",
+                    self.registry,
+                    self.repository,
+                    writer.written()
+                ))
+            })?;
+            writer.write(&chunk).map_err(|e| {
+                Error::Registry(format!(
+                    "{}/{}: {e}; rejected, nothing cached",
+                    self.registry, self.repository
+                ))
+            })?;
+            if let Some(pb) = progress {
+                pb.inc(chunk.len() as u64);
+            }
+        }
+        let path = match writer.verify() {
+            Ok(()) => writer.finish()?,
+            Err(v) => {
+                return Err(Error::Registry(format!(
+                    "{}/{}: blob {} failed verification: {v}; it was rejected and nothing was cached (the registry's copy is corrupt: push the image again)",
+                    self.registry, self.repository, desc.digest
+                ))
+                .into());
+            }
+        };
+        if let Some(pb) = progress {
+            pb.finish_with_message("done");
+        }
+        Ok(path)
+    }
+
+    pub fn credential(&self) -> Option<&Credential> {
+        self.credential.as_ref()
+    }
+
+    pub fn base(&self) -> &str {
+        &self.base
+    }
+
+    pub fn http(&self) -> &reqwest::Client {
+        &self.http
+    }
+}
+
+/// `sha256:0123456789ab` for progress lines and messages.
+pub fn short_digest(d: &str) -> String {
+    let hex = d.strip_prefix("sha256:").unwrap_or(d);
+    hex.chars().take(12).collect()
+}
+
+fn strip_query(u: &reqwest::Url) -> String {
+    let mut u = u.clone();
+    u.set_query(None);
+    u.to_string()
+}
