@@ -198,6 +198,19 @@ impl Session {
                 self.registry
             ))
         })?;
+        if url.scheme() == "http"
+            && self.step != TlsStep::PlainHttp
+            && !crate::runner::image_ref::registry_is_insecure_by_default(
+                url.host_str().unwrap_or(""),
+            )
+        {
+            return Err(Error::Registry(format!(
+                "{}: the token service {} is plain HTTP; refusing to send credentials over it (use --allow-insecure-http to accept)",
+                self.registry,
+                strip_query(&url)
+            ))
+            .into());
+        }
         {
             let mut q = url.query_pairs_mut();
             if let Some(s) = service {

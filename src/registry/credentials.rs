@@ -287,18 +287,16 @@ fn resolve_user_config(registry: &str) -> Result<ResolvedCredential> {
         if let Some(helper) = helper.filter(|h| !h.is_empty())
             && let Some(c) = run_helper(helper, registry)?
         {
-            {
-                return Ok(ResolvedCredential {
-                    description: format!(
-                        "{origin}, credential helper docker-credential-{helper} (user {})",
-                        c.username
-                    ),
-                    credential: Some(c),
-                    hint: Some(
-                        "credential helpers do not exist inside the cluster: the runner needs the credentials in its auth Secret".into(),
-                    ),
-                });
-            }
+            return Ok(ResolvedCredential {
+                description: format!(
+                    "{origin}, credential helper docker-credential-{helper} (user {})",
+                    c.username
+                ),
+                credential: Some(c),
+                hint: Some(
+                    "credential helpers do not exist inside the cluster: the runner needs the credentials in its auth Secret".into(),
+                ),
+            });
         }
         let auths = parse_auths(&bytes, &origin)?;
         let exact = runner_lookup(&auths, registry, &origin);

@@ -160,19 +160,17 @@ pub fn http_client(step: &TlsStep, ca: Option<&CaInput>) -> Result<reqwest::Clie
         (TlsStep::GivenCa { .. }, Some(ca)) => config_only_ca(ca)?,
         _ => config_system_roots()?,
     };
-    let mut b = reqwest::Client::builder()
+    let b = reqwest::Client::builder()
         .tls_backend_preconfigured(cfg)
         .user_agent(concat!(
             "kubectl-porch-registry/",
             env!("CARGO_PKG_VERSION")
         ))
         .connect_timeout(std::time::Duration::from_secs(15))
-        .read_timeout(std::time::Duration::from_secs(60));
-    if matches!(step, TlsStep::PlainHttp) {
-        b = b.http1_only();
-    } else {
-        b = b.https_only(true).http1_only();
-    }
+        .read_timeout(std::time::Duration::from_secs(60))
+        .http1_only();
+    // Not https_only: token realms on loopback/private hosts may be plain HTTP (checked by
+    // the client before any credential is sent). The step only picks the roots.
     b.build()
         .map_err(|e| Error::other(format!("cannot build the HTTP client: {e}")))
 }

@@ -6,6 +6,8 @@ mod cluster;
 mod fake_api;
 mod generated;
 mod install;
+mod pull;
+mod registry_support;
 mod rootfs;
 mod secret;
 mod support;
