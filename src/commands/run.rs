@@ -1,6 +1,387 @@
-use crate::cli::RunArgs;
-use crate::error::{Error, Result};
+//! `run IMAGE [DIR | -] [-- KEY=VALUE ...]`: run a KRM function image on a package, sandboxed,
+//! compatible with `kpt fn eval` where they overlap.
 
-pub fn run(_args: &RunArgs) -> Result<()> {
-    Err(Error::other("not implemented yet"))
+use std::collections::BTreeMap;
+use std::io::{Read, Write};
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
+
+use serde_json::{Value, json};
+
+use crate::cli::{RunArgs, Runtime};
+use crate::error::{Error, Result};
+use crate::krm::image::{FunctionImage, verify_layer};
+use crate::krm::{package, report};
+use crate::sandbox::{self, Engine, EngineImage, EngineRun, Outcome, RunOutput, Spec, User};
+
+const DEFAULT_PATH_ENV: &str = "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
+
+/// Where `run` sends the function's output.
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum OutputMode {
+    InPlace,
+    Stdout,
+    Unwrap,
+    Dir(PathBuf),
+}
+
+/// The input: package files (for write-back) plus the ResourceList pieces.
+struct Input {
+    items: Vec<Value>,
+    function_config: Option<Value>,
+    /// In-place mode: the package and the files read from it.
+    package: Option<package::Package>,
+}
+
+/// Everything decided from the flags before anything runs.
+pub struct RunPlan {
+    pub timeout: Duration,
+    pub mounts: Vec<sandbox::BindMount>,
+    pub env: Vec<String>,
+    pub user: User,
+    pub network: bool,
+    pub runtime: Runtime,
+    pub cache_dir: PathBuf,
+}
+
+/// The default cache directory: `$XDG_CACHE_HOME/kubectl-porch-registry`.
+pub fn default_cache_dir() -> PathBuf {
+    dirs::cache_dir()
+        .unwrap_or_else(std::env::temp_dir)
+        .join("kubectl-porch-registry")
+}
+
+fn parse_env(flags: &[String]) -> Result<Vec<String>> {
+    let mut out = Vec::new();
+    for e in flags {
+        match e.split_once('=') {
+            Some((k, _)) if !k.is_empty() => out.push(e.clone()),
+            Some(_) => {
+                return Err(Error::usage(format!(
+                    "--env {e:?}: empty name; use KEY=VALUE or KEY"
+                )));
+            }
+            None if e.is_empty() => {
+                return Err(Error::usage("--env \"\": use KEY=VALUE or KEY"));
+            }
+            // KEY alone: the current value, skipped when unset (as docker does).
+            None => {
+                if let Ok(v) = std::env::var(e) {
+                    out.push(format!("{e}={v}"));
+                }
+            }
+        }
+    }
+    Ok(out)
+}
+
+fn output_mode(args: &RunArgs) -> Result<OutputMode> {
+    let stdin_mode = args.package == "-";
+    Ok(match args.output.as_deref() {
+        None if stdin_mode => OutputMode::Stdout,
+        None => OutputMode::InPlace,
+        Some("stdout") => OutputMode::Stdout,
+        Some("unwrap") => OutputMode::Unwrap,
+        Some("") => return Err(Error::usage("-o \"\": use stdout, unwrap or a directory")),
+        Some(dir) => {
+            let p = PathBuf::from(dir);
+            if p.exists() {
+                return Err(Error::usage(format!(
+                    "-o {dir}: directory already exists; delete it or choose another"
+                )));
+            }
+            OutputMode::Dir(p)
+        }
+    })
+}
+
+fn read_input(args: &RunArgs) -> Result<Input> {
+    if args.package == "-" {
+        let mut text = String::new();
+        std::io::stdin()
+            .read_to_string(&mut text)
+            .map_err(|e| Error::usage(format!("stdin: {e}; pipe a ResourceList or YAML")))?;
+        let parsed = package::read_stdin_input(&text)?;
+        Ok(Input {
+            items: parsed.items,
+            function_config: parsed.function_config,
+            package: None,
+        })
+    } else {
+        let pkg = package::read_package(Path::new(&args.package))?;
+        Ok(Input {
+            items: pkg.items.clone(),
+            function_config: None,
+            package: Some(pkg),
+        })
+    }
+}
+
+fn function_config(args: &RunArgs, from_input: Option<Value>) -> Result<Option<Value>> {
+    match (&args.fn_config, args.fn_args.is_empty()) {
+        (Some(_), false) => Err(Error::usage(
+            "--fn-config and KEY=VALUE arguments cannot be used together; pick one",
+        )),
+        (Some(path), true) => Ok(Some(package::read_fn_config(path)?)),
+        (None, false) => Ok(Some(package::function_input_configmap(&args.fn_args)?)),
+        (None, true) => Ok(from_input),
+    }
+}
+
+/// Resolve the image to layers + config: `oci:DIR[:REF]` locally, anything else from a registry.
+fn resolve_image(args: &RunArgs) -> Result<FunctionImage> {
+    if args.image.starts_with("oci:") {
+        return crate::krm::image::load_oci_layout(&args.image);
+    }
+    Err(Error::usage(format!(
+        "{}: pulling from a registry is not available in this build yet; save the image as an OCI layout (`skopeo copy docker://{} oci:DIR`) and run oci:DIR",
+        args.image, args.image
+    )))
+}
+
+/// Run the function image on `input` (a serialized ResourceList) as `plan` says.
+pub fn execute(image: &FunctionImage, plan: &RunPlan, input: &[u8]) -> Result<RunOutput> {
+    let argv = image.argv();
+    if argv.is_empty() {
+        return Err(Error::usage(format!(
+            "{}: the image has neither Entrypoint nor Cmd; the function runner could not run it either",
+            image.reference
+        )));
+    }
+    let mut env: Vec<String> = image.config.env.clone();
+    if !env.iter().any(|e| e.starts_with("PATH=")) {
+        env.insert(0, DEFAULT_PATH_ENV.to_string());
+    }
+    if !env.iter().any(|e| e.starts_with("HOME=")) {
+        env.push("HOME=/".into());
+    }
+    for e in &plan.env {
+        let key = e.split('=').next().unwrap_or("");
+        env.retain(|x| x.split('=').next() != Some(key));
+        env.push(e.clone());
+    }
+    match plan.runtime {
+        Runtime::Native => {
+            let cached = plan
+                .cache_dir
+                .join("rootfs")
+                .join(crate::rootfs::root_key(&image.layers))
+                .is_dir();
+            if !cached {
+                for l in &image.layers {
+                    verify_layer(l)?;
+                }
+            }
+            let root = crate::rootfs::unpack_cached(&plan.cache_dir, &image.layers)?;
+            let spec = Spec {
+                root,
+                argv,
+                env,
+                workdir: image.config.working_dir.clone(),
+                user: plan.user,
+                network: plan.network,
+                mounts: plan.mounts.clone(),
+            };
+            sandbox::run_native(&spec, input, plan.timeout)
+        }
+        Runtime::Podman | Runtime::Docker => {
+            let engine = if plan.runtime == Runtime::Podman {
+                Engine::Podman
+            } else {
+                Engine::Docker
+            };
+            let eimg = EngineImage {
+                digest: &image.digest,
+                layers: &image.layers,
+                os: &image.os,
+                architecture: &image.architecture,
+                entrypoint: &image.config.entrypoint,
+                cmd: if image.config.entrypoint.is_empty() {
+                    image.config.cmd.as_slice()
+                } else {
+                    &[]
+                },
+                env: &image.config.env,
+                working_dir: &image.config.working_dir,
+            };
+            let erun = EngineRun {
+                user: plan.user,
+                network: plan.network,
+                env: &plan.env,
+                mounts: &plan.mounts,
+            };
+            sandbox::run_engine(engine, &eimg, &erun, input, plan.timeout)
+        }
+    }
+}
+
+fn results_of(output: &Value) -> Vec<Value> {
+    output
+        .get("results")
+        .and_then(Value::as_array)
+        .cloned()
+        .unwrap_or_default()
+}
+
+fn write_results_dir(dir: &Path, doc: &Value) -> Result<PathBuf> {
+    std::fs::create_dir_all(dir).map_err(|e| Error::io(dir, e))?;
+    let path = dir.join("results.yaml");
+    let mut tmp = tempfile::NamedTempFile::new_in(dir).map_err(|e| Error::io(dir, e))?;
+    tmp.write_all(package::to_yaml_stream(std::slice::from_ref(doc)).as_bytes())
+        .map_err(|e| Error::io(&path, e))?;
+    tmp.persist(&path).map_err(|e| Error::io(&path, e.error))?;
+    Ok(path)
+}
+
+pub fn run(args: &RunArgs) -> Result<()> {
+    let plan = RunPlan {
+        timeout: sandbox::parse_duration(&args.timeout)?,
+        mounts: args
+            .mount
+            .iter()
+            .map(|m| sandbox::parse_mount(m))
+            .collect::<Result<_>>()?,
+        env: parse_env(&args.env)?,
+        user: if args.as_current_user {
+            User::Current
+        } else {
+            User::Nobody
+        },
+        network: args.network,
+        runtime: args.runtime,
+        cache_dir: args
+            .source
+            .cache_dir
+            .clone()
+            .unwrap_or_else(default_cache_dir),
+    };
+    let mode = output_mode(args)?;
+    let input = read_input(args)?;
+    let fn_config = function_config(args, input.function_config.clone())?;
+    let image = resolve_image(args)?;
+    if !image.config.entrypoint.is_empty() && !image.config.cmd.is_empty() {
+        crate::ui::warn(format!(
+            "{}: the image has both Entrypoint and Cmd; like the function runner, only the Entrypoint {:?} is run (docker would append Cmd)",
+            args.image, image.config.entrypoint
+        ));
+    }
+    let mut rl = serde_json::Map::new();
+    rl.insert("apiVersion".into(), json!("config.kubernetes.io/v1"));
+    rl.insert("kind".into(), json!("ResourceList"));
+    rl.insert("items".into(), Value::Array(input.items.clone()));
+    if let Some(fc) = fn_config {
+        rl.insert("functionConfig".into(), fc);
+    }
+    let rl_text = package::to_yaml_stream(&[Value::Object(rl)]);
+
+    let shown = &args.image;
+    eprintln!("[RUNNING] {shown:?}");
+    let started = Instant::now();
+    let out = execute(&image, &plan, rl_text.as_bytes())?;
+    let took = report::format_duration(started.elapsed());
+
+    // The output ResourceList (also parsed on failure: it may carry the results).
+    let stdout_text = String::from_utf8_lossy(&out.stdout);
+    let parsed: Option<Value> = package::parse_documents(&stdout_text, "function output")
+        .ok()
+        .and_then(|mut docs| (docs.len() == 1).then(|| docs.remove(0)))
+        .filter(|d| d.get("kind").and_then(Value::as_str) == Some("ResourceList"));
+    let results = parsed.as_ref().map(results_of).unwrap_or_default();
+    let mut failure: Option<Error> = match &out.outcome {
+        Outcome::Exited(0) if parsed.is_none() => Some(Error::FunctionFailed(format!(
+            "{shown}: the function exited 0 but its output is not a ResourceList; nothing was written"
+        ))),
+        Outcome::Exited(0) => None,
+        Outcome::TimedOut => Some(Error::Timeout(format!(
+            "{shown}: the function did not finish within {} and was killed with all its processes; nothing was written (raise --timeout)",
+            args.timeout
+        ))),
+        Outcome::Exited(code) => Some(Error::FunctionFailed(format!(
+            "{shown}: the function failed with exit code {code}; nothing was written"
+        ))),
+        Outcome::Signaled(sig) => Some(Error::FunctionFailed(format!(
+            "{shown}: the function was killed by signal {sig}; nothing was written"
+        ))),
+    };
+    // Write the output only when the function succeeded.
+    if failure.is_none() {
+        let output = parsed.clone().unwrap_or(Value::Null);
+        let items = match output.get("items") {
+            None | Some(Value::Null) => Vec::new(),
+            Some(Value::Array(a)) => a.clone(),
+            Some(_) => {
+                failure = Some(Error::FunctionFailed(format!(
+                    "{shown}: the function's output items is not a list; nothing was written"
+                )));
+                Vec::new()
+            }
+        };
+        if failure.is_none() {
+            let done = match &mode {
+                OutputMode::InPlace => {
+                    let pkg = input.package.as_ref().expect("in-place has a package");
+                    package::write_files(&pkg.root, &items, &pkg.files).map(|_| ())
+                }
+                OutputMode::Dir(dir) => {
+                    package::write_files(dir, &items, &BTreeMap::new()).map(|_| ())
+                }
+                OutputMode::Stdout => {
+                    let mut o = output.clone();
+                    if let Some(m) = o.as_object_mut() {
+                        m.remove("results");
+                    }
+                    print_stdout(&package::to_yaml_stream(&[o]))
+                }
+                OutputMode::Unwrap => {
+                    let docs: Vec<Value> = items
+                        .iter()
+                        .cloned()
+                        .map(|mut i| {
+                            package::strip_layout(&mut i);
+                            i
+                        })
+                        .collect();
+                    print_stdout(&package::to_yaml_stream(&docs))
+                }
+            };
+            if let Err(e) = done {
+                failure = Some(e);
+            }
+        }
+    }
+    let exit_code = out.exit_code();
+    let ok = failure.is_none();
+    if ok {
+        eprintln!("[PASS] {shown:?} in {took}");
+        eprint!("{}", report::format_details(&results, &out.stderr, None));
+    } else {
+        eprintln!("[FAIL] {shown:?} in {took}");
+        eprint!(
+            "{}",
+            report::format_details(&results, &out.stderr, Some(exit_code))
+        );
+    }
+    if let Some(dir) = &args.results_dir {
+        let doc = report::function_result_list(
+            shown,
+            false,
+            &results,
+            &out.stderr,
+            if ok { 0 } else { exit_code.max(1) },
+        );
+        let path = write_results_dir(dir, &doc)?;
+        eprintln!("\nFor complete results, see {}", path.display());
+    }
+    match failure {
+        Some(e) => Err(e),
+        None => Ok(()),
+    }
+}
+
+fn print_stdout(text: &str) -> Result<()> {
+    let mut stdout = std::io::stdout().lock();
+    stdout
+        .write_all(text.as_bytes())
+        .and_then(|_| stdout.flush())
+        .map_err(|e| Error::other(format!("writing to stdout: {e}")))
 }

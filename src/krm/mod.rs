@@ -1,1 +1,5 @@
 //! KRM function contract: ResourceList in and out, package <-> items, results.
+
+pub mod image;
+pub mod package;
+pub mod report;

@@ -93,6 +93,20 @@ fn magic_compression(head: &[u8]) -> Compression {
     }
 }
 
+/// The compression of a layer blob, from its first bytes.
+pub fn detect_compression(path: &Path) -> Result<Compression> {
+    let mut head = [0u8; 4];
+    let mut f = File::open(path).map_err(|e| Error::io(path, e))?;
+    let mut n = 0;
+    while n < head.len() {
+        match f.read(&mut head[n..]).map_err(|e| Error::io(path, e))? {
+            0 => break,
+            k => n += k,
+        }
+    }
+    Ok(magic_compression(&head[..n]))
+}
+
 /// Open a layer blob as a stream of tar bytes, decompressing as its magic bytes say. A media
 /// type that claims a compression the bytes do not have is an error (a mislabelled or corrupt
 /// blob); a plain-tar media type with compressed bytes is accepted, as engines do.

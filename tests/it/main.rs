@@ -9,5 +9,6 @@ mod install;
 mod pull;
 mod registry_support;
 mod rootfs;
+mod run;
 mod secret;
 mod support;

@@ -1,0 +1,305 @@
+//! The function image as `run` needs it: layers on disk plus the image config. Comes from the
+//! registry pull (`crate::registry`) or, for `oci:DIR[:REF]`, from a local OCI image layout
+//! (what `skopeo copy ... oci:DIR`, `buildah push ... oci:DIR` and `podman save --format
+//! oci-dir` produce).
+
+use std::io::Read;
+use std::path::{Path, PathBuf};
+
+use serde_json::Value;
+use sha2::{Digest, Sha256};
+
+use crate::error::{Error, Result};
+use crate::rootfs::LayerSource;
+
+/// The parts of the OCI image config that matter to running a function.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ImageConfig {
+    pub entrypoint: Vec<String>,
+    pub cmd: Vec<String>,
+    pub env: Vec<String>,
+    pub working_dir: String,
+    pub user: String,
+}
+
+/// A function image ready to run.
+#[derive(Debug, Clone)]
+pub struct FunctionImage {
+    /// What the user asked for.
+    pub reference: String,
+    /// Manifest digest.
+    pub digest: String,
+    pub os: String,
+    pub architecture: String,
+    pub config: ImageConfig,
+    /// Bottom layer first.
+    pub layers: Vec<LayerSource>,
+}
+
+impl FunctionImage {
+    /// What the function runner executes: `Entrypoint`, else `Cmd`.
+    pub fn argv(&self) -> Vec<String> {
+        if self.config.entrypoint.is_empty() {
+            self.config.cmd.clone()
+        } else {
+            self.config.entrypoint.clone()
+        }
+    }
+}
+
+fn strings(v: Option<&Value>) -> Vec<String> {
+    v.and_then(Value::as_array)
+        .map(|a| {
+            a.iter()
+                .filter_map(|s| s.as_str().map(str::to_string))
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+/// Parse an OCI/Docker image config blob.
+pub fn parse_config(bytes: &[u8]) -> Result<(ImageConfig, String, String)> {
+    let v: Value = serde_json::from_slice(bytes)
+        .map_err(|e| Error::other(format!("image config is not JSON: {e}")))?;
+    let c = v.get("config");
+    let get = |k: &str| c.and_then(|c| c.get(k));
+    let config = ImageConfig {
+        entrypoint: strings(get("Entrypoint")),
+        cmd: strings(get("Cmd")),
+        env: strings(get("Env")),
+        working_dir: get("WorkingDir")
+            .and_then(Value::as_str)
+            .unwrap_or("")
+            .to_string(),
+        user: get("User")
+            .and_then(Value::as_str)
+            .unwrap_or("")
+            .to_string(),
+    };
+    let os = v
+        .get("os")
+        .and_then(Value::as_str)
+        .unwrap_or("linux")
+        .to_string();
+    let arch = v
+        .get("architecture")
+        .and_then(Value::as_str)
+        .unwrap_or("amd64")
+        .to_string();
+    Ok((config, os, arch))
+}
+
+/// The host platform in OCI terms.
+pub fn host_platform() -> (&'static str, &'static str) {
+    let arch = match std::env::consts::ARCH {
+        "x86_64" => "amd64",
+        "aarch64" => "arm64",
+        "arm" => "arm",
+        "powerpc64" => "ppc64le",
+        "s390x" => "s390x",
+        "riscv64" => "riscv64",
+        other => other,
+    };
+    ("linux", arch)
+}
+
+fn blob_path(layout: &Path, digest: &str) -> Result<PathBuf> {
+    let (alg, hex) = digest.split_once(':').ok_or_else(|| {
+        Error::usage(format!(
+            "{}: bad digest {digest:?} in the image layout",
+            layout.display()
+        ))
+    })?;
+    if alg != "sha256" || hex.len() != 64 || !hex.bytes().all(|b| b.is_ascii_hexdigit()) {
+        return Err(Error::usage(format!(
+            "{}: unsupported digest {digest:?} in the image layout (sha256 only)",
+            layout.display()
+        )));
+    }
+    Ok(layout.join("blobs").join(alg).join(hex))
+}
+
+fn read_json_blob(layout: &Path, digest: &str) -> Result<(Value, Vec<u8>)> {
+    let path = blob_path(layout, digest)?;
+    let bytes = std::fs::read(&path).map_err(|e| Error::io(&path, e))?;
+    verify_bytes(&bytes, digest, &path)?;
+    let v = serde_json::from_slice(&bytes)
+        .map_err(|e| Error::usage(format!("{}: not JSON: {e}", path.display())))?;
+    Ok((v, bytes))
+}
+
+fn verify_bytes(bytes: &[u8], digest: &str, path: &Path) -> Result<()> {
+    let got = format!("sha256:{}", hex::encode(Sha256::digest(bytes)));
+    if got != digest {
+        return Err(Error::other(format!(
+            "{}: content does not match its digest {digest} (got {got}); the image is corrupt",
+            path.display()
+        )));
+    }
+    Ok(())
+}
+
+/// Check a layer blob against its digest, streaming.
+pub fn verify_layer(layer: &LayerSource) -> Result<()> {
+    let mut f = std::fs::File::open(&layer.path).map_err(|e| Error::io(&layer.path, e))?;
+    let mut h = Sha256::new();
+    let mut buf = vec![0u8; 256 * 1024];
+    loop {
+        let n = f.read(&mut buf).map_err(|e| Error::io(&layer.path, e))?;
+        if n == 0 {
+            break;
+        }
+        h.update(&buf[..n]);
+    }
+    let got = format!("sha256:{}", hex::encode(h.finalize()));
+    if got != layer.digest {
+        return Err(Error::other(format!(
+            "{}: layer does not match its digest {} (got {got}); the image is corrupt",
+            layer.path.display(),
+            layer.digest
+        )));
+    }
+    Ok(())
+}
+
+const INDEX_TYPES: [&str; 2] = [
+    "application/vnd.oci.image.index.v1+json",
+    "application/vnd.docker.distribution.manifest.list.v2+json",
+];
+
+/// Load `oci:DIR[:REF]` (REF matches `org.opencontainers.image.ref.name`).
+pub fn load_oci_layout(spec: &str) -> Result<FunctionImage> {
+    let rest = spec.strip_prefix("oci:").unwrap_or(spec);
+    let (dir, want_ref) = if Path::new(rest).join("index.json").is_file() {
+        (rest.to_string(), None)
+    } else {
+        match rest.rsplit_once(':') {
+            Some((d, r)) => (d.to_string(), Some(r.to_string())),
+            None => (rest.to_string(), None),
+        }
+    };
+    let layout = PathBuf::from(&dir);
+    let index_path = layout.join("index.json");
+    let bytes = std::fs::read(&index_path).map_err(|e| match e.kind() {
+        std::io::ErrorKind::NotFound => Error::not_found(format!(
+            "{}: no OCI image layout there (index.json missing); create one with e.g. `skopeo copy docker://IMG oci:{dir}`",
+            layout.display()
+        )),
+        _ => Error::io(&index_path, e),
+    })?;
+    let index: Value = serde_json::from_slice(&bytes)
+        .map_err(|e| Error::usage(format!("{}: not JSON: {e}", index_path.display())))?;
+    let manifests = index
+        .get("manifests")
+        .and_then(Value::as_array)
+        .cloned()
+        .unwrap_or_default();
+    let chosen: Vec<&Value> = manifests
+        .iter()
+        .filter(|m| match &want_ref {
+            Some(r) => {
+                m.pointer("/annotations/org.opencontainers.image.ref.name")
+                    .and_then(Value::as_str)
+                    == Some(r.as_str())
+            }
+            None => true,
+        })
+        .collect();
+    let desc = match chosen.as_slice() {
+        [one] => (*one).clone(),
+        [] => {
+            return Err(Error::not_found(format!(
+                "{}: no image named {:?} in the layout",
+                layout.display(),
+                want_ref.unwrap_or_default()
+            )));
+        }
+        _ => {
+            return Err(Error::usage(format!(
+                "{}: the layout holds several images; name one as oci:{dir}:REF",
+                layout.display()
+            )));
+        }
+    };
+    let mut digest = desc
+        .get("digest")
+        .and_then(Value::as_str)
+        .unwrap_or_default()
+        .to_string();
+    let mut media_type = desc
+        .get("mediaType")
+        .and_then(Value::as_str)
+        .unwrap_or_default()
+        .to_string();
+    let (mut manifest, _) = read_json_blob(&layout, &digest)?;
+    if INDEX_TYPES.contains(&media_type.as_str())
+        || INDEX_TYPES.contains(
+            &manifest
+                .get("mediaType")
+                .and_then(Value::as_str)
+                .unwrap_or(""),
+        )
+    {
+        let (os, arch) = host_platform();
+        let entry = manifest
+            .get("manifests")
+            .and_then(Value::as_array)
+            .and_then(|ms| {
+                ms.iter().find(|m| {
+                    m.pointer("/platform/os").and_then(Value::as_str) == Some(os)
+                        && m.pointer("/platform/architecture").and_then(Value::as_str) == Some(arch)
+                })
+            })
+            .cloned()
+            .ok_or_else(|| {
+                Error::not_found(format!(
+                    "{}: the image has no {os}/{arch} variant",
+                    layout.display()
+                ))
+            })?;
+        digest = entry
+            .get("digest")
+            .and_then(Value::as_str)
+            .unwrap_or_default()
+            .to_string();
+        media_type = entry
+            .get("mediaType")
+            .and_then(Value::as_str)
+            .unwrap_or_default()
+            .to_string();
+        manifest = read_json_blob(&layout, &digest)?.0;
+    }
+    let _ = media_type;
+    let config_digest = manifest
+        .pointer("/config/digest")
+        .and_then(Value::as_str)
+        .ok_or_else(|| Error::usage(format!("{}: manifest without config", layout.display())))?;
+    let (_, config_bytes) = read_json_blob(&layout, config_digest)?;
+    let (config, os, architecture) = parse_config(&config_bytes)?;
+    let mut layers = Vec::new();
+    for l in manifest
+        .get("layers")
+        .and_then(Value::as_array)
+        .cloned()
+        .unwrap_or_default()
+    {
+        let d = l.get("digest").and_then(Value::as_str).unwrap_or_default();
+        layers.push(LayerSource {
+            digest: d.to_string(),
+            media_type: l
+                .get("mediaType")
+                .and_then(Value::as_str)
+                .unwrap_or_default()
+                .to_string(),
+            path: blob_path(&layout, d)?,
+        });
+    }
+    Ok(FunctionImage {
+        reference: spec.to_string(),
+        digest,
+        os,
+        architecture,
+        config,
+        layers,
+    })
+}

@@ -1,0 +1,571 @@
+//! A kpt package (or a stream on stdin) <-> the items of a `ResourceList`, the way
+//! `kpt fn eval` reads and writes them.
+//!
+//! Reading: `Kptfile`, `*.yaml`, `*.yml`, `*.json` under the directory (recursively, in lexical
+//! order like Go's `filepath.Walk`), minus what `.krmignore` excludes; every item gets the
+//! `internal.config.kubernetes.io/path`/`index` annotations and the legacy
+//! `config.kubernetes.io/path`/`index` ones. Writing: items are grouped by their path
+//! annotation, ordered by index, the annotations removed; files whose resources all
+//! disappeared are deleted; new items without a path go to `<kind>_<name>.yaml`; a path that
+//! would leave the package is refused. Nothing is written until everything has been checked,
+//! and every file is replaced atomically.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::io::Write;
+use std::path::{Component, Path, PathBuf};
+
+use serde_json::{Map, Value, json};
+
+use crate::error::{Error, Result};
+
+pub const PATH_ANNOTATION: &str = "internal.config.kubernetes.io/path";
+pub const INDEX_ANNOTATION: &str = "internal.config.kubernetes.io/index";
+pub const LEGACY_PATH_ANNOTATION: &str = "config.kubernetes.io/path";
+pub const LEGACY_INDEX_ANNOTATION: &str = "config.kubernetes.io/index";
+
+/// Annotations that only carry the file layout and are removed when writing files.
+fn is_layout_annotation(key: &str) -> bool {
+    key.starts_with("internal.config.kubernetes.io/")
+        || key == LEGACY_PATH_ANNOTATION
+        || key == LEGACY_INDEX_ANNOTATION
+        || key == "config.k8s.io/id"
+}
+
+/// What was read from a package directory.
+#[derive(Debug, Clone)]
+pub struct Package {
+    pub root: PathBuf,
+    /// Items with layout annotations.
+    pub items: Vec<Value>,
+    /// The files read (relative, `/`-separated), with their parsed documents.
+    pub files: BTreeMap<String, Vec<Value>>,
+}
+
+/// A `.krmignore` (gitignore subset: `#` comments, `!` negation, `/` anchoring, `*`, `?`,
+/// `**`, trailing `/` for directories).
+#[derive(Debug, Default, Clone)]
+struct Ignore {
+    rules: Vec<(
+        glob::Pattern,
+        bool, /* negated */
+        bool, /* dir only */
+        bool, /* anchored */
+    )>,
+}
+
+impl Ignore {
+    fn load(root: &Path) -> Result<Ignore> {
+        let path = root.join(".krmignore");
+        let text = match std::fs::read_to_string(&path) {
+            Ok(t) => t,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Ignore::default()),
+            Err(e) => return Err(Error::io(&path, e)),
+        };
+        let mut rules = Vec::new();
+        for line in text.lines() {
+            let line = line.trim_end();
+            if line.is_empty() || line.starts_with('#') {
+                continue;
+            }
+            let (neg, line) = match line.strip_prefix('!') {
+                Some(rest) => (true, rest),
+                None => (false, line),
+            };
+            let (dir_only, line) = match line.strip_suffix('/') {
+                Some(rest) => (true, rest),
+                None => (false, line),
+            };
+            let anchored = line.starts_with('/') || line.trim_start_matches('/').contains('/');
+            let pat = line.trim_start_matches('/');
+            let pattern = glob::Pattern::new(pat).map_err(|e| {
+                Error::usage(format!(
+                    "{}: bad pattern {line:?}: {e}; fix the .krmignore line",
+                    path.display()
+                ))
+            })?;
+            rules.push((pattern, neg, dir_only, anchored));
+        }
+        Ok(Ignore { rules })
+    }
+
+    fn ignored(&self, rel: &str, is_dir: bool) -> bool {
+        let name = rel.rsplit('/').next().unwrap_or(rel);
+        let opts = glob::MatchOptions {
+            case_sensitive: true,
+            require_literal_separator: true,
+            require_literal_leading_dot: false,
+        };
+        let mut ignored = false;
+        for (pat, neg, dir_only, anchored) in &self.rules {
+            if *dir_only && !is_dir {
+                continue;
+            }
+            let hit = if *anchored {
+                pat.matches_with(rel, opts)
+            } else {
+                pat.matches_with(name, opts)
+            };
+            if hit {
+                ignored = !neg;
+            }
+        }
+        ignored
+    }
+}
+
+fn is_resource_file(name: &str) -> bool {
+    name == "Kptfile"
+        || name.ends_with(".yaml")
+        || name.ends_with(".yml")
+        || name.ends_with(".json")
+}
+
+/// Parse a YAML (multi-document) or JSON text into its non-empty documents.
+pub fn parse_documents(text: &str, what: &str) -> Result<Vec<Value>> {
+    let docs: Vec<Value> = serde_saphyr::from_multiple(text).map_err(|e| {
+        Error::usage(format!(
+            "{what}: not valid YAML: {}; fix the file",
+            e.to_string().lines().next().unwrap_or("parse error")
+        ))
+    })?;
+    Ok(docs.into_iter().filter(|d| !d.is_null()).collect())
+}
+
+fn annotations_mut(item: &mut Value) -> Option<&mut Map<String, Value>> {
+    let obj = item.as_object_mut()?;
+    let meta = obj
+        .entry("metadata")
+        .or_insert_with(|| Value::Object(Map::new()));
+    if !meta.is_object() {
+        return None;
+    }
+    let ann = meta
+        .as_object_mut()?
+        .entry("annotations")
+        .or_insert_with(|| Value::Object(Map::new()));
+    if ann.is_null() {
+        *ann = Value::Object(Map::new());
+    }
+    ann.as_object_mut()
+}
+
+/// Set the path and index annotations (both forms) on an item.
+pub fn set_layout(item: &mut Value, path: &str, index: usize) {
+    if let Some(ann) = annotations_mut(item) {
+        let idx = Value::String(index.to_string());
+        let p = Value::String(path.to_string());
+        ann.insert(LEGACY_INDEX_ANNOTATION.into(), idx.clone());
+        ann.insert(LEGACY_PATH_ANNOTATION.into(), p.clone());
+        ann.insert(INDEX_ANNOTATION.into(), idx);
+        ann.insert(PATH_ANNOTATION.into(), p);
+    }
+}
+
+fn annotation<'a>(item: &'a Value, key: &str) -> Option<&'a str> {
+    item.get("metadata")?.get("annotations")?.get(key)?.as_str()
+}
+
+/// The item's path and index, from the internal annotations, else the legacy ones.
+pub fn layout_of(item: &Value) -> (Option<String>, Option<usize>) {
+    let path = annotation(item, PATH_ANNOTATION)
+        .or_else(|| annotation(item, LEGACY_PATH_ANNOTATION))
+        .map(str::to_string);
+    let index = annotation(item, INDEX_ANNOTATION)
+        .or_else(|| annotation(item, LEGACY_INDEX_ANNOTATION))
+        .and_then(|s| s.parse().ok());
+    (path, index)
+}
+
+/// Remove the layout annotations (and an `annotations` map left empty).
+pub fn strip_layout(item: &mut Value) {
+    let Some(meta) = item.get_mut("metadata").and_then(Value::as_object_mut) else {
+        return;
+    };
+    let mut empty = false;
+    if let Some(ann) = meta.get_mut("annotations").and_then(Value::as_object_mut) {
+        ann.retain(|k, _| !is_layout_annotation(k));
+        empty = ann.is_empty();
+    }
+    if empty {
+        meta.remove("annotations");
+    }
+}
+
+/// `<kind>_<name>.yaml`, lower-case, as kpt names files for items without a path.
+pub fn default_path(item: &Value) -> String {
+    let kind = item
+        .get("kind")
+        .and_then(Value::as_str)
+        .unwrap_or("resource");
+    let name = item
+        .get("metadata")
+        .and_then(|m| m.get("name"))
+        .and_then(Value::as_str)
+        .unwrap_or("unnamed");
+    format!("{}_{}.yaml", kind, name).to_lowercase()
+}
+
+/// Read a package directory.
+pub fn read_package(root: &Path) -> Result<Package> {
+    let meta = std::fs::metadata(root).map_err(|e| Error::io(root, e))?;
+    if !meta.is_dir() {
+        return Err(Error::usage(format!(
+            "{}: not a directory; give a kpt package directory, or - to read from stdin",
+            root.display()
+        )));
+    }
+    let ignore = Ignore::load(root)?;
+    let mut files = BTreeMap::new();
+    let mut items = Vec::new();
+    let mut order = Vec::new();
+    walk(root, "", &ignore, &mut order)?;
+    for rel in order {
+        let path = root.join(&rel);
+        let text = std::fs::read_to_string(&path).map_err(|e| Error::io(&path, e))?;
+        let docs = if rel.ends_with(".json") {
+            let v: Value = serde_json::from_str(&text).map_err(|e| {
+                Error::usage(format!(
+                    "{}: not valid JSON: {e}; fix the file",
+                    path.display()
+                ))
+            })?;
+            vec![v]
+        } else {
+            parse_documents(&text, &path.display().to_string())?
+        };
+        for (i, doc) in docs.iter().enumerate() {
+            if !doc.is_object() {
+                return Err(Error::usage(format!(
+                    "{}: document {} is not a mapping (a Kubernetes resource); fix or .krmignore the file",
+                    path.display(),
+                    i + 1
+                )));
+            }
+            let mut item = doc.clone();
+            set_layout(&mut item, &rel, i);
+            items.push(item);
+        }
+        files.insert(rel, docs);
+    }
+    Ok(Package {
+        root: root.to_path_buf(),
+        items,
+        files,
+    })
+}
+
+fn walk(root: &Path, rel: &str, ignore: &Ignore, out: &mut Vec<String>) -> Result<()> {
+    let dir = if rel.is_empty() {
+        root.to_path_buf()
+    } else {
+        root.join(rel)
+    };
+    let mut entries: Vec<_> = std::fs::read_dir(&dir)
+        .map_err(|e| Error::io(&dir, e))?
+        .filter_map(|e| e.ok())
+        .collect();
+    entries.sort_by_key(|e| e.file_name());
+    for e in entries {
+        let name = e.file_name().to_string_lossy().into_owned();
+        let child = if rel.is_empty() {
+            name.clone()
+        } else {
+            format!("{rel}/{name}")
+        };
+        let ft = e.file_type().map_err(|err| Error::io(e.path(), err))?;
+        if ft.is_dir() {
+            if name == ".git" || ignore.ignored(&child, true) {
+                continue;
+            }
+            walk(root, &child, ignore, out)?;
+        } else if ft.is_file() && is_resource_file(&name) && !ignore.ignored(&child, false) {
+            out.push(child);
+        }
+    }
+    Ok(())
+}
+
+/// Input read from stdin: a ResourceList (its items and functionConfig) or a plain stream.
+#[derive(Debug, Clone)]
+pub struct StdinInput {
+    pub items: Vec<Value>,
+    pub function_config: Option<Value>,
+}
+
+/// Parse stdin: a `ResourceList`, or plain YAML documents (which get kpt's default paths).
+pub fn read_stdin_input(text: &str) -> Result<StdinInput> {
+    let docs = parse_documents(text, "stdin")?;
+    if docs.len() == 1 && docs[0].get("kind").and_then(Value::as_str) == Some("ResourceList") {
+        let rl = &docs[0];
+        let items = match rl.get("items") {
+            None | Some(Value::Null) => Vec::new(),
+            Some(Value::Array(a)) => a.clone(),
+            Some(_) => {
+                return Err(Error::usage(
+                    "stdin: the ResourceList's items is not a list; fix the input",
+                ));
+            }
+        };
+        return Ok(StdinInput {
+            items,
+            function_config: rl.get("functionConfig").filter(|v| !v.is_null()).cloned(),
+        });
+    }
+    let mut items = Vec::new();
+    let mut per_path: BTreeMap<String, usize> = BTreeMap::new();
+    for (i, mut doc) in docs.into_iter().enumerate() {
+        if !doc.is_object() {
+            return Err(Error::usage(format!(
+                "stdin: document {} is not a mapping (a Kubernetes resource); fix the input",
+                i + 1
+            )));
+        }
+        if layout_of(&doc).0.is_none() {
+            let path = default_path(&doc);
+            let n = per_path.entry(path.clone()).or_default();
+            set_layout(&mut doc, &path, *n);
+            *n += 1;
+        }
+        items.push(doc);
+    }
+    Ok(StdinInput {
+        items,
+        function_config: None,
+    })
+}
+
+/// The `function-input` ConfigMap built from `KEY=VALUE` arguments.
+pub fn function_input_configmap(pairs: &[String]) -> Result<Value> {
+    let mut data = Map::new();
+    for p in pairs {
+        let Some((k, v)) = p.split_once('=') else {
+            return Err(Error::usage(format!(
+                "function argument {p:?} is not KEY=VALUE; pass e.g. -- namespace=prod"
+            )));
+        };
+        if k.is_empty() {
+            return Err(Error::usage(format!(
+                "function argument {p:?} has an empty key; pass e.g. -- namespace=prod"
+            )));
+        }
+        data.insert(k.to_string(), Value::String(v.to_string()));
+    }
+    Ok(json!({
+        "apiVersion": "v1",
+        "kind": "ConfigMap",
+        "metadata": {"name": "function-input"},
+        "data": data,
+    }))
+}
+
+/// Read `--fn-config FILE` (one document).
+pub fn read_fn_config(path: &Path) -> Result<Value> {
+    let text = std::fs::read_to_string(path).map_err(|e| Error::io(path, e))?;
+    let mut docs = parse_documents(&text, &path.display().to_string())?;
+    match docs.len() {
+        1 if docs[0].is_object() => Ok(docs.remove(0)),
+        _ => Err(Error::usage(format!(
+            "--fn-config {}: expected exactly one resource (the functionConfig); fix the file",
+            path.display()
+        ))),
+    }
+}
+
+/// Serialize documents as a YAML stream (`---` between documents).
+pub fn to_yaml_stream(docs: &[Value]) -> String {
+    let mut out = String::new();
+    for (i, d) in docs.iter().enumerate() {
+        if i > 0 {
+            out.push_str("---\n");
+        }
+        let s = serde_saphyr::to_string(d).unwrap_or_default();
+        out.push_str(&s);
+        if !s.ends_with('\n') {
+            out.push('\n');
+        }
+    }
+    out
+}
+
+/// A checked relative path inside the package (no `..`, not absolute).
+pub fn safe_relative(path: &str) -> Option<PathBuf> {
+    let p = Path::new(path);
+    if path.is_empty() || p.is_absolute() {
+        return None;
+    }
+    let mut out = PathBuf::new();
+    for c in p.components() {
+        match c {
+            Component::Normal(n) => out.push(n),
+            Component::CurDir => {}
+            _ => return None,
+        }
+    }
+    if out.as_os_str().is_empty() {
+        None
+    } else {
+        Some(out)
+    }
+}
+
+/// The files to write from output items: relative path -> documents (annotations stripped).
+pub fn plan_files(items: &[Value]) -> Result<BTreeMap<String, Vec<Value>>> {
+    let mut grouped: BTreeMap<String, Vec<(usize, usize, Value)>> = BTreeMap::new();
+    for (n, item) in items.iter().enumerate() {
+        let (path, index) = layout_of(item);
+        let path = path.unwrap_or_else(|| default_path(item));
+        let Some(rel) = safe_relative(&path) else {
+            return Err(Error::FunctionFailed(format!(
+                "the function's output puts a resource at {path:?}, outside the package; nothing was written"
+            )));
+        };
+        let rel = rel.to_string_lossy().replace('\\', "/");
+        let mut item = item.clone();
+        strip_layout(&mut item);
+        grouped
+            .entry(rel)
+            .or_default()
+            .push((index.unwrap_or(usize::MAX), n, item));
+    }
+    Ok(grouped
+        .into_iter()
+        .map(|(k, mut v)| {
+            v.sort_by_key(|(i, n, _)| (*i, *n));
+            (k, v.into_iter().map(|(_, _, d)| d).collect())
+        })
+        .collect())
+}
+
+fn file_text(rel: &str, docs: &[Value]) -> String {
+    if rel.ends_with(".json") && docs.len() == 1 {
+        let mut s = serde_json::to_string_pretty(&docs[0]).unwrap_or_default();
+        s.push('\n');
+        s
+    } else {
+        to_yaml_stream(docs)
+    }
+}
+
+/// Write the output items into `dir`. `previous` are the files that were read (in-place mode):
+/// files that now hold no resource are deleted, files whose resources did not change are left
+/// as they are (comments and formatting kept). Every path is checked before anything is
+/// written; each file is replaced atomically.
+pub fn write_files(
+    dir: &Path,
+    items: &[Value],
+    previous: &BTreeMap<String, Vec<Value>>,
+) -> Result<WriteSummary> {
+    let planned = plan_files(items)?;
+    let mut summary = WriteSummary::default();
+    let mut staged: Vec<(PathBuf, tempfile::NamedTempFile)> = Vec::new();
+    for (rel, docs) in &planned {
+        if previous.get(rel) == Some(docs) {
+            summary.unchanged += 1;
+            continue;
+        }
+        let target = dir.join(rel);
+        let parent = target.parent().unwrap_or(dir).to_path_buf();
+        // No symlinked directory may lead outside the package.
+        let mut cur = dir.to_path_buf();
+        for comp in Path::new(rel)
+            .parent()
+            .into_iter()
+            .flat_map(|p| p.components())
+        {
+            cur.push(comp);
+            if let Ok(md) = std::fs::symlink_metadata(&cur)
+                && md.file_type().is_symlink()
+            {
+                return Err(Error::FunctionFailed(format!(
+                    "the function's output writes {rel} through the symlink {}; nothing was written",
+                    cur.display()
+                )));
+            }
+        }
+        std::fs::create_dir_all(&parent).map_err(|e| Error::io(&parent, e))?;
+        let mut tmp = tempfile::Builder::new()
+            .prefix(".kpr-")
+            .tempfile_in(&parent)
+            .map_err(|e| Error::io(&parent, e))?;
+        tmp.write_all(file_text(rel, docs).as_bytes())
+            .map_err(|e| Error::io(tmp.path(), e))?;
+        staged.push((target, tmp));
+    }
+    for (target, tmp) in staged {
+        if let Ok(md) = std::fs::metadata(&target) {
+            let _ = std::fs::set_permissions(tmp.path(), md.permissions());
+        } else {
+            let _ = std::fs::set_permissions(
+                tmp.path(),
+                std::os::unix::fs::PermissionsExt::from_mode(0o644),
+            );
+        }
+        tmp.persist(&target)
+            .map_err(|e| Error::io(&target, e.error))?;
+        summary.written += 1;
+    }
+    let keep: BTreeSet<&String> = planned.keys().collect();
+    for rel in previous.keys() {
+        if !keep.contains(rel) {
+            let p = dir.join(rel);
+            std::fs::remove_file(&p).map_err(|e| Error::io(&p, e))?;
+            summary.deleted += 1;
+        }
+    }
+    Ok(summary)
+}
+
+/// What `write_files` did.
+#[derive(Debug, Default, Clone, PartialEq, Eq)]
+pub struct WriteSummary {
+    pub written: usize,
+    pub unchanged: usize,
+    pub deleted: usize,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn layout_round_trip_and_default_paths() {
+        let mut item = json!({"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "A"}});
+        set_layout(&mut item, "x/y.yaml", 2);
+        assert_eq!(layout_of(&item), (Some("x/y.yaml".into()), Some(2)));
+        strip_layout(&mut item);
+        assert_eq!(
+            item,
+            json!({"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "A"}})
+        );
+        assert_eq!(default_path(&item), "configmap_a.yaml");
+    }
+
+    #[test]
+    fn paths_outside_the_package_are_refused() {
+        for bad in ["../x.yaml", "/etc/passwd", "a/../../b.yaml", ""] {
+            assert!(safe_relative(bad).is_none(), "{bad}");
+        }
+        assert_eq!(safe_relative("./a/b.yaml"), Some(PathBuf::from("a/b.yaml")));
+        let mut item = json!({"kind": "ConfigMap", "metadata": {"name": "a"}});
+        set_layout(&mut item, "../escape.yaml", 0);
+        assert!(plan_files(&[item]).is_err());
+    }
+
+    #[test]
+    fn function_input_from_pairs() {
+        let cm = function_input_configmap(&["a=b".into(), "c=d=e".into()]).unwrap();
+        assert_eq!(cm["data"], json!({"a": "b", "c": "d=e"}));
+        assert!(function_input_configmap(&["novalue".into()]).is_err());
+    }
+
+    #[test]
+    fn krmignore_rules() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(dir.path().join(".krmignore"), "skip/\n*.json\n!keep.json\n").unwrap();
+        let ig = Ignore::load(dir.path()).unwrap();
+        assert!(ig.ignored("skip", true));
+        assert!(!ig.ignored("skip", false));
+        assert!(ig.ignored("a/b.json", false));
+        assert!(!ig.ignored("keep.json", false));
+    }
+}

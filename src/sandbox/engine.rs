@@ -1,0 +1,273 @@
+//! `--runtime podman|docker`: load the pulled image into the engine (an OCI archive streamed
+//! into `ENGINE load`) and run it with kpt's flags.
+
+use std::io::Write;
+use std::process::{Command, Stdio};
+use std::time::Duration;
+
+use sha2::{Digest, Sha256};
+
+use super::{BindMount, RunOutput, User, run_piped};
+use crate::error::{Error, Result};
+use crate::rootfs::{Compression, LayerSource};
+
+/// Which container engine.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Engine {
+    Podman,
+    Docker,
+}
+
+impl Engine {
+    pub fn program(self) -> &'static str {
+        match self {
+            Engine::Podman => "podman",
+            Engine::Docker => "docker",
+        }
+    }
+}
+
+/// What the engine needs to know about the image.
+#[derive(Debug, Clone)]
+pub struct EngineImage<'a> {
+    /// Identity of the image content (manifest digest, or a digest of the layers).
+    pub digest: &'a str,
+    pub layers: &'a [LayerSource],
+    pub os: &'a str,
+    pub architecture: &'a str,
+    pub entrypoint: &'a [String],
+    pub cmd: &'a [String],
+    pub env: &'a [String],
+    pub working_dir: &'a str,
+}
+
+/// How to run it.
+#[derive(Debug, Clone)]
+pub struct EngineRun<'a> {
+    pub user: User,
+    pub network: bool,
+    /// Extra KEY=VALUE pairs (from --env).
+    pub env: &'a [String],
+    pub mounts: &'a [BindMount],
+}
+
+fn local_name(digest: &str) -> String {
+    let hex: String = digest
+        .rsplit(':')
+        .next()
+        .unwrap_or(digest)
+        .chars()
+        .filter(|c| c.is_ascii_hexdigit())
+        .take(32)
+        .collect();
+    format!("localhost/kubectl-porch-registry/fn:{hex}")
+}
+
+fn sha256_digest(bytes: &[u8]) -> String {
+    format!("sha256:{}", hex::encode(Sha256::digest(bytes)))
+}
+
+fn layer_facts(layer: &LayerSource) -> Result<(String, &'static str)> {
+    // diff_id = digest of the uncompressed tar; media type from the bytes.
+    let compression = crate::rootfs::detect_compression(&layer.path)?;
+    let mut reader = crate::rootfs::open_layer(layer)?;
+    let mut hasher = Sha256::new();
+    let mut buf = vec![0u8; 256 * 1024];
+    loop {
+        let n = std::io::Read::read(&mut reader, &mut buf)
+            .map_err(|e| Error::other(format!("layer {}: {e}", layer.digest)))?;
+        if n == 0 {
+            break;
+        }
+        hasher.update(&buf[..n]);
+    }
+    let mt = match compression {
+        Compression::Gzip => "application/vnd.oci.image.layer.v1.tar+gzip",
+        Compression::Zstd => "application/vnd.oci.image.layer.v1.tar+zstd",
+        Compression::None => "application/vnd.oci.image.layer.v1.tar",
+    };
+    Ok((format!("sha256:{}", hex::encode(hasher.finalize())), mt))
+}
+
+fn append_bytes<W: Write>(
+    b: &mut tar::Builder<W>,
+    path: &str,
+    bytes: &[u8],
+) -> std::io::Result<()> {
+    let mut h = tar::Header::new_ustar();
+    h.set_size(bytes.len() as u64);
+    h.set_mode(0o644);
+    h.set_entry_type(tar::EntryType::Regular);
+    b.append_data(&mut h, path, bytes)
+}
+
+/// Stream the image as an OCI archive into `ENGINE load`, unless it is already there.
+fn ensure_loaded(engine: Engine, image: &EngineImage) -> Result<String> {
+    let name = local_name(image.digest);
+    let prog = engine.program();
+    let exists = match engine {
+        Engine::Podman => Command::new(prog).args(["image", "exists", &name]).status(),
+        Engine::Docker => Command::new(prog)
+            .args(["image", "inspect", "--format", "{{.Id}}", &name])
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .status(),
+    }
+    .map_err(|e| {
+        Error::not_found(format!(
+            "--runtime {prog}: cannot run {prog} ({e}); install it or use --runtime native"
+        ))
+    })?;
+    if exists.success() {
+        return Ok(name);
+    }
+    let mut diff_ids = Vec::new();
+    let mut layer_descs = Vec::new();
+    for l in image.layers {
+        let (diff_id, mt) = layer_facts(l)?;
+        let size = std::fs::metadata(&l.path)
+            .map_err(|e| Error::io(&l.path, e))?
+            .len();
+        diff_ids.push(diff_id);
+        layer_descs.push(serde_json::json!({"mediaType": mt, "digest": l.digest, "size": size}));
+    }
+    let mut cfg = serde_json::Map::new();
+    if !image.entrypoint.is_empty() {
+        cfg.insert("Entrypoint".into(), serde_json::json!(image.entrypoint));
+    }
+    if !image.cmd.is_empty() {
+        cfg.insert("Cmd".into(), serde_json::json!(image.cmd));
+    }
+    if !image.env.is_empty() {
+        cfg.insert("Env".into(), serde_json::json!(image.env));
+    }
+    if !image.working_dir.is_empty() {
+        cfg.insert("WorkingDir".into(), serde_json::json!(image.working_dir));
+    }
+    let config = serde_json::to_vec(&serde_json::json!({
+        "architecture": image.architecture,
+        "os": image.os,
+        "config": cfg,
+        "rootfs": {"type": "layers", "diff_ids": diff_ids},
+    }))
+    .expect("json");
+    let config_digest = sha256_digest(&config);
+    let manifest = serde_json::to_vec(&serde_json::json!({
+        "schemaVersion": 2,
+        "mediaType": "application/vnd.oci.image.manifest.v1+json",
+        "config": {"mediaType": "application/vnd.oci.image.config.v1+json", "digest": config_digest, "size": config.len()},
+        "layers": layer_descs,
+    }))
+    .expect("json");
+    let manifest_digest = sha256_digest(&manifest);
+    let index = serde_json::to_vec(&serde_json::json!({
+        "schemaVersion": 2,
+        "manifests": [{
+            "mediaType": "application/vnd.oci.image.manifest.v1+json",
+            "digest": manifest_digest,
+            "size": manifest.len(),
+            "annotations": {"org.opencontainers.image.ref.name": name},
+        }],
+    }))
+    .expect("json");
+    let mut child = Command::new(prog)
+        .args(["load", "-q"])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .map_err(|e| Error::other(format!("cannot start {prog} load: {e}")))?;
+    let stdin = child.stdin.take().expect("piped");
+    let write = (|| -> std::io::Result<()> {
+        let mut b = tar::Builder::new(stdin);
+        append_bytes(&mut b, "oci-layout", br#"{"imageLayoutVersion":"1.0.0"}"#)?;
+        append_bytes(&mut b, "index.json", &index)?;
+        let blob = |d: &str| format!("blobs/sha256/{}", d.trim_start_matches("sha256:"));
+        append_bytes(&mut b, &blob(&manifest_digest), &manifest)?;
+        append_bytes(&mut b, &blob(&config_digest), &config)?;
+        let mut seen = std::collections::HashSet::new();
+        for l in image.layers {
+            if seen.insert(l.digest.clone()) {
+                b.append_path_with_name(&l.path, blob(&l.digest))?;
+            }
+        }
+        b.into_inner()?.flush()
+    })();
+    let out = child
+        .wait_with_output()
+        .map_err(|e| Error::other(format!("{prog} load: {e}")))?;
+    if !out.status.success() || write.is_err() {
+        let err = String::from_utf8_lossy(&out.stderr);
+        let line = err
+            .lines()
+            .rev()
+            .find(|l| !l.trim().is_empty())
+            .unwrap_or("");
+        return Err(Error::other(format!(
+            "{prog} load of the pulled image failed: {} {line}",
+            write.err().map(|e| e.to_string()).unwrap_or_default()
+        )));
+    }
+    Ok(name)
+}
+
+/// Run the image through the engine with kpt's flags.
+pub fn run_engine(
+    engine: Engine,
+    image: &EngineImage,
+    run: &EngineRun,
+    input: &[u8],
+    timeout: Duration,
+) -> Result<RunOutput> {
+    let name = ensure_loaded(engine, image)?;
+    let prog = engine.program();
+    let container = format!(
+        "kubectl-porch-registry-{}-{}",
+        std::process::id(),
+        std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map(|d| d.subsec_nanos())
+            .unwrap_or(0)
+    );
+    let mut cmd = Command::new(prog);
+    cmd.args(["run", "--rm", "-i", "--name", &container]);
+    cmd.args(["--network", if run.network { "host" } else { "none" }]);
+    match run.user {
+        User::Nobody => {
+            cmd.args(["--user", "nobody"]);
+        }
+        User::Current => {
+            let uid = nix::unistd::getuid();
+            let gid = nix::unistd::getgid();
+            cmd.args(["--user", &format!("{uid}:{gid}")]);
+        }
+    }
+    cmd.arg("--security-opt=no-new-privileges");
+    if engine == Engine::Podman {
+        cmd.args(["--pull", "never"]);
+    }
+    for e in run.env {
+        cmd.args(["-e", e]);
+    }
+    for m in run.mounts {
+        let mut spec = format!(
+            "type=bind,source={},target={}",
+            m.source.display(),
+            m.target
+        );
+        if !m.rw {
+            spec.push_str(",readonly=true");
+        }
+        cmd.args(["--mount", &spec]);
+    }
+    cmd.arg(&name);
+    let out = run_piped(cmd, input, timeout)?;
+    if out.outcome == super::Outcome::TimedOut {
+        let _ = Command::new(prog)
+            .args(["rm", "-f", &container])
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .status();
+    }
+    Ok(out)
+}

@@ -1,0 +1,323 @@
+//! The single-threaded sandbox helper (`/proc/self/exe __sandbox SPEC`).
+//!
+//! Runs before any thread exists, so `fork` here is safe.
+
+use std::ffi::CString;
+use std::os::fd::{AsRawFd, OwnedFd};
+use std::path::{Path, PathBuf};
+
+use nix::fcntl::{OFlag, open};
+use nix::mount::{MntFlags, MsFlags, mount, umount2};
+use nix::sched::{CloneFlags, unshare};
+use nix::sys::stat::Mode;
+use nix::sys::wait::{WaitStatus, waitpid};
+use nix::unistd::{ForkResult, chdir, execve, fork, getgid, getuid, pivot_root, sethostname};
+
+use super::{NOBODY, SETUP_ERROR_PREFIX, SETUP_FAILED, Spec, User};
+
+const DEFAULT_PATH: &str = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
+const DEVICES: [&str; 5] = ["null", "zero", "full", "random", "urandom"];
+
+type R<T> = std::result::Result<T, String>;
+
+fn ctx<T, E: std::fmt::Display>(
+    r: std::result::Result<T, E>,
+    what: impl FnOnce() -> String,
+) -> R<T> {
+    r.map_err(|e| format!("{}: {e}", what()))
+}
+
+/// Run the helper; returns the exit code to leave with (only on failure or after the child).
+pub fn run(spec: &Spec) -> i32 {
+    match outer(spec) {
+        Ok(code) => code,
+        Err(msg) => {
+            eprintln!("{SETUP_ERROR_PREFIX}{msg}");
+            SETUP_FAILED
+        }
+    }
+}
+
+fn set_pdeathsig() {
+    // SAFETY: prctl with integer arguments.
+    unsafe {
+        libc::prctl(libc::PR_SET_PDEATHSIG, libc::SIGKILL, 0, 0, 0);
+    }
+}
+
+fn outer(spec: &Spec) -> R<i32> {
+    set_pdeathsig();
+    // If the parent died before we set PDEATHSIG, stop now.
+    if nix::unistd::getppid().as_raw() == 1 {
+        return Ok(SETUP_FAILED);
+    }
+    let host_uid = getuid().as_raw();
+    let host_gid = getgid().as_raw();
+    let mut flags = CloneFlags::CLONE_NEWUSER
+        | CloneFlags::CLONE_NEWNS
+        | CloneFlags::CLONE_NEWPID
+        | CloneFlags::CLONE_NEWIPC
+        | CloneFlags::CLONE_NEWUTS;
+    if !spec.network {
+        flags |= CloneFlags::CLONE_NEWNET;
+    }
+    ctx(unshare(flags), || {
+        "creating namespaces (user, mount, pid, ipc, uts, net); unprivileged user namespaces may be disabled (sysctl kernel.unprivileged_userns_clone / user.max_user_namespaces, or AppArmor's kernel.apparmor_restrict_unprivileged_userns); try --runtime podman".to_string()
+    })?;
+    let (inside_uid, inside_gid) = match spec.user {
+        User::Nobody => (NOBODY, NOBODY),
+        User::Current => (host_uid, host_gid),
+    };
+    ctx(std::fs::write("/proc/self/setgroups", "deny"), || {
+        "writing /proc/self/setgroups".into()
+    })?;
+    ctx(
+        std::fs::write("/proc/self/uid_map", format!("{inside_uid} {host_uid} 1\n")),
+        || "writing the uid map".into(),
+    )?;
+    ctx(
+        std::fs::write("/proc/self/gid_map", format!("{inside_gid} {host_gid} 1\n")),
+        || "writing the gid map".into(),
+    )?;
+    // SAFETY: this process is single-threaded (the helper runs before anything else).
+    match ctx(unsafe { fork() }, || "fork".into())? {
+        ForkResult::Child => {
+            let msg = match init(spec) {
+                Err(msg) => msg,
+                Ok(never) => match never {},
+            };
+            eprintln!("{SETUP_ERROR_PREFIX}{msg}");
+            // SAFETY: leave the child without running destructors/atexit handlers.
+            unsafe { libc::_exit(SETUP_FAILED) }
+        }
+        ForkResult::Parent { child } => loop {
+            match waitpid(child, None) {
+                Ok(WaitStatus::Exited(_, code)) => return Ok(code),
+                Ok(WaitStatus::Signaled(_, sig, _)) => return Ok(128 + sig as i32),
+                Ok(_) => continue,
+                Err(nix::errno::Errno::EINTR) => continue,
+                Err(e) => return Err(format!("waiting for the function: {e}")),
+            }
+        },
+    }
+}
+
+fn mnt(
+    src: Option<&str>,
+    target: &Path,
+    fstype: Option<&str>,
+    flags: MsFlags,
+    data: Option<&str>,
+) -> R<()> {
+    ctx(mount(src, target, fstype, flags, data), || {
+        format!(
+            "mounting {} on {}",
+            src.or(fstype).unwrap_or("(remount)"),
+            target.display()
+        )
+    })
+}
+
+/// The flags a remount must keep (locked in a user namespace).
+fn locked_flags(path: &Path) -> MsFlags {
+    let c = CString::new(path.as_os_str().as_encoded_bytes()).unwrap_or_default();
+    // SAFETY: statvfs fills the struct.
+    let mut st: libc::statvfs = unsafe { std::mem::zeroed() };
+    if unsafe { libc::statvfs(c.as_ptr(), &mut st) } != 0 {
+        return MsFlags::empty();
+    }
+    let f = st.f_flag;
+    let mut out = MsFlags::empty();
+    for (st_flag, ms) in [
+        (libc::ST_NOSUID, MsFlags::MS_NOSUID),
+        (libc::ST_NODEV, MsFlags::MS_NODEV),
+        (libc::ST_NOEXEC, MsFlags::MS_NOEXEC),
+        (libc::ST_NOATIME, MsFlags::MS_NOATIME),
+        (libc::ST_NODIRATIME, MsFlags::MS_NODIRATIME),
+        (libc::ST_RELATIME, MsFlags::MS_RELATIME),
+    ] {
+        if f & st_flag != 0 {
+            out |= ms;
+        }
+    }
+    out
+}
+
+fn remount_ro(target: &Path) -> R<()> {
+    let flags = MsFlags::MS_REMOUNT | MsFlags::MS_BIND | MsFlags::MS_RDONLY | locked_flags(target);
+    mnt(None, target, None, flags, None)
+}
+
+fn bring_lo_up() {
+    // SAFETY: plain socket/ioctl on a zeroed ifreq.
+    unsafe {
+        let s = libc::socket(libc::AF_INET, libc::SOCK_DGRAM | libc::SOCK_CLOEXEC, 0);
+        if s < 0 {
+            return;
+        }
+        let mut req: libc::ifreq = std::mem::zeroed();
+        for (i, b) in b"lo\0".iter().enumerate() {
+            req.ifr_name[i] = *b as libc::c_char;
+        }
+        if libc::ioctl(s, libc::SIOCGIFFLAGS, &mut req) == 0 {
+            req.ifr_ifru.ifru_flags |= libc::IFF_UP as libc::c_short;
+            libc::ioctl(s, libc::SIOCSIFFLAGS, &mut req);
+        }
+        libc::close(s);
+    }
+}
+
+fn find_executable(argv0: &str, env: &[String]) -> R<PathBuf> {
+    if argv0.contains('/') {
+        return Ok(PathBuf::from(argv0));
+    }
+    let path = env
+        .iter()
+        .find_map(|e| e.strip_prefix("PATH="))
+        .unwrap_or(DEFAULT_PATH);
+    for dir in path.split(':').filter(|d| !d.is_empty()) {
+        let p = Path::new(dir).join(argv0);
+        if p.is_file() {
+            return Ok(p);
+        }
+    }
+    Err(format!(
+        "entrypoint {argv0:?}: executable file not found in the image's $PATH ({path})"
+    ))
+}
+
+/// PID 1 of the new PID namespace: build the root, then exec the function.
+fn init(spec: &Spec) -> R<std::convert::Infallible> {
+    set_pdeathsig();
+    let root = &spec.root;
+    mnt(
+        None,
+        Path::new("/"),
+        None,
+        MsFlags::MS_REC | MsFlags::MS_PRIVATE,
+        None,
+    )?;
+    let root_str = root.to_str().ok_or("root path is not UTF-8")?;
+    mnt(
+        Some(root_str),
+        root,
+        None,
+        MsFlags::MS_BIND | MsFlags::MS_REC,
+        None,
+    )?;
+    let nsd = MsFlags::MS_NOSUID | MsFlags::MS_NODEV;
+    mnt(
+        Some("proc"),
+        &root.join("proc"),
+        Some("proc"),
+        nsd | MsFlags::MS_NOEXEC,
+        None,
+    )?;
+    mnt(
+        Some("tmpfs"),
+        &root.join("tmp"),
+        Some("tmpfs"),
+        nsd,
+        Some("mode=1777"),
+    )?;
+    let dev = root.join("dev");
+    mnt(
+        Some("tmpfs"),
+        &dev,
+        Some("tmpfs"),
+        MsFlags::MS_NOSUID | MsFlags::MS_NOEXEC,
+        Some("mode=755,size=64k"),
+    )?;
+    for name in DEVICES {
+        let target = dev.join(name);
+        ctx(std::fs::File::create(&target), || {
+            format!("creating {}", target.display())
+        })?;
+        let src = format!("/dev/{name}");
+        mnt(Some(&src), &target, None, MsFlags::MS_BIND, None)?;
+    }
+    for (link, to) in [
+        ("fd", "/proc/self/fd"),
+        ("stdin", "/proc/self/fd/0"),
+        ("stdout", "/proc/self/fd/1"),
+        ("stderr", "/proc/self/fd/2"),
+    ] {
+        let _ = std::os::unix::fs::symlink(to, dev.join(link));
+    }
+    let _ = std::fs::create_dir(dev.join("shm"));
+    // Host sources of --mount, opened now (host paths), bound after the pivot (image paths).
+    let mut sources: Vec<OwnedFd> = Vec::new();
+    for m in &spec.mounts {
+        let fd = ctx(
+            open(&m.source, OFlag::O_PATH | OFlag::O_CLOEXEC, Mode::empty()),
+            || format!("--mount source {}", m.source.display()),
+        )?;
+        sources.push(fd);
+    }
+    ctx(chdir(root), || format!("chdir {}", root.display()))?;
+    ctx(pivot_root(".", "."), || "pivot_root".into())?;
+    ctx(umount2(".", MntFlags::MNT_DETACH), || {
+        "detaching the host root".into()
+    })?;
+    ctx(chdir("/"), || "chdir /".into())?;
+    for (m, fd) in spec.mounts.iter().zip(&sources) {
+        let target = Path::new(&m.target);
+        if !target.exists() {
+            if target.starts_with("/tmp") {
+                ctx(std::fs::create_dir_all(target), || {
+                    format!("creating --mount target {}", m.target)
+                })?;
+            } else {
+                return Err(format!(
+                    "--mount target {} does not exist in the image and its root is read-only; use an existing directory or one under /tmp",
+                    m.target
+                ));
+            }
+        }
+        let src = format!("/proc/self/fd/{}", fd.as_raw_fd());
+        mnt(
+            Some(&src),
+            target,
+            None,
+            MsFlags::MS_BIND | MsFlags::MS_REC,
+            None,
+        )?;
+        if !m.rw {
+            remount_ro(target)?;
+        }
+    }
+    drop(sources);
+    remount_ro(Path::new("/"))?;
+    let _ = sethostname("krm-function");
+    if !spec.network {
+        bring_lo_up();
+    }
+    let workdir = if spec.workdir.is_empty() {
+        "/"
+    } else {
+        &spec.workdir
+    };
+    ctx(chdir(workdir), || {
+        format!("working directory {workdir} of the image")
+    })?;
+    // SAFETY: prctl with integer arguments.
+    if unsafe { libc::prctl(libc::PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) } != 0 {
+        return Err(format!(
+            "setting no_new_privs: {}",
+            std::io::Error::last_os_error()
+        ));
+    }
+    let argv0 = spec
+        .argv
+        .first()
+        .ok_or("the image has no Entrypoint or Cmd")?;
+    let exe = find_executable(argv0, &spec.env)?;
+    let cstr = |s: &str| CString::new(s).map_err(|_| format!("{s:?} contains a NUL byte"));
+    let path = cstr(exe.to_str().ok_or("entrypoint path is not UTF-8")?)?;
+    let args = spec.argv.iter().map(|a| cstr(a)).collect::<R<Vec<_>>>()?;
+    let env = spec.env.iter().map(|a| cstr(a)).collect::<R<Vec<_>>>()?;
+    Err(match execve(&path, &args, &env) {
+        Err(e) => format!("exec {}: {e}", exe.display()),
+        Ok(never) => match never {},
+    })
+}
