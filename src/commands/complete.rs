@@ -82,9 +82,14 @@ pub fn complete_in(root: &Command, words: &[String]) -> Completion {
     let mut after_double_dash = false;
     // A flag whose value is the next word.
     let mut pending: Option<&Arg> = None;
+    // `--kubeconfig PATH` typed earlier, for completing `--context`.
+    let mut kubeconfig: Option<String> = None;
 
     for word in typed {
         if let Some(arg) = pending.take() {
+            if arg.get_id() == "kubeconfig" && !word.starts_with('-') {
+                kubeconfig = Some(word.clone());
+            }
             // `--from-docker-config` takes an optional value: a word starting with `-` is not it.
             let optional = arg.get_num_args().is_some_and(|r| r.min_values() == 0);
             if !(optional && word.starts_with('-')) {
@@ -105,6 +110,9 @@ pub fn complete_in(root: &Command, words: &[String]) -> Completion {
                 None => (long, false),
             };
             if let Some(arg) = find_long(cmd, name) {
+                if let (Some((_, value)), "kubeconfig") = (long.split_once('='), name) {
+                    kubeconfig = Some(value.to_string());
+                }
                 used.push(arg);
                 if !has_value && takes_separate_value(arg) {
                     pending = Some(arg);
@@ -141,7 +149,7 @@ pub fn complete_in(root: &Command, words: &[String]) -> Completion {
     if let Some(arg) = pending {
         let optional = arg.get_num_args().is_some_and(|r| r.min_values() == 0);
         if !(optional && current.starts_with('-')) {
-            return complete_value(arg, current, "");
+            return complete_value(arg, current, "", kubeconfig.as_deref());
         }
     }
 
@@ -151,7 +159,9 @@ pub fn complete_in(root: &Command, words: &[String]) -> Completion {
         .and_then(|flag| flag.split_once('='))
     {
         return match find_long(cmd, name) {
-            Some(arg) if takes_value(arg) => complete_value(arg, value, &format!("--{name}=")),
+            Some(arg) if takes_value(arg) => {
+                complete_value(arg, value, &format!("--{name}="), kubeconfig.as_deref())
+            }
             _ => Completion::none(),
         };
     }
@@ -191,7 +201,7 @@ pub fn complete_in(root: &Command, words: &[String]) -> Completion {
                 .filter(|a| a.get_num_args().is_some_and(|r| r.max_values() > 1))
         });
     match positional {
-        Some(arg) => complete_value(arg, current, ""),
+        Some(arg) => complete_value(arg, current, "", None),
         None => Completion::none(),
     }
 }
@@ -231,7 +241,20 @@ fn takes_separate_value(arg: &Arg) -> bool {
     takes_value(arg) && !arg.is_require_equals_set()
 }
 
-fn complete_value(arg: &Arg, current: &str, prefix: &str) -> Completion {
+fn complete_value(arg: &Arg, current: &str, prefix: &str, kubeconfig: Option<&str>) -> Completion {
+    if arg.get_id() == "context" {
+        return Completion {
+            candidates: kubeconfig_contexts(kubeconfig)
+                .into_iter()
+                .filter(|c| c.starts_with(current))
+                .map(|c| Candidate {
+                    value: format!("{prefix}{c}"),
+                    description: None,
+                })
+                .collect(),
+            directive: DIRECTIVE_NO_FILE,
+        };
+    }
     let values = arg.get_possible_values();
     if !values.is_empty() {
         return Completion {
@@ -259,6 +282,37 @@ fn complete_value(arg: &Arg, current: &str, prefix: &str) -> Completion {
         }
         _ => Completion::none(),
     }
+}
+
+/// Context names from the kubeconfig the plugin would use: `--kubeconfig` when typed, else
+/// every file in `$KUBECONFIG`, else `~/.kube/config`. Unreadable files give no candidates.
+fn kubeconfig_contexts(explicit: Option<&str>) -> Vec<String> {
+    let files: Vec<std::path::PathBuf> = match explicit {
+        Some(path) => vec![path.into()],
+        None => match std::env::var_os("KUBECONFIG").filter(|v| !v.is_empty()) {
+            Some(list) => std::env::split_paths(&list).collect(),
+            None => dirs::home_dir()
+                .map(|h| vec![h.join(".kube/config")])
+                .unwrap_or_default(),
+        },
+    };
+    let mut names = Vec::new();
+    for file in files {
+        let Ok(text) = std::fs::read_to_string(&file) else {
+            continue;
+        };
+        let Ok(config) = serde_saphyr::from_str::<serde_json::Value>(&text) else {
+            continue;
+        };
+        for context in config["contexts"].as_array().into_iter().flatten() {
+            if let Some(name) = context["name"].as_str()
+                && !names.iter().any(|n| n == name)
+            {
+                names.push(name.to_string());
+            }
+        }
+    }
+    names
 }
 
 fn complete_flags(cmd: &Command, current: &str, used: &[&Arg]) -> Completion {
@@ -455,6 +509,33 @@ mod tests {
     fn unknown_words_give_nothing_rather_than_fail() {
         assert_eq!(complete(&["nosuch", ""]), Completion::none());
         assert_eq!(complete(&["setup", "--nosuch="]), Completion::none());
+    }
+
+    #[test]
+    fn contexts_come_from_the_kubeconfig() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("config");
+        std::fs::write(
+            &path,
+            "apiVersion: v1\nkind: Config\ncurrent-context: kind-a\ncontexts:\n\
+             - name: kind-a\n  context: {cluster: a, user: a}\n\
+             - name: prod-b\n  context: {cluster: b, user: b}\n",
+        )
+        .unwrap();
+        let p = path.to_str().unwrap();
+        let c = complete(&["status", "--kubeconfig", p, "--context", ""]);
+        assert_eq!(values(&c), ["kind-a", "prod-b"]);
+        let c = complete(&["check", &format!("--kubeconfig={p}"), "--context=p"]);
+        assert_eq!(values(&c), ["--context=prod-b"]);
+        let missing = dir.path().join("none");
+        let c = complete(&[
+            "status",
+            "--kubeconfig",
+            missing.to_str().unwrap(),
+            "--context",
+            "",
+        ]);
+        assert_eq!(c, Completion::none());
     }
 
     #[test]

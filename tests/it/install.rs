@@ -465,3 +465,70 @@ mod test_deps {
         );
     }
 }
+
+/// The README's opening block: `(command lines without comments)`.
+fn readme_opening_commands() -> Vec<String> {
+    let readme = std::fs::read_to_string(repo_root().join("README.md")).unwrap();
+    let block = readme
+        .split("```sh\n")
+        .nth(1)
+        .and_then(|rest| rest.split("```").next())
+        .expect("README opens with a ```sh block");
+    block
+        .lines()
+        .map(str::trim)
+        .filter(|l| !l.is_empty() && !l.starts_with('#'))
+        .map(str::to_string)
+        .collect()
+}
+
+#[test]
+fn ci_runs_exactly_the_readme_test_command() {
+    let commands = readme_opening_commands();
+    assert_eq!(
+        commands.len(),
+        2,
+        "two commands: install+run, test: {commands:?}"
+    );
+    assert_eq!(commands[1], "./scripts/test.sh");
+    let ci = std::fs::read_to_string(repo_root().join(".ci/run")).unwrap();
+    let last = ci
+        .lines()
+        .map(str::trim)
+        .rfind(|l| !l.is_empty() && !l.starts_with('#'))
+        .unwrap();
+    assert_eq!(last, format!("exec {}", commands[1]));
+    assert!(commands[0].starts_with("./install.sh"), "{}", commands[0]);
+    for file in commands[0]
+        .split_whitespace()
+        .filter(|w| w.starts_with("examples/"))
+    {
+        assert!(repo_root().join(file).is_file(), "README names {file}");
+    }
+}
+
+#[test]
+fn readme_exit_codes_match_src_error_rs() {
+    let source = std::fs::read_to_string(repo_root().join("src/error.rs")).unwrap();
+    let mut in_code: Vec<u8> = source
+        .lines()
+        .filter_map(|l| l.trim().strip_prefix("pub const "))
+        .filter_map(|l| l.split_once(": u8 = "))
+        .map(|(_, v)| v.trim_end_matches(';').parse().unwrap())
+        .collect();
+    in_code.sort();
+    let readme = std::fs::read_to_string(repo_root().join("README.md")).unwrap();
+    let section = readme
+        .split("## Exit codes")
+        .nth(1)
+        .expect("README has an exit codes section");
+    let mut documented: Vec<u8> = section
+        .lines()
+        .take_while(|l| !l.starts_with("## "))
+        .filter_map(|l| l.strip_prefix("| "))
+        .filter_map(|l| l.split(' ').next()?.parse().ok())
+        .collect();
+    documented.sort();
+    assert!(in_code.len() >= 10, "{in_code:?}");
+    assert_eq!(documented, in_code);
+}
