@@ -100,7 +100,7 @@ pub fn remove_live(args: &RemoveArgs) -> Result<()> {
         ));
     }
     if !server_dry && !super::confirm(&summary, args.yes)? {
-        return Err(Error::usage("remove cancelled; nothing was changed"));
+        return Err(Error::other("remove cancelled; nothing was changed"));
     }
     let suffix = if server_dry { " (server dry run)" } else { "" };
     let mut journal = Journal::default();

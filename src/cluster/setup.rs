@@ -224,6 +224,19 @@ pub fn run(kube: &Kube, s: &LiveSetup<'_>) -> Result<()> {
         .unwrap_or(s.fn_namespace.as_str())
         .to_string();
     let copy_name = view.copy_name().to_string();
+    // A copy that already differs from the (unchanged) auth Secret is stale too.
+    let copy_stale = !auth_changed
+        && outcomes.first().copied() == Some(Outcome::Unchanged)
+        && match kube.get_opt(Kind::Secret, &fn_ns, &copy_name) {
+            Ok(Some(c)) => {
+                c.pointer(&format!(
+                    "/data/{}",
+                    DOCKERCONFIGJSON_KEY.replace('/', "~1")
+                )) != s.secrets[0].pointer(&format!("/data/{DOCKERCONFIGJSON_KEY}"))
+            }
+            _ => false,
+        };
+    let refresh = auth_changed || copy_stale;
 
     // 2. dry-run=client: print the objects, send nothing.
     if s.dry_run == DryRun::Client {
@@ -277,7 +290,7 @@ pub fn run(kube: &Kube, s: &LiveSetup<'_>) -> Result<()> {
             summary.push_str(&format!("    - {c}\n"));
         }
     }
-    if auth_changed {
+    if refresh {
         summary.push_str(&format!(
             "  runner's copy secret/{copy_name} in namespace \"{fn_ns}\": bring up to date\n"
         ));
@@ -368,7 +381,7 @@ pub fn run(kube: &Kube, s: &LiveSetup<'_>) -> Result<()> {
     }
 
     // 5. Rotation: the runner refreshes its copy only on a cache miss.
-    if auth_changed {
+    if refresh {
         let dockerconfig = s.secrets[0]["data"][DOCKERCONFIGJSON_KEY].clone();
         match refresh_copy(kube, &fn_ns, &copy_name, &dockerconfig, server_dry) {
             Ok(CopyRefresh::Updated) => println!(

@@ -791,3 +791,26 @@ fn password_stdin_works() {
     let cfg: Value = serde_json::from_slice(&unb64(&secret["data"][".dockerconfigjson"])).unwrap();
     assert_eq!(cfg["auths"]["ghcr.io"]["password"], PASSWORD);
 }
+
+#[test]
+fn rerun_repairs_a_stale_runner_copy() {
+    let api = porch_cluster();
+    setup(&api, PASSWORD, &[]).success();
+    runner_copy(&api, b"{\"auths\":{}}");
+    let a = setup(&api, PASSWORD, &[]).success();
+    let (stdout, _) = out(&a);
+    assert!(
+        stdout.contains("secret/registry-auth-secret unchanged"),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains("secret/auth-secret in namespace \"porch-fn-system\" updated"),
+        "{stdout}"
+    );
+    let want = api.get("secrets", NS, "registry-auth-secret").unwrap()["data"][".dockerconfigjson"]
+        .clone();
+    assert_eq!(
+        api.get("secrets", FN_NS, "auth-secret").unwrap()["data"][".dockerconfigjson"],
+        want
+    );
+}

@@ -3,6 +3,7 @@
 
 mod cli;
 mod cluster;
+mod cluster_wizard;
 mod fake_api;
 mod generated;
 mod install;
