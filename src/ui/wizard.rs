@@ -69,7 +69,7 @@ impl Prompter {
     pub fn password(&self, registry: &str, username: &str) -> Result<String> {
         Password::with_theme(&self.theme)
             .with_prompt(format!("Password (or token) for {username}@{registry}"))
-            .allow_empty_password(false)
+            .allow_empty_password(true)
             .validate_with(|s: &String| {
                 if s.is_empty() {
                     Err("the password cannot be empty")

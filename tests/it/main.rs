@@ -13,3 +13,4 @@ mod rootfs;
 mod run;
 mod secret;
 mod support;
+mod wizard;

@@ -1,0 +1,205 @@
+//! The credential wizard, driven through a real pseudo-terminal (expectrl).
+
+use std::process::Command;
+use std::time::Duration;
+
+use base64::Engine as _;
+use expectrl::{Eof, Expect, Session};
+use serde_json::Value;
+
+const B64: base64::engine::GeneralPurpose = base64::engine::general_purpose::STANDARD;
+
+/// The binary in a pseudo-terminal, with a clean credential environment.
+fn spawn(args: &[&str], home: &std::path::Path) -> expectrl::session::OsSession {
+    // ptyprocess starts the terminal with echo off; a real terminal has it on. `stty echo`
+    // restores that, so a password read without hiding it WOULD show up in the output.
+    let mut c = Command::new("sh");
+    c.arg("-c")
+        .arg("stty echo && exec \"$0\" \"$@\"")
+        .arg(assert_cmd::cargo::cargo_bin!("kubectl-porch-registry"))
+        .args(args)
+        .env_remove("PORCH_REGISTRY_PASSWORD")
+        .env_remove("DOCKER_CONFIG")
+        .env_remove("REGISTRY_AUTH_FILE")
+        .env_remove("XDG_RUNTIME_DIR")
+        .env("HOME", home)
+        .env("TERM", "dumb")
+        .env("NO_COLOR", "1");
+    let mut s = Session::spawn(c).expect("spawn in a pty");
+    // A generous bound for a slow machine; not a timing assertion.
+    s.set_expect_timeout(Some(Duration::from_secs(60)));
+    s
+}
+
+/// Wait until the terminal's echo is off (the hidden password prompt is reading: the terminal
+/// starts with echo on, see `spawn`), then type
+/// the password. Typing earlier would be flushed away by the prompt's TCSAFLUSH; waiting also
+/// proves that the password is read with echo off.
+fn send_password(s: &mut expectrl::session::OsSession, password: &str) {
+    let mut tries = 0;
+    while s.get_process().get_echo().expect("termios") {
+        tries += 1;
+        assert!(tries < 6000, "the password prompt never turned echo off");
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    s.send_line(password).unwrap();
+}
+
+/// Everything the session printed until it exits, with the terminal's CRLF undone.
+fn rest(s: &mut expectrl::session::OsSession) -> String {
+    let m = match s.expect(Eof) {
+        Ok(m) => m,
+        Err(e) => {
+            let mut buf = vec![0u8; 65536];
+            let n = s.try_read(&mut buf).unwrap_or(0);
+            panic!(
+                "process did not end ({e}); echo={:?} alive={:?}; pending output: {}",
+                s.get_process().get_echo(),
+                s.get_process().status(),
+                String::from_utf8_lossy(&buf[..n])
+            );
+        }
+    };
+    String::from_utf8_lossy(m.as_bytes()).replace("\r\n", "\n")
+}
+
+fn exit_code(s: &expectrl::session::OsSession) -> i32 {
+    match s.get_process().wait().expect("wait") {
+        expectrl::process::unix::WaitStatus::Exited(_, code) => code,
+        other => panic!("not exited: {other:?}"),
+    }
+}
+
+/// The JSON document at the end of the output (after the prompts).
+fn trailing_json(out: &str) -> Value {
+    let start = out
+        .rfind("{\n  \"apiVersion\"")
+        .unwrap_or_else(|| panic!("no JSON in output: {out}"));
+    serde_json::from_str(&out[start..]).unwrap_or_else(|e| panic!("{e}: {out}"))
+}
+
+#[test]
+fn secret_auth_wizard_asks_for_everything_and_never_echoes_the_password() {
+    let home = tempfile::tempdir().unwrap();
+    let mut s = spawn(&["secret", "auth", "-o", "json"], home.path());
+    let mut transcript = String::new();
+    let mut step = |s: &mut expectrl::session::OsSession, prompt: &str, answer: &str| {
+        let m = s
+            .expect(prompt)
+            .unwrap_or_else(|e| panic!("waiting for {prompt:?}: {e}; so far: {transcript}"));
+        transcript.push_str(&String::from_utf8_lossy(m.before()));
+        transcript.push_str(prompt);
+        s.send_line(answer).unwrap();
+    };
+    // A registry that is not a host is refused on the spot.
+    step(&mut s, "Registry host", "ftp://nope");
+    step(&mut s, "scheme other than", "https://Docker.io/v1/");
+    step(&mut s, "Username for index.docker.io", "hub");
+    // An empty password is refused and asked again, hidden.
+    s.expect("Password (or token) for hub@index.docker.io")
+        .unwrap();
+    send_password(&mut s, "");
+    s.expect("password cannot be empty").unwrap();
+    send_password(&mut s, "fixture-wizard-pw");
+    step(&mut s, "E-mail", "");
+    step(&mut s, "Add another registry?", "y");
+    step(&mut s, "Registry host", "registry.example.com:5000");
+    step(&mut s, "Username for registry.example.com:5000", "robot");
+    s.expect("Password (or token) for robot@registry.example.com:5000")
+        .unwrap();
+    send_password(&mut s, "fixture-second-pw");
+    step(&mut s, "E-mail", "ci@example.com");
+    step(&mut s, "Add another registry?", "n");
+    let out = format!("{transcript}{}", rest(&mut s));
+    assert_eq!(exit_code(&s), 0, "{out}");
+    assert!(
+        out.contains("https://Docker.io/v1/ is written as index.docker.io"),
+        "{out}"
+    );
+    for pw in ["fixture-wizard-pw", "fixture-second-pw"] {
+        assert!(!out.contains(pw), "password {pw} was echoed: {out}");
+    }
+    let secret = trailing_json(&out);
+    assert_eq!(secret["type"], "kubernetes.io/dockerconfigjson");
+    let cfg: Value = serde_json::from_slice(
+        &B64.decode(secret["data"][".dockerconfigjson"].as_str().unwrap())
+            .unwrap(),
+    )
+    .unwrap();
+    assert_eq!(
+        cfg["auths"]["index.docker.io"]["password"],
+        "fixture-wizard-pw"
+    );
+    assert!(cfg["auths"]["index.docker.io"].get("email").is_none());
+    assert_eq!(
+        cfg["auths"]["registry.example.com:5000"]["username"],
+        "robot"
+    );
+    assert_eq!(
+        cfg["auths"]["registry.example.com:5000"]["email"],
+        "ci@example.com"
+    );
+}
+
+#[test]
+fn secret_auth_asks_only_for_what_is_missing() {
+    let home = tempfile::tempdir().unwrap();
+    let mut s = spawn(
+        &[
+            "secret",
+            "auth",
+            "--registry",
+            "ghcr.io",
+            "-u",
+            "robot",
+            "-o",
+            "json",
+        ],
+        home.path(),
+    );
+    s.expect("Password (or token) for robot@ghcr.io").unwrap();
+    send_password(&mut s, "fixture-only-pw");
+    let out = rest(&mut s);
+    assert_eq!(exit_code(&s), 0, "{out}");
+    assert!(!out.contains("fixture-only-pw"), "{out}");
+    assert!(
+        !out.contains("Registry host") && !out.contains("Username"),
+        "{out}"
+    );
+    let secret = trailing_json(&out);
+    let cfg: Value = serde_json::from_slice(
+        &B64.decode(secret["data"][".dockerconfigjson"].as_str().unwrap())
+            .unwrap(),
+    )
+    .unwrap();
+    assert_eq!(cfg["auths"]["ghcr.io"]["password"], "fixture-only-pw");
+}
+
+#[test]
+fn everything_from_flags_prompts_nothing_on_a_terminal() {
+    let home = tempfile::tempdir().unwrap();
+    // the password from the environment: no question at all
+    let mut cmd = Command::new("sh");
+    cmd.arg("-c")
+        .arg("stty echo && exec \"$0\" \"$@\"")
+        .arg(assert_cmd::cargo::cargo_bin!("kubectl-porch-registry"))
+        .args([
+            "secret",
+            "auth",
+            "--registry",
+            "ghcr.io",
+            "-u",
+            "robot",
+            "-o",
+            "json",
+        ])
+        .env("PORCH_REGISTRY_PASSWORD", "fixture-env-pw")
+        .env("HOME", home.path());
+    let mut c = Session::spawn(cmd).unwrap();
+    c.set_expect_timeout(Some(Duration::from_secs(60)));
+    let out = rest(&mut c);
+    assert_eq!(exit_code(&c), 0, "{out}");
+    assert!(!out.contains("Password"), "{out}");
+    let secret = trailing_json(&out);
+    assert_eq!(secret["metadata"]["name"], "registry-auth-secret");
+}
