@@ -27,10 +27,7 @@ fn install_sh(args: &[&str]) -> Output {
         .expect("install.sh runs")
 }
 
-/// Install into a fresh temporary prefix; returns the tempdir (keep it alive) and the prefix.
-fn install() -> (tempfile::TempDir, PathBuf) {
-    let dir = tempfile::tempdir().unwrap();
-    let prefix = dir.path().join("prefix");
+fn install_into(prefix: &Path) {
     let out = install_sh(&[
         "--prefix",
         prefix.to_str().unwrap(),
@@ -42,7 +39,21 @@ fn install() -> (tempfile::TempDir, PathBuf) {
         "install.sh failed: {}",
         String::from_utf8_lossy(&out.stderr)
     );
-    (dir, prefix)
+}
+
+/// One install shared by the read-only tests (the debug binary is ~200 MB: copying it for
+/// every test would cost more than the tests). It lives under cargo's per-target test tmp
+/// dir and is replaced on each run.
+fn install() -> PathBuf {
+    static PREFIX: std::sync::OnceLock<PathBuf> = std::sync::OnceLock::new();
+    PREFIX
+        .get_or_init(|| {
+            let prefix = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("install-prefix");
+            let _ = std::fs::remove_dir_all(&prefix);
+            install_into(&prefix);
+            prefix
+        })
+        .clone()
 }
 
 /// PATH with the prefix's bin first, then the system PATH (kubectl lives there).
@@ -75,7 +86,7 @@ fn stderr(out: &Output) -> String {
 #[test]
 fn installs_every_file_under_the_prefix() {
     use std::os::unix::fs::PermissionsExt;
-    let (_dir, prefix) = install();
+    let prefix = install();
     let exec = [format!("bin/{PLUGIN}"), format!("bin/{COMPLETER}")];
     for rel in &exec {
         let mode = std::fs::metadata(prefix.join(rel))
@@ -128,7 +139,7 @@ fn installs_every_file_under_the_prefix() {
 
 #[test]
 fn kubectl_finds_the_installed_plugin_and_lists_it_without_warnings() {
-    let (_dir, prefix) = install();
+    let prefix = install();
 
     let out = kubectl(&prefix, &["porch-registry", "--help"]);
     assert!(out.status.success(), "{}", stderr(&out));
@@ -185,7 +196,7 @@ fn kubectl_complete(prefix: &Path, words: &[&str]) -> (Vec<String>, String) {
 
 #[test]
 fn kubectl_completes_the_plugin_through_the_installed_completer() {
-    let (_dir, prefix) = install();
+    let prefix = install();
 
     let (lines, directive) = kubectl_complete(&prefix, &[""]);
     assert_eq!(directive, ":4");
@@ -218,7 +229,7 @@ fn kubectl_completes_the_plugin_through_the_installed_completer() {
 
 #[test]
 fn the_completer_runs_the_plugin_beside_it_even_off_path() {
-    let (_dir, prefix) = install();
+    let prefix = install();
     let out = Command::new(prefix.join("bin").join(COMPLETER))
         .args(["secret", ""])
         .env("PATH", "/usr/bin:/bin")
@@ -232,7 +243,9 @@ fn the_completer_runs_the_plugin_beside_it_even_off_path() {
 
 #[test]
 fn reinstalling_over_an_existing_install_works() {
-    let (_dir, prefix) = install();
+    let dir = tempfile::tempdir().unwrap();
+    let prefix = dir.path().join("prefix");
+    install_into(&prefix);
     let out = install_sh(&[
         "--prefix",
         prefix.to_str().unwrap(),
@@ -531,4 +544,63 @@ fn readme_exit_codes_match_src_error_rs() {
     documented.sort();
     assert!(in_code.len() >= 10, "{in_code:?}");
     assert_eq!(documented, in_code);
+}
+
+#[test]
+fn release_archive_matches_the_krew_manifest() {
+    let dir = tempfile::tempdir().unwrap();
+    // A small stand-in binary: this test is about the archive's layout and name, and gzip of
+    // the ~200 MB debug build would dominate the run.
+    let stand_in = dir.path().join("kubectl-porch-registry");
+    std::fs::write(&stand_in, "#!/bin/sh\necho kubectl-porch_registry 9.9.9\n").unwrap();
+    {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(&stand_in, std::fs::Permissions::from_mode(0o755)).unwrap();
+    }
+    let out = Command::new(repo_root().join("scripts/release-archive.sh"))
+        .args([
+            "--tag", "v9.9.9", "--os", "linux", "--arch", "arm64", "--out",
+        ])
+        .arg(dir.path())
+        .arg("--binary")
+        .arg(&stand_in)
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", stderr(&out));
+    let text = stdout(&out);
+    let mut lines = text.lines();
+    let archive = PathBuf::from(lines.next().unwrap());
+    let sha = lines.next().unwrap();
+    assert_eq!(sha.len(), 64);
+    assert!(
+        sha.chars()
+            .all(|c| c.is_ascii_digit() || ('a'..='f').contains(&c))
+    );
+    // The name is the one .krew.yaml downloads for linux/arm64.
+    let name = archive.file_name().unwrap().to_str().unwrap();
+    let krew = std::fs::read_to_string(repo_root().join(".krew.yaml")).unwrap();
+    let pattern = "kubectl-porch-registry_{{ .TagName }}_linux_arm64.tar.gz";
+    assert!(krew.contains(pattern), "{pattern} in .krew.yaml");
+    assert_eq!(name, pattern.replace("{{ .TagName }}", "v9.9.9"));
+    // krew extracts it and links `bin:` from the archive root.
+    let unpacked = dir.path().join("unpacked");
+    std::fs::create_dir(&unpacked).unwrap();
+    let status = Command::new("tar")
+        .arg("-xzf")
+        .arg(&archive)
+        .arg("-C")
+        .arg(&unpacked)
+        .status()
+        .unwrap();
+    assert!(status.success());
+    let plugin = unpacked.join(PLUGIN);
+    assert_eq!(
+        std::fs::read(&plugin).unwrap(),
+        std::fs::read(&stand_in).unwrap()
+    );
+    let out = Command::new(&plugin).arg("--version").output().unwrap();
+    assert!(out.status.success());
+    assert_eq!(stdout(&out), "kubectl-porch_registry 9.9.9\n");
+    assert!(unpacked.join(COMPLETER).is_file());
+    assert!(unpacked.join("man/kubectl-porch-registry.1").is_file());
 }
