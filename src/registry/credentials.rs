@@ -7,15 +7,12 @@
 //! we behave like docker (scheme-ful keys, credential helpers) but say when the runner would
 //! not find the key.
 //!
-//! NOTE for the integrator: H1's `runner::dockerconfig` / `credentials` were not on main when
-//! this was written; the small private parser below (`parse_auths`) should be replaced by
-//! them once they land.
+//! File parsing and credential helpers are H1's (`runner::dockerconfig`, `credentials::helper`);
+//! this module adds the runner's lookup rules and the words for the report.
 
 use std::collections::BTreeMap;
 use std::fmt;
 use std::path::{Path, PathBuf};
-
-use base64::Engine;
 
 use crate::error::{Error, Result};
 
@@ -81,63 +78,32 @@ struct Entry {
     password: String,
 }
 
-/// Parse `{"auths": {...}}` the way the runner does: `auth` (base64 of user:password) wins,
-/// else `username`/`password`; a malformed `auth` anywhere fails the whole file.
+/// Parse `{"auths": {...}}` the way the runner does (H1's `runner::dockerconfig` parser):
+/// `auth` (base64 of user:password) wins, else `username`/`password`; a malformed `auth`
+/// anywhere fails the whole file, as it fails the runner.
 fn parse_auths(bytes: &[u8], origin: &str) -> Result<BTreeMap<String, Option<Entry>>> {
-    let v: serde_json::Value = serde_json::from_slice(bytes).map_err(|e| {
+    use crate::runner::dockerconfig::{AuthDecodeError, DockerConfig};
+    let cfg = DockerConfig::parse(bytes).map_err(|e| {
         Error::usage(format!(
-            "{origin}: not valid JSON ({e}); expected a .dockerconfigjson like {{\"auths\": {{\"HOST\": {{\"auth\": \"...\"}}}}}}"
+            "{origin} {e}; expected a .dockerconfigjson like {{\"auths\": {{\"HOST\": {{\"auth\": \"...\"}}}}}}"
         ))
     })?;
-    let Some(obj) = v.as_object() else {
-        return Err(Error::usage(format!(
-            "{origin}: expected a JSON object with an \"auths\" map"
-        )));
-    };
     let mut out = BTreeMap::new();
-    let Some(auths) = obj.get("auths") else {
-        return Ok(out);
-    };
-    let Some(auths) = auths.as_object() else {
-        return Err(Error::usage(format!(
-            "{origin}: \"auths\" must be a map of registry -> credentials"
-        )));
-    };
-    for (key, val) in auths {
-        let s = |f: &str| {
-            val.get(f)
-                .and_then(|x| x.as_str())
-                .unwrap_or("")
-                .to_string()
-        };
-        let auth = s("auth");
-        let entry = if !auth.is_empty() {
-            let decoded = base64::engine::general_purpose::STANDARD
-                .decode(auth.trim())
-                .ok()
-                .and_then(|b| String::from_utf8(b).ok());
-            match decoded.as_deref().and_then(|d| d.split_once(':')) {
-                Some((u, p)) => Some(Entry {
-                    username: u.to_string(),
-                    password: p.to_string(),
-                }),
-                None => {
-                    return Err(Error::usage(format!(
-                        "{origin}: the \"auth\" value of entry '{key}' is not base64 of user:password; \
-                         the runner fails to parse the whole file and creates no function pod; \
-                         regenerate it with `kubectl porch-registry secret auth`"
-                    )));
-                }
+    for (key, entry) in &cfg.auths {
+        let e = match entry.credentials() {
+            Ok(c) => Some(Entry {
+                username: c.username,
+                password: c.password,
+            }),
+            Err(AuthDecodeError::Missing | AuthDecodeError::IdentityTokenOnly) => None,
+            Err(why) => {
+                return Err(Error::usage(format!(
+                    "{origin}: entry '{key}' is malformed: {why}; the runner fails to parse the whole file \
+                     and creates no function pod; regenerate it with `kubectl porch-registry secret auth`"
+                )));
             }
-        } else if !s("username").is_empty() || !s("password").is_empty() {
-            Some(Entry {
-                username: s("username"),
-                password: s("password"),
-            })
-        } else {
-            None
         };
-        out.insert(key.clone(), entry);
+        out.insert(key.clone(), e);
     }
     Ok(out)
 }
@@ -335,48 +301,23 @@ fn resolve_user_config(registry: &str) -> Result<ResolvedCredential> {
     })
 }
 
-/// Run `docker-credential-HELPER get` with the registry on stdin.
+/// Run `docker-credential-HELPER get` for the registry (H1's helper runner).
 fn run_helper(helper: &str, registry: &str) -> Result<Option<Credential>> {
-    use std::io::Write;
-    use std::process::{Command, Stdio};
-    let prog = format!("docker-credential-{helper}");
-    let child = Command::new(&prog)
-        .arg("get")
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn();
-    let mut child = match child {
-        Ok(c) => c,
-        Err(_) => {
-            crate::ui::warn(format!(
-                "credential helper {prog} is configured but not found on PATH; ignored"
-            ));
-            return Ok(None);
-        }
-    };
-    if let Some(mut stdin) = child.stdin.take() {
-        let _ = stdin.write_all(registry.as_bytes());
-    }
-    let out = child
-        .wait_with_output()
-        .map_err(|e| Error::other(format!("{prog}: {e}")))?;
-    if !out.status.success() {
+    use crate::credentials::helper::{HelperAnswer, get, helper_program};
+    if which::which(helper_program(helper)).is_err() {
+        crate::ui::warn(format!(
+            "credential helper {} is configured but not on PATH; ignored",
+            helper_program(helper)
+        ));
         return Ok(None);
     }
-    let v: serde_json::Value = match serde_json::from_slice(&out.stdout) {
-        Ok(v) => v,
-        Err(_) => return Ok(None),
-    };
-    let user = v.get("Username").and_then(|x| x.as_str()).unwrap_or("");
-    let secret = v.get("Secret").and_then(|x| x.as_str()).unwrap_or("");
-    if secret.is_empty() {
-        return Ok(None);
-    }
-    Ok(Some(Credential {
-        username: user.to_string(),
-        password: secret.to_string(),
-    }))
+    Ok(match get(helper, registry)? {
+        HelperAnswer::Found(c) => Some(Credential {
+            username: c.username,
+            password: c.password,
+        }),
+        HelperAnswer::IdentityToken | HelperAnswer::NotFound => None,
+    })
 }
 
 /// Every registry key in a `.dockerconfigjson` with its credential (for `check --probe`).
@@ -405,6 +346,7 @@ mod tests {
     use super::*;
 
     fn b64(s: &str) -> String {
+        use base64::Engine;
         base64::engine::general_purpose::STANDARD.encode(s)
     }
 
