@@ -28,6 +28,9 @@ pub use manifest::ImageConfig;
 use manifest::{Descriptor, Manifest};
 pub use tls::{CaInput, TlsStep};
 
+/// Images the runner pulls with its default keychain, never with the auth Secret or CA.
+pub const RUNNER_DEFAULT_KEYCHAIN_PREFIX: &str = "gcr.io/kpt-fn/";
+
 /// How many blobs are downloaded at once.
 const PARALLEL_BLOBS: usize = 4;
 
@@ -48,19 +51,47 @@ pub struct PullOptions {
 impl PullOptions {
     /// Options from the shared `pull`/`run` flags. `--from-cluster` needs the cluster module.
     pub fn from_args(image: &str, args: &PullSourceArgs) -> Result<PullOptions> {
+        let mut ca = tls::ca_from_args(args.ca_file.as_deref(), args.tls_dir.as_deref())?;
         let credentials = if args.from_cluster {
-            // TODO(H5): read the runner's mounted Secrets via crate::cluster::read_runner_secrets
-            // and use CredentialSource::DockerConfigJson + the TLS Secret's CA.
-            return Err(Error::usage(
-                "--from-cluster is not available yet in this build (the cluster reader has not landed); \
-                 export the runner's auth Secret and use --auth-file (and --ca-file for its CA)",
-            ));
+            // What the live runner mounts: its auth Secret and (when TLS is on) its CA.
+            let s = crate::cluster::read_runner_secrets(
+                &args.cluster,
+                &args.namespace.namespace,
+                &args.target.deployment,
+                &args.target.container,
+            )?;
+            let origin = format!(
+                "the runner's auth Secret {}/{} ({})",
+                args.namespace.namespace,
+                s.auth_secret.as_deref().unwrap_or("?"),
+                s.auth_path
+            );
+            if let Some(pem) = s.ca_pem {
+                if ca.is_some() {
+                    crate::ui::warn(
+                        "--ca-file/--tls-dir given: using it instead of the runner's TLS Secret",
+                    );
+                } else {
+                    let path = PathBuf::from(format!(
+                        "secret {}/{}",
+                        args.namespace.namespace,
+                        s.tls_secret.as_deref().unwrap_or("?")
+                    ));
+                    let input = CaInput { path, pem };
+                    // Validate as for a file (a bad Secret is the user's to fix).
+                    tls::config_only_ca(&input)?;
+                    ca = Some(input);
+                }
+            }
+            CredentialSource::DockerConfigJson {
+                bytes: s.dockerconfigjson.unwrap_or_default(),
+                origin,
+            }
         } else if let Some(p) = &args.auth_file {
             CredentialSource::AuthFile(p.clone())
         } else {
             CredentialSource::UserConfig
         };
-        let ca = tls::ca_from_args(args.ca_file.as_deref(), args.tls_dir.as_deref())?;
         let platform = match &args.platform {
             Some(p) => Some(Platform::parse(p).map_err(Error::usage)?),
             None => None,
@@ -129,11 +160,32 @@ pub fn pull_image(opts: &PullOptions) -> Result<PulledImage> {
 pub async fn pull_image_async(opts: &PullOptions) -> Result<PulledImage> {
     let image = ImageRef::parse(&opts.image).map_err(|e| Error::usage(e.to_string()))?;
     let want = opts.platform.clone().unwrap_or_else(Platform::host);
-    let resolved = credentials::resolve(&opts.credentials, &image.registry)?;
+    let runner_source = matches!(
+        opts.credentials,
+        CredentialSource::AuthFile(_) | CredentialSource::DockerConfigJson { .. }
+    );
+    // The runner never uses its auth Secret nor its CA for images under its built-in prefix.
+    let kpt_fn = runner_source
+        && opts
+            .image
+            .trim()
+            .starts_with(RUNNER_DEFAULT_KEYCHAIN_PREFIX);
+    let resolved = if kpt_fn {
+        ResolvedCredential {
+            credential: None,
+            description: format!(
+                "anonymous (the runner never uses its auth Secret or CA for {RUNNER_DEFAULT_KEYCHAIN_PREFIX} images)"
+            ),
+            hint: None,
+        }
+    } else {
+        credentials::resolve(&opts.credentials, &image.registry)?
+    };
+    let ca = if kpt_fn { None } else { opts.ca.as_ref() };
     let cache = Cache::open(&opts.cache_dir)?;
 
     // Try the TLS steps in the runner's order until one connects.
-    let steps = tls::steps(opts.ca.as_ref(), opts.allow_insecure_http);
+    let steps = tls::steps(ca, opts.allow_insecure_http);
     let mut failures: Vec<String> = Vec::new();
     let mut found = None;
     for step in &steps {
@@ -148,7 +200,7 @@ pub async fn pull_image_async(opts: &PullOptions) -> Result<PulledImage> {
                 }
             ));
         }
-        let http = tls::http_client(step, opts.ca.as_ref())?;
+        let http = tls::http_client(step, ca)?;
         let session = Session::new(
             http,
             step.clone(),
@@ -176,7 +228,7 @@ pub async fn pull_image_async(opts: &PullOptions) -> Result<PulledImage> {
             image.registry,
             failures.join("; then ")
         );
-        if opts.ca.is_none() {
+        if ca.is_none() {
             msg.push_str(
                 "; if the registry uses a private CA, give it with --ca-file or --tls-dir",
             );

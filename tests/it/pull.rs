@@ -713,3 +713,56 @@ fn probe_reports_accepted_refused_and_tls_step() {
     );
     assert!(!format!("{results:?}").contains("pw-b"));
 }
+
+#[test]
+fn from_cluster_uses_the_runners_mounted_secrets() {
+    let reg = Registry::start(Auth::htpasswd("robot", "cluster-pw-1"), true);
+    let digest = reg.push("fn/private", "v1", &three_layer_image());
+    let api = crate::cluster::porch_cluster();
+    let kubeconfig = api.kubeconfig().to_path_buf();
+    // Configure the (fake) cluster the way users do: setup with the registry's CA.
+    bin()
+        .args(["setup", "--kubeconfig"])
+        .arg(&kubeconfig)
+        .args([
+            "--registry",
+            &reg.host(),
+            "--username",
+            "robot",
+            "--ca-file",
+        ])
+        .arg(reg.ca_path())
+        .arg("--timeout=30s")
+        .env("PORCH_REGISTRY_PASSWORD", "cluster-pw-1")
+        .env_remove("KUBECONFIG")
+        .assert()
+        .success();
+    let env = Env::new();
+    let image = format!("{}/fn/private:v1", reg.host());
+    let a = env
+        .pull(
+            &image,
+            &[
+                "--from-cluster",
+                "--kubeconfig",
+                kubeconfig.to_str().unwrap(),
+                "-o",
+                "json",
+            ],
+        )
+        .success();
+    let v = json_of(&a);
+    assert_eq!(v["digest"], digest);
+    let cred = v["credential_used"].as_str().unwrap();
+    assert!(cred.contains("runner's auth Secret"), "{cred}");
+    assert!(cred.contains("robot"), "{cred}");
+    assert_eq!(v["tls_step"]["step"], "given-ca");
+    assert!(
+        v["tls_step"]["path"]
+            .as_str()
+            .unwrap()
+            .contains("registry-tls-secret"),
+        "{v}"
+    );
+    assert!(!String::from_utf8_lossy(&a.get_output().stdout).contains("cluster-pw-1"));
+}
