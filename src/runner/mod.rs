@@ -4,4 +4,5 @@ pub mod ca;
 pub mod dockerconfig;
 pub mod flags;
 pub mod image_ref;
+pub mod plan;
 pub mod secrets;
