@@ -1,6 +1,101 @@
+//! `patch -f PATH [--in-place]`: add the private-registry configuration to the function-runner
+//! Deployment in manifests, losslessly.
+
 use crate::cli::PatchArgs;
 use crate::error::{Error, Result};
+use crate::manifests;
+use crate::runner::plan::{DesiredConfig, Plan, Target, plan_patch};
+use crate::ui;
 
-pub fn run(_args: &PatchArgs) -> Result<()> {
-    Err(Error::other("not implemented yet"))
+pub fn run(args: &PatchArgs) -> Result<()> {
+    let desired = DesiredConfig::from_options(&args.options, false);
+    desired.validate()?;
+    let target = Target::from_args(&args.target);
+    offline(
+        &args.filename,
+        args.in_place,
+        args.namespace.as_deref(),
+        &target,
+        "patch",
+        |dep| plan_patch(dep, &target, &desired),
+    )
+}
+
+/// The offline flow shared by `patch`, `remove -f` and `setup -f`: load, find, plan, edit,
+/// then print the result or write the files back. Returns after printing the changes on
+/// stderr. With `quiet_stdout`, nothing goes to stdout (setup --in-place prints Secrets).
+pub(crate) fn offline(
+    path: &std::path::Path,
+    in_place: bool,
+    namespace: Option<&str>,
+    target: &Target,
+    verb: &str,
+    plan_fn: impl Fn(&serde_json::Value) -> Result<Plan>,
+) -> Result<()> {
+    let texts = offline_texts(path, in_place, namespace, target, verb, plan_fn)?;
+    if let Some(texts) = texts {
+        ui::output::write_stdout(&manifests::render_stream(&texts))?;
+    }
+    Ok(())
+}
+
+/// Like [`offline`], but returns the texts to print (None with --in-place).
+pub(crate) fn offline_texts(
+    path: &std::path::Path,
+    in_place: bool,
+    namespace: Option<&str>,
+    target: &Target,
+    verb: &str,
+    plan_fn: impl Fn(&serde_json::Value) -> Result<Plan>,
+) -> Result<Option<Vec<String>>> {
+    let is_stdin = path.as_os_str() == "-";
+    if in_place && is_stdin {
+        return Err(Error::usage(
+            "--in-place needs a file or directory: with -f - the result goes to stdout; drop --in-place",
+        ));
+    }
+    let pkg = manifests::load(path)?;
+    let what = path.display().to_string();
+    let found = manifests::find_deployment(&pkg, &target.deployment, namespace, &what)?;
+    let plan = plan_fn(&found.value)?;
+    for note in &plan.notes {
+        ui::warn(note);
+    }
+    let deployment = format!(
+        "Deployment {}",
+        found
+            .value
+            .pointer("/metadata/name")
+            .and_then(|v| v.as_str())
+            .unwrap_or("")
+    );
+    let file = &pkg.files[found.file].rel_path;
+    let texts = if plan.is_empty() {
+        let msg = if verb == "remove" {
+            "has no private-registry configuration; nothing to change"
+        } else {
+            "already has this private-registry configuration; nothing to change"
+        };
+        ui::info(format_args!("{deployment} in {file} {msg}"));
+        pkg.files.iter().map(|f| f.text.clone()).collect()
+    } else {
+        let texts = manifests::apply_plan(&pkg, &found, &plan)?;
+        ui::info(format_args!(
+            "{deployment} in {file}: {} change(s)",
+            plan.changes.len()
+        ));
+        for c in &plan.changes {
+            ui::info(format_args!("  {c}"));
+        }
+        texts
+    };
+    if in_place {
+        let written = manifests::write_changed(&pkg, &texts)?;
+        for p in written {
+            ui::info(format_args!("wrote {}", p.display()));
+        }
+        Ok(None)
+    } else {
+        Ok(Some(texts))
+    }
 }

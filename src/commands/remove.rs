@@ -1,9 +1,28 @@
+//! `remove`: take the private-registry configuration out again. Offline (`-f`) here; the live
+//! cluster path belongs to `cluster`.
+
 use crate::cli::RemoveArgs;
-use crate::error::{Error, Result};
+use crate::error::Result;
+use crate::runner::plan::{DesiredConfig, Target, plan_remove};
 
 pub fn run(args: &RemoveArgs) -> Result<()> {
-    if args.filename.is_none() {
-        return crate::cluster::remove_live(args);
+    let Some(path) = &args.filename else {
+        return live(args);
+    };
+    // Remove recognises the Secrets by the names given (defaults otherwise); TLS pieces are
+    // always looked for.
+    let mut desired = DesiredConfig::from_options(&args.options, true);
+    if desired.registry_auth_secret_name.is_empty() {
+        desired.registry_auth_secret_name = desired.auth_secret_name.clone();
     }
-    Err(Error::other("not implemented yet"))
+    let target = Target::from_args(&args.target);
+    let namespace = (args.namespace.namespace != crate::cli::DEFAULT_NAMESPACE)
+        .then_some(args.namespace.namespace.as_str());
+    super::patch::offline(path, args.in_place, namespace, &target, "remove", |dep| {
+        plan_remove(dep, &target, &desired)
+    })
+}
+
+fn live(args: &RemoveArgs) -> Result<()> {
+    crate::cluster::remove_live(args)
 }

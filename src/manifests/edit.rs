@@ -1,1 +1,668 @@
-//! Lossless edits (filled in by the next step).
+//! The lossless YAML editor: carries a `runner::plan::Plan` out on the text of a manifest by
+//! splicing the original bytes. Every byte outside the lines that have to change stays as it
+//! was: other documents, key order, comments, blank lines, quoting and indentation.
+//!
+//! New list items follow the style found in place (the column of the existing `-`, block or
+//! flow `[...]`), new keys follow the document's sequence indentation (`- ` under the key, or
+//! indented by two). After editing, the result is parsed again and must equal the plan applied
+//! to the parsed Deployment; otherwise nothing is returned (and nothing written).
+
+use serde_json::Value;
+
+use super::yaml::{self, Node, NodeKind, PathSeg, line_end_incl, line_start};
+use crate::runner::plan::{ListField, Op, Plan};
+use saphyr_parser::ScalarStyle;
+
+/// Why an edit could not be made (phrased for the user, without the file name).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct EditError(pub String);
+
+impl std::fmt::Display for EditError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+type R<T> = std::result::Result<T, EditError>;
+
+fn err<T>(msg: impl Into<String>) -> R<T> {
+    Err(EditError(msg.into()))
+}
+
+struct Splice {
+    start: usize,
+    end: usize,
+    text: String,
+    seq: usize,
+}
+
+/// Apply `plan` to the Deployment found at `path` inside the `doc_index`-th non-empty document
+/// of `text` (`path` is empty for a top-level Deployment, `items/3` for one inside a
+/// ResourceList or List). Returns the new text.
+pub fn apply_plan(text: &str, doc_index: usize, path: &[PathSeg], plan: &Plan) -> R<String> {
+    if plan.is_empty() {
+        return Ok(text.to_string());
+    }
+    let docs = yaml::parse_stream(text).map_err(|e| EditError(format!("malformed YAML at {e}")))?;
+    let doc = docs
+        .iter()
+        .filter(|d| d.root.is_some() && !d.to_json().is_null())
+        .nth(doc_index)
+        .ok_or_else(|| EditError(format!("document {doc_index} not found")))?;
+    let root = doc.root.as_ref().expect("non-empty");
+    let deployment = root
+        .at(path)
+        .ok_or_else(|| EditError("the Deployment is not where it was found".into()))?;
+    let mut anchors = Default::default();
+    let mut expected = yaml::to_json(deployment, &mut anchors);
+    plan.apply_to_value(&mut expected)
+        .map_err(|e| EditError(e.to_string()))?;
+
+    let mut ed = Editor {
+        text,
+        splices: Vec::new(),
+        seq_offset: 2,
+    };
+    let pod = deployment
+        .at(&[key("spec"), key("template"), key("spec")])
+        .ok_or_else(|| EditError("the Deployment has no spec.template.spec".into()))?;
+    let containers = pod
+        .get("containers")
+        .ok_or_else(|| EditError("the Deployment has no containers".into()))?;
+    let container = containers
+        .items()
+        .and_then(|i| i.get(plan.container_index))
+        .ok_or_else(|| EditError("the runner container is missing".into()))?;
+    if pod.is_flow() || container.is_flow() {
+        return err(
+            "the Deployment's pod spec or container is written in flow style ({...}); \
+             lossless edits need block style: reformat it (e.g. with kpt fn eval or yq) and retry",
+        );
+    }
+    if let (Some((k, _)), Some(first)) = (
+        pod.entry("containers"),
+        containers.items().and_then(|i| i.first()),
+    ) && !containers.is_flow()
+    {
+        let dash = dash_pos(text, first.start);
+        ed.seq_offset = col_of(text, dash).saturating_sub(col_of(text, k.start));
+    } else if let Some(off) = find_seq_offset(text, root) {
+        ed.seq_offset = off;
+    }
+
+    for field in [
+        ListField::Command,
+        ListField::Args,
+        ListField::VolumeMounts,
+        ListField::Volumes,
+    ] {
+        let ops: Vec<&Op> = plan.ops.iter().filter(|o| o.field() == field).collect();
+        if ops.is_empty() {
+            continue;
+        }
+        let parent = if field.in_container() { container } else { pod };
+        ed.field(parent, field, &ops, container)?;
+    }
+    let out = ed.finish()?;
+
+    // Self-check: the edited text must parse to exactly what the plan says.
+    let new_docs = yaml::parse_stream(&out)
+        .map_err(|e| EditError(format!("internal error: the edit produced invalid YAML ({e})")))?;
+    let got = new_docs
+        .iter()
+        .filter(|d| d.root.is_some() && !d.to_json().is_null())
+        .nth(doc_index)
+        .and_then(|d| d.root.as_ref())
+        .and_then(|r| r.at(path))
+        .map(|n| yaml::to_json(n, &mut Default::default()));
+    if got.as_ref() != Some(&expected) {
+        return err(
+            "internal error: the lossless edit did not produce the planned Deployment; \
+             nothing was written (please report this with the manifest)",
+        );
+    }
+    Ok(out)
+}
+
+fn key(k: &str) -> PathSeg {
+    PathSeg::Key(k.to_string())
+}
+
+struct Editor<'a> {
+    text: &'a str,
+    splices: Vec<Splice>,
+    /// Columns between a key and the `-` of its block sequence (0 or 2, as the file does).
+    seq_offset: usize,
+}
+
+/// Column (bytes from the line start; indentation is ASCII) of a position.
+fn col_of(text: &str, pos: usize) -> usize {
+    pos - line_start(text, pos)
+}
+
+/// The `-` of a block sequence item whose content starts at `item_start`.
+fn dash_pos(text: &str, item_start: usize) -> usize {
+    let before = &text[..item_start];
+    let trimmed = before.trim_end_matches([' ', '\t', '\n', '\r']);
+    if trimmed.ends_with('-') {
+        trimmed.len() - 1
+    } else {
+        item_start
+    }
+}
+
+fn find_seq_offset(text: &str, node: &Node) -> Option<usize> {
+    match &node.kind {
+        NodeKind::Map { entries, flow: false } => {
+            for (k, v) in entries {
+                if let NodeKind::Seq { items, flow: false } = &v.kind
+                    && let Some(first) = items.first()
+                {
+                    let d = dash_pos(text, first.start);
+                    if line_start(text, d) != line_start(text, k.start) {
+                        return Some(col_of(text, d).saturating_sub(col_of(text, k.start)));
+                    }
+                }
+                if let Some(o) = find_seq_offset(text, v) {
+                    return Some(o);
+                }
+            }
+            None
+        }
+        NodeKind::Seq { items, .. } => items.iter().find_map(|i| find_seq_offset(text, i)),
+        _ => None,
+    }
+}
+
+impl<'a> Editor<'a> {
+    fn splice(&mut self, start: usize, end: usize, text: String) {
+        let seq = self.splices.len();
+        self.splices.push(Splice {
+            start,
+            end,
+            text,
+            seq,
+        });
+    }
+
+    fn finish(mut self) -> R<String> {
+        self.splices.sort_by_key(|s| (s.start, s.end, s.seq));
+        for w in self.splices.windows(2) {
+            if w[0].end > w[1].start {
+                return err("internal error: overlapping edits");
+            }
+        }
+        let mut out = String::with_capacity(self.text.len() + 256);
+        let mut pos = 0;
+        for s in &self.splices {
+            out.push_str(&self.text[pos..s.start]);
+            out.push_str(&s.text);
+            pos = s.end;
+        }
+        out.push_str(&self.text[pos..]);
+        Ok(out)
+    }
+
+    /// Text to insert at `pos` (a line start): make sure it starts on its own line.
+    fn at_line(&self, pos: usize, body: String) -> String {
+        if pos == self.text.len() && !self.text.is_empty() && !self.text.ends_with('\n') {
+            format!("\n{body}")
+        } else {
+            body
+        }
+    }
+
+    fn field(&mut self, parent: &Node, field: ListField, ops: &[&Op], container: &Node) -> R<()> {
+        let text = self.text;
+        let entry = parent.entry(field.key());
+        if ops.iter().any(|o| matches!(o, Op::RemoveKey { .. })) {
+            if let Some((k, v)) = entry {
+                self.splice(
+                    line_start(text, k.start),
+                    line_end_incl(text, v.end.max(k.end)),
+                    String::new(),
+                );
+            }
+            return Ok(());
+        }
+        let seq = entry.map(|(_, v)| v).filter(|v| v.items().is_some());
+        match seq {
+            Some(seq) if seq.is_flow() => self.flow_ops(seq, ops),
+            Some(seq) if seq.items().is_some_and(|i| !i.is_empty()) => self.block_ops(seq, ops),
+            _ => {
+                // No list yet (no key, `key:`, `key: ~`, or an empty `[]`-less form).
+                let mut values = Vec::new();
+                for o in ops {
+                    match o {
+                        Op::Insert { values: v, .. } => values.extend(v.iter().cloned()),
+                        _ => return err(format!("{} has no item to change", field.key())),
+                    }
+                }
+                let key_col = match parent.entries().and_then(|e| e.first()) {
+                    Some((k, _)) => col_of(text, k.start),
+                    None => return err("empty mapping"),
+                };
+                let dash_col = key_col + self.seq_offset;
+                let items: String = values
+                    .iter()
+                    .map(|v| render_block_item(v, dash_col, dash_col + 2))
+                    .collect();
+                match entry {
+                    Some((k, v)) => {
+                        // `key:` with an empty or null value.
+                        if !v.is_empty_scalar() {
+                            self.splice(v.start, v.end, String::new());
+                        }
+                        let pos = line_end_incl(text, k.end.max(v.end));
+                        let body = self.at_line(pos, items);
+                        self.splice(pos, pos, body);
+                    }
+                    None => {
+                        let after = if field == ListField::Args {
+                            container.entry("command").map(|(k, v)| v.end.max(k.end))
+                        } else {
+                            None
+                        };
+                        let pos = line_end_incl(text, after.unwrap_or(parent.end));
+                        let body = format!("{}{}:\n{items}", " ".repeat(key_col), field.key());
+                        let body = self.at_line(pos, body);
+                        self.splice(pos, pos, body);
+                    }
+                }
+                Ok(())
+            }
+        }
+    }
+
+    fn block_ops(&mut self, seq: &Node, ops: &[&Op]) -> R<()> {
+        let text = self.text;
+        let items = seq.items().unwrap_or(&[]);
+        let first = &items[0];
+        let dash_col = col_of(text, dash_pos(text, first.start));
+        // Key column of mapping items, as the list does it (usually dash + 2).
+        let key_col = items
+            .iter()
+            .find(|i| matches!(i.kind, NodeKind::Map { flow: false, .. }))
+            .map(|i| {
+                let d = dash_pos(text, i.start);
+                if line_start(text, d) == line_start(text, i.start) {
+                    col_of(text, i.start)
+                } else {
+                    dash_col + 2
+                }
+            })
+            .unwrap_or(dash_col + 2);
+        let item_lines = |i: &Node| {
+            let d = dash_pos(text, i.start);
+            (line_start(text, d), line_end_incl(text, i.end))
+        };
+        for op in ops {
+            match op {
+                Op::Replace { index, value, .. } => {
+                    let item = items
+                        .get(*index)
+                        .ok_or_else(|| EditError("list item out of range".into()))?;
+                    match (&item.kind, value) {
+                        (NodeKind::Scalar { style, .. }, v) if !v.is_object() && !v.is_array() => {
+                            self.splice(item.start, item.end, render_scalar_styled(v, *style));
+                        }
+                        (NodeKind::Map { flow: true, .. }, v) => {
+                            self.splice(item.start, item.end, render_flow(v));
+                        }
+                        (_, v) => {
+                            let (s, e) = item_lines(item);
+                            self.splice(s, e, render_block_item(v, dash_col, key_col));
+                        }
+                    }
+                }
+                Op::Remove { index, .. } => {
+                    let item = items
+                        .get(*index)
+                        .ok_or_else(|| EditError("list item out of range".into()))?;
+                    let (s, e) = item_lines(item);
+                    self.splice(s, e, String::new());
+                }
+                Op::Insert { after, values, .. } => {
+                    let body: String = values
+                        .iter()
+                        .map(|v| render_block_item(v, dash_col, key_col))
+                        .collect();
+                    let pos = match after {
+                        Some(k) => {
+                            let item = items
+                                .get(*k)
+                                .ok_or_else(|| EditError("list item out of range".into()))?;
+                            item_lines(item).1
+                        }
+                        None => item_lines(first).0,
+                    };
+                    let body = self.at_line(pos, body);
+                    self.splice(pos, pos, body);
+                }
+                Op::RemoveKey { .. } => {}
+            }
+        }
+        Ok(())
+    }
+
+    fn flow_ops(&mut self, seq: &Node, ops: &[&Op]) -> R<()> {
+        let items = seq.items().unwrap_or(&[]);
+        let removed: Vec<usize> = ops
+            .iter()
+            .filter_map(|o| match o {
+                Op::Remove { index, .. } => Some(*index),
+                _ => None,
+            })
+            .collect();
+        for op in ops {
+            match op {
+                Op::Replace { index, value, .. } => {
+                    let item = items
+                        .get(*index)
+                        .ok_or_else(|| EditError("list item out of range".into()))?;
+                    let new = match &item.kind {
+                        NodeKind::Scalar { style, .. } if !value.is_object() => {
+                            render_scalar_styled(value, *style)
+                        }
+                        _ => render_flow(value),
+                    };
+                    self.splice(item.start, item.end, new);
+                }
+                Op::Insert { after, values, .. } => {
+                    let parts: Vec<String> = values.iter().map(render_flow).collect();
+                    let joined = parts.join(", ");
+                    match (after, items.is_empty()) {
+                        (_, true) => {
+                            let open = seq.start + 1;
+                            self.splice(open, open, joined);
+                        }
+                        (Some(k), false) => {
+                            let item = items
+                                .get(*k)
+                                .ok_or_else(|| EditError("list item out of range".into()))?;
+                            self.splice(item.end, item.end, format!(", {joined}"));
+                        }
+                        (None, false) => {
+                            self.splice(items[0].start, items[0].start, format!("{joined}, "));
+                        }
+                    }
+                }
+                Op::Remove { .. } | Op::RemoveKey { .. } => {}
+            }
+        }
+        // Removals: each kept item keeps its own separator; take out runs of removed items.
+        let n = items.len();
+        let mut i = 0;
+        while i < n {
+            if !removed.contains(&i) {
+                i += 1;
+                continue;
+            }
+            let mut j = i;
+            while j + 1 < n && removed.contains(&(j + 1)) {
+                j += 1;
+            }
+            if j + 1 < n {
+                self.splice(items[i].start, items[j + 1].start, String::new());
+            } else if i > 0 {
+                self.splice(items[i - 1].end, items[j].end, String::new());
+            } else {
+                self.splice(items[i].start, items[j].end, String::new());
+            }
+            i = j + 1;
+        }
+        Ok(())
+    }
+}
+
+/// Whether a string can be written as a plain scalar (and read back as the same string).
+fn plain_ok(s: &str, flow: bool) -> bool {
+    if s.is_empty() || s.trim() != s {
+        return false;
+    }
+    if s.chars().any(|c| c.is_control()) {
+        return false;
+    }
+    let first = s.chars().next().unwrap_or(' ');
+    let second = s.chars().nth(1);
+    if "[]{},#&*!|>'\"%@`".contains(first) {
+        return false;
+    }
+    if "-?:".contains(first) && second.is_none_or(|c| c == ' ') {
+        return false;
+    }
+    if s.contains(": ") || s.contains(" #") || s.ends_with(':') {
+        return false;
+    }
+    if flow && s.contains(['[', ']', '{', '}', ',']) {
+        return false;
+    }
+    if s == "-" || s.starts_with("---") || s.starts_with("...") {
+        return false;
+    }
+    // Must read back as a string, not null/bool/number.
+    let probe = format!("a: {s}\n");
+    match yaml::parse_stream(&probe) {
+        Ok(d) => d.first().map(|d| d.to_json()) == Some(serde_json::json!({ "a": s })),
+        Err(_) => false,
+    }
+}
+
+fn double_quoted(s: &str) -> String {
+    serde_json::to_string(s).expect("string")
+}
+
+fn render_scalar(v: &Value, flow: bool) -> String {
+    match v {
+        Value::String(s) if plain_ok(s, flow) => s.clone(),
+        Value::String(s) => double_quoted(s),
+        Value::Null => "null".to_string(),
+        other => other.to_string(),
+    }
+}
+
+fn render_scalar_styled(v: &Value, style: ScalarStyle) -> String {
+    match (v, style) {
+        (Value::String(s), ScalarStyle::DoubleQuoted) => double_quoted(s),
+        (Value::String(s), ScalarStyle::SingleQuoted) if !s.contains('\n') => {
+            format!("'{}'", s.replace('\'', "''"))
+        }
+        _ => render_scalar(v, false),
+    }
+}
+
+fn render_flow(v: &Value) -> String {
+    match v {
+        Value::Object(m) => {
+            let parts: Vec<String> = m
+                .iter()
+                .map(|(k, v)| format!("{}: {}", render_scalar(&Value::String(k.clone()), true), render_flow(v)))
+                .collect();
+            format!("{{{}}}", parts.join(", "))
+        }
+        Value::Array(a) => {
+            let parts: Vec<String> = a.iter().map(render_flow).collect();
+            format!("[{}]", parts.join(", "))
+        }
+        other => render_scalar(other, true),
+    }
+}
+
+/// One block sequence item: `-` at `dash_col`, a mapping's keys at `key_col`.
+fn render_block_item(v: &Value, dash_col: usize, key_col: usize) -> String {
+    let dash = format!("{}-", " ".repeat(dash_col));
+    match v {
+        Value::Object(m) if !m.is_empty() => {
+            let mut out = String::new();
+            for (i, (k, val)) in m.iter().enumerate() {
+                if i == 0 {
+                    out.push_str(&dash);
+                    out.push_str(&" ".repeat(key_col.saturating_sub(dash_col + 1).max(1)));
+                } else {
+                    out.push_str(&" ".repeat(key_col));
+                }
+                out.push_str(&render_key_value(k, val, key_col));
+            }
+            out
+        }
+        Value::Array(a) if !a.is_empty() => format!("{dash} {}\n", render_flow(v)),
+        other => format!("{dash} {}\n", render_flow(other)),
+    }
+}
+
+/// `key: value\n` at column `col` (the key's column), nested values in block style.
+fn render_key_value(k: &str, v: &Value, col: usize) -> String {
+    let key = render_scalar(&Value::String(k.to_string()), false);
+    match v {
+        Value::Object(m) if !m.is_empty() => {
+            let mut out = format!("{key}:\n");
+            for (k2, v2) in m {
+                out.push_str(&" ".repeat(col + 2));
+                out.push_str(&render_key_value(k2, v2, col + 2));
+            }
+            out
+        }
+        Value::Array(a) if !a.is_empty() => {
+            let mut out = format!("{key}:\n");
+            for item in a {
+                out.push_str(&render_block_item(item, col, col + 2));
+            }
+            out
+        }
+        other => format!("{key}: {}\n", render_flow(other)),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::runner::plan::{DesiredConfig, Target, TlsConfig, plan_patch, plan_remove};
+
+    fn desired(tls: bool) -> DesiredConfig {
+        DesiredConfig {
+            auth_secret_name: "registry-auth-secret".into(),
+            auth_mount_path: "/var/tmp/auth-secret".into(),
+            registry_auth_secret_name: "registry-auth-secret".into(),
+            tls: tls.then(|| TlsConfig {
+                secret_name: "registry-tls-secret".into(),
+                mount_path: "/var/tmp/tls-secret".into(),
+            }),
+        }
+    }
+
+    fn target() -> Target {
+        Target {
+            deployment: "function-runner".into(),
+            container: "function-runner".into(),
+        }
+    }
+
+    fn patch(text: &str, tls: bool) -> String {
+        let docs = super::super::parse_documents(text).unwrap();
+        let d = docs.iter().find(|d| d.kind() == "Deployment").unwrap();
+        let plan = plan_patch(&d.value, &target(), &desired(tls)).unwrap();
+        apply_plan(text, d.index, &[], &plan).unwrap()
+    }
+
+    fn remove(text: &str, tls: bool) -> String {
+        let docs = super::super::parse_documents(text).unwrap();
+        let d = docs.iter().find(|d| d.kind() == "Deployment").unwrap();
+        let plan = plan_remove(&d.value, &target(), &desired(tls)).unwrap();
+        apply_plan(text, d.index, &[], &plan).unwrap()
+    }
+
+    const DOCS_STYLE: &str = "\
+apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: function-runner
+spec:
+  template:
+    spec:
+      containers:
+      - name: function-runner
+        image: runner   # pinned
+        args:
+        - --pod-namespace=porch-fn-system
+";
+
+    #[test]
+    fn docs_style_unindented_sequences() {
+        let out = patch(DOCS_STYLE, false);
+        assert_eq!(
+            out,
+            "\
+apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: function-runner
+spec:
+  template:
+    spec:
+      containers:
+      - name: function-runner
+        image: runner   # pinned
+        args:
+        - --pod-namespace=porch-fn-system
+        - --enable-private-registries=true
+        - --registry-auth-secret-path=/var/tmp/auth-secret/.dockerconfigjson
+        - --registry-auth-secret-name=registry-auth-secret
+        volumeMounts:
+        - name: docker-config
+          mountPath: /var/tmp/auth-secret
+          readOnly: true
+      volumes:
+      - name: docker-config
+        secret:
+          secretName: registry-auth-secret
+"
+        );
+        assert_eq!(patch(&out, false), out);
+        assert_eq!(remove(&out, false), DOCS_STYLE);
+    }
+
+    #[test]
+    fn flow_lists_get_flow_items() {
+        let text = "kind: Deployment\nmetadata: {name: function-runner}\nspec:\n  template:\n    spec:\n      containers:\n        - name: function-runner\n          args: [\"--port=9445\"]\n          volumeMounts: []\n      volumes: []\n";
+        let out = patch(text, false);
+        assert!(out.contains("args: [\"--port=9445\", --enable-private-registries=true, --registry-auth-secret-path=/var/tmp/auth-secret/.dockerconfigjson, --registry-auth-secret-name=registry-auth-secret]"), "{out}");
+        assert!(out.contains("volumeMounts: [{name: docker-config, mountPath: /var/tmp/auth-secret, readOnly: true}]"), "{out}");
+        assert!(out.contains("volumes: [{name: docker-config, secret: {secretName: registry-auth-secret}}]"), "{out}");
+        assert_eq!(patch(&out, false), out);
+        let back = remove(&out, false);
+        // Emptied flow lists lose their keys; the rest is as it was.
+        assert_eq!(back, "kind: Deployment\nmetadata: {name: function-runner}\nspec:\n  template:\n    spec:\n      containers:\n        - name: function-runner\n          args: [\"--port=9445\"]\n");
+    }
+
+    #[test]
+    fn bool_space_and_separate_values_are_rewritten_in_place() {
+        let text = "kind: Deployment\nmetadata:\n  name: function-runner\nspec:\n  template:\n    spec:\n      containers:\n        - name: function-runner\n          command:\n            - /server\n            - --enable-private-registries # on\n            - \"true\"\n            - --registry-auth-secret-path\n            - '/old/.dockerconfigjson'\n            - --functions=/functions\n";
+        let out = patch(text, false);
+        assert!(out.contains("            - --enable-private-registries=true # on\n            - --registry-auth-secret-path\n            - '/var/tmp/auth-secret/.dockerconfigjson'\n            - --functions=/functions\n            - --registry-auth-secret-name=registry-auth-secret\n"), "{out}");
+    }
+
+    #[test]
+    fn nested_in_a_resource_list() {
+        let text = "apiVersion: config.kubernetes.io/v1\nkind: ResourceList\nitems:\n- apiVersion: v1\n  kind: ConfigMap\n  metadata:\n    name: x\n- apiVersion: apps/v1\n  kind: Deployment\n  metadata:\n    name: function-runner\n  spec:\n    template:\n      spec:\n        containers:\n        - name: function-runner\n          command: [/server]\n";
+        let docs = super::super::parse_documents(text).unwrap();
+        let dep = &docs[0].value["items"][1];
+        let plan = plan_patch(dep, &target(), &desired(true)).unwrap();
+        let path = [PathSeg::Key("items".into()), PathSeg::Index(1)];
+        let out = apply_plan(text, 0, &path, &plan).unwrap();
+        assert!(out.starts_with("apiVersion: config.kubernetes.io/v1\nkind: ResourceList\nitems:\n- apiVersion: v1\n  kind: ConfigMap\n  metadata:\n    name: x\n"));
+        assert!(out.contains("command: [/server, --enable-private-registries=true,"), "{out}");
+        assert!(out.contains("\n        volumes:\n        - name: docker-config\n"), "{out}");
+    }
+
+    #[test]
+    fn plain_scalar_safety() {
+        assert!(plain_ok("--enable-private-registries=true", false));
+        assert!(plain_ok("/var/tmp/auth-secret", false));
+        assert!(!plain_ok("true", false));
+        assert!(!plain_ok("123", false));
+        assert!(!plain_ok("a: b", false));
+        assert!(!plain_ok("- x", false));
+        assert!(!plain_ok("a,b", true));
+        assert_eq!(render_scalar(&Value::String("x y #z".into()), false), "\"x y #z\"");
+    }
+}

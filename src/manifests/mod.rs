@@ -300,6 +300,155 @@ fn walk(root: &Path, dir: &Path, ignore: &Ignore, out: &mut Vec<(String, PathBuf
     Ok(())
 }
 
+/// A Deployment found in a package: its file, its document, and where it sits in the
+/// document (empty path for a top-level object, `items/N` inside a `List`/`ResourceList`).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Found {
+    pub file: usize,
+    pub doc: usize,
+    pub path: Vec<yaml::PathSeg>,
+    pub value: Value,
+}
+
+impl Found {
+    pub fn namespace(&self) -> Option<&str> {
+        self.value
+            .pointer("/metadata/namespace")
+            .and_then(Value::as_str)
+    }
+}
+
+fn is_deployment(v: &Value) -> bool {
+    v.get("kind").and_then(Value::as_str) == Some("Deployment")
+}
+
+/// Every Deployment in a package (top-level documents and items of lists).
+pub fn deployments(pkg: &Package) -> Vec<Found> {
+    let mut out = Vec::new();
+    for (fi, f) in pkg.files.iter().enumerate() {
+        for d in &f.docs {
+            if is_deployment(&d.value) {
+                out.push(Found {
+                    file: fi,
+                    doc: d.index,
+                    path: Vec::new(),
+                    value: d.value.clone(),
+                });
+            } else if let Some(items) = d.value.get("items").and_then(Value::as_array) {
+                for (i, item) in items.iter().enumerate() {
+                    if is_deployment(item) {
+                        out.push(Found {
+                            file: fi,
+                            doc: d.index,
+                            path: vec![
+                                yaml::PathSeg::Key("items".into()),
+                                yaml::PathSeg::Index(i),
+                            ],
+                            value: item.clone(),
+                        });
+                    }
+                }
+            }
+        }
+    }
+    out
+}
+
+/// The function-runner Deployment of a package: by name (and namespace, when given).
+pub fn find_deployment(pkg: &Package, name: &str, namespace: Option<&str>, what: &str) -> Result<Found> {
+    let all = deployments(pkg);
+    let named: Vec<&Found> = all
+        .iter()
+        .filter(|f| f.value.pointer("/metadata/name").and_then(Value::as_str) == Some(name))
+        .filter(|f| namespace.is_none_or(|ns| f.namespace().unwrap_or("default") == ns || f.namespace().is_none()))
+        .collect();
+    match named.len() {
+        1 => Ok(named[0].clone()),
+        0 => {
+            let others: Vec<String> = all
+                .iter()
+                .map(|f| {
+                    f.value
+                        .pointer("/metadata/name")
+                        .and_then(Value::as_str)
+                        .unwrap_or("(unnamed)")
+                        .to_string()
+                })
+                .collect();
+            let hint = if others.is_empty() {
+                "there is no Deployment at all; point -f at the function-runner manifests".to_string()
+            } else {
+                format!(
+                    "Deployments found: {}; pass --deployment NAME",
+                    others.join(", ")
+                )
+            };
+            Err(Error::not_found(format!(
+                "{what}: no Deployment named {name}{}; {hint}",
+                namespace.map(|n| format!(" in namespace {n}")).unwrap_or_default()
+            )))
+        }
+        n => {
+            let places: Vec<String> = named
+                .iter()
+                .map(|f| {
+                    format!(
+                        "{} (namespace {})",
+                        pkg.files[f.file].rel_path,
+                        f.namespace().unwrap_or("unset")
+                    )
+                })
+                .collect();
+            Err(Error::usage(format!(
+                "{what}: {n} Deployments are named {name}: {}; pass -n NAMESPACE or point -f at one file",
+                places.join(", ")
+            )))
+        }
+    }
+}
+
+/// Carry a plan out on the package's text. Returns the new text of every file (changed or
+/// not); computes everything before anything is written.
+pub fn apply_plan(pkg: &Package, found: &Found, plan: &crate::runner::plan::Plan) -> Result<Vec<String>> {
+    let mut out: Vec<String> = pkg.files.iter().map(|f| f.text.clone()).collect();
+    let file = &pkg.files[found.file];
+    out[found.file] = edit::apply_plan(&file.text, found.doc, &found.path, plan).map_err(|e| {
+        Error::usage(format!("{}: {e}", display_path(&file.path)))
+    })?;
+    Ok(out)
+}
+
+/// The package's texts as one stream (files separated by `---`), for stdout.
+pub fn render_stream(texts: &[String]) -> String {
+    let mut out = String::new();
+    for t in texts {
+        if t.trim().is_empty() {
+            continue;
+        }
+        if !out.is_empty() && !t.starts_with("---") {
+            out.push_str("---\n");
+        }
+        out.push_str(t);
+        if !out.ends_with('\n') {
+            out.push('\n');
+        }
+    }
+    out
+}
+
+/// Write the files whose text changed (each atomically). Returns the paths written.
+pub fn write_changed(pkg: &Package, texts: &[String]) -> Result<Vec<PathBuf>> {
+    let changed: Vec<(PathBuf, String)> = pkg
+        .files
+        .iter()
+        .zip(texts)
+        .filter(|(f, t)| f.text != **t)
+        .map(|(f, t)| (f.path.clone(), t.clone()))
+        .collect();
+    write_all_atomic(&changed)?;
+    Ok(changed.into_iter().map(|(p, _)| p).collect())
+}
+
 /// Write a file atomically: a temporary file in the same directory, then rename; the
 /// original's permissions are kept (new files get 0644).
 pub fn write_atomic(path: &Path, contents: &[u8]) -> Result<()> {

@@ -533,7 +533,7 @@ pub fn plan_patch(deployment: &Value, target: &Target, desired: &DesiredConfig) 
     let tokens = runner_args(container);
     let occ = scan(&tokens);
     let mut removed_pos: Vec<usize> = Vec::new();
-    let mut replace = |plan: &mut Plan, pos: usize, text: String| {
+    let replace = |plan: &mut Plan, pos: usize, text: String| {
         let t = &tokens[pos];
         plan.ops.push(Op::Replace {
             field: t.field,
