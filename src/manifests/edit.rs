@@ -106,8 +106,11 @@ pub fn apply_plan(text: &str, doc_index: usize, path: &[PathSeg], plan: &Plan) -
     let out = ed.finish()?;
 
     // Self-check: the edited text must parse to exactly what the plan says.
-    let new_docs = yaml::parse_stream(&out)
-        .map_err(|e| EditError(format!("internal error: the edit produced invalid YAML ({e})")))?;
+    let new_docs = yaml::parse_stream(&out).map_err(|e| {
+        EditError(format!(
+            "internal error: the edit produced invalid YAML ({e})"
+        ))
+    })?;
     let got = new_docs
         .iter()
         .filter(|d| d.root.is_some() && !d.to_json().is_null())
@@ -153,7 +156,10 @@ fn dash_pos(text: &str, item_start: usize) -> usize {
 
 fn find_seq_offset(text: &str, node: &Node) -> Option<usize> {
     match &node.kind {
-        NodeKind::Map { entries, flow: false } => {
+        NodeKind::Map {
+            entries,
+            flow: false,
+        } => {
             for (k, v) in entries {
                 if let NodeKind::Seq { items, flow: false } = &v.kind
                     && let Some(first) = items.first()
@@ -476,7 +482,13 @@ fn render_flow(v: &Value) -> String {
         Value::Object(m) => {
             let parts: Vec<String> = m
                 .iter()
-                .map(|(k, v)| format!("{}: {}", render_scalar(&Value::String(k.clone()), true), render_flow(v)))
+                .map(|(k, v)| {
+                    format!(
+                        "{}: {}",
+                        render_scalar(&Value::String(k.clone()), true),
+                        render_flow(v)
+                    )
+                })
                 .collect();
             format!("{{{}}}", parts.join(", "))
         }
@@ -627,11 +639,19 @@ spec:
         let out = patch(text, false);
         assert!(out.contains("args: [\"--port=9445\", --enable-private-registries=true, --registry-auth-secret-path=/var/tmp/auth-secret/.dockerconfigjson, --registry-auth-secret-name=registry-auth-secret]"), "{out}");
         assert!(out.contains("volumeMounts: [{name: docker-config, mountPath: /var/tmp/auth-secret, readOnly: true}]"), "{out}");
-        assert!(out.contains("volumes: [{name: docker-config, secret: {secretName: registry-auth-secret}}]"), "{out}");
+        assert!(
+            out.contains(
+                "volumes: [{name: docker-config, secret: {secretName: registry-auth-secret}}]"
+            ),
+            "{out}"
+        );
         assert_eq!(patch(&out, false), out);
         let back = remove(&out, false);
         // Emptied flow lists lose their keys; the rest is as it was.
-        assert_eq!(back, "kind: Deployment\nmetadata: {name: function-runner}\nspec:\n  template:\n    spec:\n      containers:\n        - name: function-runner\n          args: [\"--port=9445\"]\n");
+        assert_eq!(
+            back,
+            "kind: Deployment\nmetadata: {name: function-runner}\nspec:\n  template:\n    spec:\n      containers:\n        - name: function-runner\n          args: [\"--port=9445\"]\n"
+        );
     }
 
     #[test]
@@ -650,8 +670,14 @@ spec:
         let path = [PathSeg::Key("items".into()), PathSeg::Index(1)];
         let out = apply_plan(text, 0, &path, &plan).unwrap();
         assert!(out.starts_with("apiVersion: config.kubernetes.io/v1\nkind: ResourceList\nitems:\n- apiVersion: v1\n  kind: ConfigMap\n  metadata:\n    name: x\n"));
-        assert!(out.contains("command: [/server, --enable-private-registries=true,"), "{out}");
-        assert!(out.contains("\n        volumes:\n        - name: docker-config\n"), "{out}");
+        assert!(
+            out.contains("command: [/server, --enable-private-registries=true,"),
+            "{out}"
+        );
+        assert!(
+            out.contains("\n        volumes:\n        - name: docker-config\n"),
+            "{out}"
+        );
     }
 
     #[test]
@@ -663,6 +689,9 @@ spec:
         assert!(!plain_ok("a: b", false));
         assert!(!plain_ok("- x", false));
         assert!(!plain_ok("a,b", true));
-        assert_eq!(render_scalar(&Value::String("x y #z".into()), false), "\"x y #z\"");
+        assert_eq!(
+            render_scalar(&Value::String("x y #z".into()), false),
+            "\"x y #z\""
+        );
     }
 }

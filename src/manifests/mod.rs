@@ -340,10 +340,7 @@ pub fn deployments(pkg: &Package) -> Vec<Found> {
                         out.push(Found {
                             file: fi,
                             doc: d.index,
-                            path: vec![
-                                yaml::PathSeg::Key("items".into()),
-                                yaml::PathSeg::Index(i),
-                            ],
+                            path: vec![yaml::PathSeg::Key("items".into()), yaml::PathSeg::Index(i)],
                             value: item.clone(),
                         });
                     }
@@ -355,12 +352,21 @@ pub fn deployments(pkg: &Package) -> Vec<Found> {
 }
 
 /// The function-runner Deployment of a package: by name (and namespace, when given).
-pub fn find_deployment(pkg: &Package, name: &str, namespace: Option<&str>, what: &str) -> Result<Found> {
+pub fn find_deployment(
+    pkg: &Package,
+    name: &str,
+    namespace: Option<&str>,
+    what: &str,
+) -> Result<Found> {
     let all = deployments(pkg);
     let named: Vec<&Found> = all
         .iter()
         .filter(|f| f.value.pointer("/metadata/name").and_then(Value::as_str) == Some(name))
-        .filter(|f| namespace.is_none_or(|ns| f.namespace().unwrap_or("default") == ns || f.namespace().is_none()))
+        .filter(|f| {
+            namespace.is_none_or(|ns| {
+                f.namespace().unwrap_or("default") == ns || f.namespace().is_none()
+            })
+        })
         .collect();
     match named.len() {
         1 => Ok(named[0].clone()),
@@ -376,7 +382,8 @@ pub fn find_deployment(pkg: &Package, name: &str, namespace: Option<&str>, what:
                 })
                 .collect();
             let hint = if others.is_empty() {
-                "there is no Deployment at all; point -f at the function-runner manifests".to_string()
+                "there is no Deployment at all; point -f at the function-runner manifests"
+                    .to_string()
             } else {
                 format!(
                     "Deployments found: {}; pass --deployment NAME",
@@ -385,7 +392,9 @@ pub fn find_deployment(pkg: &Package, name: &str, namespace: Option<&str>, what:
             };
             Err(Error::not_found(format!(
                 "{what}: no Deployment named {name}{}; {hint}",
-                namespace.map(|n| format!(" in namespace {n}")).unwrap_or_default()
+                namespace
+                    .map(|n| format!(" in namespace {n}"))
+                    .unwrap_or_default()
             )))
         }
         n => {
@@ -409,12 +418,15 @@ pub fn find_deployment(pkg: &Package, name: &str, namespace: Option<&str>, what:
 
 /// Carry a plan out on the package's text. Returns the new text of every file (changed or
 /// not); computes everything before anything is written.
-pub fn apply_plan(pkg: &Package, found: &Found, plan: &crate::runner::plan::Plan) -> Result<Vec<String>> {
+pub fn apply_plan(
+    pkg: &Package,
+    found: &Found,
+    plan: &crate::runner::plan::Plan,
+) -> Result<Vec<String>> {
     let mut out: Vec<String> = pkg.files.iter().map(|f| f.text.clone()).collect();
     let file = &pkg.files[found.file];
-    out[found.file] = edit::apply_plan(&file.text, found.doc, &found.path, plan).map_err(|e| {
-        Error::usage(format!("{}: {e}", display_path(&file.path)))
-    })?;
+    out[found.file] = edit::apply_plan(&file.text, found.doc, &found.path, plan)
+        .map_err(|e| Error::usage(format!("{}: {e}", display_path(&file.path))))?;
     Ok(out)
 }
 

@@ -131,7 +131,10 @@ impl DesiredConfig {
         }
         for (flag, n) in [
             ("--auth-secret-name", &self.auth_secret_name),
-            ("--registry-auth-secret-name", &self.registry_auth_secret_name),
+            (
+                "--registry-auth-secret-name",
+                &self.registry_auth_secret_name,
+            ),
         ]
         .into_iter()
         .chain(
@@ -238,20 +241,14 @@ impl Plan {
             .pointer_mut("/spec/template/spec")
             .and_then(Value::as_object_mut)
             .ok_or_else(|| Error::usage("the Deployment has no spec.template.spec"))?;
-        for field in [ListField::Volumes] {
-            apply_field(pod, field, &self.ops)?;
-        }
+        apply_field(pod, ListField::Volumes, &self.ops)?;
         let container = pod
             .get_mut("containers")
             .and_then(Value::as_array_mut)
             .and_then(|c| c.get_mut(self.container_index))
             .and_then(Value::as_object_mut)
             .ok_or_else(|| Error::usage("the Deployment's runner container is missing"))?;
-        for field in [
-            ListField::Command,
-            ListField::Args,
-            ListField::VolumeMounts,
-        ] {
+        for field in [ListField::Command, ListField::Args, ListField::VolumeMounts] {
             apply_field(container, field, &self.ops)?;
         }
         Ok(())
@@ -406,9 +403,7 @@ fn scan(tokens: &[ArgToken]) -> Vec<Occurrence> {
         if eq.is_none() && i + 1 < tokens.len() {
             match spec {
                 Some(s) if !s.kind.is_bool() => value_pos = Some(i + 1),
-                Some(_) if parse_go_bool(&tokens[i + 1].text).is_some() => {
-                    value_pos = Some(i + 1)
-                }
+                Some(_) if parse_go_bool(&tokens[i + 1].text).is_some() => value_pos = Some(i + 1),
                 _ => {}
             }
         }
@@ -577,12 +572,22 @@ pub fn plan_patch(deployment: &Value, target: &Target, desired: &DesiredConfig) 
             match (&first.eq_value, first.value_pos) {
                 (Some(v), _) if parse_go_bool(v) == Some(true) => {}
                 (Some(_), _) => {
-                    replace(&mut plan, first.pos, format!("{}{name}={value}", first.prefix));
-                    plan.changes
-                        .push(format!("{field}: set --{name}={value} (was {})", tokens[first.pos].text));
+                    replace(
+                        &mut plan,
+                        first.pos,
+                        format!("{}{name}={value}", first.prefix),
+                    );
+                    plan.changes.push(format!(
+                        "{field}: set --{name}={value} (was {})",
+                        tokens[first.pos].text
+                    ));
                 }
                 (None, Some(vp)) => {
-                    replace(&mut plan, first.pos, format!("{}{name}={value}", first.prefix));
+                    replace(
+                        &mut plan,
+                        first.pos,
+                        format!("{}{name}={value}", first.prefix),
+                    );
                     removed_pos.push(vp);
                     plan.changes.push(format!(
                         "{field}: rewrite `{} {}` as --{name}={value} (Go stops parsing flags at `{}`)",
@@ -595,7 +600,11 @@ pub fn plan_patch(deployment: &Value, target: &Target, desired: &DesiredConfig) 
             match (&first.eq_value, first.value_pos) {
                 (Some(v), _) => {
                     if !same_value(name, v, &value) {
-                        replace(&mut plan, first.pos, format!("{}{name}={value}", first.prefix));
+                        replace(
+                            &mut plan,
+                            first.pos,
+                            format!("{}{name}={value}", first.prefix),
+                        );
                         plan.changes
                             .push(format!("{field}: set --{name}={value} (was {v})"));
                     }
@@ -610,7 +619,11 @@ pub fn plan_patch(deployment: &Value, target: &Target, desired: &DesiredConfig) 
                 }
                 (None, None) => {
                     // `--f` as the last token: the runner exits ("flag needs an argument").
-                    replace(&mut plan, first.pos, format!("{}{name}={value}", first.prefix));
+                    replace(
+                        &mut plan,
+                        first.pos,
+                        format!("{}{name}={value}", first.prefix),
+                    );
                     plan.changes.push(format!(
                         "{field}: give --{name} its value (--{name}={value}; without one the runner exits)"
                     ));
@@ -665,7 +678,10 @@ pub fn plan_patch(deployment: &Value, target: &Target, desired: &DesiredConfig) 
                 Some(t) if t.field == ListField::Command => (ListField::Command, Some(0)),
                 Some(t) if t.field == ListField::Args && t.index == 0 => {
                     if container.get("command").is_some() {
-                        (ListField::Command, Some(list(container, "command").len() - 1))
+                        (
+                            ListField::Command,
+                            Some(list(container, "command").len() - 1),
+                        )
                     } else {
                         (ListField::Args, None)
                     }
@@ -715,7 +731,11 @@ pub fn plan_patch(deployment: &Value, target: &Target, desired: &DesiredConfig) 
         let existing = volumes
             .iter()
             .position(|v| volume_secret_name(v) == Some(secret))
-            .or_else(|| volumes.iter().position(|v| str_of(v, "name") == Some(default_name)));
+            .or_else(|| {
+                volumes
+                    .iter()
+                    .position(|v| str_of(v, "name") == Some(default_name))
+            });
         let vol_name = match existing {
             Some(i) => {
                 let v = &volumes[i];
@@ -726,17 +746,15 @@ pub fn plan_patch(deployment: &Value, target: &Target, desired: &DesiredConfig) 
                         index: i,
                         value: secret_volume(&name, secret),
                     });
-                    plan.changes.push(format!(
-                        "volumes: volume {name} now holds Secret {secret}"
-                    ));
+                    plan.changes
+                        .push(format!("volumes: volume {name} now holds Secret {secret}"));
                 }
                 name
             }
             None => {
                 new_volumes.push(secret_volume(default_name, secret));
-                plan.changes.push(format!(
-                    "volumes: add {default_name} (Secret {secret})"
-                ));
+                plan.changes
+                    .push(format!("volumes: add {default_name} (Secret {secret})"));
                 default_name.to_string()
             }
         };
@@ -846,10 +864,8 @@ pub fn plan_remove(deployment: &Value, target: &Target, desired: &DesiredConfig)
                 flag_paths.push(v);
             }
         }
-        plan.changes.push(format!(
-            "{}: remove {shown}",
-            tokens[o.pos].field.key()
-        ));
+        plan.changes
+            .push(format!("{}: remove {shown}", tokens[o.pos].field.key()));
     }
     removed.sort_unstable();
     removed.dedup();
@@ -938,10 +954,11 @@ pub fn plan_remove(deployment: &Value, target: &Target, desired: &DesiredConfig)
                 field: ListField::VolumeMounts,
             });
         } else {
-            plan.ops.extend(mount_idx.into_iter().map(|index| Op::Remove {
-                field: ListField::VolumeMounts,
-                index,
-            }));
+            plan.ops
+                .extend(mount_idx.into_iter().map(|index| Op::Remove {
+                    field: ListField::VolumeMounts,
+                    index,
+                }));
         }
     }
     let vol_idx: Vec<usize> = volumes
@@ -1059,9 +1076,12 @@ mod tests {
     fn bool_with_space_is_rewritten_and_separate_values_updated_in_place() {
         let mut d = catalog();
         d["spec"]["template"]["spec"]["containers"][0]["args"] = json!([
-            "--enable-private-registries", "true",
-            "--registry-auth-secret-path", "/old/.dockerconfigjson",
-            "--warm-up-pod-cache", "false"
+            "--enable-private-registries",
+            "true",
+            "--registry-auth-secret-path",
+            "/old/.dockerconfigjson",
+            "--warm-up-pod-cache",
+            "false"
         ]);
         let plan = plan_patch(&d, &target(), &desired(false)).unwrap();
         let out = apply(&d, &plan);
@@ -1070,7 +1090,8 @@ mod tests {
             c["args"],
             json!([
                 "--enable-private-registries=true",
-                "--registry-auth-secret-path", "/var/tmp/auth-secret/.dockerconfigjson",
+                "--registry-auth-secret-path",
+                "/var/tmp/auth-secret/.dockerconfigjson",
                 "--warm-up-pod-cache=false",
                 "--registry-auth-secret-name=registry-auth-secret"
             ])
@@ -1078,7 +1099,11 @@ mod tests {
         let (_, go) = container_go_args(c);
         assert!(go.stop.is_none());
         assert!(go.is_true(ENABLE_PRIVATE_REGISTRIES));
-        assert!(plan_patch(&out, &target(), &desired(false)).unwrap().is_empty());
+        assert!(
+            plan_patch(&out, &target(), &desired(false))
+                .unwrap()
+                .is_empty()
+        );
     }
 
     #[test]
@@ -1108,7 +1133,10 @@ mod tests {
             out["spec"]["template"]["spec"]["containers"][0]["args"][0],
             "--enable-private-registries=true"
         );
-        let back = apply(&out, &plan_remove(&out, &target(), &desired(false)).unwrap());
+        let back = apply(
+            &out,
+            &plan_remove(&out, &target(), &desired(false)).unwrap(),
+        );
         assert_eq!(back, d);
     }
 
@@ -1117,7 +1145,10 @@ mod tests {
         let mut d = catalog();
         d["spec"]["template"]["spec"]["containers"] = json!([{"name": "a"}, {"name": "b"}]);
         let e = plan_patch(&d, &target(), &desired(false)).unwrap_err();
-        assert!(e.to_string().contains("2 candidate containers (a, b)"), "{e}");
+        assert!(
+            e.to_string().contains("2 candidate containers (a, b)"),
+            "{e}"
+        );
         d["spec"]["template"]["spec"]["containers"] =
             json!([{"name": "function-runner"}, {"name": "function-runner"}]);
         let e = plan_patch(&d, &target(), &desired(false)).unwrap_err();
@@ -1128,8 +1159,10 @@ mod tests {
     fn existing_mount_on_the_path_is_reused_and_fixed() {
         let mut d = catalog();
         let spec = &mut d["spec"]["template"]["spec"];
-        spec["volumes"] = json!([{"name": "creds", "secret": {"secretName": "registry-auth-secret"}}]);
-        spec["containers"][0]["volumeMounts"] = json!([{"name": "creds", "mountPath": "/var/tmp/auth-secret/"}]);
+        spec["volumes"] =
+            json!([{"name": "creds", "secret": {"secretName": "registry-auth-secret"}}]);
+        spec["containers"][0]["volumeMounts"] =
+            json!([{"name": "creds", "mountPath": "/var/tmp/auth-secret/"}]);
         let plan = plan_patch(&d, &target(), &desired(false)).unwrap();
         let out = apply(&d, &plan);
         let spec = &out["spec"]["template"]["spec"];

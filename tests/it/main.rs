@@ -7,6 +7,7 @@ mod cluster_wizard;
 mod fake_api;
 mod generated;
 mod install;
+mod patch;
 mod pull;
 mod registry_support;
 mod rootfs;

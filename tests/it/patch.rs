@@ -1,0 +1,454 @@
+//! `patch`, `remove -f` and `setup -f` through the built binary, on realistic manifests:
+//! exact diffs (checked with the real `diff`), idempotence, byte-exact round trips, stdin,
+//! kpt package directories, and every user error.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use crate::support::{bin, fixture};
+
+fn manifest(name: &str) -> PathBuf {
+    fixture(&format!("manifests/{name}"))
+}
+
+fn read(p: &Path) -> String {
+    std::fs::read_to_string(p).unwrap()
+}
+
+/// A unified diff by the real `diff` (stable labels, no timestamps).
+fn udiff(before: &str, after: &str) -> String {
+    let dir = tempfile::tempdir().unwrap();
+    let a = dir.path().join("a");
+    let b = dir.path().join("b");
+    std::fs::write(&a, before).unwrap();
+    std::fs::write(&b, after).unwrap();
+    let out = Command::new("diff")
+        .args(["-u", "--label", "before", "--label", "after"])
+        .arg(&a)
+        .arg(&b)
+        .output()
+        .expect("diff is installed");
+    String::from_utf8(out.stdout).unwrap()
+}
+
+/// Copy a fixture into a temp dir (for --in-place).
+fn copy_to_temp(name: &str) -> (tempfile::TempDir, PathBuf) {
+    let dir = tempfile::tempdir().unwrap();
+    let p = dir.path().join(name);
+    std::fs::copy(manifest(name), &p).unwrap();
+    (dir, p)
+}
+
+fn patch_stdout(args: &[&str]) -> (String, String) {
+    let out = bin().arg("patch").args(args).output().unwrap();
+    assert!(
+        out.status.success(),
+        "patch {args:?} failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    (
+        String::from_utf8(out.stdout).unwrap(),
+        String::from_utf8(out.stderr).unwrap(),
+    )
+}
+
+#[test]
+fn catalog_style_command_flags_exact_diff() {
+    let path = manifest("catalog-function-runner.yaml");
+    let original = read(&path);
+    let (out, err) = patch_stdout(&["-f", path.to_str().unwrap(), "--tls"]);
+    assert!(
+        err.contains("command: add --enable-private-registries=true"),
+        "{err}"
+    );
+    insta::assert_snapshot!("catalog_tls_diff", udiff(&original, &out));
+}
+
+#[test]
+fn docs_style_args_exact_diff() {
+    let path = manifest("docs-function-runner.yaml");
+    let original = read(&path);
+    let (out, _) = patch_stdout(&[
+        "-f",
+        path.to_str().unwrap(),
+        "--auth-secret-name",
+        "ghcr-creds",
+        "--auth-mount-path",
+        "/etc/porch/registry-auth/",
+        "--tls-secret-name",
+        "corp-ca",
+        "--tls-mount-path",
+        "/etc/porch/registry-ca",
+        "--registry-auth-secret-name",
+        "fn-pull-secret",
+    ]);
+    insta::assert_snapshot!("docs_custom_names_diff", udiff(&original, &out));
+}
+
+#[test]
+fn main_style_in_place_idempotent_and_round_trip() {
+    let (_dir, path) = copy_to_temp("main-function-runner.yaml");
+    let original = read(&path);
+    let p = path.to_str().unwrap();
+
+    let out = bin()
+        .args(["patch", "-f", p, "--in-place"])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(out.stdout.is_empty(), "--in-place prints nothing on stdout");
+    let stderr = String::from_utf8(out.stderr).unwrap();
+    assert!(stderr.contains("wrote "), "{stderr}");
+    let patched = read(&path);
+    insta::assert_snapshot!("main_in_place_diff", udiff(&original, &patched));
+
+    // Second run: nothing changes, and it says so.
+    let out = bin()
+        .args(["patch", "-f", p, "--in-place"])
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    let stderr = String::from_utf8(out.stderr).unwrap();
+    assert!(stderr.contains("nothing to change"), "{stderr}");
+    assert!(!stderr.contains("wrote "), "{stderr}");
+    assert_eq!(read(&path), patched);
+
+    // remove takes exactly this out again: the original bytes.
+    let out = bin()
+        .args(["remove", "-f", p, "--in-place"])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(read(&path), original);
+
+    // And remove on a clean manifest changes nothing.
+    let out = bin().args(["remove", "-f", p]).output().unwrap();
+    assert!(out.status.success());
+    assert_eq!(String::from_utf8(out.stdout).unwrap(), original);
+    assert!(String::from_utf8_lossy(&out.stderr).contains("nothing to change"));
+}
+
+#[test]
+fn round_trip_every_style_with_and_without_tls() {
+    for name in [
+        "catalog-function-runner.yaml",
+        "docs-function-runner.yaml",
+        "main-function-runner.yaml",
+    ] {
+        for tls in [false, true] {
+            let path = manifest(name);
+            let original = read(&path);
+            let mut args = vec!["-f", "-"];
+            if tls {
+                args.push("--tls");
+            }
+            let out = bin()
+                .arg("patch")
+                .args(&args)
+                .write_stdin(original.clone())
+                .output()
+                .unwrap();
+            assert!(out.status.success(), "{name}");
+            let patched = String::from_utf8(out.stdout).unwrap();
+            assert_ne!(patched, original);
+            // idempotent through stdin too
+            let again = bin()
+                .arg("patch")
+                .args(&args)
+                .write_stdin(patched.clone())
+                .output()
+                .unwrap();
+            assert_eq!(String::from_utf8(again.stdout).unwrap(), patched, "{name}");
+            let back = bin()
+                .args(["remove", "-f", "-"])
+                .write_stdin(patched)
+                .output()
+                .unwrap();
+            assert!(back.status.success());
+            assert_eq!(
+                String::from_utf8(back.stdout).unwrap(),
+                original,
+                "{name} tls={tls}"
+            );
+        }
+    }
+}
+
+#[test]
+fn bool_with_space_rewritten_and_separate_value_updated_in_place() {
+    let path = manifest("bool-space-function-runner.yaml");
+    let original = read(&path);
+    let (out, err) = patch_stdout(&["-f", path.to_str().unwrap()]);
+    assert!(err.contains("Go stops parsing flags at `true`"), "{err}");
+    insta::assert_snapshot!("bool_space_diff", udiff(&original, &out));
+    // The result parses the way the runner will see it: no stop, every flag reached.
+    assert!(out.contains("- --enable-private-registries=true\n"));
+    assert!(!out.contains("\"true\""));
+    assert_eq!(out.matches("--registry-auth-secret-path").count(), 1);
+}
+
+#[test]
+fn stdin_in_place_is_refused() {
+    let out = bin()
+        .args(["patch", "-f", "-", "--in-place"])
+        .write_stdin("kind: Deployment\n")
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8(out.stderr).unwrap();
+    assert_eq!(err.lines().count(), 1, "{err}");
+    assert!(
+        err.starts_with("error: --in-place needs a file or directory"),
+        "{err}"
+    );
+}
+
+#[test]
+fn kpt_package_directory() {
+    let dir = tempfile::tempdir().unwrap();
+    let pkg = dir.path().join("porch");
+    let status = Command::new("cp")
+        .arg("-a")
+        .arg(manifest("package"))
+        .arg(&pkg)
+        .status()
+        .unwrap();
+    assert!(status.success());
+    let before: Vec<(String, String)> = [
+        "Kptfile",
+        "1-namespace.yaml",
+        "sub/extra.yml",
+        "ignored/old.yaml",
+        ".krmignore",
+    ]
+    .iter()
+    .map(|f| (f.to_string(), read(&pkg.join(f))))
+    .collect();
+    let runner = pkg.join("2-function-runner.yaml");
+    let runner_before = read(&runner);
+
+    // Printing: the whole package as one stream, the ignored file left out.
+    let (out, _) = patch_stdout(&["-f", pkg.to_str().unwrap()]);
+    assert!(out.contains("kind: Kptfile"));
+    assert!(out.contains("name: extra"));
+    assert!(!out.contains("not a manifest"), "ignored/ is in .krmignore");
+    assert!(out.contains("--enable-private-registries=true"));
+
+    let out = bin()
+        .args(["patch", "-f", pkg.to_str().unwrap(), "-i"])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    for (f, text) in &before {
+        assert_eq!(&read(&pkg.join(f)), text, "{f} must not change");
+    }
+    let runner_after = read(&runner);
+    assert_eq!(
+        udiff(&runner_before, &runner_after),
+        udiff(&read(&manifest("main-function-runner.yaml")), &{
+            let (o, _) = patch_stdout(&[
+                "-f",
+                manifest("main-function-runner.yaml").to_str().unwrap(),
+            ]);
+            o
+        })
+    );
+    let out = bin()
+        .args(["remove", "-f", pkg.to_str().unwrap(), "-i"])
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    assert_eq!(read(&runner), runner_before);
+}
+
+fn assert_one_error(out: &std::process::Output, code: i32, contains: &str) {
+    assert_eq!(
+        out.status.code(),
+        Some(code),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(err.lines().count(), 1, "exactly one line: {err}");
+    assert!(err.starts_with("error: "), "{err}");
+    assert!(err.contains(contains), "{err}");
+    assert!(out.stdout.is_empty(), "no partial output");
+}
+
+#[test]
+fn errors_are_one_line_and_write_nothing() {
+    // Malformed YAML, named with its position; --in-place leaves the file alone.
+    let (_d, p) = copy_to_temp("malformed.yaml");
+    let before = read(&p);
+    let out = bin()
+        .args(["patch", "-f", p.to_str().unwrap(), "--in-place"])
+        .output()
+        .unwrap();
+    assert_one_error(&out, 2, "malformed.yaml: malformed YAML at line");
+    assert_eq!(read(&p), before);
+
+    // No Deployment.
+    let out = bin()
+        .args([
+            "patch",
+            "-f",
+            manifest("no-deployment.yaml").to_str().unwrap(),
+        ])
+        .output()
+        .unwrap();
+    assert_one_error(&out, 4, "no Deployment named function-runner");
+
+    // Wrong --deployment name lists what is there.
+    let out = bin()
+        .args(["patch", "--deployment", "runner", "-f"])
+        .arg(manifest("catalog-function-runner.yaml"))
+        .output()
+        .unwrap();
+    assert_one_error(
+        &out,
+        4,
+        "Deployments found: function-runner; pass --deployment NAME",
+    );
+
+    // Two candidate containers, none named function-runner.
+    let (_d2, p2) = copy_to_temp("two-containers.yaml");
+    let before = read(&p2);
+    let out = bin()
+        .args(["patch", "-i", "-f", p2.to_str().unwrap()])
+        .output()
+        .unwrap();
+    assert_one_error(&out, 2, "2 candidate containers (runner, sidecar)");
+    assert_eq!(read(&p2), before);
+    // ... and --container picks one.
+    let out = bin()
+        .args([
+            "patch",
+            "--container",
+            "sidecar",
+            "-f",
+            p2.to_str().unwrap(),
+        ])
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+
+    // Missing path.
+    let out = bin()
+        .args(["patch", "-f", "/nonexistent/dir/runner.yaml"])
+        .output()
+        .unwrap();
+    assert_one_error(
+        &out,
+        4,
+        "/nonexistent/dir/runner.yaml: no such file or directory",
+    );
+    let out = bin()
+        .args(["remove", "-f", "/nonexistent/dir/runner.yaml"])
+        .output()
+        .unwrap();
+    assert_one_error(&out, 4, "no such file or directory");
+
+    // Bad mount path.
+    let out = bin()
+        .args(["patch", "--auth-mount-path", "relative/dir", "-f"])
+        .arg(manifest("catalog-function-runner.yaml"))
+        .output()
+        .unwrap();
+    assert_one_error(&out, 2, "--auth-mount-path");
+}
+
+#[test]
+fn remove_takes_out_a_docs_configuration() {
+    // The "complete example" shape from the docs, with a volume name of its own.
+    let text = "\
+apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: function-runner
+  namespace: porch-system
+spec:
+  template:
+    spec:
+      containers:
+      - name: function-runner
+        args:
+        - --pod-namespace=porch-fn-system
+        - --enable-private-registries=true
+        - --registry-auth-secret-path=/var/tmp/auth-secret/.dockerconfigjson
+        - --registry-auth-secret-name=registry-auth-secret
+        - --enable-private-registries-tls=true
+        - --tls-secret-path=/var/tmp/tls-secret/
+        volumeMounts:
+        - name: my-creds
+          mountPath: /var/tmp/auth-secret
+          readOnly: true
+        - name: tls-registry-config
+          mountPath: /var/tmp/tls-secret/
+          readOnly: true
+        - name: cache
+          mountPath: /cache
+      volumes:
+      - name: my-creds
+        secret:
+          secretName: registry-auth-secret
+      - name: tls-registry-config
+        secret:
+          secretName: registry-tls-secret
+      - name: cache
+        emptyDir: {}
+";
+    let out = bin()
+        .args(["remove", "-f", "-"])
+        .write_stdin(text)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(
+        String::from_utf8(out.stdout).unwrap(),
+        "\
+apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: function-runner
+  namespace: porch-system
+spec:
+  template:
+    spec:
+      containers:
+      - name: function-runner
+        args:
+        - --pod-namespace=porch-fn-system
+        volumeMounts:
+        - name: cache
+          mountPath: /cache
+      volumes:
+      - name: cache
+        emptyDir: {}
+"
+    );
+    // Patching that docs configuration is already done: nothing to change.
+    let out = bin()
+        .args(["patch", "--tls", "-f", "-"])
+        .write_stdin(text)
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    assert_eq!(String::from_utf8(out.stdout).unwrap(), text);
+    assert!(String::from_utf8_lossy(&out.stderr).contains("nothing to change"));
+}
