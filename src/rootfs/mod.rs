@@ -234,6 +234,25 @@ pub fn apply_layer(root: &Path, layer: &LayerSource) -> Result<ApplyStats> {
     })
 }
 
+/// Open the directory `rel` inside `root` (an `O_PATH` descriptor), resolving every component
+/// inside the root (symlinks as if `root` were `/`). With `create`, missing directories are made.
+/// `Ok(None)` when it does not exist.
+pub fn open_dir_in_root(root: &Path, rel: &str, create: bool) -> io::Result<Option<OwnedFd>> {
+    let rootfd = nix::fcntl::open(
+        root,
+        OFlag::O_PATH | OFlag::O_DIRECTORY | OFlag::O_CLOEXEC,
+        Mode::empty(),
+    )?;
+    let comps = split_components(rel.as_bytes());
+    Ok(match resolve_dir(rootfd.as_fd(), &comps, create)? {
+        None => None,
+        Some(r) => Some(match r.fd {
+            Some(fd) => fd,
+            None => rootfd,
+        }),
+    })
+}
+
 /// A directory opened inside the root plus its canonical path (components, no symlinks).
 struct Resolved {
     fd: Option<OwnedFd>,

@@ -234,7 +234,8 @@ pub fn run_engine(
     cmd.args(["--network", if run.network { "host" } else { "none" }]);
     match run.user {
         User::Nobody => {
-            cmd.args(["--user", "nobody"]);
+            // kpt passes `--user nobody`; the numeric form also works in images without /etc/passwd.
+            cmd.args(["--user", "65534:65534"]);
         }
         User::Current => {
             let uid = nix::unistd::getuid();

@@ -3,13 +3,11 @@
 //! Runs before any thread exists, so `fork` here is safe.
 
 use std::ffi::CString;
-use std::os::fd::{AsRawFd, OwnedFd};
+use std::os::fd::AsRawFd;
 use std::path::{Path, PathBuf};
 
-use nix::fcntl::{OFlag, open};
 use nix::mount::{MntFlags, MsFlags, mount, umount2};
 use nix::sched::{CloneFlags, unshare};
-use nix::sys::stat::Mode;
 use nix::sys::wait::{WaitStatus, waitpid};
 use nix::unistd::{ForkResult, chdir, execve, fork, getgid, getuid, pivot_root, sethostname};
 
@@ -245,48 +243,61 @@ fn init(spec: &Spec) -> R<std::convert::Infallible> {
         let _ = std::os::unix::fs::symlink(to, dev.join(link));
     }
     let _ = std::fs::create_dir(dev.join("shm"));
-    // Host sources of --mount, opened now (host paths), bound after the pivot (image paths).
-    let mut sources: Vec<OwnedFd> = Vec::new();
+    // --mount: host sources (host paths, before the pivot) onto targets resolved inside the
+    // root (an image symlink cannot redirect the mount); missing targets only under /tmp.
     for m in &spec.mounts {
-        let fd = ctx(
-            open(&m.source, OFlag::O_PATH | OFlag::O_CLOEXEC, Mode::empty()),
-            || format!("--mount source {}", m.source.display()),
+        if !m.source.is_dir() {
+            return Err(format!(
+                "--mount source {} is not a directory; the native runtime binds directories",
+                m.source.display()
+            ));
+        }
+        let under_tmp = Path::new(&m.target).starts_with("/tmp");
+        let target = ctx(
+            crate::rootfs::open_dir_in_root(root, &m.target, under_tmp),
+            || format!("--mount target {}", m.target),
+        )?
+        .ok_or_else(|| {
+            format!(
+                "--mount target {} does not exist in the image and its root is read-only; use an existing directory or one under /tmp",
+                m.target
+            )
+        })?;
+        let src = m.source.to_str().ok_or("--mount source is not UTF-8")?;
+        let tgt = PathBuf::from(format!("/proc/self/fd/{}", target.as_raw_fd()));
+        mnt(
+            Some(src),
+            &tgt,
+            None,
+            MsFlags::MS_BIND | MsFlags::MS_REC,
+            None,
         )?;
-        sources.push(fd);
+        if !m.rw {
+            // Reopen: now the path crosses into the new mount.
+            let mounted = ctx(
+                crate::rootfs::open_dir_in_root(root, &m.target, false),
+                || format!("--mount target {}", m.target),
+            )?
+            .ok_or_else(|| format!("--mount target {} vanished", m.target))?;
+            remount_ro(Path::new(&format!("/proc/self/fd/{}", mounted.as_raw_fd())))?;
+        }
     }
+    // /proc/sys read-only, as container engines do.
+    let sys = root.join("proc/sys");
+    mnt(
+        Some(sys.to_str().unwrap_or("")),
+        &sys,
+        None,
+        MsFlags::MS_BIND | MsFlags::MS_REC,
+        None,
+    )?;
+    remount_ro(&sys)?;
     ctx(chdir(root), || format!("chdir {}", root.display()))?;
     ctx(pivot_root(".", "."), || "pivot_root".into())?;
     ctx(umount2(".", MntFlags::MNT_DETACH), || {
         "detaching the host root".into()
     })?;
     ctx(chdir("/"), || "chdir /".into())?;
-    for (m, fd) in spec.mounts.iter().zip(&sources) {
-        let target = Path::new(&m.target);
-        if !target.exists() {
-            if target.starts_with("/tmp") {
-                ctx(std::fs::create_dir_all(target), || {
-                    format!("creating --mount target {}", m.target)
-                })?;
-            } else {
-                return Err(format!(
-                    "--mount target {} does not exist in the image and its root is read-only; use an existing directory or one under /tmp",
-                    m.target
-                ));
-            }
-        }
-        let src = format!("/proc/self/fd/{}", fd.as_raw_fd());
-        mnt(
-            Some(&src),
-            target,
-            None,
-            MsFlags::MS_BIND | MsFlags::MS_REC,
-            None,
-        )?;
-        if !m.rw {
-            remount_ro(target)?;
-        }
-    }
-    drop(sources);
     remount_ro(Path::new("/"))?;
     let _ = sethostname("krm-function");
     if !spec.network {

@@ -209,3 +209,544 @@ fn cat_function_passes_and_runs_as_nobody_in_the_sandbox() {
         "sub/d.yml"
     );
 }
+
+/// Every file under `dir`: relative path -> bytes.
+fn files(dir: &Path) -> std::collections::BTreeMap<String, Vec<u8>> {
+    let mut out = std::collections::BTreeMap::new();
+    let mut todo = vec![dir.to_path_buf()];
+    while let Some(d) = todo.pop() {
+        for e in std::fs::read_dir(&d).unwrap() {
+            let p = e.unwrap().path();
+            if p.is_dir() {
+                todo.push(p);
+            } else {
+                let rel = p.strip_prefix(dir).unwrap().to_string_lossy().into_owned();
+                out.insert(rel, std::fs::read(&p).unwrap());
+            }
+        }
+    }
+    out
+}
+
+/// Parsed documents of every file (formatting and comments aside).
+fn parsed(dir: &Path) -> std::collections::BTreeMap<String, Vec<Value>> {
+    files(dir)
+        .into_iter()
+        .filter(|(k, _)| !k.starts_with('.'))
+        .map(|(k, v)| {
+            let docs: Vec<Value> =
+                serde_saphyr::from_multiple(&String::from_utf8(v).unwrap()).unwrap();
+            (k, docs.into_iter().filter(|d| !d.is_null()).collect())
+        })
+        .collect()
+}
+
+/// A real transforming function in busybox sh + awk: changes a value, drops ConfigMap `b`,
+/// adds a ConfigMap without a path (kpt names its file), emits results, echoes functionConfig
+/// data into an annotation, writes to stderr, exits with $FAILCODE (default 0).
+const MUTATE: &str = r#"#!/bin/sh
+awk '
+/^- / { if (buf != "" && keep) printf "%s", buf; buf=""; keep=1; initem=1 }
+/^functionConfig:/ || /^results:/ { if (initem) { if (buf != "" && keep) printf "%s", buf; buf="" }
+  if (!added) { print "- apiVersion: v1\n  kind: ConfigMap\n  metadata:\n    name: generated\n  data:\n    x: \"1\""
+  print "results:\n- message: hello info\n  severity: info\n- message: bad thing\n  severity: error\n  resourceRef:\n    apiVersion: v1\n    kind: ConfigMap\n    name: a\n  field:\n    path: data.k"; added=1 }
+  initem=0; skip=1 }
+{ if (skip) next
+  if (initem) { sub(/k: v$/, "k: changed"); buf = buf $0 "\n"; if ($0 ~ /^    name: b$/) keep=0 } else print }
+END { if (initem && buf != "" && keep) printf "%s", buf
+  if (!added) { print "- apiVersion: v1\n  kind: ConfigMap\n  metadata:\n    name: generated\n  data:\n    x: \"1\""
+  print "results:\n- message: hello info\n  severity: info\n- message: bad thing\n  severity: error\n  resourceRef:\n    apiVersion: v1\n    kind: ConfigMap\n    name: a\n  field:\n    path: data.k" } }
+'
+echo "some stderr" >&2
+exit ${FAILCODE:-0}
+"#;
+
+#[test]
+fn result_equals_kpt_fn_eval_exec_of_the_same_function() {
+    let t = tempfile::tempdir().unwrap();
+    let img = busybox_image(t.path(), MUTATE);
+    let ours = package(t.path());
+    let theirs = t.path().join("kpt-pkg");
+    std::fs::create_dir(&theirs).unwrap();
+    for (rel, bytes) in files(&ours) {
+        let p = theirs.join(&rel);
+        std::fs::create_dir_all(p.parent().unwrap()).unwrap();
+        std::fs::write(p, bytes).unwrap();
+    }
+    let script = t.path().join("fn.sh");
+    std::fs::write(&script, MUTATE).unwrap();
+    let kpt = std::process::Command::new("kpt")
+        .args(["fn", "eval", theirs.to_str().unwrap(), "--exec"])
+        .arg(format!("/bin/busybox sh {}", script.display()))
+        .output()
+        .expect("kpt is installed");
+    assert!(
+        kpt.status.success(),
+        "{}",
+        String::from_utf8_lossy(&kpt.stderr)
+    );
+    let out = bin()
+        .args([
+            "run",
+            &img,
+            ours.to_str().unwrap(),
+            "--cache-dir",
+            &cache(t.path()),
+        ])
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{stderr}");
+    assert_eq!(parsed(&ours), parsed(&theirs));
+    // And the parts that prove something happened.
+    let p = parsed(&ours);
+    assert!(p.contains_key("configmap_generated.yaml"), "{:?}", p.keys());
+    assert_eq!(p["cm.yaml"].len(), 1, "ConfigMap b removed");
+    assert_eq!(p["cm.yaml"][0]["data"]["k"], "changed");
+    assert!(
+        ours.join("ignored.yaml").exists(),
+        ".krmignore'd file untouched"
+    );
+    // The report matches kpt's lines for the same results and stderr.
+    let kpt_err = String::from_utf8_lossy(&kpt.stderr);
+    for line in [
+        "  Results:",
+        "    [info]: hello info",
+        "    [error] v1/ConfigMap/a data.k: bad thing",
+        "  Stderr:",
+        "    \"some stderr\"",
+    ] {
+        assert!(kpt_err.contains(line), "kpt: {kpt_err}");
+        assert!(stderr.contains(line), "ours: {stderr}");
+    }
+}
+
+#[test]
+fn failing_function_leaves_the_package_untouched_and_reports_like_kpt() {
+    let t = tempfile::tempdir().unwrap();
+    let img = busybox_image(t.path(), &MUTATE.replace("${FAILCODE:-0}", "3"));
+    let pkg = package(t.path());
+    let before = files(&pkg);
+    let results = t.path().join("results");
+    let out = bin()
+        .args([
+            "run",
+            &img,
+            pkg.to_str().unwrap(),
+            "--cache-dir",
+            &cache(t.path()),
+        ])
+        .arg("--results-dir")
+        .arg(&results)
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(8), "{stderr}");
+    assert_eq!(files(&pkg), before, "package untouched");
+    assert!(stderr.contains("[FAIL]"), "{stderr}");
+    assert!(stderr.contains("  Exit code: 3"), "{stderr}");
+    assert!(
+        stderr.contains("    [error] v1/ConfigMap/a data.k: bad thing"),
+        "{stderr}"
+    );
+    assert_eq!(
+        stderr.lines().filter(|l| l.starts_with("error: ")).count(),
+        1,
+        "{stderr}"
+    );
+    let rl: Value =
+        serde_saphyr::from_str(&std::fs::read_to_string(results.join("results.yaml")).unwrap())
+            .unwrap();
+    assert_eq!(rl["apiVersion"], "kpt.dev/v1");
+    assert_eq!(rl["kind"], "FunctionResultList");
+    assert_eq!(rl["exitCode"], 1);
+    assert_eq!(rl["items"][0]["image"], Value::String(img.clone()));
+    assert_eq!(rl["items"][0]["exitCode"], 3);
+    assert_eq!(rl["items"][0]["stderr"], "some stderr\n");
+    assert_eq!(rl["items"][0]["results"][1]["severity"], "error");
+}
+
+fn sandbox_processes(marker: &str) -> Vec<String> {
+    let mut found = Vec::new();
+    for e in std::fs::read_dir("/proc").unwrap().flatten() {
+        if let Ok(cmd) = std::fs::read(e.path().join("cmdline")) {
+            let cmd = String::from_utf8_lossy(&cmd).replace('\0', " ");
+            if cmd.contains(marker) {
+                found.push(format!("{}: {cmd}", e.file_name().to_string_lossy()));
+            }
+        }
+    }
+    found
+}
+
+#[test]
+fn timeout_kills_the_whole_process_tree() {
+    let t = tempfile::tempdir().unwrap();
+    let img = busybox_image(
+        t.path(),
+        "#!/bin/sh\n(sleep 987651 &) ; sleep 987652 & sh -c 'setsid sleep 987653' & sleep 987654\n",
+    );
+    let pkg = package(t.path());
+    let before = files(&pkg);
+    let out = bin()
+        .args([
+            "run",
+            &img,
+            pkg.to_str().unwrap(),
+            "--cache-dir",
+            &cache(t.path()),
+        ])
+        .args(["--timeout", "1s"])
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(9), "{stderr}");
+    assert!(stderr.contains("did not finish within 1s"), "{stderr}");
+    assert_eq!(files(&pkg), before);
+    // The kernel tears the PID namespace down: give it a moment, then nothing is left.
+    let mut left = Vec::new();
+    for _ in 0..50 {
+        left = sandbox_processes("sleep 98765");
+        if left.is_empty() {
+            break;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    }
+    assert!(left.is_empty(), "left behind: {left:?}");
+}
+
+#[test]
+fn network_is_off_unless_asked_for() {
+    let t = tempfile::tempdir().unwrap();
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port();
+    std::thread::spawn(move || {
+        for s in listener.incoming() {
+            drop(s);
+        }
+    });
+    let img = busybox_image(
+        t.path(),
+        &format!(
+            "#!/bin/sh\nif nc 127.0.0.1 {port} </dev/null; then echo reached >&2; else echo no-network >&2; exit 7; fi\nexec cat\n"
+        ),
+    );
+    let pkg = package(t.path());
+    let out = bin()
+        .args([
+            "run",
+            &img,
+            pkg.to_str().unwrap(),
+            "--cache-dir",
+            &cache(t.path()),
+            "-o",
+            "stdout",
+        ])
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(8), "{stderr}");
+    assert!(
+        stderr.contains("no-network") && stderr.contains("Exit code: 7"),
+        "{stderr}"
+    );
+    let out = bin()
+        .args([
+            "run",
+            &img,
+            pkg.to_str().unwrap(),
+            "--cache-dir",
+            &cache(t.path()),
+            "-o",
+            "stdout",
+            "--network",
+        ])
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{stderr}");
+    assert!(stderr.contains("reached"), "{stderr}");
+}
+
+#[test]
+fn only_tmp_is_writable_and_the_cached_root_stays_clean() {
+    let t = tempfile::tempdir().unwrap();
+    let img = busybox_image(
+        t.path(),
+        "#!/bin/sh\necho x > /tmp/ok || exit 9\nfor f in /etc/pwned /pwned /fn.sh /bin/busybox /proc/sys/kernel/hostname; do\n  if echo x > $f; then echo \"wrote $f\" >&2; exit 5; fi\ndone\nif touch /etc/pwned2; then exit 6; fi\nexec cat\n",
+    );
+    let pkg = package(t.path());
+    let out = bin()
+        .args([
+            "run",
+            &img,
+            pkg.to_str().unwrap(),
+            "--cache-dir",
+            &cache(t.path()),
+            "-o",
+            "stdout",
+        ])
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{stderr}");
+    assert!(stderr.contains("Read-only file system"), "{stderr}");
+    // And a function that does write outside /tmp fails.
+    let img2 = busybox_image(
+        &t.path().join("second"),
+        "#!/bin/sh\nset -e\necho x > /etc/pwned\nexec cat\n",
+    );
+    let out = bin()
+        .args([
+            "run",
+            &img2,
+            pkg.to_str().unwrap(),
+            "--cache-dir",
+            &cache(t.path()),
+            "-o",
+            "stdout",
+        ])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(8));
+    let roots = t.path().join("cache/rootfs");
+    for e in std::fs::read_dir(&roots).unwrap().flatten() {
+        assert!(!e.path().join("etc/pwned").exists());
+        assert!(!e.path().join("tmp/ok").exists());
+        assert!(!e.path().join("pwned").exists());
+    }
+}
+
+#[test]
+fn stdin_mode_fn_args_and_output_modes() {
+    let t = tempfile::tempdir().unwrap();
+    let img = busybox_image(
+        t.path(),
+        "#!/bin/sh\necho \"GREETING=$GREETING HOME=$HOME\" >&2\nexec cat\n",
+    );
+    let c = cache(t.path());
+    // Plain YAML on stdin: items get kpt's default paths; output is a ResourceList on stdout.
+    let out = bin()
+        .args([
+            "run",
+            &img,
+            "-",
+            "--cache-dir",
+            &c,
+            "-e",
+            "GREETING=hi",
+            "--",
+            "a=b",
+            "c=d",
+        ])
+        .write_stdin("apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: A\ndata:\n  k: v\n")
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{stderr}");
+    assert!(stderr.contains("GREETING=hi HOME=/"), "{stderr}");
+    let rl: Value = serde_saphyr::from_str(&String::from_utf8_lossy(&out.stdout)).unwrap();
+    let item = &rl["items"][0];
+    assert_eq!(
+        item["metadata"]["annotations"]["config.kubernetes.io/path"],
+        "configmap_a.yaml"
+    );
+    assert_eq!(
+        rl["functionConfig"],
+        json!({"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "function-input"}, "data": {"a": "b", "c": "d"}})
+    );
+    // A ResourceList on stdin keeps its functionConfig; -o unwrap prints plain YAML.
+    let out = bin()
+        .args(["run", &img, "-", "--cache-dir", &c, "-o", "unwrap"])
+        .write_stdin("apiVersion: config.kubernetes.io/v1\nkind: ResourceList\nitems:\n- apiVersion: v1\n  kind: ConfigMap\n  metadata:\n    name: x\n    annotations:\n      config.kubernetes.io/path: x.yaml\n")
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    let docs: Vec<Value> =
+        serde_saphyr::from_multiple(&String::from_utf8_lossy(&out.stdout)).unwrap();
+    assert_eq!(
+        docs,
+        vec![json!({"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "x"}})]
+    );
+    // -o DIR writes the package to a new directory and refuses an existing one.
+    let pkg = package(t.path());
+    let before = files(&pkg);
+    let dest = t.path().join("out");
+    let out = bin()
+        .args([
+            "run",
+            &img,
+            pkg.to_str().unwrap(),
+            "--cache-dir",
+            &c,
+            "-o",
+            dest.to_str().unwrap(),
+        ])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(files(&pkg), before);
+    let written: Vec<_> = files(&dest).into_keys().collect();
+    assert_eq!(written, vec!["Kptfile", "cm.yaml", "sub/d.yml"]);
+    let again = bin()
+        .args([
+            "run",
+            &img,
+            pkg.to_str().unwrap(),
+            "--cache-dir",
+            &c,
+            "-o",
+            dest.to_str().unwrap(),
+        ])
+        .output()
+        .unwrap();
+    assert_eq!(again.status.code(), Some(2));
+    // --fn-config and KEY=VALUE together are refused.
+    let cfg = t.path().join("cfg.yaml");
+    std::fs::write(
+        &cfg,
+        "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: c\n",
+    )
+    .unwrap();
+    let out = bin()
+        .args([
+            "run",
+            &img,
+            pkg.to_str().unwrap(),
+            "--cache-dir",
+            &c,
+            "--fn-config",
+        ])
+        .arg(&cfg)
+        .args(["--", "a=b"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).starts_with("error: --fn-config"));
+}
+
+#[test]
+fn output_outside_the_package_is_refused_and_nothing_written() {
+    let t = tempfile::tempdir().unwrap();
+    let img = busybox_image(
+        t.path(),
+        "#!/bin/sh\nsed -e 's#config.kubernetes.io/path: sub/d.yml#config.kubernetes.io/path: ../escaped.yaml#' -e 's#k: v$#k: changed#'\n",
+    );
+    let pkg = package(t.path());
+    let before = files(&pkg);
+    let out = bin()
+        .args([
+            "run",
+            &img,
+            pkg.to_str().unwrap(),
+            "--cache-dir",
+            &cache(t.path()),
+        ])
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(8), "{stderr}");
+    assert!(stderr.contains("outside the package"), "{stderr}");
+    assert_eq!(files(&pkg), before);
+    assert!(!t.path().join("escaped.yaml").exists());
+}
+
+#[test]
+fn bind_mounts_as_kpt() {
+    let t = tempfile::tempdir().unwrap();
+    let data = t.path().join("hostdata");
+    std::fs::create_dir(&data).unwrap();
+    std::fs::write(data.join("in.txt"), "from-host").unwrap();
+    std::fs::set_permissions(&data, std::os::unix::fs::PermissionsExt::from_mode(0o777)).unwrap();
+    let img = busybox_image(
+        t.path(),
+        "#!/bin/sh\ncat /data/in.txt >&2\nif echo x > /data/new; then echo writable >&2; else echo readonly >&2; fi\nexec cat\n",
+    );
+    let pkg = package(t.path());
+    let mount = format!("type=bind,source={},target=/data", data.display());
+    let out = bin()
+        .args([
+            "run",
+            &img,
+            pkg.to_str().unwrap(),
+            "--cache-dir",
+            &cache(t.path()),
+            "-o",
+            "stdout",
+            "--mount",
+            &mount,
+        ])
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{stderr}");
+    assert!(
+        stderr.contains("from-host") && stderr.contains("readonly"),
+        "{stderr}"
+    );
+    let out = bin()
+        .args([
+            "run",
+            &img,
+            pkg.to_str().unwrap(),
+            "--cache-dir",
+            &cache(t.path()),
+            "-o",
+            "stdout",
+            "--mount",
+            &format!("{mount},rw=true"),
+        ])
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{stderr}");
+    assert!(stderr.contains("writable"), "{stderr}");
+    assert!(data.join("new").exists());
+}
+
+#[test]
+fn podman_runtime_runs_the_same_image() {
+    let t = tempfile::tempdir().unwrap();
+    let img = busybox_image(t.path(), "#!/bin/sh\nid -u >&2\nexec cat\n");
+    let pkg = package(t.path());
+    // This machine's podman needs runc and no default ulimits (see bench/run.sh).
+    let conf = t.path().join("containers.conf");
+    std::fs::write(
+        &conf,
+        "[containers]\ndefault_ulimits = []\n[engine]\nruntime = \"runc\"\n",
+    )
+    .unwrap();
+    let native = bin()
+        .args([
+            "run",
+            &img,
+            pkg.to_str().unwrap(),
+            "--cache-dir",
+            &cache(t.path()),
+            "-o",
+            "stdout",
+        ])
+        .output()
+        .unwrap();
+    let podman = bin()
+        .env("CONTAINERS_CONF", &conf)
+        .args([
+            "run",
+            &img,
+            pkg.to_str().unwrap(),
+            "--runtime",
+            "podman",
+            "-o",
+            "stdout",
+        ])
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&podman.stderr);
+    assert!(podman.status.success(), "{stderr}");
+    assert!(stderr.contains("\"65534\""), "{stderr}");
+    assert_eq!(native.stdout, podman.stdout);
+}
