@@ -203,3 +203,146 @@ fn everything_from_flags_prompts_nothing_on_a_terminal() {
     let secret = trailing_json(&out);
     assert_eq!(secret["metadata"]["name"], "registry-auth-secret");
 }
+
+// ---------- setup: the whole wizard (CA validated on the spot, names, mount paths) ----------
+
+fn openssl_ca(dir: &std::path::Path) {
+    let out = Command::new("openssl")
+        .args([
+            "req",
+            "-x509",
+            "-newkey",
+            "rsa:2048",
+            "-nodes",
+            "-keyout",
+            "ca.key",
+            "-out",
+            "ca.crt",
+            "-days",
+            "365",
+            "-subj",
+            "/CN=Wizard Test CA",
+            "-addext",
+            "basicConstraints=critical,CA:TRUE",
+        ])
+        .current_dir(dir)
+        .output()
+        .expect("openssl runs");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+#[test]
+fn setup_wizard_validates_the_ca_on_the_spot_and_asks_names_and_paths() {
+    let api = crate::cluster::porch_cluster();
+    let kc = api.kubeconfig().display().to_string();
+    let dir = tempfile::tempdir().unwrap();
+    openssl_ca(dir.path());
+    std::fs::write(dir.path().join("garbage.pem"), "not a certificate\n").unwrap();
+    let ca = dir.path().join("ca.crt");
+    let key = dir.path().join("ca.key");
+    let mut s = spawn(&["setup", "--kubeconfig", &kc, "--wait=false"], api.dir());
+    let step = |s: &mut expectrl::session::OsSession, prompt: &str, answer: &str| {
+        s.expect(prompt)
+            .unwrap_or_else(|e| panic!("waiting for {prompt:?}: {e}"));
+        s.send_line(answer).unwrap();
+    };
+    step(&mut s, "Registry host", "registry.example.com:5000");
+    step(&mut s, "Username for registry.example.com:5000", "robot");
+    s.expect("Password (or token) for robot@registry.example.com:5000")
+        .unwrap();
+    send_password(&mut s, "fixture-setup-pw");
+    step(&mut s, "E-mail", "");
+    step(&mut s, "Add another registry?", "n");
+    // The CA is checked as soon as it is given: garbage and a private key are refused.
+    step(
+        &mut s,
+        "CA certificate file",
+        &dir.path().join("garbage.pem").display().to_string(),
+    );
+    step(
+        &mut s,
+        "holds no PEM data",
+        &key.display().to_string(),
+    );
+    step(&mut s, "holds a private key", &ca.display().to_string());
+    s.expect("CN=Wizard Test CA (CA: yes, expires").unwrap();
+    step(&mut s, "Auth Secret name", "my-auth");
+    step(&mut s, "Auth Secret mount path", "");
+    step(&mut s, "TLS Secret name", "my-ca");
+    step(&mut s, "TLS Secret mount path", "/var/tmp/my-ca");
+    s.expect("Apply these changes?").expect("confirmation");
+    s.send_line("y").unwrap();
+    let out = rest(&mut s);
+    assert_eq!(exit_code(&s), 0, "{out}");
+    assert!(!out.contains("fixture-setup-pw"), "password echoed: {out}");
+    assert!(!out.contains("PRIVATE KEY"), "{out}");
+    let auth = api
+        .get("secrets", "porch-system", "my-auth")
+        .expect("auth Secret");
+    let cfg: Value = serde_json::from_slice(
+        &B64.decode(auth["data"][".dockerconfigjson"].as_str().unwrap())
+            .unwrap(),
+    )
+    .unwrap();
+    assert_eq!(
+        cfg["auths"]["registry.example.com:5000"]["password"],
+        "fixture-setup-pw"
+    );
+    let tls = api
+        .get("secrets", "porch-system", "my-ca")
+        .expect("TLS Secret");
+    assert_eq!(tls["type"], "Opaque");
+    assert_eq!(
+        B64.decode(tls["data"]["ca.crt"].as_str().unwrap()).unwrap(),
+        std::fs::read(&ca).unwrap()
+    );
+    let dep = api
+        .get("deployments", "porch-system", "function-runner")
+        .unwrap();
+    let text = dep.to_string();
+    assert!(text.contains("/var/tmp/my-ca"), "{text}");
+    assert!(
+        text.contains("--enable-private-registries-tls=true"),
+        "{text}"
+    );
+}
+
+#[test]
+fn setup_without_a_terminal_names_the_flags() {
+    let home = tempfile::tempdir().unwrap();
+    let out = assert_cmd::Command::cargo_bin("kubectl-porch-registry")
+        .unwrap()
+        .args(["setup", "--kubeconfig", "/nonexistent/kubeconfig"])
+        .env_remove("PORCH_REGISTRY_PASSWORD")
+        .env("HOME", home.path())
+        .write_stdin("")
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert_eq!(out.stdout, b"");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(stderr.lines().count(), 1, "{stderr}");
+    assert!(stderr.starts_with("error: no registry credentials given and stdin is not a terminal"));
+    assert!(stderr.contains("--registry") && stderr.contains("--password-stdin"));
+    // --tls without a CA, from flags only
+    let out = assert_cmd::Command::cargo_bin("kubectl-porch-registry")
+        .unwrap()
+        .args(["setup", "--kubeconfig", "/nonexistent/kubeconfig", "--tls"])
+        .args(["--registry", "ghcr.io", "-u", "robot"])
+        .env("PORCH_REGISTRY_PASSWORD", "fixture-pw")
+        .env("HOME", home.path())
+        .write_stdin("")
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("--tls needs the CA: pass --ca-file"),
+        "{stderr}"
+    );
+    assert!(!stderr.contains("fixture-pw"));
+}
