@@ -108,7 +108,7 @@ pub fn collect(kube: &Kube, args: &CheckArgs) -> Result<LiveCheck> {
                     findings.push(finding(
                         "error",
                         "secret-missing",
-                        format!("Secret {ns}/{name}"),
+                        format!("Secret/{ns}/{name}"),
                         format!("deployment \"{dep}\" mounts secret \"{name}\", which does not exist in namespace \"{ns}\": its pods cannot start (ContainerCreating)"),
                         format!("create it with `kubectl porch-registry setup -n {ns}` (or `kubectl porch-registry secret auth -n {ns} --name {name} ... | kubectl apply -f -`)"),
                     ));
@@ -116,7 +116,7 @@ pub fn collect(kube: &Kube, args: &CheckArgs) -> Result<LiveCheck> {
                     findings.push(finding(
                         "error",
                         "secret-wrong-namespace",
-                        format!("Secret {ns}/{name}"),
+                        format!("Secret/{ns}/{name}"),
                         format!("secret \"{name}\" exists in namespace(s) {} but not in \"{ns}\", where the runner's pods can mount it", elsewhere.join(", ")),
                         format!("create it in \"{ns}\" (Secrets cannot be mounted across namespaces), e.g. `kubectl porch-registry setup -n {ns}`"),
                     ));
@@ -136,7 +136,7 @@ pub fn collect(kube: &Kube, args: &CheckArgs) -> Result<LiveCheck> {
                     findings.push(finding(
                         "warning",
                         "fn-copy-stale",
-                        format!("Secret {fn_ns}/{copy}"),
+                        format!("Secret/{fn_ns}/{copy}"),
                         format!("the runner's copy \"{copy}\" in namespace \"{fn_ns}\" differs from the mounted auth Secret: function pods pull with the old credentials (the runner refreshes the copy only when an image is not yet cached)"),
                         format!("run `kubectl porch-registry setup` again (it updates the copy), or restart the runner: `kubectl -n {ns} rollout restart deployment/{dep}`"),
                     ));
@@ -168,7 +168,7 @@ pub fn collect(kube: &Kube, args: &CheckArgs) -> Result<LiveCheck> {
             findings.push(finding(
                 "error",
                 "runner-rbac-secrets",
-                format!("ServiceAccount {ns}/{sa}"),
+                format!("ServiceAccount/{ns}/{sa}"),
                 format!("the runner's service account \"{sa}\" cannot {} secrets in namespace \"{fn_ns}\": it cannot copy the registry credentials there, so function pods pull anonymously", missing.join("/")),
                 format!("bind a Role with get, create, update on secrets in \"{fn_ns}\" to {user} (the stock Role porch-function-executor has them)"),
             ));
@@ -176,7 +176,7 @@ pub fn collect(kube: &Kube, args: &CheckArgs) -> Result<LiveCheck> {
             findings.push(finding(
                 "info",
                 "runner-rbac-secrets",
-                format!("ServiceAccount {ns}/{sa}"),
+                format!("ServiceAccount/{ns}/{sa}"),
                 "could not verify the runner's RBAC on secrets (creating a SubjectAccessReview is not allowed for you)".into(),
                 format!("check with `kubectl auth can-i get,create,update secrets -n {fn_ns} --as {user}`"),
             ));
@@ -212,7 +212,7 @@ pub fn collect(kube: &Kube, args: &CheckArgs) -> Result<LiveCheck> {
                             findings.push(finding(
                                 "error",
                                 "function-pod-x509",
-                                format!("Pod {fn_ns}/{pname}"),
+                                format!("Pod/{fn_ns}/{pname}"),
                                 format!("function pod cannot pull {image}: {reason}: {msg}"),
                                 "the kubelet pulls function images, not the runner: the nodes' container runtime must trust the registry CA too (install it in the node trust store / containerd certs.d); see the node-ca-trust note".into(),
                             ));
@@ -220,7 +220,7 @@ pub fn collect(kube: &Kube, args: &CheckArgs) -> Result<LiveCheck> {
                             findings.push(finding(
                                 "error",
                                 "function-pod-pull-failed",
-                                format!("Pod {fn_ns}/{pname}"),
+                                format!("Pod/{fn_ns}/{pname}"),
                                 format!("function pod cannot pull {image}: {reason}{}{msg}", if msg.is_empty() { "" } else { ": " }),
                                 "check that the auth Secret has an entry for the image's registry (exact host[:port]) and that the runner's copy is current (`kubectl porch-registry status`)".into(),
                             ));
@@ -232,7 +232,7 @@ pub fn collect(kube: &Kube, args: &CheckArgs) -> Result<LiveCheck> {
         Err(Error::Forbidden(_)) => findings.push(finding(
             "info",
             "function-pods-unreadable",
-            format!("Namespace {fn_ns}"),
+            format!("Namespace/{fn_ns}"),
             format!("cannot list pods in \"{fn_ns}\" to look for image pull failures"),
             format!(
                 "grant list on pods in \"{fn_ns}\", or check with `kubectl -n {fn_ns} get pods`"

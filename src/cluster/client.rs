@@ -118,6 +118,9 @@ pub fn connect(args: &ClusterArgs) -> Result<Kube> {
             }
         }
     })?;
+    let mut config = config;
+    // We never watch: a request that hangs this long means a broken connection.
+    config.read_timeout = Some(std::time::Duration::from_secs(60));
     let server = config.cluster_url.to_string();
     let context = args.context.clone().unwrap_or_else(|| "current".into());
     // The client spawns its buffer worker on the runtime: build it inside.
