@@ -44,11 +44,9 @@ pub struct RunPlan {
     pub cache_dir: PathBuf,
 }
 
-/// The default cache directory: `$XDG_CACHE_HOME/kubectl-porch-registry`.
+/// The default cache directory (shared with `pull`): `$XDG_CACHE_HOME/kubectl-porch-registry`.
 pub fn default_cache_dir() -> PathBuf {
-    dirs::cache_dir()
-        .unwrap_or_else(std::env::temp_dir)
-        .join("kubectl-porch-registry")
+    crate::registry::cache::default_root()
 }
 
 fn parse_env(flags: &[String]) -> Result<Vec<String>> {
@@ -133,10 +131,40 @@ fn resolve_image(args: &RunArgs) -> Result<FunctionImage> {
     if args.image.starts_with("oci:") {
         return crate::krm::image::load_oci_layout(&args.image);
     }
-    Err(Error::usage(format!(
-        "{}: pulling from a registry is not available in this build yet; save the image as an OCI layout (`skopeo copy docker://{} oci:DIR`) and run oci:DIR",
-        args.image, args.image
-    )))
+    let opts = crate::registry::PullOptions::from_args(&args.image, &args.source)?;
+    let pulled = crate::registry::pull_image(&opts)?;
+    Ok(from_pulled(pulled))
+}
+
+/// The registry's pull result as a runnable image.
+pub fn from_pulled(p: crate::registry::PulledImage) -> FunctionImage {
+    let (os, arch) = p
+        .platform
+        .split_once('/')
+        .map(|(o, a)| (o.to_string(), a.split('/').next().unwrap_or(a).to_string()))
+        .unwrap_or_else(|| ("linux".into(), p.platform.clone()));
+    FunctionImage {
+        reference: p.reference,
+        digest: p.digest,
+        os,
+        architecture: arch,
+        config: crate::krm::image::ImageConfig {
+            entrypoint: p.config.entrypoint,
+            cmd: p.config.cmd,
+            env: p.config.env,
+            working_dir: p.config.working_dir,
+            user: p.config.user,
+        },
+        layers: p
+            .layers
+            .into_iter()
+            .map(|l| crate::rootfs::LayerSource {
+                digest: l.digest,
+                media_type: l.media_type,
+                path: l.path,
+            })
+            .collect(),
+    }
 }
 
 /// Run the function image on `input` (a serialized ResourceList) as `plan` says.

@@ -7,6 +7,7 @@ use std::path::{Path, PathBuf};
 
 use serde_json::{Value, json};
 
+use crate::registry_support::{Auth, Registry, TestImage};
 use crate::support::bin;
 
 const APPLETS: &[&str] = &[
@@ -41,12 +42,8 @@ fn file_header(path: &str, size: u64, mode: u32) -> tar::Header {
     h
 }
 
-/// An OCI image layout with busybox (gzip layer) and `script` as /fn.sh (plain layer),
-/// entrypoint `/bin/sh /fn.sh`. Returns `oci:DIR`.
-pub fn busybox_image(dir: &Path, script: &str) -> String {
-    let layout = dir.join("image");
-    std::fs::create_dir_all(&layout).unwrap();
-    // Layer 1: busybox and its applets.
+/// The busybox layer (plain tar): /bin/busybox, applet symlinks, /etc/passwd, /tmp, /data.
+fn busybox_layer() -> Vec<u8> {
     let mut b = tar::Builder::new(Vec::new());
     let mut h = tar::Header::new_ustar();
     h.set_path("bin/").unwrap();
@@ -84,18 +81,34 @@ pub fn busybox_image(dir: &Path, script: &str) -> String {
         &passwd[..],
     )
     .unwrap();
-    let raw = b.into_inner().unwrap();
-    let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
-    gz.write_all(&raw).unwrap();
-    let l1 = gz.finish().unwrap();
-    // Layer 2: the function script.
+    b.into_inner().unwrap()
+}
+
+/// The function layer (plain tar): `script` as /fn.sh.
+fn script_layer(script: &str) -> Vec<u8> {
     let mut b = tar::Builder::new(Vec::new());
     b.append(
         &file_header("fn.sh", script.len() as u64, 0o755),
         script.as_bytes(),
     )
     .unwrap();
-    let l2 = b.into_inner().unwrap();
+    b.into_inner().unwrap()
+}
+
+fn gzip(raw: &[u8]) -> Vec<u8> {
+    let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
+    gz.write_all(raw).unwrap();
+    gz.finish().unwrap()
+}
+
+/// An OCI image layout with busybox (gzip layer) and `script` as /fn.sh (plain layer),
+/// entrypoint `/bin/sh /fn.sh`. Returns `oci:DIR`.
+pub fn busybox_image(dir: &Path, script: &str) -> String {
+    let layout = dir.join("image");
+    std::fs::create_dir_all(&layout).unwrap();
+    let raw = busybox_layer();
+    let l1 = gzip(&raw);
+    let l2 = script_layer(script);
     let diff1 = sha(&raw);
     let diff2 = sha(&l2);
     let (d1, s1) = blob(&layout, &l1);
@@ -749,4 +762,61 @@ fn podman_runtime_runs_the_same_image() {
     assert!(podman.status.success(), "{stderr}");
     assert!(stderr.contains("\"65534\""), "{stderr}");
     assert_eq!(native.stdout, podman.stdout);
+}
+
+#[test]
+fn private_function_from_a_tls_registry_with_basic_auth() {
+    let t = tempfile::tempdir().unwrap();
+    let reg = Registry::start(Auth::htpasswd("robot", "s3cret-pass"), true);
+    let image = TestImage::new(
+        "linux/amd64",
+        &["/bin/sh", "/fn.sh"],
+        vec![
+            gzip(&busybox_layer()),
+            gzip(&script_layer(
+                "#!/bin/sh\necho pulled-and-ran >&2\nexec cat\n",
+            )),
+        ],
+    );
+    reg.push("fn/cat", "v1", &image);
+    let reference = format!("{}/fn/cat:v1", reg.host());
+    let auth = reg.auth_file(t.path());
+    let pkg = package(t.path());
+    let run = |extra: &[&str]| {
+        bin()
+            .args([
+                "run",
+                &reference,
+                pkg.to_str().unwrap(),
+                "--cache-dir",
+                &cache(t.path()),
+                "-o",
+                "stdout",
+            ])
+            .args(extra)
+            .output()
+            .unwrap()
+    };
+    let out = run(&[
+        "--auth-file",
+        auth.to_str().unwrap(),
+        "--ca-file",
+        reg.ca_path().to_str().unwrap(),
+    ]);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{stderr}");
+    assert!(stderr.contains("pulled-and-ran"), "{stderr}");
+    assert!(!stderr.contains("s3cret-pass"));
+    let rl: Value = serde_saphyr::from_str(&String::from_utf8_lossy(&out.stdout)).unwrap();
+    assert_eq!(rl["items"].as_array().unwrap().len(), 4);
+    // Without the CA the pull fails before anything runs, with one error line.
+    let out = run(&["--auth-file", auth.to_str().unwrap()]);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(!out.status.success());
+    assert!(!stderr.contains("[RUNNING]"), "{stderr}");
+    assert_eq!(
+        stderr.lines().filter(|l| l.starts_with("error: ")).count(),
+        1,
+        "{stderr}"
+    );
 }
