@@ -446,14 +446,14 @@ pub fn collect_setup_inputs(args: &SetupArgs) -> Result<SetupInputs> {
             ca = p.ca_file(false)?;
             tls = ca.is_some();
         }
-        auth_secret_name = p.text("Auth Secret name", &auth_secret_name)?;
-        auth_mount_path = p.text("Auth Secret mount path", &auth_mount_path)?;
+        auth_secret_name = p.object_name("Auth Secret name", &auth_secret_name)?;
+        auth_mount_path = p.mount_path("Auth Secret mount path", &auth_mount_path)?;
         if tls {
             let default = tls_secret_name
                 .clone()
                 .unwrap_or_else(|| crate::cli::DEFAULT_TLS_SECRET_NAME.to_string());
-            tls_secret_name = Some(p.text("TLS Secret name", &default)?);
-            tls_mount_path = p.text("TLS Secret mount path", &tls_mount_path)?;
+            tls_secret_name = Some(p.object_name("TLS Secret name", &default)?);
+            tls_mount_path = p.mount_path("TLS Secret mount path", &tls_mount_path)?;
         }
     }
     if tls && tls_secret_name.is_none() {

@@ -49,6 +49,39 @@ impl Prompter {
             .map_err(cancelled)
     }
 
+    /// A Kubernetes object name, checked as it is typed in.
+    pub fn object_name(&self, prompt: &str, default: &str) -> Result<String> {
+        Input::<String>::with_theme(&self.theme)
+            .with_prompt(prompt)
+            .default(default.to_string())
+            .validate_with(|s: &String| -> std::result::Result<(), String> {
+                crate::runner::secrets::validate_object_name(s.trim())
+            })
+            .interact_text_on(&self.term)
+            .map(|s| s.trim().to_string())
+            .map_err(cancelled)
+    }
+
+    /// A mount path: absolute, and not the root directory.
+    pub fn mount_path(&self, prompt: &str, default: &str) -> Result<String> {
+        Input::<String>::with_theme(&self.theme)
+            .with_prompt(prompt)
+            .default(default.to_string())
+            .validate_with(|s: &String| -> std::result::Result<(), String> {
+                let p = s.trim();
+                if !p.starts_with('/') {
+                    Err(format!("{p:?} is not an absolute path"))
+                } else if p.trim_end_matches('/').is_empty() {
+                    Err("the secret needs a directory of its own, not /".to_string())
+                } else {
+                    Ok(())
+                }
+            })
+            .interact_text_on(&self.term)
+            .map(|s| s.trim().to_string())
+            .map_err(cancelled)
+    }
+
     /// The registry user name.
     pub fn username(&self, registry: &str) -> Result<String> {
         Input::<String>::with_theme(&self.theme)

@@ -789,3 +789,41 @@ fn tls_refuses_keys_and_garbage() {
         );
     }
 }
+
+// ---------- snapshots of the generated YAML ----------
+
+#[test]
+fn snapshot_secret_auth_yaml() {
+    let home = tmp();
+    let out = cmd(home.path())
+        .args([
+            "secret",
+            "auth",
+            "--registry",
+            "https://registry.example.com:5000/v2/",
+        ])
+        .args([
+            "-u",
+            "robot",
+            "--email",
+            "ci@example.com",
+            "--password-stdin",
+        ])
+        .write_stdin("fixture-snapshot-pw\n")
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    insta::assert_snapshot!("secret_auth_yaml", String::from_utf8(out.stdout).unwrap());
+}
+
+#[test]
+fn snapshot_secret_tls_yaml() {
+    let out = bin()
+        .args(["secret", "tls", "--ca-file"])
+        .arg(fixture("core/snapshot-ca.crt"))
+        .args(["--name", "my-ca", "-n", "porch"])
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    insta::assert_snapshot!("secret_tls_yaml", String::from_utf8(out.stdout).unwrap());
+}

@@ -263,15 +263,14 @@ fn setup_wizard_validates_the_ca_on_the_spot_and_asks_names_and_paths() {
         "CA certificate file",
         &dir.path().join("garbage.pem").display().to_string(),
     );
-    step(
-        &mut s,
-        "holds no PEM data",
-        &key.display().to_string(),
-    );
+    step(&mut s, "holds no PEM data", &key.display().to_string());
     step(&mut s, "holds a private key", &ca.display().to_string());
     s.expect("CN=Wizard Test CA (CA: yes, expires").unwrap();
-    step(&mut s, "Auth Secret name", "my-auth");
-    step(&mut s, "Auth Secret mount path", "");
+    // names and paths are checked as they are typed
+    step(&mut s, "Auth Secret name", "My_Auth");
+    step(&mut s, "is not a valid Kubernetes name", "my-auth");
+    step(&mut s, "Auth Secret mount path", "relative/dir");
+    step(&mut s, "is not an absolute path", "");
     step(&mut s, "TLS Secret name", "my-ca");
     step(&mut s, "TLS Secret mount path", "/var/tmp/my-ca");
     s.expect("Apply these changes?").expect("confirmation");
