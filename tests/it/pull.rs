@@ -465,10 +465,8 @@ fn registry_killed_mid_pull_then_retry_succeeds() {
         "the registry was killed"
     );
     assert!(proxy.sent.load(Ordering::SeqCst) > 1_500_000);
-    assert!(
-        line.contains("interrupted") || line.contains("fn/big"),
-        "{line}"
-    );
+    eprintln!("killed mid-pull: {line}");
+    assert!(line.contains("interrupted"), "{line}");
     // Nothing partial is trusted: whatever is in the cache is verified, temp files are gone.
     cache_is_sound(&env.cache());
     assert!(tmp_is_empty(&env.cache()));
@@ -765,4 +763,36 @@ fn from_cluster_uses_the_runners_mounted_secrets() {
         "{v}"
     );
     assert!(!String::from_utf8_lossy(&a.get_output().stdout).contains("cluster-pw-1"));
+}
+
+#[test]
+fn progress_bars_on_a_terminal_only() {
+    use expectrl::{Eof, Expect, Session};
+    let reg = Registry::start(Auth::Anonymous, true);
+    let img = TestImage::new(
+        "linux/amd64",
+        &["/fn"],
+        vec![noise_layer("a", 400_000, 31), noise_layer("b", 400_000, 32)],
+    );
+    reg.push("fn/tty", "v1", &img);
+    let env = Env::new();
+    let mut c = std::process::Command::new(assert_cmd::cargo::cargo_bin!("kubectl-porch-registry"));
+    c.args(["pull", &format!("{}/fn/tty:v1", reg.host()), "--ca-file"])
+        .arg(reg.ca_path())
+        .arg("--cache-dir")
+        .arg(env.cache())
+        .env("HOME", env.path())
+        .env("DOCKER_CONFIG", env.path().join("docker"))
+        .env("TERM", "xterm")
+        .env_remove("NO_COLOR");
+    let mut s = Session::spawn(c).expect("spawn in a pty");
+    s.set_expect_timeout(Some(std::time::Duration::from_secs(60)));
+    let m = s.expect(Eof).expect("pull ends");
+    let out = String::from_utf8_lossy(m.as_bytes()).to_string();
+    // A bar per layer, named by its short digest (which the summary never prints).
+    for l in &img.layers {
+        let short = &sha256(l)["sha256:".len()..][..12];
+        assert!(out.contains(short), "no progress line for {short}: {out}");
+    }
+    assert!(out.contains("TLS"), "{out}");
 }
