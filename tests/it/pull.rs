@@ -330,6 +330,15 @@ fn anonymous_pull_of_a_public_repo() {
             .unwrap()
             .starts_with("anonymous")
     );
+    let a = env
+        .pull(
+            &format!("{}/public/fn", reg.host()),
+            &["--ca-file", reg.ca_path().to_str().unwrap(), "-o", "yaml"],
+        )
+        .success();
+    let out = String::from_utf8_lossy(&a.get_output().stdout).to_string();
+    assert!(out.contains(&format!("digest: {digest}")), "{out}");
+    assert!(out.contains("step: given-ca"), "{out}");
 }
 
 #[test]
