@@ -32,14 +32,22 @@ pub(crate) fn offline(
     verb: &str,
     plan_fn: impl Fn(&serde_json::Value) -> Result<Plan>,
 ) -> Result<()> {
-    let texts = offline_texts(path, in_place, namespace, target, verb, plan_fn)?;
-    if let Some(texts) = texts {
+    let done = offline_texts(path, in_place, namespace, target, verb, plan_fn)?;
+    if let Some(texts) = done.texts {
         ui::output::write_stdout(&manifests::render_stream(&texts))?;
     }
     Ok(())
 }
 
-/// Like [`offline`], but returns the texts to print (None with --in-place).
+/// What the offline flow did.
+pub(crate) struct Offline {
+    /// The texts to print (None with --in-place: the files were written).
+    pub texts: Option<Vec<String>>,
+    /// The namespace of the Deployment in the manifests, if it has one.
+    pub namespace: Option<String>,
+}
+
+/// Like [`offline`], but returns the texts to print instead of printing them.
 pub(crate) fn offline_texts(
     path: &std::path::Path,
     in_place: bool,
@@ -47,7 +55,7 @@ pub(crate) fn offline_texts(
     target: &Target,
     verb: &str,
     plan_fn: impl Fn(&serde_json::Value) -> Result<Plan>,
-) -> Result<Option<Vec<String>>> {
+) -> Result<Offline> {
     let is_stdin = path.as_os_str() == "-";
     if in_place && is_stdin {
         return Err(Error::usage(
@@ -89,13 +97,20 @@ pub(crate) fn offline_texts(
         }
         texts
     };
+    let namespace = found.namespace().map(str::to_string);
     if in_place {
         let written = manifests::write_changed(&pkg, &texts)?;
         for p in written {
             ui::info(format_args!("wrote {}", p.display()));
         }
-        Ok(None)
+        Ok(Offline {
+            texts: None,
+            namespace,
+        })
     } else {
-        Ok(Some(texts))
+        Ok(Offline {
+            texts: Some(texts),
+            namespace,
+        })
     }
 }

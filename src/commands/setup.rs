@@ -1,10 +1,106 @@
-use crate::cli::SetupArgs;
+//! `setup`: Secrets plus the Deployment patch. Offline with `-f` (here): one multi-document
+//! stream for `kubectl apply -f -` (auth Secret, TLS Secret when a CA is given, the patched
+//! manifests), or with `--in-place` the files are patched and only the Secrets printed. Without
+//! `-f` the live cluster path (`cluster::setup_live`) does the job.
+
+use serde_json::Value;
+
+use crate::cli::{DryRun, OutputFormat, SetupArgs};
+use crate::credentials::SetupInputs;
 use crate::error::{Error, Result};
+use crate::runner::plan::{DesiredConfig, Target, TlsConfig, plan_patch};
+use crate::ui;
 
 pub fn run(args: &SetupArgs) -> Result<()> {
-    if args.filename.is_none() {
-        let inputs = crate::credentials::collect_setup_inputs(args)?;
-        return crate::cluster::setup_live(args, inputs);
+    if args.filename.is_some() && args.dry_run == DryRun::Server {
+        return Err(Error::usage(
+            "--dry-run=server needs the cluster; with -f the work is offline: use --dry-run=client (or leave it out)",
+        ));
     }
-    Err(Error::other("not implemented yet"))
+    if let Some(path) = &args.filename {
+        if path.as_os_str() == "-" && args.credentials.password_stdin {
+            return Err(Error::usage(
+                "-f - and --password-stdin both read stdin: pass the manifests as a file, or the password in $PORCH_REGISTRY_PASSWORD",
+            ));
+        }
+        if path.as_os_str() != "-" {
+            std::fs::metadata(path).map_err(|e| Error::io(path, e))?;
+        }
+    }
+    let inputs = crate::credentials::collect_setup_inputs(args)?;
+    let Some(path) = &args.filename else {
+        return crate::cluster::setup_live(args, inputs);
+    };
+    offline(args, path, &inputs)
+}
+
+/// The desired runner configuration for the inputs `setup` gathered.
+pub fn desired_from_inputs(inputs: &SetupInputs) -> DesiredConfig {
+    DesiredConfig {
+        auth_secret_name: inputs.auth_secret_name.clone(),
+        auth_mount_path: inputs.auth_mount_path.clone(),
+        registry_auth_secret_name: inputs
+            .registry_auth_secret_name
+            .clone()
+            .unwrap_or_else(|| inputs.auth_secret_name.clone()),
+        tls: inputs.tls_secret_name.as_ref().map(|name| TlsConfig {
+            secret_name: name.clone(),
+            mount_path: inputs.tls_mount_path.clone(),
+        }),
+    }
+}
+
+fn offline(args: &SetupArgs, path: &std::path::Path, inputs: &SetupInputs) -> Result<()> {
+    let desired = desired_from_inputs(inputs);
+    desired.validate()?;
+    if inputs.interactive && args.in_place {
+        let summary = inputs.summary_lines().join("\n");
+        if !ui::wizard::confirm(&summary, args.yes)? {
+            ui::info("nothing written");
+            return Ok(());
+        }
+    }
+    let target = Target::from_args(&args.target);
+    let ns_flag = args.namespace.namespace.as_str();
+    let filter = (ns_flag != crate::cli::DEFAULT_NAMESPACE).then_some(ns_flag);
+    let done = super::patch::offline_texts(path, args.in_place, filter, &target, "setup", |dep| {
+        plan_patch(dep, &target, &desired)
+    })?;
+    // The Secrets go where the Deployment is (they are mounted from its namespace).
+    let ns = done.namespace.as_deref().unwrap_or(ns_flag);
+    let mut secrets = vec![inputs.auth_secret(ns)];
+    match inputs.tls_secret(ns) {
+        Some(s) => secrets.push(s),
+        None => {
+            if let Some(name) = &inputs.tls_secret_name {
+                ui::info(format_args!(
+                    "TLS: the manifests mount the existing Secret {name}; pass --ca-file PEM to print it too"
+                ));
+            }
+        }
+    }
+    let text = match (args.output, done.texts) {
+        (format, None) => ui::output::render_objects(&secrets, format)?,
+        (OutputFormat::Yaml, Some(texts)) => {
+            let mut out = ui::output::render_objects(&secrets, OutputFormat::Yaml)?;
+            let manifests = crate::manifests::render_stream(&texts);
+            if !manifests.is_empty() {
+                if !manifests.starts_with("---") {
+                    out.push_str("---\n");
+                }
+                out.push_str(&manifests);
+            }
+            out
+        }
+        (OutputFormat::Json, Some(texts)) => {
+            let mut objects: Vec<Value> = secrets;
+            for t in &texts {
+                let docs = crate::manifests::parse_documents(t)
+                    .map_err(|e| Error::other(format!("internal error: {e}")))?;
+                objects.extend(docs.into_iter().map(|d| d.value));
+            }
+            ui::output::render_objects(&objects, OutputFormat::Json)?
+        }
+    };
+    ui::output::write_stdout(&text)
 }

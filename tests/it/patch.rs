@@ -452,3 +452,234 @@ spec:
     assert_eq!(String::from_utf8(out.stdout).unwrap(), text);
     assert!(String::from_utf8_lossy(&out.stderr).contains("nothing to change"));
 }
+
+// ---------------------------------------------------------------- setup -f (offline)
+
+const TEST_PASSWORD: &str = "not-a-real-pw-42";
+
+fn setup_cmd() -> assert_cmd::Command {
+    let mut c = bin();
+    c.env("PORCH_REGISTRY_PASSWORD", TEST_PASSWORD)
+        .env("HOME", "/nonexistent-home")
+        .env_remove("DOCKER_CONFIG")
+        .arg("setup");
+    c
+}
+
+/// kpt (the real one) reads the stream: returns the kinds of its items in order.
+fn kpt_kinds(stream: &str) -> Vec<String> {
+    let dir = tempfile::tempdir().unwrap();
+    let f = dir.path().join("stream.yaml");
+    std::fs::write(&f, stream).unwrap();
+    let out = Command::new("kpt")
+        .args(["fn", "source"])
+        .arg(&f)
+        .output()
+        .expect("kpt is installed");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let text = String::from_utf8(out.stdout).unwrap();
+    text.lines()
+        .filter_map(|l| l.strip_prefix("  kind: "))
+        .map(str::to_string)
+        .collect()
+}
+
+#[test]
+fn setup_dry_run_client_prints_one_stream() {
+    let out = setup_cmd()
+        .args([
+            "-f",
+            manifest("main-function-runner.yaml").to_str().unwrap(),
+            "--dry-run=client",
+            "--registry",
+            "https://registry.example.com:5000/v2/",
+            "--username",
+            "robot",
+            "--ca-file",
+            manifest("ca.crt").to_str().unwrap(),
+        ])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let stdout = String::from_utf8(out.stdout).unwrap();
+    let stderr = String::from_utf8(out.stderr).unwrap();
+    assert!(!stderr.contains(TEST_PASSWORD));
+    insta::assert_snapshot!("setup_dry_run_client_stream", stdout);
+    assert_eq!(
+        kpt_kinds(&stdout),
+        [
+            "Secret",
+            "Secret",
+            "ServiceAccount",
+            "Deployment",
+            "Service"
+        ]
+    );
+    // The manifests part is exactly what `patch --tls` prints.
+    let (patched, _) = patch_stdout(&[
+        "--tls",
+        "-f",
+        manifest("main-function-runner.yaml").to_str().unwrap(),
+    ]);
+    assert!(stdout.ends_with(&format!("---\n{patched}")), "{stdout}");
+}
+
+#[test]
+fn setup_in_place_patches_files_and_prints_only_secrets() {
+    let (_d, p) = copy_to_temp("catalog-function-runner.yaml");
+    let out = setup_cmd()
+        .args([
+            "-f",
+            p.to_str().unwrap(),
+            "--in-place",
+            "--registry",
+            "ghcr.io",
+            "-u",
+            "bot",
+        ])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let stdout = String::from_utf8(out.stdout).unwrap();
+    assert_eq!(kpt_kinds(&stdout), ["Secret"]);
+    assert!(stdout.contains("namespace: porch-system"));
+    let (patched, _) = patch_stdout(&[
+        "-f",
+        manifest("catalog-function-runner.yaml").to_str().unwrap(),
+    ]);
+    assert_eq!(read(&p), patched);
+    // Again: the manifests are already right.
+    let out = setup_cmd()
+        .args([
+            "-f",
+            p.to_str().unwrap(),
+            "-i",
+            "--registry",
+            "ghcr.io",
+            "-u",
+            "bot",
+        ])
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("nothing to change"));
+    assert_eq!(read(&p), patched);
+}
+
+#[test]
+fn setup_json_is_a_list_and_secrets_follow_the_deployment_namespace() {
+    let text = read(&manifest("docs-function-runner.yaml"))
+        .replace("namespace: porch-system", "namespace: porch");
+    let dir = tempfile::tempdir().unwrap();
+    let p = dir.path().join("runner.yaml");
+    std::fs::write(&p, &text).unwrap();
+    let out = setup_cmd()
+        .args([
+            "-f",
+            p.to_str().unwrap(),
+            "-o",
+            "json",
+            "--registry",
+            "ghcr.io",
+            "-u",
+            "bot",
+        ])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(v["kind"], "List");
+    assert_eq!(v["items"][0]["kind"], "Secret");
+    assert_eq!(v["items"][0]["metadata"]["namespace"], "porch");
+    assert_eq!(v["items"][1]["kind"], "Deployment");
+    assert_eq!(
+        v["items"][1]["spec"]["template"]["spec"]["containers"][0]["args"][2],
+        "--enable-private-registries=true"
+    );
+}
+
+#[test]
+fn setup_offline_errors() {
+    // stdin can't carry both the manifests and the password.
+    let out = setup_cmd()
+        .args([
+            "-f",
+            "-",
+            "--registry",
+            "ghcr.io",
+            "-u",
+            "bot",
+            "--password-stdin",
+        ])
+        .write_stdin("x")
+        .output()
+        .unwrap();
+    assert_one_error(&out, 2, "both read stdin");
+    // A missing path is reported before anything else.
+    let out = setup_cmd()
+        .args(["-f", "/nonexistent/runner.yaml"])
+        .output()
+        .unwrap();
+    assert_one_error(
+        &out,
+        4,
+        "/nonexistent/runner.yaml: no such file or directory",
+    );
+    // --dry-run=server has no meaning offline.
+    let out = setup_cmd()
+        .args([
+            "-f",
+            manifest("main-function-runner.yaml").to_str().unwrap(),
+            "--dry-run=server",
+        ])
+        .output()
+        .unwrap();
+    assert_one_error(&out, 2, "--dry-run=server needs the cluster");
+    // Without credentials and without a terminal: a usage error, nothing written.
+    let (_d, p) = copy_to_temp("main-function-runner.yaml");
+    let before = read(&p);
+    let out = bin()
+        .env_remove("PORCH_REGISTRY_PASSWORD")
+        .env("HOME", "/nonexistent-home")
+        .args(["setup", "-f", p.to_str().unwrap(), "-i"])
+        .output()
+        .unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(2),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(String::from_utf8_lossy(&out.stderr).lines().count(), 1);
+    assert_eq!(read(&p), before);
+    // A broken manifest: one error, the password nowhere.
+    let out = setup_cmd()
+        .args([
+            "-f",
+            manifest("malformed.yaml").to_str().unwrap(),
+            "--registry",
+            "ghcr.io",
+            "-u",
+            "bot",
+        ])
+        .output()
+        .unwrap();
+    assert_one_error(&out, 2, "malformed YAML");
+    assert!(!String::from_utf8_lossy(&out.stderr).contains(TEST_PASSWORD));
+}
