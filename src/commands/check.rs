@@ -1,6 +1,214 @@
-use crate::cli::CheckArgs;
-use crate::error::{Error, Result};
+//! `check`: lint manifests (-f) or the live cluster for what breaks the function runner.
+//!
+//! Offline: `manifests::load` -> `runner::lint`. Live: `cluster::live_objects_and_findings`
+//! gives the live objects (fed to the same lint) and the findings only a cluster can give.
+//! Findings go to stdout (table, JSON or YAML); exit code 3 when any is an error.
 
-pub fn run(_args: &CheckArgs) -> Result<()> {
-    Err(Error::other("not implemented yet"))
+use std::time::{SystemTime, UNIX_EPOCH};
+
+use comfy_table::{Cell, Color, ColumnConstraint, ContentArrangement, Table, presets};
+use serde::Serialize;
+
+use crate::cli::{CheckArgs, ReportFormat};
+use crate::error::{Error, Result};
+use crate::runner::lint::{self, Finding, LintContext, Severity};
+
+/// Seconds since the epoch (for certificate validity).
+pub fn now_unix() -> i64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map(|d| d.as_secs() as i64)
+        .unwrap_or(0)
+}
+
+pub fn run(args: &CheckArgs) -> Result<()> {
+    if args.probe {
+        return Err(Error::usage(
+            "--probe (logging in to every registry of the auth Secret) is not available in this build yet; run `kubectl porch-registry pull IMAGE --from-cluster` to test one image",
+        ));
+    }
+    let ctx = LintContext {
+        namespace: args.namespace.namespace.clone(),
+        deployment: args.target.deployment.clone(),
+        container: args.target.container.clone(),
+        offline: args.filename.is_some(),
+        now_unix: now_unix(),
+    };
+    let findings = match &args.filename {
+        Some(path) => {
+            let package = crate::manifests::load(path)?;
+            let objects = package.objects();
+            if let Err(e) = lint::locate_runner(&objects, &ctx) {
+                return Err(Error::not_found(format!(
+                    "{}: {e}; {}",
+                    path.display(),
+                    e.fix()
+                )));
+            }
+            lint::lint(&objects, &ctx)
+        }
+        None => live_findings(args, &ctx)?,
+    };
+    let text = render_findings(&findings, args.output)?;
+    crate::ui::output::write_stdout(&text)?;
+    let errors = findings
+        .iter()
+        .filter(|f| f.severity == Severity::Error)
+        .count();
+    if errors > 0 {
+        return Err(Error::Findings(format!(
+            "{errors} error finding(s): the function runner will not work as configured; see the fixes above"
+        )));
+    }
+    Ok(())
+}
+
+/// The live objects through the same lint, plus the live-only findings.
+fn live_findings(args: &CheckArgs, ctx: &LintContext) -> Result<Vec<Finding>> {
+    let live = crate::cluster::live_objects_and_findings(args)?;
+    let mut findings: Vec<Finding> = lint::lint(&live.objects, ctx)
+        .into_iter()
+        // The cluster answers authoritatively whether mounted Secrets exist (and where).
+        .filter(|f| {
+            f.rule != lint::rules::SECRET_MISSING && f.rule != lint::rules::SECRET_WRONG_NAMESPACE
+        })
+        .collect();
+    for f in live.findings {
+        let severity = match f.severity {
+            "error" => Severity::Error,
+            "warning" => Severity::Warning,
+            _ => Severity::Info,
+        };
+        findings.push(Finding {
+            severity,
+            rule: f.rule,
+            object: f.object,
+            message: f.message,
+            fix: f.fix,
+            object_index: None,
+            field: None,
+        });
+    }
+    findings.sort_by_key(|f| f.severity);
+    Ok(findings)
+}
+
+#[derive(Serialize)]
+struct Report<'a> {
+    findings: &'a [Finding],
+}
+
+/// Render findings as a table (with a summary line), JSON or YAML.
+pub fn render_findings(findings: &[Finding], format: ReportFormat) -> Result<String> {
+    match format {
+        ReportFormat::Json => {
+            let mut s = serde_json::to_string_pretty(&Report { findings })
+                .map_err(|e| Error::other(format!("cannot render JSON: {e}")))?;
+            s.push('\n');
+            Ok(s)
+        }
+        ReportFormat::Yaml => {
+            let mut s = serde_saphyr::to_string(&Report { findings })
+                .map_err(|e| Error::other(format!("cannot render YAML: {e}")))?;
+            if !s.ends_with('\n') {
+                s.push('\n');
+            }
+            Ok(s)
+        }
+        ReportFormat::Table => Ok(render_table(findings)),
+    }
+}
+
+fn render_table(findings: &[Finding]) -> String {
+    let count = |s: Severity| findings.iter().filter(|f| f.severity == s).count();
+    let summary = format!(
+        "{} error(s), {} warning(s), {} info",
+        count(Severity::Error),
+        count(Severity::Warning),
+        count(Severity::Info)
+    );
+    if findings.is_empty() {
+        return "no findings: the configuration looks right to the runner\n".into();
+    }
+    let mut table = Table::new();
+    table
+        .load_preset(presets::UTF8_FULL_CONDENSED)
+        .set_content_arrangement(ContentArrangement::Dynamic)
+        .set_header(vec!["SEVERITY", "RULE", "OBJECT", "MESSAGE", "FIX"]);
+    if !console::Term::stdout().is_term() {
+        // Piped: wrap to a fixed, readable width (comfy-table cannot ask a pipe).
+        table.set_width(160);
+        table.force_no_tty();
+    }
+    // Short columns keep their width; message and fix wrap.
+    for i in 0..3 {
+        if let Some(c) = table.column_mut(i) {
+            c.set_constraint(ColumnConstraint::ContentWidth);
+        }
+    }
+    for f in findings {
+        let color = match f.severity {
+            Severity::Error => Color::Red,
+            Severity::Warning => Color::Yellow,
+            Severity::Info => Color::Cyan,
+        };
+        table.add_row(vec![
+            Cell::new(f.severity.as_str()).fg(color),
+            Cell::new(f.rule),
+            Cell::new(&f.object),
+            Cell::new(&f.message),
+            Cell::new(&f.fix),
+        ]);
+    }
+    format!("{table}\n{summary}\n")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn sample() -> Vec<Finding> {
+        vec![Finding {
+            severity: Severity::Error,
+            rule: lint::rules::FLAG_UNKNOWN,
+            object: "Deployment/porch-system/function-runner".into(),
+            message: "m".into(),
+            fix: "f".into(),
+            object_index: Some(0),
+            field: None,
+        }]
+    }
+
+    #[test]
+    fn json_and_yaml_shapes() {
+        let j: serde_json::Value =
+            serde_json::from_str(&render_findings(&sample(), ReportFormat::Json).unwrap()).unwrap();
+        assert_eq!(
+            j,
+            serde_json::json!({"findings":[{"severity":"error","rule":"flag-unknown","object":"Deployment/porch-system/function-runner","message":"m","fix":"f"}]})
+        );
+        let y: serde_json::Value =
+            serde_saphyr::from_str(&render_findings(&sample(), ReportFormat::Yaml).unwrap())
+                .unwrap();
+        assert_eq!(y, j);
+        let e: serde_json::Value =
+            serde_json::from_str(&render_findings(&[], ReportFormat::Json).unwrap()).unwrap();
+        assert_eq!(e, serde_json::json!({"findings": []}));
+    }
+
+    #[test]
+    fn table_has_every_column_and_a_summary() {
+        let t = render_findings(&sample(), ReportFormat::Table).unwrap();
+        for h in [
+            "SEVERITY",
+            "RULE",
+            "OBJECT",
+            "MESSAGE",
+            "FIX",
+            "flag-unknown",
+        ] {
+            assert!(t.contains(h), "{t}");
+        }
+        assert!(t.ends_with("1 error(s), 0 warning(s), 0 info\n"));
+    }
 }

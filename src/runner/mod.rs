@@ -4,5 +4,6 @@ pub mod ca;
 pub mod dockerconfig;
 pub mod flags;
 pub mod image_ref;
+pub mod lint;
 pub mod plan;
 pub mod secrets;

@@ -1,0 +1,237 @@
+//! Rules about the runner's argv, and the effective configuration Go ends up with.
+
+use super::model::Runner;
+use super::{Finding, Severity, rules};
+use crate::runner::flags::{self, FlagKind, FlagStatus, Stop};
+
+/// The private-registry configuration the runner really runs with (flags before the stop).
+#[derive(Debug, Clone)]
+pub struct Effective {
+    pub enable: bool,
+    /// Field of the token that set `--enable-private-registries`, if any.
+    pub enable_field: Option<String>,
+    pub auth_path: String,
+    pub auth_path_set: bool,
+    pub auth_name_set: bool,
+    pub tls: bool,
+    pub tls_path: String,
+    pub tls_path_set: bool,
+    /// The argv could be modelled.
+    pub modelled: bool,
+}
+
+fn dashes(name: &str) -> String {
+    format!("--{name}")
+}
+
+/// Edit distance, for "did you mean".
+fn distance(a: &str, b: &str) -> usize {
+    let b: Vec<char> = b.chars().collect();
+    let mut prev: Vec<usize> = (0..=b.len()).collect();
+    for (i, ca) in a.chars().enumerate() {
+        let mut cur = vec![i + 1];
+        for (j, cb) in b.iter().enumerate() {
+            let cost = usize::from(ca != *cb);
+            cur.push((prev[j] + cost).min(prev[j + 1] + 1).min(cur[j] + 1));
+        }
+        prev = cur;
+    }
+    prev[b.len()]
+}
+
+pub fn lint_flags(r: &Runner<'_>, out: &mut Vec<Finding>) -> Effective {
+    let find = |severity, rule, field: &str, message: String, fix: String| Finding {
+        severity,
+        rule,
+        object: r.object.clone(),
+        message,
+        fix,
+        object_index: Some(r.index),
+        field: Some(field.to_string()),
+    };
+    let g = &r.flags;
+    // Tokens after the stop that look like flags: Go never sees them.
+    let ignored: Vec<&str> = g.ignored.iter().map(|(_, t)| t.as_str()).collect();
+    let ignored_text = if ignored.is_empty() {
+        "no flag follows it, so nothing is lost yet".to_string()
+    } else {
+        format!(
+            "Go silently ignores every flag after it: {}",
+            ignored.join(" ")
+        )
+    };
+    match &g.stop {
+        Some(Stop::Positional {
+            index,
+            after_bool_flag: Some(flag_index),
+        }) => {
+            let tok = &g.tokens[*index];
+            let name = flags::split_flag_token(&g.tokens[*flag_index])
+                .map(|(n, _)| n.to_string())
+                .unwrap_or_default();
+            let value = flags::parse_go_bool(tok).unwrap_or(true);
+            let surprise = if value {
+                String::new()
+            } else {
+                format!(" (and --{name} is set to TRUE, not false)")
+            };
+            out.push(find(
+                if ignored.is_empty() && value {
+                    Severity::Warning
+                } else {
+                    Severity::Error
+                },
+                rules::FLAG_BOOL_WITHOUT_EQUALS,
+                &r.argv_fields[*flag_index],
+                format!(
+                    "\"--{name} {tok}\": a Go boolean flag takes a value only as --{name}={tok}; \
+                     \"{tok}\" is read as the first positional argument and flag parsing stops there{surprise}; \
+                     {ignored_text}"
+                ),
+                format!("write --{name}={tok} as one item"),
+            ));
+        }
+        Some(Stop::Positional { index, .. }) if !ignored.is_empty() => {
+            let tok = &g.tokens[*index];
+            out.push(find(
+                Severity::Error,
+                rules::FLAG_AFTER_POSITIONAL,
+                &r.argv_fields[*index],
+                format!(
+                    "\"{tok}\" is a positional argument: Go's flag parsing stops there and {ignored_text}"
+                ),
+                format!(
+                    "remove \"{tok}\" or move the flags before it; a flag value must be joined as --flag=value"
+                ),
+            ));
+        }
+        Some(Stop::Terminator { index }) if !ignored.is_empty() => out.push(find(
+            Severity::Error,
+            rules::FLAG_AFTER_POSITIONAL,
+            &r.argv_fields[*index],
+            format!("\"--\" ends flag parsing: {ignored_text}"),
+            "remove the \"--\" item".into(),
+        )),
+        _ => {}
+    }
+    for (i, message) in &g.exits {
+        let field = &r.argv_fields[*i];
+        let token = &g.tokens[*i];
+        let name = flags::split_flag_token(token).map(|(n, _)| n);
+        let spec = name.and_then(flags::lookup);
+        if let (Some(name), Some(FlagStatus::Legacy2024 { replaced_by })) =
+            (name, spec.map(|s| s.status))
+        {
+            out.push(find(
+                Severity::Error,
+                rules::FLAG_UNKNOWN,
+                field,
+                format!(
+                    "--{name} is the late-2024 name of --{replaced_by}; today's runner does not define it and exits at start-up (\"flag provided but not defined\"): CrashLoopBackOff"
+                ),
+                format!("rename it: --{replaced_by}{}", value_hint(token)),
+            ));
+        } else if message.starts_with("flag provided but not defined") {
+            let name = name.unwrap_or(token);
+            let best = flags::RUNNER_FLAGS
+                .iter()
+                .filter(|s| s.is_known_to_current_runners())
+                .map(|s| (distance(name, s.name), s.name))
+                .min();
+            let fix = match best {
+                Some((d, n)) if d <= 3 => format!("did you mean --{n}? Otherwise remove it"),
+                _ => "remove it (the runner defines --enable-private-registries, --registry-auth-secret-path, --registry-auth-secret-name, --enable-private-registries-tls, --tls-secret-path and its other flags)".into(),
+            };
+            out.push(find(
+                Severity::Error,
+                rules::FLAG_UNKNOWN,
+                field,
+                format!(
+                    "--{name} is not a flag of the function runner: it exits at start-up (\"{message}\"): CrashLoopBackOff"
+                ),
+                fix,
+            ));
+        } else {
+            let fix = match spec {
+                Some(s) if s.kind == FlagKind::Bool => {
+                    format!("write --{}=true or --{}=false", s.name, s.name)
+                }
+                Some(s) if s.kind == FlagKind::Int => {
+                    format!("give --{} an integer: --{}=N", s.name, s.name)
+                }
+                Some(s) if s.kind == FlagKind::Duration => {
+                    format!("give --{} a Go duration such as 30m or 1h", s.name)
+                }
+                Some(s) => format!("give it a value: --{}=VALUE", s.name),
+                None => "write flags as --name=value".into(),
+            };
+            out.push(find(
+                Severity::Error,
+                rules::FLAG_INVALID,
+                field,
+                format!("\"{token}\": the runner exits at start-up ({message}): CrashLoopBackOff"),
+                fix,
+            ));
+        }
+    }
+    let mut seen: Vec<&str> = Vec::new();
+    for f in &g.flags {
+        if seen.contains(&f.name.as_str()) {
+            out.push(find(
+                Severity::Warning,
+                rules::FLAG_DUPLICATE,
+                &r.argv_fields[f.index],
+                format!(
+                    "--{} is given more than once; Go keeps the last value",
+                    f.name
+                ),
+                format!("keep one --{}", f.name),
+            ));
+        } else {
+            seen.push(&f.name);
+        }
+    }
+
+    let spec_default = |n: &str| flags::lookup(n).map(|s| s.default).unwrap_or("");
+    let val = |n: &str| g.value(n);
+    let enable = val(flags::ENABLE_PRIVATE_REGISTRIES)
+        .and_then(flags::parse_go_bool)
+        .unwrap_or(false);
+    let enable_field = g
+        .flags
+        .iter()
+        .rev()
+        .find(|f| f.name == flags::ENABLE_PRIVATE_REGISTRIES)
+        .map(|f| r.argv_fields[f.index].clone());
+    let tls = val(flags::ENABLE_PRIVATE_REGISTRIES_TLS)
+        .and_then(flags::parse_go_bool)
+        .unwrap_or(false);
+    Effective {
+        enable,
+        enable_field,
+        auth_path: val(flags::REGISTRY_AUTH_SECRET_PATH)
+            .unwrap_or(spec_default(flags::REGISTRY_AUTH_SECRET_PATH))
+            .to_string(),
+        auth_path_set: val(flags::REGISTRY_AUTH_SECRET_PATH).is_some(),
+        auth_name_set: val(flags::REGISTRY_AUTH_SECRET_NAME).is_some(),
+        tls,
+        tls_path: val(flags::TLS_SECRET_PATH)
+            .unwrap_or(spec_default(flags::TLS_SECRET_PATH))
+            .to_string(),
+        tls_path_set: val(flags::TLS_SECRET_PATH).is_some(),
+        modelled: !r.shell,
+    }
+}
+
+fn value_hint(token: &str) -> String {
+    match token.split_once('=') {
+        Some((_, v)) => format!("={v}"),
+        // Every 2024 name was a boolean.
+        None => "=true".into(),
+    }
+}
+
+/// Argument text for a flag in fixes.
+pub fn flag(name: &str, value: &str) -> String {
+    format!("{}={value}", dashes(name))
+}

@@ -1,0 +1,271 @@
+//! The checker: objects in (a Deployment and any Secrets), findings out.
+//!
+//! Every rule predicts what the real function runner (and the API server, and the kubelet)
+//! will do with a configuration, and says how to fix it. Pure: no I/O. Secret values never
+//! reach a finding: only key names, registry names and lengths do.
+//!
+//! Rule ids are stable (CI parses them); see [`RULES`].
+
+mod flagrules;
+mod model;
+mod mountrules;
+mod secretrules;
+
+use serde::Serialize;
+use serde_json::Value;
+
+pub use model::{RunnerLocateError, locate_runner};
+
+/// How bad a finding is. `Error` makes `check` exit non-zero.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Severity {
+    Error,
+    Warning,
+    Info,
+}
+
+impl Severity {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Severity::Error => "error",
+            Severity::Warning => "warning",
+            Severity::Info => "info",
+        }
+    }
+}
+
+impl std::fmt::Display for Severity {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// One problem (or reminder) about one object.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Finding {
+    pub severity: Severity,
+    pub rule: &'static str,
+    /// `Kind/namespace/name` (or `Kind/name` when the object has no namespace).
+    pub object: String,
+    pub message: String,
+    pub fix: String,
+    /// Index of the object in the slice given to [`lint`] (for KRM results).
+    #[serde(skip)]
+    pub object_index: Option<usize>,
+    /// Field path inside the object, e.g. `spec.template.spec.containers[0].args[2]`.
+    #[serde(skip)]
+    pub field: Option<String>,
+}
+
+/// What the lint looks for and how it judges.
+#[derive(Debug, Clone)]
+pub struct LintContext {
+    /// The runner's namespace (where its Secrets must be).
+    pub namespace: String,
+    /// Name of the function-runner Deployment.
+    pub deployment: String,
+    /// Name of the runner container.
+    pub container: String,
+    /// Offline (manifests): a Secret that is not among the objects is only a warning.
+    pub offline: bool,
+    /// "Now", for certificate validity.
+    pub now_unix: i64,
+}
+
+impl LintContext {
+    /// The defaults of the CLI, offline.
+    pub fn offline_defaults(now_unix: i64) -> Self {
+        LintContext {
+            namespace: crate::cli::DEFAULT_NAMESPACE.into(),
+            deployment: crate::cli::DEFAULT_DEPLOYMENT.into(),
+            container: crate::cli::DEFAULT_CONTAINER.into(),
+            offline: true,
+            now_unix,
+        }
+    }
+}
+
+/// Rule ids, with their usual severity and what they catch.
+pub mod rules {
+    pub const DEPLOYMENT_MISSING: &str = "deployment-missing";
+    pub const MOUNT_PATH_NOT_DEDICATED: &str = "mount-path-not-dedicated";
+    pub const AUTH_PATH_OUTSIDE_MOUNT: &str = "auth-path-outside-mount";
+    pub const TLS_PATH_OUTSIDE_MOUNT: &str = "tls-path-outside-mount";
+    pub const FLAG_BOOL_WITHOUT_EQUALS: &str = "flag-bool-without-equals";
+    pub const FLAG_AFTER_POSITIONAL: &str = "flag-after-positional";
+    pub const FLAG_UNKNOWN: &str = "flag-unknown";
+    pub const FLAG_INVALID: &str = "flag-invalid";
+    pub const FLAG_DUPLICATE: &str = "flag-duplicate";
+    pub const AUTH_FLAGS_WITHOUT_ENABLE: &str = "auth-flags-without-enable";
+    pub const TLS_WITHOUT_PRIVATE_REGISTRIES: &str = "tls-without-private-registries";
+    pub const TLS_FLAGS_WITHOUT_ENABLE: &str = "tls-flags-without-enable";
+    pub const REGISTRY_KEY_UNMATCHED: &str = "registry-key-unmatched";
+    pub const REGISTRY_AUTH_INVALID: &str = "registry-auth-invalid";
+    pub const CREDENTIAL_HELPER_ONLY: &str = "credential-helper-only";
+    pub const SECRET_WRONG_NAMESPACE: &str = "secret-wrong-namespace";
+    pub const SECRET_MISSING: &str = "secret-missing";
+    pub const SECRET_WRONG_TYPE: &str = "secret-wrong-type";
+    pub const SECRET_DATA_INVALID: &str = "secret-data-invalid";
+    pub const TLS_CA_KEY_MISSING: &str = "tls-ca-key-missing";
+    pub const TLS_CA_INVALID: &str = "tls-ca-invalid";
+    pub const VOLUME_MOUNT_MISMATCH: &str = "volume-mount-mismatch";
+    pub const NODE_CA_TRUST: &str = "node-ca-trust";
+}
+
+/// Every rule id with a one-line description (for docs and `--help`-like listings).
+pub const RULES: &[(&str, &str)] = &[
+    (
+        rules::DEPLOYMENT_MISSING,
+        "the function-runner Deployment or its container is not among the objects",
+    ),
+    (
+        rules::MOUNT_PATH_NOT_DEDICATED,
+        "a Secret is mounted on a shared directory (/, /tmp, /var/tmp, /etc, home, the binary's directory) or on, above or below another mount",
+    ),
+    (
+        rules::AUTH_PATH_OUTSIDE_MOUNT,
+        "--registry-auth-secret-path does not name a file of the mounted auth Secret",
+    ),
+    (
+        rules::TLS_PATH_OUTSIDE_MOUNT,
+        "--tls-secret-path is not the directory where the TLS Secret is mounted",
+    ),
+    (
+        rules::FLAG_BOOL_WITHOUT_EQUALS,
+        "`--bool-flag true`: Go stops parsing at `true` and silently ignores every later flag",
+    ),
+    (
+        rules::FLAG_AFTER_POSITIONAL,
+        "a positional argument stops Go's flag parsing: later flags are silently ignored",
+    ),
+    (
+        rules::FLAG_UNKNOWN,
+        "a flag the runner does not define (including 2024 names): it exits at start-up",
+    ),
+    (
+        rules::FLAG_INVALID,
+        "a flag value Go cannot parse, or a value flag without a value: it exits at start-up",
+    ),
+    (
+        rules::FLAG_DUPLICATE,
+        "a flag given twice: the last one wins",
+    ),
+    (
+        rules::AUTH_FLAGS_WITHOUT_ENABLE,
+        "auth flags or an auth Secret without --enable-private-registries=true: ignored",
+    ),
+    (
+        rules::TLS_WITHOUT_PRIVATE_REGISTRIES,
+        "--enable-private-registries-tls without --enable-private-registries: TLS is never used",
+    ),
+    (
+        rules::TLS_FLAGS_WITHOUT_ENABLE,
+        "--tls-secret-path or a TLS Secret mount without --enable-private-registries-tls=true",
+    ),
+    (
+        rules::REGISTRY_KEY_UNMATCHED,
+        "an auths key the runner's exact host[:port] lookup never matches",
+    ),
+    (
+        rules::REGISTRY_AUTH_INVALID,
+        "the auth file does not parse (one bad `auth` breaks all): no function pod at all",
+    ),
+    (
+        rules::CREDENTIAL_HELPER_ONLY,
+        "credentials kept only in a credential helper, which the runner cannot run",
+    ),
+    (
+        rules::SECRET_WRONG_NAMESPACE,
+        "a mounted Secret exists only in another namespace than the runner's",
+    ),
+    (
+        rules::SECRET_MISSING,
+        "a volume names a Secret that is not there",
+    ),
+    (
+        rules::SECRET_WRONG_TYPE,
+        "a Secret type the API server rejects for its keys (e.g. kubernetes.io/tls without tls.crt/tls.key)",
+    ),
+    (
+        rules::SECRET_DATA_INVALID,
+        "a Secret `data` value that is not base64",
+    ),
+    (
+        rules::TLS_CA_KEY_MISSING,
+        "the TLS Secret has neither ca.crt nor ca.pem",
+    ),
+    (
+        rules::TLS_CA_INVALID,
+        "the CA file is not a usable PEM certificate bundle (or is expired, or not a CA)",
+    ),
+    (
+        rules::VOLUME_MOUNT_MISMATCH,
+        "volumeMounts and volumes do not match (missing volume, unmounted Secret volume, projected keys)",
+    ),
+    (
+        rules::NODE_CA_TRUST,
+        "reminder: the nodes' container runtime must trust the registry CA too",
+    ),
+];
+
+/// Lint a set of objects (manifests, or what the cluster has) for the runner's configuration.
+///
+/// Findings are sorted: errors first, then warnings, then infos; within a severity, in the
+/// order the rules ran.
+pub fn lint(objects: &[Value], ctx: &LintContext) -> Vec<Finding> {
+    let mut out = Vec::new();
+    // Every Secret on its own: types and data the API server would reject.
+    secretrules::lint_all_secrets(objects, &mut out);
+    match model::locate_runner(objects, ctx) {
+        Ok(runner) => {
+            let runner = model::Runner::build(objects, runner, ctx);
+            let eff = flagrules::lint_flags(&runner, &mut out);
+            let resolved = mountrules::lint_mounts(&runner, &eff, objects, ctx, &mut out);
+            secretrules::lint_runner_secrets(&runner, &eff, &resolved, objects, ctx, &mut out);
+        }
+        Err(e) => out.push(Finding {
+            severity: Severity::Error,
+            rule: rules::DEPLOYMENT_MISSING,
+            object: e.object(),
+            message: e.to_string(),
+            fix: e.fix(),
+            object_index: e.index(),
+            field: None,
+        }),
+    }
+    // Stable order: severity, then rule order of appearance.
+    out.sort_by_key(|f| f.severity);
+    dedup(&mut out);
+    out
+}
+
+fn dedup(out: &mut Vec<Finding>) {
+    let mut seen = std::collections::HashSet::new();
+    out.retain(|f| seen.insert((f.rule, f.object.clone(), f.message.clone())));
+}
+
+/// Whether any finding is an error.
+pub fn has_errors(findings: &[Finding]) -> bool {
+    findings.iter().any(|f| f.severity == Severity::Error)
+}
+
+/// `Kind/namespace/name` or `Kind/name`.
+pub fn object_name(obj: &Value) -> String {
+    let kind = obj.get("kind").and_then(Value::as_str).unwrap_or("Object");
+    let meta = obj.get("metadata");
+    let name = meta
+        .and_then(|m| m.get("name"))
+        .and_then(Value::as_str)
+        .unwrap_or("(unnamed)");
+    match meta
+        .and_then(|m| m.get("namespace"))
+        .and_then(Value::as_str)
+    {
+        Some(ns) if !ns.is_empty() => format!("{kind}/{ns}/{name}"),
+        _ => format!("{kind}/{name}"),
+    }
+}
+
+#[cfg(test)]
+mod tests;

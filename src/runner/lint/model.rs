@@ -1,0 +1,577 @@
+//! The runner container as the lint sees it: argv, mounts, volumes, and the Secrets they name.
+
+use std::collections::BTreeMap;
+
+use base64::Engine as _;
+use serde_json::Value;
+
+use super::{LintContext, object_name};
+use crate::runner::flags::{ParsedFlag, Stop, parse_go_args};
+
+/// Where the runner's Deployment and container are among the objects.
+#[derive(Debug, Clone, Copy)]
+pub struct RunnerLocation {
+    pub index: usize,
+    pub container: usize,
+}
+
+/// Why the runner cannot be found among the objects.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum RunnerLocateError {
+    #[error("no Deployment named \"{name}\" (namespace {namespace}) among the objects")]
+    NoDeployment { name: String, namespace: String },
+    #[error("Deployment {object} has no container named \"{container}\" (it has: {have})")]
+    NoContainer {
+        object: String,
+        index: usize,
+        container: String,
+        have: String,
+    },
+}
+
+impl RunnerLocateError {
+    pub fn object(&self) -> String {
+        match self {
+            RunnerLocateError::NoDeployment { name, namespace } => {
+                format!("Deployment/{namespace}/{name}")
+            }
+            RunnerLocateError::NoContainer { object, .. } => object.clone(),
+        }
+    }
+    pub fn index(&self) -> Option<usize> {
+        match self {
+            RunnerLocateError::NoDeployment { .. } => None,
+            RunnerLocateError::NoContainer { index, .. } => Some(*index),
+        }
+    }
+    pub fn fix(&self) -> String {
+        match self {
+            RunnerLocateError::NoDeployment { .. } => {
+                "include the function-runner Deployment, or name it with --deployment and -n".into()
+            }
+            RunnerLocateError::NoContainer { .. } => {
+                "name the runner container with --container".into()
+            }
+        }
+    }
+}
+
+fn meta_str<'a>(obj: &'a Value, key: &str) -> Option<&'a str> {
+    obj.get("metadata")?.get(key)?.as_str()
+}
+
+pub fn kind_is(obj: &Value, kind: &str) -> bool {
+    obj.get("kind").and_then(Value::as_str) == Some(kind)
+}
+
+/// Find the runner Deployment (name, and namespace when the manifest has one) and container
+/// (by name; a Deployment with a single container is taken whatever its name).
+pub fn locate_runner(
+    objects: &[Value],
+    ctx: &LintContext,
+) -> Result<RunnerLocation, RunnerLocateError> {
+    let candidates: Vec<usize> = objects
+        .iter()
+        .enumerate()
+        .filter(|(_, o)| {
+            kind_is(o, "Deployment") && meta_str(o, "name") == Some(ctx.deployment.as_str())
+        })
+        .map(|(i, _)| i)
+        .collect();
+    let index = candidates
+        .iter()
+        .copied()
+        .find(|&i| meta_str(&objects[i], "namespace") == Some(ctx.namespace.as_str()))
+        .or_else(|| {
+            candidates.iter().copied().find(|&i| {
+                meta_str(&objects[i], "namespace")
+                    .map(str::is_empty)
+                    .unwrap_or(true)
+            })
+        })
+        .ok_or_else(|| RunnerLocateError::NoDeployment {
+            name: ctx.deployment.clone(),
+            namespace: ctx.namespace.clone(),
+        })?;
+    let dep = &objects[index];
+    let containers = containers_of(dep);
+    let names: Vec<&str> = containers
+        .iter()
+        .map(|c| c.get("name").and_then(Value::as_str).unwrap_or(""))
+        .collect();
+    let container = match names.iter().position(|n| *n == ctx.container) {
+        Some(i) => i,
+        None if containers.len() == 1 => 0,
+        None => {
+            return Err(RunnerLocateError::NoContainer {
+                object: object_name(dep),
+                index,
+                container: ctx.container.clone(),
+                have: if names.is_empty() {
+                    "none".into()
+                } else {
+                    names.join(", ")
+                },
+            });
+        }
+    };
+    Ok(RunnerLocation { index, container })
+}
+
+fn containers_of(dep: &Value) -> Vec<&Value> {
+    dep.pointer("/spec/template/spec/containers")
+        .and_then(Value::as_array)
+        .map(|a| a.iter().collect())
+        .unwrap_or_default()
+}
+
+/// A volumeMount of the runner container.
+#[derive(Debug, Clone)]
+pub struct Mount {
+    pub name: String,
+    /// Normalised: no trailing `/` (except `/`), no `//`.
+    pub path: String,
+    pub raw_path: String,
+    pub sub_path: Option<String>,
+    pub field: String,
+}
+
+/// What a pod volume is backed by.
+#[derive(Debug, Clone)]
+pub enum VolumeSource {
+    Secret {
+        secret_name: Option<String>,
+        /// `items`: key -> path inside the mount.
+        items: Option<Vec<(String, String)>>,
+    },
+    ConfigMap(String),
+    Other(String),
+}
+
+#[derive(Debug, Clone)]
+pub struct Volume {
+    pub name: String,
+    pub source: VolumeSource,
+    pub field: String,
+}
+
+/// The runner container, ready for rules.
+pub struct Runner<'a> {
+    _objects: std::marker::PhantomData<&'a Value>,
+    pub index: usize,
+    pub object: String,
+    /// The namespace the Deployment lives in (its own, else the context's).
+    pub namespace: String,
+    pub container_field: String,
+    /// `command[0]` when `command:` is set (the binary).
+    pub binary: Option<String>,
+    /// The field path of each token of the argv Go's flag package sees.
+    pub argv_fields: Vec<String>,
+    /// The argv could not be modelled (a shell wraps the runner).
+    pub shell: bool,
+    pub flags: ArgvModel,
+    pub mounts: Vec<Mount>,
+    pub volumes: Vec<Volume>,
+    /// Other containers' mounts (volume names), to tell unused volumes.
+    pub other_mounted: Vec<String>,
+}
+
+/// Normalise a path: collapse `//`, drop a trailing `/` (except for `/`), drop `.` parts.
+pub fn norm_path(p: &str) -> String {
+    let parts: Vec<&str> = p
+        .split('/')
+        .filter(|s| !s.is_empty() && *s != ".")
+        .collect();
+    if p.starts_with('/') {
+        format!("/{}", parts.join("/"))
+    } else {
+        parts.join("/")
+    }
+}
+
+/// `a` is `b` or a directory above `b` (both normalised, absolute).
+pub fn is_ancestor_or_equal(a: &str, b: &str) -> bool {
+    if a == b || a == "/" {
+        return true;
+    }
+    b.strip_prefix(a).is_some_and(|rest| rest.starts_with('/'))
+}
+
+/// The parent directory of a normalised absolute path.
+pub fn parent(p: &str) -> String {
+    match p.rfind('/') {
+        Some(0) | None => "/".into(),
+        Some(i) => p[..i].into(),
+    }
+}
+
+impl<'a> Runner<'a> {
+    pub fn build(objects: &'a [Value], loc: RunnerLocation, ctx: &LintContext) -> Runner<'a> {
+        let dep = &objects[loc.index];
+        let containers = containers_of(dep);
+        let c = containers[loc.container];
+        let container_field = format!("spec.template.spec.containers[{}]", loc.container);
+        let strs = |key: &str| -> Vec<String> {
+            c.get(key)
+                .and_then(Value::as_array)
+                .map(|a| {
+                    a.iter()
+                        .map(|v| match v {
+                            Value::String(s) => s.clone(),
+                            other => other.to_string(),
+                        })
+                        .collect()
+                })
+                .unwrap_or_default()
+        };
+        let command = strs("command");
+        let args = strs("args");
+        let mut argv = Vec::new();
+        let mut argv_fields = Vec::new();
+        let binary = command.first().cloned();
+        for (i, t) in command.iter().enumerate().skip(1) {
+            argv.push(t.clone());
+            argv_fields.push(format!("{container_field}.command[{i}]"));
+        }
+        for (i, t) in args.iter().enumerate() {
+            argv.push(t.clone());
+            argv_fields.push(format!("{container_field}.args[{i}]"));
+        }
+        let shell = binary.as_deref().is_some_and(|b| {
+            let base = b.rsplit('/').next().unwrap_or(b);
+            matches!(
+                base,
+                "sh" | "bash" | "ash" | "dash" | "zsh" | "busybox" | "env"
+            )
+        });
+        let flags = ArgvModel::parse(if shell { &[] } else { &argv });
+        let mounts = c
+            .get("volumeMounts")
+            .and_then(Value::as_array)
+            .map(|a| {
+                a.iter()
+                    .enumerate()
+                    .map(|(i, m)| {
+                        let raw = m
+                            .get("mountPath")
+                            .and_then(Value::as_str)
+                            .unwrap_or("")
+                            .to_string();
+                        Mount {
+                            name: m
+                                .get("name")
+                                .and_then(Value::as_str)
+                                .unwrap_or("")
+                                .to_string(),
+                            path: norm_path(&raw),
+                            raw_path: raw,
+                            sub_path: m
+                                .get("subPath")
+                                .and_then(Value::as_str)
+                                .filter(|s| !s.is_empty())
+                                .map(str::to_string),
+                            field: format!("{container_field}.volumeMounts[{i}]"),
+                        }
+                    })
+                    .collect()
+            })
+            .unwrap_or_default();
+        let volumes = dep
+            .pointer("/spec/template/spec/volumes")
+            .and_then(Value::as_array)
+            .map(|a| {
+                a.iter()
+                    .enumerate()
+                    .map(|(i, v)| Volume {
+                        name: v
+                            .get("name")
+                            .and_then(Value::as_str)
+                            .unwrap_or("")
+                            .to_string(),
+                        source: volume_source(v),
+                        field: format!("spec.template.spec.volumes[{i}]"),
+                    })
+                    .collect()
+            })
+            .unwrap_or_default();
+        let mut other_mounted = Vec::new();
+        let pod = dep.pointer("/spec/template/spec");
+        for list in ["containers", "initContainers"] {
+            if let Some(cs) = pod.and_then(|p| p.get(list)).and_then(Value::as_array) {
+                for (i, oc) in cs.iter().enumerate() {
+                    if list == "containers" && i == loc.container {
+                        continue;
+                    }
+                    if let Some(ms) = oc.get("volumeMounts").and_then(Value::as_array) {
+                        for m in ms {
+                            if let Some(n) = m.get("name").and_then(Value::as_str) {
+                                other_mounted.push(n.to_string());
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        Runner {
+            _objects: std::marker::PhantomData,
+            index: loc.index,
+            object: object_name(dep),
+            namespace: meta_str(dep, "namespace")
+                .filter(|s| !s.is_empty())
+                .unwrap_or(&ctx.namespace)
+                .to_string(),
+            container_field,
+            binary,
+            argv_fields,
+            shell,
+            flags,
+            mounts,
+            volumes,
+            other_mounted,
+        }
+    }
+
+    pub fn volume(&self, name: &str) -> Option<&Volume> {
+        self.volumes.iter().find(|v| v.name == name)
+    }
+
+    /// The deepest mount that holds `path` (a subPath mount only holds exactly its path).
+    pub fn mount_holding(&self, path: &str) -> Option<&Mount> {
+        let path = norm_path(path);
+        self.mounts
+            .iter()
+            .filter(|m| {
+                if m.sub_path.is_some() {
+                    m.path == path
+                } else {
+                    is_ancestor_or_equal(&m.path, &path)
+                }
+            })
+            .max_by_key(|m| m.path.len())
+    }
+}
+
+fn volume_source(v: &Value) -> VolumeSource {
+    if let Some(s) = v.get("secret") {
+        let items = s.get("items").and_then(Value::as_array).map(|a| {
+            a.iter()
+                .filter_map(|it| {
+                    Some((
+                        it.get("key")?.as_str()?.to_string(),
+                        norm_path(it.get("path")?.as_str()?),
+                    ))
+                })
+                .collect()
+        });
+        return VolumeSource::Secret {
+            secret_name: s
+                .get("secretName")
+                .and_then(Value::as_str)
+                .map(str::to_string),
+            items,
+        };
+    }
+    if let Some(cm) = v.get("configMap") {
+        return VolumeSource::ConfigMap(
+            cm.get("name")
+                .and_then(Value::as_str)
+                .unwrap_or("")
+                .to_string(),
+        );
+    }
+    let kind = v
+        .as_object()
+        .and_then(|o| o.keys().find(|k| *k != "name").cloned())
+        .unwrap_or_else(|| "unknown".into());
+    VolumeSource::Other(kind)
+}
+
+/// A Secret among the objects.
+#[derive(Debug, Clone, Copy)]
+pub struct SecretObj<'a> {
+    pub index: usize,
+    pub value: &'a Value,
+}
+
+impl<'a> SecretObj<'a> {
+    pub fn object(&self) -> String {
+        object_name(self.value)
+    }
+    pub fn name(&self) -> &'a str {
+        meta_str(self.value, "name").unwrap_or("")
+    }
+    pub fn namespace(&self) -> Option<&'a str> {
+        meta_str(self.value, "namespace").filter(|s| !s.is_empty())
+    }
+    pub fn type_(&self) -> &'a str {
+        self.value
+            .get("type")
+            .and_then(Value::as_str)
+            .filter(|s| !s.is_empty())
+            .unwrap_or("Opaque")
+    }
+    /// Key names in `data` and `stringData`.
+    pub fn keys(&self) -> Vec<String> {
+        let mut keys: Vec<String> = Vec::new();
+        for field in ["data", "stringData"] {
+            if let Some(m) = self.value.get(field).and_then(Value::as_object) {
+                for k in m.keys() {
+                    if !keys.contains(k) {
+                        keys.push(k.clone());
+                    }
+                }
+            }
+        }
+        keys.sort();
+        keys
+    }
+    pub fn has_key(&self, key: &str) -> bool {
+        ["data", "stringData"]
+            .iter()
+            .any(|f| self.value.get(*f).and_then(|m| m.get(key)).is_some())
+    }
+    /// The bytes of a key: `stringData` wins over `data` (as the API server does).
+    /// `Err(())` when `data` holds something that is not base64.
+    pub fn bytes(&self, key: &str) -> Option<Result<Vec<u8>, ()>> {
+        if let Some(v) = self.value.get("stringData").and_then(|m| m.get(key)) {
+            return Some(Ok(v.as_str().unwrap_or("").as_bytes().to_vec()));
+        }
+        let v = self.value.get("data").and_then(|m| m.get(key))?;
+        let s = match v {
+            Value::String(s) => s,
+            Value::Null => return Some(Ok(Vec::new())),
+            _ => return Some(Err(())),
+        };
+        let cleaned: String = s.chars().filter(|c| !c.is_whitespace()).collect();
+        Some(
+            base64::engine::general_purpose::STANDARD
+                .decode(cleaned.as_bytes())
+                .map_err(|_| ()),
+        )
+    }
+}
+
+/// All Secrets among the objects.
+pub fn secrets(objects: &[Value]) -> Vec<SecretObj<'_>> {
+    objects
+        .iter()
+        .enumerate()
+        .filter(|(_, o)| kind_is(o, "Secret"))
+        .map(|(index, value)| SecretObj { index, value })
+        .collect()
+}
+
+/// How a Secret named by a volume was found.
+pub enum SecretLookup<'a> {
+    /// In the runner's namespace (or with no namespace in the manifest).
+    Found(SecretObj<'a>),
+    /// Only in other namespaces.
+    WrongNamespace(SecretObj<'a>),
+    Missing,
+}
+
+pub fn find_secret<'a>(objects: &'a [Value], name: &str, namespace: &str) -> SecretLookup<'a> {
+    let all: Vec<SecretObj<'a>> = secrets(objects)
+        .into_iter()
+        .filter(|s| s.name() == name)
+        .collect();
+    if let Some(s) = all
+        .iter()
+        .find(|s| s.namespace().is_none_or(|ns| ns == namespace))
+    {
+        return SecretLookup::Found(*s);
+    }
+    match all.first() {
+        Some(s) => SecretLookup::WrongNamespace(*s),
+        None => SecretLookup::Missing,
+    }
+}
+
+/// The files a Secret volume shows inside its mount: path (relative) -> key.
+/// `None` when the Secret's content is unknown.
+pub fn files_in_secret_mount(
+    items: &Option<Vec<(String, String)>>,
+    secret: Option<&SecretObj<'_>>,
+) -> Option<BTreeMap<String, String>> {
+    match items {
+        Some(items) => Some(items.iter().map(|(k, p)| (p.clone(), k.clone())).collect()),
+        None => secret.map(|s| s.keys().into_iter().map(|k| (k.clone(), k)).collect()),
+    }
+}
+
+/// What Go's flag package makes of the runner's argv, with every start-up failure listed (Go
+/// exits at the first one; the lint reports them all, as if each earlier one were fixed).
+#[derive(Debug, Clone, Default)]
+pub struct ArgvModel {
+    pub tokens: Vec<String>,
+    /// Flags Go parses before the stop (indices into `tokens`).
+    pub flags: Vec<ParsedFlag>,
+    /// Tokens that make the binary exit at start-up: (index, Go's message).
+    pub exits: Vec<(usize, String)>,
+    /// A positional argument or `--` that ends parsing (never an exit).
+    pub stop: Option<Stop>,
+    /// Flag-looking tokens after the stop: silently ignored.
+    pub ignored: Vec<(usize, String)>,
+}
+
+impl ArgvModel {
+    pub fn parse(tokens: &[String]) -> ArgvModel {
+        let mut m = ArgvModel {
+            tokens: tokens.to_vec(),
+            ..ArgvModel::default()
+        };
+        let mut start = 0;
+        while start < tokens.len() {
+            let g = parse_go_args(&tokens[start..]);
+            let shift = |mut f: ParsedFlag| {
+                f.index += start;
+                f.value_index = f.value_index.map(|v| v + start);
+                f
+            };
+            m.flags.extend(g.flags.into_iter().map(shift));
+            match g.stop {
+                Some(Stop::Exit { index, message }) => {
+                    m.exits.push((start + index, message));
+                    start += index + 1;
+                }
+                Some(Stop::Positional {
+                    index,
+                    after_bool_flag,
+                }) => {
+                    m.stop = Some(Stop::Positional {
+                        index: index + start,
+                        after_bool_flag: after_bool_flag.map(|i| i + start),
+                    });
+                    m.ignored = g
+                        .ignored_flags
+                        .into_iter()
+                        .map(|(i, t)| (i + start, t))
+                        .collect();
+                    break;
+                }
+                Some(Stop::Terminator { index }) => {
+                    m.stop = Some(Stop::Terminator {
+                        index: index + start,
+                    });
+                    m.ignored = g
+                        .ignored_flags
+                        .into_iter()
+                        .map(|(i, t)| (i + start, t))
+                        .collect();
+                    break;
+                }
+                None => break,
+            }
+        }
+        m
+    }
+
+    /// The value Go ends up with (last occurrence before the stop), if the flag is given.
+    pub fn value(&self, name: &str) -> Option<&str> {
+        self.flags
+            .iter()
+            .rev()
+            .find(|f| f.name == name)
+            .map(|f| f.value.as_str())
+    }
+}
