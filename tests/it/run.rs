@@ -153,7 +153,7 @@ fn package(dir: &Path) -> PathBuf {
     std::fs::create_dir_all(p.join("sub")).unwrap();
     std::fs::write(
         p.join("Kptfile"),
-        "apiVersion: kpt.dev/v1\nkind: Kptfile\nmetadata:\n  name: pkg\n",
+        "# the package\napiVersion: kpt.dev/v1\nkind: Kptfile\nmetadata:\n  name: pkg # inline\n",
     )
     .unwrap();
     std::fs::write(
@@ -204,6 +204,10 @@ fn cat_function_passes_and_runs_as_nobody_in_the_sandbox() {
     assert!(stderr.contains(&format!("[RUNNING] {img:?}")), "{stderr}");
     assert!(stderr.contains("[PASS]"), "{stderr}");
     assert!(stderr.contains("\"65534\""), "runs as nobody: {stderr}");
+    assert!(
+        stderr.contains("\"krm-function\""),
+        "own UTS namespace: {stderr}"
+    );
     let rl: Value = serde_saphyr::from_str(&String::from_utf8_lossy(&out.stdout)).unwrap();
     assert_eq!(rl["kind"], "ResourceList");
     let items = rl["items"].as_array().unwrap();
@@ -265,7 +269,7 @@ awk '
   print "results:\n- message: hello info\n  severity: info\n- message: bad thing\n  severity: error\n  resourceRef:\n    apiVersion: v1\n    kind: ConfigMap\n    name: a\n  field:\n    path: data.k"; added=1 }
   initem=0; skip=1 }
 { if (skip) next
-  if (initem) { sub(/k: v$/, "k: changed"); buf = buf $0 "\n"; if ($0 ~ /^    name: b$/) keep=0 } else print }
+  if (initem) { sub(/k: v$/, "k: changed"); buf = buf $0 "\n"; if ($0 ~ /^    name: (b|d)$/) keep=0 } else print }
 END { if (initem && buf != "" && keep) printf "%s", buf
   if (!added) { print "- apiVersion: v1\n  kind: ConfigMap\n  metadata:\n    name: generated\n  data:\n    x: \"1\""
   print "results:\n- message: hello info\n  severity: info\n- message: bad thing\n  severity: error\n  resourceRef:\n    apiVersion: v1\n    kind: ConfigMap\n    name: a\n  field:\n    path: data.k" } }
@@ -316,6 +320,16 @@ fn result_equals_kpt_fn_eval_exec_of_the_same_function() {
     assert!(p.contains_key("configmap_generated.yaml"), "{:?}", p.keys());
     assert_eq!(p["cm.yaml"].len(), 1, "ConfigMap b removed");
     assert_eq!(p["cm.yaml"][0]["data"]["k"], "changed");
+    assert!(
+        !ours.join("sub/d.yml").exists(),
+        "file whose resources all went is deleted"
+    );
+    assert!(!theirs.join("sub/d.yml").exists());
+    assert_eq!(
+        std::fs::read_to_string(ours.join("Kptfile")).unwrap(),
+        "# the package\napiVersion: kpt.dev/v1\nkind: Kptfile\nmetadata:\n  name: pkg # inline\n",
+        "unchanged files keep their bytes (comments included)"
+    );
     assert!(
         ours.join("ignored.yaml").exists(),
         ".krmignore'd file untouched"
@@ -819,4 +833,28 @@ fn private_function_from_a_tls_registry_with_basic_auth() {
         1,
         "{stderr}"
     );
+}
+
+#[test]
+fn as_current_user_maps_the_invoking_uid() {
+    let t = tempfile::tempdir().unwrap();
+    let img = busybox_image(t.path(), "#!/bin/sh\nid -u >&2\nexec cat\n");
+    let pkg = package(t.path());
+    let out = bin()
+        .args([
+            "run",
+            &img,
+            pkg.to_str().unwrap(),
+            "--cache-dir",
+            &cache(t.path()),
+            "-o",
+            "stdout",
+            "--as-current-user",
+        ])
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{stderr}");
+    let uid = nix::unistd::getuid().as_raw();
+    assert!(stderr.contains(&format!("\"{uid}\"")), "{stderr}");
 }

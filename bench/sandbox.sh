@@ -1,0 +1,78 @@
+# Warm `run` (native namespace sandbox, root already unpacked) vs `podman --runtime runc run`
+# of the same image with kpt's flags, in one run. The function is busybox-static `sh` running
+# `cat` (a no-op KRM function), so the time is the runtime's overhead; the bare `busybox sh`
+# on the same input is measured too and subtracted.
+# Sourced by bench/run.sh (see bench/README.md): $BIN, $WORK, measure, row, ratio are set.
+# Knobs: SANDBOX_RUNS (default 20).
+
+runs=${SANDBOX_RUNS:-20}
+for tool in /bin/busybox podman skopeo runc sha256sum gzip tar; do
+    command -v "$tool" >/dev/null || { echo "error: bench sandbox needs $tool" >&2; exit 1; }
+done
+
+# --- an OCI image layout: busybox layer (gzip) + function layer (plain tar) ----------------
+mkdir -p rootfs/bin rootfs/etc rootfs/tmp fnlayer layout/blobs/sha256
+cp /bin/busybox rootfs/bin/busybox
+for a in sh cat; do ln -s busybox "rootfs/bin/$a"; done
+printf 'root:x:0:0:root:/root:/bin/sh\nnobody:x:65534:65534:nobody:/nonexistent:/bin/false\n' \
+    >rootfs/etc/passwd
+printf '#!/bin/sh\nexec cat\n' >fnlayer/fn.sh
+chmod 755 fnlayer/fn.sh
+tar -C rootfs --owner=0 --group=0 --numeric-owner -cf l1.tar .
+tar -C fnlayer --owner=0 --group=0 --numeric-owner -cf l2.tar .
+gzip -n -1 -c l1.tar >l1.tar.gz
+sha() { sha256sum "$1" | cut -d' ' -f1; }
+size() { stat -c %s "$1"; }
+blob() { cp "$1" "layout/blobs/sha256/$(sha "$1")"; }
+blob l1.tar.gz
+blob l2.tar
+printf '{"architecture":"amd64","os":"linux","config":{"Entrypoint":["/bin/sh","/fn.sh"],"Env":["PATH=/bin"],"WorkingDir":"/"},"rootfs":{"type":"layers","diff_ids":["sha256:%s","sha256:%s"]}}' \
+    "$(sha l1.tar)" "$(sha l2.tar)" >config.json
+blob config.json
+printf '{"schemaVersion":2,"mediaType":"application/vnd.oci.image.manifest.v1+json","config":{"mediaType":"application/vnd.oci.image.config.v1+json","digest":"sha256:%s","size":%s},"layers":[{"mediaType":"application/vnd.oci.image.layer.v1.tar+gzip","digest":"sha256:%s","size":%s},{"mediaType":"application/vnd.oci.image.layer.v1.tar","digest":"sha256:%s","size":%s}]}' \
+    "$(sha config.json)" "$(size config.json)" "$(sha l1.tar.gz)" "$(size l1.tar.gz)" \
+    "$(sha l2.tar)" "$(size l2.tar)" >manifest.json
+blob manifest.json
+printf '{"schemaVersion":2,"manifests":[{"mediaType":"application/vnd.oci.image.manifest.v1+json","digest":"sha256:%s","size":%s,"annotations":{"org.opencontainers.image.ref.name":"latest"}}]}' \
+    "$(sha manifest.json)" "$(size manifest.json)" >layout/index.json
+printf '{"imageLayoutVersion":"1.0.0"}' >layout/oci-layout
+
+# --- a package and its ResourceList -------------------------------------------------------
+mkdir -p pkg
+printf 'apiVersion: kpt.dev/v1\nkind: Kptfile\nmetadata:\n  name: pkg\n' >pkg/Kptfile
+for i in 1 2 3 4 5; do
+    printf 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: cm%s\ndata:\n  k: v\n' "$i" >"pkg/cm$i.yaml"
+done
+cache=$WORK/cache
+img="oci:$WORK/layout"
+# Warm the root cache and capture the ResourceList the function gets (cat echoes it).
+"$BIN" run "$img" pkg --cache-dir "$cache" -o stdout >rl.yaml 2>run.err ||
+    { cat run.err >&2; exit 1; }
+grep -q 'kind: ResourceList' rl.yaml || { echo "error: run produced no ResourceList" >&2; exit 1; }
+
+# --- podman: the same image, kpt's flags, runc, no default ulimits (this machine) -----------
+printf '[containers]\ndefault_ulimits = []\n[engine]\nruntime = "runc"\n' >containers.conf
+export CONTAINERS_CONF=$WORK/containers.conf
+skopeo copy -q "oci:$WORK/layout:latest" containers-storage:localhost/bench/cat-fn:latest
+out=$(podman --runtime runc run --rm -i --network none --user nobody \
+    --security-opt=no-new-privileges --pull never localhost/bench/cat-fn:latest <rl.yaml)
+[ "$out" = "$(cat rl.yaml)" ] || { echo "error: podman run did not echo the ResourceList" >&2; exit 1; }
+
+# --- measure ------------------------------------------------------------------------------
+measure_stdin sandbox "busybox sh fn.sh (no isolation, baseline)" "$runs" rl.yaml -- \
+    /bin/busybox sh fnlayer/fn.sh
+base=$MEAN_MS
+measure_stdin sandbox "podman --runtime runc run (kpt flags)" "$runs" rl.yaml -- \
+    podman --runtime runc run --rm -i --network none --user nobody \
+    --security-opt=no-new-privileges --pull never localhost/bench/cat-fn:latest
+podman_ms=$MEAN_MS
+measure sandbox "kubectl porch-registry run (native, warm)" "$runs" -- \
+    "$BIN" run "$img" pkg --cache-dir "$cache" -o stdout
+native_ms=$MEAN_MS
+# The native run also reads the package and writes the output; the podman row gets the
+# ResourceList ready-made, so the comparison is conservative.
+podman_over=$(awk -v a="$podman_ms" -v b="$base" 'BEGIN { printf "%.2f", a - b }')
+native_over=$(awk -v a="$native_ms" -v b="$base" 'BEGIN { printf "%.2f", a - b }')
+row sandbox "overhead over the baseline" - "$native_over" - \
+    "podman ${podman_over} ms; $(ratio "$podman_over" "$native_over")x less overhead (goal >= 10x)"
+podman image rm -f localhost/bench/cat-fn:latest >/dev/null 2>&1 || true
