@@ -87,6 +87,37 @@ pub fn describe_reqwest(err: &reqwest::Error) -> (String, bool) {
     (text, tls)
 }
 
+/// A connection failure in a few words: the root cause (e.g. `invalid peer certificate:
+/// UnknownIssuer`, `Connection refused (os error 111)`), with plain words for the usual
+/// certificate problems.
+pub fn describe_connect(err: &reqwest::Error) -> (String, bool) {
+    let (_, tls) = describe_reqwest(err);
+    let mut root = err.to_string();
+    let mut src: Option<&(dyn std::error::Error + 'static)> = Some(err);
+    while let Some(e) = src {
+        let s = e.to_string();
+        if !s.is_empty() {
+            root = s;
+        }
+        src = e.source();
+    }
+    if let Some(i) = root.find(": https://docs.rs/") {
+        root.truncate(i);
+    }
+    let explain = if root.contains("UnknownIssuer") {
+        " (the certificate is not signed by a trusted CA)"
+    } else if root.contains("NotValidForName") {
+        " (the certificate does not name this host)"
+    } else if root.contains("Expired") {
+        " (the certificate has expired)"
+    } else if root.contains("InvalidContentType") || root.contains("corrupt message") {
+        " (the server does not speak TLS: a plain-HTTP registry?)"
+    } else {
+        ""
+    };
+    (format!("{root}{explain}"), tls)
+}
+
 impl Session {
     pub fn new(
         http: reqwest::Client,
@@ -118,7 +149,7 @@ impl Session {
     }
 
     fn connect_err(&self, e: reqwest::Error) -> ClientError {
-        let (detail, tls) = describe_reqwest(&e);
+        let (detail, tls) = describe_connect(&e);
         ClientError::Connect { detail, tls }
     }
 
@@ -225,7 +256,7 @@ impl Session {
             req = req.basic_auth(&c.username, Some(&c.password));
         }
         let resp = req.send().await.map_err(|e| {
-            let (d, _) = describe_reqwest(&e);
+            let (d, _) = describe_connect(&e);
             Error::Registry(format!(
                 "{}: the token service {} could not be reached: {d}",
                 self.registry,
@@ -276,17 +307,24 @@ impl Session {
                 user = c.username,
                 desc = self.cred_description,
             )),
-            None => Error::Registry(format!(
-                "{reg} requires authentication but the pull was anonymous: {desc}{hint}; \
-                 add credentials under the exact key '{reg}' (e.g. `kubectl porch-registry secret auth --registry {reg} ...`)",
-                reg = self.registry,
-                desc = self.cred_description,
-                hint = self
+            None => {
+                let why = self
                     .cred_hint
-                    .as_ref()
-                    .map(|h| format!("; {h}"))
-                    .unwrap_or_default(),
-            )),
+                    .clone()
+                    .unwrap_or_else(|| self.cred_description.clone());
+                let fix = if why.contains("rename the key") {
+                    String::new()
+                } else {
+                    format!(
+                        "; add credentials under the exact key '{reg}' (e.g. `kubectl porch-registry secret auth --registry {reg} ...`)",
+                        reg = self.registry
+                    )
+                };
+                Error::Registry(format!(
+                    "{reg} requires authentication but the pull was anonymous: {why}{fix}",
+                    reg = self.registry,
+                ))
+            }
         }
     }
 
@@ -329,7 +367,7 @@ impl Session {
             .and_then(|v| v.to_str().ok())
             .map(|s| s.to_string());
         let bytes = resp.bytes().await.map_err(|e| {
-            let (d, _) = describe_reqwest(&e);
+            let (d, _) = describe_connect(&e);
             Error::Registry(format!(
                 "{}: reading manifest '{reference}' failed: {d}",
                 self.registry
@@ -420,7 +458,7 @@ impl Session {
         let mut stream = resp.bytes_stream();
         while let Some(chunk) = stream.next().await {
             let chunk = chunk.map_err(|e| {
-                let (d, _) = describe_reqwest(&e);
+                let (d, _) = describe_connect(&e);
                 Error::Registry(format!(
                     "{}/{}: the download of blob {short} was interrupted after {} bytes ({d}); nothing partial was kept: pull again",
                     self.registry,

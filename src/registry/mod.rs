@@ -237,7 +237,10 @@ pub async fn pull_image_async(opts: &PullOptions) -> Result<PulledImage> {
                 "; check that the CA file is the one that signed the registry's certificate (and that the certificate names this host)",
             );
         }
-        if !opts.allow_insecure_http && image.runner_tries_plain_http() {
+        if !opts.allow_insecure_http
+            && image.runner_tries_plain_http()
+            && !failures.iter().any(|f| f.contains("certificate"))
+        {
             msg.push_str("; for a plain-HTTP registry add --allow-insecure-http");
         }
         return Err(Error::Registry(msg));

@@ -8,7 +8,7 @@ use reqwest::header::WWW_AUTHENTICATE;
 use serde::Serialize;
 
 use super::auth::{Challenge, parse_challenge};
-use super::client::{ClientError, Session, describe_reqwest};
+use super::client::{ClientError, Session, describe_connect};
 use super::credentials::{self, ResolvedCredential};
 use super::tls::{self, CaInput, TlsStep};
 use crate::error::{Error, Result};
@@ -173,7 +173,7 @@ async fn probe_one(
 async fn login(s: &Session) -> std::result::Result<(ProbeOutcome, String), ClientError> {
     let url = format!("{}/v2/", s.base());
     let resp = s.http().get(&url).send().await.map_err(|e| {
-        let (detail, tls) = describe_reqwest(&e);
+        let (detail, tls) = describe_connect(&e);
         ClientError::Connect { detail, tls }
     })?;
     if resp.status().is_success() {
@@ -213,7 +213,7 @@ async fn login(s: &Session) -> std::result::Result<(ProbeOutcome, String), Clien
                 .send()
                 .await
                 .map_err(|e| {
-                    let (detail, tls) = describe_reqwest(&e);
+                    let (detail, tls) = describe_connect(&e);
                     ClientError::Connect { detail, tls }
                 })?;
             Ok(match r.status() {
@@ -242,7 +242,7 @@ async fn login(s: &Session) -> std::result::Result<(ProbeOutcome, String), Clien
                         .send()
                         .await
                         .map_err(|e| {
-                            let (detail, tls) = describe_reqwest(&e);
+                            let (detail, tls) = describe_connect(&e);
                             ClientError::Connect { detail, tls }
                         })?;
                     Ok(if r.status().is_success() {
