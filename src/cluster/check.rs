@@ -103,6 +103,11 @@ pub fn collect(kube: &Kube, args: &CheckArgs) -> Result<LiveCheck> {
                     .into_iter()
                     .filter(|s| s["metadata"]["name"] == name.as_str())
                     .filter_map(|s| s["metadata"]["namespace"].as_str().map(String::from))
+                    // The runner's own copy in the function namespace is not "the Secret
+                    // in another namespace".
+                    .filter(|sns| {
+                        !(view.private_registries() && *sns == fn_ns && name == view.copy_name())
+                    })
                     .collect();
                 if elsewhere.is_empty() {
                     findings.push(finding(

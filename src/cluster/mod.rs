@@ -6,7 +6,6 @@
 
 pub mod check;
 pub mod client;
-pub mod plan_compat;
 pub mod remove;
 pub mod rollout;
 pub mod setup;
@@ -35,7 +34,7 @@ pub struct SetupRequest {
     pub auth_secret: Value,
     /// The TLS Secret to create/update (None: no TLS, or an existing Secret named in `desired`).
     pub tls_secret: Option<Value>,
-    pub desired: plan_compat::Desired,
+    pub desired: crate::runner::plan::DesiredConfig,
 }
 
 /// Live `setup` from the gathered inputs (flags, env, stdin or the wizard).
@@ -44,14 +43,21 @@ pub fn setup_live(args: &SetupArgs, inputs: crate::credentials::SetupInputs) -> 
     let req = SetupRequest {
         auth_secret: inputs.auth_secret(ns),
         tls_secret: inputs.tls_secret(ns),
-        desired: plan_compat::Desired {
+        desired: crate::runner::plan::DesiredConfig {
             auth_secret_name: inputs.auth_secret_name.clone(),
             auth_mount_path: inputs.auth_mount_path.clone(),
-            registry_auth_secret_name: inputs.registry_auth_secret_name.clone(),
+            // As offline: the runner's copy is named like the auth Secret unless given.
+            registry_auth_secret_name: inputs
+                .registry_auth_secret_name
+                .clone()
+                .unwrap_or_else(|| inputs.auth_secret_name.clone()),
             tls: inputs
                 .tls_secret_name
                 .clone()
-                .map(|n| (n, inputs.tls_mount_path.clone())),
+                .map(|secret_name| crate::runner::plan::TlsConfig {
+                    secret_name,
+                    mount_path: inputs.tls_mount_path.clone(),
+                }),
         },
     };
     setup_live_request(args, &req)
@@ -63,19 +69,30 @@ pub fn setup_live_request(args: &SetupArgs, req: &SetupRequest) -> Result<()> {
     let kube = connect(&args.cluster)?;
     let ns = args.namespace.namespace.as_str();
     // A TLS Secret named but not given (no --ca-file) must already exist.
-    if let (None, Some((tls_name, _))) = (&req.tls_secret, &req.desired.tls)
-        && kube.get_opt(Kind::Secret, ns, tls_name)?.is_none()
+    if let (None, Some(tls)) = (&req.tls_secret, &req.desired.tls)
+        && kube.get_opt(Kind::Secret, ns, &tls.secret_name)?.is_none()
     {
         return Err(Error::not_found(format!(
-            "TLS secret \"{tls_name}\" does not exist in namespace \"{ns}\"; pass the CA with --ca-file so that setup creates it; nothing was changed"
+            "TLS secret \"{}\" does not exist in namespace \"{ns}\"; pass the CA with --ca-file so that setup creates it; nothing was changed",
+            tls.secret_name
         )));
     }
     let mut secrets = vec![req.auth_secret.clone()];
     secrets.extend(req.tls_secret.clone());
-    let deployment = args.target.deployment.clone();
-    let container = args.target.container.clone();
+    let target = crate::runner::plan::Target::from_args(&args.target);
     let desired = req.desired.clone();
-    let patch = move |d: &Value| plan_compat::patch(d, &deployment, &container, &desired);
+    desired.validate()?;
+    let patch = move |d: &Value| {
+        let plan = crate::runner::plan::plan_patch(d, &target, &desired)?;
+        let mut out = d.clone();
+        plan.apply_to_value(&mut out)?;
+        let changes = match (plan.is_empty(), plan.changes.is_empty()) {
+            (true, _) => vec![],
+            (false, true) => vec!["update the runner's flags, volumes and mounts".to_string()],
+            (false, false) => plan.changes,
+        };
+        Ok((out, changes, plan.notes))
+    };
     let s = setup::LiveSetup {
         namespace: ns.to_string(),
         deployment: args.target.deployment.clone(),

@@ -4,7 +4,7 @@
 use super::client::Kind;
 use super::setup::{Journal, for_apply, read_deployment};
 use super::view::runner_view;
-use super::{connect, plan_compat, rollout};
+use super::{connect, rollout};
 use crate::cli::{DryRun, OutputFormat, RemoveArgs};
 use crate::error::{Error, Result};
 
@@ -22,7 +22,19 @@ pub fn remove_live(args: &RemoveArgs) -> Result<()> {
             "container \"{ctr}\" not found in deployment \"{dep}\"; pass it with --container"
         ))
     })?;
-    let (patched, changes) = plan_compat::remove(&live, dep, ctr)?;
+    let target = crate::runner::plan::Target::from_args(&args.target);
+    let desired = crate::runner::plan::DesiredConfig::from_options(&args.options, false);
+    let plan = crate::runner::plan::plan_remove(&live, &target, &desired)?;
+    let mut patched = live.clone();
+    plan.apply_to_value(&mut patched)?;
+    for n in &plan.notes {
+        crate::ui::warn(n);
+    }
+    let changes = match (plan.is_empty(), plan.changes.is_empty()) {
+        (true, _) => vec![],
+        (false, true) => vec!["remove the private-registry flags, volumes and mounts".to_string()],
+        (false, false) => plan.changes.clone(),
+    };
     // The Secrets the removed configuration used (from the volumes the plan takes out).
     let mut secrets: Vec<String> = vec![];
     if args.delete_secrets {

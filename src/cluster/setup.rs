@@ -11,8 +11,9 @@ use crate::cli::DryRun;
 use crate::error::{Error, Result};
 use crate::runner::secrets::{DOCKERCONFIGJSON_KEY, DOCKERCONFIGJSON_TYPE};
 
-/// The patched Deployment and the human lines of what changed (empty: nothing to change).
-pub type PatchFn<'a> = dyn Fn(&Value) -> Result<(Value, Vec<String>)> + 'a;
+/// The patched Deployment, the human lines of what changed (empty: nothing to change) and
+/// notes about what the plan could not fix.
+pub type PatchFn<'a> = dyn Fn(&Value) -> Result<(Value, Vec<String>, Vec<String>)> + 'a;
 
 /// Everything the live setup does, decided before anything is sent.
 pub struct LiveSetup<'a> {
@@ -187,7 +188,10 @@ pub fn run(kube: &Kube, s: &LiveSetup<'_>) -> Result<()> {
     let ns = s.namespace.as_str();
     // 1. Read everything and decide, before any change.
     let live = read_deployment(kube, ns, &s.deployment)?;
-    let (patched, changes) = (s.patch)(&live)?;
+    let (patched, changes, notes) = (s.patch)(&live)?;
+    for n in &notes {
+        crate::ui::warn(n);
+    }
     let view = runner_view(&patched, &s.container).ok_or_else(|| {
         Error::not_found(format!(
             "container \"{}\" not found in deployment \"{}\"; pass it with --container",
@@ -426,7 +430,7 @@ fn update_deployment(kube: &Kube, s: &LiveSetup<'_>, dry_run: bool) -> Result<()
     let ns = s.namespace.as_str();
     for attempt in 0..3 {
         let live = read_deployment(kube, ns, &s.deployment)?;
-        let (patched, changes) = (s.patch)(&live)?;
+        let (patched, changes, _) = (s.patch)(&live)?;
         if changes.is_empty() {
             return Ok(());
         }

@@ -10,6 +10,9 @@ use crate::support::bin;
 const NS: &str = "porch-system";
 const FN_NS: &str = "porch-fn-system";
 const PASSWORD: &str = "s3cr3t-Pa55word";
+/// The runner's copy in the function namespace: `--registry-auth-secret-name`, which setup
+/// sets to the auth Secret's name (as offline `patch` does).
+const COPY: &str = "registry-auth-secret";
 
 fn b64(s: &[u8]) -> String {
     base64::engine::general_purpose::STANDARD.encode(s)
@@ -244,7 +247,7 @@ fn rerun_is_unchanged_and_does_not_restart() {
 fn runner_copy(api: &FakeApi, content: &[u8]) {
     api.insert(
         json!({"apiVersion": "v1", "kind": "Secret", "type": "kubernetes.io/dockerconfigjson",
-        "metadata": {"name": "auth-secret", "namespace": FN_NS},
+        "metadata": {"name": COPY, "namespace": FN_NS},
         "data": {".dockerconfigjson": b64(content)}}),
     );
 }
@@ -269,15 +272,14 @@ fn rotation_updates_the_runner_copy() {
         "{stdout}"
     );
     assert!(
-        stdout.contains("secret/auth-secret in namespace \"porch-fn-system\" updated"),
+        stdout.contains("secret/registry-auth-secret in namespace \"porch-fn-system\" updated"),
         "{stdout}"
     );
     assert!(!stderr.contains("n3w-Pa55word") && !stdout.contains("n3w-Pa55word"));
     let new = unb64(
         &api.get("secrets", NS, "registry-auth-secret").unwrap()["data"][".dockerconfigjson"],
     );
-    let copy =
-        unb64(&api.get("secrets", FN_NS, "auth-secret").unwrap()["data"][".dockerconfigjson"]);
+    let copy = unb64(&api.get("secrets", FN_NS, COPY).unwrap()["data"][".dockerconfigjson"]);
     assert_ne!(new, old);
     assert_eq!(copy, new, "the runner's copy is current");
     assert_eq!(
@@ -589,10 +591,10 @@ fn setup_with_ca_then_status_and_remove() {
     assert_eq!(s["rollout"]["state"], "complete");
 
     // A stale copy shows.
-    let mut copy = api.get("secrets", FN_NS, "auth-secret").unwrap();
-    api.remove("secrets", FN_NS, "auth-secret");
+    let mut copy = api.get("secrets", FN_NS, COPY).unwrap();
+    api.remove("secrets", FN_NS, COPY);
     copy["data"][".dockerconfigjson"] = json!(b64(b"{\"auths\":{}}"));
-    copy["metadata"] = json!({"name": "auth-secret", "namespace": FN_NS});
+    copy["metadata"] = json!({"name": COPY, "namespace": FN_NS});
     api.insert(copy);
     let a = bin()
         .arg("status")
@@ -634,7 +636,7 @@ fn setup_with_ca_then_status_and_remove() {
     );
     assert!(api.get("secrets", NS, "registry-auth-secret").is_none());
     assert!(api.get("secrets", NS, "registry-tls-secret").is_none());
-    assert!(api.get("secrets", FN_NS, "auth-secret").is_none());
+    assert!(api.get("secrets", FN_NS, COPY).is_none());
     // Again: nothing to do.
     let a = bin()
         .args(["remove"])
@@ -804,13 +806,13 @@ fn rerun_repairs_a_stale_runner_copy() {
         "{stdout}"
     );
     assert!(
-        stdout.contains("secret/auth-secret in namespace \"porch-fn-system\" updated"),
+        stdout.contains("secret/registry-auth-secret in namespace \"porch-fn-system\" updated"),
         "{stdout}"
     );
     let want = api.get("secrets", NS, "registry-auth-secret").unwrap()["data"][".dockerconfigjson"]
         .clone();
     assert_eq!(
-        api.get("secrets", FN_NS, "auth-secret").unwrap()["data"][".dockerconfigjson"],
+        api.get("secrets", FN_NS, COPY).unwrap()["data"][".dockerconfigjson"],
         want
     );
 }
