@@ -546,6 +546,14 @@ pub fn apply_tar(root: BorrowedFd, reader: impl Read) -> io::Result<ApplyStats> 
             fchmod(file.as_fd(), Mode::from_bits_truncate(mode & 0o777))?;
             stats.files += 1;
         }
+        // The entry and every directory above it belong to this layer now: an opaque
+        // marker for any of those directories must keep them.
+        let mut prefix = Vec::new();
+        for c in &parent.path {
+            prefix.push(b'/');
+            prefix.extend_from_slice(c.as_bytes());
+            created.insert(prefix.clone());
+        }
         created.insert(key);
     }
     // Directory modes last (so read-only directories can still be filled); the owner keeps

@@ -1,4 +1,4 @@
-//! The single-threaded sandbox helper (`/proc/self/exe __sandbox SPEC`).
+//! The single-threaded sandbox helper (`/proc/self/exe __sandbox`, spec in the environment).
 //!
 //! Runs before any thread exists, so `fork` here is safe.
 

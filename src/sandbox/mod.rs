@@ -1,7 +1,7 @@
 //! Run a function's entrypoint in Linux namespaces; podman/docker alternatives.
 //!
 //! The main process (multi-threaded: tokio, reader threads) never forks to set up namespaces.
-//! It spawns `/proc/self/exe __sandbox SPEC_JSON` (a plain fork+exec done by std), and that
+//! It spawns `/proc/self/exe __sandbox` (the JSON spec in its environment) (a plain fork+exec done by std), and that
 //! fresh, single-threaded helper does `unshare`, writes the user-namespace maps, forks the PID 1
 //! of the new PID namespace, mounts the read-only root, `/proc`, a private `/tmp`, a minimal
 //! `/dev`, pivots into the root, sets no_new_privs and execs the entrypoint. The main process
@@ -27,6 +27,8 @@ pub use engine::{Engine, EngineImage, EngineRun, run_engine};
 
 /// The argument that makes the binary act as the sandbox helper.
 pub const HELPER_ARG: &str = "__sandbox";
+/// The environment variable carrying the helper's JSON spec.
+const SPEC_ENV: &str = "KUBECTL_PORCH_REGISTRY_SANDBOX_SPEC";
 /// Exit code of the helper when the sandbox could not be set up (the function never ran).
 pub const SETUP_FAILED: i32 = 125;
 /// Prefix of the helper's one diagnostic line on stderr when setup fails.
@@ -52,7 +54,7 @@ pub struct BindMount {
     pub rw: bool,
 }
 
-/// Everything the helper needs, passed as JSON on its command line.
+/// Everything the helper needs, passed as JSON in the helper's environment.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Spec {
     /// The unpacked root filesystem (mounted read-only).
@@ -110,9 +112,11 @@ pub fn maybe_run_helper() -> Option<ExitCode> {
     if args.next().as_deref() != Some(std::ffi::OsStr::new(HELPER_ARG)) {
         return None;
     }
-    let spec = args
-        .next()
-        .and_then(|s| serde_json::from_str::<Spec>(s.to_str()?).ok());
+    // The spec travels in the environment (readable only by the same user, unlike argv:
+    // it can carry --env values); the helper never passes its own environment on.
+    let spec = std::env::var(SPEC_ENV)
+        .ok()
+        .and_then(|s| serde_json::from_str::<Spec>(&s).ok());
     let Some(spec) = spec else {
         eprintln!(
             "{SETUP_ERROR_PREFIX}__sandbox is internal to `run` and cannot be called directly"
@@ -233,7 +237,7 @@ pub(crate) fn run_piped(mut cmd: Command, input: &[u8], timeout: Duration) -> Re
 pub fn run_native(spec: &Spec, input: &[u8], timeout: Duration) -> Result<RunOutput> {
     let json = serde_json::to_string(spec).expect("spec serializes");
     let mut cmd = Command::new("/proc/self/exe");
-    cmd.arg(HELPER_ARG).arg(json).env_clear();
+    cmd.arg(HELPER_ARG).env_clear().env(SPEC_ENV, json);
     let out = run_piped(cmd, input, timeout)?;
     if out.outcome == Outcome::Exited(SETUP_FAILED) {
         let text = String::from_utf8_lossy(&out.stderr);

@@ -150,6 +150,8 @@ fn multi_layer_whiteouts_opaque_links_and_compressions() {
             E::File("etc/.wh.gone", ""),
             // Entry of this layer listed before the opaque marker stays.
             E::File("etc/app/new-before", "b"),
+            // Its parent directory is created implicitly, also before the marker.
+            E::File("etc/app/newsub/f", "n"),
             E::File("etc/app/.wh..wh..opq", ""),
             E::File("etc/app/new-after", "a"),
             // Written through the symlink `lib` -> usr/lib (inside the root).
@@ -185,9 +187,10 @@ fn multi_layer_whiteouts_opaque_links_and_compressions() {
     app.sort();
     assert_eq!(
         app,
-        vec!["new-after", "new-before"],
+        vec!["new-after", "new-before", "newsub"],
         "opaque dir hides only lower layers"
     );
+    assert_eq!(read("etc/app/newsub/f"), "n");
     assert_eq!(read("bin/tool"), "replaced");
     assert_eq!(read("etc/third"), "3");
     // Hard link shares the inode.
