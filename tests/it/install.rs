@@ -604,3 +604,63 @@ fn release_archive_matches_the_krew_manifest() {
     assert!(unpacked.join(COMPLETER).is_file());
     assert!(unpacked.join("man/kubectl-porch-registry.1").is_file());
 }
+
+/// The README's first command, run as written except that install.sh gets a temporary
+/// prefix and the already-built binary (instead of ~/.local and a release build).
+#[test]
+fn readme_first_command_installs_and_runs_the_offline_example() {
+    let commands = readme_opening_commands();
+    let dir = tempfile::tempdir().unwrap();
+    let prefix = dir.path().join("prefix");
+    let first = &commands[0];
+    assert!(first.contains("$HOME/.local/bin"), "{first}");
+    let adapted = first
+        .replacen(
+            "./install.sh",
+            &format!(
+                "./install.sh --prefix '{}' --binary '{}'",
+                prefix.display(),
+                built_binary().display()
+            ),
+            1,
+        )
+        .replace(
+            "$HOME/.local/bin",
+            &prefix.join("bin").display().to_string(),
+        );
+    let example_before =
+        std::fs::read(repo_root().join("examples/2-function-runner.yaml")).unwrap();
+    let out = Command::new("bash")
+        .args(["-euo", "pipefail", "-c", &adapted])
+        .current_dir(repo_root())
+        .env("KUBECONFIG", "/nonexistent/kubeconfig")
+        .stdin(std::process::Stdio::null())
+        .output()
+        .unwrap();
+    let text = stdout(&out);
+    assert!(out.status.success(), "{adapted}\n{}", stderr(&out));
+    // Through kubectl: the auth Secret, the TLS Secret and the patched catalog Deployment.
+    assert!(
+        text.contains("type: kubernetes.io/dockerconfigjson"),
+        "{text}"
+    );
+    assert!(
+        text.contains("type: Opaque") && text.contains("ca.crt:"),
+        "{text}"
+    );
+    for flag in [
+        "--enable-private-registries=true",
+        "--registry-auth-secret-path=/var/tmp/auth-secret/.dockerconfigjson",
+        "--enable-private-registries-tls=true",
+    ] {
+        assert!(text.contains(flag), "{flag} in {text}");
+    }
+    // The token went in through stdin and is not echoed in clear anywhere.
+    assert!(!text.contains("example-token") && !stderr(&out).contains("example-token"));
+    // The example itself is unchanged (offline, no --in-place).
+    assert_eq!(
+        std::fs::read(repo_root().join("examples/2-function-runner.yaml")).unwrap(),
+        example_before,
+        "the README example modified examples/"
+    );
+}
