@@ -46,20 +46,53 @@ pub fn apply_plan(text: &str, doc_index: usize, path: &[PathSeg], plan: &Plan) -
     let docs = yaml::parse_stream(text).map_err(|e| EditError(format!("malformed YAML at {e}")))?;
     let doc = docs
         .iter()
-        .filter(|d| d.root.is_some() && !d.to_json().is_null())
+        .filter(|d| is_non_empty(d))
         .nth(doc_index)
         .ok_or_else(|| EditError(format!("document {doc_index} not found")))?;
+    let new_doc = apply_plan_in_document(&text[doc.start..doc.end], path, plan)?;
+    let mut out = String::with_capacity(text.len() + new_doc.len());
+    out.push_str(&text[..doc.start]);
+    out.push_str(&new_doc);
+    out.push_str(&text[doc.end..]);
+    Ok(out)
+}
+
+/// Whether a document has content (not empty, not a bare null).
+pub(crate) fn is_non_empty(d: &yaml::Doc) -> bool {
+    match &d.root {
+        None => false,
+        Some(n) => !matches!(&n.kind, NodeKind::Scalar { value, style: ScalarStyle::Plain }
+            if matches!(value.as_str(), "" | "~" | "null" | "Null" | "NULL")),
+    }
+}
+
+/// Like [`apply_plan`], on the text of exactly one document (a slice of a stream, from its
+/// `---` or first line up to the next document). Only this text is parsed, so editing one
+/// document of a 10,000-document file costs one document's work.
+pub fn apply_plan_in_document(text: &str, path: &[PathSeg], plan: &Plan) -> R<String> {
+    if plan.is_empty() {
+        return Ok(text.to_string());
+    }
+    let docs = yaml::parse_stream(text).map_err(|e| EditError(format!("malformed YAML at {e}")))?;
+    let mut non_empty = docs.iter().filter(|d| is_non_empty(d));
+    let doc = non_empty
+        .next()
+        .ok_or_else(|| EditError("the document is empty".into()))?;
+    if non_empty.next().is_some() {
+        return err("internal error: more than one document given to the editor");
+    }
     let root = doc.root.as_ref().expect("non-empty");
     let deployment = root
         .at(path)
         .ok_or_else(|| EditError("the Deployment is not where it was found".into()))?;
-    let mut anchors = Default::default();
-    let mut expected = yaml::to_json(deployment, &mut anchors);
+    let mut expected = json_at(&doc.to_json(), path)
+        .ok_or_else(|| EditError("the Deployment is not where it was found".into()))?;
     plan.apply_to_value(&mut expected)
         .map_err(|e| EditError(e.to_string()))?;
 
     let mut ed = Editor {
         text,
+        crlf: text.contains("\r\n"),
         splices: Vec::new(),
         seq_offset: 2,
     };
@@ -113,11 +146,8 @@ pub fn apply_plan(text: &str, doc_index: usize, path: &[PathSeg], plan: &Plan) -
     })?;
     let got = new_docs
         .iter()
-        .filter(|d| d.root.is_some() && !d.to_json().is_null())
-        .nth(doc_index)
-        .and_then(|d| d.root.as_ref())
-        .and_then(|r| r.at(path))
-        .map(|n| yaml::to_json(n, &mut Default::default()));
+        .find(|d| is_non_empty(d))
+        .and_then(|d| json_at(&d.to_json(), path));
     if got.as_ref() != Some(&expected) {
         return err(
             "internal error: the lossless edit did not produce the planned Deployment; \
@@ -127,12 +157,25 @@ pub fn apply_plan(text: &str, doc_index: usize, path: &[PathSeg], plan: &Plan) -
     Ok(out)
 }
 
+fn json_at(v: &Value, path: &[PathSeg]) -> Option<Value> {
+    let mut cur = v;
+    for seg in path {
+        cur = match seg {
+            PathSeg::Key(k) => cur.get(k)?,
+            PathSeg::Index(i) => cur.get(*i)?,
+        };
+    }
+    Some(cur.clone())
+}
+
 fn key(k: &str) -> PathSeg {
     PathSeg::Key(k.to_string())
 }
 
 struct Editor<'a> {
     text: &'a str,
+    /// The file uses CRLF line ends: new lines do too.
+    crlf: bool,
     splices: Vec<Splice>,
     /// Columns between a key and the `-` of its block sequence (0 or 2, as the file does).
     seq_offset: usize,
@@ -182,6 +225,11 @@ fn find_seq_offset(text: &str, node: &Node) -> Option<usize> {
 
 impl<'a> Editor<'a> {
     fn splice(&mut self, start: usize, end: usize, text: String) {
+        let text = if self.crlf && text.contains('\n') {
+            text.replace("\r\n", "\n").replace('\n', "\r\n")
+        } else {
+            text
+        };
         let seq = self.splices.len();
         self.splices.push(Splice {
             start,
@@ -257,7 +305,8 @@ impl<'a> Editor<'a> {
                     Some((k, v)) => {
                         // `key:` with an empty or null value.
                         if !v.is_empty_scalar() {
-                            self.splice(v.start, v.end, String::new());
+                            // `key: ~` -> `key:`
+                            self.splice(k.end, v.end, ":".to_string());
                         }
                         let pos = line_end_incl(text, k.end.max(v.end));
                         let body = self.at_line(pos, items);
@@ -678,6 +727,67 @@ spec:
             out.contains("\n        volumes:\n        - name: docker-config\n"),
             "{out}"
         );
+    }
+
+    #[test]
+    fn crlf_files_stay_crlf() {
+        let text = DOCS_STYLE.replace('\n', "\r\n");
+        let out = patch(&text, true);
+        assert!(!out.replace("\r\n", "").contains('\n'), "{out:?}");
+        assert_eq!(out.replace("\r\n", "\n"), patch(DOCS_STYLE, true));
+        assert_eq!(remove(&out, true), text);
+    }
+
+    #[test]
+    fn comments_between_items_and_empty_keys() {
+        let text = "\
+kind: Deployment
+metadata:
+  name: function-runner
+spec:
+  template:
+    spec:
+      containers:
+        - name: function-runner
+          command:
+            - /server # the binary
+            # - --disabled
+            - --port=9445   # gRPC
+
+          volumeMounts:
+      volumes: ~
+";
+        let out = patch(text, false);
+        assert_eq!(
+            out,
+            "\
+kind: Deployment
+metadata:
+  name: function-runner
+spec:
+  template:
+    spec:
+      containers:
+        - name: function-runner
+          command:
+            - /server # the binary
+            # - --disabled
+            - --port=9445   # gRPC
+            - --enable-private-registries=true
+            - --registry-auth-secret-path=/var/tmp/auth-secret/.dockerconfigjson
+            - --registry-auth-secret-name=registry-auth-secret
+
+          volumeMounts:
+            - name: docker-config
+              mountPath: /var/tmp/auth-secret
+              readOnly: true
+      volumes:
+        - name: docker-config
+          secret:
+            secretName: registry-auth-secret
+"
+        );
+        assert_eq!(patch(&out, false), out);
     }
 
     #[test]

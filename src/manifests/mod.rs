@@ -425,8 +425,15 @@ pub fn apply_plan(
 ) -> Result<Vec<String>> {
     let mut out: Vec<String> = pkg.files.iter().map(|f| f.text.clone()).collect();
     let file = &pkg.files[found.file];
-    out[found.file] = edit::apply_plan(&file.text, found.doc, &found.path, plan)
+    let doc = file
+        .docs
+        .iter()
+        .find(|d| d.index == found.doc)
+        .ok_or_else(|| Error::other("internal error: document not found"))?;
+    let new_doc = edit::apply_plan_in_document(&file.text[doc.start..doc.end], &found.path, plan)
         .map_err(|e| Error::usage(format!("{}: {e}", display_path(&file.path))))?;
+    let t = &file.text;
+    out[found.file] = format!("{}{}{}", &t[..doc.start], new_doc, &t[doc.end..]);
     Ok(out)
 }
 

@@ -384,6 +384,8 @@ struct Occurrence {
     eq_value: Option<String>,
     /// Position of a separate value token (`--f v` for non-bools, `--f true` for bools).
     value_pos: Option<usize>,
+    /// `--f v` written as ONE list item: Go reads a flag named `f v` and exits.
+    spaced: bool,
 }
 
 /// Scan tokens for flags, pairing separate values the way Go would (non-bools take the next
@@ -398,6 +400,21 @@ fn scan(tokens: &[ArgToken]) -> Vec<Occurrence> {
             continue;
         };
         let prefix = if t.starts_with("--") { "--" } else { "-" };
+        if eq.is_none()
+            && let Some((n, v)) = name.split_once(char::is_whitespace)
+            && flags::lookup(n).is_some()
+        {
+            out.push(Occurrence {
+                pos: i,
+                name: n.to_string(),
+                prefix: prefix.to_string(),
+                eq_value: Some(v.trim().to_string()),
+                value_pos: None,
+                spaced: true,
+            });
+            i += 1;
+            continue;
+        }
         let spec = flags::lookup(name);
         let mut value_pos = None;
         if eq.is_none() && i + 1 < tokens.len() {
@@ -413,6 +430,7 @@ fn scan(tokens: &[ArgToken]) -> Vec<Occurrence> {
             prefix: prefix.to_string(),
             eq_value: eq.map(str::to_string),
             value_pos,
+            spaced: false,
         });
         i = value_pos.map_or(i + 1, |v| v + 1);
     }
@@ -554,7 +572,17 @@ pub fn plan_patch(deployment: &Value, target: &Target, desired: &DesiredConfig) 
         };
         let spec = flags::lookup(name).expect("runner flag");
         let field = tokens[first.pos].field.key();
-        if first.name != name {
+        if first.spaced {
+            replace(
+                &mut plan,
+                first.pos,
+                format!("{}{name}={value}", first.prefix),
+            );
+            plan.changes.push(format!(
+                "{field}: rewrite `{}` as --{name}={value} (one list item: Go reads a flag named with the space and exits)",
+                tokens[first.pos].text
+            ));
+        } else if first.name != name {
             // A late-2024 name: no current runner knows it (exits at start-up).
             replace(
                 &mut plan,
@@ -646,6 +674,7 @@ pub fn plan_patch(deployment: &Value, target: &Target, desired: &DesiredConfig) 
     // Other booleans written `--f true` stop parsing before our flags: rewrite them.
     for o in &occ {
         if let (Some(spec), None, Some(vp)) = (flags::lookup(&o.name), &o.eq_value, o.value_pos)
+            && !o.spaced
             && spec.kind.is_bool()
             && spec.is_known_to_current_runners()
             && !desired.flags().iter().any(|(n, _)| *n == o.name)
@@ -1120,6 +1149,32 @@ mod tests {
         assert_eq!(args[0], "--enable-private-registries=true");
         assert_eq!(args[1], "--registry-auth-secret-name=registry-auth-secret");
         assert_eq!(args.as_array().unwrap().len(), 3);
+    }
+
+    #[test]
+    fn flag_and_value_in_one_item_is_rewritten() {
+        let mut d = catalog();
+        d["spec"]["template"]["spec"]["containers"][0]["args"] = json!([
+            "--enable-private-registries true",
+            "--registry-auth-secret-path /x/.dockerconfigjson"
+        ]);
+        let plan = plan_patch(&d, &target(), &desired(false)).unwrap();
+        let out = apply(&d, &plan);
+        let c = &out["spec"]["template"]["spec"]["containers"][0];
+        assert_eq!(c["args"][0], "--enable-private-registries=true");
+        assert_eq!(
+            c["args"][1],
+            "--registry-auth-secret-path=/var/tmp/auth-secret/.dockerconfigjson"
+        );
+        let (_, go) = container_go_args(c);
+        assert!(!go.exits(), "{go:?}");
+        // remove takes the one-item forms out too
+        let back = apply(&d, &plan_remove(&d, &target(), &desired(false)).unwrap());
+        assert!(
+            back["spec"]["template"]["spec"]["containers"][0]
+                .get("args")
+                .is_none()
+        );
     }
 
     #[test]
