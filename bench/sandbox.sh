@@ -76,3 +76,40 @@ native_over=$(awk -v a="$native_ms" -v b="$base" 'BEGIN { printf "%.2f", a - b }
 row sandbox "overhead over the baseline" - "$native_over" - \
     "podman ${podman_over} ms; $(ratio "$podman_over" "$native_over")x less overhead (goal >= 10x)"
 podman image rm -f localhost/bench/cat-fn:latest >/dev/null 2>&1 || true
+
+# --- cold unpack: peak memory must not grow with the layer size ------------------------------
+command -v /usr/bin/time >/dev/null || { echo "error: bench sandbox needs /usr/bin/time" >&2; exit 1; }
+unpack_peak() { # MB -> prints "ms kB"
+    local mb=$1 d=$WORK/big$1
+    mkdir -p "$d/rootfs/data" "$d/layout/blobs/sha256"
+    head -c "$((mb * 1024 * 1024))" /dev/urandom >"$d/rootfs/data/blob"
+    tar -C "$d/rootfs" --owner=0 --group=0 --numeric-owner -cf "$d/big.tar" .
+    gzip -n -1 -c "$d/big.tar" >"$d/big.tar.gz"
+    cp l1.tar.gz l2.tar config.json manifest.json "$d/" 2>/dev/null || true
+    cp layout/blobs/sha256/* "$d/layout/blobs/sha256/"
+    cp "$d/big.tar.gz" "$d/layout/blobs/sha256/$(sha "$d/big.tar.gz")"
+    printf '{"architecture":"amd64","os":"linux","config":{"Entrypoint":["/bin/sh","/fn.sh"],"Env":["PATH=/bin"],"WorkingDir":"/"},"rootfs":{"type":"layers","diff_ids":["sha256:%s","sha256:%s","sha256:%s"]}}' \
+        "$(sha l1.tar)" "$(sha "$d/big.tar")" "$(sha l2.tar)" >"$d/config.json"
+    cp "$d/config.json" "$d/layout/blobs/sha256/$(sha "$d/config.json")"
+    printf '{"schemaVersion":2,"mediaType":"application/vnd.oci.image.manifest.v1+json","config":{"mediaType":"application/vnd.oci.image.config.v1+json","digest":"sha256:%s","size":%s},"layers":[{"mediaType":"application/vnd.oci.image.layer.v1.tar+gzip","digest":"sha256:%s","size":%s},{"mediaType":"application/vnd.oci.image.layer.v1.tar+gzip","digest":"sha256:%s","size":%s},{"mediaType":"application/vnd.oci.image.layer.v1.tar","digest":"sha256:%s","size":%s}]}' \
+        "$(sha "$d/config.json")" "$(size "$d/config.json")" "$(sha l1.tar.gz)" "$(size l1.tar.gz)" \
+        "$(sha "$d/big.tar.gz")" "$(size "$d/big.tar.gz")" "$(sha l2.tar)" "$(size l2.tar)" >"$d/manifest.json"
+    cp "$d/manifest.json" "$d/layout/blobs/sha256/$(sha "$d/manifest.json")"
+    printf '{"schemaVersion":2,"manifests":[{"mediaType":"application/vnd.oci.image.manifest.v1+json","digest":"sha256:%s","size":%s}]}' \
+        "$(sha "$d/manifest.json")" "$(size "$d/manifest.json")" >"$d/layout/index.json"
+    printf '{"imageLayoutVersion":"1.0.0"}' >"$d/layout/oci-layout"
+    local start end
+    start=$(now_ns)
+    /usr/bin/time -f '%M' -o "$d/rss" "$BIN" run "oci:$d/layout" pkg --cache-dir "$d/cache" -o stdout \
+        >/dev/null 2>"$d/err" || { cat "$d/err" >&2; return 1; }
+    end=$(now_ns)
+    cmp -s "$d/rootfs/data/blob" "$d"/cache/rootfs/*/data/blob ||
+        { echo "error: unpacked layer differs" >&2; return 1; }
+    echo "$(((end - start) / 1000000)) $(cat "$d/rss")"
+    rm -rf "$d"
+}
+read -r small_ms small_kb < <(unpack_peak 16)
+read -r big_ms big_kb < <(unpack_peak 256)
+row sandbox-unpack "cold run, 16 MB layer (verify + unpack)" 1 "$small_ms" "$small_ms" "peak RSS $((small_kb / 1024)) MB"
+row sandbox-unpack "cold run, 256 MB layer (verify + unpack)" 1 "$big_ms" "$big_ms" \
+    "peak RSS $((big_kb / 1024)) MB (goal: same as 16 MB)"

@@ -203,9 +203,13 @@ fn ensure_loaded(engine: Engine, image: &EngineImage) -> Result<String> {
             .rev()
             .find(|l| !l.trim().is_empty())
             .unwrap_or("");
-        return Err(Error::other(format!(
-            "{prog} load of the pulled image failed: {} {line}",
+        let why = if line.is_empty() {
             write.err().map(|e| e.to_string()).unwrap_or_default()
+        } else {
+            line.trim().to_string()
+        };
+        return Err(Error::other(format!(
+            "--runtime {prog}: loading the image into {prog} failed: {why}; fix {prog} or use --runtime native"
         )));
     }
     Ok(name)
