@@ -122,7 +122,14 @@ pub fn connect(args: &ClusterArgs) -> Result<Kube> {
     // We never watch: a request that hangs this long means a broken connection.
     config.read_timeout = Some(std::time::Duration::from_secs(60));
     let server = config.cluster_url.to_string();
-    let context = args.context.clone().unwrap_or_else(|| "current".into());
+    let context = args.context.clone().unwrap_or_else(|| {
+        let kc = match &args.kubeconfig {
+            Some(p) => kube::config::Kubeconfig::read_from(p).ok(),
+            None => kube::config::Kubeconfig::read().ok(),
+        };
+        kc.and_then(|k| k.current_context)
+            .unwrap_or_else(|| "in-cluster".into())
+    });
     // The client spawns its buffer worker on the runtime: build it inside.
     let _guard = rt.enter();
     let client = kube::Client::try_from(config).map_err(|e| {

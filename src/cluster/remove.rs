@@ -131,9 +131,6 @@ pub fn remove_live(args: &RemoveArgs) -> Result<()> {
             "run `kubectl porch-registry setup` again to restore it".to_string(),
         );
         println!("deployment.apps/{dep} configured{suffix}");
-        for c in &changes {
-            crate::ui::info(format!("  - {c}"));
-        }
     }
     // Secrets after the Deployment no longer points at them.
     let mut targets: Vec<(String, String)> = secrets

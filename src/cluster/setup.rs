@@ -228,18 +228,22 @@ pub fn run(kube: &Kube, s: &LiveSetup<'_>) -> Result<()> {
         .unwrap_or(s.fn_namespace.as_str())
         .to_string();
     let copy_name = view.copy_name().to_string();
-    // A copy that already differs from the (unchanged) auth Secret is stale too.
-    let copy_stale = !auth_changed
-        && outcomes.first().copied() == Some(Outcome::Unchanged)
-        && match kube.get_opt(Kind::Secret, &fn_ns, &copy_name) {
-            Ok(Some(c)) => {
-                c.pointer(&format!(
-                    "/data/{}",
-                    DOCKERCONFIGJSON_KEY.replace('/', "~1")
-                )) != s.secrets[0].pointer(&format!("/data/{DOCKERCONFIGJSON_KEY}"))
+    // The runner's copy: absent (the runner creates it), current, or stale.
+    let copy = kube.get_opt(Kind::Secret, &fn_ns, &copy_name).ok();
+    let copy_state = match &copy {
+        Some(Some(c)) => {
+            if c.pointer(&format!("/data/{DOCKERCONFIGJSON_KEY}"))
+                == s.secrets[0].pointer(&format!("/data/{DOCKERCONFIGJSON_KEY}"))
+            {
+                "current"
+            } else {
+                "stale"
             }
-            _ => false,
-        };
+        }
+        Some(None) => "absent",
+        None => "unreadable",
+    };
+    let copy_stale = copy_state == "stale";
     let refresh = auth_changed || copy_stale;
 
     // 2. dry-run=client: print the objects, send nothing.
@@ -294,10 +298,17 @@ pub fn run(kube: &Kube, s: &LiveSetup<'_>) -> Result<()> {
             summary.push_str(&format!("    - {c}\n"));
         }
     }
-    if refresh {
-        summary.push_str(&format!(
-            "  runner's copy secret/{copy_name} in namespace \"{fn_ns}\": bring up to date\n"
-        ));
+    match copy_state {
+        "stale" => summary.push_str(&format!(
+            "  runner's copy secret/{copy_name} in namespace \"{fn_ns}\": update (stale after the change)\n"
+        )),
+        "unreadable" if auth_changed => summary.push_str(&format!(
+            "  runner's copy secret/{copy_name} in namespace \"{fn_ns}\": update if possible, else restart the runner\n"
+        )),
+        "absent" if auth_changed => summary.push_str(&format!(
+            "  runner's copy secret/{copy_name} in namespace \"{fn_ns}\": absent (the runner creates it on its next image lookup)\n"
+        )),
+        _ => {}
     }
     let server_dry = s.dry_run == DryRun::Server;
     if !server_dry && !super::confirm(&summary, s.yes)? {
@@ -377,9 +388,6 @@ pub fn run(kube: &Kube, s: &LiveSetup<'_>) -> Result<()> {
             );
         }
         println!("deployment.apps/{} configured{suffix}", s.deployment);
-        for c in &changes {
-            crate::ui::info(format!("  - {c}"));
-        }
     } else {
         println!("deployment.apps/{} unchanged{suffix}", s.deployment);
     }

@@ -816,3 +816,74 @@ fn rerun_repairs_a_stale_runner_copy() {
         want
     );
 }
+
+#[test]
+fn check_live_through_the_binary() {
+    let api = porch_cluster();
+    setup(&api, PASSWORD, &[]).success();
+    // A healthy configuration: no error finding, exit 0 (warnings/infos may show).
+    let a = bin()
+        .arg("check")
+        .args(base_args(&api))
+        .args(["-o", "json"])
+        .assert()
+        .success();
+    let (stdout, _) = out(&a);
+    let report: Value = serde_json::from_str(&stdout).unwrap();
+    assert!(
+        report["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|f| f["severity"] != "error"),
+        "{stdout}"
+    );
+    no_password(&api, &[&stdout]);
+
+    // Break it: the offline rules run on the live objects (an unmatched registry key) and
+    // the live-only rules fire (runner RBAC, failing pod), exit 3.
+    let mut s = api.get("secrets", NS, "registry-auth-secret").unwrap();
+    api.remove("secrets", NS, "registry-auth-secret");
+    let bad = br#"{"auths":{"https://index.docker.io/v1/":{"username":"robot","password":"x","auth":"cm9ib3Q6eA=="}}}"#;
+    s["data"][".dockerconfigjson"] = json!(b64(bad));
+    s["metadata"] = json!({"name": "registry-auth-secret", "namespace": NS});
+    api.insert(s);
+    api.remove("rolebindings", FN_NS, "porch-function-executor");
+    api.insert(json!({"apiVersion": "v1", "kind": "Pod", "metadata": {"name": "fn-x509", "namespace": FN_NS},
+        "status": {"containerStatuses": [{"name": "function", "image": "registry.example.com:5000/fn:v1",
+            "state": {"waiting": {"reason": "ErrImagePull", "message": "x509: certificate signed by unknown authority"}}}]}}));
+    let a = bin()
+        .arg("check")
+        .args(base_args(&api))
+        .args(["-o", "json"])
+        .assert()
+        .failure()
+        .code(3);
+    let (stdout, stderr) = out(&a);
+    let report: Value = serde_json::from_str(&stdout).unwrap();
+    let rules: Vec<&str> = report["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["rule"].as_str().unwrap())
+        .collect();
+    assert!(rules.contains(&"registry-key-unmatched"), "{rules:?}");
+    assert!(rules.contains(&"runner-rbac-secrets"), "{rules:?}");
+    assert!(rules.contains(&"function-pod-x509"), "{rules:?}");
+    assert_eq!(
+        stderr.lines().filter(|l| l.starts_with("error:")).count(),
+        1,
+        "{stderr}"
+    );
+    let a = bin()
+        .arg("check")
+        .args(base_args(&api))
+        .assert()
+        .failure()
+        .code(3);
+    let (table, _) = out(&a);
+    assert!(
+        table.contains("runner-rbac-secrets") && table.contains("function-pod-x509"),
+        "{table}"
+    );
+}
