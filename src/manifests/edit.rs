@@ -95,7 +95,14 @@ pub fn apply_plan_in_document(text: &str, path: &[PathSeg], plan: &Plan) -> R<St
         crlf: text.contains("\r\n"),
         splices: Vec::new(),
         seq_offset: 2,
+        map_indent: 2,
     };
+    if let Some((k, v)) = deployment.entry("spec")
+        && matches!(v.kind, NodeKind::Map { flow: false, .. })
+        && col_of(text, v.start) > col_of(text, k.start)
+    {
+        ed.map_indent = col_of(text, v.start) - col_of(text, k.start);
+    }
     let pod = deployment
         .at(&[key("spec"), key("template"), key("spec")])
         .ok_or_else(|| EditError("the Deployment has no spec.template.spec".into()))?;
@@ -179,6 +186,8 @@ struct Editor<'a> {
     splices: Vec<Splice>,
     /// Columns between a key and the `-` of its block sequence (0 or 2, as the file does).
     seq_offset: usize,
+    /// Columns between a key and the keys of its block mapping value (2 or 4 ...).
+    map_indent: usize,
 }
 
 /// Column (bytes from the line start; indentation is ASCII) of a position.
@@ -299,7 +308,7 @@ impl<'a> Editor<'a> {
                 let dash_col = key_col + self.seq_offset;
                 let items: String = values
                     .iter()
-                    .map(|v| render_block_item(v, dash_col, dash_col + 2))
+                    .map(|v| render_block_item(v, dash_col, dash_col + 2, self.map_indent))
                     .collect();
                 match entry {
                     Some((k, v)) => {
@@ -366,7 +375,11 @@ impl<'a> Editor<'a> {
                         }
                         (_, v) => {
                             let (s, e) = item_lines(item);
-                            self.splice(s, e, render_block_item(v, dash_col, key_col));
+                            self.splice(
+                                s,
+                                e,
+                                render_block_item(v, dash_col, key_col, self.map_indent),
+                            );
                         }
                     }
                 }
@@ -380,7 +393,7 @@ impl<'a> Editor<'a> {
                 Op::Insert { after, values, .. } => {
                     let body: String = values
                         .iter()
-                        .map(|v| render_block_item(v, dash_col, key_col))
+                        .map(|v| render_block_item(v, dash_col, key_col, self.map_indent))
                         .collect();
                     let pos = match after {
                         Some(k) => {
@@ -550,7 +563,7 @@ fn render_flow(v: &Value) -> String {
 }
 
 /// One block sequence item: `-` at `dash_col`, a mapping's keys at `key_col`.
-fn render_block_item(v: &Value, dash_col: usize, key_col: usize) -> String {
+fn render_block_item(v: &Value, dash_col: usize, key_col: usize, mi: usize) -> String {
     let dash = format!("{}-", " ".repeat(dash_col));
     match v {
         Value::Object(m) if !m.is_empty() => {
@@ -562,7 +575,7 @@ fn render_block_item(v: &Value, dash_col: usize, key_col: usize) -> String {
                 } else {
                     out.push_str(&" ".repeat(key_col));
                 }
-                out.push_str(&render_key_value(k, val, key_col));
+                out.push_str(&render_key_value(k, val, key_col, mi));
             }
             out
         }
@@ -572,21 +585,21 @@ fn render_block_item(v: &Value, dash_col: usize, key_col: usize) -> String {
 }
 
 /// `key: value\n` at column `col` (the key's column), nested values in block style.
-fn render_key_value(k: &str, v: &Value, col: usize) -> String {
+fn render_key_value(k: &str, v: &Value, col: usize, mi: usize) -> String {
     let key = render_scalar(&Value::String(k.to_string()), false);
     match v {
         Value::Object(m) if !m.is_empty() => {
             let mut out = format!("{key}:\n");
             for (k2, v2) in m {
-                out.push_str(&" ".repeat(col + 2));
-                out.push_str(&render_key_value(k2, v2, col + 2));
+                out.push_str(&" ".repeat(col + mi));
+                out.push_str(&render_key_value(k2, v2, col + mi, mi));
             }
             out
         }
         Value::Array(a) if !a.is_empty() => {
             let mut out = format!("{key}:\n");
             for item in a {
-                out.push_str(&render_block_item(item, col, col + 2));
+                out.push_str(&render_block_item(item, col, col + 2, mi));
             }
             out
         }
@@ -803,5 +816,86 @@ spec:
             render_scalar(&Value::String("x y #z".into()), false),
             "\"x y #z\""
         );
+    }
+
+    /// Many layouts: every combination must patch to exactly the planned Deployment (the
+    /// editor's self-check), be idempotent, and round-trip through remove to the same bytes.
+    #[test]
+    fn layouts_round_trip() {
+        let mut n = 0;
+        for seq_off in [0usize, 2] {
+            for ind in [2usize, 4] {
+                for flags_in in ["command", "args", "binary-only", "none", "flow-args"] {
+                    for existing in [false, true] {
+                        for tls in [false, true] {
+                            for crlf in [false, true] {
+                                let text = layout(seq_off, ind, flags_in, existing, crlf);
+                                let out = patch(&text, tls);
+                                assert_ne!(out, text);
+                                assert_eq!(patch(&out, tls), out, "idempotent:\n{out}");
+                                assert_eq!(remove(&out, tls), text, "round trip:\n{out}");
+                                if crlf {
+                                    assert!(!out.replace("\r\n", "").contains('\n'));
+                                }
+                                n += 1;
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        assert_eq!(n, 160);
+    }
+
+    fn layout(seq_off: usize, ind: usize, flags_in: &str, existing: bool, crlf: bool) -> String {
+        let i = |level: usize| " ".repeat(level * ind);
+        let dash = |level: usize| format!("{}- ", " ".repeat(level * ind + seq_off));
+        let item = |level: usize| " ".repeat(level * ind + seq_off + 2);
+        let mut t = String::new();
+        t.push_str("# leading comment\n---\napiVersion: v1\nkind: ServiceAccount\nmetadata:\n");
+        t.push_str(&format!("{}name: sa\n---\n", i(1)));
+        t.push_str("apiVersion: apps/v1\nkind: Deployment\nmetadata:\n");
+        t.push_str(&format!("{}name: function-runner # the runner\n", i(1)));
+        t.push_str(&format!("spec:\n{}template:\n{}spec:\n", i(1), i(2)));
+        t.push_str(&format!("{}containers:\n", i(3)));
+        // containers items are at level 3 + seq offset; their keys at item(3)
+        t.push_str(&format!("{}name: function-runner\n", dash(3)));
+        let k = item(3);
+        t.push_str(&format!("{k}image: runner:v1  # pinned\n"));
+        let kdash = format!("{k}{}- ", " ".repeat(seq_off));
+        match flags_in {
+            "command" => {
+                t.push_str(&format!("{k}command:\n{kdash}/server\n{kdash}--port=9445 # grpc\n\n{kdash}--functions=/f\n"));
+            }
+            "args" => {
+                t.push_str(&format!(
+                    "{k}command: [/server]\n{k}args:\n  # note\n{kdash}\"--pod-namespace=fn\"\n"
+                ));
+            }
+            "binary-only" => t.push_str(&format!("{k}command:\n{kdash}/server\n")),
+            "flow-args" => t.push_str(&format!("{k}args: [--port=1, '--functions=/f']\n")),
+            _ => {}
+        }
+        if existing {
+            t.push_str(&format!(
+                "{k}volumeMounts:\n{kdash}name: cache\n{k}{}  mountPath: /cache\n",
+                " ".repeat(seq_off)
+            ));
+        }
+        t.push_str(&format!(
+            "{k}resources:\n{k}{}limits: {{cpu: 1}}\n",
+            " ".repeat(ind)
+        ));
+        if existing {
+            t.push_str(&format!(
+                "{}volumes:\n{}name: cache\n{}emptyDir: {{}}\n",
+                i(3),
+                dash(3),
+                item(3)
+            ));
+        }
+        t.push_str(&format!("{}serviceAccountName: sa\n", i(3)));
+        t.push_str("---\nkind: ConfigMap\nmetadata:\n  name: after\n");
+        if crlf { t.replace('\n', "\r\n") } else { t }
     }
 }
