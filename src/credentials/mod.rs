@@ -217,7 +217,7 @@ pub fn collect_registries(
                     None => {
                         return Err(Error::usage(format!(
                             "no password for {}: pipe it to --password-stdin or set \
-                             $PORCH_REGISTRY_PASSWORD (stdin is not a terminal, so nothing is asked)",
+                             $PORCH_REGISTRY_PASSWORD (no terminal, so nothing is asked)",
                             key.key
                         )));
                     }
@@ -241,7 +241,7 @@ pub fn collect_registries(
             match prompter {
                 Some(p) => p.registries(),
                 None => Err(Error::usage(format!(
-                    "no registry credentials given and stdin is not a terminal; {MISSING_CREDENTIALS_HELP}"
+                    "no registry credentials given and no terminal to ask on; {MISSING_CREDENTIALS_HELP}"
                 ))),
             }
         }

@@ -28,8 +28,9 @@ fn cancelled(e: dialoguer::Error) -> Error {
 
 impl Prompter {
     /// A prompter when stdin is a terminal, else None (never prompt without a terminal).
+    /// Prompts are drawn on stderr, so it must be the terminal too (not redirected to a log).
     pub fn if_terminal() -> Option<Prompter> {
-        if super::stdin_is_terminal() {
+        if super::stdin_is_terminal() && super::stderr_is_terminal() {
             Some(Prompter {
                 term: console::Term::stderr(),
                 theme: SimpleTheme,

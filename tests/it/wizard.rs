@@ -325,7 +325,7 @@ fn setup_without_a_terminal_names_the_flags() {
     assert_eq!(out.stdout, b"");
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert_eq!(stderr.lines().count(), 1, "{stderr}");
-    assert!(stderr.starts_with("error: no registry credentials given and stdin is not a terminal"));
+    assert!(stderr.starts_with("error: no registry credentials given and no terminal to ask on"));
     assert!(stderr.contains("--registry") && stderr.contains("--password-stdin"));
     // --tls without a CA, from flags only
     let out = assert_cmd::Command::cargo_bin("kubectl-porch-registry")
@@ -344,4 +344,29 @@ fn setup_without_a_terminal_names_the_flags() {
         "{stderr}"
     );
     assert!(!stderr.contains("fixture-pw"));
+}
+
+#[test]
+fn terminal_stdin_but_stderr_redirected_asks_nothing() {
+    // Prompts are drawn on stderr: with stderr going to a file nobody would see them, so the
+    // command behaves as without a terminal.
+    let home = tempfile::tempdir().unwrap();
+    let err = home.path().join("stderr.log");
+    let mut c = Command::new("sh");
+    c.arg("-c")
+        .arg("exec \"$0\" secret auth 2>\"$1\"")
+        .arg(assert_cmd::cargo::cargo_bin!("kubectl-porch-registry"))
+        .arg(&err)
+        .env_remove("PORCH_REGISTRY_PASSWORD")
+        .env("HOME", home.path());
+    let mut s = Session::spawn(c).unwrap();
+    s.set_expect_timeout(Some(Duration::from_secs(60)));
+    let out = rest(&mut s);
+    assert_eq!(exit_code(&s), 2, "{out}");
+    let stderr = std::fs::read_to_string(&err).unwrap();
+    assert!(
+        stderr.starts_with("error: no registry credentials given"),
+        "{stderr}"
+    );
+    assert!(!out.contains("Registry host"), "{out}");
 }
