@@ -22,11 +22,6 @@ pub fn now_unix() -> i64 {
 }
 
 pub fn run(args: &CheckArgs) -> Result<()> {
-    if args.probe {
-        return Err(Error::usage(
-            "--probe (logging in to every registry of the auth Secret) is not available in this build yet; run `kubectl porch-registry pull IMAGE --from-cluster` to test one image",
-        ));
-    }
     let ctx = LintContext {
         namespace: args.namespace.namespace.clone(),
         deployment: args.target.deployment.clone(),
@@ -45,9 +40,22 @@ pub fn run(args: &CheckArgs) -> Result<()> {
                     e.fix()
                 )));
             }
-            lint::lint(&objects, &ctx)
+            let mut findings = lint::lint(&objects, &ctx);
+            if args.probe {
+                findings.extend(crate::registry::probe::check_findings(
+                    args,
+                    Some(&objects),
+                )?);
+            }
+            findings
         }
-        None => live_findings(args, &ctx)?,
+        None => {
+            let mut findings = live_findings(args, &ctx)?;
+            if args.probe {
+                findings.extend(crate::registry::probe::check_findings(args, None)?);
+            }
+            findings
+        }
     };
     let text = render_findings(&findings, args.output)?;
     crate::ui::output::write_stdout(&text)?;

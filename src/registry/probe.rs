@@ -12,6 +12,7 @@ use super::client::{ClientError, Session, describe_connect};
 use super::credentials::{self, ResolvedCredential};
 use super::tls::{self, CaInput, TlsStep};
 use crate::error::{Error, Result};
+use crate::runner::lint::{Finding, Severity};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "kebab-case")]
@@ -144,6 +145,10 @@ async fn probe_one(
         };
         let session = Session::new(http, step.clone(), &registry, "", &resolved);
         match login(&session).await {
+            Ok((ProbeOutcome::Error, msg)) if step == TlsStep::PlainHttp => {
+                // An HTTPS server answering a plain request (400) is not a plain-HTTP registry.
+                base.tls_failures.push(format!("{step}: {msg}"));
+            }
             Ok((outcome, msg)) => {
                 base.outcome = outcome;
                 base.tls_step = Some(step.clone());
@@ -279,4 +284,263 @@ async fn login(s: &Session) -> std::result::Result<(ProbeOutcome, String), Clien
             "401 without a Basic or Bearer challenge".into(),
         )),
     }
+}
+
+// ---- `check --probe`: inputs from manifests or the cluster, results as lint findings ---------
+
+/// What to probe: one auth file (and the CA the runner would use with it).
+#[derive(Debug, Clone)]
+pub struct ProbeInput {
+    pub dockerconfigjson: Vec<u8>,
+    /// e.g. `Secret/porch-system/registry-auth-secret`.
+    pub origin: String,
+    pub ca: Option<CaInput>,
+}
+
+/// From manifests: every `kubernetes.io/dockerconfigjson` Secret (key `.dockerconfigjson`),
+/// with the CA of the first Secret holding `ca.crt` (else `ca.pem`), as the runner reads it.
+pub fn inputs_from_objects(objects: &[serde_json::Value]) -> Result<Vec<ProbeInput>> {
+    let secrets: Vec<&serde_json::Value> = objects
+        .iter()
+        .filter(|o| o.get("kind").and_then(|k| k.as_str()) == Some("Secret"))
+        .collect();
+    let name = |o: &serde_json::Value| {
+        let m = o.get("metadata");
+        let n = m
+            .and_then(|m| m.get("name"))
+            .and_then(|v| v.as_str())
+            .unwrap_or("?");
+        match m.and_then(|m| m.get("namespace")).and_then(|v| v.as_str()) {
+            Some(ns) if !ns.is_empty() => format!("Secret/{ns}/{n}"),
+            _ => format!("Secret/{n}"),
+        }
+    };
+    let mut ca = None;
+    for s in &secrets {
+        for key in ["ca.crt", "ca.pem"] {
+            if ca.is_none()
+                && let Some(pem) = secret_value(s, key)
+            {
+                let input = CaInput {
+                    path: std::path::PathBuf::from(format!("{} key {key}", name(s))),
+                    pem,
+                };
+                // An unusable CA is reported by the lint; the probe then goes without it.
+                if tls::config_only_ca(&input).is_ok() {
+                    ca = Some(input);
+                }
+            }
+        }
+    }
+    Ok(secrets
+        .iter()
+        .filter(|s| {
+            s.get("type").and_then(|t| t.as_str()) == Some("kubernetes.io/dockerconfigjson")
+        })
+        .filter_map(|s| {
+            Some(ProbeInput {
+                dockerconfigjson: secret_value(s, ".dockerconfigjson")?,
+                origin: name(s),
+                ca: ca.clone(),
+            })
+        })
+        .collect())
+}
+
+/// `stringData` wins over `data` (base64), as the API server does.
+fn secret_value(s: &serde_json::Value, key: &str) -> Option<Vec<u8>> {
+    use base64::Engine;
+    if let Some(v) = s
+        .get("stringData")
+        .and_then(|m| m.get(key))
+        .and_then(|v| v.as_str())
+    {
+        return Some(v.as_bytes().to_vec());
+    }
+    let v = s.get("data")?.get(key)?.as_str()?;
+    let cleaned: String = v.chars().filter(|c| !c.is_whitespace()).collect();
+    base64::engine::general_purpose::STANDARD
+        .decode(cleaned)
+        .ok()
+}
+
+/// From the live cluster: what the runner mounts (auth file, CA when TLS is on).
+pub fn inputs_from_cluster(args: &crate::cli::CheckArgs) -> Result<Vec<ProbeInput>> {
+    let s = crate::cluster::read_runner_secrets(
+        &args.cluster,
+        &args.namespace.namespace,
+        &args.target.deployment,
+        &args.target.container,
+    )?;
+    let ns = &args.namespace.namespace;
+    let ca = match (s.ca_pem, &s.tls_secret) {
+        (Some(pem), name) => {
+            let input = CaInput {
+                path: std::path::PathBuf::from(format!(
+                    "Secret/{ns}/{}",
+                    name.as_deref().unwrap_or("?")
+                )),
+                pem,
+            };
+            tls::config_only_ca(&input).ok().map(|_| input)
+        }
+        _ => None,
+    };
+    Ok(vec![ProbeInput {
+        dockerconfigjson: s.dockerconfigjson.unwrap_or_default(),
+        origin: format!("Secret/{ns}/{}", s.auth_secret.as_deref().unwrap_or("?")),
+        ca,
+    }])
+}
+
+/// Rule ids of the probe findings (stable).
+pub mod rules {
+    pub const ACCEPTED: &str = "probe-credentials-accepted";
+    pub const REFUSED: &str = "probe-credentials-refused";
+    pub const NO_AUTH: &str = "probe-no-auth-required";
+    pub const UNREACHABLE: &str = "probe-unreachable";
+    pub const PLAIN_HTTP_ONLY: &str = "probe-plain-http-only";
+    pub const CA_FALLBACK: &str = "probe-ca-fallback";
+    pub const NOT_PROBED: &str = "probe-not-probed";
+    pub const FAILED: &str = "probe-failed";
+}
+
+/// Probe results as findings for `check`.
+pub fn findings(input: &ProbeInput, results: &[ProbeResult]) -> Vec<Finding> {
+    let mut out = Vec::new();
+    for r in results {
+        let object = format!("{} key {}", input.origin, r.key);
+        let step = r
+            .tls_step
+            .as_ref()
+            .map(|s| s.to_string())
+            .unwrap_or_else(|| "none".into());
+        let f = |severity, rule, message: String, fix: String| Finding {
+            severity,
+            rule,
+            object: object.clone(),
+            message,
+            fix,
+            object_index: None,
+            field: None,
+        };
+        match r.outcome {
+            ProbeOutcome::Accepted | ProbeOutcome::NoAuthRequired => {
+                let (rule, what) = if r.outcome == ProbeOutcome::Accepted {
+                    (rules::ACCEPTED, "credentials accepted")
+                } else {
+                    (rules::NO_AUTH, "no authentication required")
+                };
+                match &r.tls_step {
+                    Some(TlsStep::PlainHttp) => out.push(f(
+                        Severity::Error,
+                        rules::PLAIN_HTTP_ONLY,
+                        format!(
+                            "{}: {what}, but only over plain HTTP; the runner has no plain-HTTP step{}",
+                            r.registry,
+                            if crate::runner::image_ref::registry_is_insecure_by_default(&r.registry) {
+                                " (its library does try plain HTTP for loopback/private addresses like this one, so pulls may still work)"
+                            } else {
+                                ""
+                            }
+                        ),
+                        "serve the registry over HTTPS and give its CA with the TLS Secret".into(),
+                    )),
+                    Some(TlsStep::SystemRoots) if input.ca.is_some() => out.push(f(
+                        Severity::Warning,
+                        rules::CA_FALLBACK,
+                        format!(
+                            "{}: {what} via the system roots after the given CA failed ({}); the runner falls back the same way",
+                            r.registry,
+                            r.tls_failures.join("; ")
+                        ),
+                        "the CA in the TLS Secret is not the registry's: fix or drop it".into(),
+                    )),
+                    _ => out.push(f(
+                        Severity::Info,
+                        rule,
+                        format!("{}: {} (TLS: {step})", r.registry, r.message),
+                        String::new(),
+                    )),
+                }
+            }
+            ProbeOutcome::Refused => out.push(f(
+                Severity::Error,
+                rules::REFUSED,
+                format!("{}: {} (TLS: {step})", r.registry, r.message),
+                format!(
+                    "fix the password or token for '{}' in the auth Secret (kubectl porch-registry secret auth ...)",
+                    r.key
+                ),
+            )),
+            ProbeOutcome::Unreachable => out.push(f(
+                Severity::Error,
+                rules::UNREACHABLE,
+                format!("{}: {}", r.registry, r.message),
+                if input.ca.is_none() {
+                    "if the registry uses a private CA, add it with a TLS Secret (kubectl porch-registry secret tls)".into()
+                } else {
+                    "check the registry address and that the TLS Secret holds the CA that signed its certificate".into()
+                },
+            )),
+            ProbeOutcome::KeyNeverMatches | ProbeOutcome::NoCredentials => out.push(f(
+                Severity::Info,
+                rules::NOT_PROBED,
+                format!("not probed: {}", r.message),
+                String::new(),
+            )),
+            ProbeOutcome::Error => out.push(f(
+                Severity::Error,
+                rules::FAILED,
+                format!("{}: {}", r.registry, r.message),
+                "check the registry address and that it is an OCI registry".into(),
+            )),
+        }
+    }
+    out
+}
+
+/// Everything `check --probe` adds: probe every input (plain HTTP tried last, to report
+/// registries that only speak it) and turn the results into findings.
+pub fn check_findings(
+    args: &crate::cli::CheckArgs,
+    objects: Option<&[serde_json::Value]>,
+) -> Result<Vec<Finding>> {
+    let inputs = match objects {
+        Some(o) => inputs_from_objects(o)?,
+        None => inputs_from_cluster(args)?,
+    };
+    let mut out = Vec::new();
+    if inputs.is_empty() {
+        out.push(Finding {
+            severity: Severity::Info,
+            rule: rules::NOT_PROBED,
+            object: "-".into(),
+            message: "--probe: no kubernetes.io/dockerconfigjson Secret among the objects, nothing to log in to".into(),
+            fix: String::new(),
+            object_index: None,
+            field: None,
+        });
+    }
+    for input in &inputs {
+        // A malformed auth file is the lint's to report; the probe says why it skipped it.
+        match probe_all_with(
+            &input.dockerconfigjson,
+            &input.origin,
+            input.ca.as_ref(),
+            true,
+        ) {
+            Ok(results) => out.extend(findings(input, &results)),
+            Err(e) => out.push(Finding {
+                severity: Severity::Error,
+                rule: rules::NOT_PROBED,
+                object: input.origin.clone(),
+                message: format!("--probe: {e}"),
+                fix: "fix the auth Secret first (see the other findings)".into(),
+                object_index: None,
+                field: None,
+            }),
+        }
+    }
+    Ok(out)
 }

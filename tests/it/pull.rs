@@ -809,3 +809,99 @@ fn progress_bars_on_a_terminal_only() {
     }
     assert!(out.contains("TLS"), "{out}");
 }
+
+/// `setup -f` output (Secrets + patched catalog runner) for a registry, for `check --probe`.
+fn configured_manifests(env: &Env, registry: &str, user: &str, pass: &str, ca: &Path) -> PathBuf {
+    let a = env
+        .cmd()
+        .args(["setup", "-f"])
+        .arg(crate::support::fixture(
+            "manifests/catalog-function-runner.yaml",
+        ))
+        .args([
+            "--registry",
+            registry,
+            "--username",
+            user,
+            "--password-stdin",
+            "--ca-file",
+        ])
+        .arg(ca)
+        .write_stdin(pass)
+        .assert()
+        .success();
+    let p = env.path().join(format!("configured-{}.yaml", pass.len()));
+    std::fs::write(&p, &a.get_output().stdout).unwrap();
+    p
+}
+
+#[test]
+fn check_probe_logs_in_and_reports_per_registry() {
+    let reg = Registry::start(Auth::token("robot", "probe-pw-1"), true);
+    let env = Env::new();
+    let check = |file: &Path| {
+        env.cmd()
+            .args(["check", "--probe", "-o", "json", "-f"])
+            .arg(file)
+            .assert()
+    };
+    let rules = |a: &assert_cmd::assert::Assert| -> Vec<(String, String, String)> {
+        json_of(a)["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|f| f["rule"].as_str().unwrap().starts_with("probe-"))
+            .map(|f| {
+                (
+                    f["severity"].as_str().unwrap().to_string(),
+                    f["rule"].as_str().unwrap().to_string(),
+                    f["message"].as_str().unwrap().to_string(),
+                )
+            })
+            .collect()
+    };
+    // Right password and CA: accepted through the token handshake, over the given CA.
+    let good = configured_manifests(&env, &reg.host(), "robot", "probe-pw-1", &reg.ca_path());
+    let a = check(&good);
+    let r = rules(&a);
+    assert_eq!(r.len(), 1, "{r:?}");
+    assert_eq!(r[0].1, "probe-credentials-accepted", "{r:?}");
+    assert!(r[0].2.contains("token handshake"), "{r:?}");
+    assert!(r[0].2.contains("given CA"), "{r:?}");
+
+    // Wrong password: an error finding (exit 3), the password never printed.
+    let bad = configured_manifests(&env, &reg.host(), "robot", "wrong-probe-pw", &reg.ca_path());
+    let a = check(&bad).failure().code(3);
+    let r = rules(&a);
+    assert_eq!(r[0].0, "error");
+    assert_eq!(r[0].1, "probe-credentials-refused", "{r:?}");
+    let all = format!(
+        "{}{}",
+        String::from_utf8_lossy(&a.get_output().stdout),
+        String::from_utf8_lossy(&a.get_output().stderr)
+    );
+    assert!(!all.contains("wrong-probe-pw"));
+
+    // A CA that did not sign the registry's certificate: given CA, then system roots, fail.
+    let other = env.path().join("other-ca.crt");
+    std::fs::write(
+        &other,
+        crate::registry_support::TestCa::generate("other").ca_pem,
+    )
+    .unwrap();
+    let wrong_ca = configured_manifests(&env, &reg.host(), "robot", "probe-pw-1-", &other);
+    let a = check(&wrong_ca).failure().code(3);
+    let r = rules(&a);
+    assert_eq!(r[0].1, "probe-unreachable", "{r:?}");
+    assert!(
+        r[0].2.contains("given CA") && r[0].2.contains("system roots"),
+        "{r:?}"
+    );
+
+    // A plain-HTTP registry: reachable only over plain HTTP, which the runner does not do.
+    let plain = Registry::start(Auth::htpasswd("robot", "pw-plain"), false);
+    let m = configured_manifests(&env, &plain.host(), "robot", "pw-plain", &reg.ca_path());
+    let a = check(&m).failure().code(3);
+    let r = rules(&a);
+    assert_eq!(r[0].1, "probe-plain-http-only", "{r:?}");
+}
