@@ -905,3 +905,51 @@ fn check_probe_logs_in_and_reports_per_registry() {
     let r = rules(&a);
     assert_eq!(r[0].1, "probe-plain-http-only", "{r:?}");
 }
+
+#[test]
+fn check_probe_live_uses_the_runners_secrets() {
+    let reg = Registry::start(Auth::htpasswd("robot", "live-pw-1"), true);
+    let api = crate::cluster::porch_cluster();
+    let kubeconfig = api.kubeconfig().to_path_buf();
+    bin()
+        .args(["setup", "--kubeconfig"])
+        .arg(&kubeconfig)
+        .args([
+            "--registry",
+            &reg.host(),
+            "--username",
+            "robot",
+            "--ca-file",
+        ])
+        .arg(reg.ca_path())
+        .arg("--timeout=30s")
+        .env("PORCH_REGISTRY_PASSWORD", "live-pw-1")
+        .env_remove("KUBECONFIG")
+        .assert()
+        .success();
+    let a = bin()
+        .args(["check", "--probe", "-o", "json", "--kubeconfig"])
+        .arg(&kubeconfig)
+        .env_remove("KUBECONFIG")
+        .assert();
+    let v = json_of(&a);
+    let probe: Vec<&serde_json::Value> = v["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| f["rule"].as_str().unwrap().starts_with("probe-"))
+        .collect();
+    assert_eq!(probe.len(), 1, "{v}");
+    assert_eq!(probe[0]["rule"], "probe-credentials-accepted", "{v}");
+    let msg = probe[0]["message"].as_str().unwrap();
+    assert!(
+        msg.contains("basic auth") && msg.contains("given CA"),
+        "{msg}"
+    );
+    assert!(
+        probe[0]["object"]
+            .as_str()
+            .unwrap()
+            .contains("registry-auth-secret")
+    );
+}
