@@ -3,3 +3,4 @@
 pub mod image;
 pub mod package;
 pub mod report;
+pub mod resource_list;

@@ -6,6 +6,7 @@ mod cli;
 mod cluster;
 mod cluster_wizard;
 mod fake_api;
+mod fn_krm;
 mod generated;
 mod install;
 mod patch;

@@ -12,6 +12,15 @@ use super::{Finding, LintContext, Severity, rules};
 use crate::runner::ca::{CaError, CaWarning, analyze_ca_pem};
 use crate::runner::dockerconfig::{AuthDecodeError, DockerConfig, normalize_registry_key};
 
+/// The field path of a data key (`data.ca.crt` would read as nested keys).
+fn data_field(key: &str) -> String {
+    if key.contains('.') {
+        format!("data[{key}]")
+    } else {
+        format!("data.{key}")
+    }
+}
+
 fn on_secret(
     s: &SecretObj<'_>,
     severity: Severity,
@@ -42,7 +51,7 @@ pub fn lint_all_secrets(objects: &[Value], out: &mut Vec<Finding>) {
                         &s,
                         Severity::Error,
                         rules::SECRET_DATA_INVALID,
-                        Some(format!("data.{k}")),
+                        Some(data_field(k)),
                         format!(
                             "the value of data key \"{k}\" is not base64 (a placeholder?): the API server rejects the Secret"
                         ),
@@ -225,7 +234,7 @@ fn lint_auth_file(s: &SecretObj<'_>, key: &str, used: bool, out: &mut Vec<Findin
     let Some(Ok(bytes)) = s.bytes(key) else {
         return; // missing key or not base64: other rules say so
     };
-    let field = Some(format!("data.{key}"));
+    let field = Some(data_field(key));
     let who = if used {
         "the runner"
     } else {
@@ -425,7 +434,7 @@ fn lint_tls_secret(
         ));
         return;
     };
-    let field = Some(format!("data.{key}"));
+    let field = Some(data_field(&key));
     let Some(Ok(pem)) = s.bytes(&key) else {
         return;
     };
