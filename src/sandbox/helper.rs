@@ -282,6 +282,42 @@ fn init(spec: &Spec) -> R<std::convert::Infallible> {
             remount_ro(Path::new(&format!("/proc/self/fd/{}", mounted.as_raw_fd())))?;
         }
     }
+    // With the host network, the host's name resolution (as `docker run --network host`),
+    // over files the image already has (its root is read-only, nothing can be created).
+    if spec.network {
+        for name in ["resolv.conf", "hosts"] {
+            let host = Path::new("/etc").join(name);
+            if !host.is_file() {
+                continue;
+            }
+            let Ok(Some(etc)) = crate::rootfs::open_dir_in_root(root, "etc", false) else {
+                continue;
+            };
+            let Ok(file) = nix::fcntl::openat(
+                &etc,
+                name,
+                nix::fcntl::OFlag::O_PATH
+                    | nix::fcntl::OFlag::O_NOFOLLOW
+                    | nix::fcntl::OFlag::O_CLOEXEC,
+                nix::sys::stat::Mode::empty(),
+            ) else {
+                continue;
+            };
+            let target = PathBuf::from(format!("/proc/self/fd/{}", file.as_raw_fd()));
+            if target.is_file() {
+                let src = host.to_str().unwrap_or_default();
+                mnt(Some(src), &target, None, MsFlags::MS_BIND, None)?;
+                let again = nix::fcntl::openat(
+                    &etc,
+                    name,
+                    nix::fcntl::OFlag::O_PATH | nix::fcntl::OFlag::O_CLOEXEC,
+                    nix::sys::stat::Mode::empty(),
+                )
+                .map_err(|e| format!("reopening /etc/{name}: {e}"))?;
+                remount_ro(Path::new(&format!("/proc/self/fd/{}", again.as_raw_fd())))?;
+            }
+        }
+    }
     // /proc/sys read-only, as container engines do.
     let sys = root.join("proc/sys");
     mnt(

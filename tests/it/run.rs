@@ -81,6 +81,9 @@ fn busybox_layer() -> Vec<u8> {
         &passwd[..],
     )
     .unwrap();
+    for empty in ["etc/hosts", "etc/resolv.conf"] {
+        b.append(&file_header(empty, 0, 0o644), &b""[..]).unwrap();
+    }
     b.into_inner().unwrap()
 }
 
@@ -455,7 +458,7 @@ fn network_is_off_unless_asked_for() {
     let img = busybox_image(
         t.path(),
         &format!(
-            "#!/bin/sh\nif nc 127.0.0.1 {port} </dev/null; then echo reached >&2; else echo no-network >&2; exit 7; fi\nexec cat\n"
+            "#!/bin/sh\necho \"hosts:$(head -1 /etc/hosts)\" >&2\nif nc 127.0.0.1 {port} </dev/null; then echo reached >&2; else echo no-network >&2; exit 7; fi\nexec cat\n"
         ),
     );
     let pkg = package(t.path());
@@ -477,6 +480,10 @@ fn network_is_off_unless_asked_for() {
         stderr.contains("no-network") && stderr.contains("Exit code: 7"),
         "{stderr}"
     );
+    assert!(
+        stderr.contains("\"hosts:\""),
+        "the image's own (empty) /etc/hosts: {stderr}"
+    );
     let out = bin()
         .args([
             "run",
@@ -493,6 +500,13 @@ fn network_is_off_unless_asked_for() {
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(out.status.success(), "{stderr}");
     assert!(stderr.contains("reached"), "{stderr}");
+    // The host's name resolution comes along with the host network.
+    let hosts = std::fs::read_to_string("/etc/hosts").unwrap_or_default();
+    let first = hosts.lines().next().unwrap_or_default();
+    assert!(
+        stderr.contains(&format!("{:?}", format!("hosts:{first}"))),
+        "{stderr}"
+    );
 }
 
 #[test]
