@@ -827,3 +827,143 @@ fn snapshot_secret_tls_yaml() {
     assert!(out.status.success());
     insta::assert_snapshot!("secret_tls_yaml", String::from_utf8(out.stdout).unwrap());
 }
+
+// ---------- the same inputs through `setup -f --in-place`: bad input writes nothing ----------
+
+#[test]
+fn setup_in_place_with_bad_credentials_or_ca_writes_nothing() {
+    let home = tmp();
+    let dir = tmp();
+    openssl_pki(dir.path());
+    let manifest = dir.path().join("2-function-runner.yaml");
+    let example = std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("examples/2-function-runner.yaml");
+    std::fs::copy(&example, &manifest).unwrap();
+    let before = std::fs::read(&manifest).unwrap();
+    let key_text = std::fs::read_to_string(dir.path().join("ca.key")).unwrap();
+    let key_line = key_text.lines().nth(1).unwrap().to_string();
+    let m = manifest.display().to_string();
+    let cases: Vec<(Vec<String>, Option<&str>, &str)> = vec![
+        // a private key as CA
+        (
+            vec![
+                "--registry".into(),
+                "ghcr.io".into(),
+                "-u".into(),
+                "robot".into(),
+                "--ca-file".into(),
+                dir.path().join("ca.key").display().to_string(),
+            ],
+            Some("fixture-pw"),
+            "private key",
+        ),
+        // not PEM
+        (
+            vec![
+                "--registry".into(),
+                "ghcr.io".into(),
+                "-u".into(),
+                "robot".into(),
+                "--ca-file".into(),
+                fixture("core/garbage.pem").display().to_string(),
+            ],
+            Some("fixture-pw"),
+            "no PEM data",
+        ),
+        // empty password
+        (
+            vec![
+                "--registry".into(),
+                "ghcr.io".into(),
+                "-u".into(),
+                "robot".into(),
+            ],
+            Some(""),
+            "empty",
+        ),
+        // missing input without a terminal
+        (vec![], None, "--registry"),
+        // config.json that is not JSON, an auth that is not base64
+        (
+            vec![
+                "--from-docker-config".into(),
+                fixture("core/not-json.json").display().to_string(),
+            ],
+            None,
+            "is not JSON",
+        ),
+        (
+            vec![
+                "--from-docker-config".into(),
+                fixture("core/bad-auth-base64.json").display().to_string(),
+            ],
+            None,
+            "not valid base64",
+        ),
+    ];
+    for (extra, password, want) in cases {
+        let mut c = cmd(home.path());
+        c.args(["setup", "-f", &m, "--in-place"])
+            .args(&extra)
+            .write_stdin("");
+        if let Some(p) = password {
+            c.env("PORCH_REGISTRY_PASSWORD", p);
+        }
+        let out = c.output().unwrap();
+        let line = assert_clean_error(
+            &out,
+            &["fixture-pw", "fixture-secret-value", key_line.as_str()],
+        );
+        assert!(line.contains(want), "{extra:?}: {line}");
+        assert_eq!(
+            std::fs::read(&manifest).unwrap(),
+            before,
+            "{extra:?} changed the file"
+        );
+        let names: Vec<_> = std::fs::read_dir(dir.path())
+            .unwrap()
+            .map(|e| e.unwrap().file_name().into_string().unwrap())
+            .filter(|n| {
+                ![
+                    "ca.crt",
+                    "ca.key",
+                    "leaf.crt",
+                    "leaf.key",
+                    "leaf.csr",
+                    "ca.srl",
+                    "2-function-runner.yaml",
+                ]
+                .contains(&n.as_str())
+            })
+            .collect();
+        assert!(names.is_empty(), "left files behind: {names:?}");
+    }
+    // and the good input does patch it (so the cases above failed for the right reason)
+    let out = cmd(home.path())
+        .args([
+            "setup",
+            "-f",
+            &m,
+            "--in-place",
+            "--registry",
+            "ghcr.io",
+            "-u",
+            "robot",
+        ])
+        .arg("--ca-file")
+        .arg(dir.path().join("ca.crt"))
+        .env("PORCH_REGISTRY_PASSWORD", "fixture-pw")
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_ne!(std::fs::read(&manifest).unwrap(), before);
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        stdout.contains("kind: Secret") && stdout.contains("ca.crt:"),
+        "{stdout}"
+    );
+}
