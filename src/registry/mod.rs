@@ -181,6 +181,12 @@ pub async fn pull_image_async(opts: &PullOptions) -> Result<PulledImage> {
     } else {
         credentials::resolve(&opts.credentials, &image.registry)?
     };
+    if resolved.credential.is_some()
+        && let Some(h) = &resolved.hint
+    {
+        // Works here, but would not in the cluster: say so before pulling.
+        crate::ui::warn(h);
+    }
     let ca = if kpt_fn { None } else { opts.ca.as_ref() };
     let cache = Cache::open(&opts.cache_dir)?;
 

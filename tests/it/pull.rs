@@ -953,3 +953,43 @@ fn check_probe_live_uses_the_runners_secrets() {
             .contains("registry-auth-secret")
     );
 }
+
+#[test]
+fn user_docker_config_matches_like_docker_and_warns_about_the_runner() {
+    let reg = Registry::start(Auth::htpasswd("carol", "user-pw"), true);
+    let digest = reg.push("fn/u", "v1", &three_layer_image());
+    let env = Env::new();
+    let docker = env.path().join("docker");
+    std::fs::create_dir_all(&docker).unwrap();
+    // docker login writes scheme-less keys, but older configs have https:// keys.
+    reg.write_auth_file(
+        &docker,
+        &format!("https://{}", reg.host()),
+        "carol",
+        "user-pw",
+    );
+    std::fs::rename(
+        docker.join(format!("auth-{}.json", reg.port)),
+        docker.join("config.json"),
+    )
+    .unwrap();
+    let a = env
+        .pull(
+            &format!("{}/fn/u:v1", reg.host()),
+            &["--ca-file", reg.ca_path().to_str().unwrap(), "-o", "json"],
+        )
+        .success();
+    let v = json_of(&a);
+    assert_eq!(v["digest"], digest);
+    assert!(
+        v["credential_used"]
+            .as_str()
+            .unwrap()
+            .contains("docker config")
+    );
+    let err = stderr_of(&a);
+    assert!(
+        err.contains("warning:") && err.contains(&format!("exact key '{}'", reg.host())),
+        "{err}"
+    );
+}
