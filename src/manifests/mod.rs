@@ -437,6 +437,28 @@ pub fn apply_plan(
     Ok(out)
 }
 
+/// One-call edit of YAML text (a manifest stream, or a `ResourceList`/`List` whose `items`
+/// hold the Deployment, as `fn` gets it): find the Deployment `deployment` (in `namespace` when
+/// given), plan with `plan_fn` (`runner::plan::plan_patch` or `plan_remove`), and carry the
+/// plan out losslessly. Returns the new text (the same text when the plan is empty) and the
+/// plan (for its `changes` and `notes`). `name` is used in messages.
+pub fn edit_text(
+    name: &str,
+    text: &str,
+    deployment: &str,
+    namespace: Option<&str>,
+    plan_fn: impl Fn(&Value) -> Result<crate::runner::plan::Plan>,
+) -> Result<(String, crate::runner::plan::Plan)> {
+    let pkg = Package::from_text(name, text.to_string())?;
+    let found = find_deployment(&pkg, deployment, namespace, name)?;
+    let plan = plan_fn(&found.value)?;
+    if plan.is_empty() {
+        return Ok((text.to_string(), plan));
+    }
+    let mut texts = apply_plan(&pkg, &found, &plan)?;
+    Ok((texts.remove(0), plan))
+}
+
 /// The package's texts as one stream (files separated by `---`), for stdout.
 pub fn render_stream(texts: &[String]) -> String {
     let mut out = String::new();
@@ -530,6 +552,70 @@ mod tests {
         let msg = e.to_string();
         assert!(msg.starts_with("x.yaml: malformed YAML at line"), "{msg}");
         assert_eq!(e.exit_code(), crate::error::exit::USAGE);
+    }
+
+    #[test]
+    fn edit_text_patches_a_deployment_inside_a_resource_list() {
+        use crate::runner::plan::{DesiredConfig, Target, plan_patch, plan_remove};
+        let text = "\
+apiVersion: config.kubernetes.io/v1
+kind: ResourceList
+items:
+- apiVersion: v1
+  kind: ServiceAccount
+  metadata:
+    name: porch-fn-runner
+    annotations:
+      config.kubernetes.io/index: '0'
+      internal.config.kubernetes.io/path: '2-function-runner.yaml'
+- apiVersion: apps/v1
+  kind: Deployment
+  metadata:
+    name: function-runner
+    annotations:
+      config.kubernetes.io/index: '1'
+  spec:
+    template:
+      spec:
+        containers:
+        - name: function-runner
+          command:
+          - /server
+          - --pod-namespace=porch-fn-system # comment kept
+functionConfig:
+  apiVersion: v1
+  kind: ConfigMap
+  data:
+    tls: \"true\"
+";
+        let target = Target {
+            deployment: "function-runner".into(),
+            container: "function-runner".into(),
+        };
+        let desired = DesiredConfig {
+            auth_secret_name: "registry-auth-secret".into(),
+            auth_mount_path: "/var/tmp/auth-secret".into(),
+            registry_auth_secret_name: "registry-auth-secret".into(),
+            tls: None,
+        };
+        let (out, plan) = edit_text("stdin", text, "function-runner", None, |d| {
+            plan_patch(d, &target, &desired)
+        })
+        .unwrap();
+        assert!(!plan.is_empty());
+        assert!(out.contains("          - --pod-namespace=porch-fn-system # comment kept\n          - --enable-private-registries=true\n"), "{out}");
+        assert!(out.ends_with("        volumes:\n        - name: docker-config\n          secret:\n            secretName: registry-auth-secret\nfunctionConfig:\n  apiVersion: v1\n  kind: ConfigMap\n  data:\n    tls: \"true\"\n"), "{out}");
+        let (again, plan) = edit_text("stdin", &out, "function-runner", None, |d| {
+            plan_patch(d, &target, &desired)
+        })
+        .unwrap();
+        assert!(plan.is_empty());
+        assert_eq!(again, out);
+        let (back, _) = edit_text("stdin", &out, "function-runner", None, |d| {
+            plan_remove(d, &target, &desired)
+        })
+        .unwrap();
+        assert_eq!(back, text);
     }
 
     #[test]
