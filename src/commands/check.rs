@@ -29,7 +29,7 @@ pub fn run(args: &CheckArgs) -> Result<()> {
         offline: args.filename.is_some(),
         now_unix: now_unix(),
     };
-    let findings = match &args.filename {
+    let mut findings = match &args.filename {
         Some(path) => {
             let package = crate::manifests::load(path)?;
             let objects = package.objects();
@@ -57,6 +57,8 @@ pub fn run(args: &CheckArgs) -> Result<()> {
             findings
         }
     };
+    // Errors first (probe findings come after the lint's); stable within a severity.
+    findings.sort_by_key(|f| f.severity);
     let text = render_findings(&findings, args.output)?;
     crate::ui::output::write_stdout(&text)?;
     let errors = findings

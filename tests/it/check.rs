@@ -317,3 +317,136 @@ fn bad_input_is_one_error_line() {
     assert_eq!(out.status.code(), Some(4));
     assert!(String::from_utf8_lossy(&out.stderr).contains("--deployment"));
 }
+
+fn run_ok(cmd: &mut std::process::Command) -> Vec<u8> {
+    let out = cmd.output().unwrap();
+    assert!(
+        out.status.success(),
+        "{:?}: {}",
+        cmd,
+        String::from_utf8_lossy(&out.stderr)
+    );
+    out.stdout
+}
+
+/// `check -f -` on a YAML stream; returns (exit code, findings).
+fn check_stdin(stream: Vec<u8>) -> (i32, Vec<Value>) {
+    let out = bin()
+        .args(["check", "-o", "json", "-f", "-"])
+        .write_stdin(stream)
+        .output()
+        .unwrap();
+    let v: Value = serde_json::from_slice(&out.stdout).unwrap();
+    (
+        out.status.code().unwrap(),
+        v["findings"].as_array().unwrap().clone(),
+    )
+}
+
+#[test]
+fn what_patch_and_setup_write_passes_the_check() {
+    for style in ["catalog", "docs", "main"] {
+        let patched = bin()
+            .args(["patch", "--tls", "-f"])
+            .arg(fixture(&format!("manifests/{style}-function-runner.yaml")))
+            .output()
+            .unwrap();
+        assert!(patched.status.success());
+        let (code, f) = check_stdin(patched.stdout);
+        assert_eq!(code, 0, "{style}: {f:#?}");
+        // Only the Secrets are missing (a warning offline) and the node reminder.
+        assert_eq!(
+            rules(&f),
+            set(&[("warning", "secret-missing"), ("info", "node-ca-trust")]),
+            "{style}"
+        );
+    }
+    let setup = bin()
+        .args(["setup", "--dry-run=client", "-f"])
+        .arg(fixture("manifests/catalog-function-runner.yaml"))
+        .args([
+            "--registry",
+            "docker.io",
+            "--username",
+            "robot",
+            "--password-stdin",
+            "--ca-file",
+        ])
+        .arg(fixture("check/ca.crt"))
+        .write_stdin("setup-pw-1")
+        .output()
+        .unwrap();
+    assert!(
+        setup.status.success(),
+        "{}",
+        String::from_utf8_lossy(&setup.stderr)
+    );
+    let (code, f) = check_stdin(setup.stdout);
+    assert_eq!(code, 0, "{f:#?}");
+    assert_eq!(rules(&f), set(&[("info", "node-ca-trust")]));
+}
+
+#[test]
+fn secrets_made_by_real_kubectl_the_docs_way() {
+    let dir = tempfile::tempdir().unwrap();
+    // The docs' config.json, turned into a Secret by kubectl as the docs say.
+    let config = dir.path().join("config.json");
+    std::fs::write(
+        &config,
+        r#"{"auths":{"https://index.docker.io/v1/":{"auth":"bXlfdXNlcm5hbWU6bXlfcGFzc3dvcmQ="},"ghcr.io":{"auth":"bXlfdXNlcm5hbWU6bXlfcGFzc3dvcmQ="}}}"#,
+    )
+    .unwrap();
+    let generic = run_ok(
+        std::process::Command::new("kubectl")
+            .args([
+                "create",
+                "secret",
+                "generic",
+                "registry-auth-secret",
+                "--type=kubernetes.io/dockerconfigjson",
+                "--namespace=porch-system",
+                "--dry-run=client",
+                "-o",
+                "yaml",
+            ])
+            .arg(format!(
+                "--from-file=.dockerconfigjson={}",
+                config.display()
+            )),
+    );
+    // kubectl's own default --docker-server is https://index.docker.io/v1/ too.
+    let docker_registry = run_ok(std::process::Command::new("kubectl").args([
+        "create",
+        "secret",
+        "docker-registry",
+        "registry-auth-secret",
+        "--docker-username=robot",
+        "--docker-password=kubectl-pw-1",
+        "--namespace=porch-system",
+        "--dry-run=client",
+        "-o",
+        "yaml",
+    ]));
+    let patched = bin()
+        .args(["patch", "-f"])
+        .arg(fixture("manifests/catalog-function-runner.yaml"))
+        .output()
+        .unwrap();
+    for secret in [generic, docker_registry] {
+        let mut stream = patched.stdout.clone();
+        stream.extend_from_slice(b"---\n");
+        stream.extend_from_slice(&secret);
+        let (code, f) = check_stdin(stream);
+        assert_eq!(code, 3, "{f:#?}");
+        let key = f
+            .iter()
+            .find(|x| x["rule"] == "registry-key-unmatched")
+            .unwrap_or_else(|| panic!("{f:#?}"));
+        assert_eq!(key["severity"], "error");
+        assert!(key["fix"].as_str().unwrap().contains(
+            "use the key \"index.docker.io\" instead of \"https://index.docker.io/v1/\""
+        ));
+        let all = serde_json::to_string(&f).unwrap();
+        assert!(!all.contains("kubectl-pw-1") && !all.contains("bXlfdXNlcm5hbWU6"));
+    }
+}

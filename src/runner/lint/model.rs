@@ -20,7 +20,7 @@ pub struct RunnerLocation {
 pub enum RunnerLocateError {
     #[error("no Deployment named \"{name}\" (namespace {namespace}) among the objects")]
     NoDeployment { name: String, namespace: String },
-    #[error("Deployment {object} has no container named \"{container}\" (it has: {have})")]
+    #[error("{object} has no container named \"{container}\" (it has: {have})")]
     NoContainer {
         object: String,
         index: usize,
