@@ -9,6 +9,11 @@ pub fn run(args: &RemoveArgs) -> Result<()> {
     let Some(path) = &args.filename else {
         return live(args);
     };
+    if args.dry_run == crate::cli::DryRun::Server {
+        return Err(crate::error::Error::usage(
+            "--dry-run=server needs the cluster; with -f the work is offline: leave --dry-run out (the result is printed unless --in-place)",
+        ));
+    }
     // Remove recognises the Secrets by the names given (defaults otherwise); TLS pieces are
     // always looked for.
     let mut desired = DesiredConfig::from_options(&args.options, true);

@@ -683,3 +683,128 @@ fn setup_offline_errors() {
     assert_one_error(&out, 2, "malformed YAML");
     assert!(!String::from_utf8_lossy(&out.stderr).contains(TEST_PASSWORD));
 }
+
+#[test]
+fn kpt_reads_the_patched_package() {
+    let dir = tempfile::tempdir().unwrap();
+    let pkg = dir.path().join("porch");
+    assert!(
+        Command::new("cp")
+            .arg("-a")
+            .arg(manifest("package"))
+            .arg(&pkg)
+            .status()
+            .unwrap()
+            .success()
+    );
+    let out = bin()
+        .args(["patch", "--tls", "-i", "-f", pkg.to_str().unwrap()])
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    // The real kpt reads the package back: the Deployment carries the flags and volumes.
+    let out = Command::new("kpt")
+        .args(["fn", "source"])
+        .arg(&pkg)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let list = String::from_utf8(out.stdout).unwrap();
+    for needle in [
+        "--enable-private-registries-tls=true",
+        "secretName: registry-tls-secret",
+        "mountPath: /var/tmp/auth-secret",
+    ] {
+        assert!(list.contains(needle), "{needle}: {list}");
+    }
+}
+
+#[test]
+fn two_deployments_with_the_runner_name_need_a_namespace() {
+    let dir = tempfile::tempdir().unwrap();
+    let one = read(&manifest("docs-function-runner.yaml"));
+    std::fs::write(dir.path().join("a.yaml"), &one).unwrap();
+    std::fs::write(
+        dir.path().join("b.yaml"),
+        one.replace("namespace: porch-system", "namespace: staging"),
+    )
+    .unwrap();
+    let out = bin()
+        .args(["patch", "-f", dir.path().to_str().unwrap()])
+        .output()
+        .unwrap();
+    assert_one_error(
+        &out,
+        2,
+        "2 Deployments are named function-runner: a.yaml (namespace porch-system), b.yaml (namespace staging); pass -n NAMESPACE",
+    );
+    let out = bin()
+        .args([
+            "patch",
+            "-n",
+            "staging",
+            "-i",
+            "-f",
+            dir.path().to_str().unwrap(),
+        ])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(read(&dir.path().join("a.yaml")), one);
+    assert!(read(&dir.path().join("b.yaml")).contains("--enable-private-registries=true"));
+}
+
+#[test]
+fn a_kubectl_list_is_patched_in_place_of_its_item() {
+    // `kubectl get deploy -n porch-system -o yaml` prints a List.
+    let text = "\
+apiVersion: v1
+items:
+- apiVersion: apps/v1
+  kind: Deployment
+  metadata:
+    name: function-runner
+    namespace: porch-system
+  spec:
+    template:
+      spec:
+        containers:
+        - args:
+          - --pod-namespace=porch-fn-system
+          image: runner
+          name: function-runner
+kind: List
+metadata:
+  resourceVersion: \"\"
+";
+    let out = bin()
+        .args(["patch", "-f", "-"])
+        .write_stdin(text)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let patched = String::from_utf8(out.stdout).unwrap();
+    insta::assert_snapshot!("kubectl_list_diff", udiff(text, &patched));
+}
+
+#[test]
+fn remove_offline_refuses_server_dry_run() {
+    let out = bin()
+        .args(["remove", "--dry-run=server", "-f"])
+        .arg(manifest("main-function-runner.yaml"))
+        .output()
+        .unwrap();
+    assert_one_error(&out, 2, "--dry-run=server needs the cluster");
+}
