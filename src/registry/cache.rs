@@ -16,6 +16,9 @@ use sha2::{Digest, Sha256};
 use crate::error::{Error, Result};
 use crate::runner::image_ref::valid_digest;
 
+/// Bytes gathered before a write to the temp file.
+const WRITE_BUF: usize = 1 << 20;
+
 #[derive(Debug, Clone)]
 pub struct Cache {
     root: PathBuf,
@@ -110,6 +113,7 @@ impl Cache {
                 ))
             })?;
         Ok(BlobWriter {
+            buf: Vec::with_capacity(WRITE_BUF.min(size.unwrap_or(WRITE_BUF as u64) as usize)),
             tmp: Some(tmp),
             hasher: Sha256::new(),
             written: 0,
@@ -164,6 +168,7 @@ impl std::fmt::Display for VerifyError {
 
 /// A blob being streamed into the cache. Dropping it without `finish` deletes the temp file.
 pub struct BlobWriter {
+    buf: Vec<u8>,
     tmp: Option<tempfile::NamedTempFile>,
     hasher: Sha256,
     written: u64,
@@ -186,9 +191,33 @@ impl BlobWriter {
             )));
         }
         self.hasher.update(chunk);
+        // Small network chunks are gathered into one bounded buffer (memory does not grow
+        // with the layer) to keep write syscalls few.
+        if self.buf.len() + chunk.len() > WRITE_BUF {
+            self.flush()?;
+        }
+        if chunk.len() >= WRITE_BUF {
+            return self.write_through(chunk);
+        }
+        self.buf.extend_from_slice(chunk);
+        Ok(())
+    }
+
+    fn write_through(&mut self, data: &[u8]) -> Result<()> {
         let tmp = self.tmp.as_mut().expect("writer used after finish");
-        tmp.write_all(chunk)
+        tmp.write_all(data)
             .map_err(|e| Error::other(format!("writing to the cache: {e}")))
+    }
+
+    fn flush(&mut self) -> Result<()> {
+        if self.buf.is_empty() {
+            return Ok(());
+        }
+        let buf = std::mem::take(&mut self.buf);
+        let r = self.write_through(&buf);
+        self.buf = buf;
+        self.buf.clear();
+        r
     }
 
     pub fn written(&self) -> u64 {
@@ -197,6 +226,7 @@ impl BlobWriter {
 
     /// Check digest and size; on success move the blob into place and return its path.
     pub fn finish(mut self) -> Result<PathBuf> {
+        self.flush()?;
         match self.verify() {
             Ok(()) => {}
             Err(v) => {
@@ -275,6 +305,29 @@ mod tests {
         std::fs::write(&p, b"tampered!!!").unwrap();
         assert!(c.read_small(&dg).unwrap().is_none());
         assert!(!p.exists());
+    }
+
+    #[test]
+    fn buffered_writes_keep_every_byte_in_order() {
+        let d = tempfile::tempdir().unwrap();
+        let c = Cache::open(d.path()).unwrap();
+        let data: Vec<u8> = (0..3 * WRITE_BUF + 12345)
+            .map(|i| (i * 7 % 251) as u8)
+            .collect();
+        let dg = sha256_digest(&data);
+        let mut w = c.writer(&dg, Some(data.len() as u64)).unwrap();
+        // small chunks, one chunk bigger than the buffer, small chunks again
+        let (a, rest) = data.split_at(WRITE_BUF / 2 + 3);
+        let (b, rest) = rest.split_at(WRITE_BUF + 17);
+        for ch in a.chunks(8191) {
+            w.write(ch).unwrap();
+        }
+        w.write(b).unwrap();
+        for ch in rest.chunks(16384) {
+            w.write(ch).unwrap();
+        }
+        let p = w.finish().unwrap();
+        assert_eq!(std::fs::read(p).unwrap(), data);
     }
 
     #[test]
