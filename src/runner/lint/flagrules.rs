@@ -174,6 +174,7 @@ pub fn lint_flags(r: &Runner<'_>, out: &mut Vec<Finding>) -> Effective {
             ));
         }
     }
+    lint_versions(r, out);
     let mut seen: Vec<&str> = Vec::new();
     for f in &g.flags {
         if seen.contains(&f.name.as_str()) {
@@ -220,6 +221,62 @@ pub fn lint_flags(r: &Runner<'_>, out: &mut Vec<Finding>) -> Effective {
             .to_string(),
         tls_path_set: val(flags::TLS_SECRET_PATH).is_some(),
         modelled: !r.shell,
+    }
+}
+
+/// The release an image tag names (`v1.5.8` -> (1, 5)); `None` for latest, main, digests.
+pub fn image_release(image: &str) -> Option<(u32, u32)> {
+    if image.contains('@') {
+        return None;
+    }
+    let last = image.rsplit('/').next().unwrap_or(image);
+    let tag = last.split_once(':')?.1;
+    let v = tag.strip_prefix('v').unwrap_or(tag);
+    let mut parts = v.split(['.', '-']);
+    let major = parts.next()?.parse().ok()?;
+    let minor = parts.next()?.parse().ok()?;
+    Some((major, minor))
+}
+
+/// Flags that exist only in some runner builds, judged by the image tag.
+fn lint_versions(r: &Runner<'_>, out: &mut Vec<Finding>) {
+    let Some(image) = r.image.as_deref() else {
+        return;
+    };
+    let release = image_release(image);
+    for f in &r.flags.flags {
+        let Some(spec) = f.spec else { continue };
+        let (severity, message, fix) = match (spec.status, release) {
+            (FlagStatus::MainOnly, Some((major, minor))) if (major, minor) <= (1, 5) => (
+                Severity::Error,
+                format!(
+                    "--{} exists only in runners built from Porch main; the image {image} is a v{major}.{minor} release, which does not define it and exits at start-up: CrashLoopBackOff",
+                    spec.name
+                ),
+                format!("remove --{}, or use a runner image that has it", spec.name),
+            ),
+            (FlagStatus::RemovedOnMain, None) => (
+                Severity::Warning,
+                format!(
+                    "--{} was removed on Porch main; the image {image} is not a release tag, and a runner built from main exits on this flag at start-up (CrashLoopBackOff)",
+                    spec.name
+                ),
+                format!(
+                    "pin a release image (e.g. :v1.5.8) while passing --{}, or remove the flag for main builds",
+                    spec.name
+                ),
+            ),
+            _ => continue,
+        };
+        out.push(Finding {
+            severity,
+            rule: rules::FLAG_UNKNOWN,
+            object: r.object.clone(),
+            message,
+            fix,
+            object_index: Some(r.index),
+            field: Some(r.argv_fields[f.index].clone()),
+        });
     }
 }
 

@@ -141,7 +141,7 @@ pub const RULES: &[(&str, &str)] = &[
     ),
     (
         rules::FLAG_UNKNOWN,
-        "a flag the runner does not define (including 2024 names): it exits at start-up",
+        "a flag the runner does not define (2024 names; flags of other builds, judged by the image tag): it exits at start-up",
     ),
     (
         rules::FLAG_INVALID,

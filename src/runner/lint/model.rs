@@ -165,6 +165,8 @@ pub struct Runner<'a> {
     pub container_field: String,
     /// `command[0]` when `command:` is set (the binary).
     pub binary: Option<String>,
+    /// The container image, if set.
+    pub image: Option<String>,
     /// The field path of each token of the argv Go's flag package sees.
     pub argv_fields: Vec<String>,
     /// The argv could not be modelled (a shell wraps the runner).
@@ -322,6 +324,7 @@ impl<'a> Runner<'a> {
                 .to_string(),
             container_field,
             binary,
+            image: c.get("image").and_then(Value::as_str).map(str::to_string),
             argv_fields,
             shell,
             flags,

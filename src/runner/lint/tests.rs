@@ -780,3 +780,35 @@ fn every_rule_is_listed() {
         assert!(ids.contains(&id), "{id}");
     }
 }
+
+#[test]
+fn flags_of_other_runner_builds() {
+    assert_eq!(
+        flagrules::image_release("docker.io/nephio/porch-function-runner:v1.5.8"),
+        Some((1, 5))
+    );
+    assert_eq!(
+        flagrules::image_release("localhost:5000/porch-function-runner:latest"),
+        None
+    );
+    assert_eq!(
+        flagrules::image_release("localhost:5000/porch-function-runner"),
+        None
+    );
+    assert_eq!(flagrules::image_release("r/x@sha256:abcd"), None);
+    // A main-only flag on a v1.5 image: exits.
+    let y = edit(
+        "            - --pod-namespace=porch-fn-system\n",
+        "            - --pod-namespace=porch-fn-system\n            - --default-image-prefix=ghcr.io/x/\n",
+    );
+    let f = with(rules::FLAG_UNKNOWN, &run(&y));
+    assert_eq!(f.len(), 1, "{f:#?}");
+    assert_eq!(f[0].severity, Severity::Error);
+    // --config (removed on main) on a :latest image: a warning; on v1.5.8: nothing.
+    assert!(with(rules::FLAG_UNKNOWN, &run(&good())).is_empty());
+    let y = edit(":v1.5.8", ":latest");
+    let f = with(rules::FLAG_UNKNOWN, &run(&y));
+    assert_eq!(f.len(), 1, "{f:#?}");
+    assert_eq!(f[0].severity, Severity::Warning);
+    assert!(f[0].message.contains("--config"));
+}
