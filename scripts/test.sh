@@ -35,7 +35,7 @@ step "cargo test"
 log=$(mktemp)
 trap 'rm -f "$log"' EXIT
 set +e
-cargo test </dev/null 2>&1 | tee "$log"
+cargo test --no-fail-fast </dev/null 2>&1 | tee "$log"
 status=${PIPESTATUS[0]}
 set -e
 
@@ -47,6 +47,7 @@ awk '/^test result:/ { for (i = 1; i <= NF; i++) {
         if ($(i+1) ~ /^ignored;?$/) g += $i } }
      END { printf "total: %d passed; %d failed; %d ignored\n", p, f, g }' "$log"
 if [ "$status" -ne 0 ]; then
-    echo "error: cargo test failed (exit $status); the failures are listed above" >&2
+    grep -E '^test .+ \.\.\. FAILED$' "$log" || true
+    echo "error: cargo test failed (exit $status); the failing tests are listed above" >&2
 fi
 exit "$status"
