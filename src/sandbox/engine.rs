@@ -215,6 +215,45 @@ fn ensure_loaded(engine: Engine, image: &EngineImage) -> Result<String> {
     Ok(name)
 }
 
+/// `ENGINE run` arguments: kpt's flags (`--rm -i --network none --user nobody
+/// --security-opt=no-new-privileges`), plus a name (to clean up after a timeout) and
+/// `--pull never` (the image was just loaded).
+pub fn run_args(container: &str, run: &EngineRun, uid: u32, gid: u32, image: &str) -> Vec<String> {
+    let mut a: Vec<String> = ["run", "--rm", "-i", "--name", container]
+        .iter()
+        .map(|s| s.to_string())
+        .collect();
+    a.push("--network".into());
+    a.push(if run.network { "host" } else { "none" }.into());
+    a.push("--user".into());
+    a.push(match run.user {
+        // kpt passes `--user nobody`; the numeric form also works without /etc/passwd.
+        User::Nobody => "65534:65534".into(),
+        User::Current => format!("{uid}:{gid}"),
+    });
+    a.push("--security-opt=no-new-privileges".into());
+    a.push("--pull".into());
+    a.push("never".into());
+    for e in run.env {
+        a.push("-e".into());
+        a.push(e.clone());
+    }
+    for m in run.mounts {
+        let mut spec = format!(
+            "type=bind,source={},target={}",
+            m.source.display(),
+            m.target
+        );
+        if !m.rw {
+            spec.push_str(",readonly=true");
+        }
+        a.push("--mount".into());
+        a.push(spec);
+    }
+    a.push(image.into());
+    a
+}
+
 /// Run the image through the engine with kpt's flags.
 pub fn run_engine(
     engine: Engine,
@@ -234,38 +273,13 @@ pub fn run_engine(
             .unwrap_or(0)
     );
     let mut cmd = Command::new(prog);
-    cmd.args(["run", "--rm", "-i", "--name", &container]);
-    cmd.args(["--network", if run.network { "host" } else { "none" }]);
-    match run.user {
-        User::Nobody => {
-            // kpt passes `--user nobody`; the numeric form also works in images without /etc/passwd.
-            cmd.args(["--user", "65534:65534"]);
-        }
-        User::Current => {
-            let uid = nix::unistd::getuid();
-            let gid = nix::unistd::getgid();
-            cmd.args(["--user", &format!("{uid}:{gid}")]);
-        }
-    }
-    cmd.arg("--security-opt=no-new-privileges");
-    if engine == Engine::Podman {
-        cmd.args(["--pull", "never"]);
-    }
-    for e in run.env {
-        cmd.args(["-e", e]);
-    }
-    for m in run.mounts {
-        let mut spec = format!(
-            "type=bind,source={},target={}",
-            m.source.display(),
-            m.target
-        );
-        if !m.rw {
-            spec.push_str(",readonly=true");
-        }
-        cmd.args(["--mount", &spec]);
-    }
-    cmd.arg(&name);
+    cmd.args(run_args(
+        &container,
+        run,
+        nix::unistd::getuid().as_raw(),
+        nix::unistd::getgid().as_raw(),
+        &name,
+    ));
     let out = run_piped(cmd, input, timeout)?;
     if out.outcome == super::Outcome::TimedOut {
         let _ = Command::new(prog)
@@ -275,4 +289,47 @@ pub fn run_engine(
             .status();
     }
     Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn kpt_flags() {
+        let mounts = [BindMount {
+            source: "/data".into(),
+            target: "/in".into(),
+            rw: false,
+        }];
+        let env = ["A=1".to_string()];
+        let run = EngineRun {
+            user: User::Nobody,
+            network: false,
+            env: &env,
+            mounts: &mounts,
+        };
+        assert_eq!(
+            run_args("c1", &run, 1000, 1000, "img").join(" "),
+            "run --rm -i --name c1 --network none --user 65534:65534 --security-opt=no-new-privileges --pull never -e A=1 --mount type=bind,source=/data,target=/in,readonly=true img"
+        );
+        let run = EngineRun {
+            user: User::Current,
+            network: true,
+            env: &[],
+            mounts: &[],
+        };
+        let a = run_args("c1", &run, 1000, 100, "img").join(" ");
+        assert!(a.contains("--network host --user 1000:100 "), "{a}");
+    }
+
+    #[test]
+    fn local_names_are_valid_references() {
+        let n =
+            local_name("sha256:0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef");
+        assert_eq!(
+            n,
+            "localhost/kubectl-porch-registry/fn:0123456789abcdef0123456789abcdef"
+        );
+    }
 }
