@@ -22,6 +22,11 @@ pub enum HelperAnswer {
     NotFound,
 }
 
+/// Whether `docker-credential-NAME` is on PATH.
+pub fn is_installed(name: &str) -> bool {
+    which::which(helper_program(name)).is_ok()
+}
+
 /// The executable name of a helper.
 pub fn helper_program(name: &str) -> String {
     format!("docker-credential-{name}")

@@ -11,7 +11,8 @@ use crate::cli::{CredentialArgs, PASSWORD_ENV, SetupArgs};
 use crate::error::{Error, Result};
 use crate::runner::ca::{CaReport, analyze_ca_pem};
 use crate::runner::dockerconfig::{
-    DockerConfig, NormalizedKey, RegistryCredential, normalize_registry_key, to_dockerconfigjson,
+    Credentials, DockerConfig, NormalizedKey, RegistryCredential, normalize_registry_key,
+    to_dockerconfigjson,
 };
 use crate::runner::secrets;
 use crate::ui;
@@ -315,50 +316,73 @@ pub fn registries_from_docker_config(path: &Path) -> Result<Vec<RegistryCredenti
             ))
         })?;
         let entry = config.auths.get(&original);
-        let inline = entry.filter(|e| e.has_inline_credentials());
-        let (creds, source) = if let Some(entry) = inline {
-            let c = entry.credentials().map_err(|e| {
+        // Inline credentials are checked even when a helper answers: docker itself refuses a
+        // file with a malformed `auth`, and so does the runner.
+        let inline = match entry.filter(|e| e.has_inline_credentials()) {
+            Some(e) => Some(e.credentials().map_err(|err| {
                 Error::usage(format!(
-                    "{shown}: the auths entry for \"{original}\" is unusable: {e}; fix it or log in again"
+                    "{shown}: the auths entry for \"{original}\" is unusable: {err}; fix it or log in again"
                 ))
-            })?;
-            (c, "from the file".to_string())
-        } else if let Some(helper_name) = config
+            })?),
+            None => None,
+        };
+        // As docker: a registry's credHelpers entry, else credsStore, wins over the file;
+        // the file's own credentials are the fallback when the helper has none.
+        let mut resolved: Option<(Credentials, String)> = None;
+        let mut skip_reason: Option<String> = None;
+        if let Some(helper_name) = config
             .cred_helpers
             .get(&original)
             .or(config.creds_store.as_ref())
         {
-            match helper::get(helper_name, &original)? {
-                helper::HelperAnswer::Found(c) => (
-                    c,
-                    format!(
-                        "via credential helper {}",
-                        helper::helper_program(helper_name)
-                    ),
-                ),
-                helper::HelperAnswer::IdentityToken => {
-                    ui::warn(format_args!(
-                        "{shown}: skipped {original}: its helper holds an identity token, which the runner cannot use"
-                    ));
-                    continue;
+            let program = helper::helper_program(helper_name);
+            let answer = if helper::is_installed(helper_name) {
+                Some(helper::get(helper_name, &original)?)
+            } else {
+                None
+            };
+            match answer {
+                Some(helper::HelperAnswer::Found(c)) => {
+                    resolved = Some((c, format!("via credential helper {program}")));
                 }
-                helper::HelperAnswer::NotFound => {
-                    ui::warn(format_args!(
-                        "{shown}: skipped {original}: credential helper {} has no credentials for it",
-                        helper::helper_program(helper_name)
+                Some(helper::HelperAnswer::IdentityToken) => {
+                    skip_reason = Some(format!(
+                        "credential helper {program} holds an identity token for it, which the runner cannot use"
                     ));
-                    continue;
+                }
+                Some(helper::HelperAnswer::NotFound) => {
+                    skip_reason = Some(format!(
+                        "credential helper {program} has no credentials for it"
+                    ));
+                }
+                None if inline.is_some() => {
+                    ui::warn(format_args!(
+                        "{shown}: credential helper {program} is not on PATH; using the credentials written in the file for {original}"
+                    ));
+                }
+                None => {
+                    return Err(Error::not_found(format!(
+                        "{shown}: credential helper {program} (for {original}) is not on PATH; install it, \
+                         or log in again so that the credentials are stored in the file, or pass \
+                         --registry/--username/--password-stdin"
+                    )));
                 }
             }
-        } else if entry.is_some_and(|e| e.identity_token.is_some()) {
-            ui::warn(format_args!(
-                "{shown}: skipped {original}: it holds only an identity token, which the runner cannot use"
-            ));
-            continue;
-        } else {
-            ui::warn(format_args!(
-                "{shown}: skipped {original}: no credentials in the file and no credential helper"
-            ));
+        }
+        if resolved.is_none()
+            && let Some(c) = inline
+        {
+            resolved = Some((c, "from the file".to_string()));
+        }
+        let Some((creds, source)) = resolved else {
+            let reason = skip_reason.unwrap_or_else(|| {
+                if entry.is_some_and(|e| e.identity_token.is_some()) {
+                    "it holds only an identity token, which the runner cannot use".to_string()
+                } else {
+                    "no credentials in the file and no credential helper".to_string()
+                }
+            });
+            ui::warn(format_args!("{shown}: skipped {original}: {reason}"));
             continue;
         };
         if creds.password.is_empty() {

@@ -359,9 +359,60 @@ fn missing_helper_is_one_error() {
         .unwrap();
     let line = assert_clean_error(&out, &["fixture-hub-pw", "fixture-robot-pw"]);
     assert!(
-        line.contains("docker-credential-fake is not on PATH"),
+        line.contains("docker-credential-fake (for ghcr.io) is not on PATH"),
         "{line}"
     );
+}
+
+#[test]
+fn helper_wins_over_the_file_and_the_file_is_the_fallback() {
+    let home = tmp();
+    let bin_dir = fake_helper(home.path());
+    let cfg = home.path().join("config.json");
+    let old = B64.encode("old-user:fixture-old-pw");
+    std::fs::write(
+        &cfg,
+        format!(
+            r#"{{"auths":{{"quay.io":{{"auth":"{old}"}}}},"credHelpers":{{"quay.io":"fake"}}}}"#
+        ),
+    )
+    .unwrap();
+    let decoded = |out: &std::process::Output| -> String {
+        let v: Value = serde_json::from_slice(&dockerconfigjson_of(&stdout_json(out))).unwrap();
+        String::from_utf8(
+            B64.decode(v["auths"]["quay.io"]["auth"].as_str().unwrap())
+                .unwrap(),
+        )
+        .unwrap()
+    };
+    // as docker: the registry's helper answers first
+    let out = cmd(home.path())
+        .env("PATH", path_with(&bin_dir))
+        .args(["secret", "auth", "-o", "json", "--from-docker-config"])
+        .arg(&cfg)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(decoded(&out), "quay-user:fixture-quay-pw");
+    // helper not installed: the file's credentials, with a warning
+    let out = cmd(home.path())
+        .env("PATH", "/usr/bin:/bin")
+        .args(["secret", "auth", "-o", "json", "--from-docker-config"])
+        .arg(&cfg)
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{stderr}");
+    assert_eq!(decoded(&out), "old-user:fixture-old-pw");
+    assert!(
+        stderr.contains("warning: ") && stderr.contains("docker-credential-fake is not on PATH; using the credentials written in the file for quay.io"),
+        "{stderr}"
+    );
+    assert!(!stderr.contains("fixture-old-pw"));
 }
 
 #[test]
