@@ -175,6 +175,37 @@ pub fn lint_flags(r: &Runner<'_>, out: &mut Vec<Finding>) -> Effective {
         }
     }
     lint_versions(r, out);
+    // Names the runner creates objects with.
+    for (name, what) in [
+        (
+            flags::REGISTRY_AUTH_SECRET_NAME,
+            "the runner creates a Secret with this name in the function namespace",
+        ),
+        (
+            flags::POD_NAMESPACE,
+            "the runner creates function pods (and its Secret copy) in this namespace",
+        ),
+    ] {
+        let Some(f) = g.flags.iter().rev().find(|f| f.name == name) else {
+            continue;
+        };
+        let check = if name == flags::POD_NAMESPACE {
+            crate::runner::secrets::validate_namespace(&f.value)
+        } else {
+            crate::runner::secrets::validate_object_name(&f.value)
+        };
+        if let Err(why) = check {
+            out.push(find(
+                Severity::Error,
+                rules::FLAG_INVALID,
+                &r.argv_fields[f.index],
+                format!(
+                    "--{name}: {why}; {what}, and the API server refuses it, so no function pod is created"
+                ),
+                format!("give --{name} a valid Kubernetes name"),
+            ));
+        }
+    }
     let mut seen: Vec<&str> = Vec::new();
     for f in &g.flags {
         if seen.contains(&f.name.as_str()) {

@@ -147,6 +147,21 @@ pub fn lint_runner_secrets(
             });
             continue;
         };
+        if let Err(why) = crate::runner::secrets::validate_object_name(name) {
+            out.push(Finding {
+                severity: Severity::Error,
+                rule: rules::VOLUME_MOUNT_MISMATCH,
+                object: r.object.clone(),
+                message: format!(
+                    "volume \"{}\" names Secret {why} (a placeholder?): the API server rejects the Deployment",
+                    v.name
+                ),
+                fix: "put the real Secret's name in secret.secretName".into(),
+                object_index: Some(r.index),
+                field: Some(v.field.clone()),
+            });
+            continue;
+        }
         match find_secret(objects, name, &r.namespace) {
             SecretLookup::Found(_) => {}
             SecretLookup::WrongNamespace(s) => out.push(on_secret(

@@ -812,3 +812,28 @@ fn flags_of_other_runner_builds() {
     assert_eq!(f[0].severity, Severity::Warning);
     assert!(f[0].message.contains("--config"));
 }
+
+#[test]
+fn invalid_names() {
+    let y = edit(
+        "--registry-auth-secret-name=porch-registry-auth",
+        "--registry-auth-secret-name=<SECRET_NAME>",
+    );
+    let f = with(rules::FLAG_INVALID, &run(&y));
+    assert_eq!(f.len(), 1, "{f:#?}");
+    assert!(f[0].message.contains("<SECRET_NAME>"));
+    let y = edit(
+        "--pod-namespace=porch-fn-system",
+        "--pod-namespace=Porch_Fn",
+    );
+    assert_eq!(with(rules::FLAG_INVALID, &run(&y)).len(), 1);
+    // The docs' template placeholder as a volume's secretName.
+    let y = edit(
+        "secretName: registry-auth-secret",
+        "secretName: <SECRET_NAME>",
+    );
+    let f = with(rules::VOLUME_MOUNT_MISMATCH, &run(&y));
+    assert_eq!(f.len(), 1, "{f:#?}");
+    assert!(f[0].message.contains("placeholder"));
+    assert!(with(rules::SECRET_MISSING, &run(&y)).is_empty());
+}
