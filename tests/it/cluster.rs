@@ -887,3 +887,92 @@ fn check_live_through_the_binary() {
         "{table}"
     );
 }
+
+#[test]
+fn a_concurrent_change_is_retried_on_the_fresh_object() {
+    let api = porch_cluster();
+    api.race_next_update("deployments");
+    setup(&api, PASSWORD, &[]).success();
+    let d = deployment(&api);
+    // The other writer's change survived and ours is there too.
+    assert_eq!(
+        d["metadata"]["labels"]["touched-by"],
+        "someone-else",
+        "{:?} {d}",
+        api.requests()
+    );
+    assert!(command_of(&d).contains(&"--enable-private-registries=true".to_string()));
+    let puts = api
+        .requests()
+        .into_iter()
+        .filter(|r| r.method == "PUT" && r.path.ends_with("/deployments/function-runner"))
+        .count();
+    assert_eq!(puts, 2, "one conflict, one retry");
+}
+
+#[test]
+fn failed_rollout_is_reported() {
+    let api = porch_cluster();
+    api.set_rollout(Rollout::Fail);
+    let a = setup(&api, PASSWORD, &[]).failure().code(5);
+    let (_, stderr) = out(&a);
+    assert!(
+        stderr.contains("exceeded its progress deadline"),
+        "{stderr}"
+    );
+}
+
+#[test]
+fn remove_dry_runs_change_nothing() {
+    let api = porch_cluster();
+    setup(&api, PASSWORD, &[]).success();
+    let before = deployment(&api);
+    api.clear_requests();
+    let a = bin()
+        .args(["remove", "--delete-secrets", "--dry-run=client"])
+        .args(base_args(&api))
+        .assert()
+        .success();
+    let (stdout, stderr) = out(&a);
+    let printed: Value = serde_saphyr::from_str(&stdout).unwrap();
+    assert!(
+        !command_of(&printed)
+            .iter()
+            .any(|a| a.contains("private-registries"))
+    );
+    assert!(
+        stderr.contains("secret/registry-auth-secret would be deleted"),
+        "{stderr}"
+    );
+    let a = bin()
+        .args(["remove", "--delete-secrets", "--dry-run=server"])
+        .args(base_args(&api))
+        .assert()
+        .success();
+    let (stdout, _) = out(&a);
+    assert!(stdout.contains("(server dry run)"), "{stdout}");
+    let writes: Vec<_> = api
+        .requests()
+        .into_iter()
+        .filter(|r| r.is_write())
+        .collect();
+    assert!(writes.iter().any(|r| r.method == "DELETE"), "{writes:?}");
+    assert!(writes.iter().all(|r| r.dry_run()), "{writes:?}");
+    assert_eq!(deployment(&api), before);
+    assert!(api.get("secrets", NS, "registry-auth-secret").is_some());
+}
+
+#[test]
+fn check_says_when_it_cannot_review_the_runner_rbac() {
+    let api = porch_cluster();
+    setup(&api, PASSWORD, &[]).success();
+    api.forbid("create", "subjectaccessreviews", None);
+    let c = porch_registry::cluster::live_objects_and_findings(&check_args(&api)).unwrap();
+    let f = c
+        .findings
+        .iter()
+        .find(|f| f.rule == "runner-rbac-secrets")
+        .expect("a note");
+    assert_eq!(f.severity, "info");
+    assert!(f.fix.contains("kubectl auth can-i"), "{}", f.fix);
+}

@@ -165,6 +165,15 @@ impl FakeApi {
             .push((verb.into(), resource.into()));
     }
 
+    /// The next update of `resource` races with another writer (409 Conflict).
+    pub fn race_next_update(&self, resource: &str) {
+        self.state
+            .lock()
+            .unwrap()
+            .race_next_update
+            .push(resource.into());
+    }
+
     pub fn set_rollout(&self, rollout: Rollout) {
         self.state.lock().unwrap().rollout = rollout;
     }
@@ -254,18 +263,20 @@ async fn handle(state: Arc<Mutex<State>>, req: Request<Incoming>) -> Response<Fu
         Err(_) => Bytes::new(),
     };
     let mut st = state.lock().unwrap();
+    let body_json: Option<Value> = serde_json::from_slice(&body).ok();
+    let dry_run = query_param(&query, "dryRun").as_deref() == Some("All")
+        || (method == "DELETE"
+            && body_json
+                .as_ref()
+                .and_then(|b| b.get("dryRun"))
+                .is_some_and(|d| d.to_string().contains("All")));
     st.requests.push(RequestRecord {
+        dry_run,
         method: method.clone(),
         path: path.clone(),
         query: query.clone(),
         content_type: content_type.clone(),
     });
-    let body_json: Option<Value> = serde_json::from_slice(&body).ok();
-    let dry_run = query_param(&query, "dryRun").as_deref() == Some("All")
-        || body_json
-            .as_ref()
-            .and_then(|b| b.get("dryRun"))
-            .is_some_and(|d| d.to_string().contains("All"));
     let field_manager = query_param(&query, "fieldManager");
 
     if path == "/version" {

@@ -187,6 +187,8 @@ pub struct ForbidRule {
 /// One recorded request.
 #[derive(Debug, Clone)]
 pub struct RequestRecord {
+    /// dryRun=All in the query or (DELETE) in the DeleteOptions body.
+    pub dry_run: bool,
     pub method: String,
     pub path: String,
     pub query: String,
@@ -198,7 +200,7 @@ impl RequestRecord {
         !matches!(self.method.as_str(), "GET" | "HEAD") && !self.path.contains("accessreviews")
     }
     pub fn dry_run(&self) -> bool {
-        self.query.contains("dryRun=All")
+        self.dry_run
     }
 }
 
@@ -211,6 +213,9 @@ pub struct State {
     pub forbid: Vec<ForbidRule>,
     /// Admission-webhook style rejections (verb, resource): invisible to access reviews.
     pub reject: Vec<(String, String)>,
+    /// Resources whose next update meets a concurrent writer (the stored object changes
+    /// first, so the request's resourceVersion is stale: 409 Conflict).
+    pub race_next_update: Vec<String>,
     pub rollout: Rollout,
     /// Deployments with a pending rollout: key -> GETs seen since the template changed.
     pub pending: BTreeMap<Key, u32>,
@@ -226,6 +231,7 @@ impl Default for State {
             resource_version: 1000,
             forbid: vec![],
             reject: vec![],
+            race_next_update: vec![],
             rollout: Rollout::AfterGets(1),
             pending: BTreeMap::new(),
             requests: vec![],
@@ -521,6 +527,18 @@ impl State {
         dry_run: bool,
     ) -> Result<Value, ApiError> {
         let key = Self::key(t.rt, &t.namespace, name);
+        if let Some(i) = self
+            .race_next_update
+            .iter()
+            .position(|r| r == t.rt.resource)
+            && self.objects.contains_key(&key)
+        {
+            self.race_next_update.remove(i);
+            let rv = self.next_rv();
+            let stored = self.objects.get_mut(&key).expect("stored");
+            stored["metadata"]["resourceVersion"] = json!(rv);
+            stored["metadata"]["labels"]["touched-by"] = json!("someone-else");
+        }
         let Some(old) = self.objects.get(&key).cloned() else {
             return Err(not_found(t.rt, name));
         };
