@@ -111,6 +111,7 @@ pub mod rules {
     pub const TLS_CA_INVALID: &str = "tls-ca-invalid";
     pub const VOLUME_MOUNT_MISMATCH: &str = "volume-mount-mismatch";
     pub const NODE_CA_TRUST: &str = "node-ca-trust";
+    pub const PRIVATE_REGISTRIES_OFF: &str = "private-registries-off";
 }
 
 /// Every rule id with a one-line description (for docs and `--help`-like listings).
@@ -202,6 +203,10 @@ pub const RULES: &[(&str, &str)] = &[
     (
         rules::VOLUME_MOUNT_MISMATCH,
         "volumeMounts and volumes do not match (missing volume, unmounted Secret volume, projected keys)",
+    ),
+    (
+        rules::PRIVATE_REGISTRIES_OFF,
+        "info: the runner has no private-registry configuration at all",
     ),
     (
         rules::NODE_CA_TRUST,

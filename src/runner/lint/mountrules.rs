@@ -260,6 +260,21 @@ pub fn lint_mounts<'a>(
             "add --enable-private-registries=true (one item, with the `=`)".into(),
         ));
     }
+    if !eff.enable
+        && !eff.tls
+        && !eff.auth_path_set
+        && !eff.auth_name_set
+        && !eff.tls_path_set
+        && smounts.is_empty()
+    {
+        out.push(find(
+            Severity::Info,
+            rules::PRIVATE_REGISTRIES_OFF,
+            &format!("{}.args", r.container_field),
+            "the runner has no private-registry configuration: it pulls function images anonymously (fine for public images)".into(),
+            "to pull from a private registry: kubectl porch-registry setup -f PATH --dry-run=client (or patch -f PATH plus the Secrets)".into(),
+        ));
+    }
     if eff.tls && !eff.enable {
         out.push(find(
             Severity::Error,

@@ -837,3 +837,17 @@ fn invalid_names() {
     assert!(f[0].message.contains("placeholder"));
     assert!(with(rules::SECRET_MISSING, &run(&y)).is_empty());
 }
+
+#[test]
+fn private_registries_off_is_an_info() {
+    let y = edit(
+        "            - --enable-private-registries=true\n            - --registry-auth-secret-path=/var/tmp/auth-secret/.dockerconfigjson\n            - --registry-auth-secret-name=porch-registry-auth\n            - --enable-private-registries-tls=true\n            - --tls-secret-path=/var/tmp/tls-secret/\n",
+        "",
+    )
+    .replace("            - mountPath: /var/tmp/auth-secret\n              name: docker-config\n              readOnly: true\n            - mountPath: /var/tmp/tls-secret\n              name: tls-registry-config\n              readOnly: true\n", "")
+    .replace("        - name: docker-config\n          secret:\n            secretName: registry-auth-secret\n        - name: tls-registry-config\n          secret:\n            secretName: registry-tls-secret\n", "");
+    let f = run(&y);
+    assert_eq!(rules_of(&f), vec![rules::PRIVATE_REGISTRIES_OFF], "{f:#?}");
+    assert_eq!(f[0].severity, Severity::Info);
+    assert!(with(rules::PRIVATE_REGISTRIES_OFF, &run(&good())).is_empty());
+}
