@@ -20,16 +20,15 @@ use serde::Serialize;
 
 use crate::cli::PullSourceArgs;
 use crate::error::{Error, Result};
-use crate::runner::image_ref::{ImageRef, Platform};
+use crate::runner::image_ref::{
+    ImageRef, Platform, RUNNER_DEFAULT_KEYCHAIN_PREFIX, runner_uses_private_auth,
+};
 use cache::Cache;
 use client::{ClientError, Session, short_digest};
 pub use credentials::{Credential, CredentialSource, ResolvedCredential};
 pub use manifest::ImageConfig;
 use manifest::{Descriptor, Manifest};
 pub use tls::{CaInput, TlsStep};
-
-/// Images the runner pulls with its default keychain, never with the auth Secret or CA.
-pub const RUNNER_DEFAULT_KEYCHAIN_PREFIX: &str = "gcr.io/kpt-fn/";
 
 /// How many blobs are downloaded at once.
 const PARALLEL_BLOBS: usize = 4;
@@ -165,11 +164,7 @@ pub async fn pull_image_async(opts: &PullOptions) -> Result<PulledImage> {
         CredentialSource::AuthFile(_) | CredentialSource::DockerConfigJson { .. }
     );
     // The runner never uses its auth Secret nor its CA for images under its built-in prefix.
-    let kpt_fn = runner_source
-        && opts
-            .image
-            .trim()
-            .starts_with(RUNNER_DEFAULT_KEYCHAIN_PREFIX);
+    let kpt_fn = runner_source && !runner_uses_private_auth(opts.image.trim());
     let resolved = if kpt_fn {
         ResolvedCredential {
             credential: None,

@@ -175,6 +175,15 @@ pub fn valid_digest(d: &str) -> bool {
     }
 }
 
+/// Images the runner pulls with its default keychain, never with the auth Secret or CA.
+pub const RUNNER_DEFAULT_KEYCHAIN_PREFIX: &str = "gcr.io/kpt-fn/";
+
+/// Whether the runner uses its auth Secret (and TLS CA) for this image at all: not for
+/// images under its hard-coded `gcr.io/kpt-fn/` prefix (compared on the string as given).
+pub fn runner_uses_private_auth(image: &str) -> bool {
+    !image.starts_with(RUNNER_DEFAULT_KEYCHAIN_PREFIX)
+}
+
 /// go-containerregistry's rule for registries it also tries over plain HTTP.
 pub fn registry_is_insecure_by_default(registry: &str) -> bool {
     let host = host_of(registry);
@@ -360,6 +369,17 @@ mod tests {
         assert!(p("reg.local/x").runner_tries_plain_http());
         assert!(!p("ghcr.io/x").runner_tries_plain_http());
         assert!(!p("8.8.8.8/x").runner_tries_plain_http());
+    }
+
+    #[test]
+    fn kpt_fn_prefix_skips_private_auth() {
+        assert!(!runner_uses_private_auth("gcr.io/kpt-fn/set-labels:v0.2.0"));
+        assert!(runner_uses_private_auth("gcr.io/kpt-fn-private/x"));
+        assert!(runner_uses_private_auth(
+            "registry.example.com/gcr.io/kpt-fn/x"
+        ));
+        // the runner compares the string as written: a digest-only or docker.io form differs
+        assert!(runner_uses_private_auth("docker.io/kpt-fn/x"));
     }
 
     #[test]
