@@ -113,6 +113,22 @@ pub fn apply_plan_in_document(text: &str, path: &[PathSeg], plan: &Plan) -> R<St
         .items()
         .and_then(|i| i.get(plan.container_index))
         .ok_or_else(|| EditError("the runner container is missing".into()))?;
+    let ancestors = [
+        Some(deployment),
+        deployment.get("spec"),
+        deployment.at(&[key("spec"), key("template")]),
+        Some(pod),
+        Some(containers),
+    ];
+    if ancestors.iter().flatten().any(|n| n.anchor != 0)
+        || uses_aliases(container)
+        || pod.get("volumes").is_some_and(uses_aliases)
+    {
+        return err(
+            "the runner container or its pod spec uses YAML anchors or aliases (&name / *name); \
+             a lossless edit cannot tell which copy to change: expand them and retry",
+        );
+    }
     if pod.is_flow() || container.is_flow() {
         return err(
             "the Deployment's pod spec or container is written in flow style ({...}); \
@@ -173,6 +189,18 @@ fn json_at(v: &Value, path: &[PathSeg]) -> Option<Value> {
         };
     }
     Some(cur.clone())
+}
+
+fn uses_aliases(n: &Node) -> bool {
+    n.anchor != 0
+        || match &n.kind {
+            NodeKind::Alias(_) => true,
+            NodeKind::Scalar { .. } => false,
+            NodeKind::Seq { items, .. } => items.iter().any(uses_aliases),
+            NodeKind::Map { entries, .. } => entries
+                .iter()
+                .any(|(k, v)| uses_aliases(k) || uses_aliases(v)),
+        }
 }
 
 fn key(k: &str) -> PathSeg {
@@ -897,5 +925,53 @@ spec:
         t.push_str(&format!("{}serviceAccountName: sa\n", i(3)));
         t.push_str("---\nkind: ConfigMap\nmetadata:\n  name: after\n");
         if crlf { t.replace('\n', "\r\n") } else { t }
+    }
+
+    /// Odd inputs never panic: each gives a plan or an error, and an edit either matches the
+    /// plan or is refused.
+    #[test]
+    fn odd_inputs_do_not_panic() {
+        let head =
+            "kind: Deployment\nmetadata:\n  name: function-runner\nspec:\n  template:\n    spec:\n";
+        let bodies = [
+            "      containers: []\n",
+            "      containers: [{name: function-runner}]\n",
+            "      containers:\n      - name: function-runner\n        command: []\n        args: [serve]\n",
+            "      containers:\n      - name: function-runner\n        command: [1, {a: b}]\n        args: [--enable-private-registries, 'false', x]\n",
+            "      containers:\n      - function-runner\n",
+            "      containers:\n      - name: function-runner\n        volumeMounts: {}\n",
+            "      containers:\n      - &c\n        name: function-runner\n        args: [--port=1]\n      initContainers:\n      - *c\n",
+            "      containers:\n      - name: function-runner\n        args:\n        - --registry-auth-secret-path\n",
+            "      containers:\n      - name: function-runner\n        args:\n        - --\n        - --x\n",
+            "      volumes: 3\n      containers:\n      - name: function-runner\n",
+        ];
+        for b in bodies {
+            let text = format!("{head}{b}");
+            let docs = super::super::parse_documents(&text).unwrap();
+            for tls in [false, true] {
+                if let Ok(plan) = plan_patch(&docs[0].value, &target(), &desired(tls)) {
+                    let r = apply_plan(&text, 0, &[], &plan);
+                    assert!(
+                        !matches!(&r, Err(EditError(m)) if m.contains("internal error")),
+                        "{r:?}"
+                    );
+                }
+                if let Ok(plan) = plan_remove(&docs[0].value, &target(), &desired(tls)) {
+                    let _ = apply_plan(&text, 0, &[], &plan);
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn anchors_elsewhere_are_fine_anchors_on_the_container_are_refused() {
+        let text = "kind: Deployment\nmetadata:\n  name: function-runner\n  labels: &l\n    app: fr\nspec:\n  selector:\n    matchLabels: *l\n  template:\n    spec:\n      containers:\n      - name: function-runner\n        args: [--port=1]\n";
+        let out = patch(text, false);
+        assert_eq!(remove(&out, false), text);
+        let text = "kind: Deployment\nmetadata:\n  name: function-runner\nspec:\n  template:\n    spec:\n      containers:\n      - &c\n        name: function-runner\n      initContainers:\n      - *c\n";
+        let docs = super::super::parse_documents(text).unwrap();
+        let plan = plan_patch(&docs[0].value, &target(), &desired(false)).unwrap();
+        let e = apply_plan(text, 0, &[], &plan).unwrap_err();
+        assert!(e.0.contains("anchors or aliases"), "{e}");
     }
 }

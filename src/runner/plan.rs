@@ -478,6 +478,18 @@ fn the_container<'a>(deployment: &'a Value, target: &Target) -> Result<(usize, &
         .filter(|(_, n)| **n == target.container)
         .map(|(i, _)| i)
         .collect();
+    if containers.is_empty() {
+        return Err(Error::usage(format!(
+            "Deployment {}: spec.template.spec.containers is empty; is it a complete Deployment manifest?",
+            target.deployment
+        )));
+    }
+    if let Some(i) = containers.iter().position(|c| !c.is_object()) {
+        return Err(Error::usage(format!(
+            "Deployment {}: container {i} is not a mapping (name:, image:, ...); fix the manifest",
+            target.deployment
+        )));
+    }
     match matching.len() {
         1 => Ok((matching[0], &containers[matching[0]])),
         0 if containers.len() == 1 => Ok((0, &containers[0])),
@@ -706,11 +718,8 @@ pub fn plan_patch(deployment: &Value, target: &Target, desired: &DesiredConfig) 
                 // Only positionals: put the flags in front of them.
                 Some(t) if t.field == ListField::Command => (ListField::Command, Some(0)),
                 Some(t) if t.field == ListField::Args && t.index == 0 => {
-                    if container.get("command").is_some() {
-                        (
-                            ListField::Command,
-                            Some(list(container, "command").len() - 1),
-                        )
+                    if let Some(last) = list(container, "command").len().checked_sub(1) {
+                        (ListField::Command, Some(last))
                     } else {
                         (ListField::Args, None)
                     }
