@@ -98,7 +98,8 @@ pub fn connect(args: &ClusterArgs) -> Result<Kube> {
                     .map_err(|e| kubeconfig_err(e, &path.display().to_string()))
             }
             None => {
-                let source = if std::env::var_os("KUBECONFIG").is_some() {
+                let env_set = std::env::var_os("KUBECONFIG").is_some_and(|v| !v.is_empty());
+                let source = if env_set {
                     "$KUBECONFIG"
                 } else {
                     "~/.kube/config"
@@ -107,7 +108,7 @@ pub fn connect(args: &ClusterArgs) -> Result<Kube> {
                     Ok(c) => Ok(c),
                     Err(e) => {
                         if args.context.is_none()
-                            && std::env::var_os("KUBECONFIG").is_none()
+                            && !env_set
                             && let Ok(c) = kube::Config::incluster()
                         {
                             return Ok(c);
