@@ -317,6 +317,17 @@ mod tests {
             analyze_ca_pem(csr.as_bytes(), NOW),
             Err(CaError::NoCertificate(_))
         ));
+        // OpenSSL's TRUSTED CERTIFICATE blocks are skipped by Go's AppendCertsFromPEM too
+        let trusted = pem
+            .replace("BEGIN CERTIFICATE", "BEGIN TRUSTED CERTIFICATE")
+            .replace("END CERTIFICATE", "END TRUSTED CERTIFICATE");
+        assert_eq!(
+            analyze_ca_pem(trusted.as_bytes(), NOW),
+            Err(CaError::NoCertificate("TRUSTED CERTIFICATE".into()))
+        );
+        // CRLF line endings are fine
+        let crlf = pem.replace('\n', "\r\n");
+        assert_eq!(analyze_ca_pem(crlf.as_bytes(), NOW).unwrap().certs.len(), 1);
         // DER
         let der: Vec<u8> = rustls_pki_types::CertificateDer::from_pem_slice(pem.as_bytes())
             .unwrap()
