@@ -764,6 +764,33 @@ pub fn plan_patch(deployment: &Value, target: &Target, desired: &DesiredConfig) 
     }
     let mut new_volumes = Vec::new();
     let mut new_mounts = Vec::new();
+    for (_, _, path) in &wanted {
+        if let Some(why) = shared_mount_path(path) {
+            plan.notes.push(format!(
+                "mount path {path} {why}; a Secret mounted there hides what the image keeps in it: use a dedicated directory such as /var/tmp/auth-secret"
+            ));
+        }
+        for m in mounts {
+            let (Some(other), Some(name)) = (str_of(m, "mountPath"), str_of(m, "name")) else {
+                continue;
+            };
+            let ours = wanted
+                .iter()
+                .any(|(n, _, p)| *n == name || same_path(p, other));
+            let ours = ours
+                || volumes.iter().any(|v| {
+                    str_of(v, "name") == Some(name)
+                        && wanted
+                            .iter()
+                            .any(|(_, s, _)| volume_secret_name(v) == Some(*s))
+                });
+            if !ours && nested_paths(path, other) {
+                plan.notes.push(format!(
+                    "mount path {path} overlaps the existing mount {other} (volume {name}); give the Secret a directory of its own"
+                ));
+            }
+        }
+    }
     for (default_name, secret, path) in wanted {
         // The volume: one that already holds this Secret, else ours by name.
         let existing = volumes
@@ -851,6 +878,27 @@ pub fn plan_patch(deployment: &Value, target: &Target, desired: &DesiredConfig) 
         });
     }
     Ok(plan)
+}
+
+/// Why a directory is a bad place for a Secret mount, if it is.
+pub fn shared_mount_path(path: &str) -> Option<&'static str> {
+    let p = path.trim_end_matches('/');
+    match p {
+        "" => Some("is the root directory"),
+        "/tmp" | "/var/tmp" => Some("is a shared scratch directory"),
+        "/etc" | "/var" | "/usr" | "/bin" | "/sbin" | "/lib" | "/opt" | "/run" | "/dev"
+        | "/proc" | "/sys" | "/home" | "/root" | "/home/nonroot" => {
+            Some("is a system or home directory")
+        }
+        _ => None,
+    }
+}
+
+/// Whether one path is the other, or inside it.
+fn nested_paths(a: &str, b: &str) -> bool {
+    let a = format!("{}/", a.trim_end_matches('/'));
+    let b = format!("{}/", b.trim_end_matches('/'));
+    a.starts_with(&b) || b.starts_with(&a)
 }
 
 fn same_value(name: &str, a: &str, b: &str) -> bool {
@@ -1234,6 +1282,32 @@ mod tests {
         assert_eq!(
             spec["containers"][0]["volumeMounts"],
             json!([{"name": "creds", "mountPath": "/var/tmp/auth-secret", "readOnly": true}])
+        );
+    }
+
+    #[test]
+    fn shared_or_overlapping_mount_paths_are_noted() {
+        let mut want = desired(false);
+        want.auth_mount_path = "/var/tmp".into();
+        let plan = plan_patch(&catalog(), &target(), &want).unwrap();
+        assert!(
+            plan.notes[0].contains("shared scratch directory"),
+            "{:?}",
+            plan.notes
+        );
+        let mut want = desired(false);
+        want.auth_mount_path = "/pod-cache-config/auth".into();
+        let plan = plan_patch(&catalog(), &target(), &want).unwrap();
+        assert!(
+            plan.notes[0].contains("overlaps the existing mount /pod-cache-config"),
+            "{:?}",
+            plan.notes
+        );
+        assert!(
+            plan_patch(&catalog(), &target(), &desired(true))
+                .unwrap()
+                .notes
+                .is_empty()
         );
     }
 

@@ -808,3 +808,23 @@ fn remove_offline_refuses_server_dry_run() {
         .unwrap();
     assert_one_error(&out, 2, "--dry-run=server needs the cluster");
 }
+
+#[test]
+fn shared_mount_path_warns_but_patches() {
+    let out = bin()
+        .args(["patch", "--auth-mount-path", "/var/tmp", "-f"])
+        .arg(manifest("main-function-runner.yaml"))
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.lines()
+            .any(|l| l.starts_with("warning: mount path /var/tmp is a shared scratch directory")),
+        "{err}"
+    );
+    assert!(
+        String::from_utf8_lossy(&out.stdout)
+            .contains("--registry-auth-secret-path=/var/tmp/.dockerconfigjson")
+    );
+}
