@@ -976,3 +976,42 @@ fn check_says_when_it_cannot_review_the_runner_rbac() {
     assert_eq!(f.severity, "info");
     assert!(f.fix.contains("kubectl auth can-i"), "{}", f.fix);
 }
+
+#[test]
+fn setup_takes_over_a_secret_made_by_kubectl() {
+    let api = porch_cluster();
+    // `kubectl create secret docker-registry` made it (another field manager owns .data).
+    api.insert(
+        json!({"apiVersion": "v1", "kind": "Secret", "type": "kubernetes.io/dockerconfigjson",
+        "metadata": {"name": "registry-auth-secret", "namespace": NS},
+        "data": {".dockerconfigjson": b64(b"{\"auths\":{}}")}}),
+    );
+    let a = setup(&api, PASSWORD, &[]).success();
+    assert!(out(&a).0.contains("secret/registry-auth-secret configured"));
+    let cfg: Value = serde_json::from_slice(&unb64(
+        &api.get("secrets", NS, "registry-auth-secret").unwrap()["data"][".dockerconfigjson"],
+    ))
+    .unwrap();
+    assert_eq!(
+        cfg["auths"]["registry.example.com:5000"]["username"],
+        "robot"
+    );
+    assert!(
+        api.requests()
+            .iter()
+            .any(|r| r.method == "PATCH" && r.query.contains("force=true"))
+    );
+}
+
+#[test]
+fn an_existing_secret_of_another_type_is_refused_before_any_change() {
+    let api = porch_cluster();
+    api.insert(
+        json!({"apiVersion": "v1", "kind": "Secret", "type": "Opaque",
+        "metadata": {"name": "registry-auth-secret", "namespace": NS}, "data": {"x": "eA=="}}),
+    );
+    let a = setup(&api, PASSWORD, &[]).failure().code(2);
+    let (_, stderr) = out(&a);
+    assert!(stderr.contains("exists with type Opaque"), "{stderr}");
+    assert!(api.writes().is_empty(), "{:?}", api.writes());
+}

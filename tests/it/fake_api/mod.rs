@@ -107,6 +107,8 @@ impl FakeApi {
             .unwrap_or_default()
             .to_string();
         let mut st = self.state.lock().unwrap();
+        // Objects a test puts in place belong to another manager, like `kubectl create`.
+        st.manager = "kubectl-create".into();
         let target = store::Target {
             rt,
             namespace: ns,
@@ -278,6 +280,8 @@ async fn handle(state: Arc<Mutex<State>>, req: Request<Incoming>) -> Response<Fu
         content_type: content_type.clone(),
     });
     let field_manager = query_param(&query, "fieldManager");
+    st.manager = field_manager.clone().unwrap_or_else(|| "unknown".into());
+    st.force = query_param(&query, "force").as_deref() == Some("true");
 
     if path == "/version" {
         return respond(

@@ -216,6 +216,12 @@ pub struct State {
     /// Resources whose next update meets a concurrent writer (the stored object changes
     /// first, so the request's resourceVersion is stale: 409 Conflict).
     pub race_next_update: Vec<String>,
+    /// Field ownership for server-side apply: object -> leaf path -> manager.
+    pub owners: BTreeMap<Key, BTreeMap<String, String>>,
+    /// The field manager of the request being served (fieldManager, else "unknown").
+    pub manager: String,
+    /// `force=true` on the apply being served.
+    pub force: bool,
     pub rollout: Rollout,
     /// Deployments with a pending rollout: key -> GETs seen since the template changed.
     pub pending: BTreeMap<Key, u32>,
@@ -232,6 +238,9 @@ impl Default for State {
             forbid: vec![],
             reject: vec![],
             race_next_update: vec![],
+            owners: BTreeMap::new(),
+            manager: "unknown".into(),
+            force: false,
             rollout: Rollout::AfterGets(1),
             pending: BTreeMap::new(),
             requests: vec![],
@@ -492,6 +501,19 @@ impl State {
             return Ok(self.objects[&key].clone());
         }
         obj["metadata"]["resourceVersion"] = json!(self.next_rv());
+        let before: BTreeMap<String, Value> = self
+            .objects
+            .get(&key)
+            .map(|o| leaf_paths(o).into_iter().collect())
+            .unwrap_or_default();
+        let owned = self.owners.entry(key.clone()).or_default();
+        let after: BTreeMap<String, Value> = leaf_paths(&obj).into_iter().collect();
+        owned.retain(|p, _| after.contains_key(p));
+        for (p, v) in &after {
+            if before.get(p) != Some(v) {
+                owned.insert(p.clone(), self.manager.clone());
+            }
+        }
         if key.0 == "deployments" {
             let observed = obj
                 .pointer("/status/observedGeneration")
@@ -613,6 +635,31 @@ impl State {
                         self.create(t, applied, dry_run)
                     }
                     Some(old) => {
+                        if !self.force {
+                            let have: BTreeMap<String, Value> =
+                                leaf_paths(&old).into_iter().collect();
+                            let owned = self.owners.get(&key).cloned().unwrap_or_default();
+                            let conflicts: Vec<String> = leaf_paths(&applied)
+                                .into_iter()
+                                .filter(|(p, v)| {
+                                    owned.get(p).is_some_and(|m| m != fm) && have.get(p) != Some(v)
+                                })
+                                .map(|(p, _)| format!("conflict with \"{}\": {p}", owned[&p]))
+                                .collect();
+                            if !conflicts.is_empty() {
+                                return Err(err(
+                                    409,
+                                    "Conflict",
+                                    t.rt,
+                                    name,
+                                    format!(
+                                        "Apply failed with {} conflict(s): {}",
+                                        conflicts.len(),
+                                        conflicts.join("; ")
+                                    ),
+                                ));
+                            }
+                        }
                         let mut obj = old.clone();
                         if let Some(m) = applied.get_mut("metadata").and_then(Value::as_object_mut)
                         {
@@ -797,6 +844,39 @@ impl State {
             role(kind, rname, bns).is_some_and(|rules| rule_allows(&rules))
         })
     }
+}
+
+/// The leaves an apply owns: scalars and (atomic) lists, by JSON pointer; server-owned
+/// metadata and status excluded.
+pub fn leaf_paths(v: &Value) -> Vec<(String, Value)> {
+    fn walk(v: &Value, path: String, out: &mut Vec<(String, Value)>) {
+        match v {
+            Value::Object(m) => {
+                for (k, x) in m {
+                    let p = format!("{path}/{}", k.replace('~', "~0").replace('/', "~1"));
+                    const SKIP: &[&str] = &[
+                        "/status",
+                        "/apiVersion",
+                        "/kind",
+                        "/metadata/name",
+                        "/metadata/namespace",
+                        "/metadata/resourceVersion",
+                        "/metadata/uid",
+                        "/metadata/creationTimestamp",
+                        "/metadata/generation",
+                        "/metadata/managedFields",
+                    ];
+                    if !SKIP.contains(&p.as_str()) {
+                        walk(x, p, out);
+                    }
+                }
+            }
+            other => out.push((path, other.clone())),
+        }
+    }
+    let mut out = vec![];
+    walk(v, String::new(), &mut out);
+    out
 }
 
 fn conflict(rt: &ResourceType, name: &str) -> ApiError {
@@ -1030,6 +1110,72 @@ mod tests {
     }
 
     #[test]
+    fn apply_conflicts_with_another_manager_unless_forced() {
+        let mut s = state();
+        let t = parse_path("/api/v1/namespaces/porch-system/secrets").unwrap();
+        s.manager = "kubectl-create".into();
+        s.create(
+            &t,
+            json!({"metadata": {"name": "a"}, "data": {"k": "dg=="}}),
+            false,
+        )
+        .unwrap();
+        s.manager = "ours".into();
+        let body =
+            br#"{"apiVersion":"v1","kind":"Secret","metadata":{"name":"a"},"data":{"k":"dw=="}}"#;
+        let e = s
+            .patch(
+                &t,
+                "a",
+                "application/apply-patch+yaml",
+                body,
+                false,
+                Some("ours"),
+            )
+            .unwrap_err();
+        assert_eq!((e.code, e.reason), (409, "Conflict"));
+        assert!(
+            e.message.contains("kubectl-create") && e.message.contains("/data/k"),
+            "{}",
+            e.message
+        );
+        // Same value: no conflict. Forced: ours.
+        let same =
+            br#"{"apiVersion":"v1","kind":"Secret","metadata":{"name":"a"},"data":{"k":"dg=="}}"#;
+        s.patch(
+            &t,
+            "a",
+            "application/apply-patch+yaml",
+            same,
+            false,
+            Some("ours"),
+        )
+        .unwrap();
+        s.force = true;
+        s.patch(
+            &t,
+            "a",
+            "application/apply-patch+yaml",
+            body,
+            false,
+            Some("ours"),
+        )
+        .unwrap();
+        s.force = false;
+        let again =
+            br#"{"apiVersion":"v1","kind":"Secret","metadata":{"name":"a"},"data":{"k":"eA=="}}"#;
+        s.patch(
+            &t,
+            "a",
+            "application/apply-patch+yaml",
+            again,
+            false,
+            Some("ours"),
+        )
+        .unwrap();
+    }
+
+    #[test]
     fn tls_type_needs_keys_and_type_is_immutable() {
         let mut s = state();
         let t = parse_path("/api/v1/namespaces/porch-system/secrets").unwrap();
@@ -1042,6 +1188,7 @@ mod tests {
         )
         .unwrap();
         let body = br#"{"apiVersion":"v1","kind":"Secret","metadata":{"name":"a"},"type":"kubernetes.io/dockerconfigjson","data":{".dockerconfigjson":"e30="}}"#;
+        s.force = true;
         assert_eq!(
             s.patch(
                 &t,
