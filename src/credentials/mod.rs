@@ -11,7 +11,7 @@ use crate::cli::{CredentialArgs, PASSWORD_ENV, SetupArgs};
 use crate::error::{Error, Result};
 use crate::runner::ca::{CaReport, analyze_ca_pem};
 use crate::runner::dockerconfig::{
-    Credentials, DockerConfig, NormalizedKey, RegistryCredential, normalize_registry_key,
+    self, Credentials, DockerConfig, NormalizedKey, RegistryCredential, normalize_registry_key,
     to_dockerconfigjson,
 };
 use crate::runner::secrets;
@@ -224,6 +224,8 @@ pub fn collect_registries(
                     }
                 },
             };
+            dockerconfig::validate_username(&username)
+                .map_err(|e| Error::usage(format!("--username: {e}")))?;
             let email = args.email.clone().filter(|e| !e.is_empty());
             let first = RegistryCredential {
                 registry: key.key,
@@ -385,6 +387,9 @@ pub fn registries_from_docker_config(path: &Path) -> Result<Vec<RegistryCredenti
             ui::warn(format_args!("{shown}: skipped {original}: {reason}"));
             continue;
         };
+        dockerconfig::validate_username(&creds.username).map_err(|e| {
+            Error::usage(format!("{shown}: the entry for \"{original}\" has a {e}"))
+        })?;
         if creds.password.is_empty() {
             return Err(Error::usage(format!(
                 "{shown}: the entry for \"{original}\" has an empty password; log in again"

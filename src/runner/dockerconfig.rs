@@ -262,6 +262,17 @@ pub fn decode_auth(auth: &str) -> Result<(String, String), AuthDecodeError> {
     }
 }
 
+/// A user name the runner can read back: `auth` is `user:password` split at the FIRST ':',
+/// so a ':' in the user name would silently become part of the password.
+pub fn validate_username(username: &str) -> Result<(), String> {
+    if username.contains(':') {
+        return Err(format!(
+            "user name \"{username}\" contains ':'; the runner splits \"auth\" at the first ':', so it would read a different user and password"
+        ));
+    }
+    Ok(())
+}
+
 /// base64 of `user:password`, as kubectl and docker write it.
 pub fn encode_auth(username: &str, password: &str) -> String {
     base64::engine::general_purpose::STANDARD.encode(format!("{username}:{password}"))
@@ -686,6 +697,17 @@ mod tests {
         ] {
             assert!(err.to_string().contains("base64 of user:password"));
         }
+    }
+
+    #[test]
+    fn usernames_with_colons_are_refused() {
+        assert!(validate_username("robot").is_ok());
+        assert!(validate_username("robot$bot").is_ok());
+        let e = validate_username("a:b").unwrap_err();
+        assert!(e.contains("first ':'"));
+        // why: the round trip through `auth` changes the pair
+        let auth = encode_auth("a:b", "c");
+        assert_eq!(decode_auth(&auth).unwrap(), ("a".into(), "b:c".into()));
     }
 
     #[test]

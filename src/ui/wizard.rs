@@ -87,11 +87,11 @@ impl Prompter {
     pub fn username(&self, registry: &str) -> Result<String> {
         Input::<String>::with_theme(&self.theme)
             .with_prompt(format!("Username for {registry}"))
-            .validate_with(|s: &String| {
+            .validate_with(|s: &String| -> std::result::Result<(), String> {
                 if s.trim().is_empty() {
-                    Err("the user name cannot be empty")
+                    Err("the user name cannot be empty".into())
                 } else {
-                    Ok(())
+                    crate::runner::dockerconfig::validate_username(s.trim())
                 }
             })
             .interact_text_on(&self.term)

@@ -583,6 +583,17 @@ fn empty_and_missing_passwords() {
         .unwrap();
     let line = assert_clean_error(&out, &["fixture-pw"]);
     assert!(line.contains("--username"), "{line}");
+    // a ':' in the user name would be read back as part of the password
+    let out = cmd(home.path())
+        .args(["secret", "auth", "--registry", "ghcr.io", "-u", "ro:bot"])
+        .env("PORCH_REGISTRY_PASSWORD", "fixture-pw")
+        .output()
+        .unwrap();
+    let line = assert_clean_error(&out, &["fixture-pw"]);
+    assert!(
+        line.contains("--username") && line.contains("':'"),
+        "{line}"
+    );
     // bad registry and bad names
     let out = cmd(home.path())
         .args(["secret", "auth", "--registry", "ftp://x.io", "-u", "u"])
