@@ -664,3 +664,49 @@ fn readme_first_command_installs_and_runs_the_offline_example() {
         "the README example modified examples/"
     );
 }
+
+/// Without --prefix a normal user gets ~/.local (root gets /usr/local, not exercised here so
+/// the test never writes outside its temporary directory). `id` is the only stand-in.
+#[test]
+fn default_prefix_for_a_normal_user_is_home_dot_local() {
+    use std::os::unix::fs::PermissionsExt;
+    let dir = tempfile::tempdir().unwrap();
+    let fake_bin = dir.path().join("fake-bin");
+    std::fs::create_dir(&fake_bin).unwrap();
+    let id = fake_bin.join("id");
+    std::fs::write(
+        &id,
+        "#!/bin/sh\n[ \"$1\" = -u ] && echo 1000 || /usr/bin/id \"$@\"\n",
+    )
+    .unwrap();
+    std::fs::set_permissions(&id, std::fs::Permissions::from_mode(0o755)).unwrap();
+    let home = dir.path().join("home");
+    std::fs::create_dir(&home).unwrap();
+    let out = Command::new(repo_root().join("install.sh"))
+        .arg("--binary")
+        .arg(built_binary())
+        .env("HOME", &home)
+        .env(
+            "PATH",
+            format!(
+                "{}:{}",
+                fake_bin.display(),
+                std::env::var("PATH").unwrap_or_default()
+            ),
+        )
+        .stdin(std::process::Stdio::null())
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(home.join(".local/bin").join(PLUGIN).is_file());
+    assert!(
+        home.join(".local/share/man/man1/kubectl-porch-registry.1")
+            .is_file()
+    );
+    // It says how to put the directory on PATH when it is not there.
+    assert!(
+        stderr(&out).contains("is not on your PATH"),
+        "{}",
+        stderr(&out)
+    );
+}
