@@ -235,7 +235,11 @@ pub fn status_report(
                 _ => None,
             },
             note: c.is_none().then(|| {
-                "not created yet: the runner creates it on its next image lookup".to_string()
+                if v.private_registries() {
+                    "not created yet: the runner creates it on its next image lookup".to_string()
+                } else {
+                    "private registries are off: the runner makes no copy".to_string()
+                }
             }),
         },
         Err(e) => CopyInfo {

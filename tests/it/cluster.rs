@@ -1015,3 +1015,21 @@ fn an_existing_secret_of_another_type_is_refused_before_any_change() {
     assert!(stderr.contains("exists with type Opaque"), "{stderr}");
     assert!(api.writes().is_empty(), "{:?}", api.writes());
 }
+
+#[test]
+fn status_of_an_unconfigured_runner() {
+    let api = porch_cluster();
+    let a = bin()
+        .arg("status")
+        .args(base_args(&api))
+        .args(["-o", "json"])
+        .assert()
+        .success();
+    let s: Value = serde_json::from_str(&out(&a).0).unwrap();
+    assert_eq!(s["privateRegistries"], false);
+    assert_eq!(s["authSecret"], Value::Null);
+    assert_eq!(s["fnCopy"]["exists"], false);
+    assert!(s["fnCopy"]["note"].as_str().unwrap().contains("off"));
+    let a = bin().arg("status").args(base_args(&api)).assert().success();
+    assert!(out(&a).0.contains("disabled"));
+}
