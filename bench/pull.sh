@@ -51,36 +51,45 @@ for _ in $(seq 100); do
     sleep 0.1
 done
 
-# --- a multi-layer image as an OCI layout, pushed with skopeo ---------------------------------
-mkdir -p layout/blobs/sha256 src
-layer_json=""
-diff_ids=""
-for i in $(seq "$layers"); do
-    mkdir -p "src/l$i"
-    head -c $((layer_mb * 1024 * 1024)) /dev/urandom >"src/l$i/data-$i.bin"
-    tar -C "src/l$i" -cf "src/l$i.tar" .
-    diff_ids="$diff_ids${diff_ids:+,}\"sha256:$(sha256sum "src/l$i.tar" | cut -d' ' -f1)\""
-    gzip -1 -c "src/l$i.tar" >"src/l$i.tar.gz"
-    d=$(sha256sum "src/l$i.tar.gz" | cut -d' ' -f1)
-    mv "src/l$i.tar.gz" "layout/blobs/sha256/$d"
-    rm -rf "src/l$i" "src/l$i.tar"
-    size=$(stat -c %s "layout/blobs/sha256/$d")
-    layer_json="$layer_json${layer_json:+,}{\"mediaType\":\"application/vnd.oci.image.layer.v1.tar+gzip\",\"digest\":\"sha256:$d\",\"size\":$size}"
-done
-printf '{"architecture":"amd64","os":"linux","config":{"Entrypoint":["/bin/fn"]},"rootfs":{"type":"layers","diff_ids":[%s]}}' \
-    "$diff_ids" >config.json
-cd_=$(sha256sum config.json | cut -d' ' -f1)
-cp config.json "layout/blobs/sha256/$cd_"
-printf '{"schemaVersion":2,"mediaType":"application/vnd.oci.image.manifest.v1+json","config":{"mediaType":"application/vnd.oci.image.config.v1+json","digest":"sha256:%s","size":%s},"layers":[%s]}' \
-    "$cd_" "$(stat -c %s config.json)" "$layer_json" >manifest.json
-md=$(sha256sum manifest.json | cut -d' ' -f1)
-cp manifest.json "layout/blobs/sha256/$md"
-printf '{"imageLayoutVersion":"1.0.0"}' >layout/oci-layout
-printf '{"schemaVersion":2,"manifests":[{"mediaType":"application/vnd.oci.image.manifest.v1+json","digest":"sha256:%s","size":%s,"annotations":{"org.opencontainers.image.ref.name":"v1"}}]}' \
-    "$md" "$(stat -c %s manifest.json)" >layout/index.json
+# --- images as OCI layouts, pushed with skopeo ----------------------------------------------
+# make_image REPO LAYERS MB: pushes REPO:v1 with LAYERS layers of MB MiB of random data each;
+# sets MD (manifest digest hex) and TOTAL_MB.
+make_image() {
+    local repo=$1 n=$2 mb=$3 i d size layer_json="" diff_ids="" cd_
+    rm -rf layout src
+    mkdir -p layout/blobs/sha256 src
+    for i in $(seq "$n"); do
+        mkdir -p "src/l$i"
+        head -c $((mb * 1024 * 1024)) /dev/urandom >"src/l$i/data-$i.bin"
+        tar -C "src/l$i" -cf "src/l$i.tar" .
+        diff_ids="$diff_ids${diff_ids:+,}\"sha256:$(sha256sum "src/l$i.tar" | cut -d' ' -f1)\""
+        gzip -1 -c "src/l$i.tar" >"src/l$i.tar.gz"
+        d=$(sha256sum "src/l$i.tar.gz" | cut -d' ' -f1)
+        mv "src/l$i.tar.gz" "layout/blobs/sha256/$d"
+        rm -rf "src/l$i" "src/l$i.tar"
+        size=$(stat -c %s "layout/blobs/sha256/$d")
+        layer_json="$layer_json${layer_json:+,}{\"mediaType\":\"application/vnd.oci.image.layer.v1.tar+gzip\",\"digest\":\"sha256:$d\",\"size\":$size}"
+    done
+    printf '{"architecture":"amd64","os":"linux","config":{"Entrypoint":["/bin/fn"]},"rootfs":{"type":"layers","diff_ids":[%s]}}' \
+        "$diff_ids" >config.json
+    cd_=$(sha256sum config.json | cut -d' ' -f1)
+    cp config.json "layout/blobs/sha256/$cd_"
+    printf '{"schemaVersion":2,"mediaType":"application/vnd.oci.image.manifest.v1+json","config":{"mediaType":"application/vnd.oci.image.config.v1+json","digest":"sha256:%s","size":%s},"layers":[%s]}' \
+        "$cd_" "$(stat -c %s config.json)" "$layer_json" >manifest.json
+    MD=$(sha256sum manifest.json | cut -d' ' -f1)
+    cp manifest.json "layout/blobs/sha256/$MD"
+    printf '{"imageLayoutVersion":"1.0.0"}' >layout/oci-layout
+    printf '{"schemaVersion":2,"manifests":[{"mediaType":"application/vnd.oci.image.manifest.v1+json","digest":"sha256:%s","size":%s,"annotations":{"org.opencontainers.image.ref.name":"v1"}}]}' \
+        "$MD" "$(stat -c %s manifest.json)" >layout/index.json
+    skopeo copy --quiet --dest-creds bench:bench-pw --dest-cert-dir certs oci:layout:v1 \
+        "docker://127.0.0.1:$port/$repo:v1"
+    TOTAL_MB=$(du -sm layout/blobs | cut -f1)
+    rm -rf layout src
+}
+make_image bench/big "$layers" "$layer_mb"
+md=$MD
+total_mb=$TOTAL_MB
 image="127.0.0.1:$port/bench/big:v1"
-skopeo copy --quiet --dest-creds bench:bench-pw --dest-cert-dir certs oci:layout:v1 "docker://$image"
-total_mb=$(du -sm layout/blobs | cut -f1)
 auth=$(printf 'bench:bench-pw' | base64)
 printf '{"auths":{"127.0.0.1:%s":{"auth":"%s"}}}' "$port" "$auth" >auth.json
 
@@ -130,9 +139,18 @@ grep -q "\"digest\": \"sha256:$md\"" out.txt || { echo "error: pull printed the 
 grep -q "\"blobs_downloaded\": $((layers + 1))" out.txt || { echo "error: cold pull did not download every blob" >&2; exit 1; }
 row pull-cold "kubectl porch-registry pull (${total_mb} MB, $layers layers)" "$runs" "$MEAN" "$MIN" \
     "peak RSS ${PEAK_MB} MB; $(ratio "$peer" "$MEAN")x skopeo's speed"
+PEAK_MANY=$PEAK_MB
 
 # --- warm pull: one manifest request, no blob ------------------------------------------------
 cold "$runs" warm ':' -- \
     "$BIN" pull "$image" --auth-file auth.json --ca-file tls/ca.crt --cache-dir cache -o json
 grep -q '"blobs_downloaded": 0' out.txt || { echo "error: warm pull downloaded blobs" >&2; exit 1; }
 row pull-warm "kubectl porch-registry pull (cache hit)" "$runs" "$MEAN" "$MIN" "peak RSS ${PEAK_MB} MB"
+
+# --- peak memory does not grow with the layer: the same bytes in ONE layer --------------------
+make_image bench/one $((1)) $((layers * layer_mb))
+cold 1 one 'rm -rf cache1' -- \
+    "$BIN" pull "127.0.0.1:$port/bench/one:v1" --auth-file auth.json --ca-file tls/ca.crt --cache-dir cache1 -o json
+grep -q "\"digest\": \"sha256:$MD\"" out.txt || { echo "error: one-layer pull printed the wrong digest" >&2; exit 1; }
+row pull-cold-one-layer "kubectl porch-registry pull (${TOTAL_MB} MB in 1 layer)" 1 "$MEAN" "$MIN" \
+    "peak RSS ${PEAK_MB} MB (vs ${PEAK_MANY} MB with $layers layers)"
