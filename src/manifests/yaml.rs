@@ -441,8 +441,13 @@ pub fn to_json(node: &Node, anchors: &mut HashMap<usize, Value>) -> Value {
 fn resolve_plain(s: &str) -> Value {
     match s {
         "" | "~" | "null" | "Null" | "NULL" => return Value::Null,
-        "true" | "True" | "TRUE" => return Value::Bool(true),
-        "false" | "False" | "FALSE" => return Value::Bool(false),
+        // YAML 1.1 booleans too: Kubernetes' decoder (sigs.k8s.io/yaml) reads them so.
+        "true" | "True" | "TRUE" | "y" | "Y" | "yes" | "Yes" | "YES" | "on" | "On" | "ON" => {
+            return Value::Bool(true);
+        }
+        "false" | "False" | "FALSE" | "n" | "N" | "no" | "No" | "NO" | "off" | "Off" | "OFF" => {
+            return Value::Bool(false);
+        }
         _ => {}
     }
     let body = s.strip_prefix(['+', '-']).unwrap_or(s);
@@ -549,12 +554,13 @@ mod tests {
 
     #[test]
     fn scalars_resolve_like_kubernetes() {
-        let docs =
-            parse_stream("a: 1\nb: \"1\"\nc: true\nd: ~\ne: 1.5\nf: 0x10\ng: abc\nh: !!str 3\n")
-                .unwrap();
+        let docs = parse_stream(
+            "a: 1\nb: \"1\"\nc: true\nd: ~\ne: 1.5\nf: 0x10\ng: abc\nh: !!str 3\ni: yes\nj: Off\n",
+        )
+        .unwrap();
         assert_eq!(
             docs[0].to_json(),
-            serde_json::json!({"a":1,"b":"1","c":true,"d":null,"e":1.5,"f":16,"g":"abc","h":"3"})
+            serde_json::json!({"a":1,"b":"1","c":true,"d":null,"e":1.5,"f":16,"g":"abc","h":"3","i":true,"j":false})
         );
     }
 }
