@@ -244,8 +244,8 @@ set edit:completion:arg-completer[kubectl-porch_registry] = {|@words|
             cand --help 'Print help (see more with ''--help'')'
         }
         &'kubectl-porch_registry;completions'= {
-            cand -h 'Print help'
-            cand --help 'Print help'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
         }
         &'kubectl-porch_registry;help'= {
             cand secret 'Print the Secrets the function runner needs (registry credentials, TLS CA)'

@@ -192,7 +192,7 @@ complete -c kubectl-porch_registry -n "__fish_kubectl_porch_registry_using_subco
 complete -c kubectl-porch_registry -n "__fish_kubectl_porch_registry_using_subcommand run" -l from-cluster -d 'Use the auth and TLS Secrets that the live runner mounts'
 complete -c kubectl-porch_registry -n "__fish_kubectl_porch_registry_using_subcommand run" -l allow-insecure-http -d 'Allow plain HTTP as a last resort (the runner does NOT do this; warns)'
 complete -c kubectl-porch_registry -n "__fish_kubectl_porch_registry_using_subcommand run" -s h -l help -d 'Print help (see more with \'--help\')'
-complete -c kubectl-porch_registry -n "__fish_kubectl_porch_registry_using_subcommand completions" -s h -l help -d 'Print help'
+complete -c kubectl-porch_registry -n "__fish_kubectl_porch_registry_using_subcommand completions" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c kubectl-porch_registry -n "__fish_kubectl_porch_registry_using_subcommand help; and not __fish_seen_subcommand_from secret patch remove setup check status fn pull run completions help" -f -a "secret" -d 'Print the Secrets the function runner needs (registry credentials, TLS CA)'
 complete -c kubectl-porch_registry -n "__fish_kubectl_porch_registry_using_subcommand help; and not __fish_seen_subcommand_from secret patch remove setup check status fn pull run completions help" -f -a "patch" -d 'Add the private-registry configuration to the function-runner Deployment in manifests'
 complete -c kubectl-porch_registry -n "__fish_kubectl_porch_registry_using_subcommand help; and not __fish_seen_subcommand_from secret patch remove setup check status fn pull run completions help" -f -a "remove" -d 'Take the private-registry configuration out again (manifests or the live cluster)'

@@ -63,6 +63,15 @@ pub enum Command {
     /// Run a (private) KRM function image locally on a package, sandboxed, like kpt fn eval
     Run(RunArgs),
     /// Print shell completions
+    #[command(
+        long_about = "Print the completion script of a shell for the plugin binary called by its own \
+name (kubectl-porch_registry). `kubectl porch-registry <TAB>` is completed by kubectl's own \
+completion, which runs kubectl_complete-porch_registry (installed by install.sh beside the plugin).",
+        after_help = "Examples:\n  \
+  source <(kubectl porch-registry completions bash)\n  \
+  kubectl porch-registry completions zsh > ~/.zfunc/_kubectl-porch_registry\n  \
+  kubectl porch-registry completions fish > ~/.config/fish/completions/kubectl-porch_registry.fish"
+    )]
     Completions(CompletionsArgs),
     /// Completion protocol for kubectl (used by kubectl_complete-porch_registry)
     #[command(name = "__complete", hide = true)]
