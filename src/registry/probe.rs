@@ -544,3 +544,101 @@ pub fn check_findings(
     }
     Ok(out)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn result(outcome: ProbeOutcome, step: Option<TlsStep>) -> ProbeResult {
+        ProbeResult {
+            key: "r.example.com".into(),
+            registry: "r.example.com".into(),
+            username: Some("u".into()),
+            outcome,
+            tls_step: step,
+            tls_failures: vec!["given CA (ca.crt): invalid peer certificate".into()],
+            message: "m".into(),
+        }
+    }
+
+    fn input(with_ca: bool) -> ProbeInput {
+        ProbeInput {
+            dockerconfigjson: vec![],
+            origin: "Secret/porch-system/auth".into(),
+            ca: with_ca.then(|| CaInput {
+                path: "ca.crt".into(),
+                pem: vec![],
+            }),
+        }
+    }
+
+    fn one(i: &ProbeInput, r: ProbeResult) -> Finding {
+        let f = findings(i, &[r]);
+        assert_eq!(f.len(), 1);
+        f.into_iter().next().unwrap()
+    }
+
+    #[test]
+    fn outcomes_to_findings() {
+        let ca = TlsStep::GivenCa {
+            path: "ca.crt".into(),
+        };
+        let f = one(
+            &input(true),
+            result(ProbeOutcome::Accepted, Some(ca.clone())),
+        );
+        assert_eq!((f.severity, f.rule), (Severity::Info, rules::ACCEPTED));
+        assert_eq!(f.object, "Secret/porch-system/auth key r.example.com");
+        let f = one(
+            &input(true),
+            result(ProbeOutcome::Accepted, Some(TlsStep::SystemRoots)),
+        );
+        assert_eq!(
+            (f.severity, f.rule),
+            (Severity::Warning, rules::CA_FALLBACK)
+        );
+        let f = one(
+            &input(false),
+            result(ProbeOutcome::Accepted, Some(TlsStep::SystemRoots)),
+        );
+        assert_eq!(
+            f.rule,
+            rules::ACCEPTED,
+            "no CA given: system roots is the plan"
+        );
+        let f = one(
+            &input(false),
+            result(ProbeOutcome::NoAuthRequired, Some(TlsStep::PlainHttp)),
+        );
+        assert_eq!(
+            (f.severity, f.rule),
+            (Severity::Error, rules::PLAIN_HTTP_ONLY)
+        );
+        let f = one(&input(true), result(ProbeOutcome::Refused, Some(ca)));
+        assert_eq!((f.severity, f.rule), (Severity::Error, rules::REFUSED));
+        let f = one(&input(false), result(ProbeOutcome::Unreachable, None));
+        assert_eq!((f.severity, f.rule), (Severity::Error, rules::UNREACHABLE));
+        assert!(f.fix.contains("secret tls"));
+        let f = one(&input(false), result(ProbeOutcome::KeyNeverMatches, None));
+        assert_eq!((f.severity, f.rule), (Severity::Info, rules::NOT_PROBED));
+    }
+
+    #[test]
+    fn inputs_from_manifests() {
+        use base64::Engine;
+        let b64 = |s: &str| base64::engine::general_purpose::STANDARD.encode(s);
+        let objects = vec![
+            serde_json::json!({"apiVersion": "v1", "kind": "Secret", "type": "kubernetes.io/dockerconfigjson",
+                "metadata": {"name": "auth", "namespace": "porch-system"},
+                "data": {".dockerconfigjson": b64(r#"{"auths":{}}"#)}}),
+            serde_json::json!({"apiVersion": "v1", "kind": "Secret", "type": "Opaque",
+                "metadata": {"name": "tls"}, "stringData": {"ca.crt": "garbage"}}),
+            serde_json::json!({"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "x"}}),
+        ];
+        let i = inputs_from_objects(&objects).unwrap();
+        assert_eq!(i.len(), 1);
+        assert_eq!(i[0].origin, "Secret/porch-system/auth");
+        assert_eq!(i[0].dockerconfigjson, br#"{"auths":{}}"#);
+        assert!(i[0].ca.is_none(), "an unusable CA is left to the lint");
+    }
+}
