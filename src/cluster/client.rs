@@ -24,6 +24,10 @@ pub enum Kind {
     Deployment,
     Pod,
     Namespace,
+    Role,
+    RoleBinding,
+    ClusterRole,
+    ClusterRoleBinding,
 }
 
 impl Kind {
@@ -33,6 +37,12 @@ impl Kind {
             Kind::Deployment => ApiResource::erase::<Deployment>(&()),
             Kind::Pod => ApiResource::erase::<Pod>(&()),
             Kind::Namespace => ApiResource::erase::<Namespace>(&()),
+            Kind::Role => ApiResource::erase::<k8s_openapi::api::rbac::v1::Role>(&()),
+            Kind::RoleBinding => ApiResource::erase::<k8s_openapi::api::rbac::v1::RoleBinding>(&()),
+            Kind::ClusterRole => ApiResource::erase::<k8s_openapi::api::rbac::v1::ClusterRole>(&()),
+            Kind::ClusterRoleBinding => {
+                ApiResource::erase::<k8s_openapi::api::rbac::v1::ClusterRoleBinding>(&())
+            }
         }
     }
     /// The resource as RBAC names it (`secrets`, `deployments.apps`).
@@ -42,6 +52,10 @@ impl Kind {
             Kind::Deployment => "deployments.apps",
             Kind::Pod => "pods",
             Kind::Namespace => "namespaces",
+            Kind::Role => "roles.rbac.authorization.k8s.io",
+            Kind::RoleBinding => "rolebindings.rbac.authorization.k8s.io",
+            Kind::ClusterRole => "clusterroles.rbac.authorization.k8s.io",
+            Kind::ClusterRoleBinding => "clusterrolebindings.rbac.authorization.k8s.io",
         }
     }
 }
@@ -201,7 +215,12 @@ impl Kube {
 
     fn api(&self, kind: Kind, namespace: &str) -> Api<DynamicObject> {
         let ar = kind.api_resource();
-        if namespace.is_empty() || kind == Kind::Namespace {
+        if namespace.is_empty()
+            || matches!(
+                kind,
+                Kind::Namespace | Kind::ClusterRole | Kind::ClusterRoleBinding
+            )
+        {
             Api::all_with(self.client.clone(), &ar)
         } else {
             Api::namespaced_with(self.client.clone(), namespace, &ar)

@@ -963,16 +963,27 @@ fn remove_dry_runs_change_nothing() {
 }
 
 #[test]
-fn check_says_when_it_cannot_review_the_runner_rbac() {
+fn check_reads_roles_when_it_cannot_review_the_runner_rbac() {
     let api = porch_cluster();
     setup(&api, PASSWORD, &[]).success();
     api.forbid("create", "subjectaccessreviews", None);
-    let c = porch_registry::cluster::live_objects_and_findings(&check_args(&api)).unwrap();
-    let f = c
-        .findings
-        .iter()
-        .find(|f| f.rule == "runner-rbac-secrets")
-        .expect("a note");
+    let rbac = |api: &FakeApi| {
+        porch_registry::cluster::live_objects_and_findings(&check_args(api))
+            .unwrap()
+            .findings
+            .into_iter()
+            .find(|f| f.rule == "runner-rbac-secrets")
+    };
+    // The stock Role and binding, read and evaluated: nothing to say.
+    assert_eq!(rbac(&api), None);
+    // The binding gone: the same verdict a SubjectAccessReview would give.
+    api.remove("rolebindings", FN_NS, "porch-function-executor");
+    let f = rbac(&api).expect("a finding");
+    assert_eq!(f.severity, "error");
+    assert!(f.message.contains("get/create/update"), "{}", f.message);
+    // Not even the Roles readable: say so.
+    api.forbid("list", "rolebindings", None);
+    let f = rbac(&api).expect("a note");
     assert_eq!(f.severity, "info");
     assert!(f.fix.contains("kubectl auth can-i"), "{}", f.fix);
 }
