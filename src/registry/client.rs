@@ -346,6 +346,13 @@ impl Session {
         );
         let resp = self.get(&url, Some(&accept_header())).await?;
         let status = resp.status();
+        if status == StatusCode::BAD_REQUEST && self.step == TlsStep::PlainHttp {
+            // An HTTPS server answering a plain-HTTP request: this step does not work.
+            return Err(ClientError::Connect {
+                detail: "the server answered 400 to plain HTTP (it speaks HTTPS)".into(),
+                tls: false,
+            });
+        }
         if !status.is_success() {
             return Err(self
                 .status_error(status, resp, &format!("manifest '{reference}'"))

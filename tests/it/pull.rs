@@ -282,6 +282,26 @@ fn wrong_ca_falls_back_to_system_roots_and_names_both() {
     assert!(line.to_lowercase().contains("certificate"), "{line}");
     assert_eq!(cache_is_sound(&env.cache()), 0);
 
+    // With plain HTTP allowed too, all three steps are named.
+    let a = env
+        .pull(
+            &format!("{}/fn/x:v1", reg.host()),
+            &[
+                "--auth-file",
+                auth.to_str().unwrap(),
+                "--tls-dir",
+                tls_dir.to_str().unwrap(),
+                "--allow-insecure-http",
+            ],
+        )
+        .failure()
+        .code(7);
+    let line = one_error_line(&a);
+    assert!(
+        line.contains("then system roots") && line.contains("then plain HTTP"),
+        "{line}"
+    );
+
     // ca.crt wins over ca.pem in the directory, as in the runner.
     std::fs::copy(reg.ca_path(), tls_dir.join("ca.crt")).unwrap();
     let a = env
