@@ -27,14 +27,34 @@ pub(crate) fn confirm(summary: &str, yes: bool) -> Result<bool> {
     crate::ui::wizard::confirm(summary, yes)
 }
 
-/// What a live setup applies, already decided from the user's input.
-#[derive(Debug, Clone)]
+/// What a live setup applies, already decided from the user's input. Its Debug output
+/// names the Secrets but never shows their data.
+#[derive(Clone)]
 pub struct SetupRequest {
     /// The auth Secret (kubernetes.io/dockerconfigjson) in the runner's namespace.
     pub auth_secret: Value,
     /// The TLS Secret to create/update (None: no TLS, or an existing Secret named in `desired`).
     pub tls_secret: Option<Value>,
     pub desired: crate::runner::plan::DesiredConfig,
+}
+
+impl std::fmt::Debug for SetupRequest {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let name = |v: &Value| {
+            v["metadata"]["name"]
+                .as_str()
+                .unwrap_or_default()
+                .to_string()
+        };
+        f.debug_struct("SetupRequest")
+            .field(
+                "auth_secret",
+                &format_args!("Secret {} (data redacted)", name(&self.auth_secret)),
+            )
+            .field("tls_secret", &self.tls_secret.as_ref().map(name))
+            .field("desired", &self.desired)
+            .finish()
+    }
 }
 
 /// Live `setup` from the gathered inputs (flags, env, stdin or the wizard).
@@ -202,4 +222,34 @@ pub fn read_runner_secrets(
         out.tls_secret = Some(m.secret.clone());
     }
     Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn setup_request_debug_redacts_the_secret() {
+        let req = SetupRequest {
+            auth_secret: crate::runner::secrets::auth_secret(
+                "a",
+                "ns",
+                b"{\"auths\":{\"r\":{\"auth\":\"dTpwYXNzd29yZA==\"}}}",
+            ),
+            tls_secret: None,
+            desired: crate::runner::plan::DesiredConfig {
+                auth_secret_name: "a".into(),
+                auth_mount_path: "/var/tmp/auth-secret".into(),
+                registry_auth_secret_name: "a".into(),
+                tls: None,
+            },
+        };
+        let dbg = format!("{req:?}");
+        assert!(dbg.contains("Secret a (data redacted)"), "{dbg}");
+        let data = req.auth_secret["data"][".dockerconfigjson"]
+            .as_str()
+            .unwrap()
+            .to_string();
+        assert!(!dbg.contains(&data), "{dbg}");
+    }
 }
