@@ -185,6 +185,9 @@ pub fn collect_registries(
         }
         let path = if path.as_os_str().is_empty() {
             default_docker_config_path()?
+        } else if path.is_dir() {
+            // a docker config directory, as $DOCKER_CONFIG names it
+            path.join("config.json")
         } else {
             path.clone()
         };

@@ -435,6 +435,18 @@ fn default_docker_config_and_podman_auth_json() {
     let v: Value = serde_json::from_slice(&dockerconfigjson_of(&stdout_json(&out))).unwrap();
     assert!(v["auths"]["registry.local:5000"].is_object());
 
+    // a directory is a docker config directory
+    let out = cmd(home.path())
+        .args(["secret", "auth", "--from-docker-config"])
+        .arg(&dc)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+
     // ~/.docker/config.json
     let home = tmp();
     std::fs::create_dir_all(home.path().join(".docker")).unwrap();
