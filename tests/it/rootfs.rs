@@ -364,3 +364,44 @@ fn mislabelled_blob_is_rejected() {
     let left: Vec<_> = std::fs::read_dir(cache.join("rootfs")).unwrap().collect();
     assert!(left.is_empty(), "no partial root is cached");
 }
+
+#[test]
+fn concurrent_unpacks_of_the_same_image_agree() {
+    let t = tempfile::tempdir().unwrap();
+    let big = "y".repeat(1 << 20);
+    let layers = vec![
+        write_layer(
+            t.path(),
+            1,
+            &[
+                E::Dir("a/"),
+                E::File("a/big", &big),
+                E::File("a/small", "s"),
+            ],
+            Comp::Gzip,
+        ),
+        write_layer(t.path(), 2, &[E::File("a/.wh.small", "")], Comp::Zstd),
+    ];
+    let cache = t.path().join("cache");
+    let roots: Vec<PathBuf> = std::thread::scope(|s| {
+        let hs: Vec<_> = (0..4)
+            .map(|_| s.spawn(|| rootfs::unpack_cached(&cache, &layers).unwrap()))
+            .collect();
+        hs.into_iter().map(|h| h.join().unwrap()).collect()
+    });
+    assert!(roots.windows(2).all(|w| w[0] == w[1]), "{roots:?}");
+    assert_eq!(
+        std::fs::read_to_string(roots[0].join("a/big")).unwrap(),
+        big
+    );
+    assert!(!roots[0].join("a/small").exists());
+    let entries: Vec<_> = std::fs::read_dir(cache.join("rootfs"))
+        .unwrap()
+        .map(|e| e.unwrap().file_name())
+        .collect();
+    assert_eq!(
+        entries.len(),
+        1,
+        "one root, no temporary leftovers: {entries:?}"
+    );
+}
