@@ -419,9 +419,17 @@ impl<'a> Editor<'a> {
                     self.splice(s, e, String::new());
                 }
                 Op::Insert { after, values, .. } => {
+                    let quote = quote_style(items);
                     let body: String = values
                         .iter()
-                        .map(|v| render_block_item(v, dash_col, key_col, self.map_indent))
+                        .map(|v| match (v, quote) {
+                            (Value::String(_), Some(style)) => format!(
+                                "{}- {}\n",
+                                " ".repeat(dash_col),
+                                render_scalar_styled(v, style)
+                            ),
+                            _ => render_block_item(v, dash_col, key_col, self.map_indent),
+                        })
                         .collect();
                     let pos = match after {
                         Some(k) => {
@@ -465,7 +473,14 @@ impl<'a> Editor<'a> {
                     self.splice(item.start, item.end, new);
                 }
                 Op::Insert { after, values, .. } => {
-                    let parts: Vec<String> = values.iter().map(render_flow).collect();
+                    let quote = quote_style(items);
+                    let parts: Vec<String> = values
+                        .iter()
+                        .map(|v| match (v, quote) {
+                            (Value::String(_), Some(style)) => render_scalar_styled(v, style),
+                            _ => render_flow(v),
+                        })
+                        .collect();
                     let joined = parts.join(", ");
                     match (after, items.is_empty()) {
                         (_, true) => {
@@ -509,6 +524,17 @@ impl<'a> Editor<'a> {
         }
         Ok(())
     }
+}
+
+/// The quoting a list's scalars share (`"..."` or `'...'`), so new items match them.
+fn quote_style(items: &[Node]) -> Option<ScalarStyle> {
+    let mut styles = items.iter().filter_map(|i| match &i.kind {
+        NodeKind::Scalar { style, .. } => Some(*style),
+        _ => None,
+    });
+    let first = styles.next()?;
+    let quoted = matches!(first, ScalarStyle::DoubleQuoted | ScalarStyle::SingleQuoted);
+    (quoted && styles.all(|s| s == first)).then_some(first)
 }
 
 /// Whether a string can be written as a plain scalar (and read back as the same string).
@@ -727,7 +753,7 @@ spec:
     fn flow_lists_get_flow_items() {
         let text = "kind: Deployment\nmetadata: {name: function-runner}\nspec:\n  template:\n    spec:\n      containers:\n        - name: function-runner\n          args: [\"--port=9445\"]\n          volumeMounts: []\n      volumes: []\n";
         let out = patch(text, false);
-        assert!(out.contains("args: [\"--port=9445\", --enable-private-registries=true, --registry-auth-secret-path=/var/tmp/auth-secret/.dockerconfigjson, --registry-auth-secret-name=registry-auth-secret]"), "{out}");
+        assert!(out.contains("args: [\"--port=9445\", \"--enable-private-registries=true\", \"--registry-auth-secret-path=/var/tmp/auth-secret/.dockerconfigjson\", \"--registry-auth-secret-name=registry-auth-secret\"]"), "{out}");
         assert!(out.contains("volumeMounts: [{name: docker-config, mountPath: /var/tmp/auth-secret, readOnly: true}]"), "{out}");
         assert!(
             out.contains(
