@@ -16,7 +16,7 @@ docs=$(grep -c '^kind: ' big.yaml)
 [ "$docs" -eq 10000 ] || { echo "error: generated $docs documents, expected 10000" >&2; exit 1; }
 
 # Check once: the patch happened and every other document is still there.
-"$BIN" patch -f big.yaml >patched.yaml
+"$BIN" patch -f big.yaml >patched.yaml 2>patch.err || { cat patch.err >&2; exit 1; }
 grep -q -- '--enable-private-registries=true' patched.yaml
 [ "$(grep -c '^kind: ' patched.yaml)" -eq 10000 ]
 
