@@ -114,7 +114,8 @@ pub fn read_ca(path: &Path) -> Result<CaInput> {
     })
 }
 
-/// Where the password came from, for messages.
+/// The password from --password-stdin, --password (warns) or $PORCH_REGISTRY_PASSWORD, in that
+/// order; `None` when none was given. Empty is an error naming the source.
 fn password_from_flags(args: &CredentialArgs, registry: &str) -> Result<Option<String>> {
     let (password, source) = if args.password_stdin {
         let mut buf = String::new();
