@@ -297,6 +297,109 @@ pub struct ProbeInput {
     pub ca: Option<CaInput>,
 }
 
+/// The names of the Secrets the runner container mounts at its auth path and (when TLS is
+/// on) at its TLS path, read from its flags as Go parses them (defaults from the runner's code).
+pub fn runner_mounted_secrets(
+    objects: &[serde_json::Value],
+    deployment: &str,
+    container: &str,
+) -> Option<(Option<String>, Option<String>)> {
+    use serde_json::Value;
+    let d = objects.iter().find(|o| {
+        o.get("kind").and_then(Value::as_str) == Some("Deployment")
+            && o.pointer("/metadata/name").and_then(Value::as_str) == Some(deployment)
+    })?;
+    let spec = d.pointer("/spec/template/spec")?;
+    let c = spec
+        .get("containers")?
+        .as_array()?
+        .iter()
+        .find(|c| c.get("name").and_then(Value::as_str) == Some(container))?;
+    let strings = |v: Option<&Value>| -> Vec<String> {
+        v.and_then(Value::as_array)
+            .map(|a| {
+                a.iter()
+                    .filter_map(|s| s.as_str().map(String::from))
+                    .collect()
+            })
+            .unwrap_or_default()
+    };
+    let command = strings(c.get("command"));
+    let mut argv: Vec<String> = command.iter().skip(1).cloned().collect();
+    argv.extend(strings(c.get("args")));
+    let go = crate::runner::flags::parse_go_args(&argv);
+    let auth_path = go.effective_value("registry-auth-secret-path")?;
+    let tls_path = go.effective_value("tls-secret-path")?;
+    let tls_on = go.is_true("enable-private-registries-tls");
+    let trim = |p: &str| p.trim_end_matches('/').to_string();
+    let secret_of_mount = |pred: &dyn Fn(&str) -> bool| -> Option<String> {
+        let m = c
+            .get("volumeMounts")?
+            .as_array()?
+            .iter()
+            .filter(|m| m.get("mountPath").and_then(Value::as_str).is_some_and(pred))
+            .max_by_key(|m| m.get("mountPath").and_then(Value::as_str).map(str::len))?;
+        let vname = m.get("name")?.as_str()?;
+        spec.get("volumes")?
+            .as_array()?
+            .iter()
+            .find(|v| v.get("name").and_then(Value::as_str) == Some(vname))?
+            .pointer("/secret/secretName")?
+            .as_str()
+            .map(String::from)
+    };
+    let auth = secret_of_mount(&|mp: &str| {
+        let mp = trim(mp);
+        auth_path.starts_with(&format!("{mp}/"))
+    });
+    let tls = if tls_on {
+        secret_of_mount(&|mp: &str| trim(mp) == trim(&tls_path))
+    } else {
+        None
+    };
+    Some((auth, tls))
+}
+
+/// From manifests: the Secrets the runner mounts (see [`runner_mounted_secrets`]); when the
+/// runner cannot be resolved, every `kubernetes.io/dockerconfigjson` Secret with the CA of the
+/// first Secret holding `ca.crt` (else `ca.pem`).
+pub fn inputs_from_objects_for(
+    objects: &[serde_json::Value],
+    deployment: &str,
+    container: &str,
+) -> Result<Vec<ProbeInput>> {
+    let Some((auth, tls)) = runner_mounted_secrets(objects, deployment, container) else {
+        return inputs_from_objects(objects);
+    };
+    let named = |n: &str| {
+        objects
+            .iter()
+            .filter(|o| o.get("kind").and_then(|k| k.as_str()) == Some("Secret"))
+            .find(|o| o.pointer("/metadata/name").and_then(|v| v.as_str()) == Some(n))
+            .cloned()
+    };
+    let mut chosen: Vec<serde_json::Value> = Vec::new();
+    if let Some(s) = auth.as_deref().and_then(named) {
+        chosen.push(s);
+    }
+    if let Some(s) = tls.as_deref().and_then(named) {
+        chosen.push(s);
+    }
+    if chosen.is_empty() {
+        // The mounted Secrets are not among the objects: fall back to what is there.
+        return inputs_from_objects(objects);
+    }
+    let tls_on = tls.is_some();
+    let mut inputs = inputs_from_objects(&chosen)?;
+    if !tls_on {
+        // The runner uses no CA when TLS is off: neither does the probe.
+        for i in &mut inputs {
+            i.ca = None;
+        }
+    }
+    Ok(inputs)
+}
+
 /// From manifests: every `kubernetes.io/dockerconfigjson` Secret (key `.dockerconfigjson`),
 /// with the CA of the first Secret holding `ca.crt` (else `ca.pem`), as the runner reads it.
 pub fn inputs_from_objects(objects: &[serde_json::Value]) -> Result<Vec<ProbeInput>> {
@@ -507,7 +610,7 @@ pub fn check_findings(
     objects: Option<&[serde_json::Value]>,
 ) -> Result<Vec<Finding>> {
     let inputs = match objects {
-        Some(o) => inputs_from_objects(o)?,
+        Some(o) => inputs_from_objects_for(o, &args.target.deployment, &args.target.container)?,
         None => inputs_from_cluster(args)?,
     };
     let mut out = Vec::new();
@@ -621,6 +724,73 @@ mod tests {
         assert!(f.fix.contains("secret tls"));
         let f = one(&input(false), result(ProbeOutcome::KeyNeverMatches, None));
         assert_eq!((f.severity, f.rule), (Severity::Info, rules::NOT_PROBED));
+    }
+
+    #[test]
+    fn only_the_mounted_secrets_are_probed() {
+        use base64::Engine;
+        let b64 = |s: &str| base64::engine::general_purpose::STANDARD.encode(s);
+        let secret = |name: &str, ty: &str, key: &str, val: &str| {
+            serde_json::json!({"apiVersion": "v1", "kind": "Secret", "type": ty,
+                "metadata": {"name": name}, "data": {key: b64(val)}})
+        };
+        let deployment = |tls: bool| {
+            let mut cmd = vec![
+                "/server".to_string(),
+                "--enable-private-registries=true".into(),
+                "--registry-auth-secret-path=/var/tmp/auth/.dockerconfigjson".into(),
+            ];
+            if tls {
+                cmd.push("--enable-private-registries-tls=true".into());
+                cmd.push("--tls-secret-path".into());
+                cmd.push("/var/tmp/tls/".into());
+            }
+            serde_json::json!({"apiVersion": "apps/v1", "kind": "Deployment",
+                "metadata": {"name": "function-runner"},
+                "spec": {"template": {"spec": {
+                    "containers": [{"name": "function-runner", "command": cmd,
+                        "volumeMounts": [
+                            {"name": "a", "mountPath": "/var/tmp/auth"},
+                            {"name": "t", "mountPath": "/var/tmp/tls"}]}],
+                    "volumes": [
+                        {"name": "a", "secret": {"secretName": "mounted-auth"}},
+                        {"name": "t", "secret": {"secretName": "mounted-tls"}}]}}}})
+        };
+        let objects = |tls: bool| {
+            vec![
+                secret(
+                    "decoy-auth",
+                    "kubernetes.io/dockerconfigjson",
+                    ".dockerconfigjson",
+                    r#"{"auths":{"decoy":{}}}"#,
+                ),
+                secret("decoy-tls", "Opaque", "ca.crt", "not used"),
+                deployment(tls),
+                secret(
+                    "mounted-auth",
+                    "kubernetes.io/dockerconfigjson",
+                    ".dockerconfigjson",
+                    r#"{"auths":{"mounted":{}}}"#,
+                ),
+                secret("mounted-tls", "Opaque", "ca.pem", "garbage"),
+            ]
+        };
+        assert_eq!(
+            runner_mounted_secrets(&objects(true), "function-runner", "function-runner"),
+            Some((Some("mounted-auth".into()), Some("mounted-tls".into())))
+        );
+        assert_eq!(
+            runner_mounted_secrets(&objects(false), "function-runner", "function-runner"),
+            Some((Some("mounted-auth".into()), None)),
+            "TLS off: no TLS Secret"
+        );
+        let i =
+            inputs_from_objects_for(&objects(true), "function-runner", "function-runner").unwrap();
+        assert_eq!(i.len(), 1);
+        assert_eq!(i[0].origin, "Secret/mounted-auth");
+        // Not the runner: every dockerconfigjson Secret.
+        let i = inputs_from_objects_for(&objects(true), "other", "function-runner").unwrap();
+        assert_eq!(i.len(), 2);
     }
 
     #[test]
