@@ -43,7 +43,8 @@ impl ClientError {
     }
 }
 
-#[derive(Debug, Clone)]
+/// No Debug: it holds the bearer token.
+#[derive(Clone)]
 enum AuthState {
     /// Nothing sent yet (no challenge seen).
     None,

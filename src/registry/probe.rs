@@ -289,12 +289,26 @@ async fn login(s: &Session) -> std::result::Result<(ProbeOutcome, String), Clien
 // ---- `check --probe`: inputs from manifests or the cluster, results as lint findings ---------
 
 /// What to probe: one auth file (and the CA the runner would use with it).
-#[derive(Debug, Clone)]
+/// Debug never shows the auth file's bytes.
+#[derive(Clone)]
 pub struct ProbeInput {
     pub dockerconfigjson: Vec<u8>,
     /// e.g. `Secret/porch-system/registry-auth-secret`.
     pub origin: String,
     pub ca: Option<CaInput>,
+}
+
+impl fmt::Debug for ProbeInput {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("ProbeInput")
+            .field("dockerconfigjson", &"<redacted>")
+            .field("origin", &self.origin)
+            .field(
+                "ca",
+                &self.ca.as_ref().map(|c| c.path.display().to_string()),
+            )
+            .finish()
+    }
 }
 
 /// The names of the Secrets the runner container mounts at its auth path and (when TLS is
@@ -806,6 +820,10 @@ mod tests {
             serde_json::json!({"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "x"}}),
         ];
         let i = inputs_from_objects(&objects).unwrap();
+        assert!(
+            !format!("{i:?}").contains("auths"),
+            "Debug hides the auth file"
+        );
         assert_eq!(i.len(), 1);
         assert_eq!(i[0].origin, "Secret/porch-system/auth");
         assert_eq!(i[0].dockerconfigjson, br#"{"auths":{}}"#);
