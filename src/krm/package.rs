@@ -408,11 +408,44 @@ pub fn safe_relative(path: &str) -> Option<PathBuf> {
     }
 }
 
+/// Where an output item goes. Input items carry the same value in the internal and the legacy
+/// annotation; when a function changed only one of them (older SDKs know only the legacy
+/// one), the changed one wins, as kpt reconciles them: the value that is not one of the input
+/// files' paths is the new one; otherwise the internal annotation wins.
+pub fn output_layout(
+    item: &Value,
+    input_paths: &BTreeSet<&str>,
+) -> (Option<String>, Option<usize>) {
+    let internal = annotation(item, PATH_ANNOTATION);
+    let legacy = annotation(item, LEGACY_PATH_ANNOTATION);
+    let use_legacy = match (internal, legacy) {
+        (Some(i), Some(l)) if i != l => input_paths.contains(i) && !input_paths.contains(l),
+        (None, Some(_)) => true,
+        _ => false,
+    };
+    let idx = |k: &str| annotation(item, k).and_then(|s| s.parse().ok());
+    if use_legacy {
+        (
+            legacy.map(str::to_string),
+            idx(LEGACY_INDEX_ANNOTATION).or_else(|| idx(INDEX_ANNOTATION)),
+        )
+    } else {
+        (
+            internal.map(str::to_string),
+            idx(INDEX_ANNOTATION).or_else(|| idx(LEGACY_INDEX_ANNOTATION)),
+        )
+    }
+}
+
 /// The files to write from output items: relative path -> documents (annotations stripped).
-pub fn plan_files(items: &[Value]) -> Result<BTreeMap<String, Vec<Value>>> {
+/// `input_paths` are the files the input came from (see [`output_layout`]).
+pub fn plan_files(
+    items: &[Value],
+    input_paths: &BTreeSet<&str>,
+) -> Result<BTreeMap<String, Vec<Value>>> {
     let mut grouped: BTreeMap<String, Vec<(usize, usize, Value)>> = BTreeMap::new();
     for (n, item) in items.iter().enumerate() {
-        let (path, index) = layout_of(item);
+        let (path, index) = output_layout(item, input_paths);
         let path = path.unwrap_or_else(|| default_path(item));
         let Some(rel) = safe_relative(&path) else {
             return Err(Error::FunctionFailed(format!(
@@ -455,7 +488,8 @@ pub fn write_files(
     items: &[Value],
     previous: &BTreeMap<String, Vec<Value>>,
 ) -> Result<WriteSummary> {
-    let planned = plan_files(items)?;
+    let input_paths: BTreeSet<&str> = previous.keys().map(String::as_str).collect();
+    let planned = plan_files(items, &input_paths)?;
     let mut summary = WriteSummary::default();
     let mut staged: Vec<(PathBuf, tempfile::NamedTempFile)> = Vec::new();
     for (rel, docs) in &planned {
@@ -548,7 +582,26 @@ mod tests {
         assert_eq!(safe_relative("./a/b.yaml"), Some(PathBuf::from("a/b.yaml")));
         let mut item = json!({"kind": "ConfigMap", "metadata": {"name": "a"}});
         set_layout(&mut item, "../escape.yaml", 0);
-        assert!(plan_files(&[item]).is_err());
+        assert!(plan_files(&[item], &BTreeSet::new()).is_err());
+    }
+
+    #[test]
+    fn a_changed_legacy_path_wins_like_kpt() {
+        let inputs: BTreeSet<&str> = ["a.yaml"].into_iter().collect();
+        let mut item = json!({"kind": "ConfigMap", "metadata": {"name": "x"}});
+        set_layout(&mut item, "a.yaml", 0);
+        let ann = item["metadata"]["annotations"].as_object_mut().unwrap();
+        ann.insert(LEGACY_PATH_ANNOTATION.into(), json!("moved.yaml"));
+        assert_eq!(
+            output_layout(&item, &inputs),
+            (Some("moved.yaml".into()), Some(0))
+        );
+        // Only the internal one changed: it wins.
+        let mut item = json!({"kind": "ConfigMap", "metadata": {"name": "x"}});
+        set_layout(&mut item, "a.yaml", 0);
+        let ann = item["metadata"]["annotations"].as_object_mut().unwrap();
+        ann.insert(PATH_ANNOTATION.into(), json!("new.yaml"));
+        assert_eq!(output_layout(&item, &inputs).0, Some("new.yaml".into()));
     }
 
     #[test]

@@ -872,3 +872,46 @@ fn as_current_user_maps_the_invoking_uid() {
     let uid = nix::unistd::getuid().as_raw();
     assert!(stderr.contains(&format!("\"{uid}\"")), "{stderr}");
 }
+
+#[test]
+fn a_function_moving_a_resource_with_the_legacy_annotation_matches_kpt() {
+    let t = tempfile::tempdir().unwrap();
+    let script = "#!/bin/sh\nsed -e 's#^      config.kubernetes.io/path: .*d.yml.*#      config.kubernetes.io/path: moved.yaml#'\n";
+    let img = busybox_image(t.path(), script);
+    let ours = package(t.path());
+    let theirs = t.path().join("kpt-pkg");
+    for (rel, bytes) in files(&ours) {
+        let p = theirs.join(&rel);
+        std::fs::create_dir_all(p.parent().unwrap()).unwrap();
+        std::fs::write(p, bytes).unwrap();
+    }
+    let fn_path = t.path().join("fn.sh");
+    std::fs::write(&fn_path, script).unwrap();
+    let kpt = std::process::Command::new("kpt")
+        .args(["fn", "eval", theirs.to_str().unwrap(), "--exec"])
+        .arg(format!("/bin/busybox sh {}", fn_path.display()))
+        .output()
+        .expect("kpt is installed");
+    assert!(
+        kpt.status.success(),
+        "{}",
+        String::from_utf8_lossy(&kpt.stderr)
+    );
+    let out = bin()
+        .args([
+            "run",
+            &img,
+            ours.to_str().unwrap(),
+            "--cache-dir",
+            &cache(t.path()),
+        ])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(ours.join("moved.yaml").exists() && !ours.join("sub/d.yml").exists());
+    assert_eq!(parsed(&ours), parsed(&theirs));
+}
