@@ -316,3 +316,198 @@ fn complete_protocol_through_the_binary() {
     // kubectl passes nothing at all for `kubectl porch-registry <TAB>` in some shells.
     assert!(complete(&[]).contains("setup\t"));
 }
+
+/// Errors from the commands themselves (not clap): each is one `error:` line naming the input,
+/// the documented exit code, and nothing on stdout.
+#[test]
+fn command_errors_are_one_line_with_the_documented_exit_code() {
+    let dir = tempfile::tempdir().unwrap();
+    let bad_yaml = dir.path().join("bad.yaml");
+    std::fs::write(&bad_yaml, "a: [\n").unwrap();
+    let bad_json = dir.path().join("config.json");
+    std::fs::write(&bad_json, "{not json").unwrap();
+    let missing = dir.path().join("missing.yaml");
+    let example = format!(
+        "{}/examples/2-function-runner.yaml",
+        env!("CARGO_MANIFEST_DIR")
+    );
+    let p = |p: &std::path::Path| p.to_str().unwrap().to_string();
+    let cases: Vec<(Vec<String>, i32, String)> = vec![
+        (
+            vec![
+                "secret".into(),
+                "tls".into(),
+                "--ca-file".into(),
+                p(&missing),
+            ],
+            4,
+            "missing.yaml".into(),
+        ),
+        (
+            vec![
+                "secret".into(),
+                "tls".into(),
+                "--ca-file".into(),
+                p(&bad_yaml),
+            ],
+            2,
+            "bad.yaml".into(),
+        ),
+        (
+            vec![
+                "secret".into(),
+                "auth".into(),
+                "--from-docker-config".into(),
+                p(&bad_json),
+            ],
+            2,
+            "config.json".into(),
+        ),
+        (
+            vec![
+                "secret".into(),
+                "auth".into(),
+                "--registry".into(),
+                "r.example".into(),
+                "--username".into(),
+                "u".into(),
+            ],
+            2,
+            "--password-stdin".into(),
+        ),
+        (
+            vec!["patch".into(), "-f".into(), p(&missing)],
+            4,
+            "missing.yaml".into(),
+        ),
+        (
+            vec!["patch".into(), "-f".into(), p(&bad_yaml)],
+            2,
+            "bad.yaml".into(),
+        ),
+        (
+            vec!["check".into(), "-f".into(), p(&bad_yaml)],
+            2,
+            "bad.yaml".into(),
+        ),
+        (
+            vec![
+                "patch".into(),
+                "-f".into(),
+                example.clone(),
+                "--deployment".into(),
+                "nope".into(),
+            ],
+            4,
+            "nope".into(),
+        ),
+        (
+            vec![
+                "setup".into(),
+                "-f".into(),
+                example,
+                "--dry-run=client".into(),
+            ],
+            2,
+            "--registry".into(),
+        ),
+        (
+            vec!["pull".into(), "UPPER/Case::bad".into()],
+            2,
+            "UPPER/Case::bad".into(),
+        ),
+    ];
+    for (args, code, needle) in cases {
+        let out = bin()
+            .args(&args)
+            .env_remove("PORCH_REGISTRY_PASSWORD")
+            .write_stdin("")
+            .output()
+            .unwrap();
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(code), "{args:?}: {stderr}");
+        assert!(out.stdout.is_empty(), "{args:?} wrote to stdout");
+        let errors: Vec<&str> = stderr.lines().filter(|l| l.starts_with("error:")).collect();
+        assert_eq!(errors.len(), 1, "{args:?}: {stderr}");
+        assert!(
+            errors[0].contains(&needle),
+            "{args:?}: should name {needle}: {stderr}"
+        );
+    }
+}
+
+/// A password given in any of the three ways never shows on stderr, in clear or base64, even
+/// when the command then fails.
+#[test]
+fn passwords_never_reach_stderr() {
+    use base64::Engine;
+    let password = "Zq8-unique-Pw-4711";
+    let forms = [
+        password.to_string(),
+        base64::engine::general_purpose::STANDARD.encode(password),
+        base64::engine::general_purpose::STANDARD.encode(format!("robot:{password}")),
+    ];
+    let dir = tempfile::tempdir().unwrap();
+    let bad_yaml = dir.path().join("bad.yaml");
+    std::fs::write(&bad_yaml, "a: [\n").unwrap();
+    let base = ["--registry", "r.example:5000", "--username", "robot"];
+    let runs: Vec<(Vec<&str>, Option<&str>, Option<&str>)> = vec![
+        // (args, env password, stdin)
+        (
+            [&["secret", "auth"][..], &base, &["--password", password]].concat(),
+            None,
+            None,
+        ),
+        (
+            [&["secret", "auth"][..], &base].concat(),
+            Some(password),
+            None,
+        ),
+        (
+            [&["secret", "auth"][..], &base, &["--password-stdin"]].concat(),
+            None,
+            Some(password),
+        ),
+        (
+            [
+                &[
+                    "setup",
+                    "-f",
+                    bad_yaml.to_str().unwrap(),
+                    "--dry-run=client",
+                ][..],
+                &base,
+                &["--password-stdin"],
+            ]
+            .concat(),
+            None,
+            Some(password),
+        ),
+        (
+            [
+                &["secret", "auth"][..],
+                &base,
+                &["--password", password, "--email", "not an email\u{7}"],
+            ]
+            .concat(),
+            None,
+            None,
+        ),
+    ];
+    for (args, env, stdin) in runs {
+        let mut cmd = bin();
+        cmd.args(&args).env_remove("PORCH_REGISTRY_PASSWORD");
+        if let Some(env) = env {
+            cmd.env("PORCH_REGISTRY_PASSWORD", env);
+        }
+        cmd.write_stdin(stdin.unwrap_or(""));
+        let out = cmd.output().unwrap();
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        for form in &forms {
+            assert!(
+                !stderr.contains(form.as_str()),
+                "{args:?}: stderr shows {form}: {stderr}"
+            );
+        }
+    }
+}
