@@ -187,7 +187,7 @@ pub fn lint_runner_secrets(
                 let make = if v.name.contains("tls") || name.contains("tls") {
                     "kubectl porch-registry secret tls --ca-file ca.crt"
                 } else {
-                    "kubectl porch-registry secret auth"
+                    "kubectl porch-registry secret auth --registry HOST --username USER --password-stdin"
                 };
                 out.push(Finding {
                     severity,
