@@ -14,6 +14,11 @@ pub fn run(args: &RemoveArgs) -> Result<()> {
             "--dry-run=server needs the cluster; with -f the work is offline: leave --dry-run out (the result is printed unless --in-place)",
         ));
     }
+    if args.delete_secrets {
+        crate::ui::warn(
+            "--delete-secrets only applies to the live cluster; with -f only the manifests change (delete Secret manifests yourself)",
+        );
+    }
     // Remove recognises the Secrets by the names given (defaults otherwise); TLS pieces are
     // always looked for.
     let mut desired = DesiredConfig::from_options(&args.options, true);
