@@ -683,6 +683,41 @@ pub fn plan_patch(deployment: &Value, target: &Target, desired: &DesiredConfig) 
             ));
         }
     }
+    // Late-2024 names of flags this patch does not set (the TLS switch without --tls): no
+    // current runner knows them, it exits at start-up. Rename them, keeping their value.
+    let desired_names: Vec<&str> = desired.flags().iter().map(|(n, _)| *n).collect();
+    let mut renamed: Vec<&str> = Vec::new();
+    for o in &occ {
+        let Some(new) = legacy_for(&o.name) else {
+            continue;
+        };
+        if desired_names.contains(&new) {
+            continue; // handled above
+        }
+        let value = o
+            .eq_value
+            .clone()
+            .or_else(|| o.value_pos.map(|vp| tokens[vp].text.clone()))
+            .unwrap_or_else(|| "true".to_string());
+        let field = tokens[o.pos].field.key();
+        if occ.iter().any(|x| x.name == new) || renamed.contains(&new) {
+            removed_pos.push(o.pos);
+            plan.changes.push(format!(
+                "{field}: remove the late-2024 flag {} (--{new} is set; no current runner knows the old name)",
+                tokens[o.pos].text
+            ));
+        } else {
+            renamed.push(new);
+            replace(&mut plan, o.pos, format!("{}{new}={value}", o.prefix));
+            plan.changes.push(format!(
+                "{field}: replace the late-2024 flag {} with --{new}={value}",
+                tokens[o.pos].text
+            ));
+        }
+        if let Some(vp) = o.value_pos {
+            removed_pos.push(vp);
+        }
+    }
     // Other booleans written `--f true` stop parsing before our flags: rewrite them.
     for o in &occ {
         if let (Some(spec), None, Some(vp)) = (flags::lookup(&o.name), &o.eq_value, o.value_pos)
@@ -1231,6 +1266,25 @@ mod tests {
             back["spec"]["template"]["spec"]["containers"][0]
                 .get("args")
                 .is_none()
+        );
+    }
+
+    #[test]
+    fn legacy_tls_name_is_renamed_even_without_tls() {
+        let mut d = catalog();
+        d["spec"]["template"]["spec"]["containers"][0]["args"] =
+            json!(["--enable-tls-registry", "true", "--port=1"]);
+        let plan = plan_patch(&d, &target(), &desired(false)).unwrap();
+        let out = apply(&d, &plan);
+        let c = &out["spec"]["template"]["spec"]["containers"][0];
+        assert_eq!(c["args"][0], "--enable-private-registries-tls=true");
+        assert_eq!(c["args"][1], "--port=1");
+        let (_, go) = container_go_args(c);
+        assert!(!go.exits() && go.stop.is_none(), "{go:?}");
+        assert!(
+            plan_patch(&out, &target(), &desired(false))
+                .unwrap()
+                .is_empty()
         );
     }
 
