@@ -828,3 +828,51 @@ fn shared_mount_path_warns_but_patches() {
             .contains("--registry-auth-secret-path=/var/tmp/.dockerconfigjson")
     );
 }
+
+#[test]
+fn setup_output_passes_check_without_errors_or_warnings() {
+    for name in [
+        "catalog-function-runner.yaml",
+        "docs-function-runner.yaml",
+        "main-function-runner.yaml",
+        "bool-space-function-runner.yaml",
+    ] {
+        let out = setup_cmd()
+            .args([
+                "--dry-run=client",
+                "--registry",
+                "ghcr.io",
+                "-u",
+                "bot",
+                "--ca-file",
+            ])
+            .arg(manifest("ca.crt"))
+            .arg("-f")
+            .arg(manifest(name))
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "{name}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let check = bin()
+            .args(["check", "-o", "json", "-f", "-"])
+            .write_stdin(out.stdout)
+            .output()
+            .unwrap();
+        assert!(
+            check.status.success(),
+            "{name}: {}",
+            String::from_utf8_lossy(&check.stdout)
+        );
+        let v: serde_json::Value = serde_json::from_slice(&check.stdout).unwrap();
+        let bad: Vec<_> = v["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|f| f["severity"] != "info")
+            .collect();
+        assert!(bad.is_empty(), "{name}: {bad:?}");
+    }
+}
