@@ -659,7 +659,6 @@ pub fn parse_go_args_with(args: &[String], set: FlagSet) -> GoArgs {
             .filter(|(_, t)| t.len() >= 2 && t.starts_with('-') && t.as_str() != "--")
             .map(|(i, t)| (i, t.clone()))
             .collect();
-        // A positional stop also ignores its own token when it looks like a flag (it cannot).
     }
     out
 }
