@@ -32,7 +32,7 @@ pub(crate) fn offline(
     verb: &str,
     plan_fn: impl Fn(&serde_json::Value) -> Result<Plan>,
 ) -> Result<()> {
-    let done = offline_texts(path, in_place, namespace, target, verb, plan_fn)?;
+    let done = offline_texts(path, in_place, namespace, target, verb, plan_fn)?.commit()?;
     if let Some(texts) = done.texts {
         ui::output::write_stdout(&manifests::render_stream(&texts))?;
     }
@@ -43,11 +43,35 @@ pub(crate) fn offline(
 pub(crate) struct Offline {
     /// The texts to print (None with --in-place: the files were written).
     pub texts: Option<Vec<String>>,
+}
+
+/// Everything computed, nothing written yet.
+pub(crate) struct Prepared {
+    pkg: manifests::Package,
+    texts: Vec<String>,
+    in_place: bool,
     /// The namespace of the Deployment in the manifests, if it has one.
     pub namespace: Option<String>,
 }
 
-/// Like [`offline`], but returns the texts to print instead of printing them.
+impl Prepared {
+    /// Write the files (with --in-place) or hand the texts back for printing.
+    pub fn commit(self) -> Result<Offline> {
+        if self.in_place {
+            let written = manifests::write_changed(&self.pkg, &self.texts)?;
+            for p in written {
+                ui::info(format_args!("wrote {}", p.display()));
+            }
+            Ok(Offline { texts: None })
+        } else {
+            Ok(Offline {
+                texts: Some(self.texts),
+            })
+        }
+    }
+}
+
+/// Like [`offline`], but computes everything and writes nothing: `commit()` writes.
 pub(crate) fn offline_texts(
     path: &std::path::Path,
     in_place: bool,
@@ -55,7 +79,7 @@ pub(crate) fn offline_texts(
     target: &Target,
     verb: &str,
     plan_fn: impl Fn(&serde_json::Value) -> Result<Plan>,
-) -> Result<Offline> {
+) -> Result<Prepared> {
     let is_stdin = path.as_os_str() == "-";
     if in_place && is_stdin {
         return Err(Error::usage(
@@ -98,19 +122,10 @@ pub(crate) fn offline_texts(
         texts
     };
     let namespace = found.namespace().map(str::to_string);
-    if in_place {
-        let written = manifests::write_changed(&pkg, &texts)?;
-        for p in written {
-            ui::info(format_args!("wrote {}", p.display()));
-        }
-        Ok(Offline {
-            texts: None,
-            namespace,
-        })
-    } else {
-        Ok(Offline {
-            texts: Some(texts),
-            namespace,
-        })
-    }
+    Ok(Prepared {
+        pkg,
+        texts,
+        in_place,
+        namespace,
+    })
 }

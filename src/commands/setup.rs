@@ -63,11 +63,16 @@ fn offline(args: &SetupArgs, path: &std::path::Path, inputs: &SetupInputs) -> Re
     let target = Target::from_args(&args.target);
     let ns_flag = args.namespace.namespace.as_str();
     let filter = (ns_flag != crate::cli::DEFAULT_NAMESPACE).then_some(ns_flag);
-    let done = super::patch::offline_texts(path, args.in_place, filter, &target, "setup", |dep| {
-        plan_patch(dep, &target, &desired)
-    })?;
+    let prepared =
+        super::patch::offline_texts(path, args.in_place, filter, &target, "setup", |dep| {
+            plan_patch(dep, &target, &desired)
+        })?;
     // The Secrets go where the Deployment is (they are mounted from its namespace).
-    let ns = done.namespace.as_deref().unwrap_or(ns_flag);
+    let ns = prepared
+        .namespace
+        .clone()
+        .unwrap_or_else(|| ns_flag.to_string());
+    let ns = ns.as_str();
     let mut secrets = vec![inputs.auth_secret(ns)];
     match inputs.tls_secret(ns) {
         Some(s) => secrets.push(s),
@@ -79,10 +84,13 @@ fn offline(args: &SetupArgs, path: &std::path::Path, inputs: &SetupInputs) -> Re
             }
         }
     }
+    // Render the Secrets before any file is written: an error leaves the files alone.
+    let secrets_text = ui::output::render_objects(&secrets, args.output)?;
+    let done = prepared.commit()?;
     let text = match (args.output, done.texts) {
-        (format, None) => ui::output::render_objects(&secrets, format)?,
+        (_, None) => secrets_text,
         (OutputFormat::Yaml, Some(texts)) => {
-            let mut out = ui::output::render_objects(&secrets, OutputFormat::Yaml)?;
+            let mut out = secrets_text;
             let manifests = crate::manifests::render_stream(&texts);
             if !manifests.is_empty() {
                 if !manifests.starts_with("---") {
