@@ -1270,6 +1270,33 @@ mod tests {
     }
 
     #[test]
+    fn new_flags_go_before_a_positional_where_go_still_reads_them() {
+        let mut d = catalog();
+        d["spec"]["template"]["spec"]["containers"][0]["command"] =
+            json!(["/server", "--config=/c", "serve", "--functions=/f"]);
+        let plan = plan_patch(&d, &target(), &desired(false)).unwrap();
+        let out = apply(&d, &plan);
+        let c = &out["spec"]["template"]["spec"]["containers"][0];
+        assert_eq!(c["command"][2], "--enable-private-registries=true");
+        assert_eq!(c["command"][5], "serve");
+        let (_, go) = container_go_args(c);
+        assert!(go.is_true(ENABLE_PRIVATE_REGISTRIES));
+        assert_eq!(
+            go.get(REGISTRY_AUTH_SECRET_NAME).unwrap().value,
+            "registry-auth-secret"
+        );
+        // Only positionals: the flags go in front of them.
+        let mut d = catalog();
+        let c = &mut d["spec"]["template"]["spec"]["containers"][0];
+        c.as_object_mut().unwrap().remove("command");
+        c["args"] = json!(["serve"]);
+        let out = apply(&d, &plan_patch(&d, &target(), &desired(false)).unwrap());
+        let c = &out["spec"]["template"]["spec"]["containers"][0];
+        assert_eq!(c["args"][3], "serve");
+        assert!(container_go_args(c).1.is_true(ENABLE_PRIVATE_REGISTRIES));
+    }
+
+    #[test]
     fn legacy_tls_name_is_renamed_even_without_tls() {
         let mut d = catalog();
         d["spec"]["template"]["spec"]["containers"][0]["args"] =
