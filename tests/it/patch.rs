@@ -876,3 +876,55 @@ fn setup_output_passes_check_without_errors_or_warnings() {
         assert!(bad.is_empty(), "{name}: {bad:?}");
     }
 }
+
+#[test]
+fn git_diff_after_in_place_shows_only_the_needed_lines() {
+    let dir = tempfile::tempdir().unwrap();
+    let git = |args: &[&str]| {
+        let out = Command::new("git")
+            .args(["-c", "user.name=t", "-c", "user.email=t@example.com"])
+            .args(args)
+            .current_dir(dir.path())
+            .output()
+            .expect("git is installed");
+        assert!(
+            out.status.success(),
+            "git {args:?}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        String::from_utf8(out.stdout).unwrap()
+    };
+    git(&["init", "-q"]);
+    for f in ["catalog-function-runner.yaml", "main-function-runner.yaml"] {
+        std::fs::copy(manifest(f), dir.path().join(f)).unwrap();
+    }
+    git(&["add", "."]);
+    git(&["commit", "-qm", "base"]);
+    for f in ["catalog-function-runner.yaml", "main-function-runner.yaml"] {
+        let out = bin()
+            .args(["patch", "--tls", "-i", "-f"])
+            .arg(dir.path().join(f))
+            .output()
+            .unwrap();
+        assert!(out.status.success());
+    }
+    // Only added lines: 5 flags + 2 mounts (3 lines each) + 2 volumes (3 lines each) = 17
+    // per file, plus the two keys main-style did not have.
+    assert_eq!(
+        git(&["diff", "--numstat"]),
+        "17\t0\tcatalog-function-runner.yaml\n19\t0\tmain-function-runner.yaml\n"
+    );
+    for f in ["catalog-function-runner.yaml", "main-function-runner.yaml"] {
+        let out = bin()
+            .args(["remove", "-i", "-f"])
+            .arg(dir.path().join(f))
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+    assert_eq!(git(&["status", "--porcelain"]), "");
+}
