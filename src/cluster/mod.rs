@@ -36,6 +36,9 @@ pub struct SetupRequest {
     /// The TLS Secret to create/update (None: no TLS, or an existing Secret named in `desired`).
     pub tls_secret: Option<Value>,
     pub desired: crate::runner::plan::DesiredConfig,
+    /// Lines about the input for the confirmation summary (registries and users, never a
+    /// password).
+    pub input_summary: Vec<String>,
 }
 
 impl std::fmt::Debug for SetupRequest {
@@ -61,6 +64,7 @@ impl std::fmt::Debug for SetupRequest {
 pub fn setup_live(args: &SetupArgs, inputs: crate::credentials::SetupInputs) -> Result<()> {
     let ns = args.namespace.namespace.as_str();
     let req = SetupRequest {
+        input_summary: inputs.summary_lines(),
         auth_secret: inputs.auth_secret(ns),
         tls_secret: inputs.tls_secret(ns),
         desired: crate::runner::plan::DesiredConfig {
@@ -120,6 +124,7 @@ pub fn setup_live_request(args: &SetupArgs, req: &SetupRequest) -> Result<()> {
         fn_namespace: args.fn_namespace.clone(),
         secrets,
         patch: &patch,
+        input_summary: req.input_summary.clone(),
         dry_run: args.dry_run,
         output: args.output,
         wait: args.wait,
@@ -243,6 +248,7 @@ mod tests {
                 registry_auth_secret_name: "a".into(),
                 tls: None,
             },
+            input_summary: vec![],
         };
         let dbg = format!("{req:?}");
         assert!(dbg.contains("Secret a (data redacted)"), "{dbg}");

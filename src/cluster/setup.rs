@@ -24,6 +24,8 @@ pub struct LiveSetup<'a> {
     /// The auth Secret, then the optional TLS Secret (full objects).
     pub secrets: Vec<Value>,
     pub patch: &'a PatchFn<'a>,
+    /// What the user asked for (registries, users, names), shown first in the summary.
+    pub input_summary: Vec<String>,
     pub dry_run: DryRun,
     pub output: crate::cli::OutputFormat,
     pub wait: bool,
@@ -275,6 +277,9 @@ pub fn run(kube: &Kube, s: &LiveSetup<'_>) -> Result<()> {
         "Cluster {} (context {}), namespace \"{ns}\":\n",
         kube.server, kube.context
     );
+    for line in &s.input_summary {
+        summary.push_str(&format!("  {line}\n"));
+    }
     for (sec, o) in s.secrets.iter().zip(&outcomes) {
         summary.push_str(&format!(
             "  secret/{} ({}): {}\n",

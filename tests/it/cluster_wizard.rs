@@ -102,7 +102,9 @@ fn wizard_summary_then_no_changes_nothing() {
     let kc = api.kubeconfig().display().to_string();
     let mut s = spawn(&["setup", "--kubeconfig", &kc], api.dir());
     wizard(&mut s);
-    // The summary names every change before the question.
+    // The summary names the input and every change before the question.
+    s.expect("registry registry.example.com:5000 (user robot)")
+        .expect("summary names the registry");
     s.expect("secret/registry-auth-secret (kubernetes.io/dockerconfigjson): create")
         .expect("summary");
     s.expect("--enable-private-registries=true")
