@@ -34,16 +34,31 @@ fn answer(s: &mut Pty, prompt: &str, text: &str) {
     s.send_line(text).unwrap();
 }
 
-/// Type the password once the prompt has turned echo off (which proves it is hidden).
-fn password(s: &mut Pty, text: &str) {
+/// Type the password once the prompt has turned echo off (which proves it is hidden), then
+/// wait for the next prompt. Under heavy load a line typed right as the prompt switches the
+/// terminal mode can be dropped by the line discipline; then type it again (bounded).
+fn password(s: &mut Pty, text: &str, next_prompt: &str) {
     s.expect("Password").unwrap();
-    let mut tries = 0;
-    while s.get_process().get_echo().expect("termios") {
-        tries += 1;
-        assert!(tries < 6000, "the password prompt never turned echo off");
-        std::thread::sleep(Duration::from_millis(10));
+    for attempt in 0..3 {
+        let mut tries = 0;
+        while s.get_process().get_echo().expect("termios") {
+            tries += 1;
+            assert!(tries < 6000, "the password prompt never turned echo off");
+            std::thread::sleep(Duration::from_millis(10));
+        }
+        s.send_line(text).unwrap();
+        s.set_expect_timeout(Some(Duration::from_secs(if attempt == 2 {
+            60
+        } else {
+            10
+        })));
+        let got = s.expect(next_prompt);
+        s.set_expect_timeout(Some(Duration::from_secs(60)));
+        if got.is_ok() {
+            return;
+        }
     }
-    s.send_line(text).unwrap();
+    panic!("prompt {next_prompt:?} never came after the password");
 }
 
 fn rest(s: &mut Pty) -> String {
@@ -61,8 +76,8 @@ fn exit_code(s: &Pty) -> i32 {
 fn wizard(s: &mut Pty) {
     answer(s, "Registry host", "https://registry.example.com:5000/v2/");
     answer(s, "Username", "robot");
-    password(s, PASSWORD);
-    answer(s, "E-mail", "");
+    password(s, PASSWORD, "E-mail");
+    s.send_line("").unwrap();
     answer(s, "Add another registry?", "n");
     answer(s, "CA certificate file", "");
     answer(s, "Auth Secret name", "");
