@@ -1,32 +1,13 @@
 //! Live `setup` with the wizard, through a real pseudo-terminal, against the fake API.
 
-use std::process::Command;
-use std::time::Duration;
-
 use base64::Engine as _;
-use expectrl::{Eof, Expect, Session};
+use expectrl::Expect;
 use serde_json::Value;
 
 use crate::cluster::porch_cluster;
+use crate::pty::{Pty, exit_code, rest, send_password, spawn};
 
 const PASSWORD: &str = "wizard-Pa55word";
-
-type Pty = expectrl::session::OsSession;
-
-fn spawn(args: &[&str], home: &std::path::Path) -> Pty {
-    let mut c = Command::new(assert_cmd::cargo::cargo_bin!("kubectl-porch-registry"));
-    c.args(args)
-        .env_remove("PORCH_REGISTRY_PASSWORD")
-        .env_remove("KUBECONFIG")
-        .env_remove("DOCKER_CONFIG")
-        .env("HOME", home)
-        .env("TERM", "dumb")
-        .env("NO_COLOR", "1");
-    let mut s = Session::spawn(c).expect("spawn in a pty");
-    // A bound for a slow machine, not a timing assertion.
-    s.set_expect_timeout(Some(Duration::from_secs(60)));
-    s
-}
 
 fn answer(s: &mut Pty, prompt: &str, text: &str) {
     s.expect(prompt)
@@ -34,50 +15,12 @@ fn answer(s: &mut Pty, prompt: &str, text: &str) {
     s.send_line(text).unwrap();
 }
 
-/// Type the password once the prompt has turned echo off (which proves it is hidden), then
-/// wait for the next prompt. Under heavy load a line typed right as the prompt switches the
-/// terminal mode can be dropped by the line discipline; then type it again (bounded).
-fn password(s: &mut Pty, text: &str, next_prompt: &str) {
-    s.expect("Password").unwrap();
-    for attempt in 0..3 {
-        let mut tries = 0;
-        while s.get_process().get_echo().expect("termios") {
-            tries += 1;
-            assert!(tries < 6000, "the password prompt never turned echo off");
-            std::thread::sleep(Duration::from_millis(10));
-        }
-        s.send_line(text).unwrap();
-        s.set_expect_timeout(Some(Duration::from_secs(if attempt == 2 {
-            60
-        } else {
-            10
-        })));
-        let got = s.expect(next_prompt);
-        s.set_expect_timeout(Some(Duration::from_secs(60)));
-        if got.is_ok() {
-            return;
-        }
-    }
-    panic!("prompt {next_prompt:?} never came after the password");
-}
-
-fn rest(s: &mut Pty) -> String {
-    let m = s.expect(Eof).expect("process ends");
-    String::from_utf8_lossy(m.as_bytes()).replace("\r\n", "\n")
-}
-
-fn exit_code(s: &Pty) -> i32 {
-    match s.get_process().wait().expect("wait") {
-        expectrl::process::unix::WaitStatus::Exited(_, code) => code,
-        other => panic!("not exited: {other:?}"),
-    }
-}
-
 fn wizard(s: &mut Pty) {
     answer(s, "Registry host", "https://registry.example.com:5000/v2/");
     answer(s, "Username", "robot");
-    password(s, PASSWORD, "E-mail");
-    s.send_line("").unwrap();
+    s.expect("Password").unwrap();
+    send_password(s, PASSWORD);
+    answer(s, "E-mail", "");
     answer(s, "Add another registry?", "n");
     answer(s, "CA certificate file", "");
     answer(s, "Auth Secret name", "");

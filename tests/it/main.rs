@@ -10,6 +10,7 @@ mod fn_krm;
 mod generated;
 mod install;
 mod patch;
+mod pty;
 mod pull;
 mod registry_support;
 mod rootfs;

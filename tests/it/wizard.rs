@@ -4,71 +4,12 @@ use std::process::Command;
 use std::time::Duration;
 
 use base64::Engine as _;
-use expectrl::{Eof, Expect, Session};
+use expectrl::{Expect, Session};
 use serde_json::Value;
 
+use crate::pty::{Pty, exit_code, rest, send_password, spawn};
+
 const B64: base64::engine::GeneralPurpose = base64::engine::general_purpose::STANDARD;
-
-/// The binary in a pseudo-terminal, with a clean credential environment.
-fn spawn(args: &[&str], home: &std::path::Path) -> expectrl::session::OsSession {
-    // ptyprocess starts the terminal with echo off; a real terminal has it on. `stty echo`
-    // restores that, so a password read without hiding it WOULD show up in the output.
-    let mut c = Command::new("sh");
-    c.arg("-c")
-        .arg("stty echo && exec \"$0\" \"$@\"")
-        .arg(assert_cmd::cargo::cargo_bin!("kubectl-porch-registry"))
-        .args(args)
-        .env_remove("PORCH_REGISTRY_PASSWORD")
-        .env_remove("DOCKER_CONFIG")
-        .env_remove("REGISTRY_AUTH_FILE")
-        .env_remove("XDG_RUNTIME_DIR")
-        .env("HOME", home)
-        .env("TERM", "dumb")
-        .env("NO_COLOR", "1");
-    let mut s = Session::spawn(c).expect("spawn in a pty");
-    // A generous bound for a slow machine; not a timing assertion.
-    s.set_expect_timeout(Some(Duration::from_secs(60)));
-    s
-}
-
-/// Wait until the terminal's echo is off (the hidden password prompt is reading: the terminal
-/// starts with echo on, see `spawn`), then type
-/// the password. Typing earlier would be flushed away by the prompt's TCSAFLUSH; waiting also
-/// proves that the password is read with echo off.
-fn send_password(s: &mut expectrl::session::OsSession, password: &str) {
-    let mut tries = 0;
-    while s.get_process().get_echo().expect("termios") {
-        tries += 1;
-        assert!(tries < 6000, "the password prompt never turned echo off");
-        std::thread::sleep(Duration::from_millis(10));
-    }
-    s.send_line(password).unwrap();
-}
-
-/// Everything the session printed until it exits, with the terminal's CRLF undone.
-fn rest(s: &mut expectrl::session::OsSession) -> String {
-    let m = match s.expect(Eof) {
-        Ok(m) => m,
-        Err(e) => {
-            let mut buf = vec![0u8; 65536];
-            let n = s.try_read(&mut buf).unwrap_or(0);
-            panic!(
-                "process did not end ({e}); echo={:?} alive={:?}; pending output: {}",
-                s.get_process().get_echo(),
-                s.get_process().status(),
-                String::from_utf8_lossy(&buf[..n])
-            );
-        }
-    };
-    String::from_utf8_lossy(m.as_bytes()).replace("\r\n", "\n")
-}
-
-fn exit_code(s: &expectrl::session::OsSession) -> i32 {
-    match s.get_process().wait().expect("wait") {
-        expectrl::process::unix::WaitStatus::Exited(_, code) => code,
-        other => panic!("not exited: {other:?}"),
-    }
-}
 
 /// The JSON document at the end of the output (after the prompts).
 fn trailing_json(out: &str) -> Value {
@@ -83,7 +24,7 @@ fn secret_auth_wizard_asks_for_everything_and_never_echoes_the_password() {
     let home = tempfile::tempdir().unwrap();
     let mut s = spawn(&["secret", "auth", "-o", "json"], home.path());
     let mut transcript = String::new();
-    let mut step = |s: &mut expectrl::session::OsSession, prompt: &str, answer: &str| {
+    let mut step = |s: &mut Pty, prompt: &str, answer: &str| {
         let m = s
             .expect(prompt)
             .unwrap_or_else(|e| panic!("waiting for {prompt:?}: {e}; so far: {transcript}"));
@@ -245,7 +186,7 @@ fn setup_wizard_validates_the_ca_on_the_spot_and_asks_names_and_paths() {
     let ca = dir.path().join("ca.crt");
     let key = dir.path().join("ca.key");
     let mut s = spawn(&["setup", "--kubeconfig", &kc, "--wait=false"], api.dir());
-    let step = |s: &mut expectrl::session::OsSession, prompt: &str, answer: &str| {
+    let step = |s: &mut Pty, prompt: &str, answer: &str| {
         s.expect(prompt)
             .unwrap_or_else(|e| panic!("waiting for {prompt:?}: {e}"));
         s.send_line(answer).unwrap();
