@@ -5,7 +5,8 @@
 #   skopeo           pushes test images into that registry
 #   busybox-static   a static busybox used to build tiny function images
 #   openssl          certificates and CAs for TLS tests
-#   podman, uidmap   the --runtime=podman path of `run`
+#   podman, runc,    the --runtime=podman path of `run` (crun fails on some cgroup setups:
+#   uidmap           the tests run podman with --runtime runc)
 #   git              diff checks of --in-place edits
 #
 # Idempotent: installs only what is missing. Works on a fresh Debian/Ubuntu machine as root
@@ -13,7 +14,7 @@
 # kubectl and kpt are expected to be on PATH already; their absence is reported, not fixed.
 set -euo pipefail
 
-packages=(docker-registry apache2-utils skopeo busybox-static openssl podman uidmap git ca-certificates)
+packages=(docker-registry apache2-utils skopeo busybox-static openssl podman runc uidmap git ca-certificates)
 
 installed() {
     dpkg-query -W -f='${Status}' "$1" 2>/dev/null | grep -q 'install ok installed'

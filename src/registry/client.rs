@@ -454,14 +454,26 @@ impl Session {
             return Ok(p);
         }
         let url = format!("{}/v2/{}/blobs/{}", self.base, self.repository, desc.digest);
-        let resp = self.get(&url, None).await?;
+        let short = short_digest(&desc.digest);
+        // The manifest came through this very connection setup: a connection failure now is
+        // the registry going away mid-pull, not a reason to try the next TLS step.
+        let resp = match self.get(&url, None).await {
+            Ok(resp) => resp,
+            Err(ClientError::Connect { detail, .. }) => {
+                return Err(Error::Registry(format!(
+                    "{}/{}: the download of blob {short} was interrupted before it started ({detail}); nothing partial was kept: pull again",
+                    self.registry, self.repository
+                ))
+                .into());
+            }
+            Err(e) => return Err(e),
+        };
         let status = resp.status();
         if !status.is_success() {
             return Err(self
                 .status_error(status, resp, &format!("blob {}", desc.digest))
                 .await);
         }
-        let short = short_digest(&desc.digest);
         let mut writer = cache.writer(&desc.digest, size)?;
         let mut stream = resp.bytes_stream();
         while let Some(chunk) = stream.next().await {
