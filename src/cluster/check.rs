@@ -106,7 +106,7 @@ pub fn collect(kube: &Kube, args: &CheckArgs) -> Result<LiveCheck> {
                     // The runner's own copy in the function namespace is not "the Secret
                     // in another namespace".
                     .filter(|sns| {
-                        !(view.private_registries() && *sns == fn_ns && name == view.copy_name())
+                        !(view.private_registries() && *sns == fn_ns && *name == view.copy_name())
                     })
                     .collect();
                 if elsewhere.is_empty() {
@@ -133,7 +133,7 @@ pub fn collect(kube: &Kube, args: &CheckArgs) -> Result<LiveCheck> {
     // The runner's copy in the function namespace.
     if view.private_registries() {
         let copy = view.copy_name();
-        match kube.get_opt(Kind::Secret, &fn_ns, copy) {
+        match kube.get_opt(Kind::Secret, &fn_ns, &copy) {
             Ok(Some(c)) => {
                 if let Some(a) = &auth_bytes
                     && secret_bytes(&c, ".dockerconfigjson").as_ref() != Some(a)

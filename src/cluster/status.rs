@@ -8,9 +8,10 @@ use super::client::{Kind, Kube};
 use super::rollout::{RolloutState, rollout_state};
 use super::secret_bytes;
 use super::setup::read_deployment;
-use super::view::{self, RunnerView, runner_view};
+use super::view::{RunnerView, runner_view};
 use crate::error::{Error, Result};
 use crate::runner::dockerconfig::DockerConfig;
+use crate::runner::flags;
 
 #[derive(Debug, Clone, Serialize)]
 #[serde(rename_all = "camelCase")]
@@ -27,6 +28,9 @@ pub struct StatusReport {
     pub flags: Vec<FlagValue>,
     /// Arguments the runner ignores (Go flag parsing stopped before them).
     pub ignored_args: Vec<String>,
+    /// What Go prints when the arguments make the runner exit at start-up.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub runner_exits: Option<String>,
     pub mounts: Vec<MountInfo>,
     pub auth_secret: Option<SecretInfo>,
     pub tls_secret: Option<SecretInfo>,
@@ -184,24 +188,18 @@ pub fn status_report(
             "container \"{container}\" not found in deployment \"{deployment}\"; pass it with --container"
         ))
     })?;
-    let interesting = [
-        view::FLAG_ENABLE,
-        view::FLAG_AUTH_PATH,
-        view::FLAG_AUTH_NAME,
-        view::FLAG_TLS_ENABLE,
-        view::FLAG_TLS_PATH,
-        view::FLAG_POD_NAMESPACE,
-        "enable-private-registry",
-        "enable-tls-registry",
-        "enable-private-registry-tls",
-    ];
+    // The legacy late-2024 names never show here: Go exits on them (see `ignored_args`).
     let flags = v
+        .args
         .flags
         .iter()
-        .filter(|(n, _)| interesting.contains(&n.as_str()))
-        .map(|(n, val)| FlagValue {
-            name: format!("--{n}"),
-            value: val.clone(),
+        .filter(|f| {
+            flags::PRIVATE_REGISTRY_FLAGS.contains(&f.name.as_str())
+                || f.name == flags::POD_NAMESPACE
+        })
+        .map(|f| FlagValue {
+            name: format!("--{}", f.name),
+            value: f.value.clone(),
         })
         .collect();
     let auth_src = v.auth_source();
@@ -222,7 +220,7 @@ pub fn status_report(
         None => None,
     };
     let fn_ns = v.pod_namespace().unwrap_or(fn_namespace).to_string();
-    let copy_name = v.copy_name().to_string();
+    let copy_name = v.copy_name();
     let fn_copy = match kube.get_opt(Kind::Secret, &fn_ns, &copy_name) {
         Ok(c) => CopyInfo {
             namespace: fn_ns,
@@ -278,6 +276,7 @@ pub fn status_report(
         tls: v.tls(),
         flags,
         ignored_args: v.ignored.clone(),
+        runner_exits: v.exit_message().map(String::from),
         mounts: v
             .mounts
             .iter()

@@ -1,32 +1,14 @@
 //! What a live function-runner Deployment says about private registries: the flags as the Go
 //! binary reads them, and which Secret is mounted where. Pure (values in, values out).
 //!
-//! Flag reading follows Go's `flag` package: `-f`/`--f`, `--f=v`, `--f v` for non-boolean
-//! flags, and parsing stops at the first positional argument.
+//! Flags are read with the one model of Go's `flag` package, [`crate::runner::flags`], over
+//! the container's `os.Args[1:]` as [`crate::runner::plan::runner_args`] builds it: the view
+//! reports exactly what the runner parses (nothing after a positional, `--` or a fatal flag).
 
 use serde_json::Value;
 
-pub const FLAG_ENABLE: &str = "enable-private-registries";
-pub const FLAG_AUTH_PATH: &str = "registry-auth-secret-path";
-pub const FLAG_AUTH_NAME: &str = "registry-auth-secret-name";
-pub const FLAG_TLS_ENABLE: &str = "enable-private-registries-tls";
-pub const FLAG_TLS_PATH: &str = "tls-secret-path";
-pub const FLAG_POD_NAMESPACE: &str = "pod-namespace";
-
-/// The runner's defaults in code (see the facts file).
-pub const DEFAULT_AUTH_PATH: &str = "/var/tmp/config-secret/.dockerconfigjson";
-pub const DEFAULT_AUTH_NAME: &str = "auth-secret";
-pub const DEFAULT_TLS_PATH: &str = "/var/tmp/tls-secret/";
-pub const DEFAULT_POD_NAMESPACE: &str = "porch-fn-system";
-
-const BOOL_FLAGS: &[&str] = &[
-    FLAG_ENABLE,
-    FLAG_TLS_ENABLE,
-    "enable-private-registry",
-    "enable-tls-registry",
-    "enable-private-registry-tls",
-    "warm-up-pod-cache",
-];
+use crate::runner::flags::{self, GoArgs, Stop};
+use crate::runner::plan::container_go_args;
 
 /// One secret volume mounted into the runner container.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -40,9 +22,10 @@ pub struct SecretMount {
 /// The runner's private-registry configuration as a Deployment carries it.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct RunnerView {
-    /// Flags as Go parses them: (name, value). Booleans without value are "true".
-    pub flags: Vec<(String, String)>,
-    /// Tokens Go ignores because parsing stopped at a positional argument.
+    /// What Go's flag package makes of the container's arguments.
+    pub args: GoArgs,
+    /// Tokens the runner never applies: from a positional argument on, after `--`, or from
+    /// the flag that makes it exit at start-up.
     pub ignored: Vec<String>,
     pub mounts: Vec<SecretMount>,
     pub service_account: String,
@@ -50,36 +33,40 @@ pub struct RunnerView {
 }
 
 impl RunnerView {
-    /// The value Go ends up with (last occurrence wins).
+    /// The value Go ends up with when the flag is given and parsed (last occurrence wins).
     pub fn flag(&self, name: &str) -> Option<&str> {
-        self.flags
-            .iter()
-            .rev()
-            .find(|(n, _)| n == name)
-            .map(|(_, v)| v.as_str())
+        self.args.get(name).map(|f| f.value.as_str())
     }
-    pub fn bool_flag(&self, name: &str) -> bool {
-        self.flag(name)
-            .is_some_and(|v| matches!(v, "true" | "1" | "t" | "T" | "TRUE" | "True"))
+    /// The value Go ends up with: the parsed flag, else the default in the runner's code.
+    fn effective(&self, name: &'static str) -> String {
+        self.args.effective_value(name).unwrap_or_default()
     }
     pub fn private_registries(&self) -> bool {
-        self.bool_flag(FLAG_ENABLE)
+        self.args.is_true(flags::ENABLE_PRIVATE_REGISTRIES)
     }
     pub fn tls(&self) -> bool {
-        self.private_registries() && self.bool_flag(FLAG_TLS_ENABLE)
+        self.private_registries() && self.args.is_true(flags::ENABLE_PRIVATE_REGISTRIES_TLS)
     }
-    pub fn auth_path(&self) -> &str {
-        self.flag(FLAG_AUTH_PATH).unwrap_or(DEFAULT_AUTH_PATH)
+    pub fn auth_path(&self) -> String {
+        self.effective(flags::REGISTRY_AUTH_SECRET_PATH)
     }
-    pub fn tls_path(&self) -> &str {
-        self.flag(FLAG_TLS_PATH).unwrap_or(DEFAULT_TLS_PATH)
+    pub fn tls_path(&self) -> String {
+        self.effective(flags::TLS_SECRET_PATH)
     }
     /// Name of the runner's copy of the auth Secret in the function namespace.
-    pub fn copy_name(&self) -> &str {
-        self.flag(FLAG_AUTH_NAME).unwrap_or(DEFAULT_AUTH_NAME)
+    pub fn copy_name(&self) -> String {
+        self.effective(flags::REGISTRY_AUTH_SECRET_NAME)
     }
+    /// `--pod-namespace` when given (the caller decides the fallback).
     pub fn pod_namespace(&self) -> Option<&str> {
-        self.flag(FLAG_POD_NAMESPACE)
+        self.flag(flags::POD_NAMESPACE)
+    }
+    /// What Go prints when the arguments make the runner exit at start-up.
+    pub fn exit_message(&self) -> Option<&str> {
+        match &self.args.stop {
+            Some(Stop::Exit { message, .. }) => Some(message),
+            _ => None,
+        }
     }
     /// The secret mount holding `path` (a file path or directory).
     pub fn mount_for(&self, path: &str) -> Option<&SecretMount> {
@@ -95,14 +82,14 @@ impl RunnerView {
     /// The auth file's Secret and the key inside it.
     pub fn auth_source(&self) -> Option<(&SecretMount, String)> {
         let path = self.auth_path();
-        let m = self.mount_for(path)?;
+        let m = self.mount_for(&path)?;
         let key = path[m.mount_path.trim_end_matches('/').len()..]
             .trim_start_matches('/')
             .to_string();
         Some((m, key))
     }
     pub fn tls_source(&self) -> Option<&SecretMount> {
-        self.mount_for(self.tls_path())
+        self.mount_for(&self.tls_path())
     }
 }
 
@@ -114,23 +101,17 @@ pub fn runner_view(deployment: &Value, container: &str) -> Option<RunnerView> {
         .as_array()?
         .iter()
         .find(|c| c["name"] == container)?;
-    let strings = |k: &str| -> Vec<String> {
-        c.get(k)
-            .and_then(Value::as_array)
-            .map(|a| {
-                a.iter()
-                    .filter_map(|x| x.as_str().map(String::from))
-                    .collect()
-            })
-            .unwrap_or_default()
+    let (tokens, args) = container_go_args(c);
+    let ignored_from = match &args.stop {
+        // `--` is consumed.
+        Some(Stop::Terminator { index }) => index + 1,
+        _ => args.parsed_end(),
     };
-    let mut tokens = strings("command");
-    // command[0] is the binary (when command is set); Go parses os.Args[1:].
-    if !tokens.is_empty() {
-        tokens.remove(0);
-    }
-    tokens.extend(strings("args"));
-    let (flags, ignored) = parse_go_flags(&tokens);
+    let ignored = tokens
+        .into_iter()
+        .skip(ignored_from)
+        .map(|t| t.text)
+        .collect();
     let volumes = spec
         .get("volumes")
         .and_then(Value::as_array)
@@ -157,7 +138,7 @@ pub fn runner_view(deployment: &Value, container: &str) -> Option<RunnerView> {
         })
         .collect();
     Some(RunnerView {
-        flags,
+        args,
         ignored,
         mounts,
         service_account: spec
@@ -167,34 +148,6 @@ pub fn runner_view(deployment: &Value, container: &str) -> Option<RunnerView> {
             .to_string(),
         image: c["image"].as_str().unwrap_or_default().to_string(),
     })
-}
-
-fn parse_go_flags(tokens: &[String]) -> (Vec<(String, String)>, Vec<String>) {
-    let mut flags = vec![];
-    let mut i = 0;
-    while i < tokens.len() {
-        let t = &tokens[i];
-        if t == "--" {
-            return (flags, tokens[i + 1..].to_vec());
-        }
-        let Some(body) = t.strip_prefix("--").or_else(|| t.strip_prefix('-')) else {
-            return (flags, tokens[i..].to_vec());
-        };
-        if body.is_empty() {
-            return (flags, tokens[i..].to_vec());
-        }
-        match body.split_once('=') {
-            Some((n, v)) => flags.push((n.to_string(), v.to_string())),
-            None if BOOL_FLAGS.contains(&body) => flags.push((body.to_string(), "true".into())),
-            None => {
-                let v = tokens.get(i + 1).cloned().unwrap_or_default();
-                flags.push((body.to_string(), v));
-                i += 1;
-            }
-        }
-        i += 1;
-    }
-    (flags, vec![])
 }
 
 #[cfg(test)]
@@ -215,12 +168,51 @@ mod tests {
         assert!(v.private_registries());
         assert_eq!(v.pod_namespace(), Some("fns"));
         assert_eq!(v.ignored, vec!["true", "--registry-auth-secret-name=x"]);
-        assert_eq!(v.copy_name(), DEFAULT_AUTH_NAME);
+        assert_eq!(
+            v.copy_name(),
+            flags::lookup(flags::REGISTRY_AUTH_SECRET_NAME)
+                .unwrap()
+                .default
+        );
         let (m, key) = v.auth_source().unwrap();
         assert_eq!(
             (m.secret.as_str(), key.as_str()),
             ("registry-auth-secret", ".dockerconfigjson")
         );
         assert!(runner_view(&d, "other").is_none());
+    }
+
+    #[test]
+    fn reports_what_go_parses_not_what_looks_like_flags() {
+        let d = |args: serde_json::Value| {
+            json!({"spec": {"template": {"spec": {"containers": [
+                {"name": "r", "image": "img", "args": args}]}}}})
+        };
+        // `--` is consumed; what follows is positional.
+        let v = runner_view(
+            &d(json!(["--pod-namespace=a", "--", "--pod-namespace=b"])),
+            "r",
+        )
+        .unwrap();
+        assert_eq!(v.pod_namespace(), Some("a"));
+        assert_eq!(v.ignored, vec!["--pod-namespace=b"]);
+        assert_eq!(v.exit_message(), None);
+        // A legacy name makes the runner exit: nothing from it on is applied.
+        let v = runner_view(
+            &d(json!([
+                "--enable-private-registries",
+                "--enable-tls-registry",
+                "--tls-secret-path=/x"
+            ])),
+            "r",
+        )
+        .unwrap();
+        assert!(v.private_registries());
+        assert_eq!(v.tls_path(), "/var/tmp/tls-secret/");
+        assert_eq!(
+            v.ignored,
+            vec!["--enable-tls-registry", "--tls-secret-path=/x"]
+        );
+        assert!(v.exit_message().unwrap().contains("enable-tls-registry"));
     }
 }

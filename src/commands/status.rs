@@ -64,7 +64,18 @@ pub fn render_table(r: &StatusReport) -> String {
     for f in &r.flags {
         t.add_row(vec![format!("flag {}", f.name), f.value.clone()]);
     }
-    if !r.ignored_args.is_empty() {
+    if let Some(exit) = &r.runner_exits {
+        t.add_row(vec![
+            "RUNNER EXITS at start-up".to_string(),
+            format!(
+                "{exit} (Go's flag package rejects {}; nothing after it is applied)",
+                r.ignored_args
+                    .first()
+                    .map(String::as_str)
+                    .unwrap_or("the arguments")
+            ),
+        ]);
+    } else if !r.ignored_args.is_empty() {
         t.add_row(vec![
             "IGNORED by the runner".to_string(),
             format!(
