@@ -67,22 +67,7 @@ pub fn setup_live(args: &SetupArgs, inputs: crate::credentials::SetupInputs) -> 
         input_summary: inputs.summary_lines(),
         auth_secret: inputs.auth_secret(ns),
         tls_secret: inputs.tls_secret(ns),
-        desired: crate::runner::plan::DesiredConfig {
-            auth_secret_name: inputs.auth_secret_name.clone(),
-            auth_mount_path: inputs.auth_mount_path.clone(),
-            // As offline: the runner's copy is named like the auth Secret unless given.
-            registry_auth_secret_name: inputs
-                .registry_auth_secret_name
-                .clone()
-                .unwrap_or_else(|| inputs.auth_secret_name.clone()),
-            tls: inputs
-                .tls_secret_name
-                .clone()
-                .map(|secret_name| crate::runner::plan::TlsConfig {
-                    secret_name,
-                    mount_path: inputs.tls_mount_path.clone(),
-                }),
-        },
+        desired: inputs.desired_config(),
     };
     setup_live_request(args, &req)
 }

@@ -8,7 +8,7 @@ use serde_json::Value;
 use crate::cli::{DryRun, OutputFormat, SetupArgs};
 use crate::credentials::SetupInputs;
 use crate::error::{Error, Result};
-use crate::runner::plan::{DesiredConfig, Target, TlsConfig, plan_patch};
+use crate::runner::plan::{Target, plan_patch};
 use crate::ui;
 
 pub fn run(args: &SetupArgs) -> Result<()> {
@@ -34,24 +34,8 @@ pub fn run(args: &SetupArgs) -> Result<()> {
     offline(args, path, &inputs)
 }
 
-/// The desired runner configuration for the inputs `setup` gathered.
-pub fn desired_from_inputs(inputs: &SetupInputs) -> DesiredConfig {
-    DesiredConfig {
-        auth_secret_name: inputs.auth_secret_name.clone(),
-        auth_mount_path: inputs.auth_mount_path.clone(),
-        registry_auth_secret_name: inputs
-            .registry_auth_secret_name
-            .clone()
-            .unwrap_or_else(|| inputs.auth_secret_name.clone()),
-        tls: inputs.tls_secret_name.as_ref().map(|name| TlsConfig {
-            secret_name: name.clone(),
-            mount_path: inputs.tls_mount_path.clone(),
-        }),
-    }
-}
-
 fn offline(args: &SetupArgs, path: &std::path::Path, inputs: &SetupInputs) -> Result<()> {
-    let desired = desired_from_inputs(inputs);
+    let desired = inputs.desired_config();
     desired.validate()?;
     if inputs.interactive && args.in_place {
         let summary = inputs.summary_lines().join("\n");

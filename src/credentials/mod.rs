@@ -63,6 +63,25 @@ impl SetupInputs {
             _ => None,
         }
     }
+    /// The runner configuration these inputs ask for (offline and live `setup` alike): the
+    /// runner's copy is named like the auth Secret unless `--registry-auth-secret-name` is given.
+    pub fn desired_config(&self) -> crate::runner::plan::DesiredConfig {
+        crate::runner::plan::DesiredConfig {
+            auth_secret_name: self.auth_secret_name.clone(),
+            auth_mount_path: self.auth_mount_path.clone(),
+            registry_auth_secret_name: self
+                .registry_auth_secret_name
+                .clone()
+                .unwrap_or_else(|| self.auth_secret_name.clone()),
+            tls: self
+                .tls_secret_name
+                .as_ref()
+                .map(|name| crate::runner::plan::TlsConfig {
+                    secret_name: name.clone(),
+                    mount_path: self.tls_mount_path.clone(),
+                }),
+        }
+    }
     /// Human lines for the summary (never a password).
     pub fn summary_lines(&self) -> Vec<String> {
         let mut lines = Vec::new();
