@@ -7,8 +7,9 @@
 //! Helper output is never echoed in messages (it may hold the secret).
 
 use std::collections::BTreeMap;
-use std::io::Write as _;
+use std::io::{Read, Write as _};
 use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
 
 use crate::error::{Error, Result};
 use crate::runner::dockerconfig::Credentials;
@@ -32,6 +33,14 @@ pub fn helper_program(name: &str) -> String {
     format!("docker-credential-{name}")
 }
 
+/// How long a helper may take: 60 s, or `$PORCH_REGISTRY_HELPER_TIMEOUT` seconds.
+fn helper_timeout() -> Duration {
+    std::env::var("PORCH_REGISTRY_HELPER_TIMEOUT")
+        .ok()
+        .and_then(|v| v.trim().parse::<u64>().ok())
+        .map_or(Duration::from_secs(60), Duration::from_secs)
+}
+
 fn run_helper(name: &str, action: &str, input: &str) -> Result<(bool, Vec<u8>)> {
     let program = helper_program(name);
     let path = which::which(&program).map_err(|_| {
@@ -52,9 +61,53 @@ fn run_helper(name: &str, action: &str, input: &str) -> Result<(bool, Vec<u8>)> 
         // A helper that does not read stdin (list) may close it early: ignore EPIPE.
         let _ = stdin.write_all(input.as_bytes());
     }
-    let out = child
-        .wait_with_output()
-        .map_err(|e| Error::other(format!("cannot run {program}: {e}")))?;
+    // Read both pipes on their own threads so a chatty helper cannot block on a full pipe
+    // while we wait for it with a deadline.
+    let drain = |pipe: Option<Box<dyn Read + Send>>| {
+        std::thread::spawn(move || {
+            let mut buf = Vec::new();
+            if let Some(mut pipe) = pipe {
+                let _ = pipe.read_to_end(&mut buf);
+            }
+            buf
+        })
+    };
+    let stdout = drain(
+        child
+            .stdout
+            .take()
+            .map(|p| Box::new(p) as Box<dyn Read + Send>),
+    );
+    let stderr = drain(
+        child
+            .stderr
+            .take()
+            .map(|p| Box::new(p) as Box<dyn Read + Send>),
+    );
+    let limit = helper_timeout();
+    let deadline = Instant::now() + limit;
+    let status = loop {
+        match child.try_wait() {
+            Ok(Some(status)) => break status,
+            Ok(None) if Instant::now() >= deadline => {
+                let _ = child.kill();
+                let _ = child.wait();
+                return Err(Error::Timeout(format!(
+                    "credential helper {program} did not answer within {}s (it may be waiting for \
+                     a passphrase or a locked keychain); unlock it and retry, or pass \
+                     --registry/--username/--password-stdin",
+                    limit.as_secs()
+                )));
+            }
+            Ok(None) => std::thread::sleep(Duration::from_millis(20)),
+            Err(e) => return Err(Error::other(format!("cannot run {program}: {e}"))),
+        }
+    };
+    let out = std::process::Output {
+        status,
+        stdout: stdout.join().unwrap_or_default(),
+        stderr: stderr.join().unwrap_or_default(),
+    };
     let mut combined = out.stdout;
     if !out.status.success() {
         combined.extend_from_slice(&out.stderr);

@@ -364,6 +364,32 @@ fn missing_helper_is_one_error() {
     );
 }
 
+/// A helper stuck waiting (for a passphrase, a locked keychain) is killed after the helper
+/// timeout, with one error line and nothing printed.
+#[test]
+fn hanging_helper_times_out_with_one_error() {
+    use std::os::unix::fs::PermissionsExt as _;
+    let home = tmp();
+    let bin_dir = home.path().join("bin");
+    std::fs::create_dir_all(&bin_dir).unwrap();
+    let script = bin_dir.join("docker-credential-fake");
+    std::fs::write(&script, "#!/bin/sh\nexec sleep 600\n").unwrap();
+    std::fs::set_permissions(&script, std::fs::Permissions::from_mode(0o755)).unwrap();
+    let out = cmd(home.path())
+        .env("PATH", path_with(&bin_dir))
+        .env("PORCH_REGISTRY_HELPER_TIMEOUT", "1")
+        .args(["secret", "auth", "--from-docker-config"])
+        .arg(fixture("core/docker-config.json"))
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(9), "exit code of a timeout");
+    let line = assert_clean_error(&out, &["fixture-hub-pw", "fixture-robot-pw"]);
+    assert!(
+        line.contains("docker-credential-fake did not answer within 1s"),
+        "{line}"
+    );
+}
+
 #[test]
 fn helper_wins_over_the_file_and_the_file_is_the_fallback() {
     let home = tmp();
