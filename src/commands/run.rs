@@ -148,13 +148,7 @@ pub fn from_pulled(p: crate::registry::PulledImage) -> FunctionImage {
         digest: p.digest,
         os,
         architecture: arch,
-        config: crate::krm::image::ImageConfig {
-            entrypoint: p.config.entrypoint,
-            cmd: p.config.cmd,
-            env: p.config.env,
-            working_dir: p.config.working_dir,
-            user: p.config.user,
-        },
+        config: p.config,
         layers: p
             .layers
             .into_iter()

@@ -12,15 +12,9 @@ use sha2::{Digest, Sha256};
 use crate::error::{Error, Result};
 use crate::rootfs::LayerSource;
 
-/// The parts of the OCI image config that matter to running a function.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct ImageConfig {
-    pub entrypoint: Vec<String>,
-    pub cmd: Vec<String>,
-    pub env: Vec<String>,
-    pub working_dir: String,
-    pub user: String,
-}
+/// The parts of the OCI image config that matter to running a function (one type for a
+/// registry pull and an OCI layout).
+pub use crate::registry::ImageConfig;
 
 /// A function image ready to run.
 #[derive(Debug, Clone)]
