@@ -40,15 +40,8 @@ fn distance(a: &str, b: &str) -> usize {
 }
 
 pub fn lint_flags(r: &Runner<'_>, out: &mut Vec<Finding>) -> Effective {
-    let find = |severity, rule, field: &str, message: String, fix: String| Finding {
-        severity,
-        rule,
-        object: r.object.clone(),
-        message,
-        fix,
-        object_index: Some(r.index),
-        field: Some(field.to_string()),
-    };
+    let find =
+        |severity, rule, field: &str, message, fix| r.finding(severity, rule, field, message, fix);
     let g = &r.flags;
     // Tokens after the stop that look like flags: Go never sees them.
     let ignored: Vec<&str> = g.ignored.iter().map(|(_, t)| t.as_str()).collect();

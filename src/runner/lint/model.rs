@@ -208,6 +208,25 @@ pub fn parent(p: &str) -> String {
 }
 
 impl<'a> Runner<'a> {
+    /// A finding about the runner's Deployment, pointing at `field` inside it.
+    pub fn finding(
+        &self,
+        severity: super::Severity,
+        rule: &'static str,
+        field: &str,
+        message: String,
+        fix: String,
+    ) -> super::Finding {
+        super::Finding {
+            severity,
+            rule,
+            object: self.object.clone(),
+            message,
+            fix,
+            object_index: Some(self.index),
+            field: Some(field.to_string()),
+        }
+    }
     pub fn build(objects: &'a [Value], loc: RunnerLocation, ctx: &LintContext) -> Runner<'a> {
         let dep = &objects[loc.index];
         let containers = containers_of(dep);

@@ -113,15 +113,8 @@ pub fn lint_mounts<'a>(
     _ctx: &LintContext,
     out: &mut Vec<Finding>,
 ) -> Resolved<'a> {
-    let find = |severity, rule, field: &str, message: String, fix: String| Finding {
-        severity,
-        rule,
-        object: r.object.clone(),
-        message,
-        fix,
-        object_index: Some(r.index),
-        field: Some(field.to_string()),
-    };
+    let find =
+        |severity, rule, field: &str, message, fix| r.finding(severity, rule, field, message, fix);
 
     // The runner container's Secret mounts, with their Secrets where the objects have them.
     let mut smounts: Vec<SecretMount<'a>> = Vec::new();
