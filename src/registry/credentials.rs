@@ -15,6 +15,8 @@ use std::fmt;
 use std::path::{Path, PathBuf};
 
 use crate::error::{Error, Result};
+use crate::runner::dockerconfig::split_registry_key;
+use crate::runner::image_ref::DOCKER_HUB;
 
 /// Where the credentials come from.
 #[derive(Clone)]
@@ -108,16 +110,21 @@ fn parse_auths(bytes: &[u8], origin: &str) -> Result<BTreeMap<String, Option<Ent
     Ok(out)
 }
 
-/// Strip scheme and path from a key, docker.io -> index.docker.io (how docker matches keys).
-pub fn loosely_normalize_key(key: &str) -> String {
+/// DOCKER-STYLE LOOSE key match, for hints and docker-compatible fallbacks only: NOT what the
+/// runner looks up. The runner matches the image's registry against the exact key
+/// [`crate::runner::dockerconfig::normalize_registry_key`] produces (validated, lower case).
+/// This one reads the key's parts the same way ([`split_registry_key`]) but, like docker's
+/// `ConvertToHostname`, strips only a lower-case `http://`/`https://`, keeps the case, never
+/// fails, and also takes `registry-1.docker.io` for Docker Hub.
+pub fn docker_loose_key(key: &str) -> String {
     let k = key.trim();
-    let k = k
-        .strip_prefix("https://")
-        .or_else(|| k.strip_prefix("http://"))
-        .unwrap_or(k);
-    let k = k.split('/').next().unwrap_or(k);
-    match k {
-        "docker.io" | "registry-1.docker.io" => crate::runner::image_ref::DOCKER_HUB.to_string(),
+    let host = match split_registry_key(k) {
+        (None | Some("http") | Some("https"), host, _) => host,
+        // docker strips no other scheme: the key then never names a registry.
+        (Some(_), _, _) => k.split('/').next().unwrap_or(k),
+    };
+    match host {
+        "docker.io" | "registry-1.docker.io" => DOCKER_HUB.to_string(),
         other => other.to_string(),
     }
 }
@@ -156,7 +163,7 @@ fn runner_lookup(
         None => {
             let near: Vec<&String> = auths
                 .keys()
-                .filter(|k| loosely_normalize_key(k) == registry)
+                .filter(|k| docker_loose_key(k) == registry)
                 .collect();
             let hint = if near.is_empty() {
                 let keys: Vec<&str> = auths.keys().map(|s| s.as_str()).collect();
@@ -272,7 +279,7 @@ fn resolve_user_config(registry: &str) -> Result<ResolvedCredential> {
         // docker's looser matching (https://index.docker.io/v1/ and the like).
         for (key, entry) in &auths {
             if let Some(e) = entry
-                && loosely_normalize_key(key) == registry
+                && docker_loose_key(key) == registry
             {
                 return Ok(ResolvedCredential {
                     credential: Some(Credential {
@@ -422,10 +429,26 @@ mod tests {
     #[test]
     fn loose_keys() {
         assert_eq!(
-            loosely_normalize_key("https://index.docker.io/v1/"),
+            docker_loose_key("https://index.docker.io/v1/"),
             "index.docker.io"
         );
-        assert_eq!(loosely_normalize_key("docker.io"), "index.docker.io");
-        assert_eq!(loosely_normalize_key("http://r.io:5000/x"), "r.io:5000");
+        assert_eq!(docker_loose_key("docker.io"), "index.docker.io");
+        assert_eq!(docker_loose_key("http://r.io:5000/x"), "r.io:5000");
+    }
+
+    #[test]
+    fn loose_key_is_not_the_runners_exact_key() {
+        use crate::runner::dockerconfig::normalize_registry_key;
+        // docker keeps the case and strips only lower-case schemes; the runner's form does not.
+        assert_eq!(docker_loose_key("R.io"), "R.io");
+        assert_eq!(normalize_registry_key("R.io").unwrap().key, "r.io");
+        assert_eq!(docker_loose_key("HTTPS://r.io/v2/"), "HTTPS:");
+        assert_eq!(
+            normalize_registry_key("HTTPS://r.io/v2/").unwrap().key,
+            "r.io"
+        );
+        assert_eq!(docker_loose_key("registry-1.docker.io"), DOCKER_HUB);
+        assert_eq!(docker_loose_key("ftp://r.io"), "ftp:");
+        assert!(normalize_registry_key("ftp://r.io").is_err());
     }
 }

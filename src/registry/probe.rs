@@ -107,7 +107,7 @@ async fn probe_one(
     let registry = if valid_host_key(key) {
         key.to_string()
     } else {
-        credentials::loosely_normalize_key(key)
+        credentials::docker_loose_key(key)
     };
     let mut base = ProbeResult {
         key: key.to_string(),

@@ -16,7 +16,7 @@ use base64::engine::{DecodePaddingMode, GeneralPurpose, GeneralPurposeConfig};
 use serde_json::Value;
 
 /// The registry the runner uses for Docker Hub images (go-containerregistry's default).
-pub const DOCKER_HUB: &str = "index.docker.io";
+pub use crate::runner::image_ref::DOCKER_HUB;
 
 /// Go's `base64.StdEncoding` decoder: padding required, trailing bits tolerated.
 const GO_STD_B64: GeneralPurpose = GeneralPurpose::new(
@@ -304,6 +304,20 @@ pub enum KeyError {
     BadScheme(String),
 }
 
+/// Split a registry key into (scheme before `://`, host[:port], `/path`), with no check: the
+/// one reading of a key's parts that [`normalize_registry_key`] (the runner's exact form) and
+/// the docker-style loose match for hints (`registry::credentials::docker_loose_key`) share.
+pub fn split_registry_key(key: &str) -> (Option<&str>, &str, Option<&str>) {
+    let (scheme, rest) = match key.find("://") {
+        Some(pos) => (Some(&key[..pos]), &key[pos + 3..]),
+        None => (None, key),
+    };
+    match rest.find('/') {
+        Some(slash) => (scheme, &rest[..slash], Some(&rest[slash..])),
+        None => (scheme, rest, None),
+    }
+}
+
 /// Normalise a registry key to what the runner looks up: host[:port], no scheme, no path,
 /// lower-case host, `docker.io` as `index.docker.io`.
 pub fn normalize_registry_key(input: &str) -> Result<NormalizedKey, KeyError> {
@@ -312,21 +326,16 @@ pub fn normalize_registry_key(input: &str) -> Result<NormalizedKey, KeyError> {
         return Err(KeyError::Empty);
     }
     let mut why = Vec::new();
-    let mut rest = original.as_str();
-    let lower = rest.to_ascii_lowercase();
-    if let Some(pos) = lower.find("://") {
-        let scheme = &lower[..pos];
-        if scheme != "http" && scheme != "https" {
+    let (scheme, rest, path) = split_registry_key(&original);
+    if let Some(scheme) = scheme {
+        if !scheme.eq_ignore_ascii_case("http") && !scheme.eq_ignore_ascii_case("https") {
             return Err(KeyError::BadScheme(original.clone()));
         }
         why.push(format!(
-            "the scheme {}:// is dropped (the runner looks up host[:port] only)",
-            &rest[..pos]
+            "the scheme {scheme}:// is dropped (the runner looks up host[:port] only)"
         ));
-        rest = &rest[pos + 3..];
     }
-    if let Some(slash) = rest.find('/') {
-        let path = &rest[slash..];
+    if let Some(path) = path {
         if path != "/" || !why.is_empty() {
             why.push(format!(
                 "the path {path} is dropped (image registries are looked up without a path)"
@@ -334,7 +343,6 @@ pub fn normalize_registry_key(input: &str) -> Result<NormalizedKey, KeyError> {
         } else {
             why.push("the trailing / is dropped".to_string());
         }
-        rest = &rest[..slash];
     }
     if rest.is_empty() {
         return Err(KeyError::Invalid(original.clone()));
