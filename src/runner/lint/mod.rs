@@ -170,7 +170,7 @@ pub const RULES: &[(&str, &str)] = &[
     ),
     (
         rules::REGISTRY_AUTH_INVALID,
-        "the auth file does not parse (one bad `auth` breaks all): no function pod at all",
+        "the auth file does not parse (one bad `auth` breaks all): no function pod at all; or a user name with ':' the runner cannot read back",
     ),
     (
         rules::CREDENTIAL_HELPER_ONLY,

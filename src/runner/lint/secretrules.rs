@@ -10,7 +10,9 @@ use super::model::{Runner, SecretLookup, SecretObj, VolumeSource, find_secret, s
 use super::mountrules::Resolved;
 use super::{Finding, LintContext, Severity, rules};
 use crate::runner::ca::{CaError, CaWarning, analyze_ca_pem};
-use crate::runner::dockerconfig::{AuthDecodeError, DockerConfig, normalize_registry_key};
+use crate::runner::dockerconfig::{
+    AuthDecodeError, DockerConfig, normalize_registry_key, validate_username,
+};
 
 /// The field path of a data key (`data.ca.crt` would read as nested keys).
 fn data_field(key: &str) -> String {
@@ -311,6 +313,19 @@ fn lint_auth_file(s: &SecretObj<'_>, key: &str, used: bool, out: &mut Vec<Findin
                 format!("auths entry \"{reg}\": {e}"),
                 "log in with a user name and password (or token as password) and regenerate the Secret".into(),
             )),
+        }
+    }
+    // A ':' in a user name: `auth` is split at the first ':', so the runner reads another user.
+    for (reg, entry) in &config.auths {
+        if let Some(Err(why)) = entry.username.as_deref().map(validate_username) {
+            out.push(on_secret(
+                s,
+                Severity::Error,
+                rules::REGISTRY_AUTH_INVALID,
+                field.clone(),
+                format!("auths entry \"{reg}\": {why}; pulls from {reg} fail to authenticate"),
+                "use a user name without ':' (e.g. a robot or token account) and regenerate the Secret: kubectl porch-registry secret auth".into(),
+            ));
         }
     }
     if !bad.is_empty() {

@@ -572,6 +572,36 @@ fn registry_auth_invalid() {
 }
 
 #[test]
+fn registry_auth_invalid_user_name_with_colon() {
+    // kubectl create secret docker-registry writes username, password and auth.
+    let auth = crate::runner::dockerconfig::encode_auth("org:robot", "hunter2");
+    let json = format!(
+        r#"{{"auths":{{"ghcr.io":{{"username":"org:robot","password":"hunter2","auth":"{auth}"}}}}}}"#
+    );
+    let all = run(&good_yaml(&json, &good_ca()));
+    let f = with(rules::REGISTRY_AUTH_INVALID, &all);
+    assert_eq!(f.len(), 1, "{all:#?}");
+    assert_eq!(f[0].severity, Severity::Error);
+    assert!(f[0].message.contains("\"ghcr.io\"") && f[0].message.contains("org:robot"));
+    for x in &all {
+        let text = format!("{} {}", x.message, x.fix);
+        assert!(!text.contains("hunter2") && !text.contains(&auth), "{text}");
+    }
+    // The same user name without ':' is fine.
+    let auth = crate::runner::dockerconfig::encode_auth("robot", "hunter2");
+    let json = format!(
+        r#"{{"auths":{{"ghcr.io":{{"username":"robot","password":"hunter2","auth":"{auth}"}}}}}}"#
+    );
+    assert!(
+        with(
+            rules::REGISTRY_AUTH_INVALID,
+            &run(&good_yaml(&json, &good_ca()))
+        )
+        .is_empty()
+    );
+}
+
+#[test]
 fn credential_helper_only() {
     let json = r#"{"auths":{"ghcr.io":{},"quay.io":{"auth":"dTpw"}},"credsStore":"desktop","credHelpers":{"123.dkr.ecr.us-east-1.amazonaws.com":"ecr-login"}}"#;
     let f = with(
