@@ -664,26 +664,8 @@ fn render_key_value(k: &str, v: &Value, col: usize, mi: usize) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::runner::plan::{DesiredConfig, Target, TlsConfig, plan_patch, plan_remove};
-
-    fn desired(tls: bool) -> DesiredConfig {
-        DesiredConfig {
-            auth_secret_name: "registry-auth-secret".into(),
-            auth_mount_path: "/var/tmp/auth-secret".into(),
-            registry_auth_secret_name: "registry-auth-secret".into(),
-            tls: tls.then(|| TlsConfig {
-                secret_name: "registry-tls-secret".into(),
-                mount_path: "/var/tmp/tls-secret".into(),
-            }),
-        }
-    }
-
-    fn target() -> Target {
-        Target {
-            deployment: "function-runner".into(),
-            container: "function-runner".into(),
-        }
-    }
+    use crate::runner::plan::tests::{desired, target};
+    use crate::runner::plan::{plan_patch, plan_remove};
 
     fn patch(text: &str, tls: bool) -> String {
         let docs = super::super::parse_documents(text).unwrap();

@@ -1113,10 +1113,11 @@ pub fn plan_remove(deployment: &Value, target: &Target, desired: &DesiredConfig)
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
 
-    fn desired(tls: bool) -> DesiredConfig {
+    /// The CLI defaults (shared with the manifest editor's tests).
+    pub(crate) fn desired(tls: bool) -> DesiredConfig {
         DesiredConfig {
             auth_secret_name: "registry-auth-secret".into(),
             auth_mount_path: "/var/tmp/auth-secret".into(),
@@ -1128,7 +1129,7 @@ mod tests {
         }
     }
 
-    fn target() -> Target {
+    pub(crate) fn target() -> Target {
         Target {
             deployment: "function-runner".into(),
             container: "function-runner".into(),
