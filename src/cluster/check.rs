@@ -136,7 +136,8 @@ pub fn collect(kube: &Kube, args: &CheckArgs) -> Result<LiveCheck> {
         match kube.get_opt(Kind::Secret, &fn_ns, &copy) {
             Ok(Some(c)) => {
                 if let Some(a) = &auth_bytes
-                    && secret_bytes(&c, ".dockerconfigjson").as_ref() != Some(a)
+                    && secret_bytes(&c, crate::runner::secrets::DOCKERCONFIGJSON_KEY).as_ref()
+                        != Some(a)
                 {
                     findings.push(finding(
                         "warning",

@@ -12,6 +12,7 @@ use super::view::{RunnerView, runner_view};
 use crate::error::{Error, Result};
 use crate::runner::dockerconfig::DockerConfig;
 use crate::runner::flags;
+use crate::runner::secrets::DOCKERCONFIGJSON_KEY;
 
 #[derive(Debug, Clone, Serialize)]
 #[serde(rename_all = "camelCase")]
@@ -228,7 +229,7 @@ pub fn status_report(
             exists: Some(c.is_some()),
             matches: match (&c, &auth_bytes) {
                 (Some(c), Some(a)) => {
-                    Some(secret_bytes(c, ".dockerconfigjson").as_ref() == Some(a))
+                    Some(secret_bytes(c, DOCKERCONFIGJSON_KEY).as_ref() == Some(a))
                 }
                 _ => None,
             },

@@ -456,7 +456,7 @@ pub fn inputs_from_objects(objects: &[serde_json::Value]) -> Result<Vec<ProbeInp
         })
         .filter_map(|s| {
             Some(ProbeInput {
-                dockerconfigjson: secret_value(s, ".dockerconfigjson")?,
+                dockerconfigjson: secret_value(s, crate::runner::secrets::DOCKERCONFIGJSON_KEY)?,
                 origin: name(s),
                 ca: ca.clone(),
             })

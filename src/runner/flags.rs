@@ -80,8 +80,8 @@ pub const ENABLE_PRIVATE_REGISTRIES_TLS: &str = "enable-private-registries-tls";
 pub const TLS_SECRET_PATH: &str = "tls-secret-path";
 pub const POD_NAMESPACE: &str = "pod-namespace";
 
-/// The file name the runner reads inside the auth mount (`.dockerconfigjson` key of the Secret).
-pub const DOCKERCONFIGJSON_FILE: &str = ".dockerconfigjson";
+/// The file name the runner reads inside the auth mount: the Secret's `.dockerconfigjson` key.
+pub const DOCKERCONFIGJSON_FILE: &str = crate::runner::secrets::DOCKERCONFIGJSON_KEY;
 
 /// The five flags that make up the private-registry configuration (what `patch` adds and
 /// `remove` takes out).
