@@ -83,6 +83,12 @@ impl Error {
             std::io::ErrorKind::PermissionDenied => Error::Other(format!(
                 "{path}: permission denied; check the file's permissions"
             )),
+            std::io::ErrorKind::IsADirectory => {
+                Error::Usage(format!("{path}: is a directory; give the path of a file"))
+            }
+            std::io::ErrorKind::NotADirectory => Error::NotFound(format!(
+                "{path}: a parent of this path is a file, not a directory; check the path"
+            )),
             _ => Error::Other(format!("{path}: {err}")),
         }
     }

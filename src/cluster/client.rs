@@ -84,7 +84,50 @@ pub fn connect(args: &ClusterArgs) -> Result<Kube> {
         user: None,
     };
     let kubeconfig_err = |e: kube::config::KubeconfigError, source: &str| -> Error {
-        let msg = e.to_string();
+        // The YAML parser's message continues with a snippet of the file (which may hold a
+        // token): keep its first line, so the fix hint below stays on the one error line.
+        let full = e.to_string();
+        let msg = full.lines().next().unwrap_or("invalid kubeconfig").trim_end();
+        use kube::config::KubeconfigError as K;
+        let named = |path: &std::path::Path| {
+            let path = path.display().to_string();
+            if path == source {
+                path
+            } else {
+                format!("{path} ({source})")
+            }
+        };
+        match &e {
+            K::ReadConfig(io, path) if io.kind() == std::io::ErrorKind::NotFound => {
+                return Error::not_found(format!(
+                    "no kubeconfig: {} does not exist; pass --kubeconfig PATH or set KUBECONFIG to your cluster's kubeconfig",
+                    named(path)
+                ));
+            }
+            K::ReadConfig(io, path) if io.kind() == std::io::ErrorKind::IsADirectory => {
+                return Error::usage(format!(
+                    "kubeconfig {} is a directory; pass the kubeconfig file itself with --kubeconfig or in KUBECONFIG",
+                    named(path)
+                ));
+            }
+            K::ReadConfig(io, path) => {
+                return Error::Cluster(format!(
+                    "cannot read the kubeconfig {}: {io}; pass a readable file with --kubeconfig or set KUBECONFIG",
+                    named(path)
+                ));
+            }
+            K::Parse(_) => {
+                return Error::usage(format!(
+                    "the kubeconfig ({source}) is not valid: {msg}; fix it or pass another file with --kubeconfig"
+                ));
+            }
+            K::CurrentContextNotSet if args.context.is_none() => {
+                return Error::usage(format!(
+                    "the kubeconfig ({source}) has no current-context; pass --context NAME or run `kubectl config use-context NAME`"
+                ));
+            }
+            _ => {}
+        }
         if msg.contains("context") && args.context.is_some() {
             Error::usage(format!(
                 "context \"{}\" is not in {source}; list contexts with `kubectl config get-contexts` and pass one with --context",
