@@ -87,7 +87,11 @@ pub fn connect(args: &ClusterArgs) -> Result<Kube> {
         // The YAML parser's message continues with a snippet of the file (which may hold a
         // token): keep its first line, so the fix hint below stays on the one error line.
         let full = e.to_string();
-        let msg = full.lines().next().unwrap_or("invalid kubeconfig").trim_end();
+        let msg = full
+            .lines()
+            .next()
+            .unwrap_or("invalid kubeconfig")
+            .trim_end();
         use kube::config::KubeconfigError as K;
         let named = |path: &std::path::Path| {
             let path = path.display().to_string();

@@ -67,6 +67,43 @@ fn clap_error_line(rendered: &str) -> String {
     format!("{msg}; see '{command} --help'")
 }
 
+/// The command-line word just before the first occurrence of `value`.
+fn arg_before(value: &str) -> Option<String> {
+    let args: Vec<String> = std::env::args().collect();
+    let pos = args.iter().position(|a| a == value)?;
+    args.get(pos.checked_sub(1)?).cloned()
+}
+
+/// The subcommands named on the command line (`["secret", "auth"]`), up to the first word
+/// that is not one.
+fn subcommand_path() -> Vec<String> {
+    let mut cmd = <crate::cli::Cli as clap::CommandFactory>::command();
+    let mut path = Vec::new();
+    for arg in std::env::args().skip(1) {
+        if arg.starts_with('-') {
+            continue;
+        }
+        let Some(sub) = cmd.find_subcommand(&arg).cloned() else {
+            break;
+        };
+        path.push(sub.get_name().to_string());
+        cmd = sub;
+    }
+    path
+}
+
+/// Whether `--name` only takes a value joined with '=' (`require_equals`, like kubectl's
+/// `--dry-run`), so that `--name value` leaves `value` as a stray word.
+fn takes_value_after_equals(flag: &str) -> bool {
+    fn find(cmd: &clap::Command, name: &str) -> bool {
+        cmd.get_arguments()
+            .any(|a| a.get_long() == Some(name) && a.is_require_equals_set())
+            || cmd.get_subcommands().any(|c| find(c, name))
+    }
+    flag.strip_prefix("--")
+        .is_some_and(|name| find(&<crate::cli::Cli as clap::CommandFactory>::command(), name))
+}
+
 /// clap errors: help and version go to stdout with exit 0; usage errors become one
 /// `error:` line (clap's own first line, without its ANSI styling) plus clap's hint, exit 2.
 pub fn report_clap_error(err: clap::Error) -> ExitCode {
@@ -84,6 +121,7 @@ pub fn report_clap_error(err: clap::Error) -> ExitCode {
         }
         _ => {
             let mut line = clap_error_line(&err.render().to_string());
+            let mut tip = None;
             // `--password-stdin s3cret` or a forgotten `--password`: the stray word is likely a
             // secret, so it is not echoed when credential flags are on the command line.
             if err.kind() == ErrorKind::UnknownArgument
@@ -93,6 +131,60 @@ pub fn report_clap_error(err: clap::Error) -> ExitCode {
                 && !value.starts_with('-')
             {
                 line = line.replace(&format!("'{value}'"), "'<value hidden>'");
+                if arg_before(value).as_deref() == Some("--password-stdin") {
+                    tip = Some(
+                        "--password-stdin takes no value: pipe the password to stdin".to_string(),
+                    );
+                }
+            }
+            // `--password-stdin=s3cret`, `--password=x --password=y`: a value given to a password
+            // flag is never echoed, whatever clap's complaint about it.
+            if let Some(clap::error::ContextValue::String(arg)) =
+                err.get(clap::error::ContextKind::InvalidArg)
+                && arg.contains("password")
+            {
+                for kind in [
+                    clap::error::ContextKind::InvalidValue,
+                    clap::error::ContextKind::PriorArg,
+                ] {
+                    if let Some(clap::error::ContextValue::String(value)) = err.get(kind)
+                        && !value.is_empty()
+                        && !value.starts_with('-')
+                    {
+                        line = line.replace(&format!("'{value}'"), "'<value hidden>'");
+                    }
+                }
+            }
+            // `--dry-run client` / `--wait false`: these flags take their value only after '='
+            // (kubectl's form), so the value became a stray positional; say how to write it.
+            if err.kind() == ErrorKind::UnknownArgument
+                && let Some(clap::error::ContextValue::String(value)) =
+                    err.get(clap::error::ContextKind::InvalidArg)
+                && let Some(flag) = arg_before(value)
+                && takes_value_after_equals(&flag)
+            {
+                tip = Some(format!(
+                    "write {flag}={value}: {flag} takes its value after '='"
+                ));
+            }
+            // clap names the subcommand only when it prints a usage line; otherwise point at
+            // the help of the subcommand on the command line, not the top-level one.
+            let root_help = "; see 'kubectl porch-registry --help'";
+            if line.ends_with(root_help) {
+                let path = subcommand_path();
+                if !path.is_empty() {
+                    line = format!(
+                        "{}; see 'kubectl porch-registry {} --help'",
+                        &line[..line.len() - root_help.len()],
+                        path.join(" ")
+                    );
+                }
+            }
+            if let Some(tip) = tip {
+                line = match line.rfind("; see '") {
+                    Some(at) => format!("{} ({tip}){}", &line[..at], &line[at..]),
+                    None => format!("{line} ({tip})"),
+                };
             }
             eprintln!("error: {line}");
             ExitCode::from(crate::error::exit::USAGE)

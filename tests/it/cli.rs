@@ -291,6 +291,89 @@ fn usage_errors_never_echo_a_password() {
     }
 }
 
+/// clap reports a value given to a flag that takes none by echoing it: not for password flags.
+#[test]
+fn a_value_joined_to_password_stdin_is_never_echoed() {
+    let out = bin()
+        .args([
+            "secret",
+            "auth",
+            "--registry",
+            "r.example",
+            "-u",
+            "robot",
+            "--password-stdin=Zq8-unique-pw",
+        ])
+        .write_stdin("")
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(!stderr.contains("Zq8-unique-pw"), "{stderr}");
+    assert_eq!(stderr.lines().count(), 1, "{stderr}");
+    assert!(stderr.contains("'--password-stdin'"), "{stderr}");
+
+    // The stray word after --password-stdin: hidden, and the fix is named.
+    let out = bin()
+        .args(["setup", "--password-stdin", "Zq8-unique-pw"])
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(!stderr.contains("Zq8-unique-pw"), "{stderr}");
+    assert!(
+        stderr.contains("--password-stdin takes no value: pipe the password to stdin"),
+        "{stderr}"
+    );
+}
+
+/// `--dry-run client` / `--wait false` (the value not joined with '='): one line that says how
+/// to write it, and the help of the subcommand that was used.
+#[test]
+fn a_flag_value_that_needs_equals_is_explained() {
+    for (args, fix) in [
+        (
+            &["setup", "-f", "x.yaml", "--dry-run", "client"][..],
+            "(write --dry-run=client: --dry-run takes its value after '=')",
+        ),
+        (
+            &["remove", "--dry-run", "server"][..],
+            "(write --dry-run=server: --dry-run takes its value after '=')",
+        ),
+        (
+            &["setup", "--wait", "false"][..],
+            "(write --wait=false: --wait takes its value after '=')",
+        ),
+    ] {
+        let out = bin().args(args).output().unwrap();
+        assert_eq!(out.status.code(), Some(2), "{args:?}");
+        assert!(out.stdout.is_empty());
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(stderr.lines().count(), 1, "{stderr}");
+        assert!(stderr.contains(fix), "{args:?}: {stderr}");
+        let help = format!("see 'kubectl porch-registry {} --help'", args[0]);
+        assert!(stderr.trim_end().ends_with(&help), "{stderr}");
+    }
+}
+
+/// An invalid value (no usage line from clap) still points at the subcommand's help.
+#[test]
+fn invalid_values_point_at_the_subcommand_help() {
+    for (args, help) in [
+        (&["status", "-o", "wide"][..], "status"),
+        (&["secret", "auth", "-o", "table"][..], "secret auth"),
+        (&["secret", "auth", "--password"][..], "secret auth"),
+    ] {
+        let out = bin().args(args).output().unwrap();
+        assert_eq!(out.status.code(), Some(2), "{args:?}");
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(stderr.lines().count(), 1, "{stderr}");
+        assert!(
+            stderr.contains(&format!("see 'kubectl porch-registry {help} --help'")),
+            "{args:?}: {stderr}"
+        );
+    }
+}
+
 fn complete(words: &[&str]) -> String {
     let out = bin().arg("__complete").args(words).output().unwrap();
     assert!(out.status.success(), "{words:?}: {out:?}");
@@ -415,6 +498,16 @@ fn command_errors_are_one_line_with_the_documented_exit_code() {
             vec!["pull".into(), "UPPER/Case::bad".into()],
             2,
             "UPPER/Case::bad".into(),
+        ),
+        (
+            vec![
+                "secret".into(),
+                "tls".into(),
+                "--ca-file".into(),
+                p(dir.path()),
+            ],
+            2,
+            "is a directory; give the path of a file".into(),
         ),
     ];
     for (args, code, needle) in cases {

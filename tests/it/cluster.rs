@@ -510,6 +510,70 @@ fn kubeconfig_env_and_context_are_honoured() {
     assert!(stderr.contains("context \"missing\""), "{stderr}");
 }
 
+/// A kubeconfig that is missing, a directory, not YAML or without a current context: one line
+/// naming it and the fix (never the file's content: a YAML error snippet could show a token),
+/// with the exit code of the README's table, for every live command.
+#[test]
+fn broken_kubeconfigs_are_one_line_with_the_fix() {
+    let dir = tempfile::tempdir().unwrap();
+    let token = "Zq8-kubeconfig-token";
+    let not_yaml = dir.path().join("not-yaml");
+    std::fs::write(
+        &not_yaml,
+        format!("apiVersion: v1\nusers:\n- name: u\n  user: {{token: {token} [\n"),
+    )
+    .unwrap();
+    let no_context = dir.path().join("no-context");
+    std::fs::write(&no_context, "apiVersion: v1\nkind: Config\n").unwrap();
+    let missing = dir.path().join("missing");
+    let home = dir.path().join("home");
+    std::fs::create_dir(&home).unwrap();
+    let cases: Vec<(Option<&std::path::Path>, i32, &str)> = vec![
+        (
+            Some(missing.as_path()),
+            4,
+            "does not exist; pass --kubeconfig PATH",
+        ),
+        (
+            Some(dir.path()),
+            2,
+            "is a directory; pass the kubeconfig file itself",
+        ),
+        (Some(not_yaml.as_path()), 2, "is not valid"),
+        (
+            Some(no_context.as_path()),
+            2,
+            "has no current-context; pass --context NAME",
+        ),
+        // No KUBECONFIG and no ~/.kube/config.
+        (None, 4, "/.kube/config) does not exist"),
+    ];
+    for cmd in [&["status"][..], &["check"], &["remove"]] {
+        for (kubeconfig, code, needle) in &cases {
+            let mut c = bin();
+            c.args(cmd)
+                .env("HOME", &home)
+                .env_remove("KUBERNETES_SERVICE_HOST")
+                .write_stdin("");
+            match kubeconfig {
+                Some(k) => c.env("KUBECONFIG", k),
+                None => c.env_remove("KUBECONFIG"),
+            };
+            let a = c.assert().failure().code(*code);
+            let (stdout, stderr) = out(&a);
+            assert!(stdout.is_empty(), "{cmd:?} {kubeconfig:?}: {stdout}");
+            assert_eq!(
+                stderr.lines().count(),
+                1,
+                "{cmd:?} {kubeconfig:?}: {stderr}"
+            );
+            assert!(stderr.starts_with("error: "), "{stderr}");
+            assert!(stderr.contains(needle), "{cmd:?} {kubeconfig:?}: {stderr}");
+            assert!(!stderr.contains(token), "{stderr}");
+        }
+    }
+}
+
 #[test]
 fn rollout_timeout_is_exit_9() {
     let api = porch_cluster();
