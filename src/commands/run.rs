@@ -278,6 +278,17 @@ pub fn run(args: &RunArgs) -> Result<()> {
             .unwrap_or_else(default_cache_dir),
     };
     let mode = output_mode(args)?;
+    // Refused before anything runs: failing on it afterwards would leave the package written
+    // and report an error.
+    if let Some(dir) = &args.results_dir
+        && dir.exists()
+        && !dir.is_dir()
+    {
+        return Err(Error::usage(format!(
+            "--results-dir {}: is a file, not a directory; give a directory (it is created when missing)",
+            dir.display()
+        )));
+    }
     let input = read_input(args)?;
     let fn_config = function_config(args, input.function_config.clone())?;
     let image = resolve_image(args)?;

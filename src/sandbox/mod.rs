@@ -246,7 +246,12 @@ pub fn run_native(spec: &Spec, input: &[u8], timeout: Duration) -> Result<RunOut
             .rev()
             .find_map(|l| l.strip_prefix(SETUP_ERROR_PREFIX))
         {
-            return Err(Error::other(format!("sandbox: {line}")));
+            // A --mount the image cannot take is the user's input (exit 2), not a failure.
+            return Err(if line.starts_with("--mount ") {
+                Error::usage(format!("sandbox: {line}"))
+            } else {
+                Error::other(format!("sandbox: {line}"))
+            });
         }
     }
     Ok(out)

@@ -915,3 +915,55 @@ fn a_function_moving_a_resource_with_the_legacy_annotation_matches_kpt() {
     assert!(ours.join("moved.yaml").exists() && !ours.join("sub/d.yml").exists());
     assert_eq!(parsed(&ours), parsed(&theirs));
 }
+
+/// User errors in `run`'s output flags and mounts: exit 2, one error line, and the package as it
+/// was (a --results-dir that is a file is refused before the function runs and writes).
+#[test]
+fn bad_results_dir_and_mounts_are_usage_errors_and_change_nothing() {
+    let t = tempfile::tempdir().unwrap();
+    // A function that changes the package, so a write would show.
+    let img = busybox_image(t.path(), "#!/bin/sh\nsed 's/k: v/k: changed/'\n");
+    let pkg = package(t.path());
+    let before = files(&pkg);
+    let a_file = t.path().join("results-file");
+    std::fs::write(&a_file, "keep").unwrap();
+    let host = t.path().join("hostdata");
+    std::fs::create_dir(&host).unwrap();
+    let cases: Vec<(Vec<String>, &str)> = vec![
+        (
+            vec!["--results-dir".into(), a_file.display().to_string()],
+            "is a file, not a directory",
+        ),
+        (
+            vec![
+                "--mount".into(),
+                format!("type=bind,source={},target=/nonexistent", host.display()),
+            ],
+            "--mount target /nonexistent does not exist in the image",
+        ),
+        (
+            vec![
+                "--mount".into(),
+                format!("type=bind,source={},target=/tmp/x", a_file.display()),
+            ],
+            "is not a directory",
+        ),
+    ];
+    for (extra, needle) in cases {
+        let out = bin()
+            .args(["run", &img, pkg.to_str().unwrap(), "--cache-dir"])
+            .arg(cache(t.path()))
+            .args(&extra)
+            .write_stdin("")
+            .output()
+            .unwrap();
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{extra:?}: {stderr}");
+        let errors: Vec<&str> = stderr.lines().filter(|l| l.starts_with("error:")).collect();
+        assert_eq!(errors.len(), 1, "{stderr}");
+        assert!(errors[0].contains(needle), "{extra:?}: {stderr}");
+        assert!(out.stdout.is_empty());
+        assert_eq!(files(&pkg), before, "{extra:?}: the package changed");
+        assert_eq!(std::fs::read_to_string(&a_file).unwrap(), "keep");
+    }
+}
