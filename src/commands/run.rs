@@ -11,7 +11,7 @@ use serde_json::{Value, json};
 use crate::cli::{RunArgs, Runtime};
 use crate::error::{Error, Result};
 use crate::krm::image::{FunctionImage, verify_layer};
-use crate::krm::{package, report};
+use crate::krm::{item_text, package, report};
 use crate::sandbox::{self, Engine, EngineImage, EngineRun, Outcome, RunOutput, Spec, User};
 
 const DEFAULT_PATH_ENV: &str = "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
@@ -353,10 +353,14 @@ pub fn run(args: &RunArgs) -> Result<()> {
             let done = match &mode {
                 OutputMode::InPlace => {
                     let pkg = input.package.as_ref().expect("in-place has a package");
-                    package::write_files(&pkg.root, &items, &pkg.files).map(|_| ())
+                    let texts = item_text::item_texts(&stdout_text, &items);
+                    package::write_files_with_texts(&pkg.root, &items, &texts, &pkg.files)
+                        .map(|_| ())
                 }
                 OutputMode::Dir(dir) => {
-                    package::write_files(dir, &items, &BTreeMap::new()).map(|_| ())
+                    let texts = item_text::item_texts(&stdout_text, &items);
+                    package::write_files_with_texts(dir, &items, &texts, &BTreeMap::new())
+                        .map(|_| ())
                 }
                 OutputMode::Stdout => {
                     let mut o = output.clone();

@@ -1,6 +1,7 @@
 //! KRM function contract: ResourceList in and out, package <-> items, results.
 
 pub mod image;
+pub mod item_text;
 pub mod package;
 pub mod report;
 pub mod resource_list;

@@ -24,7 +24,7 @@ pub const LEGACY_PATH_ANNOTATION: &str = "config.kubernetes.io/path";
 pub const LEGACY_INDEX_ANNOTATION: &str = "config.kubernetes.io/index";
 
 /// Annotations that only carry the file layout and are removed when writing files.
-fn is_layout_annotation(key: &str) -> bool {
+pub(crate) fn is_layout_annotation(key: &str) -> bool {
     key.starts_with("internal.config.kubernetes.io/")
         || key == LEGACY_PATH_ANNOTATION
         || key == LEGACY_INDEX_ANNOTATION
@@ -443,6 +443,17 @@ pub fn plan_files(
     items: &[Value],
     input_paths: &BTreeSet<&str>,
 ) -> Result<BTreeMap<String, Vec<Value>>> {
+    Ok(plan_files_numbered(items, input_paths)?
+        .into_iter()
+        .map(|(k, v)| (k, v.into_iter().map(|(_, d)| d).collect()))
+        .collect())
+}
+
+/// Like [`plan_files`], every document with the number of its item in `items`.
+fn plan_files_numbered(
+    items: &[Value],
+    input_paths: &BTreeSet<&str>,
+) -> Result<BTreeMap<String, Vec<(usize, Value)>>> {
     let mut grouped: BTreeMap<String, Vec<(usize, usize, Value)>> = BTreeMap::new();
     for (n, item) in items.iter().enumerate() {
         let (path, index) = output_layout(item, input_paths);
@@ -464,9 +475,30 @@ pub fn plan_files(
         .into_iter()
         .map(|(k, mut v)| {
             v.sort_by_key(|(i, n, _)| (*i, *n));
-            (k, v.into_iter().map(|(_, _, d)| d).collect())
+            (k, v.into_iter().map(|(_, n, d)| (n, d)).collect())
         })
         .collect())
+}
+
+/// The file's text from the items' own texts (see [`super::item_text`]) joined with `---`
+/// like kpt, when every document has one and the result reads back as `docs`; otherwise the
+/// serialised documents.
+fn file_text_from(rel: &str, docs: &[(usize, Value)], texts: &[Option<String>]) -> String {
+    let values: Vec<Value> = docs.iter().map(|(_, d)| d.clone()).collect();
+    if !rel.ends_with(".json") {
+        let own: Option<Vec<&str>> = docs
+            .iter()
+            .map(|(n, _)| texts.get(*n).and_then(|t| t.as_deref()))
+            .collect();
+        if let Some(own) = own {
+            let text = own.join("---\n");
+            // Must read back exactly as what the serialiser would write.
+            if parse_documents(&text, rel).ok().as_ref() == Some(&values) {
+                return text;
+            }
+        }
+    }
+    file_text(rel, &values)
 }
 
 fn file_text(rel: &str, docs: &[Value]) -> String {
@@ -488,12 +520,25 @@ pub fn write_files(
     items: &[Value],
     previous: &BTreeMap<String, Vec<Value>>,
 ) -> Result<WriteSummary> {
+    write_files_with_texts(dir, items, &[], previous)
+}
+
+/// Like [`write_files`]; a changed file is written from `texts` (item `n`'s own text, from
+/// [`super::item_text::item_texts`]) where every document of the file has one, so that the
+/// function's comments and formatting are kept as kpt keeps them.
+pub fn write_files_with_texts(
+    dir: &Path,
+    items: &[Value],
+    texts: &[Option<String>],
+    previous: &BTreeMap<String, Vec<Value>>,
+) -> Result<WriteSummary> {
     let input_paths: BTreeSet<&str> = previous.keys().map(String::as_str).collect();
-    let planned = plan_files(items, &input_paths)?;
+    let planned = plan_files_numbered(items, &input_paths)?;
     let mut summary = WriteSummary::default();
     let mut staged: Vec<(PathBuf, tempfile::NamedTempFile)> = Vec::new();
-    for (rel, docs) in &planned {
-        if previous.get(rel) == Some(docs) {
+    for (rel, numbered) in &planned {
+        let docs: Vec<Value> = numbered.iter().map(|(_, d)| d.clone()).collect();
+        if previous.get(rel) == Some(&docs) {
             summary.unchanged += 1;
             continue;
         }
@@ -521,7 +566,7 @@ pub fn write_files(
             .prefix(".kpr-")
             .tempfile_in(&parent)
             .map_err(|e| Error::io(&parent, e))?;
-        tmp.write_all(file_text(rel, docs).as_bytes())
+        tmp.write_all(file_text_from(rel, numbered, texts).as_bytes())
             .map_err(|e| Error::io(tmp.path(), e))?;
         staged.push((target, tmp));
     }
