@@ -95,9 +95,7 @@ fn deindent(text: &str, node: &Node) -> Option<String> {
     let pad = " ".repeat(col);
     let mut out = String::with_capacity(slice.len());
     for (i, line) in slice.split_inclusive('\n').enumerate() {
-        if i == 0 {
-            out.push_str(line);
-        } else if line.trim_end_matches('\n').is_empty() {
+        if i == 0 || line.trim_end_matches('\n').is_empty() {
             out.push_str(line);
         } else if let Some(l) = line.strip_prefix(&pad) {
             out.push_str(l);
@@ -119,10 +117,9 @@ fn deindent(text: &str, node: &Node) -> Option<String> {
 fn strip_layout_text(doc: &str) -> Option<String> {
     let docs = yaml::parse_stream(doc).ok()?;
     let root = docs.iter().find_map(|d| d.root.as_ref())?;
-    let Some((meta_key, meta)) = root.entry("metadata") else {
+    let Some(meta) = root.get("metadata") else {
         return Some(doc.to_string());
     };
-    let _ = meta_key;
     let Some((ann_key, ann)) = meta.entry("annotations") else {
         return Some(doc.to_string());
     };

@@ -650,6 +650,26 @@ mod tests {
     }
 
     #[test]
+    fn own_texts_are_joined_and_a_mismatch_falls_back() {
+        let a = json!({"kind": "A"});
+        let b = json!({"kind": "B"});
+        let docs = vec![(0, a.clone()), (1, b.clone())];
+        let texts = vec![Some("kind: A # a\n".into()), Some("kind: B\n".into())];
+        assert_eq!(
+            file_text_from("x.yaml", &docs, &texts),
+            "kind: A # a\n---\nkind: B\n"
+        );
+        // One item without text, a text that reads back differently, or JSON: serialised.
+        let serialised = to_yaml_stream(&[a.clone(), b.clone()]);
+        let partial = vec![Some("kind: A # a\n".into()), None];
+        assert_eq!(file_text_from("x.yaml", &docs, &partial), serialised);
+        let wrong = vec![Some("kind: A # a\n".into()), Some("kind: C\n".into())];
+        assert_eq!(file_text_from("x.yaml", &docs, &wrong), serialised);
+        let one = vec![(0, a.clone())];
+        assert!(file_text_from("x.json", &one, &texts).starts_with('{'));
+    }
+
+    #[test]
     fn function_input_from_pairs() {
         let cm = function_input_configmap(&["a=b".into(), "c=d=e".into()]).unwrap();
         assert_eq!(cm["data"], json!({"a": "b", "c": "d=e"}));

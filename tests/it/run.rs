@@ -272,7 +272,7 @@ awk '
   print "results:\n- message: hello info\n  severity: info\n- message: bad thing\n  severity: error\n  resourceRef:\n    apiVersion: v1\n    kind: ConfigMap\n    name: a\n  field:\n    path: data.k"; added=1 }
   initem=0; skip=1 }
 { if (skip) next
-  if (initem) { sub(/k: v$/, "k: changed"); buf = buf $0 "\n"; if ($0 ~ /^    name: (b|d)$/) keep=0 } else print }
+  if (initem) { sub(/k: v$/, "k: changed # set by the function"); buf = buf $0 "\n"; if ($0 ~ /^    name: (b|d)$/) keep=0 } else print }
 END { if (initem && buf != "" && keep) printf "%s", buf
   if (!added) { print "- apiVersion: v1\n  kind: ConfigMap\n  metadata:\n    name: generated\n  data:\n    x: \"1\""
   print "results:\n- message: hello info\n  severity: info\n- message: bad thing\n  severity: error\n  resourceRef:\n    apiVersion: v1\n    kind: ConfigMap\n    name: a\n  field:\n    path: data.k" } }
@@ -281,11 +281,16 @@ echo "some stderr" >&2
 exit ${FAILCODE:-0}
 "#;
 
+/// Two resources the function changes, with sequences in both indentation styles, quotes, a
+/// comment and a non-layout annotation.
+const MULTI: &str = "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: m1\n  annotations:\n    keep: \"yes\" # input comment\ndata:\n  k: v\nlist:\n- a\n- b\n---\napiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: m2\ndata:\n  k: v\nnested:\n  items:\n    - x\n    - 'y'\n";
+
 #[test]
 fn result_equals_kpt_fn_eval_exec_of_the_same_function() {
     let t = tempfile::tempdir().unwrap();
     let img = busybox_image(t.path(), MUTATE);
     let ours = package(t.path());
+    std::fs::write(ours.join("multi.yaml"), MULTI).unwrap();
     let theirs = t.path().join("kpt-pkg");
     std::fs::create_dir(&theirs).unwrap();
     for (rel, bytes) in files(&ours) {
@@ -318,6 +323,35 @@ fn result_equals_kpt_fn_eval_exec_of_the_same_function() {
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(out.status.success(), "{stderr}");
     assert_eq!(parsed(&ours), parsed(&theirs));
+    // Byte for byte: changed files are written from the function's own text (its comment on
+    // `k` kept, the layout annotations removed, documents joined with `---`) as kpt does.
+    let (mine, kpts) = (files(&ours), files(&theirs));
+    assert_eq!(
+        mine.keys().collect::<Vec<_>>(),
+        kpts.keys().collect::<Vec<_>>()
+    );
+    for (rel, bytes) in &mine {
+        let (a, b) = (
+            String::from_utf8_lossy(bytes),
+            String::from_utf8_lossy(&kpts[rel]),
+        );
+        if rel == "multi.yaml" {
+            // Known difference, from the INPUT side: we send the function re-serialised items
+            // (comments dropped, sequences at the key's column, double quotes), kpt sends the
+            // file's own formatting. The function echoes what it got, so only these differ.
+            let a_norm = a
+                .replace("\n  - x\n  - \"y\"\n", "\n    - x\n    - 'y'\n")
+                .replace("    keep: \"yes\"\n", "    keep: \"yes\" # input comment\n");
+            assert_eq!(a_norm, b, "{rel}: ours\n{a}\nkpt\n{b}");
+            assert_ne!(a, b, "{rel}: the known difference is gone: compare as is");
+        } else {
+            assert_eq!(a, b, "{rel}: ours\n{a}\nkpt\n{b}");
+        }
+    }
+    assert!(
+        mine["cm.yaml"].ends_with(b"  k: changed # set by the function\n"),
+        "the function's comment in a changed resource survives"
+    );
     // And the parts that prove something happened.
     let p = parsed(&ours);
     assert!(p.contains_key("configmap_generated.yaml"), "{:?}", p.keys());
