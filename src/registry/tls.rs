@@ -59,6 +59,12 @@ pub fn ca_from_args(ca_file: Option<&Path>, tls_dir: Option<&Path>) -> Result<Op
         (None, Some(dir)) => {
             let crt = dir.join("ca.crt");
             let pem = dir.join("ca.pem");
+            if !dir.is_dir() {
+                return Err(Error::not_found(format!(
+                    "--tls-dir {}: no such directory; give the directory that holds ca.crt or ca.pem, or use --ca-file",
+                    dir.display()
+                )));
+            }
             if crt.is_file() {
                 crt
             } else if pem.is_file() {
@@ -89,6 +95,10 @@ fn parse_ca(pem: &[u8], path: &Path) -> Result<Vec<CertificateDer<'static>>> {
             ))
         })?;
     if certs.is_empty() {
+        // Say what the file is instead (a private key, DER, ...), as `secret tls` does.
+        if let Err(e) = crate::runner::ca::analyze_ca_pem(pem, 0) {
+            return Err(Error::usage(format!("{}: {e}", path.display())));
+        }
         return Err(Error::usage(format!(
             "{}: contains no PEM certificate (-----BEGIN CERTIFICATE-----); give the registry's CA in PEM",
             path.display()
@@ -117,7 +127,7 @@ pub fn config_only_ca(ca: &CaInput) -> Result<rustls::ClientConfig> {
     for cert in parse_ca(&ca.pem, &ca.path)? {
         roots.add(cert).map_err(|e| {
             Error::usage(format!(
-                "{}: the certificate cannot be used as a trust anchor ({e})",
+                "{}: the certificate cannot be used as a trust anchor ({e}); give the registry's CA certificate in PEM (check it with `openssl x509 -noout -text -in FILE`)",
                 ca.path.display()
             ))
         })?;

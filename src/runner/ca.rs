@@ -113,9 +113,13 @@ pub enum CaError {
         "holds PEM data ({0}) but no certificate; it must contain at least one -----BEGIN CERTIFICATE----- block"
     )]
     NoCertificate(String),
-    #[error("has a malformed PEM block ({0})")]
+    #[error(
+        "has a malformed PEM block ({0}); give the CA certificate file as the registry's admin issued it"
+    )]
     BadPem(String),
-    #[error("certificate #{0} is not a valid X.509 certificate")]
+    #[error(
+        "certificate #{0} is not a valid X.509 certificate; check it with `openssl x509 -noout -text -in FILE` and give the registry's CA certificate"
+    )]
     BadCertificate(usize),
 }
 

@@ -1013,3 +1013,74 @@ fn user_docker_config_matches_like_docker_and_warns_about_the_runner() {
         "{err}"
     );
 }
+
+/// `--ca-file` given a private key, DER, garbage or a broken certificate: one usage error that
+/// says what the file is and how to fix it (as `secret tls` says), before any connection, and
+/// never the key's bytes.
+#[test]
+fn a_ca_file_that_is_not_a_certificate_says_what_it_is() {
+    let dir = tempfile::tempdir().unwrap();
+    let ca = crate::registry_support::TestCa::generate("qa");
+    let key = dir.path().join("key.pem");
+    std::fs::write(&key, &ca.key_pem).unwrap();
+    let der_cert = dir.path().join("ca.der");
+    let der = {
+        use rustls_pki_types::pem::PemObject;
+        rustls_pki_types::CertificateDer::from_pem_slice(ca.ca_pem.as_bytes())
+            .unwrap()
+            .to_vec()
+    };
+    std::fs::write(&der_cert, der).unwrap();
+    let garbage = dir.path().join("garbage.txt");
+    std::fs::write(&garbage, "not a certificate\n").unwrap();
+    let broken = dir.path().join("broken.pem");
+    std::fs::write(
+        &broken,
+        "-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----\n",
+    )
+    .unwrap();
+    let key_body: String = ca.key_pem.lines().nth(1).unwrap().to_string();
+    for (file, needle) in [
+        (&key, "holds a private key; give only the CA certificate(s)"),
+        (
+            &der_cert,
+            "is a DER (binary) certificate, not PEM; convert it",
+        ),
+        (&garbage, "holds no PEM data"),
+        (&broken, "give the registry's CA certificate"),
+    ] {
+        for flag in ["--ca-file", "--tls-dir"] {
+            let arg = if flag == "--tls-dir" {
+                let d = dir
+                    .path()
+                    .join(format!("dir-{}", file.file_name().unwrap().display()));
+                std::fs::create_dir_all(&d).unwrap();
+                std::fs::copy(file, d.join("ca.crt")).unwrap();
+                d
+            } else {
+                file.clone()
+            };
+            let a = bin()
+                .args(["pull", "127.0.0.1:1/fn/x:v1", flag])
+                .arg(&arg)
+                .write_stdin("")
+                .assert()
+                .failure()
+                .code(2);
+            let line = one_error_line(&a);
+            assert!(line.contains(needle), "{flag} {file:?}: {line}");
+            assert!(!line.contains(&key_body), "{line}");
+        }
+    }
+    let a = bin()
+        .args(["pull", "127.0.0.1:1/fn/x:v1", "--tls-dir"])
+        .arg(dir.path().join("missing"))
+        .assert()
+        .failure()
+        .code(4);
+    assert!(
+        one_error_line(&a).contains("missing: no such directory; give the directory that holds"),
+        "{}",
+        stderr_of(&a)
+    );
+}
