@@ -365,7 +365,26 @@ pub fn parse_stream(text: &str) -> Result<Vec<Doc>, YamlError> {
                     ..
                 }) => match pending_key.take() {
                     None => *pending_key = Some(node),
-                    Some(k) => entries.push((k, node)),
+                    Some(k) => {
+                        // Kubernetes' decoder (and so kubectl apply) refuses a key given twice;
+                        // which one would count is unclear, so never edit such a mapping.
+                        if let NodeKind::Scalar { value, .. } = &k.kind
+                            && let Some((first, _)) = entries.iter().find(|(other, _)| {
+                                matches!(&other.kind, NodeKind::Scalar { value: v, .. } if v == value)
+                            })
+                        {
+                            let line_of = |pos: usize| text[..pos].matches('\n').count() + 1;
+                            return Err(YamlError {
+                                line: line_of(k.start),
+                                col: k.col + 1,
+                                message: format!(
+                                    "mapping key \"{value}\" is already defined at line {}",
+                                    line_of(first.start)
+                                ),
+                            });
+                        }
+                        entries.push((k, node))
+                    }
                 },
             }
         }

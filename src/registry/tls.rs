@@ -218,7 +218,7 @@ mod tests {
         std::fs::write(d.path().join("ca.pem"), "garbage").unwrap();
         let err = ca_from_args(None, Some(d.path())).unwrap_err().to_string();
         assert!(err.contains("ca.pem"), "{err}");
-        assert!(err.contains("no PEM certificate"), "{err}");
+        assert!(err.contains("holds no PEM data"), "{err}");
     }
 
     #[test]

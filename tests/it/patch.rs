@@ -928,3 +928,42 @@ fn git_diff_after_in_place_shows_only_the_needed_lines() {
     }
     assert_eq!(git(&["status", "--porcelain"]), "");
 }
+
+/// A key given twice in the Deployment (two `command:` lists, as a bad merge leaves them):
+/// kubectl apply refuses it, and which one would count is unclear, so every command that reads
+/// manifests refuses it with the line of both keys; nothing is written.
+#[test]
+fn a_duplicate_key_is_one_error_naming_both_lines() {
+    let (_d, p) = copy_to_temp("catalog-function-runner.yaml");
+    let text = read(&p);
+    let dup = text.replacen(
+        "          command:\n",
+        "          command:\n            - /server\n          command:\n",
+        1,
+    );
+    assert_ne!(dup, text, "the fixture has a command: list");
+    std::fs::write(&p, &dup).unwrap();
+    let line = dup[..dup.find("          command:").unwrap()]
+        .lines()
+        .count()
+        + 1;
+    let needle = format!(
+        "malformed YAML at line {} column 11: mapping key \"command\" is already defined at line {line}",
+        line + 2
+    );
+    for args in [
+        &["patch", "--in-place"][..],
+        &["remove", "--in-place"],
+        &["check"],
+    ] {
+        let out = bin()
+            .args(args)
+            .arg("-f")
+            .arg(&p)
+            .write_stdin("")
+            .output()
+            .unwrap();
+        assert_one_error(&out, 2, &needle);
+        assert_eq!(read(&p), dup, "{args:?} wrote the file");
+    }
+}
