@@ -134,11 +134,21 @@ pub struct ClusterArgs {
     pub context: Option<String>,
 }
 
+/// `-n`, `--fn-namespace`: a valid namespace name, checked before anything is read or sent.
+fn namespace_name(s: &str) -> Result<String, String> {
+    crate::runner::secrets::validate_namespace(s).map(|()| s.to_string())
+}
+
+/// `--deployment`, `--container`: a valid Kubernetes object name.
+fn object_name(s: &str) -> Result<String, String> {
+    crate::runner::secrets::validate_object_name(s).map(|()| s.to_string())
+}
+
 /// The runner's namespace.
 #[derive(Debug, Clone, Args)]
 pub struct NamespaceArgs {
     /// Namespace of the function runner (and of its Secrets)
-    #[arg(short = 'n', long, value_name = "NAMESPACE", default_value = DEFAULT_NAMESPACE)]
+    #[arg(value_parser = namespace_name, short = 'n', long, value_name = "NAMESPACE", default_value = DEFAULT_NAMESPACE)]
     pub namespace: String,
 }
 
@@ -146,10 +156,10 @@ pub struct NamespaceArgs {
 #[derive(Debug, Clone, Args)]
 pub struct TargetArgs {
     /// Name of the function-runner Deployment
-    #[arg(long, value_name = "NAME", default_value = DEFAULT_DEPLOYMENT)]
+    #[arg(value_parser = object_name, long, value_name = "NAME", default_value = DEFAULT_DEPLOYMENT)]
     pub deployment: String,
     /// Name of the runner container in the Deployment
-    #[arg(long, value_name = "NAME", default_value = DEFAULT_CONTAINER)]
+    #[arg(value_parser = object_name, long, value_name = "NAME", default_value = DEFAULT_CONTAINER)]
     pub container: String,
 }
 
@@ -242,7 +252,7 @@ pub struct PatchArgs {
     #[command(flatten)]
     pub options: PatchOptions,
     /// Namespace of the function runner (used to pick the Deployment)
-    #[arg(short = 'n', long, value_name = "NAMESPACE")]
+    #[arg(value_parser = namespace_name, short = 'n', long, value_name = "NAMESPACE")]
     pub namespace: Option<String>,
 }
 
@@ -266,7 +276,7 @@ pub struct RemoveArgs {
     #[arg(long)]
     pub delete_secrets: bool,
     /// Namespace where the runner creates function pods (and its Secret copy)
-    #[arg(long, value_name = "NAMESPACE", default_value = DEFAULT_FN_NAMESPACE)]
+    #[arg(value_parser = namespace_name, long, value_name = "NAMESPACE", default_value = DEFAULT_FN_NAMESPACE)]
     pub fn_namespace: String,
     /// none, client (print what would change) or server (dryRun=All)
     #[arg(long, value_enum, default_value_t, num_args = 0..=1, default_missing_value = "client", require_equals = true)]
@@ -304,7 +314,7 @@ pub struct SetupArgs {
     #[command(flatten)]
     pub cluster: ClusterArgs,
     /// Namespace where the runner creates function pods (and its Secret copy)
-    #[arg(long, value_name = "NAMESPACE", default_value = DEFAULT_FN_NAMESPACE)]
+    #[arg(value_parser = namespace_name, long, value_name = "NAMESPACE", default_value = DEFAULT_FN_NAMESPACE)]
     pub fn_namespace: String,
     /// none, client (print the objects for kubectl apply -f -) or server (dryRun=All)
     #[arg(long, value_enum, default_value_t, num_args = 0..=1, default_missing_value = "client", require_equals = true)]
@@ -335,7 +345,7 @@ pub struct CheckArgs {
     #[command(flatten)]
     pub cluster: ClusterArgs,
     /// Namespace where the runner creates function pods
-    #[arg(long, value_name = "NAMESPACE", default_value = DEFAULT_FN_NAMESPACE)]
+    #[arg(value_parser = namespace_name, long, value_name = "NAMESPACE", default_value = DEFAULT_FN_NAMESPACE)]
     pub fn_namespace: String,
     /// Also log in to every registry in the auth Secret and report credentials and TLS step
     #[arg(long)]
@@ -354,7 +364,7 @@ pub struct StatusArgs {
     #[command(flatten)]
     pub cluster: ClusterArgs,
     /// Namespace where the runner creates function pods
-    #[arg(long, value_name = "NAMESPACE", default_value = DEFAULT_FN_NAMESPACE)]
+    #[arg(value_parser = namespace_name, long, value_name = "NAMESPACE", default_value = DEFAULT_FN_NAMESPACE)]
     pub fn_namespace: String,
     /// Output format
     #[arg(short = 'o', long, value_enum, default_value_t)]

@@ -199,6 +199,19 @@ const USAGE_ERRORS: &[(&[&str], &str)] = &[
     (&["pull", "a", "b"], "'b'"),
     (&["completions"], "SHELL"),
     (&["completions", "tcsh"], "tcsh"),
+    // Names are checked before any file is read or any request is sent.
+    (&["status", "-n", ""], "'--namespace <NAMESPACE>': is empty"),
+    (
+        &["check", "-n", "Porch_System"],
+        "\"Porch_System\" is not a valid",
+    ),
+    (&["patch", "-f", "x.yaml", "-n", ""], "--namespace"),
+    (&["setup", "--fn-namespace", "A"], "--fn-namespace"),
+    (
+        &["remove", "--deployment", ""],
+        "'--deployment <NAME>': is empty",
+    ),
+    (&["status", "--container", "Runner"], "--container"),
 ];
 
 #[test]
