@@ -25,10 +25,12 @@ pub struct ImageRef {
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum ImageRefError {
-    #[error("image reference is empty")]
+    #[error(
+        "image reference is empty; give IMAGE as [REGISTRY/]REPOSITORY[:TAG|@DIGEST], e.g. registry.example.com:5000/fn/set-labels:v1"
+    )]
     Empty,
     #[error(
-        "image reference '{0}': repository '{1}' may only contain lowercase letters, digits and . _ - /"
+        "image reference '{0}': repository '{1}' may only contain lowercase letters, digits and . _ - /; write the image name in lower case"
     )]
     BadRepository(String, String),
     #[error(
@@ -37,7 +39,9 @@ pub enum ImageRefError {
     BadTag(String, String),
     #[error("image reference '{0}': digest '{1}' is invalid (expected sha256: and 64 hex digits)")]
     BadDigest(String, String),
-    #[error("image reference '{0}': registry '{1}' is invalid")]
+    #[error(
+        "image reference '{0}': registry '{1}' is invalid; give it as host[:port], e.g. registry.example.com:5000"
+    )]
     BadRegistry(String, String),
 }
 
@@ -77,7 +81,21 @@ impl ImageRef {
             }
             _ => (DOCKER_HUB.to_string(), name.to_string()),
         };
-        if registry.is_empty() || registry.contains(|c: char| c.is_whitespace() || c == '/') {
+        // host[:port] (or [v6][:port]) with a port from 1 to 65535.
+        let valid_port = |p: &str| p.parse::<u16>().is_ok_and(|n| n > 0) && !p.starts_with('+');
+        let port_ok = match registry.strip_prefix('[') {
+            Some(v6) => v6.split_once(']').is_some_and(|(_, rest)| {
+                rest.is_empty() || rest.strip_prefix(':').is_some_and(valid_port)
+            }),
+            None => match registry.split_once(':') {
+                None => true,
+                Some((host, port)) => !host.is_empty() && valid_port(port),
+            },
+        };
+        if registry.is_empty()
+            || !port_ok
+            || registry.contains(|c: char| c.is_whitespace() || c == '/')
+        {
             return Err(ImageRefError::BadRegistry(s.into(), registry));
         }
         let registry = if registry == "docker.io" {
@@ -304,6 +322,25 @@ mod tests {
         assert_eq!(r.repository, "nephio/set-labels");
         let r = p("index.docker.io/library/alpine");
         assert_eq!(r.repository, "library/alpine");
+    }
+
+    #[test]
+    fn registry_port_must_be_a_port() {
+        for bad in [
+            "a:b:c/x",
+            "r.io:/x",
+            "r.io:0/x",
+            "r.io:99999/x",
+            "r.io:5x/x",
+            ":5000/x",
+        ] {
+            assert!(
+                matches!(ImageRef::parse(bad), Err(ImageRefError::BadRegistry(..))),
+                "{bad}"
+            );
+        }
+        assert_eq!(p("[::1]:5000/fn/x:v1").registry, "[::1]:5000");
+        assert_eq!(p("localhost:5000/x").registry, "localhost:5000");
     }
 
     #[test]

@@ -1084,3 +1084,32 @@ fn a_ca_file_that_is_not_a_certificate_says_what_it_is() {
         stderr_of(&a)
     );
 }
+
+/// Image references a user mistypes: exit 2 before any connection, one line with the fix
+/// (a registry with a broken port used to be dialled and reported as a registry failure, 7).
+#[test]
+fn malformed_image_references_are_usage_errors_with_the_fix() {
+    for (image, needle) in [
+        ("", "image reference is empty; give IMAGE as"),
+        (
+            "a:b:c/fn/x:v1",
+            "registry 'a:b:c' is invalid; give it as host[:port]",
+        ),
+        ("r.example:99999/fn/x", "give it as host[:port]"),
+        (
+            "Registry.example/Fn/X",
+            "write the image name in lower case",
+        ),
+    ] {
+        for cmd in ["pull", "run"] {
+            let mut c = bin();
+            c.args([cmd, image]);
+            if cmd == "run" {
+                c.arg("-");
+            }
+            let a = c.write_stdin("").assert().failure().code(2);
+            let line = one_error_line(&a);
+            assert!(line.contains(needle), "{cmd} {image:?}: {line}");
+        }
+    }
+}
