@@ -130,7 +130,7 @@ pub fn get(name: &str, server: &str) -> Result<HelperAnswer> {
     }
     let value: serde_json::Value = serde_json::from_slice(&out).map_err(|_| {
         Error::other(format!(
-            "credential helper {program} answered for {server} with something that is not JSON"
+            "credential helper {program} answered for {server} with something that is not JSON; check the helper (`echo {server} | {program} get`) or log in again"
         ))
     })?;
     let field = |k: &str| {

@@ -390,6 +390,32 @@ fn hanging_helper_times_out_with_one_error() {
     );
 }
 
+/// A helper that answers broken JSON (holding a secret): one line that says how to check the
+/// helper, and never the helper's output.
+#[test]
+fn helper_answering_garbage_is_one_error_with_the_fix() {
+    use std::os::unix::fs::PermissionsExt as _;
+    let home = tmp();
+    let bin_dir = home.path().join("bin");
+    std::fs::create_dir_all(&bin_dir).unwrap();
+    let script = bin_dir.join("docker-credential-fake");
+    std::fs::write(
+        &script,
+        "#!/bin/sh\necho '{\"Username\":\"u\",\"Secret\":\"fixture-junk-pw\"'\n",
+    )
+    .unwrap();
+    std::fs::set_permissions(&script, std::fs::Permissions::from_mode(0o755)).unwrap();
+    let out = cmd(home.path())
+        .env("PATH", path_with(&bin_dir))
+        .args(["secret", "auth", "--from-docker-config"])
+        .arg(fixture("core/docker-config.json"))
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let line = assert_clean_error(&out, &["fixture-junk-pw", "fixture-hub-pw"]);
+    assert!(line.contains("is not JSON; check the helper"), "{line}");
+}
+
 #[test]
 fn helper_wins_over_the_file_and_the_file_is_the_fallback() {
     let home = tmp();
