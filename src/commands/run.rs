@@ -127,12 +127,25 @@ fn function_config(args: &RunArgs, from_input: Option<Value>) -> Result<Option<V
 }
 
 /// Resolve the image to layers + config: `oci:DIR[:REF]` locally, anything else from a registry.
-fn resolve_image(args: &RunArgs) -> Result<FunctionImage> {
+/// The pull options (image reference, credentials, CA), checked before the input is read so a
+/// mistyped image or CA is reported first; `None` for an `oci:` layout.
+fn pull_options(args: &RunArgs) -> Result<Option<crate::registry::PullOptions>> {
     if args.image.starts_with("oci:") {
-        return crate::krm::image::load_oci_layout(&args.image);
+        return Ok(None);
     }
-    let opts = crate::registry::PullOptions::from_args(&args.image, &args.source)?;
-    let pulled = crate::registry::pull_image(&opts)?;
+    crate::runner::image_ref::ImageRef::parse(&args.image)
+        .map_err(|e| Error::usage(e.to_string()))?;
+    crate::registry::PullOptions::from_args(&args.image, &args.source).map(Some)
+}
+
+fn resolve_image(
+    args: &RunArgs,
+    opts: Option<&crate::registry::PullOptions>,
+) -> Result<FunctionImage> {
+    let Some(opts) = opts else {
+        return crate::krm::image::load_oci_layout(&args.image);
+    };
+    let pulled = crate::registry::pull_image(opts)?;
     Ok(from_pulled(pulled))
 }
 
@@ -289,9 +302,10 @@ pub fn run(args: &RunArgs) -> Result<()> {
             dir.display()
         )));
     }
+    let pull = pull_options(args)?;
     let input = read_input(args)?;
     let fn_config = function_config(args, input.function_config.clone())?;
-    let image = resolve_image(args)?;
+    let image = resolve_image(args, pull.as_ref())?;
     if !image.config.entrypoint.is_empty() && !image.config.cmd.is_empty() {
         crate::ui::warn(format!(
             "{}: the image has both Entrypoint and Cmd; like the function runner, only the Entrypoint {:?} is run (docker would append Cmd)",

@@ -1105,7 +1105,8 @@ fn malformed_image_references_are_usage_errors_with_the_fix() {
             let mut c = bin();
             c.args([cmd, image]);
             if cmd == "run" {
-                c.arg("-");
+                // The image is checked before the package is read.
+                c.arg("/nonexistent/package");
             }
             let a = c.write_stdin("").assert().failure().code(2);
             let line = one_error_line(&a);
