@@ -87,9 +87,20 @@ pub fn parse_duration(s: &str) -> Result<Duration> {
             "--timeout {s:?} is not a duration; use e.g. 30s, 5m or 1h"
         ))
     };
+    // Go's (kubectl's) longest duration: 2^63 ns, about 292 years; longer would overflow.
+    let max_secs = (i64::MAX as u64 / 1_000_000_000) as f64;
+    let too_long = || {
+        Error::usage(format!(
+            "--timeout {s:?} is longer than the longest duration (about 292 years); use e.g. 30s, 5m or 1h"
+        ))
+    };
     let s = s.trim();
     if let Ok(secs) = s.parse::<u64>() {
-        return Ok(Duration::from_secs(secs));
+        return if secs as f64 > max_secs {
+            Err(too_long())
+        } else {
+            Ok(Duration::from_secs(secs))
+        };
     }
     let mut total = 0f64;
     let mut num = String::new();
@@ -117,6 +128,9 @@ pub fn parse_duration(s: &str) -> Result<Duration> {
     }
     if !num.is_empty() || !any {
         return Err(bad());
+    }
+    if !total.is_finite() || total > max_secs {
+        return Err(too_long());
     }
     Ok(Duration::from_secs_f64(total))
 }

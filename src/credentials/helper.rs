@@ -38,7 +38,10 @@ fn helper_timeout() -> Duration {
     std::env::var("PORCH_REGISTRY_HELPER_TIMEOUT")
         .ok()
         .and_then(|v| v.trim().parse::<u64>().ok())
-        .map_or(Duration::from_secs(60), Duration::from_secs)
+        // Bounded so that the deadline cannot overflow (a panic).
+        .map_or(Duration::from_secs(60), |s| {
+            Duration::from_secs(s.min(100 * 365 * 86_400))
+        })
 }
 
 fn run_helper(name: &str, action: &str, input: &str) -> Result<(bool, Vec<u8>)> {

@@ -268,8 +268,17 @@ pub fn parse_duration(s: &str) -> Result<Duration> {
     if s.is_empty() {
         return Err(bad());
     }
+    // Go's durations (kpt's, kubectl's) end at 2^63 ns, about 292 years; a longer one would
+    // also overflow the deadline (a panic), so it is refused like Go refuses it.
+    let max = Duration::from_nanos(i64::MAX as u64);
+    let too_long = || {
+        Error::usage(format!(
+            "--timeout {s:?}: longer than the longest duration (about 292 years); use e.g. 30s, 5m, 1h30m"
+        ))
+    };
     if let Ok(n) = s.parse::<u64>() {
-        return Ok(Duration::from_secs(n));
+        let d = Duration::from_secs(n);
+        return if d > max { Err(too_long()) } else { Ok(d) };
     }
     let mut total = Duration::ZERO;
     let mut rest = s;
@@ -294,7 +303,11 @@ pub fn parse_duration(s: &str) -> Result<Duration> {
             "h" => n * 3600.0,
             _ => return Err(bad()),
         };
-        total += Duration::from_secs_f64(secs);
+        total = Duration::try_from_secs_f64(secs)
+            .ok()
+            .and_then(|d| total.checked_add(d))
+            .filter(|t| *t <= max)
+            .ok_or_else(too_long)?;
     }
     if total.is_zero() {
         return Err(bad());

@@ -522,6 +522,33 @@ fn command_errors_are_one_line_with_the_documented_exit_code() {
             2,
             "is a directory; give the path of a file".into(),
         ),
+        // Durations beyond Go's (about 292 years) used to panic (Instant/Duration overflow).
+        (
+            vec![
+                "run".into(),
+                "oci:/nonexistent".into(),
+                "-".into(),
+                "--timeout".into(),
+                "2562047788015215h".into(),
+            ],
+            2,
+            "longer than the longest duration".into(),
+        ),
+        (
+            vec![
+                "setup".into(),
+                "--registry".into(),
+                "r.example".into(),
+                "-u".into(),
+                "robot".into(),
+                "--password".into(),
+                "x".into(),
+                "--timeout".into(),
+                "99999999999999999999999h".into(),
+            ],
+            2,
+            "longer than the longest duration".into(),
+        ),
     ];
     for (args, code, needle) in cases {
         let out = bin()
