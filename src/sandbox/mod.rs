@@ -276,9 +276,20 @@ pub fn parse_duration(s: &str) -> Result<Duration> {
             "--timeout {s:?}: longer than the longest duration (about 292 years); use e.g. 30s, 5m, 1h30m"
         ))
     };
+    let zero = || {
+        Error::usage(format!(
+            "--timeout {s:?}: must be longer than zero; use e.g. 30s, 5m, 1h30m"
+        ))
+    };
     if let Ok(n) = s.parse::<u64>() {
         let d = Duration::from_secs(n);
-        return if d > max { Err(too_long()) } else { Ok(d) };
+        return if d > max {
+            Err(too_long())
+        } else if d.is_zero() {
+            Err(zero())
+        } else {
+            Ok(d)
+        };
     }
     let mut total = Duration::ZERO;
     let mut rest = s;
@@ -310,7 +321,7 @@ pub fn parse_duration(s: &str) -> Result<Duration> {
             .ok_or_else(too_long)?;
     }
     if total.is_zero() {
-        return Err(bad());
+        return Err(zero());
     }
     Ok(total)
 }

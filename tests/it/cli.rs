@@ -534,6 +534,18 @@ fn command_errors_are_one_line_with_the_documented_exit_code() {
             2,
             "longer than the longest duration".into(),
         ),
+        // A zero timeout (plain "0" used to kill every function at once: exit 9).
+        (
+            vec![
+                "run".into(),
+                "oci:/nonexistent".into(),
+                "-".into(),
+                "--timeout".into(),
+                "0".into(),
+            ],
+            2,
+            "must be longer than zero".into(),
+        ),
         (
             vec![
                 "setup".into(),
