@@ -151,11 +151,9 @@ impl std::fmt::Debug for RunnerSecrets {
     }
 }
 
-/// A Secret's data value, decoded.
+/// A Secret's data value, decoded (the one decoder in `runner::secrets`).
 pub fn secret_bytes(secret: &Value, key: &str) -> Option<Vec<u8>> {
-    use base64::Engine as _;
-    let v = secret.get("data")?.get(key)?.as_str()?;
-    base64::engine::general_purpose::STANDARD.decode(v).ok()
+    crate::runner::secrets::secret_data(secret, key)
 }
 
 /// Read what the live runner mounts (auth file and CA), as the runner would find them.

@@ -436,7 +436,7 @@ pub fn inputs_from_objects(objects: &[serde_json::Value]) -> Result<Vec<ProbeInp
     for s in &secrets {
         for key in ["ca.crt", "ca.pem"] {
             if ca.is_none()
-                && let Some(pem) = secret_value(s, key)
+                && let Some(pem) = crate::runner::secrets::secret_data(s, key)
             {
                 let input = CaInput {
                     path: std::path::PathBuf::from(format!("{} key {key}", name(s))),
@@ -456,29 +456,15 @@ pub fn inputs_from_objects(objects: &[serde_json::Value]) -> Result<Vec<ProbeInp
         })
         .filter_map(|s| {
             Some(ProbeInput {
-                dockerconfigjson: secret_value(s, crate::runner::secrets::DOCKERCONFIGJSON_KEY)?,
+                dockerconfigjson: crate::runner::secrets::secret_data(
+                    s,
+                    crate::runner::secrets::DOCKERCONFIGJSON_KEY,
+                )?,
                 origin: name(s),
                 ca: ca.clone(),
             })
         })
         .collect())
-}
-
-/// `stringData` wins over `data` (base64), as the API server does.
-fn secret_value(s: &serde_json::Value, key: &str) -> Option<Vec<u8>> {
-    use base64::Engine;
-    if let Some(v) = s
-        .get("stringData")
-        .and_then(|m| m.get(key))
-        .and_then(|v| v.as_str())
-    {
-        return Some(v.as_bytes().to_vec());
-    }
-    let v = s.get("data")?.get(key)?.as_str()?;
-    let cleaned: String = v.chars().filter(|c| !c.is_whitespace()).collect();
-    base64::engine::general_purpose::STANDARD
-        .decode(cleaned)
-        .ok()
 }
 
 /// From the live cluster: what the runner mounts (auth file, CA when TLS is on).

@@ -37,6 +37,23 @@ pub fn tls_secret(name: &str, namespace: &str, ca_pem: &[u8]) -> Value {
     })
 }
 
+/// One value of a Secret object, decoded: `stringData` wins over `data` (base64, whitespace
+/// tolerated), as the API server does. `None` when the key is absent or not valid base64.
+pub fn secret_data(secret: &Value, key: &str) -> Option<Vec<u8>> {
+    if let Some(v) = secret
+        .get("stringData")
+        .and_then(|m| m.get(key))
+        .and_then(|v| v.as_str())
+    {
+        return Some(v.as_bytes().to_vec());
+    }
+    let v = secret.get("data")?.get(key)?.as_str()?;
+    let cleaned: String = v.chars().filter(|c| !c.is_whitespace()).collect();
+    base64::engine::general_purpose::STANDARD
+        .decode(cleaned)
+        .ok()
+}
+
 /// Check a Secret name (a DNS-1123 subdomain: lower-case alphanumerics, '-' and '.', starting
 /// and ending alphanumeric, at most 253 characters). The error says what is wrong.
 pub fn validate_object_name(name: &str) -> Result<(), String> {
