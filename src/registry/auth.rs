@@ -81,6 +81,22 @@ fn parse_params(s: &str) -> BTreeMap<String, String> {
     out
 }
 
+/// Whether credentials may be sent to a token realm, as go-containerregistry's
+/// `validateRealmURL` decides the scheme (v0.21.4 and later; the runner's v0.20.6 has no such
+/// check): `https` always; `http` only when the registry itself was reached over plain HTTP
+/// (an HTTPS registry must not hand the credentials to a plain-HTTP realm, whatever its host);
+/// any other scheme never. `Err` is the reason, for one error line.
+pub fn check_realm_scheme(scheme: &str, registry_over_https: bool) -> Result<(), String> {
+    match scheme {
+        "https" => Ok(()),
+        "http" if !registry_over_https => Ok(()),
+        "http" => Err("is plain HTTP while the registry is HTTPS (a downgrade)".into()),
+        other => Err(format!(
+            "has the scheme '{other}' (must be https, or http for a plain-HTTP registry)"
+        )),
+    }
+}
+
 /// The pull scope for a repository.
 pub fn pull_scope(repository: &str) -> String {
     format!("repository:{repository}:pull")
@@ -104,6 +120,19 @@ mod tests {
                 scope: Some("repository:library/busybox:pull,push".into()),
             }
         );
+    }
+
+    #[test]
+    fn realm_scheme_like_validate_realm_url() {
+        // go-containerregistry transport/bearer.go validateRealmURL: https always allowed;
+        // http only for an insecure (plain-HTTP) registry; anything else refused.
+        assert!(check_realm_scheme("https", true).is_ok());
+        assert!(check_realm_scheme("https", false).is_ok());
+        assert!(check_realm_scheme("http", false).is_ok());
+        let e = check_realm_scheme("http", true).unwrap_err();
+        assert!(e.contains("downgrade"), "{e}");
+        assert!(check_realm_scheme("ftp", false).is_err());
+        assert!(check_realm_scheme("file", true).is_err());
     }
 
     #[test]

@@ -7,7 +7,7 @@ use futures::StreamExt;
 use reqwest::StatusCode;
 use reqwest::header::{ACCEPT, CONTENT_TYPE, WWW_AUTHENTICATE};
 
-use super::auth::{Challenge, parse_challenge, pull_scope};
+use super::auth::{Challenge, check_realm_scheme, parse_challenge, pull_scope};
 use super::cache::Cache;
 use super::credentials::{Credential, ResolvedCredential};
 use super::manifest::{Descriptor, accept_header};
@@ -230,14 +230,10 @@ impl Session {
                 self.registry
             ))
         })?;
-        if url.scheme() == "http"
-            && self.step != TlsStep::PlainHttp
-            && !crate::runner::image_ref::registry_is_insecure_by_default(
-                url.host_str().unwrap_or(""),
-            )
-        {
+        // Never hand the credentials to a realm that downgrades from HTTPS, whatever its host.
+        if let Err(why) = check_realm_scheme(url.scheme(), self.step != TlsStep::PlainHttp) {
             return Err(Error::Registry(format!(
-                "{}: the token service {} is plain HTTP; refusing to send credentials over it (use --allow-insecure-http to accept)",
+                "{}: refusing to send credentials to the token service {}: it {why}; the registry's token auth must use an https realm (e.g. distribution's auth.token.realm)",
                 self.registry,
                 strip_query(&url)
             ))

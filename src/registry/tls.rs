@@ -179,8 +179,9 @@ pub fn http_client(step: &TlsStep, ca: Option<&CaInput>) -> Result<reqwest::Clie
         .connect_timeout(std::time::Duration::from_secs(15))
         .read_timeout(std::time::Duration::from_secs(60))
         .http1_only();
-    // Not https_only: token realms on loopback/private hosts may be plain HTTP (checked by
-    // the client before any credential is sent). The step only picks the roots.
+    // Not https_only: the plain-HTTP step and a plain-HTTP registry's token realm use it too
+    // (the client refuses an http realm behind an HTTPS registry before sending anything).
+    // The step only picks the roots.
     b.build()
         .map_err(|e| Error::other(format!("cannot build the HTTP client: {e}")))
 }

@@ -621,6 +621,62 @@ fn bearer_token_handshake() {
     assert!(!stderr_of(&a).contains("nope-nope"));
 }
 
+/// An HTTPS registry whose `WWW-Authenticate: Bearer realm=` is plain HTTP (here on loopback,
+/// which an "insecure by default" host test would let through): the credentials must never
+/// go to it (go-containerregistry's validateRealmURL: http realms only for an insecure
+/// registry). A plain-HTTP registry with a plain-HTTP realm still works.
+#[test]
+fn https_registry_with_a_plain_http_token_realm_gets_no_credentials() {
+    let reg = Registry::start_with_realm(Auth::token("bob", "realm-pw-9"), true, false);
+    let digest = reg.push("team/fn", "v3", &three_layer_image());
+    let pushes = reg.token_requests_with_credentials();
+    let env = Env::new();
+    let image = format!("{}/team/fn:v3", reg.host());
+    let auth = reg.auth_file(env.path());
+    let ca = reg.ca_path();
+    let a = env
+        .pull(
+            &image,
+            &[
+                "--auth-file",
+                auth.to_str().unwrap(),
+                "--ca-file",
+                ca.to_str().unwrap(),
+            ],
+        )
+        .failure()
+        .code(7);
+    let line = one_error_line(&a);
+    assert!(line.contains("refusing to send credentials"), "{line}");
+    assert!(line.contains("downgrade"), "{line}");
+    assert!(line.contains("http://127.0.0.1:"), "{line}");
+    assert!(!stderr_of(&a).contains("realm-pw-9"));
+    assert_eq!(
+        reg.token_requests_with_credentials(),
+        pushes,
+        "credentials were sent to the plain-HTTP realm"
+    );
+
+    // The same plain-HTTP realm in front of a plain-HTTP registry is allowed (insecure).
+    let plain = Registry::start(Auth::token("bob", "realm-pw-9"), false);
+    let digest2 = plain.push("team/fn", "v3", &three_layer_image());
+    assert_eq!(digest, digest2);
+    let auth2 = plain.auth_file(env.path());
+    let a = env
+        .pull(
+            &format!("{}/team/fn:v3", plain.host()),
+            &[
+                "--auth-file",
+                auth2.to_str().unwrap(),
+                "--allow-insecure-http",
+                "-o",
+                "json",
+            ],
+        )
+        .success();
+    assert_eq!(json_of(&a)["digest"], digest2);
+}
+
 #[test]
 fn two_processes_pulling_at_once_share_the_cache() {
     let reg = Registry::start(Auth::Anonymous, true);

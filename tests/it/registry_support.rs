@@ -100,11 +100,19 @@ pub struct Registry {
     pub auth: Auth,
     child: Option<Child>,
     token_server: Option<token::TokenServer>,
+    /// Token auth: serve the realm over HTTPS when the registry is (false: a plain-HTTP realm
+    /// even for an HTTPS registry, the downgrade a client must refuse).
+    realm_tls: bool,
 }
 
 impl Registry {
     /// Start a registry; `tls` serves HTTPS with a certificate from a fresh test CA.
     pub fn start(auth: Auth, tls: bool) -> Registry {
+        Registry::start_with_realm(auth, tls, tls)
+    }
+
+    /// Like `start`, choosing whether a token realm is HTTPS (`realm_tls`) on its own.
+    pub fn start_with_realm(auth: Auth, tls: bool, realm_tls: bool) -> Registry {
         assert!(
             Path::new(REGISTRY_BIN).exists(),
             "{REGISTRY_BIN} is missing: apt-get install docker-registry"
@@ -118,6 +126,7 @@ impl Registry {
             auth,
             child: None,
             token_server: None,
+            realm_tls,
         };
         reg.write_config();
         reg.spawn();
@@ -163,8 +172,10 @@ impl Registry {
             d.join("storage").display(),
             self.port
         );
+        let mut server_pem = None;
         if self.tls {
             let ca = TestCa::generate("registry");
+            server_pem = Some((ca.cert_pem.clone(), ca.key_pem.clone()));
             std::fs::write(d.join("ca.crt"), &ca.ca_pem).unwrap();
             std::fs::write(d.join("server.crt"), &ca.cert_pem).unwrap();
             std::fs::write(d.join("server.key"), &ca.key_pem).unwrap();
@@ -189,7 +200,8 @@ impl Registry {
                 ));
             }
             Auth::Token { user, pass } => {
-                let ts = token::TokenServer::start(user, pass, d);
+                let tls = server_pem.filter(|_| self.realm_tls);
+                let ts = token::TokenServer::start(user, pass, d, tls);
                 cfg.push_str(&format!(
                     "auth:\n  token:\n    realm: {}\n    service: test-registry\n    issuer: test-issuer\n    rootcertbundle: {}\n",
                     ts.realm(),
@@ -245,6 +257,14 @@ impl Registry {
     pub fn restart(&mut self) {
         self.kill();
         self.spawn();
+    }
+
+    /// Requests the token service received that carried an `Authorization` header.
+    pub fn token_requests_with_credentials(&self) -> usize {
+        self.token_server
+            .as_ref()
+            .map(|t| t.with_credentials.load(std::sync::atomic::Ordering::SeqCst))
+            .unwrap_or(0)
     }
 
     pub fn pid(&self) -> Option<u32> {
@@ -628,22 +648,54 @@ mod token {
     use std::net::TcpListener;
     use std::path::{Path, PathBuf};
     use std::sync::Arc;
-    use std::sync::atomic::{AtomicBool, Ordering};
+    use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 
     use base64::Engine;
 
     pub struct TokenServer {
         pub port: u16,
         pub cert_path: PathBuf,
+        /// Requests that carried an `Authorization` header (credentials sent to the realm).
+        pub with_credentials: Arc<AtomicUsize>,
+        tls: bool,
         stop: Arc<AtomicBool>,
     }
 
+    fn server_config(cert_pem: &str, key_pem: &str) -> Arc<rustls::ServerConfig> {
+        use rustls_pki_types::pem::PemObject;
+        use rustls_pki_types::{CertificateDer, PrivateKeyDer};
+        let certs: Vec<CertificateDer<'static>> =
+            CertificateDer::pem_slice_iter(cert_pem.as_bytes())
+                .map(|c| c.unwrap())
+                .collect();
+        let key = PrivateKeyDer::from_pem_slice(key_pem.as_bytes()).unwrap();
+        let cfg = rustls::ServerConfig::builder_with_provider(Arc::new(
+            rustls::crypto::ring::default_provider(),
+        ))
+        .with_safe_default_protocol_versions()
+        .unwrap()
+        .with_no_client_auth()
+        .with_single_cert(certs, key)
+        .unwrap();
+        Arc::new(cfg)
+    }
+
+    trait Conn: std::io::Read + Write {}
+    impl<T: std::io::Read + Write> Conn for T {}
+
     impl TokenServer {
         pub fn realm(&self) -> String {
-            format!("http://127.0.0.1:{}/token", self.port)
+            let scheme = if self.tls { "https" } else { "http" };
+            format!("{scheme}://127.0.0.1:{}/token", self.port)
         }
 
-        pub fn start(user: &str, pass: &str, dir: &Path) -> TokenServer {
+        /// `tls`: the server certificate and key (PEM) to serve HTTPS with; `None`: plain HTTP.
+        pub fn start(
+            user: &str,
+            pass: &str,
+            dir: &Path,
+            tls: Option<(String, String)>,
+        ) -> TokenServer {
             use rcgen::{CertificateParams, DnType, KeyPair, PKCS_ECDSA_P256_SHA256};
             let key = KeyPair::generate_for(&PKCS_ECDSA_P256_SHA256).unwrap();
             let mut params = CertificateParams::new(Vec::<String>::new()).unwrap();
@@ -660,6 +712,10 @@ mod token {
             let port = listener.local_addr().unwrap().port();
             let stop = Arc::new(AtomicBool::new(false));
             let stop2 = Arc::clone(&stop);
+            let with_credentials = Arc::new(AtomicUsize::new(0));
+            let counter = Arc::clone(&with_credentials);
+            let tls_config = tls.as_ref().map(|(c, k)| server_config(c, k));
+            let is_tls = tls_config.is_some();
             let expected = format!(
                 "Basic {}",
                 base64::engine::general_purpose::STANDARD.encode(format!("{user}:{pass}"))
@@ -670,8 +726,18 @@ mod token {
                     if stop2.load(Ordering::Relaxed) {
                         break;
                     }
-                    let Ok(mut conn) = conn else { continue };
-                    let mut reader = BufReader::new(conn.try_clone().unwrap());
+                    let Ok(tcp) = conn else { continue };
+                    let _ = tcp.set_read_timeout(Some(std::time::Duration::from_secs(10)));
+                    let conn: Box<dyn Conn> = match &tls_config {
+                        Some(cfg) => {
+                            let Ok(sc) = rustls::ServerConnection::new(Arc::clone(cfg)) else {
+                                continue;
+                            };
+                            Box::new(rustls::StreamOwned::new(sc, tcp))
+                        }
+                        None => Box::new(tcp),
+                    };
+                    let mut reader = BufReader::new(conn);
                     let mut first = String::new();
                     if reader.read_line(&mut first).is_err() {
                         continue;
@@ -687,6 +753,9 @@ mod token {
                         {
                             authz = Some(v.trim().to_string());
                         }
+                    }
+                    if authz.is_some() {
+                        counter.fetch_add(1, Ordering::SeqCst);
                     }
                     let target = first.split(' ').nth(1).unwrap_or("/").to_string();
                     let query = target.split_once('?').map(|x| x.1).unwrap_or("");
@@ -715,16 +784,20 @@ mod token {
                             r#"{"details":"invalid credentials"}"#.to_string(),
                         )
                     };
+                    let conn = reader.get_mut();
                     let _ = write!(
                         conn,
                         "HTTP/1.1 {status}\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
                         body.len()
                     );
+                    let _ = conn.flush();
                 }
             });
             TokenServer {
                 port,
                 cert_path,
+                with_credentials,
+                tls: is_tls,
                 stop,
             }
         }
