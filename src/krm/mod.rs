@@ -5,3 +5,4 @@ pub mod item_text;
 pub mod package;
 pub mod report;
 pub mod resource_list;
+pub mod select;
