@@ -18,11 +18,76 @@ fn built_binary() -> PathBuf {
     PathBuf::from(env!("CARGO_BIN_EXE_kubectl-porch-registry"))
 }
 
+/// The names an install of this plugin puts on PATH.
+const INSTALLED_NAMES: [&str; 3] = [PLUGIN, COMPLETER, "kubectl-porch-registry"];
+
+/// The machine's PATH without any directory holding a copy of this plugin (a user who ran
+/// `./install.sh` first has one in /usr/local/bin or ~/.local/bin; kubectl would then warn
+/// that one copy overshadows the other, and completion might run the wrong one), plus a
+/// directory holding only a link to kubectl in case kubectl lived in one of those.
+fn clean_system_path() -> String {
+    static CLEAN: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+    CLEAN
+        .get_or_init(|| {
+            let tools = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("install-tools");
+            clean_path_from(&std::env::var("PATH").unwrap_or_default(), &tools)
+        })
+        .clone()
+}
+
+/// `system` without the directories holding an installed copy, after `tools` (recreated
+/// with only a link to kubectl).
+fn clean_path_from(system: &str, tools: &Path) -> String {
+    let kubectl = std::env::split_paths(system)
+        .map(|d| d.join("kubectl"))
+        .find(|k| k.is_file())
+        .expect("kubectl on PATH");
+    let _ = std::fs::remove_dir_all(tools);
+    std::fs::create_dir_all(tools).unwrap();
+    std::os::unix::fs::symlink(&kubectl, tools.join("kubectl")).unwrap();
+    let mut dirs = vec![tools.to_path_buf()];
+    dirs.extend(std::env::split_paths(system).filter(|d| {
+        !d.as_os_str().is_empty()
+            && !INSTALLED_NAMES
+                .iter()
+                .any(|n| std::fs::symlink_metadata(d.join(n)).is_ok())
+    }));
+    std::env::join_paths(dirs)
+        .unwrap()
+        .into_string()
+        .expect("a UTF-8 PATH")
+}
+
+/// A HOME of the tests' own (nothing from the user's ~/.kube, ~/.local or shell setup).
+fn clean_home() -> PathBuf {
+    let home = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("install-home");
+    std::fs::create_dir_all(&home).unwrap();
+    home
+}
+
+/// A command with the clean PATH and HOME: the tests never see what is installed on the
+/// machine. `first` goes in front of PATH (the prefix under test).
+fn clean_command(program: impl AsRef<std::ffi::OsStr>, first: Option<&Path>) -> Command {
+    let mut c = Command::new(program);
+    let path = match first {
+        Some(dir) => format!("{}:{}", dir.display(), clean_system_path()),
+        None => clean_system_path(),
+    };
+    c.env("PATH", path)
+        .env("HOME", clean_home())
+        .env("KUBECONFIG", "/nonexistent/kubeconfig")
+        .env_remove("XDG_CONFIG_HOME")
+        .env_remove("XDG_CACHE_HOME")
+        .env_remove("XDG_DATA_HOME")
+        .env_remove("KUBECACHEDIR")
+        .stdin(std::process::Stdio::null());
+    c
+}
+
 fn install_sh(args: &[&str]) -> Output {
-    Command::new(repo_root().join("install.sh"))
+    clean_command(repo_root().join("install.sh"), None)
         .args(args)
         .env_remove("CARGO_TARGET_DIR")
-        .stdin(std::process::Stdio::null())
         .output()
         .expect("install.sh runs")
 }
@@ -56,21 +121,10 @@ fn install() -> PathBuf {
         .clone()
 }
 
-/// PATH with the prefix's bin first, then the system PATH (kubectl lives there).
-fn path_with(prefix: &Path) -> String {
-    format!(
-        "{}:{}",
-        prefix.join("bin").display(),
-        std::env::var("PATH").unwrap_or_default()
-    )
-}
-
+/// kubectl with the prefix's bin first, then the clean PATH.
 fn kubectl(prefix: &Path, args: &[&str]) -> Output {
-    Command::new("kubectl")
+    clean_command("kubectl", Some(&prefix.join("bin")))
         .args(args)
-        .env("PATH", path_with(prefix))
-        .env("KUBECONFIG", "/nonexistent/kubeconfig")
-        .stdin(std::process::Stdio::null())
         .output()
         .expect("kubectl runs")
 }
@@ -179,6 +233,43 @@ fn kubectl_finds_the_installed_plugin_and_lists_it_without_warnings() {
         warnings.is_empty(),
         "kubectl plugin list warns: {warnings:?}"
     );
+}
+
+/// The README's order: `./install.sh` first (a copy in /usr/local/bin or ~/.local/bin, on
+/// PATH), then the tests. The tests' PATH leaves that copy out, so kubectl sees only the copy
+/// under test: no "overshadowed" warning, and completion runs the copy under test.
+#[test]
+fn a_copy_installed_on_the_machine_does_not_leak_into_the_tests() {
+    let prefix = install();
+    let dir = tempfile::tempdir().unwrap();
+    let machine = dir.path().join("machine");
+    install_into(&machine);
+    let system = format!(
+        "{}:{}",
+        machine.join("bin").display(),
+        std::env::var("PATH").unwrap_or_default()
+    );
+    let path = clean_path_from(&system, &dir.path().join("tools"));
+    assert!(!path.contains(machine.to_str().unwrap()), "{path}");
+    let out = clean_command("kubectl", None)
+        .args(["plugin", "list"])
+        .env("PATH", format!("{}:{path}", prefix.join("bin").display()))
+        .output()
+        .unwrap();
+    let text = format!("{}{}", stdout(&out), stderr(&out));
+    assert!(!text.contains("overshadowed"), "{text}");
+    assert!(
+        text.contains(prefix.join("bin").join(PLUGIN).to_str().unwrap()),
+        "{text}"
+    );
+    // Without the cleaning, the machine's copy is seen (what the tests did before).
+    let out = clean_command("kubectl", None)
+        .args(["plugin", "list"])
+        .env("PATH", format!("{}:{system}", prefix.join("bin").display()))
+        .output()
+        .unwrap();
+    let text = format!("{}{}", stdout(&out), stderr(&out));
+    assert!(text.contains("overshadowed"), "{text}");
 }
 
 /// `kubectl __complete porch-registry WORDS...` is what kubectl's shell completion runs on
@@ -630,11 +721,9 @@ fn readme_first_command_installs_and_runs_the_offline_example() {
         );
     let example_before =
         std::fs::read(repo_root().join("examples/2-function-runner.yaml")).unwrap();
-    let out = Command::new("bash")
+    let out = clean_command("bash", None)
         .args(["-euo", "pipefail", "-c", &adapted])
         .current_dir(repo_root())
-        .env("KUBECONFIG", "/nonexistent/kubeconfig")
-        .stdin(std::process::Stdio::null())
         .output()
         .unwrap();
     let text = stdout(&out);
@@ -682,19 +771,10 @@ fn default_prefix_for_a_normal_user_is_home_dot_local() {
     std::fs::set_permissions(&id, std::fs::Permissions::from_mode(0o755)).unwrap();
     let home = dir.path().join("home");
     std::fs::create_dir(&home).unwrap();
-    let out = Command::new(repo_root().join("install.sh"))
+    let out = clean_command(repo_root().join("install.sh"), Some(&fake_bin))
         .arg("--binary")
         .arg(built_binary())
         .env("HOME", &home)
-        .env(
-            "PATH",
-            format!(
-                "{}:{}",
-                fake_bin.display(),
-                std::env::var("PATH").unwrap_or_default()
-            ),
-        )
-        .stdin(std::process::Stdio::null())
         .output()
         .unwrap();
     assert!(out.status.success(), "{}", stderr(&out));
