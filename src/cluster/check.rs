@@ -2,7 +2,6 @@
 //! findings only a cluster can give: Secrets missing or in another namespace, a stale copy in
 //! the function namespace, the runner's RBAC on secrets there, failing function pods.
 
-use serde::Serialize;
 use serde_json::Value;
 
 use super::client::{Kind, Kube};
@@ -11,39 +10,31 @@ use super::setup::read_deployment;
 use super::view::runner_view;
 use crate::cli::CheckArgs;
 use crate::error::{Error, Result};
-
-/// One live-only finding (same fields as `runner::lint::Finding`).
-#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
-pub struct LiveFinding {
-    /// `error`, `warning` or `info`.
-    pub severity: &'static str,
-    pub rule: &'static str,
-    pub object: String,
-    pub message: String,
-    pub fix: String,
-}
+use crate::runner::lint::{Finding, Severity};
 
 /// The live objects (the Deployment first, then the Secrets it mounts that exist) and the
-/// live-only findings.
+/// live-only findings (the same [`Finding`] as the offline rules give).
 #[derive(Debug, Clone)]
 pub struct LiveCheck {
     pub objects: Vec<Value>,
-    pub findings: Vec<LiveFinding>,
+    pub findings: Vec<Finding>,
 }
 
 fn finding(
-    severity: &'static str,
+    severity: Severity,
     rule: &'static str,
     object: String,
     message: String,
     fix: String,
-) -> LiveFinding {
-    LiveFinding {
+) -> Finding {
+    Finding {
         severity,
         rule,
         object,
         message,
         fix,
+        object_index: None,
+        field: None,
     }
 }
 
@@ -111,7 +102,7 @@ pub fn collect(kube: &Kube, args: &CheckArgs) -> Result<LiveCheck> {
                     .collect();
                 if elsewhere.is_empty() {
                     findings.push(finding(
-                        "error",
+                        Severity::Error,
                         "secret-missing",
                         format!("Secret/{ns}/{name}"),
                         format!("deployment \"{dep}\" mounts secret \"{name}\", which does not exist in namespace \"{ns}\": its pods cannot start (ContainerCreating)"),
@@ -119,7 +110,7 @@ pub fn collect(kube: &Kube, args: &CheckArgs) -> Result<LiveCheck> {
                     ));
                 } else {
                     findings.push(finding(
-                        "error",
+                        Severity::Error,
                         "secret-wrong-namespace",
                         format!("Secret/{ns}/{name}"),
                         format!("secret \"{name}\" exists in namespace(s) {} but not in \"{ns}\", where the runner's pods can mount it", elsewhere.join(", ")),
@@ -140,7 +131,7 @@ pub fn collect(kube: &Kube, args: &CheckArgs) -> Result<LiveCheck> {
                         != Some(a)
                 {
                     findings.push(finding(
-                        "warning",
+                        Severity::Warning,
                         "fn-copy-stale",
                         format!("Secret/{fn_ns}/{copy}"),
                         format!("the runner's copy \"{copy}\" in namespace \"{fn_ns}\" differs from the mounted auth Secret: function pods pull with the old credentials (the runner refreshes the copy only when an image is not yet cached)"),
@@ -184,7 +175,7 @@ pub fn collect(kube: &Kube, args: &CheckArgs) -> Result<LiveCheck> {
         }
         if !missing.is_empty() {
             findings.push(finding(
-                "error",
+                Severity::Error,
                 "runner-rbac-secrets",
                 format!("ServiceAccount/{ns}/{sa}"),
                 format!("the runner's service account \"{sa}\" cannot {} secrets in namespace \"{fn_ns}\": it cannot copy the registry credentials there, so function pods pull anonymously", missing.join("/")),
@@ -192,7 +183,7 @@ pub fn collect(kube: &Kube, args: &CheckArgs) -> Result<LiveCheck> {
             ));
         } else if unknown {
             findings.push(finding(
-                "info",
+                Severity::Info,
                 "runner-rbac-secrets",
                 format!("ServiceAccount/{ns}/{sa}"),
                 "could not verify the runner's RBAC on secrets (you may neither create a SubjectAccessReview nor read the Roles and RoleBindings)".into(),
@@ -228,7 +219,7 @@ pub fn collect(kube: &Kube, args: &CheckArgs) -> Result<LiveCheck> {
                         let image = cs["image"].as_str().unwrap_or_default();
                         if msg.contains("x509") {
                             findings.push(finding(
-                                "error",
+                                Severity::Error,
                                 "function-pod-x509",
                                 format!("Pod/{fn_ns}/{pname}"),
                                 format!("function pod cannot pull {image}: {reason}: {msg}"),
@@ -236,7 +227,7 @@ pub fn collect(kube: &Kube, args: &CheckArgs) -> Result<LiveCheck> {
                             ));
                         } else {
                             findings.push(finding(
-                                "error",
+                                Severity::Error,
                                 "function-pod-pull-failed",
                                 format!("Pod/{fn_ns}/{pname}"),
                                 format!("function pod cannot pull {image}: {reason}{}{msg}", if msg.is_empty() { "" } else { ": " }),
@@ -248,7 +239,7 @@ pub fn collect(kube: &Kube, args: &CheckArgs) -> Result<LiveCheck> {
             }
         }
         Err(Error::Forbidden(_)) => findings.push(finding(
-            "info",
+            Severity::Info,
             "function-pods-unreadable",
             format!("Namespace/{fn_ns}"),
             format!("cannot list pods in \"{fn_ns}\" to look for image pull failures"),

@@ -14,7 +14,7 @@ pub mod view;
 
 use serde_json::Value;
 
-pub use check::{LiveCheck, LiveFinding, live_objects_and_findings};
+pub use check::{LiveCheck, live_objects_and_findings};
 pub use client::{FIELD_MANAGER, Kind, Kube, connect};
 pub use remove::remove_live;
 pub use status::{StatusReport, status_report};

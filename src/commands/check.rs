@@ -12,6 +12,7 @@ use serde::Serialize;
 use crate::cli::{CheckArgs, ReportFormat};
 use crate::error::{Error, Result};
 use crate::runner::lint::{self, Finding, LintContext, Severity};
+use crate::ui::output::{self, Report};
 
 /// Seconds since the epoch (for certificate validity).
 pub fn now_unix() -> i64 {
@@ -59,8 +60,12 @@ pub fn run(args: &CheckArgs) -> Result<()> {
     };
     // Errors first (probe findings come after the lint's); stable within a severity.
     findings.sort_by_key(|f| f.severity);
-    let text = render_findings(&findings, args.output)?;
-    crate::ui::output::write_stdout(&text)?;
+    output::print_report(
+        &FindingsReport {
+            findings: &findings,
+        },
+        args.output,
+    )?;
     let errors = findings
         .iter()
         .filter(|f| f.severity == Severity::Error)
@@ -83,50 +88,26 @@ fn live_findings(args: &CheckArgs, ctx: &LintContext) -> Result<Vec<Finding>> {
             f.rule != lint::rules::SECRET_MISSING && f.rule != lint::rules::SECRET_WRONG_NAMESPACE
         })
         .collect();
-    for f in live.findings {
-        let severity = match f.severity {
-            "error" => Severity::Error,
-            "warning" => Severity::Warning,
-            _ => Severity::Info,
-        };
-        findings.push(Finding {
-            severity,
-            rule: f.rule,
-            object: f.object,
-            message: f.message,
-            fix: f.fix,
-            object_index: None,
-            field: None,
-        });
-    }
+    findings.extend(live.findings);
     findings.sort_by_key(|f| f.severity);
     Ok(findings)
 }
 
+/// The findings as `check` prints them: `{"findings": [...]}` or a table.
 #[derive(Serialize)]
-struct Report<'a> {
+struct FindingsReport<'a> {
     findings: &'a [Finding],
+}
+
+impl Report for FindingsReport<'_> {
+    fn table(&self) -> String {
+        render_table(self.findings)
+    }
 }
 
 /// Render findings as a table (with a summary line), JSON or YAML.
 pub fn render_findings(findings: &[Finding], format: ReportFormat) -> Result<String> {
-    match format {
-        ReportFormat::Json => {
-            let mut s = serde_json::to_string_pretty(&Report { findings })
-                .map_err(|e| Error::other(format!("cannot render JSON: {e}")))?;
-            s.push('\n');
-            Ok(s)
-        }
-        ReportFormat::Yaml => {
-            let mut s = serde_saphyr::to_string(&Report { findings })
-                .map_err(|e| Error::other(format!("cannot render YAML: {e}")))?;
-            if !s.ends_with('\n') {
-                s.push('\n');
-            }
-            Ok(s)
-        }
-        ReportFormat::Table => Ok(render_table(findings)),
-    }
+    output::render_report(&FindingsReport { findings }, format)
 }
 
 fn render_table(findings: &[Finding]) -> String {

@@ -1,31 +1,21 @@
 //! `pull IMAGE`: pull with the runner's credentials and TLS order into the blob cache, print
 //! digest, platform, entrypoint, size, credential and TLS step.
 
-use crate::cli::{PullArgs, ReportFormat};
-use crate::error::{Error, Result};
+use crate::cli::PullArgs;
+use crate::error::Result;
 use crate::registry::{PullOptions, PulledImage, human_size, pull_image};
+use crate::ui::output::{self, Report};
 
 pub fn run(args: &PullArgs) -> Result<()> {
     let opts = PullOptions::from_args(&args.image, &args.source)?;
     let pulled = pull_image(&opts)?;
-    print(&pulled, args.output)
+    output::print_report(&pulled, args.output)
 }
 
-fn print(p: &PulledImage, format: ReportFormat) -> Result<()> {
-    match format {
-        ReportFormat::Json => {
-            let s = serde_json::to_string_pretty(p)
-                .map_err(|e| Error::other(format!("cannot print JSON: {e}")))?;
-            println!("{s}");
-        }
-        ReportFormat::Yaml => {
-            let s = serde_saphyr::to_string(p)
-                .map_err(|e| Error::other(format!("cannot print YAML: {e}")))?;
-            print!("{s}");
-        }
-        ReportFormat::Table => print!("{}", table(p)),
+impl Report for PulledImage {
+    fn table(&self) -> String {
+        table(self)
     }
-    Ok(())
 }
 
 fn list(v: &[String]) -> String {

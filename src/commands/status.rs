@@ -2,9 +2,10 @@
 
 use comfy_table::{ContentArrangement, Table};
 
-use crate::cli::{ReportFormat, StatusArgs};
+use crate::cli::StatusArgs;
 use crate::cluster::{self, StatusReport};
-use crate::error::{Error, Result};
+use crate::error::Result;
+use crate::ui::output::{self, Report};
 
 pub fn run(args: &StatusArgs) -> Result<()> {
     let kube = cluster::connect(&args.cluster)?;
@@ -15,18 +16,13 @@ pub fn run(args: &StatusArgs) -> Result<()> {
         &args.target.container,
         &args.fn_namespace,
     )?;
-    let text = match args.output {
-        ReportFormat::Json => {
-            let mut s = serde_json::to_string_pretty(&report)
-                .map_err(|e| Error::other(format!("cannot render JSON: {e}")))?;
-            s.push('\n');
-            s
-        }
-        ReportFormat::Yaml => serde_saphyr::to_string(&report)
-            .map_err(|e| Error::other(format!("cannot render YAML: {e}")))?,
-        ReportFormat::Table => render_table(&report),
-    };
-    crate::ui::output::write_stdout(&text)
+    output::print_report(&report, args.output)
+}
+
+impl Report for StatusReport {
+    fn table(&self) -> String {
+        render_table(self)
+    }
 }
 
 /// One table: item, value.

@@ -9,7 +9,7 @@ use reqwest::header::{ACCEPT, CONTENT_TYPE, WWW_AUTHENTICATE};
 
 use super::auth::{Challenge, check_realm_scheme, parse_challenge, pull_scope};
 use super::cache::Cache;
-use super::credentials::{Credential, ResolvedCredential};
+use super::credentials::{Credential, CredentialHint, ResolvedCredential};
 use super::manifest::{Descriptor, accept_header};
 use super::tls::TlsStep;
 use crate::error::Error;
@@ -22,6 +22,8 @@ const MAX_MANIFEST: usize = 4 * 1024 * 1024;
 pub enum ClientError {
     /// The connection or the TLS handshake failed: the next step may work.
     Connect { detail: String, tls: bool },
+    /// The registry or its token service refused the credentials that were sent (401/403).
+    Refused(Error),
     /// Anything after a connection was made (HTTP status, auth, verification).
     Fatal(Error),
 }
@@ -35,7 +37,7 @@ impl From<Error> for ClientError {
 impl ClientError {
     pub fn into_error(self, registry: &str, step: &TlsStep) -> Error {
         match self {
-            ClientError::Fatal(e) => e,
+            ClientError::Fatal(e) | ClientError::Refused(e) => e,
             ClientError::Connect { detail, .. } => {
                 Error::Registry(format!("{registry} ({step}): {detail}"))
             }
@@ -61,7 +63,7 @@ pub struct Session {
     pub step: TlsStep,
     credential: Option<Credential>,
     cred_description: String,
-    cred_hint: Option<String>,
+    cred_hint: Option<CredentialHint>,
     auth: Mutex<AuthState>,
 }
 
@@ -185,7 +187,7 @@ impl Session {
                 match ch {
                     Some(Challenge::Basic { .. }) => {
                         if self.credential.is_none() {
-                            return Err(self.unauthorized("basic auth").into());
+                            return Err(self.unauthorized("basic auth"));
                         }
                         *self.auth.lock().expect("auth lock") = AuthState::Basic;
                     }
@@ -211,7 +213,7 @@ impl Session {
                 continue;
             }
             if resp.status() == StatusCode::UNAUTHORIZED {
-                return Err(self.unauthorized("the registry").into());
+                return Err(self.unauthorized("the registry"));
             }
             return Ok(resp);
         }
@@ -263,7 +265,7 @@ impl Session {
         match resp.status() {
             s if s.is_success() => {}
             StatusCode::UNAUTHORIZED | StatusCode::FORBIDDEN => {
-                return Err(self.unauthorized("the token service").into());
+                return Err(self.unauthorized("the token service"));
             }
             s => {
                 return Err(Error::Registry(format!(
@@ -294,22 +296,28 @@ impl Session {
             })
     }
 
-    /// The one `error:` message for refused or missing credentials (never the password).
-    fn unauthorized(&self, who: &str) -> Error {
+    /// The one `error:` message for refused or missing credentials (never the password):
+    /// [`ClientError::Refused`] when credentials were sent.
+    fn unauthorized(&self, who: &str) -> ClientError {
         match &self.credential {
-            Some(c) => Error::Registry(format!(
+            Some(c) => ClientError::Refused(Error::Registry(format!(
                 "{reg} refused the credentials of user '{user}' ({who} answered 401 Unauthorized); credential used: {desc}; \
                  fix the password or token in that entry (e.g. regenerate it with `kubectl porch-registry secret auth`)",
                 reg = self.registry,
                 user = c.username,
                 desc = self.cred_description,
-            )),
+            ))),
             None => {
                 let why = self
                     .cred_hint
-                    .clone()
+                    .as_ref()
+                    .map(|h| h.message().to_string())
                     .unwrap_or_else(|| self.cred_description.clone());
-                let fix = if why.contains("rename the key") {
+                let fix = if self
+                    .cred_hint
+                    .as_ref()
+                    .is_some_and(CredentialHint::names_fix)
+                {
                     String::new()
                 } else {
                     format!(
@@ -317,10 +325,10 @@ impl Session {
                         reg = self.registry
                     )
                 };
-                Error::Registry(format!(
+                ClientError::Fatal(Error::Registry(format!(
                     "{reg} requires authentication but the pull was anonymous: {why}{fix}",
                     reg = self.registry,
-                ))
+                )))
             }
         }
     }

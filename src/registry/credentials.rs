@@ -70,7 +70,35 @@ pub struct ResolvedCredential {
     /// `anonymous (no key '127.0.0.1:5000' in ./auth.json)`.
     pub description: String,
     /// Extra advice when nothing matched exactly (near-miss keys the runner would not use).
-    pub hint: Option<String>,
+    pub hint: Option<CredentialHint>,
+}
+
+/// Advice about a credential lookup, typed by whether it already names the fix.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum CredentialHint {
+    /// A key the runner would not match; the message says which key to rename and to what.
+    RenameKey(String),
+    /// Anything else worth knowing (no exact key, an empty entry, a credential helper).
+    Note(String),
+}
+
+impl CredentialHint {
+    pub fn message(&self) -> &str {
+        match self {
+            CredentialHint::RenameKey(m) | CredentialHint::Note(m) => m,
+        }
+    }
+
+    /// Whether the message already tells the user what to change.
+    pub fn names_fix(&self) -> bool {
+        matches!(self, CredentialHint::RenameKey(_))
+    }
+}
+
+impl std::fmt::Display for CredentialHint {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.message())
+    }
 }
 
 /// One parsed `auths` entry.
@@ -156,9 +184,9 @@ fn runner_lookup(
             description: format!(
                 "anonymous (key '{registry}' in {origin} has no auth, username or password)"
             ),
-            hint: Some(format!(
+            hint: Some(CredentialHint::Note(format!(
                 "the entry '{registry}' in {origin} holds no credentials (credsStore/credHelpers do not work inside the cluster)"
-            )),
+            ))),
         },
         None => {
             let near: Vec<&String> = auths
@@ -167,22 +195,22 @@ fn runner_lookup(
                 .collect();
             let hint = if near.is_empty() {
                 let keys: Vec<&str> = auths.keys().map(|s| s.as_str()).collect();
-                Some(format!(
+                Some(CredentialHint::Note(format!(
                     "{origin} has no key '{registry}' (keys: {}); the runner looks the image's registry up exactly",
                     if keys.is_empty() {
                         "none".to_string()
                     } else {
                         keys.join(", ")
                     }
-                ))
+                )))
             } else {
-                Some(format!(
+                Some(CredentialHint::RenameKey(format!(
                     "{origin} has {} but the runner looks up exactly '{registry}' and will not use it; rename the key to '{registry}'",
                     near.iter()
                         .map(|k| format!("'{k}'"))
                         .collect::<Vec<_>>()
                         .join(", ")
-                ))
+                )))
             };
             ResolvedCredential {
                 credential: None,
@@ -266,9 +294,9 @@ fn resolve_user_config(registry: &str) -> Result<ResolvedCredential> {
                     c.username
                 ),
                 credential: Some(c),
-                hint: Some(
+                hint: Some(CredentialHint::Note(
                     "credential helpers do not exist inside the cluster: the runner needs the credentials in its auth Secret".into(),
-                ),
+                )),
             });
         }
         let auths = parse_auths(&bytes, &origin)?;
@@ -287,9 +315,9 @@ fn resolve_user_config(registry: &str) -> Result<ResolvedCredential> {
                         password: e.password.clone(),
                     }),
                     description: format!("{origin}, key '{key}' (user {})", e.username),
-                    hint: Some(format!(
+                    hint: Some(CredentialHint::Note(format!(
                         "the runner would not match key '{key}': its auth Secret needs the exact key '{registry}'"
-                    )),
+                    ))),
                 });
             }
         }
@@ -382,13 +410,19 @@ mod tests {
         let r = resolve(&s, "index.docker.io").unwrap();
         assert!(r.credential.is_none(), "the runner does not normalise keys");
         assert!(r.description.starts_with("anonymous"));
-        assert!(r.hint.unwrap().contains("'https://index.docker.io/v1/'"));
+        assert!(
+            r.hint
+                .unwrap()
+                .message()
+                .contains("'https://index.docker.io/v1/'")
+        );
 
         let r = resolve(&s, "other.io").unwrap();
         assert!(r.credential.is_none());
         assert!(
             r.hint
                 .unwrap()
+                .message()
                 .contains("keys: https://index.docker.io/v1/, reg.example.com:5000")
         );
     }

@@ -220,7 +220,7 @@ pub async fn pull_image_async(opts: &PullOptions) -> Result<PulledImage> {
                     if tls { "TLS failed: " } else { "" }
                 ));
             }
-            Err(ClientError::Fatal(e)) => return Err(e),
+            Err(ClientError::Fatal(e) | ClientError::Refused(e)) => return Err(e),
         }
     }
     let Some((session, resolved_manifest)) = found else {

@@ -158,7 +158,7 @@ async fn probe_one(
             Err(ClientError::Connect { detail, .. }) => {
                 base.tls_failures.push(format!("{step}: {detail}"));
             }
-            Err(ClientError::Fatal(e)) => {
+            Err(ClientError::Fatal(e) | ClientError::Refused(e)) => {
                 base.tls_step = Some(step.clone());
                 base.outcome = ProbeOutcome::Error;
                 base.message = e.to_string();
@@ -265,17 +265,13 @@ async fn login(s: &Session) -> std::result::Result<(ProbeOutcome, String), Clien
                         )
                     })
                 }
-                Err(ClientError::Fatal(Error::Registry(m)))
-                    if m.contains("refused the credentials") =>
-                {
-                    Ok((
-                        ProbeOutcome::Refused,
-                        format!(
-                            "token handshake: user '{}' refused by the token service; fix the password or token in the entry",
-                            cred.username
-                        ),
-                    ))
-                }
+                Err(ClientError::Refused(_)) => Ok((
+                    ProbeOutcome::Refused,
+                    format!(
+                        "token handshake: user '{}' refused by the token service; fix the password or token in the entry",
+                        cred.username
+                    ),
+                )),
                 Err(e) => Err(e),
             }
         }

@@ -1,11 +1,13 @@
 //! Printing Kubernetes objects: a YAML multi-document stream ready for `kubectl apply -f -`,
-//! or JSON (one object, or a `v1` `List` when there are several).
+//! or JSON (one object, or a `v1` `List` when there are several); and the one renderer of the
+//! `-o table|json|yaml` reports (`check`, `status`, `pull`).
 
 use std::io::Write as _;
 
+use serde::Serialize;
 use serde_json::Value;
 
-use crate::cli::OutputFormat;
+use crate::cli::{OutputFormat, ReportFormat};
 use crate::error::{Error, Result};
 
 /// Plain (or quoted) scalars like kubectl prints them: no folded `>-` blocks for long
@@ -50,6 +52,34 @@ pub fn render_objects(objects: &[Value], format: OutputFormat) -> Result<String>
             Ok(s)
         }
     }
+}
+
+/// A report printed with `-o table|json|yaml`: JSON and YAML serialise the value as it is,
+/// the table is for people.
+pub trait Report: Serialize {
+    /// The human form, ending with a newline.
+    fn table(&self) -> String;
+}
+
+/// Render a report: pretty JSON, YAML, or its table; always ending with a newline.
+pub fn render_report<R: Report>(report: &R, format: ReportFormat) -> Result<String> {
+    let mut text = match format {
+        ReportFormat::Json => serde_json::to_string_pretty(report)
+            .map_err(|e| Error::other(format!("cannot render JSON: {e}")))?,
+        ReportFormat::Yaml => serde_saphyr::to_string(report)
+            .map_err(|e| Error::other(format!("cannot render YAML: {e}")))?,
+        ReportFormat::Table => report.table(),
+    };
+    if !text.ends_with('\n') {
+        text.push('\n');
+    }
+    Ok(text)
+}
+
+/// Print a report to stdout (see [`render_report`]).
+pub fn print_report<R: Report>(report: &R, format: ReportFormat) -> Result<()> {
+    let text = render_report(report, format)?;
+    write_stdout(&text)
 }
 
 /// Print objects to stdout (see [`render_objects`]). A closed pipe is not an error.

@@ -1043,12 +1043,12 @@ fn check_reads_roles_when_it_cannot_review_the_runner_rbac() {
     // The binding gone: the same verdict a SubjectAccessReview would give.
     api.remove("rolebindings", FN_NS, "porch-function-executor");
     let f = rbac(&api).expect("a finding");
-    assert_eq!(f.severity, "error");
+    assert_eq!(f.severity.as_str(), "error");
     assert!(f.message.contains("get/create/update"), "{}", f.message);
     // Not even the Roles readable: say so.
     api.forbid("list", "rolebindings", None);
     let f = rbac(&api).expect("a note");
-    assert_eq!(f.severity, "info");
+    assert_eq!(f.severity.as_str(), "info");
     assert!(f.fix.contains("kubectl auth can-i"), "{}", f.fix);
 }
 
