@@ -44,7 +44,13 @@ fn helper_timeout() -> Duration {
         })
 }
 
+/// The most a helper may print on one pipe (a real answer is a few hundred bytes).
+const MAX_HELPER_OUTPUT: u64 = 1024 * 1024;
+
 fn run_helper(name: &str, action: &str, input: &str) -> Result<(bool, Vec<u8>)> {
+    use std::os::unix::process::CommandExt as _;
+    use std::sync::mpsc;
+
     let program = helper_program(name);
     let path = which::which(&program).map_err(|_| {
         Error::not_found(format!(
@@ -53,27 +59,30 @@ fn run_helper(name: &str, action: &str, input: &str) -> Result<(bool, Vec<u8>)> 
              --registry/--username/--password-stdin"
         ))
     })?;
+    // Its own process group, so that everything it starts can be ended with it.
     let mut child = Command::new(&path)
         .arg(action)
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
+        .process_group(0)
         .spawn()
         .map_err(|e| Error::other(format!("cannot run {program}: {e}")))?;
-    if let Some(mut stdin) = child.stdin.take() {
-        // A helper that does not read stdin (list) may close it early: ignore EPIPE.
-        let _ = stdin.write_all(input.as_bytes());
-    }
-    // Read both pipes on their own threads so a chatty helper cannot block on a full pipe
-    // while we wait for it with a deadline.
+    let group = nix::unistd::Pid::from_raw(child.id() as i32);
+    let limit = helper_timeout();
+    let deadline = Instant::now() + limit;
+    // Read both pipes (bounded) on their own threads: a chatty helper cannot block on a full
+    // pipe, and a pipe held open by a process the helper left behind cannot block us.
     let drain = |pipe: Option<Box<dyn Read + Send>>| {
+        let (tx, rx) = mpsc::channel();
         std::thread::spawn(move || {
             let mut buf = Vec::new();
-            if let Some(mut pipe) = pipe {
-                let _ = pipe.read_to_end(&mut buf);
+            if let Some(pipe) = pipe {
+                let _ = pipe.take(MAX_HELPER_OUTPUT).read_to_end(&mut buf);
             }
-            buf
-        })
+            let _ = tx.send(buf);
+        });
+        rx
     };
     let stdout = drain(
         child
@@ -87,35 +96,52 @@ fn run_helper(name: &str, action: &str, input: &str) -> Result<(bool, Vec<u8>)> 
             .take()
             .map(|p| Box::new(p) as Box<dyn Read + Send>),
     );
-    let limit = helper_timeout();
-    let deadline = Instant::now() + limit;
+    if let Some(mut stdin) = child.stdin.take() {
+        // A helper that does not read stdin (list) may close it early: ignore EPIPE. The
+        // input is one server name, far below a pipe's buffer: this cannot block.
+        let _ = stdin.write_all(input.as_bytes());
+    }
+    let timed_out = |child: &mut std::process::Child, exited: bool| {
+        // End the whole group (the helper and whatever it started), then reap the helper.
+        let _ = nix::sys::signal::killpg(group, nix::sys::signal::Signal::SIGKILL);
+        let _ = child.kill();
+        let _ = child.wait();
+        let what = if exited {
+            format!(
+                "exited, but a process it started still held its output open after {}s",
+                limit.as_secs()
+            )
+        } else {
+            format!(
+                "did not answer within {}s (it may be waiting for a passphrase or a locked keychain)",
+                limit.as_secs()
+            )
+        };
+        Error::Timeout(format!(
+            "credential helper {program} {what}; it was stopped with everything it started; \
+             fix or unlock the helper and retry, or pass --registry/--username/--password-stdin"
+        ))
+    };
     let status = loop {
         match child.try_wait() {
             Ok(Some(status)) => break status,
-            Ok(None) if Instant::now() >= deadline => {
-                let _ = child.kill();
-                let _ = child.wait();
-                return Err(Error::Timeout(format!(
-                    "credential helper {program} did not answer within {}s (it may be waiting for \
-                     a passphrase or a locked keychain); unlock it and retry, or pass \
-                     --registry/--username/--password-stdin",
-                    limit.as_secs()
-                )));
-            }
+            Ok(None) if Instant::now() >= deadline => return Err(timed_out(&mut child, false)),
             Ok(None) => std::thread::sleep(Duration::from_millis(20)),
             Err(e) => return Err(Error::other(format!("cannot run {program}: {e}"))),
         }
     };
-    let out = std::process::Output {
-        status,
-        stdout: stdout.join().unwrap_or_default(),
-        stderr: stderr.join().unwrap_or_default(),
+    let collect = |rx: mpsc::Receiver<Vec<u8>>| {
+        let left = deadline.saturating_duration_since(Instant::now());
+        rx.recv_timeout(left).ok()
     };
-    let mut combined = out.stdout;
-    if !out.status.success() {
-        combined.extend_from_slice(&out.stderr);
+    let (Some(out), Some(err)) = (collect(stdout), collect(stderr)) else {
+        return Err(timed_out(&mut child, true));
+    };
+    let mut combined = out;
+    if !status.success() {
+        combined.extend_from_slice(&err);
     }
-    Ok((out.status.success(), combined))
+    Ok((status.success(), combined))
 }
 
 /// `docker-credential-NAME get` for one server (as written in the config file).

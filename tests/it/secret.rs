@@ -390,6 +390,96 @@ fn hanging_helper_times_out_with_one_error() {
     );
 }
 
+/// Whether a process is gone (or only a zombie waiting for its new parent to reap it).
+fn process_is_gone(pid: &str) -> bool {
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(5);
+    loop {
+        let gone = match std::fs::read_to_string(format!("/proc/{pid}/stat")) {
+            Err(_) => true,
+            Ok(stat) => stat
+                .rsplit_once(") ")
+                .is_some_and(|(_, rest)| rest.starts_with('Z') || rest.starts_with('X')),
+        };
+        if gone || std::time::Instant::now() >= deadline {
+            return gone;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+}
+
+/// Run `secret auth --from-docker-config` with `docker-credential-fake` being `body`, a 1 s
+/// helper timeout, and a watchdog (the old code waited forever for the helper's pipes).
+/// Returns the output and the pid the helper wrote to `$PIDFILE`.
+fn run_with_helper(body: &str) -> (std::process::Output, String) {
+    use std::os::unix::fs::PermissionsExt as _;
+    let home = tmp();
+    let bin_dir = home.path().join("bin");
+    std::fs::create_dir_all(&bin_dir).unwrap();
+    let script = bin_dir.join("docker-credential-fake");
+    let pidfile = home.path().join("child.pid");
+    std::fs::write(
+        &script,
+        format!("#!/bin/sh\nPIDFILE='{}'\n{body}\n", pidfile.display()),
+    )
+    .unwrap();
+    std::fs::set_permissions(&script, std::fs::Permissions::from_mode(0o755)).unwrap();
+    let start = std::time::Instant::now();
+    let out = cmd(home.path())
+        .env("PATH", path_with(&bin_dir))
+        .env("PORCH_REGISTRY_HELPER_TIMEOUT", "1")
+        .timeout(std::time::Duration::from_secs(30))
+        .args(["secret", "auth", "--from-docker-config"])
+        .arg(fixture("core/docker-config.json"))
+        .output()
+        .unwrap();
+    assert!(
+        start.elapsed() < std::time::Duration::from_secs(30),
+        "the helper was not bounded by its timeout"
+    );
+    let pid = std::fs::read_to_string(&pidfile)
+        .unwrap()
+        .trim()
+        .to_string();
+    (out, pid)
+}
+
+/// A helper that prints its answer and exits, but leaves a child holding its stdout: the wait
+/// for its output is bounded by the helper timeout, and the child is ended with the helper's
+/// process group.
+#[test]
+fn helper_leaving_a_child_on_its_stdout_is_bounded_and_the_child_ended() {
+    let (out, pid) = run_with_helper(
+        "sleep 600 &\necho $! > \"$PIDFILE\"\necho '{\"Username\":\"u\",\"Secret\":\"fixture-kept-pw\"}'\nexit 0",
+    );
+    assert_eq!(out.status.code(), Some(9), "{out:?}");
+    let line = assert_clean_error(&out, &["fixture-kept-pw", "fixture-robot-pw"]);
+    assert!(
+        line.contains("docker-credential-fake exited, but a process it started still held its output open after 1s"),
+        "{line}"
+    );
+    assert!(
+        process_is_gone(&pid),
+        "the helper's child {pid} is still running"
+    );
+}
+
+/// A hanging helper that started a child: both are ended (the whole process group), not only
+/// the helper.
+#[test]
+fn hanging_helper_is_ended_with_its_whole_process_group() {
+    let (out, pid) = run_with_helper("sleep 600 &\necho $! > \"$PIDFILE\"\nwait");
+    assert_eq!(out.status.code(), Some(9), "{out:?}");
+    let line = assert_clean_error(&out, &["fixture-robot-pw"]);
+    assert!(
+        line.contains("docker-credential-fake did not answer within 1s"),
+        "{line}"
+    );
+    assert!(
+        process_is_gone(&pid),
+        "the helper's child {pid} is still running"
+    );
+}
+
 /// A helper that answers broken JSON (holding a secret): one line that says how to check the
 /// helper, and never the helper's output.
 #[test]
