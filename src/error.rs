@@ -7,7 +7,8 @@ use std::process::ExitCode;
 
 /// Stable exit codes (documented in the README; never renumber).
 pub mod exit {
-    /// Success.
+    /// Success; also when stdout is a closed pipe (`| head`): the output ends there, quietly,
+    /// as ripgrep does. A closed stderr never changes the code.
     pub const OK: u8 = 0;
     /// A generic failure (I/O and anything not covered below).
     pub const FAILURE: u8 = 1;
@@ -112,7 +113,7 @@ impl Error {
         let msg = self.to_string();
         // Keep it to one line: the first line of the message carries the point.
         let one_line = msg.lines().next().unwrap_or("failed").trim();
-        eprintln!("error: {one_line}");
+        crate::ui::output::stderr_line(format_args!("error: {one_line}"));
         ExitCode::from(self.exit_code())
     }
 }

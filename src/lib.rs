@@ -30,8 +30,5 @@ pub fn main_entry() -> ExitCode {
         Ok(cli) => cli,
         Err(err) => return ui::report_clap_error(err),
     };
-    match commands::run(cli) {
-        Ok(()) => ExitCode::SUCCESS,
-        Err(err) => err.report(),
-    }
+    ui::output::finish(commands::run(cli))
 }

@@ -117,7 +117,7 @@ pub fn remove_live(args: &RemoveArgs) -> Result<()> {
     let suffix = if server_dry { " (server dry run)" } else { "" };
     let mut journal = Journal::default();
     if changes.is_empty() {
-        println!("deployment.apps/{dep} unchanged{suffix}");
+        crate::outln!("deployment.apps/{dep} unchanged{suffix}");
     } else {
         kube.replace(Kind::Deployment, ns, &patched, server_dry)
             .inspect_err(|_| {
@@ -130,7 +130,7 @@ pub fn remove_live(args: &RemoveArgs) -> Result<()> {
             format!("deployment.apps/{dep} no longer uses private registries"),
             "run `kubectl porch-registry setup` again to restore it".to_string(),
         );
-        println!("deployment.apps/{dep} configured{suffix}");
+        crate::outln!("deployment.apps/{dep} configured{suffix}");
     }
     // Secrets after the Deployment no longer points at them.
     let mut targets: Vec<(String, String)> = secrets
@@ -143,14 +143,14 @@ pub fn remove_live(args: &RemoveArgs) -> Result<()> {
     for (i, (sns, name)) in targets.iter().enumerate() {
         match kube.delete(Kind::Secret, sns, name, server_dry) {
             Ok(true) => {
-                println!("secret/{name} deleted from namespace \"{sns}\"{suffix}");
+                crate::outln!("secret/{name} deleted from namespace \"{sns}\"{suffix}");
                 journal.push(
                     format!("secret/{name} deleted from \"{sns}\""),
                     format!("re-create secret/{name} with `kubectl porch-registry setup`"),
                 );
             }
             Ok(false) => {
-                println!("secret/{name} not found in namespace \"{sns}\" (nothing to delete)")
+                crate::outln!("secret/{name} not found in namespace \"{sns}\" (nothing to delete)")
             }
             Err(e) => {
                 let pending: Vec<String> = targets[i..]

@@ -367,7 +367,7 @@ pub fn run(kube: &Kube, s: &LiveSetup<'_>) -> Result<()> {
                 }
             }
         }
-        println!("secret/{name} {}{suffix}", o.word());
+        crate::outln!("secret/{name} {}{suffix}", o.word());
     }
     pending.remove(0);
 
@@ -392,16 +392,16 @@ pub fn run(kube: &Kube, s: &LiveSetup<'_>) -> Result<()> {
                 ),
             );
         }
-        println!("deployment.apps/{} configured{suffix}", s.deployment);
+        crate::outln!("deployment.apps/{} configured{suffix}", s.deployment);
     } else {
-        println!("deployment.apps/{} unchanged{suffix}", s.deployment);
+        crate::outln!("deployment.apps/{} unchanged{suffix}", s.deployment);
     }
 
     // 5. Rotation: the runner refreshes its copy only on a cache miss.
     if refresh {
         let dockerconfig = s.secrets[0]["data"][DOCKERCONFIGJSON_KEY].clone();
         match refresh_copy(kube, &fn_ns, &copy_name, &dockerconfig, server_dry) {
-            Ok(CopyRefresh::Updated) => println!(
+            Ok(CopyRefresh::Updated) => crate::outln!(
                 "secret/{copy_name} in namespace \"{fn_ns}\" updated{suffix} (the runner's copy, used as imagePullSecret of function pods; the runner refreshes it only on a cache miss)"
             ),
             Ok(CopyRefresh::Current) => crate::ui::info(format!(
@@ -424,7 +424,7 @@ pub fn run(kube: &Kube, s: &LiveSetup<'_>) -> Result<()> {
                         );
                         return Err(e);
                     }
-                    println!("deployment.apps/{} restarted{suffix}", s.deployment);
+                    crate::outln!("deployment.apps/{} restarted{suffix}", s.deployment);
                     restarted = true;
                 }
             }

@@ -6,12 +6,10 @@
 //! directive: 0 = default (the shell may fall back to file names), 4 = no file completion.
 //! The candidates come from walking the clap `Command` tree, so they always match the flags.
 
-use std::io::Write;
-
 use clap::{Arg, Command};
 
 use crate::cli::CompleteArgs;
-use crate::error::{Error, Result};
+use crate::error::Result;
 
 /// Cobra's `ShellCompDirectiveDefault`: the shell may complete file names.
 pub const DIRECTIVE_DEFAULT: u32 = 0;
@@ -356,11 +354,7 @@ fn complete_flags(cmd: &Command, current: &str, used: &[&Arg]) -> Completion {
 
 pub fn run(args: &CompleteArgs) -> Result<()> {
     let completion = complete_words(&args.words);
-    let mut stdout = std::io::stdout().lock();
-    stdout
-        .write_all(completion.render().as_bytes())
-        .and_then(|()| stdout.flush())
-        .map_err(|e| Error::other(format!("writing completions: {e}")))
+    crate::ui::output::write_stdout(&completion.render())
 }
 
 #[cfg(test)]

@@ -4,13 +4,12 @@
 //! from the flags: `tests/it/generated.rs` fails when the committed files are stale and rewrites
 //! them with `UPDATE_GENERATED=1`.
 
-use std::io::Write;
 use std::path::{Path, PathBuf};
 
 use clap_complete::Shell;
 
 use crate::cli::CompletionsArgs;
-use crate::error::{Error, Result};
+use crate::error::Result;
 
 /// The executable kubectl runs for `kubectl porch-registry` (kubectl maps `-` to `_`).
 pub const PLUGIN_BIN: &str = "kubectl-porch_registry";
@@ -240,18 +239,8 @@ pub fn generate_all(root: &Path) -> std::io::Result<Vec<PathBuf>> {
 
 pub fn run(args: &CompletionsArgs) -> Result<()> {
     let script = completion_script(args.shell);
-    let mut stdout = std::io::stdout().lock();
-    stdout
-        .write_all(&script)
-        .and_then(|()| stdout.flush())
-        .or_else(|e| {
-            // `completions bash | head` is not an error.
-            if e.kind() == std::io::ErrorKind::BrokenPipe {
-                Ok(())
-            } else {
-                Err(Error::other(format!("writing the completion script: {e}")))
-            }
-        })
+    // `completions bash | head` is not an error.
+    crate::ui::output::write_stdout_bytes(&script)
 }
 
 #[cfg(test)]

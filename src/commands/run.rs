@@ -322,7 +322,7 @@ pub fn run(args: &RunArgs) -> Result<()> {
     let rl_text = package::to_yaml_stream(&[Value::Object(rl)]);
 
     let shown = &args.image;
-    eprintln!("[RUNNING] {shown:?}");
+    crate::errln!("[RUNNING] {shown:?}");
     let started = Instant::now();
     let out = execute(&image, &plan, rl_text.as_bytes())?;
     let took = report::format_duration(started.elapsed());
@@ -403,14 +403,15 @@ pub fn run(args: &RunArgs) -> Result<()> {
     let exit_code = out.exit_code();
     let ok = failure.is_none();
     if ok {
-        eprintln!("[PASS] {shown:?} in {took}");
-        eprint!("{}", report::format_details(&results, &out.stderr, None));
+        crate::errln!("[PASS] {shown:?} in {took}");
+        crate::ui::output::write_stderr(&report::format_details(&results, &out.stderr, None));
     } else {
-        eprintln!("[FAIL] {shown:?} in {took}");
-        eprint!(
-            "{}",
-            report::format_details(&results, &out.stderr, Some(exit_code))
-        );
+        crate::errln!("[FAIL] {shown:?} in {took}");
+        crate::ui::output::write_stderr(&report::format_details(
+            &results,
+            &out.stderr,
+            Some(exit_code),
+        ));
     }
     if let Some(dir) = &args.results_dir {
         let doc = report::function_result_list(
@@ -421,7 +422,7 @@ pub fn run(args: &RunArgs) -> Result<()> {
             if ok { 0 } else { exit_code.max(1) },
         );
         let path = write_results_dir(dir, &doc)?;
-        eprintln!("\nFor complete results, see {}", path.display());
+        crate::errln!("\nFor complete results, see {}", path.display());
     }
     match failure {
         Some(e) => Err(e),
@@ -430,9 +431,5 @@ pub fn run(args: &RunArgs) -> Result<()> {
 }
 
 fn print_stdout(text: &str) -> Result<()> {
-    let mut stdout = std::io::stdout().lock();
-    stdout
-        .write_all(text.as_bytes())
-        .and_then(|_| stdout.flush())
-        .map_err(|e| Error::other(format!("writing to stdout: {e}")))
+    crate::ui::output::write_stdout(text)
 }

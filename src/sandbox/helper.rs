@@ -30,7 +30,7 @@ pub fn run(spec: &Spec) -> i32 {
     match outer(spec) {
         Ok(code) => code,
         Err(msg) => {
-            eprintln!("{SETUP_ERROR_PREFIX}{msg}");
+            crate::errln!("{SETUP_ERROR_PREFIX}{msg}");
             SETUP_FAILED
         }
     }
@@ -84,7 +84,7 @@ fn outer(spec: &Spec) -> R<i32> {
                 Err(msg) => msg,
                 Ok(never) => match never {},
             };
-            eprintln!("{SETUP_ERROR_PREFIX}{msg}");
+            crate::errln!("{SETUP_ERROR_PREFIX}{msg}");
             // SAFETY: leave the child without running destructors/atexit handlers.
             unsafe { libc::_exit(SETUP_FAILED) }
         }

@@ -118,9 +118,9 @@ pub fn maybe_run_helper() -> Option<ExitCode> {
         .ok()
         .and_then(|s| serde_json::from_str::<Spec>(&s).ok());
     let Some(spec) = spec else {
-        eprintln!(
+        crate::ui::output::stderr_line(format_args!(
             "{SETUP_ERROR_PREFIX}__sandbox is internal to `run` and cannot be called directly"
-        );
+        ));
         return Some(ExitCode::from(SETUP_FAILED as u8));
     };
     let code = helper::run(&spec);

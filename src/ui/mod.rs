@@ -4,12 +4,12 @@ use std::process::ExitCode;
 
 /// Print a `warning: ...` line on stderr.
 pub fn warn(msg: impl std::fmt::Display) {
-    eprintln!("warning: {msg}");
+    output::stderr_line(format_args!("warning: {msg}"));
 }
 
 /// Print an informational line on stderr (results go to stdout, chatter to stderr).
 pub fn info(msg: impl std::fmt::Display) {
-    eprintln!("{msg}");
+    output::stderr_line(msg);
 }
 
 /// Whether stdin is a terminal (prompts are only ever shown on a terminal).
@@ -186,7 +186,7 @@ pub fn report_clap_error(err: clap::Error) -> ExitCode {
                     None => format!("{line} ({tip})"),
                 };
             }
-            eprintln!("error: {line}");
+            output::stderr_line(format_args!("error: {line}"));
             ExitCode::from(crate::error::exit::USAGE)
         }
     }

@@ -1,8 +1,18 @@
 //! Printing Kubernetes objects: a YAML multi-document stream ready for `kubectl apply -f -`,
 //! or JSON (one object, or a `v1` `List` when there are several); and the one renderer of the
 //! `-o table|json|yaml` reports (`check`, `status`, `pull`).
+//!
+//! Every write to stdout and stderr goes through here. A closed stdout (`| head`, `| true`)
+//! is the end of the output: nothing more is written, the command finishes its flow (a live
+//! `setup` is never left half done because nobody reads its progress) and the exit code is
+//! the command's own, 0 on success, as ripgrep exits 0 on a broken stdout. A failing write
+//! to stderr is ignored: it never panics and never changes the outcome.
 
+use std::fmt::Display;
 use std::io::Write as _;
+use std::process::ExitCode;
+use std::sync::Mutex;
+use std::sync::atomic::{AtomicBool, Ordering};
 
 use serde::Serialize;
 use serde_json::Value;
@@ -88,14 +98,93 @@ pub fn print_objects(objects: &[Value], format: OutputFormat) -> Result<()> {
     write_stdout(&text)
 }
 
-/// Write text to stdout; a closed pipe (`| head`) is not an error.
+/// Set once stdout turned out to be a closed pipe: the output ended there.
+static STDOUT_CLOSED: AtomicBool = AtomicBool::new(false);
+/// The first failed progress line on stdout (not a closed pipe), reported when the command ends.
+static STDOUT_FAILURE: Mutex<Option<String>> = Mutex::new(None);
+
+/// Whether stdout is a closed pipe (nothing more is written to it).
+pub fn stdout_closed() -> bool {
+    STDOUT_CLOSED.load(Ordering::Relaxed)
+}
+
+/// Write text to stdout. A closed pipe ends the output quietly (`Ok`, and every later write
+/// is skipped); any other failure (a full disk) is an error.
 pub fn write_stdout(text: &str) -> Result<()> {
+    write_stdout_bytes(text.as_bytes())
+}
+
+/// [`write_stdout`] for bytes.
+pub fn write_stdout_bytes(bytes: &[u8]) -> Result<()> {
+    if stdout_closed() {
+        return Ok(());
+    }
     let stdout = std::io::stdout();
     let mut lock = stdout.lock();
-    match lock.write_all(text.as_bytes()).and_then(|_| lock.flush()) {
+    write_stdout_to(&mut lock, bytes)
+}
+
+fn write_stdout_to(out: &mut impl std::io::Write, bytes: &[u8]) -> Result<()> {
+    match out.write_all(bytes).and_then(|_| out.flush()) {
         Ok(()) => Ok(()),
-        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
+        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => {
+            STDOUT_CLOSED.store(true, Ordering::Relaxed);
+            Ok(())
+        }
         Err(e) => Err(Error::other(format!("cannot write to stdout: {e}"))),
+    }
+}
+
+/// One progress line of a flow on stdout (`secret/x created`). It never stops the flow; a
+/// failure other than a closed pipe is reported by [`finish`] when the command is done.
+pub fn stdout_line(line: impl Display) {
+    if let Err(e) = write_stdout(&format!("{line}\n")) {
+        let mut first = STDOUT_FAILURE.lock().unwrap_or_else(|p| p.into_inner());
+        first.get_or_insert(e.to_string());
+    }
+}
+
+/// `println!` through [`stdout_line`]: for progress lines of a flow.
+#[macro_export]
+macro_rules! outln {
+    ($($arg:tt)*) => {
+        $crate::ui::output::stdout_line(format_args!($($arg)*))
+    };
+}
+
+/// `eprintln!` through [`stderr_line`]: never panics.
+#[macro_export]
+macro_rules! errln {
+    ($($arg:tt)*) => {
+        $crate::ui::output::stderr_line(format_args!($($arg)*))
+    };
+}
+
+/// Write text to stderr. Failures are ignored: a closed or full stderr never panics and
+/// never changes the outcome.
+pub fn write_stderr(text: &str) {
+    let stderr = std::io::stderr();
+    let mut lock = stderr.lock();
+    let _ = lock.write_all(text.as_bytes()).and_then(|_| lock.flush());
+}
+
+/// One line on stderr (see [`write_stderr`]).
+pub fn stderr_line(line: impl Display) {
+    write_stderr(&format!("{line}\n"));
+}
+
+/// The end of the program: the command's outcome as an exit code, with its one `error:` line;
+/// a progress line that could not be written to stdout (other than to a closed pipe) makes a
+/// successful command fail with exit code 1.
+pub fn finish(outcome: Result<()>) -> ExitCode {
+    let pending = STDOUT_FAILURE
+        .lock()
+        .unwrap_or_else(|p| p.into_inner())
+        .take();
+    match (outcome, pending) {
+        (Ok(()), None) => ExitCode::SUCCESS,
+        (Ok(()), Some(msg)) => Error::other(msg).report(),
+        (Err(e), _) => e.report(),
     }
 }
 
@@ -140,6 +229,36 @@ mod tests {
             text.contains(&format!("  long: {}\n", "x".repeat(300))),
             "{text}"
         );
+    }
+
+    struct Closed;
+    impl std::io::Write for Closed {
+        fn write(&mut self, _: &[u8]) -> std::io::Result<usize> {
+            Err(std::io::ErrorKind::BrokenPipe.into())
+        }
+        fn flush(&mut self) -> std::io::Result<()> {
+            Ok(())
+        }
+    }
+
+    struct Full;
+    impl std::io::Write for Full {
+        fn write(&mut self, _: &[u8]) -> std::io::Result<usize> {
+            Err(std::io::Error::from_raw_os_error(libc::ENOSPC))
+        }
+        fn flush(&mut self) -> std::io::Result<()> {
+            Ok(())
+        }
+    }
+
+    #[test]
+    fn a_closed_stdout_ends_the_output_a_full_one_is_an_error() {
+        assert!(write_stdout_to(&mut Full, b"x").is_err());
+        assert!(!stdout_closed());
+        assert!(write_stdout_to(&mut Closed, b"x").is_ok());
+        assert!(stdout_closed());
+        // Later writes are skipped, whatever stdout is.
+        assert!(write_stdout("never written\n").is_ok());
     }
 
     #[test]

@@ -227,7 +227,7 @@ fn expand_tilde(s: &str) -> PathBuf {
 /// Show the summary of what will change (stderr) and ask for confirmation. `yes` skips the
 /// question; without a terminal nothing is asked and the answer is yes (CI runs from flags).
 pub fn confirm(summary: &str, yes: bool) -> Result<bool> {
-    eprintln!("{}", summary.trim_end());
+    crate::ui::output::stderr_line(summary.trim_end());
     if yes {
         return Ok(true);
     }

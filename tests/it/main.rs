@@ -3,6 +3,7 @@
 
 mod check;
 mod cli;
+mod closed_pipes;
 mod cluster;
 mod cluster_wizard;
 mod fake_api;
