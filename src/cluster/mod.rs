@@ -72,6 +72,21 @@ pub fn setup_live(args: &SetupArgs, inputs: crate::credentials::SetupInputs) -> 
     setup_live_request(args, &req)
 }
 
+/// Before the wizard asks anything: the cluster answers, and the namespace, the Deployment
+/// and its container are there (the same reads and errors as the setup itself).
+pub fn setup_preflight(args: &SetupArgs) -> Result<()> {
+    let kube = connect(&args.cluster)?;
+    let ns = args.namespace.namespace.as_str();
+    let live = setup::read_deployment(&kube, ns, &args.target.deployment)?;
+    if view::runner_view(&live, &args.target.container).is_none() {
+        return Err(Error::not_found(format!(
+            "container \"{}\" not found in deployment \"{}\"; pass it with --container",
+            args.target.container, args.target.deployment
+        )));
+    }
+    Ok(())
+}
+
 /// Live `setup` from a decided request.
 pub fn setup_live_request(args: &SetupArgs, req: &SetupRequest) -> Result<()> {
     let timeout = rollout::parse_duration(&args.timeout)?;

@@ -27,10 +27,16 @@ pub fn run(args: &SetupArgs) -> Result<()> {
             std::fs::metadata(path).map_err(|e| Error::io(path, e))?;
         }
     }
-    let inputs = crate::credentials::collect_setup_inputs(args)?;
     let Some(path) = &args.filename else {
+        // The wizard asks nothing before the cluster, the namespace and the Deployment are
+        // known to be there: an unreachable cluster is found before the password is typed.
+        if ui::wizard::Prompter::if_terminal().is_some() {
+            crate::cluster::setup_preflight(args)?;
+        }
+        let inputs = crate::credentials::collect_setup_inputs(args)?;
         return crate::cluster::setup_live(args, inputs);
     };
+    let inputs = crate::credentials::collect_setup_inputs(args)?;
     offline(args, path, &inputs)
 }
 

@@ -74,3 +74,64 @@ fn wizard_summary_then_no_changes_nothing() {
     assert!(out.contains("nothing was changed"), "{out}");
     assert!(api.writes().is_empty(), "{:?}", api.writes());
 }
+
+/// The wizard finds the cluster first: with the API unreachable, or the runner's namespace or
+/// Deployment missing, it stops with the cluster's error before asking anything (no password
+/// typed for nothing).
+#[test]
+fn wizard_checks_the_cluster_before_asking_anything() {
+    let dir = tempfile::tempdir().unwrap();
+    let port = portpicker::pick_unused_port().expect("port");
+    let dead = dir.path().join("kubeconfig");
+    std::fs::write(
+        &dead,
+        crate::fake_api::kubeconfig_text(&format!("http://127.0.0.1:{port}"), "gone"),
+    )
+    .unwrap();
+    let api = porch_cluster();
+    let kc = api.kubeconfig().display().to_string();
+    let cases: [(Vec<String>, &str, i32); 3] = [
+        (
+            vec!["--kubeconfig".into(), dead.display().to_string()],
+            "cannot reach the Kubernetes API",
+            5,
+        ),
+        (
+            vec![
+                "--kubeconfig".into(),
+                kc.clone(),
+                "-n".into(),
+                "nowhere".into(),
+            ],
+            "namespace \"nowhere\" does not exist",
+            4,
+        ),
+        (
+            vec![
+                "--kubeconfig".into(),
+                kc,
+                "--deployment".into(),
+                "runner-x".into(),
+            ],
+            "deployment \"runner-x\" not found",
+            4,
+        ),
+    ];
+    for (args, needle, code) in cases {
+        let mut argv = vec!["setup"];
+        argv.extend(args.iter().map(String::as_str));
+        let mut s = spawn(&argv, dir.path());
+        s.set_expect_timeout(Some(std::time::Duration::from_secs(20)));
+        let out = rest(&mut s);
+        assert!(
+            !out.contains("Registry host"),
+            "{args:?} asked first: {out}"
+        );
+        assert!(!out.contains("Password"), "{args:?} asked first: {out}");
+        let errors: Vec<&str> = out.lines().filter(|l| l.starts_with("error:")).collect();
+        assert_eq!(errors.len(), 1, "{args:?}: {out}");
+        assert!(errors[0].contains(needle), "{args:?}: {out}");
+        assert_eq!(exit_code(&s), code, "{args:?}: {out}");
+    }
+    assert!(api.writes().is_empty(), "{:?}", api.writes());
+}
