@@ -42,7 +42,7 @@ complete -c kubectl-porch_registry -n "__fish_kubectl_porch_registry_using_subco
 complete -c kubectl-porch_registry -n "__fish_kubectl_porch_registry_using_subcommand secret; and not __fish_seen_subcommand_from auth tls help" -f -a "tls" -d 'Print an Opaque Secret holding a registry CA certificate under ca.crt'
 complete -c kubectl-porch_registry -n "__fish_kubectl_porch_registry_using_subcommand secret; and not __fish_seen_subcommand_from auth tls help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c kubectl-porch_registry -n "__fish_kubectl_porch_registry_using_subcommand secret; and __fish_seen_subcommand_from auth" -l name -d 'Name of the Secret' -r
-complete -c kubectl-porch_registry -n "__fish_kubectl_porch_registry_using_subcommand secret; and __fish_seen_subcommand_from auth" -s n -l namespace -d 'Namespace of the function runner (and of its Secrets)' -r
+complete -c kubectl-porch_registry -n "__fish_kubectl_porch_registry_using_subcommand secret; and __fish_seen_subcommand_from auth" -s n -l namespace -d 'Namespace of the function runner (and of its Secrets) [default: porch-system]' -r
 complete -c kubectl-porch_registry -n "__fish_kubectl_porch_registry_using_subcommand secret; and __fish_seen_subcommand_from auth" -l registry -d 'Registry host[:port] (normalised the way the runner looks it up; docker.io -> index.docker.io)' -r
 complete -c kubectl-porch_registry -n "__fish_kubectl_porch_registry_using_subcommand secret; and __fish_seen_subcommand_from auth" -s u -l username -d 'Registry user name' -r
 complete -c kubectl-porch_registry -n "__fish_kubectl_porch_registry_using_subcommand secret; and __fish_seen_subcommand_from auth" -s p -l password -d 'The password on the command line (insecure: visible in shell history and ps; prefer --password-stdin or $PORCH_REGISTRY_PASSWORD)' -r
@@ -54,7 +54,7 @@ complete -c kubectl-porch_registry -n "__fish_kubectl_porch_registry_using_subco
 complete -c kubectl-porch_registry -n "__fish_kubectl_porch_registry_using_subcommand secret; and __fish_seen_subcommand_from auth" -s h -l help -d 'Print help'
 complete -c kubectl-porch_registry -n "__fish_kubectl_porch_registry_using_subcommand secret; and __fish_seen_subcommand_from tls" -l ca-file -d 'PEM file with the registry\'s CA certificate(s)' -r -F
 complete -c kubectl-porch_registry -n "__fish_kubectl_porch_registry_using_subcommand secret; and __fish_seen_subcommand_from tls" -l name -d 'Name of the Secret' -r
-complete -c kubectl-porch_registry -n "__fish_kubectl_porch_registry_using_subcommand secret; and __fish_seen_subcommand_from tls" -s n -l namespace -d 'Namespace of the function runner (and of its Secrets)' -r
+complete -c kubectl-porch_registry -n "__fish_kubectl_porch_registry_using_subcommand secret; and __fish_seen_subcommand_from tls" -s n -l namespace -d 'Namespace of the function runner (and of its Secrets) [default: porch-system]' -r
 complete -c kubectl-porch_registry -n "__fish_kubectl_porch_registry_using_subcommand secret; and __fish_seen_subcommand_from tls" -s o -l output -d 'Output format' -r -f -a "yaml\t''
 json\t''"
 complete -c kubectl-porch_registry -n "__fish_kubectl_porch_registry_using_subcommand secret; and __fish_seen_subcommand_from tls" -s h -l help -d 'Print help'
@@ -81,7 +81,7 @@ complete -c kubectl-porch_registry -n "__fish_kubectl_porch_registry_using_subco
 complete -c kubectl-porch_registry -n "__fish_kubectl_porch_registry_using_subcommand remove" -l tls-secret-name -d 'Name of the TLS CA Secret (Opaque, key ca.crt); implies --tls' -r
 complete -c kubectl-porch_registry -n "__fish_kubectl_porch_registry_using_subcommand remove" -l tls-mount-path -d 'Directory where the TLS Secret is mounted (must be dedicated to it)' -r
 complete -c kubectl-porch_registry -n "__fish_kubectl_porch_registry_using_subcommand remove" -l registry-auth-secret-name -d 'Name of the runner\'s copy of the auth Secret in the function namespace (--registry-auth-secret-name)' -r
-complete -c kubectl-porch_registry -n "__fish_kubectl_porch_registry_using_subcommand remove" -s n -l namespace -d 'Namespace of the function runner (and of its Secrets)' -r
+complete -c kubectl-porch_registry -n "__fish_kubectl_porch_registry_using_subcommand remove" -s n -l namespace -d 'Namespace of the function runner (and of its Secrets) [default: porch-system]' -r
 complete -c kubectl-porch_registry -n "__fish_kubectl_porch_registry_using_subcommand remove" -l kubeconfig -d 'Path to the kubeconfig file (default: $KUBECONFIG, else ~/.kube/config)' -r -F
 complete -c kubectl-porch_registry -n "__fish_kubectl_porch_registry_using_subcommand remove" -l context -d 'The kubeconfig context to use (default: the current context)' -r
 complete -c kubectl-porch_registry -n "__fish_kubectl_porch_registry_using_subcommand remove" -l fn-namespace -d 'Namespace where the runner creates function pods (and its Secret copy)' -r
@@ -110,7 +110,7 @@ complete -c kubectl-porch_registry -n "__fish_kubectl_porch_registry_using_subco
 complete -c kubectl-porch_registry -n "__fish_kubectl_porch_registry_using_subcommand setup" -l tls-secret-name -d 'Name of the TLS CA Secret (Opaque, key ca.crt); implies --tls' -r
 complete -c kubectl-porch_registry -n "__fish_kubectl_porch_registry_using_subcommand setup" -l tls-mount-path -d 'Directory where the TLS Secret is mounted (must be dedicated to it)' -r
 complete -c kubectl-porch_registry -n "__fish_kubectl_porch_registry_using_subcommand setup" -l registry-auth-secret-name -d 'Name of the runner\'s copy of the auth Secret in the function namespace (--registry-auth-secret-name)' -r
-complete -c kubectl-porch_registry -n "__fish_kubectl_porch_registry_using_subcommand setup" -s n -l namespace -d 'Namespace of the function runner (and of its Secrets)' -r
+complete -c kubectl-porch_registry -n "__fish_kubectl_porch_registry_using_subcommand setup" -s n -l namespace -d 'Namespace of the function runner (and of its Secrets) [default: porch-system]' -r
 complete -c kubectl-porch_registry -n "__fish_kubectl_porch_registry_using_subcommand setup" -l kubeconfig -d 'Path to the kubeconfig file (default: $KUBECONFIG, else ~/.kube/config)' -r -F
 complete -c kubectl-porch_registry -n "__fish_kubectl_porch_registry_using_subcommand setup" -l context -d 'The kubeconfig context to use (default: the current context)' -r
 complete -c kubectl-porch_registry -n "__fish_kubectl_porch_registry_using_subcommand setup" -l fn-namespace -d 'Namespace where the runner creates function pods (and its Secret copy)' -r
@@ -130,7 +130,7 @@ complete -c kubectl-porch_registry -n "__fish_kubectl_porch_registry_using_subco
 complete -c kubectl-porch_registry -n "__fish_kubectl_porch_registry_using_subcommand check" -s f -l filename -d 'Manifest file, kpt package directory or - (stdin); default: the live cluster' -r -F
 complete -c kubectl-porch_registry -n "__fish_kubectl_porch_registry_using_subcommand check" -l deployment -d 'Name of the function-runner Deployment' -r
 complete -c kubectl-porch_registry -n "__fish_kubectl_porch_registry_using_subcommand check" -l container -d 'Name of the runner container in the Deployment' -r
-complete -c kubectl-porch_registry -n "__fish_kubectl_porch_registry_using_subcommand check" -s n -l namespace -d 'Namespace of the function runner (and of its Secrets)' -r
+complete -c kubectl-porch_registry -n "__fish_kubectl_porch_registry_using_subcommand check" -s n -l namespace -d 'Namespace of the function runner (and of its Secrets) [default: porch-system]' -r
 complete -c kubectl-porch_registry -n "__fish_kubectl_porch_registry_using_subcommand check" -l kubeconfig -d 'Path to the kubeconfig file (default: $KUBECONFIG, else ~/.kube/config)' -r -F
 complete -c kubectl-porch_registry -n "__fish_kubectl_porch_registry_using_subcommand check" -l context -d 'The kubeconfig context to use (default: the current context)' -r
 complete -c kubectl-porch_registry -n "__fish_kubectl_porch_registry_using_subcommand check" -l fn-namespace -d 'Namespace where the runner creates function pods' -r
@@ -141,7 +141,7 @@ complete -c kubectl-porch_registry -n "__fish_kubectl_porch_registry_using_subco
 complete -c kubectl-porch_registry -n "__fish_kubectl_porch_registry_using_subcommand check" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c kubectl-porch_registry -n "__fish_kubectl_porch_registry_using_subcommand status" -l deployment -d 'Name of the function-runner Deployment' -r
 complete -c kubectl-porch_registry -n "__fish_kubectl_porch_registry_using_subcommand status" -l container -d 'Name of the runner container in the Deployment' -r
-complete -c kubectl-porch_registry -n "__fish_kubectl_porch_registry_using_subcommand status" -s n -l namespace -d 'Namespace of the function runner (and of its Secrets)' -r
+complete -c kubectl-porch_registry -n "__fish_kubectl_porch_registry_using_subcommand status" -s n -l namespace -d 'Namespace of the function runner (and of its Secrets) [default: porch-system]' -r
 complete -c kubectl-porch_registry -n "__fish_kubectl_porch_registry_using_subcommand status" -l kubeconfig -d 'Path to the kubeconfig file (default: $KUBECONFIG, else ~/.kube/config)' -r -F
 complete -c kubectl-porch_registry -n "__fish_kubectl_porch_registry_using_subcommand status" -l context -d 'The kubeconfig context to use (default: the current context)' -r
 complete -c kubectl-porch_registry -n "__fish_kubectl_porch_registry_using_subcommand status" -l fn-namespace -d 'Namespace where the runner creates function pods' -r
@@ -157,7 +157,7 @@ complete -c kubectl-porch_registry -n "__fish_kubectl_porch_registry_using_subco
 complete -c kubectl-porch_registry -n "__fish_kubectl_porch_registry_using_subcommand pull" -l tls-dir -d 'Directory holding ca.crt (else ca.pem), as the runner\'s --tls-secret-path' -r -F
 complete -c kubectl-porch_registry -n "__fish_kubectl_porch_registry_using_subcommand pull" -l platform -d 'Platform to pick from a multi-arch index (default: this host\'s, e.g. linux/amd64)' -r
 complete -c kubectl-porch_registry -n "__fish_kubectl_porch_registry_using_subcommand pull" -l cache-dir -d 'Cache directory (default: $XDG_CACHE_HOME/kubectl-porch-registry)' -r -F
-complete -c kubectl-porch_registry -n "__fish_kubectl_porch_registry_using_subcommand pull" -s n -l namespace -d 'Namespace of the function runner (and of its Secrets)' -r
+complete -c kubectl-porch_registry -n "__fish_kubectl_porch_registry_using_subcommand pull" -s n -l namespace -d 'Namespace of the function runner (and of its Secrets) [default: porch-system]' -r
 complete -c kubectl-porch_registry -n "__fish_kubectl_porch_registry_using_subcommand pull" -l kubeconfig -d 'Path to the kubeconfig file (default: $KUBECONFIG, else ~/.kube/config)' -r -F
 complete -c kubectl-porch_registry -n "__fish_kubectl_porch_registry_using_subcommand pull" -l context -d 'The kubeconfig context to use (default: the current context)' -r
 complete -c kubectl-porch_registry -n "__fish_kubectl_porch_registry_using_subcommand pull" -l deployment -d 'Name of the function-runner Deployment' -r
@@ -182,7 +182,7 @@ complete -c kubectl-porch_registry -n "__fish_kubectl_porch_registry_using_subco
 complete -c kubectl-porch_registry -n "__fish_kubectl_porch_registry_using_subcommand run" -l tls-dir -d 'Directory holding ca.crt (else ca.pem), as the runner\'s --tls-secret-path' -r -F
 complete -c kubectl-porch_registry -n "__fish_kubectl_porch_registry_using_subcommand run" -l platform -d 'Platform to pick from a multi-arch index (default: this host\'s, e.g. linux/amd64)' -r
 complete -c kubectl-porch_registry -n "__fish_kubectl_porch_registry_using_subcommand run" -l cache-dir -d 'Cache directory (default: $XDG_CACHE_HOME/kubectl-porch-registry)' -r -F
-complete -c kubectl-porch_registry -n "__fish_kubectl_porch_registry_using_subcommand run" -s n -l namespace -d 'Namespace of the function runner (and of its Secrets)' -r
+complete -c kubectl-porch_registry -n "__fish_kubectl_porch_registry_using_subcommand run" -s n -l namespace -d 'Namespace of the function runner (and of its Secrets) [default: porch-system]' -r
 complete -c kubectl-porch_registry -n "__fish_kubectl_porch_registry_using_subcommand run" -l kubeconfig -d 'Path to the kubeconfig file (default: $KUBECONFIG, else ~/.kube/config)' -r -F
 complete -c kubectl-porch_registry -n "__fish_kubectl_porch_registry_using_subcommand run" -l context -d 'The kubeconfig context to use (default: the current context)' -r
 complete -c kubectl-porch_registry -n "__fish_kubectl_porch_registry_using_subcommand run" -l deployment -d 'Name of the function-runner Deployment' -r

@@ -1,21 +1,23 @@
 //! The clap definitions, and nothing else. They also feed `completions/` and `man/`.
+//! Only `crate::settings` reads these structs: it resolves them into domain values. The
+//! defaults shown in `--help` are the core's (`runner::defaults`); durations and names are
+//! parsed here, once, by the core's parsers used as `value_parser`.
 //!
 //! Examples in help texts never contain a real-looking password.
 
 use std::path::PathBuf;
+use std::time::Duration;
 
 use clap::builder::TypedValueParser as _;
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
-pub const DEFAULT_NAMESPACE: &str = "porch-system";
-pub const DEFAULT_DEPLOYMENT: &str = "function-runner";
-pub const DEFAULT_CONTAINER: &str = "function-runner";
-pub const DEFAULT_AUTH_SECRET_NAME: &str = "registry-auth-secret";
-pub const DEFAULT_TLS_SECRET_NAME: &str = "registry-tls-secret";
-pub const DEFAULT_AUTH_MOUNT_PATH: &str = "/var/tmp/auth-secret";
-pub const DEFAULT_TLS_MOUNT_PATH: &str = "/var/tmp/tls-secret";
-pub const DEFAULT_FN_NAMESPACE: &str = "porch-fn-system";
-pub const PASSWORD_ENV: &str = "PORCH_REGISTRY_PASSWORD";
+use crate::runner::defaults::{
+    DEFAULT_AUTH_MOUNT_PATH, DEFAULT_AUTH_SECRET_NAME, DEFAULT_CONTAINER, DEFAULT_DEPLOYMENT,
+    DEFAULT_FN_NAMESPACE, DEFAULT_NAMESPACE, DEFAULT_TIMEOUT, DEFAULT_TLS_MOUNT_PATH,
+    DEFAULT_TLS_SECRET_NAME,
+};
+use crate::runner::duration;
+use crate::runner::options::Namespace;
 
 #[derive(Debug, Parser)]
 #[command(
@@ -94,15 +96,17 @@ pub enum SecretCommand {
     Tls(SecretTlsArgs),
 }
 
+/// `-o yaml|json` of printed objects (resolved to `ui::output::OutputFormat`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum, Default)]
-pub enum OutputFormat {
+pub enum OutputArg {
     #[default]
     Yaml,
     Json,
 }
 
+/// `-o table|json|yaml` of reports (resolved to `ui::output::ReportFormat`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum, Default)]
-pub enum ReportFormat {
+pub enum ReportArg {
     /// A table for people
     #[default]
     Table,
@@ -112,8 +116,9 @@ pub enum ReportFormat {
     Yaml,
 }
 
+/// `--dry-run` (resolved to `runner::options::DryRun`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum, Default)]
-pub enum DryRun {
+pub enum DryRunArg {
     /// Change things for real
     #[default]
     None,
@@ -135,8 +140,8 @@ pub struct ClusterArgs {
 }
 
 /// `-n`, `--fn-namespace`: a valid namespace name, checked before anything is read or sent.
-fn namespace_name(s: &str) -> Result<String, String> {
-    crate::runner::secrets::validate_namespace(s).map(|()| s.to_string())
+fn namespace_name(s: &str) -> Result<Namespace, String> {
+    Namespace::parse(s)
 }
 
 /// `--deployment`, `--container`: a valid Kubernetes object name.
@@ -144,12 +149,24 @@ fn object_name(s: &str) -> Result<String, String> {
     crate::runner::secrets::validate_object_name(s).map(|()| s.to_string())
 }
 
-/// The runner's namespace.
+/// The runner's namespace. `None`: not given (the settings layer applies the default, and
+/// offline commands then take the Deployment's namespace from the manifests).
 #[derive(Debug, Clone, Args)]
 pub struct NamespaceArgs {
-    /// Namespace of the function runner (and of its Secrets)
-    #[arg(value_parser = namespace_name, short = 'n', long, value_name = "NAMESPACE", default_value = DEFAULT_NAMESPACE)]
-    pub namespace: String,
+    #[arg(value_parser = namespace_name, short = 'n', long, value_name = "NAMESPACE",
+        help = format!("Namespace of the function runner (and of its Secrets) [default: {DEFAULT_NAMESPACE}]"))]
+    pub namespace: Option<Namespace>,
+}
+
+/// Waiting for the rollout (live `setup` and `remove`).
+#[derive(Debug, Clone, Args)]
+pub struct RolloutArgs {
+    /// Wait for the rollout
+    #[arg(long, default_value_t = true, action = clap::ArgAction::Set, num_args = 0..=1, default_missing_value = "true", require_equals = true)]
+    pub wait: bool,
+    /// How long to wait for the rollout (e.g. 30s, 5m)
+    #[arg(long, value_name = "DURATION", default_value = DEFAULT_TIMEOUT, value_parser = duration::parse)]
+    pub timeout: Duration,
 }
 
 /// Which Deployment and container are the function runner.
@@ -221,7 +238,7 @@ pub struct SecretAuthArgs {
     pub credentials: CredentialArgs,
     /// Output format
     #[arg(short = 'o', long, value_enum, default_value_t)]
-    pub output: OutputFormat,
+    pub output: OutputArg,
 }
 
 #[derive(Debug, Clone, Args)]
@@ -236,7 +253,7 @@ pub struct SecretTlsArgs {
     pub namespace: NamespaceArgs,
     /// Output format
     #[arg(short = 'o', long, value_enum, default_value_t)]
-    pub output: OutputFormat,
+    pub output: OutputArg,
 }
 
 #[derive(Debug, Clone, Args)]
@@ -253,7 +270,7 @@ pub struct PatchArgs {
     pub options: PatchOptions,
     /// Namespace of the function runner (used to pick the Deployment)
     #[arg(value_parser = namespace_name, short = 'n', long, value_name = "NAMESPACE")]
-    pub namespace: Option<String>,
+    pub namespace: Option<Namespace>,
 }
 
 #[derive(Debug, Clone, Args)]
@@ -277,16 +294,12 @@ pub struct RemoveArgs {
     pub delete_secrets: bool,
     /// Namespace where the runner creates function pods (and its Secret copy)
     #[arg(value_parser = namespace_name, long, value_name = "NAMESPACE", default_value = DEFAULT_FN_NAMESPACE)]
-    pub fn_namespace: String,
+    pub fn_namespace: Namespace,
     /// none, client (print what would change) or server (dryRun=All)
     #[arg(long, value_enum, default_value_t, num_args = 0..=1, default_missing_value = "client", require_equals = true)]
-    pub dry_run: DryRun,
-    /// Wait for the rollout
-    #[arg(long, default_value_t = true, action = clap::ArgAction::Set, num_args = 0..=1, default_missing_value = "true", require_equals = true)]
-    pub wait: bool,
-    /// How long to wait for the rollout (e.g. 30s, 5m)
-    #[arg(long, value_name = "DURATION", default_value = "5m")]
-    pub timeout: String,
+    pub dry_run: DryRunArg,
+    #[command(flatten)]
+    pub rollout: RolloutArgs,
     /// Don't ask for confirmation
     #[arg(long, short = 'y')]
     pub yes: bool,
@@ -315,19 +328,15 @@ pub struct SetupArgs {
     pub cluster: ClusterArgs,
     /// Namespace where the runner creates function pods (and its Secret copy)
     #[arg(value_parser = namespace_name, long, value_name = "NAMESPACE", default_value = DEFAULT_FN_NAMESPACE)]
-    pub fn_namespace: String,
+    pub fn_namespace: Namespace,
     /// none, client (print the objects for kubectl apply -f -) or server (dryRun=All)
     #[arg(long, value_enum, default_value_t, num_args = 0..=1, default_missing_value = "client", require_equals = true)]
-    pub dry_run: DryRun,
+    pub dry_run: DryRunArg,
     /// Output format of printed objects
     #[arg(short = 'o', long, value_enum, default_value_t)]
-    pub output: OutputFormat,
-    /// Wait for the rollout
-    #[arg(long, default_value_t = true, action = clap::ArgAction::Set, num_args = 0..=1, default_missing_value = "true", require_equals = true)]
-    pub wait: bool,
-    /// How long to wait for the rollout (e.g. 30s, 5m)
-    #[arg(long, value_name = "DURATION", default_value = "5m")]
-    pub timeout: String,
+    pub output: OutputArg,
+    #[command(flatten)]
+    pub rollout: RolloutArgs,
     /// Don't ask for confirmation
     #[arg(long, short = 'y')]
     pub yes: bool,
@@ -346,13 +355,13 @@ pub struct CheckArgs {
     pub cluster: ClusterArgs,
     /// Namespace where the runner creates function pods
     #[arg(value_parser = namespace_name, long, value_name = "NAMESPACE", default_value = DEFAULT_FN_NAMESPACE)]
-    pub fn_namespace: String,
+    pub fn_namespace: Namespace,
     /// Also log in to every registry in the auth Secret and report credentials and TLS step
     #[arg(long)]
     pub probe: bool,
     /// Output format
     #[arg(short = 'o', long, value_enum, default_value_t)]
-    pub output: ReportFormat,
+    pub output: ReportArg,
 }
 
 #[derive(Debug, Clone, Args)]
@@ -365,10 +374,10 @@ pub struct StatusArgs {
     pub cluster: ClusterArgs,
     /// Namespace where the runner creates function pods
     #[arg(value_parser = namespace_name, long, value_name = "NAMESPACE", default_value = DEFAULT_FN_NAMESPACE)]
-    pub fn_namespace: String,
+    pub fn_namespace: Namespace,
     /// Output format
     #[arg(short = 'o', long, value_enum, default_value_t)]
-    pub output: ReportFormat,
+    pub output: ReportArg,
 }
 
 #[derive(Debug, Clone, Args)]
@@ -418,11 +427,12 @@ pub struct PullArgs {
     pub source: PullSourceArgs,
     /// Output format of the summary
     #[arg(short = 'o', long, value_enum, default_value_t)]
-    pub output: ReportFormat,
+    pub output: ReportArg,
 }
 
+/// `run --runtime` (resolved to `settings::Runtime`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum, Default)]
-pub enum Runtime {
+pub enum RuntimeArg {
     /// Linux namespaces, no container engine needed
     #[default]
     Native,
@@ -454,7 +464,7 @@ pub struct RunArgs {
     pub results_dir: Option<PathBuf>,
     /// How to run the function
     #[arg(long, value_enum, default_value_t)]
-    pub runtime: Runtime,
+    pub runtime: RuntimeArg,
     /// Give the function network access
     #[arg(long)]
     pub network: bool,
@@ -462,8 +472,8 @@ pub struct RunArgs {
     #[arg(long)]
     pub as_current_user: bool,
     /// Kill the function after this long (e.g. 30s, 5m)
-    #[arg(long, value_name = "DURATION", default_value = "5m")]
-    pub timeout: String,
+    #[arg(long, value_name = "DURATION", default_value = DEFAULT_TIMEOUT, value_parser = duration::parse_positive)]
+    pub timeout: Duration,
     /// Environment variables for the function: KEY=VALUE, or KEY to pass the current value
     #[arg(short = 'e', long = "env", value_name = "KEY[=VALUE]")]
     pub env: Vec<String>,

@@ -1,9 +1,11 @@
 //! kubectl-porch-registry: make Porch's function runner pull KRM functions from private
 //! registries, and run those functions locally.
 //!
-//! Layout: `runner` is the pure core (what the function runner expects, no I/O); `manifests`,
-//! `cluster`, `registry`, `sandbox`, `krm` and `ui` are the thin edges; `commands` has one
-//! module per subcommand.
+//! Layout: `runner` is the pure core (what the function runner expects, no I/O, no clap);
+//! `cli` holds the clap definitions and `settings` (the only reader of them) resolves them into
+//! domain values; `commands` has one module per subcommand, each the story of its flow;
+//! `manifests`, `cluster`, `registry`, `credentials`, `sandbox`, `krm`, `rootfs` and `ui` are
+//! the thin edges, which only commands combine.
 
 pub mod cli;
 pub mod cluster;
@@ -16,6 +18,7 @@ pub mod registry;
 pub mod rootfs;
 pub mod runner;
 pub mod sandbox;
+pub mod settings;
 pub mod ui;
 
 use std::process::ExitCode;
@@ -30,5 +33,5 @@ pub fn main_entry() -> ExitCode {
         Ok(cli) => cli,
         Err(err) => return ui::report_clap_error(err),
     };
-    ui::output::finish(commands::run(cli))
+    ui::output::finish(settings::Settings::resolve(cli).and_then(commands::run))
 }

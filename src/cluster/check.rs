@@ -8,9 +8,9 @@ use super::client::{Kind, Kube};
 use super::secret_bytes;
 use super::setup::read_deployment;
 use super::view::runner_view;
-use crate::cli::CheckArgs;
 use crate::error::{Error, Result};
 use crate::runner::lint::{Finding, Severity};
+use crate::settings::Check;
 
 /// The live objects (the Deployment first, then the Secrets it mounts that exist) and the
 /// live-only findings (the same [`Finding`] as the offline rules give).
@@ -39,13 +39,13 @@ fn finding(
 }
 
 /// Gather the live objects and findings for `check` without `-f`.
-pub fn live_objects_and_findings(args: &CheckArgs) -> Result<LiveCheck> {
+pub fn live_objects_and_findings(args: &Check) -> Result<LiveCheck> {
     let kube = super::connect(&args.cluster)?;
     collect(&kube, args)
 }
 
-pub fn collect(kube: &Kube, args: &CheckArgs) -> Result<LiveCheck> {
-    let ns = args.namespace.namespace.as_str();
+pub fn collect(kube: &Kube, args: &Check) -> Result<LiveCheck> {
+    let ns = args.namespace.as_str();
     let (dep, ctr) = (
         args.target.deployment.as_str(),
         args.target.container.as_str(),
@@ -60,7 +60,7 @@ pub fn collect(kube: &Kube, args: &CheckArgs) -> Result<LiveCheck> {
     let mut findings = vec![];
     let fn_ns = view
         .pod_namespace()
-        .unwrap_or(&args.fn_namespace)
+        .unwrap_or(args.fn_namespace.as_str())
         .to_string();
 
     // Secrets named by the pod's secret volumes.

@@ -11,7 +11,6 @@ use kube::api::{
 };
 use serde_json::Value;
 
-use crate::cli::ClusterArgs;
 use crate::error::{Error, Result};
 
 /// The field manager of every write this tool makes.
@@ -60,6 +59,13 @@ impl Kind {
     }
 }
 
+/// Where the cluster is: `--kubeconfig` and `--context` (None: kubectl's defaults).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ClusterOptions {
+    pub kubeconfig: Option<std::path::PathBuf>,
+    pub context: Option<String>,
+}
+
 /// A connected client plus the runtime that drives it.
 pub struct Kube {
     rt: tokio::runtime::Runtime,
@@ -72,7 +78,7 @@ pub struct Kube {
 
 /// Build a client from --kubeconfig / --context / $KUBECONFIG (merged, as kubectl does) /
 /// ~/.kube/config, else the in-cluster service account.
-pub fn connect(args: &ClusterArgs) -> Result<Kube> {
+pub fn connect(args: &ClusterOptions) -> Result<Kube> {
     let rt = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()

@@ -15,11 +15,10 @@ pub mod view;
 use serde_json::Value;
 
 pub use check::{LiveCheck, live_objects_and_findings};
-pub use client::{FIELD_MANAGER, Kind, Kube, connect};
+pub use client::{ClusterOptions, FIELD_MANAGER, Kind, Kube, connect};
 pub use remove::remove_live;
 pub use status::{StatusReport, status_report};
 
-use crate::cli::{ClusterArgs, SetupArgs};
 use crate::error::{Error, Result};
 
 /// Show the summary and ask (terminal only; `--yes` skips; no terminal = yes).
@@ -60,38 +59,14 @@ impl std::fmt::Debug for SetupRequest {
     }
 }
 
-/// Live `setup` from the gathered inputs (flags, env, stdin or the wizard).
-pub fn setup_live(args: &SetupArgs, inputs: crate::credentials::SetupInputs) -> Result<()> {
-    let ns = args.namespace.namespace.as_str();
-    let req = SetupRequest {
-        input_summary: inputs.summary_lines(),
-        auth_secret: inputs.auth_secret(ns),
-        tls_secret: inputs.tls_secret(ns),
-        desired: inputs.desired_config(),
-    };
-    setup_live_request(args, &req)
-}
-
-/// Before the wizard asks anything: the cluster answers, and the namespace, the Deployment
-/// and its container are there (the same reads and errors as the setup itself).
-pub fn setup_preflight(args: &SetupArgs) -> Result<()> {
-    let kube = connect(&args.cluster)?;
-    let ns = args.namespace.namespace.as_str();
-    let live = setup::read_deployment(&kube, ns, &args.target.deployment)?;
-    if view::runner_view(&live, &args.target.container).is_none() {
-        return Err(Error::not_found(format!(
-            "container \"{}\" not found in deployment \"{}\"; pass it with --container",
-            args.target.container, args.target.deployment
-        )));
-    }
-    Ok(())
-}
-
 /// Live `setup` from a decided request.
-pub fn setup_live_request(args: &SetupArgs, req: &SetupRequest) -> Result<()> {
-    let timeout = rollout::parse_duration(&args.timeout)?;
-    let kube = connect(&args.cluster)?;
-    let ns = args.namespace.namespace.as_str();
+pub fn setup_live_request(
+    setup: &crate::settings::Setup,
+    live: &crate::settings::SetupLive,
+    req: &SetupRequest,
+) -> Result<()> {
+    let kube = connect(&live.cluster)?;
+    let ns = live.namespace.as_str();
     // A TLS Secret named but not given (no --ca-file) must already exist.
     if let (None, Some(tls)) = (&req.tls_secret, &req.desired.tls)
         && kube.get_opt(Kind::Secret, ns, &tls.secret_name)?.is_none()
@@ -103,7 +78,7 @@ pub fn setup_live_request(args: &SetupArgs, req: &SetupRequest) -> Result<()> {
     }
     let mut secrets = vec![req.auth_secret.clone()];
     secrets.extend(req.tls_secret.clone());
-    let target = crate::runner::plan::Target::from_args(&args.target);
+    let target = setup.target.clone();
     let desired = req.desired.clone();
     desired.validate()?;
     let patch = move |d: &Value| {
@@ -119,17 +94,17 @@ pub fn setup_live_request(args: &SetupArgs, req: &SetupRequest) -> Result<()> {
     };
     let s = setup::LiveSetup {
         namespace: ns.to_string(),
-        deployment: args.target.deployment.clone(),
-        container: args.target.container.clone(),
-        fn_namespace: args.fn_namespace.clone(),
+        deployment: setup.target.deployment.clone(),
+        container: setup.target.container.clone(),
+        fn_namespace: live.fn_namespace.to_string(),
         secrets,
         patch: &patch,
         input_summary: req.input_summary.clone(),
-        dry_run: args.dry_run,
-        output: args.output,
-        wait: args.wait,
-        timeout,
-        yes: args.yes,
+        dry_run: live.dry_run,
+        output: setup.output,
+        wait: live.rollout.wait,
+        timeout: live.rollout.timeout,
+        yes: setup.yes,
     };
     setup::run(&kube, &s)
 }
@@ -173,7 +148,7 @@ pub fn secret_bytes(secret: &Value, key: &str) -> Option<Vec<u8>> {
 
 /// Read what the live runner mounts (auth file and CA), as the runner would find them.
 pub fn read_runner_secrets(
-    cluster: &ClusterArgs,
+    cluster: &ClusterOptions,
     namespace: &str,
     deployment: &str,
     container: &str,

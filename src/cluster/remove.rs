@@ -5,16 +5,18 @@ use super::client::Kind;
 use super::setup::{Journal, for_apply, read_deployment};
 use super::view::runner_view;
 use super::{connect, rollout};
-use crate::cli::{DryRun, OutputFormat, RemoveArgs};
 use crate::error::{Error, Result};
+use crate::runner::options::DryRun;
+use crate::settings::RemoveLive;
+use crate::ui::output::OutputFormat;
 
-pub fn remove_live(args: &RemoveArgs) -> Result<()> {
-    let timeout = rollout::parse_duration(&args.timeout)?;
-    let kube = connect(&args.cluster)?;
-    let ns = args.namespace.namespace.as_str();
+pub fn remove_live(args: &RemoveLive) -> Result<()> {
+    let timeout = args.rollout.timeout;
+    let kube = connect(&args.runner.cluster)?;
+    let ns = args.runner.namespace.as_str();
     let (dep, ctr) = (
-        args.target.deployment.as_str(),
-        args.target.container.as_str(),
+        args.runner.target.deployment.as_str(),
+        args.runner.target.container.as_str(),
     );
     let live = read_deployment(&kube, ns, dep)?;
     let before = runner_view(&live, ctr).ok_or_else(|| {
@@ -22,9 +24,7 @@ pub fn remove_live(args: &RemoveArgs) -> Result<()> {
             "container \"{ctr}\" not found in deployment \"{dep}\"; pass it with --container"
         ))
     })?;
-    let target = crate::runner::plan::Target::from_args(&args.target);
-    let desired = crate::runner::plan::DesiredConfig::from_options(&args.options, false);
-    let plan = crate::runner::plan::plan_remove(&live, &target, &desired)?;
+    let plan = crate::runner::plan::plan_remove(&live, &args.runner.target, &args.desired)?;
     let mut patched = live.clone();
     plan.apply_to_value(&mut patched)?;
     for n in &plan.notes {
@@ -44,9 +44,9 @@ pub fn remove_live(args: &RemoveArgs) -> Result<()> {
                 secrets.push(m.secret.clone());
             }
         }
-        for name in [&args.options.auth_secret_name]
+        for name in [&args.config.auth_secret_name]
             .into_iter()
-            .chain(args.options.tls_secret_name.as_ref())
+            .chain(args.config.tls_secret_name.as_ref())
         {
             if !secrets.contains(name) && !after.mounts.iter().any(|a| &a.secret == name) {
                 secrets.push(name.clone());
@@ -55,10 +55,10 @@ pub fn remove_live(args: &RemoveArgs) -> Result<()> {
     }
     let fn_ns = before
         .pod_namespace()
-        .unwrap_or(&args.fn_namespace)
+        .unwrap_or(args.fn_namespace.as_str())
         .to_string();
     let copy = args
-        .options
+        .config
         .registry_auth_secret_name
         .clone()
         .unwrap_or_else(|| before.copy_name().to_string());
@@ -162,7 +162,7 @@ pub fn remove_live(args: &RemoveArgs) -> Result<()> {
             }
         }
     }
-    if !changes.is_empty() && args.wait && !server_dry {
+    if !changes.is_empty() && args.rollout.wait && !server_dry {
         rollout::wait_for_rollout(&kube, ns, dep, timeout)?;
     }
     Ok(())

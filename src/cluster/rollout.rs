@@ -80,61 +80,6 @@ pub fn rollout_state(d: &Value) -> RolloutState {
     RolloutState::Complete
 }
 
-/// Parse `30s`, `5m`, `1h`, `1m30s`, `90` (seconds) or `0` (do not wait).
-pub fn parse_duration(s: &str) -> Result<Duration> {
-    let bad = || {
-        Error::usage(format!(
-            "--timeout {s:?} is not a duration; use e.g. 30s, 5m or 1h"
-        ))
-    };
-    // Go's (kubectl's) longest duration: 2^63 ns, about 292 years; longer would overflow.
-    let max_secs = (i64::MAX as u64 / 1_000_000_000) as f64;
-    let too_long = || {
-        Error::usage(format!(
-            "--timeout {s:?} is longer than the longest duration (about 292 years); use e.g. 30s, 5m or 1h"
-        ))
-    };
-    let s = s.trim();
-    if let Ok(secs) = s.parse::<u64>() {
-        return if secs as f64 > max_secs {
-            Err(too_long())
-        } else {
-            Ok(Duration::from_secs(secs))
-        };
-    }
-    let mut total = 0f64;
-    let mut num = String::new();
-    let mut chars = s.chars().peekable();
-    let mut any = false;
-    while let Some(c) = chars.next() {
-        if c.is_ascii_digit() || c == '.' {
-            num.push(c);
-            continue;
-        }
-        let mut unit = c.to_string();
-        if c == 'm' && chars.peek() == Some(&'s') {
-            unit.push(chars.next().unwrap_or('s'));
-        }
-        let n: f64 = num.parse().map_err(|_| bad())?;
-        num.clear();
-        total += n * match unit.as_str() {
-            "ms" => 0.001,
-            "s" => 1.0,
-            "m" => 60.0,
-            "h" => 3600.0,
-            _ => return Err(bad()),
-        };
-        any = true;
-    }
-    if !num.is_empty() || !any {
-        return Err(bad());
-    }
-    if !total.is_finite() || total > max_secs {
-        return Err(too_long());
-    }
-    Ok(Duration::from_secs_f64(total))
-}
-
 /// How often the Deployment is polled.
 const POLL: Duration = Duration::from_millis(400);
 
@@ -215,15 +160,5 @@ mod tests {
         f["status"]["conditions"] =
             json!([{"type": "Progressing", "reason": "ProgressDeadlineExceeded", "message": "x"}]);
         assert!(matches!(rollout_state(&f), RolloutState::Failed(_)));
-    }
-
-    #[test]
-    fn durations() {
-        assert_eq!(parse_duration("5m").unwrap(), Duration::from_secs(300));
-        assert_eq!(parse_duration("1m30s").unwrap(), Duration::from_secs(90));
-        assert_eq!(parse_duration("45").unwrap(), Duration::from_secs(45));
-        assert_eq!(parse_duration("1h").unwrap(), Duration::from_secs(3600));
-        assert!(parse_duration("soon").is_err());
-        assert!(parse_duration("5x").is_err());
     }
 }

@@ -7,8 +7,8 @@ use serde_json::{Value, json};
 use super::client::{Kind, Kube, api_code};
 use super::rollout;
 use super::view::{self, runner_view};
-use crate::cli::DryRun;
 use crate::error::{Error, Result};
+use crate::runner::options::DryRun;
 use crate::runner::secrets::{DOCKERCONFIGJSON_KEY, DOCKERCONFIGJSON_TYPE};
 
 /// The patched Deployment, the human lines of what changed (empty: nothing to change) and
@@ -27,7 +27,7 @@ pub struct LiveSetup<'a> {
     /// What the user asked for (registries, users, names), shown first in the summary.
     pub input_summary: Vec<String>,
     pub dry_run: DryRun,
-    pub output: crate::cli::OutputFormat,
+    pub output: crate::ui::output::OutputFormat,
     pub wait: bool,
     pub timeout: std::time::Duration,
     pub yes: bool,

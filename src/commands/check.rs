@@ -9,9 +9,10 @@ use std::time::{SystemTime, UNIX_EPOCH};
 use comfy_table::{Cell, Color, ColumnConstraint, ContentArrangement, Table, presets};
 use serde::Serialize;
 
-use crate::cli::{CheckArgs, ReportFormat};
 use crate::error::{Error, Result};
+use crate::registry::probe::{self, ProbeInput};
 use crate::runner::lint::{self, Finding, LintContext, Severity};
+use crate::settings::{Check, ReportFormat};
 use crate::ui::output::{self, Report};
 
 /// Seconds since the epoch (for certificate validity).
@@ -22,15 +23,15 @@ pub fn now_unix() -> i64 {
         .unwrap_or(0)
 }
 
-pub fn run(args: &CheckArgs) -> Result<()> {
+pub fn run(args: &Check) -> Result<()> {
     let ctx = LintContext {
-        namespace: args.namespace.namespace.clone(),
+        namespace: args.namespace.to_string(),
         deployment: args.target.deployment.clone(),
         container: args.target.container.clone(),
-        offline: args.filename.is_some(),
+        offline: args.source.is_some(),
         now_unix: now_unix(),
     };
-    let mut findings = match &args.filename {
+    let mut findings = match &args.source {
         Some(path) => {
             let package = crate::manifests::load(path)?;
             let objects = package.objects();
@@ -43,17 +44,19 @@ pub fn run(args: &CheckArgs) -> Result<()> {
             }
             let mut findings = lint::lint(&objects, &ctx);
             if args.probe {
-                findings.extend(crate::registry::probe::check_findings(
-                    args,
-                    Some(&objects),
-                )?);
+                let inputs = probe::inputs_from_objects_for(
+                    &objects,
+                    &args.target.deployment,
+                    &args.target.container,
+                )?;
+                findings.extend(probe::check_findings(&inputs));
             }
             findings
         }
         None => {
             let mut findings = live_findings(args, &ctx)?;
             if args.probe {
-                findings.extend(crate::registry::probe::check_findings(args, None)?);
+                findings.extend(probe::check_findings(&probe_inputs_from_cluster(args)?));
             }
             findings
         }
@@ -78,8 +81,37 @@ pub fn run(args: &CheckArgs) -> Result<()> {
     Ok(())
 }
 
+/// What the live runner mounts (auth file, CA when TLS is on), read from the cluster, as the
+/// probe's input.
+fn probe_inputs_from_cluster(args: &Check) -> Result<Vec<ProbeInput>> {
+    let ns = &args.namespace;
+    let s = crate::cluster::read_runner_secrets(
+        &args.cluster,
+        ns,
+        &args.target.deployment,
+        &args.target.container,
+    )?;
+    let ca = s.ca_pem.and_then(|pem| {
+        let input = crate::registry::CaInput {
+            path: std::path::PathBuf::from(format!(
+                "Secret/{ns}/{}",
+                s.tls_secret.as_deref().unwrap_or("?")
+            )),
+            pem,
+        };
+        crate::registry::tls::config_only_ca(&input)
+            .ok()
+            .map(|_| input)
+    });
+    Ok(vec![ProbeInput {
+        dockerconfigjson: s.dockerconfigjson.unwrap_or_default(),
+        origin: format!("Secret/{ns}/{}", s.auth_secret.as_deref().unwrap_or("?")),
+        ca,
+    }])
+}
+
 /// The live objects through the same lint, plus the live-only findings.
-fn live_findings(args: &CheckArgs, ctx: &LintContext) -> Result<Vec<Finding>> {
+fn live_findings(args: &Check, ctx: &LintContext) -> Result<Vec<Finding>> {
     let live = crate::cluster::live_objects_and_findings(args)?;
     let mut findings: Vec<Finding> = lint::lint(&live.objects, ctx)
         .into_iter()

@@ -8,7 +8,6 @@
 
 use clap::{Arg, Command};
 
-use crate::cli::CompleteArgs;
 use crate::error::Result;
 
 /// Cobra's `ShellCompDirectiveDefault`: the shell may complete file names.
@@ -352,8 +351,8 @@ fn complete_flags(cmd: &Command, current: &str, used: &[&Arg]) -> Completion {
     }
 }
 
-pub fn run(args: &CompleteArgs) -> Result<()> {
-    let completion = complete_words(&args.words);
+pub fn run(words: &[String]) -> Result<()> {
+    let completion = complete_words(words);
     crate::ui::output::write_stdout(&completion.render())
 }
 

@@ -8,7 +8,6 @@ use std::path::{Path, PathBuf};
 
 use clap_complete::Shell;
 
-use crate::cli::CompletionsArgs;
 use crate::error::Result;
 
 /// The executable kubectl runs for `kubectl porch-registry` (kubectl maps `-` to `_`).
@@ -237,8 +236,8 @@ pub fn generate_all(root: &Path) -> std::io::Result<Vec<PathBuf>> {
     Ok(written)
 }
 
-pub fn run(args: &CompletionsArgs) -> Result<()> {
-    let script = completion_script(args.shell);
+pub fn run(shell: clap_complete::Shell) -> Result<()> {
+    let script = completion_script(shell);
     // `completions bash | head` is not an error.
     crate::ui::output::write_stdout_bytes(&script)
 }

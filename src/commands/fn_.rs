@@ -12,13 +12,17 @@ use std::io::Read as _;
 
 use serde_json::Value;
 
-use crate::cli::{self, FnArgs, PatchOptions};
 use crate::error::{Error, Result};
 use crate::krm::resource_list::{self, KrmResult, ResourceList, ResultSeverity};
 use crate::manifests::edit;
 use crate::manifests::yaml::{self, PathSeg, line_end_incl, line_start};
+use crate::runner::defaults::{
+    DEFAULT_AUTH_MOUNT_PATH, DEFAULT_AUTH_SECRET_NAME, DEFAULT_NAMESPACE, DEFAULT_TLS_MOUNT_PATH,
+};
 use crate::runner::lint::{self, LintContext, Severity};
-use crate::runner::plan::{DesiredConfig, Target, plan_patch, plan_remove};
+use crate::runner::plan::RequestedConfig;
+use crate::runner::plan::{Target, plan_patch, plan_remove};
+use crate::settings::Fn as FnArgs;
 
 /// The functionConfig keys, with what they mean (for the error on an unknown key).
 pub const CONFIG_KEYS: &[&str] = &[
@@ -58,7 +62,7 @@ pub struct FnOutput {
 
 /// Options from the functionConfig.
 struct FnOptions {
-    options: PatchOptions,
+    options: RequestedConfig,
     remove: bool,
     target: Target,
     namespace: Option<String>,
@@ -83,14 +87,13 @@ fn fn_options(rl: &ResourceList, args: &FnArgs) -> std::result::Result<FnOptions
         ));
     }
     let get = |k: &str| data.get(k).filter(|v| !v.is_empty()).cloned();
-    let options = PatchOptions {
+    let options = RequestedConfig {
         auth_secret_name: get("auth-secret-name")
-            .unwrap_or_else(|| cli::DEFAULT_AUTH_SECRET_NAME.into()),
-        auth_mount_path: get("auth-mount-path")
-            .unwrap_or_else(|| cli::DEFAULT_AUTH_MOUNT_PATH.into()),
+            .unwrap_or_else(|| DEFAULT_AUTH_SECRET_NAME.into()),
+        auth_mount_path: get("auth-mount-path").unwrap_or_else(|| DEFAULT_AUTH_MOUNT_PATH.into()),
         tls: parse_bool("tls", data.get("tls").map(String::as_str).unwrap_or(""))?,
         tls_secret_name: get("tls-secret-name"),
-        tls_mount_path: get("tls-mount-path").unwrap_or_else(|| cli::DEFAULT_TLS_MOUNT_PATH.into()),
+        tls_mount_path: get("tls-mount-path").unwrap_or_else(|| DEFAULT_TLS_MOUNT_PATH.into()),
         registry_auth_secret_name: get("registry-auth-secret-name"),
     };
     let remove = parse_bool(
@@ -192,7 +195,7 @@ pub fn process(text: &str, args: &FnArgs, now_unix: i64) -> Result<FnOutput> {
         }
     };
     let deployment = &rl.items[index];
-    let desired = DesiredConfig::from_options(&opts.options, false);
+    let desired = opts.options.desired(false);
     let plan = if opts.remove {
         plan_remove(deployment, &opts.target, &desired)
     } else {
@@ -274,7 +277,7 @@ pub fn process(text: &str, args: &FnArgs, now_unix: i64) -> Result<FnOutput> {
             items[index]
                 .pointer("/metadata/namespace")
                 .and_then(Value::as_str)
-                .unwrap_or(cli::DEFAULT_NAMESPACE)
+                .unwrap_or(DEFAULT_NAMESPACE)
                 .to_string()
         }),
         deployment: opts.target.deployment.clone(),
@@ -370,10 +373,7 @@ mod tests {
 
     fn args() -> FnArgs {
         FnArgs {
-            target: cli::TargetArgs {
-                deployment: cli::DEFAULT_DEPLOYMENT.into(),
-                container: cli::DEFAULT_CONTAINER.into(),
-            },
+            target: Target::default(),
         }
     }
 

@@ -1,4 +1,7 @@
-//! One module per subcommand: read inputs, call the core, call an edge, print.
+//! One module per subcommand, each the story of its flow: resolved settings in, the core and
+//! the edges called in order, output out. Commands never see clap (`crate::settings` resolved
+//! the command line); edges never call each other (a command hands one edge's result to the
+//! next).
 
 pub mod check;
 pub mod complete;
@@ -12,24 +15,24 @@ pub mod secret;
 pub mod setup;
 pub mod status;
 
-use crate::cli::{Cli, Command, SecretCommand};
 use crate::error::Result;
+use crate::settings::Settings;
 
-pub fn run(cli: Cli) -> Result<()> {
-    match cli.command {
-        Command::Secret(SecretCommand::Auth(args)) => secret::run_auth(&args),
-        Command::Secret(SecretCommand::Tls(args)) => secret::run_tls(&args),
-        Command::Patch(args) => patch::run(&args),
-        Command::Remove(args) => remove::run(&args),
-        Command::Setup(args) => setup::run(&args),
-        Command::Check(args) => check::run(&args),
-        Command::Status(args) => status::run(&args),
-        Command::Fn(args) => fn_::run(&args),
-        Command::Pull(args) => pull::run(&args),
-        Command::Run(args) => run::run(&args),
-        Command::Completions(args) => completions::run(&args),
-        Command::Complete(args) => complete::run(&args),
-        Command::Sandbox(_) => Err(crate::error::Error::usage(
+pub fn run(settings: Settings) -> Result<()> {
+    match settings {
+        Settings::SecretAuth(s) => secret::run_auth(&s),
+        Settings::SecretTls(s) => secret::run_tls(&s),
+        Settings::Patch(s) => patch::run(&s),
+        Settings::Remove(s) => remove::run(&s),
+        Settings::Setup(s) => setup::run(&s),
+        Settings::Check(s) => check::run(&s),
+        Settings::Status(s) => status::run(&s),
+        Settings::Fn(s) => fn_::run(&s),
+        Settings::Pull(s) => pull::run(&s),
+        Settings::Run(s) => run::run(&s),
+        Settings::Completions(shell) => completions::run(shell),
+        Settings::Complete(words) => complete::run(&words),
+        Settings::Sandbox => Err(crate::error::Error::usage(
             "__sandbox is internal to `run` and cannot be called directly",
         )),
     }

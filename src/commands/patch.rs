@@ -1,38 +1,25 @@
 //! `patch -f PATH [--in-place]`: add the private-registry configuration to the function-runner
 //! Deployment in manifests, losslessly.
 
-use crate::cli::PatchArgs;
 use crate::error::{Error, Result};
 use crate::manifests;
-use crate::runner::plan::{DesiredConfig, Plan, Target, plan_patch};
+use crate::runner::plan::{Plan, plan_patch};
+use crate::settings::{OfflineEdit, Patch};
 use crate::ui;
 
-pub fn run(args: &PatchArgs) -> Result<()> {
-    let desired = DesiredConfig::from_options(&args.options, false);
-    desired.validate()?;
-    let target = Target::from_args(&args.target);
-    offline(
-        &args.filename,
-        args.in_place,
-        args.namespace.as_deref(),
-        &target,
-        "patch",
-        |dep| plan_patch(dep, &target, &desired),
-    )
+pub fn run(s: &Patch) -> Result<()> {
+    s.desired.validate()?;
+    offline(&s.edit, |dep| plan_patch(dep, &s.edit.target, &s.desired))
 }
 
 /// The offline flow shared by `patch`, `remove -f` and `setup -f`: load, find, plan, edit,
 /// then print the result or write the files back. Returns after printing the changes on
 /// stderr. With `quiet_stdout`, nothing goes to stdout (setup --in-place prints Secrets).
 pub(crate) fn offline(
-    path: &std::path::Path,
-    in_place: bool,
-    namespace: Option<&str>,
-    target: &Target,
-    verb: &str,
+    edit: &OfflineEdit,
     plan_fn: impl Fn(&serde_json::Value) -> Result<Plan>,
 ) -> Result<()> {
-    let done = offline_texts(path, in_place, namespace, target, verb, plan_fn)?.commit()?;
+    let done = offline_texts(edit, plan_fn)?.commit()?;
     if let Some(texts) = done.texts {
         ui::output::write_stdout(&manifests::render_stream(&texts))?;
     }
@@ -73,22 +60,23 @@ impl Prepared {
 
 /// Like [`offline`], but computes everything and writes nothing: `commit()` writes.
 pub(crate) fn offline_texts(
-    path: &std::path::Path,
-    in_place: bool,
-    namespace: Option<&str>,
-    target: &Target,
-    verb: &str,
+    edit: &OfflineEdit,
     plan_fn: impl Fn(&serde_json::Value) -> Result<Plan>,
 ) -> Result<Prepared> {
-    let is_stdin = path.as_os_str() == "-";
-    if in_place && is_stdin {
+    let (path, in_place) = (edit.source.as_path(), edit.in_place);
+    if in_place && edit.is_stdin() {
         return Err(Error::usage(
             "--in-place needs a file or directory: with -f - the result goes to stdout; drop --in-place",
         ));
     }
     let pkg = manifests::load(path)?;
     let what = path.display().to_string();
-    let found = manifests::find_deployment(&pkg, &target.deployment, namespace, &what)?;
+    let found = manifests::find_deployment(
+        &pkg,
+        &edit.target.deployment,
+        edit.namespace.as_deref(),
+        &what,
+    )?;
     let plan = plan_fn(&found.value)?;
     for note in &plan.notes {
         ui::warn(note);
@@ -103,11 +91,7 @@ pub(crate) fn offline_texts(
     );
     let file = &pkg.files[found.file].rel_path;
     let texts = if plan.is_empty() {
-        let msg = if verb == "remove" {
-            "has no private-registry configuration; nothing to change"
-        } else {
-            "already has this private-registry configuration; nothing to change"
-        };
+        let msg = edit.verb.nothing_to_change();
         ui::info(format_args!("{deployment} in {file} {msg}"));
         pkg.files.iter().map(|f| f.text.clone()).collect()
     } else {

@@ -8,11 +8,11 @@ use std::time::{Duration, Instant};
 
 use serde_json::{Value, json};
 
-use crate::cli::{RunArgs, Runtime};
 use crate::error::{Error, Result};
 use crate::krm::image::{FunctionImage, verify_layer};
 use crate::krm::{item_text, package, report};
 use crate::sandbox::{self, Engine, EngineImage, EngineRun, Outcome, RunOutput, Spec, User};
+use crate::settings::{Run as RunArgs, Runtime};
 
 const DEFAULT_PATH_ENV: &str = "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
 
@@ -135,7 +135,7 @@ fn pull_options(args: &RunArgs) -> Result<Option<crate::registry::PullOptions>> 
     }
     crate::runner::image_ref::ImageRef::parse(&args.image)
         .map_err(|e| Error::usage(e.to_string()))?;
-    crate::registry::PullOptions::from_args(&args.image, &args.source).map(Some)
+    super::pull::pull_options(&args.image, &args.source).map(Some)
 }
 
 fn resolve_image(
@@ -270,7 +270,7 @@ fn write_results_dir(dir: &Path, doc: &Value) -> Result<PathBuf> {
 
 pub fn run(args: &RunArgs) -> Result<()> {
     let plan = RunPlan {
-        timeout: sandbox::parse_duration(&args.timeout)?,
+        timeout: args.timeout,
         mounts: args
             .mount
             .iter()
@@ -341,7 +341,7 @@ pub fn run(args: &RunArgs) -> Result<()> {
         Outcome::Exited(0) => None,
         Outcome::TimedOut => Some(Error::Timeout(format!(
             "{shown}: the function did not finish within {} and was killed with all its processes; nothing was written (raise --timeout)",
-            args.timeout
+            crate::runner::duration::display(args.timeout)
         ))),
         Outcome::Exited(code) => Some(Error::FunctionFailed(format!(
             "{shown}: the function failed with exit code {code}; nothing was written"

@@ -1,9 +1,9 @@
 //! `secret auth` and `secret tls`: print the Secrets the function runner needs.
 
-use crate::cli::{SecretAuthArgs, SecretTlsArgs};
 use crate::credentials;
 use crate::error::{Error, Result};
 use crate::runner::{dockerconfig, secrets};
+use crate::settings::{SecretAuth, SecretTls};
 use crate::ui;
 
 fn check_names(name: &str, namespace: &str) -> Result<()> {
@@ -12,17 +12,17 @@ fn check_names(name: &str, namespace: &str) -> Result<()> {
     Ok(())
 }
 
-pub fn run_auth(args: &SecretAuthArgs) -> Result<()> {
-    check_names(&args.name, &args.namespace.namespace)?;
+pub fn run_auth(args: &SecretAuth) -> Result<()> {
+    check_names(&args.name, &args.namespace)?;
     let prompter = ui::wizard::Prompter::if_terminal();
     let registries = credentials::collect_registries(&args.credentials, prompter.as_ref())?;
     let json = dockerconfig::to_dockerconfigjson(&registries);
-    let secret = secrets::auth_secret(&args.name, &args.namespace.namespace, &json);
+    let secret = secrets::auth_secret(&args.name, &args.namespace, &json);
     ui::output::print_objects(&[secret], args.output)
 }
 
-pub fn run_tls(args: &SecretTlsArgs) -> Result<()> {
-    check_names(&args.name, &args.namespace.namespace)?;
+pub fn run_tls(args: &SecretTls) -> Result<()> {
+    check_names(&args.name, &args.namespace)?;
     let ca = credentials::read_ca(&args.ca_file)?;
     for c in &ca.report.certs {
         ui::info(format_args!(
@@ -33,6 +33,6 @@ pub fn run_tls(args: &SecretTlsArgs) -> Result<()> {
             c.not_after_rfc3339()
         ));
     }
-    let secret = secrets::tls_secret(&args.name, &args.namespace.namespace, &ca.pem);
+    let secret = secrets::tls_secret(&args.name, &args.namespace, &ca.pem);
     ui::output::print_objects(&[secret], args.output)
 }

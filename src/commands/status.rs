@@ -2,18 +2,18 @@
 
 use comfy_table::{ContentArrangement, Table};
 
-use crate::cli::StatusArgs;
 use crate::cluster::{self, StatusReport};
 use crate::error::Result;
+use crate::settings::Status;
 use crate::ui::output::{self, Report};
 
-pub fn run(args: &StatusArgs) -> Result<()> {
-    let kube = cluster::connect(&args.cluster)?;
+pub fn run(args: &Status) -> Result<()> {
+    let kube = cluster::connect(&args.runner.cluster)?;
     let report = cluster::status_report(
         &kube,
-        &args.namespace.namespace,
-        &args.target.deployment,
-        &args.target.container,
+        &args.runner.namespace,
+        &args.runner.target.deployment,
+        &args.runner.target.container,
         &args.fn_namespace,
     )?;
     output::print_report(&report, args.output)

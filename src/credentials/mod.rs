@@ -7,16 +7,55 @@ pub mod helper;
 use std::io::Read as _;
 use std::path::{Path, PathBuf};
 
-use crate::cli::{CredentialArgs, PASSWORD_ENV, SetupArgs};
 use crate::error::{Error, Result};
 use crate::runner::ca::{CaReport, analyze_ca_pem};
 use crate::runner::dockerconfig::{
     self, Credentials, DockerConfig, NormalizedKey, RegistryCredential, normalize_registry_key,
-    to_dockerconfigjson,
 };
-use crate::runner::secrets;
 use crate::ui;
 use crate::ui::wizard::Prompter;
+
+/// The environment variable holding the registry password (`$PORCH_REGISTRY_PASSWORD`).
+pub const PASSWORD_ENV: &str = "PORCH_REGISTRY_PASSWORD";
+
+/// Where one registry's credentials come from, as the command line says (resolved by
+/// `crate::settings`; its Debug output never shows the password).
+#[derive(Clone, Default)]
+pub struct CredentialInput {
+    /// `--registry HOST`.
+    pub registry: Option<String>,
+    /// `--username`.
+    pub username: Option<String>,
+    /// `--password-stdin`: read the password from stdin.
+    pub password_stdin: bool,
+    /// `--password` (insecure; warned about).
+    pub password: Option<String>,
+    /// `--email`.
+    pub email: Option<String>,
+    /// `--from-docker-config [PATH]` (an empty path: the user's docker config).
+    pub from_docker_config: Option<PathBuf>,
+}
+
+impl std::fmt::Debug for CredentialInput {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("CredentialInput")
+            .field("registry", &self.registry)
+            .field("username", &self.username)
+            .field("password_stdin", &self.password_stdin)
+            .field("password", &self.password.as_ref().map(|_| "<redacted>"))
+            .field("email", &self.email)
+            .field("from_docker_config", &self.from_docker_config)
+            .finish()
+    }
+}
+
+impl CredentialInput {
+    /// Whether no registry was named (neither `--registry` nor `--from-docker-config`): the
+    /// wizard, on a terminal, then asks for everything.
+    pub fn registries_missing(&self) -> bool {
+        self.registry.is_none() && self.from_docker_config.is_none()
+    }
+}
 
 /// A CA bundle read from disk and checked.
 #[derive(Debug, Clone)]
@@ -24,90 +63,6 @@ pub struct CaInput {
     pub path: PathBuf,
     pub pem: Vec<u8>,
     pub report: CaReport,
-}
-
-/// Everything `setup` needs from the user, gathered once (flags, env, stdin, wizard).
-#[derive(Debug, Clone)]
-pub struct SetupInputs {
-    /// Normalised, de-duplicated; never empty.
-    pub registries: Vec<RegistryCredential>,
-    /// The CA to put in the TLS Secret (None: no TLS, or an existing TLS Secret by name).
-    pub ca: Option<CaInput>,
-    pub auth_secret_name: String,
-    /// Some when TLS is configured (`--tls`, `--tls-secret-name`, `--ca-file` or the wizard).
-    pub tls_secret_name: Option<String>,
-    pub auth_mount_path: String,
-    pub tls_mount_path: String,
-    /// The runner's `--registry-auth-secret-name` (its copy in the function namespace).
-    pub registry_auth_secret_name: Option<String>,
-    /// Whether the wizard asked anything (the caller then shows a summary and confirms).
-    pub interactive: bool,
-}
-
-impl SetupInputs {
-    pub fn tls_enabled(&self) -> bool {
-        self.tls_secret_name.is_some()
-    }
-    /// The `.dockerconfigjson` bytes.
-    pub fn dockerconfigjson(&self) -> Vec<u8> {
-        to_dockerconfigjson(&self.registries)
-    }
-    /// The auth Secret in `namespace`.
-    pub fn auth_secret(&self, namespace: &str) -> serde_json::Value {
-        secrets::auth_secret(&self.auth_secret_name, namespace, &self.dockerconfigjson())
-    }
-    /// The TLS Secret in `namespace`, when a CA file was given.
-    pub fn tls_secret(&self, namespace: &str) -> Option<serde_json::Value> {
-        match (&self.ca, &self.tls_secret_name) {
-            (Some(ca), Some(name)) => Some(secrets::tls_secret(name, namespace, &ca.pem)),
-            _ => None,
-        }
-    }
-    /// The runner configuration these inputs ask for (offline and live `setup` alike): the
-    /// runner's copy is named like the auth Secret unless `--registry-auth-secret-name` is given.
-    pub fn desired_config(&self) -> crate::runner::plan::DesiredConfig {
-        crate::runner::plan::DesiredConfig {
-            auth_secret_name: self.auth_secret_name.clone(),
-            auth_mount_path: self.auth_mount_path.clone(),
-            registry_auth_secret_name: self
-                .registry_auth_secret_name
-                .clone()
-                .unwrap_or_else(|| self.auth_secret_name.clone()),
-            tls: self
-                .tls_secret_name
-                .as_ref()
-                .map(|name| crate::runner::plan::TlsConfig {
-                    secret_name: name.clone(),
-                    mount_path: self.tls_mount_path.clone(),
-                }),
-        }
-    }
-    /// Human lines for the summary (never a password).
-    pub fn summary_lines(&self) -> Vec<String> {
-        let mut lines = Vec::new();
-        for r in &self.registries {
-            lines.push(format!("registry {} (user {})", r.registry, r.username));
-        }
-        lines.push(format!(
-            "auth Secret {} mounted at {}",
-            self.auth_secret_name, self.auth_mount_path
-        ));
-        if let Some(name) = &self.tls_secret_name {
-            match &self.ca {
-                Some(ca) => lines.push(format!(
-                    "TLS Secret {name} (ca.crt from {}, {} certificate(s)) mounted at {}",
-                    ca.path.display(),
-                    ca.report.certs.len(),
-                    self.tls_mount_path
-                )),
-                None => lines.push(format!(
-                    "existing TLS Secret {name} mounted at {}",
-                    self.tls_mount_path
-                )),
-            }
-        }
-        lines
-    }
 }
 
 /// Current time in Unix seconds.
@@ -135,7 +90,7 @@ pub fn read_ca(path: &Path) -> Result<CaInput> {
 
 /// The password from --password-stdin, --password (warns) or $PORCH_REGISTRY_PASSWORD, in that
 /// order; `None` when none was given. Empty is an error naming the source.
-fn password_from_flags(args: &CredentialArgs, registry: &str) -> Result<Option<String>> {
+fn password_from_flags(args: &CredentialInput, registry: &str) -> Result<Option<String>> {
     let (password, source) = if args.password_stdin {
         let mut buf = String::new();
         std::io::stdin().read_to_string(&mut buf).map_err(|_| {
@@ -170,20 +125,8 @@ fn normalize_noted(input: &str, flag: &str) -> Result<NormalizedKey> {
             "{flag}: {e}; give host[:port], e.g. registry.example.com:5000"
         ))
     })?;
-    note_normalized(&n);
+    ui::note_normalized(&n);
     Ok(n)
-}
-
-/// Tell the user when a registry key is written differently from the input.
-pub fn note_normalized(n: &NormalizedKey) {
-    if n.changed {
-        ui::info(format_args!(
-            "note: registry {} is written as {}: {}",
-            n.original,
-            n.key,
-            n.why.join("; ")
-        ));
-    }
 }
 
 const MISSING_CREDENTIALS_HELP: &str = "pass --registry HOST --username USER with the password on stdin (--password-stdin) \
@@ -193,7 +136,7 @@ const MISSING_CREDENTIALS_HELP: &str = "pass --registry HOST --username USER wit
 /// When input is missing, asks through `prompter` if there is one, else a Usage error that
 /// names the flags. Returns normalised, de-duplicated credentials (never empty).
 pub fn collect_registries(
-    args: &CredentialArgs,
+    args: &CredentialInput,
     prompter: Option<&Prompter>,
 ) -> Result<Vec<RegistryCredential>> {
     if let Some(path) = &args.from_docker_config {
@@ -450,84 +393,11 @@ pub fn registries_from_docker_config(path: &Path) -> Result<Vec<RegistryCredenti
         )));
     }
     for (n, cred, source) in &taken {
-        note_normalized(n);
+        ui::note_normalized(n);
         ui::info(format_args!(
             "taken: {} (user {}) {source}",
             cred.registry, cred.username
         ));
     }
     Ok(taken.into_iter().map(|(_, c, _)| c).collect())
-}
-
-/// THE entry point for `setup` (offline and live): credentials, CA, names and mount paths from
-/// flags, environment and stdin; the wizard asks for what is missing when stdin is a terminal;
-/// without one, missing input is a Usage error naming the flags.
-pub fn collect_setup_inputs(args: &SetupArgs) -> Result<SetupInputs> {
-    let prompter = Prompter::if_terminal();
-    let registries_missing =
-        args.credentials.registry.is_none() && args.credentials.from_docker_config.is_none();
-    let opts = &args.options;
-    let registries = collect_registries(&args.credentials, prompter.as_ref())?;
-    let interactive = prompter.is_some() && registries_missing;
-
-    let mut tls = opts.tls || opts.tls_secret_name.is_some() || args.ca_file.is_some();
-    let mut ca = match &args.ca_file {
-        Some(path) => Some(read_ca(path)?),
-        None => None,
-    };
-    let mut auth_secret_name = opts.auth_secret_name.clone();
-    let mut auth_mount_path = opts.auth_mount_path.clone();
-    let mut tls_secret_name = opts.tls_secret_name.clone();
-    let mut tls_mount_path = opts.tls_mount_path.clone();
-
-    if opts.tls && ca.is_none() && opts.tls_secret_name.is_none() {
-        match &prompter {
-            Some(p) => {
-                ca = p.ca_file(true)?;
-                tls = ca.is_some();
-            }
-            None => {
-                return Err(Error::usage(
-                    "--tls needs the CA: pass --ca-file PEM, or --tls-secret-name NAME for an existing Secret",
-                ));
-            }
-        }
-    }
-    if interactive && let Some(p) = &prompter {
-        if !tls {
-            ca = p.ca_file(false)?;
-            tls = ca.is_some();
-        }
-        auth_secret_name = p.object_name("Auth Secret name", &auth_secret_name)?;
-        auth_mount_path = p.mount_path("Auth Secret mount path", &auth_mount_path)?;
-        if tls {
-            let default = tls_secret_name
-                .clone()
-                .unwrap_or_else(|| crate::cli::DEFAULT_TLS_SECRET_NAME.to_string());
-            tls_secret_name = Some(p.object_name("TLS Secret name", &default)?);
-            tls_mount_path = p.mount_path("TLS Secret mount path", &tls_mount_path)?;
-        }
-    }
-    if tls && tls_secret_name.is_none() {
-        tls_secret_name = Some(crate::cli::DEFAULT_TLS_SECRET_NAME.to_string());
-    }
-    if !tls {
-        tls_secret_name = None;
-    }
-    secrets::validate_object_name(&auth_secret_name)
-        .map_err(|e| Error::usage(format!("auth Secret name {e}")))?;
-    if let Some(n) = &tls_secret_name {
-        secrets::validate_object_name(n)
-            .map_err(|e| Error::usage(format!("TLS Secret name {e}")))?;
-    }
-    Ok(SetupInputs {
-        registries,
-        ca,
-        auth_secret_name,
-        tls_secret_name,
-        auth_mount_path,
-        tls_mount_path,
-        registry_auth_secret_name: opts.registry_auth_secret_name.clone(),
-        interactive,
-    })
 }

@@ -2,8 +2,9 @@
 //! content-addressed blob cache.
 //!
 //! Entry points: [`pull_image`] (sync, builds its own tokio runtime) and
-//! [`pull_image_async`] (from inside a runtime); [`PullOptions::from_args`] turns the
-//! `pull`/`run` flags into options. `probe` logs in to every registry of an auth file.
+//! [`pull_image_async`] (from inside a runtime), given [`PullOptions`] (built by the `pull`
+//! and `run` commands, which fetch what the live runner mounts for `--from-cluster`).
+//! `probe` logs in to every registry of an auth file.
 
 pub mod auth;
 pub mod cache;
@@ -18,7 +19,6 @@ use std::sync::Arc;
 
 use serde::Serialize;
 
-use crate::cli::PullSourceArgs;
 use crate::error::{Error, Result};
 use crate::runner::image_ref::{
     ImageRef, Platform, RUNNER_DEFAULT_KEYCHAIN_PREFIX, runner_uses_private_auth,
@@ -45,67 +45,6 @@ pub struct PullOptions {
     pub cache_dir: PathBuf,
     /// Show per-layer progress bars on stderr (only sensible on a terminal).
     pub progress: bool,
-}
-
-impl PullOptions {
-    /// Options from the shared `pull`/`run` flags. `--from-cluster` needs the cluster module.
-    pub fn from_args(image: &str, args: &PullSourceArgs) -> Result<PullOptions> {
-        let mut ca = tls::ca_from_args(args.ca_file.as_deref(), args.tls_dir.as_deref())?;
-        let credentials = if args.from_cluster {
-            // What the live runner mounts: its auth Secret and (when TLS is on) its CA.
-            let s = crate::cluster::read_runner_secrets(
-                &args.cluster,
-                &args.namespace.namespace,
-                &args.target.deployment,
-                &args.target.container,
-            )?;
-            let origin = format!(
-                "the runner's auth Secret {}/{} ({})",
-                args.namespace.namespace,
-                s.auth_secret.as_deref().unwrap_or("?"),
-                s.auth_path
-            );
-            if let Some(pem) = s.ca_pem {
-                if ca.is_some() {
-                    crate::ui::warn(
-                        "--ca-file/--tls-dir given: using it instead of the runner's TLS Secret",
-                    );
-                } else {
-                    let path = PathBuf::from(format!(
-                        "secret {}/{}",
-                        args.namespace.namespace,
-                        s.tls_secret.as_deref().unwrap_or("?")
-                    ));
-                    let input = CaInput { path, pem };
-                    // Validate as for a file (a bad Secret is the user's to fix).
-                    tls::config_only_ca(&input)?;
-                    ca = Some(input);
-                }
-            }
-            CredentialSource::DockerConfigJson {
-                bytes: s.dockerconfigjson.unwrap_or_default(),
-                origin,
-            }
-        } else if let Some(p) = &args.auth_file {
-            CredentialSource::AuthFile(p.clone())
-        } else {
-            CredentialSource::UserConfig
-        };
-        let platform = match &args.platform {
-            Some(p) => Some(Platform::parse(p).map_err(Error::usage)?),
-            None => None,
-        };
-        let cache_dir = args.cache_dir.clone().unwrap_or_else(cache::default_root);
-        Ok(PullOptions {
-            image: image.to_string(),
-            credentials,
-            ca,
-            allow_insecure_http: args.allow_insecure_http,
-            platform,
-            cache_dir,
-            progress: crate::ui::stderr_is_terminal(),
-        })
-    }
 }
 
 /// One layer, verified and in the cache.

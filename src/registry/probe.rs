@@ -463,35 +463,6 @@ pub fn inputs_from_objects(objects: &[serde_json::Value]) -> Result<Vec<ProbeInp
         .collect())
 }
 
-/// From the live cluster: what the runner mounts (auth file, CA when TLS is on).
-pub fn inputs_from_cluster(args: &crate::cli::CheckArgs) -> Result<Vec<ProbeInput>> {
-    let s = crate::cluster::read_runner_secrets(
-        &args.cluster,
-        &args.namespace.namespace,
-        &args.target.deployment,
-        &args.target.container,
-    )?;
-    let ns = &args.namespace.namespace;
-    let ca = match (s.ca_pem, &s.tls_secret) {
-        (Some(pem), name) => {
-            let input = CaInput {
-                path: std::path::PathBuf::from(format!(
-                    "Secret/{ns}/{}",
-                    name.as_deref().unwrap_or("?")
-                )),
-                pem,
-            };
-            tls::config_only_ca(&input).ok().map(|_| input)
-        }
-        _ => None,
-    };
-    Ok(vec![ProbeInput {
-        dockerconfigjson: s.dockerconfigjson.unwrap_or_default(),
-        origin: format!("Secret/{ns}/{}", s.auth_secret.as_deref().unwrap_or("?")),
-        ca,
-    }])
-}
-
 /// Rule ids of the probe findings (stable).
 pub mod rules {
     pub const ACCEPTED: &str = "probe-credentials-accepted";
@@ -600,15 +571,9 @@ pub fn findings(input: &ProbeInput, results: &[ProbeResult]) -> Vec<Finding> {
 }
 
 /// Everything `check --probe` adds: probe every input (plain HTTP tried last, to report
-/// registries that only speak it) and turn the results into findings.
-pub fn check_findings(
-    args: &crate::cli::CheckArgs,
-    objects: Option<&[serde_json::Value]>,
-) -> Result<Vec<Finding>> {
-    let inputs = match objects {
-        Some(o) => inputs_from_objects_for(o, &args.target.deployment, &args.target.container)?,
-        None => inputs_from_cluster(args)?,
-    };
+/// registries that only speak it) and turn the results into findings. The inputs come from
+/// the objects ([`inputs_from_objects_for`]) or, live, from the Secrets the command read.
+pub fn check_findings(inputs: &[ProbeInput]) -> Vec<Finding> {
     let mut out = Vec::new();
     if inputs.is_empty() {
         out.push(Finding {
@@ -621,7 +586,7 @@ pub fn check_findings(
             field: None,
         });
     }
-    for input in &inputs {
+    for input in inputs {
         // A malformed auth file is the lint's to report; the probe says why it skipped it.
         match probe_all_with(
             &input.dockerconfigjson,
@@ -641,7 +606,7 @@ pub fn check_findings(
             }),
         }
     }
-    Ok(out)
+    out
 }
 
 #[cfg(test)]

@@ -1,9 +1,13 @@
-//! THE CORE: what the function runner expects. No I/O in here.
+//! THE CORE: what the function runner expects. No I/O in here, and nothing of the command
+//! line: no module under `runner` imports `cli` or `settings` (they import the core).
 
 pub mod ca;
+pub mod defaults;
 pub mod dockerconfig;
+pub mod duration;
 pub mod flags;
 pub mod image_ref;
 pub mod lint;
+pub mod options;
 pub mod plan;
 pub mod secrets;

@@ -11,6 +11,10 @@
 use serde_json::{Map, Value, json};
 
 use crate::error::{Error, Result};
+use crate::runner::defaults::{
+    DEFAULT_AUTH_MOUNT_PATH, DEFAULT_AUTH_SECRET_NAME, DEFAULT_CONTAINER, DEFAULT_DEPLOYMENT,
+    DEFAULT_TLS_MOUNT_PATH, DEFAULT_TLS_SECRET_NAME,
+};
 use crate::runner::flags::{
     self, DOCKERCONFIGJSON_FILE, ENABLE_PRIVATE_REGISTRIES, ENABLE_PRIVATE_REGISTRIES_TLS,
     REGISTRY_AUTH_SECRET_NAME, REGISTRY_AUTH_SECRET_PATH, TLS_SECRET_PATH, parse_go_bool,
@@ -28,11 +32,12 @@ pub struct Target {
     pub container: String,
 }
 
-impl Target {
-    pub fn from_args(t: &crate::cli::TargetArgs) -> Self {
+impl Default for Target {
+    /// `function-runner` / `function-runner`.
+    fn default() -> Self {
         Target {
-            deployment: t.deployment.clone(),
-            container: t.container.clone(),
+            deployment: DEFAULT_DEPLOYMENT.to_string(),
+            container: DEFAULT_CONTAINER.to_string(),
         }
     }
 }
@@ -55,28 +60,59 @@ pub struct DesiredConfig {
     pub tls: Option<TlsConfig>,
 }
 
-impl DesiredConfig {
-    /// From the patch flags: TLS with `--tls` or implied by `--tls-secret-name` (or `ca_given`,
-    /// e.g. `setup --ca-file`); `--registry-auth-secret-name` defaults to the auth Secret's name.
-    pub fn from_options(o: &crate::cli::PatchOptions, ca_given: bool) -> Self {
-        let tls = (o.tls || o.tls_secret_name.is_some() || ca_given).then(|| TlsConfig {
-            secret_name: o
+/// The configuration as asked for (flags, functionConfig, wizard), before TLS is decided:
+/// names and paths, `--tls`, and the optional names. [`RequestedConfig::desired`] resolves it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RequestedConfig {
+    pub auth_secret_name: String,
+    pub auth_mount_path: String,
+    /// `--tls`: configure a registry CA.
+    pub tls: bool,
+    /// `--tls-secret-name` (implies TLS).
+    pub tls_secret_name: Option<String>,
+    pub tls_mount_path: String,
+    /// `--registry-auth-secret-name` (default: the auth Secret's name).
+    pub registry_auth_secret_name: Option<String>,
+}
+
+impl Default for RequestedConfig {
+    /// Every name and path at its default, no TLS.
+    fn default() -> Self {
+        RequestedConfig {
+            auth_secret_name: DEFAULT_AUTH_SECRET_NAME.to_string(),
+            auth_mount_path: DEFAULT_AUTH_MOUNT_PATH.to_string(),
+            tls: false,
+            tls_secret_name: None,
+            tls_mount_path: DEFAULT_TLS_MOUNT_PATH.to_string(),
+            registry_auth_secret_name: None,
+        }
+    }
+}
+
+impl RequestedConfig {
+    /// TLS with `--tls` or implied by `--tls-secret-name` (or `ca_given`, e.g. `setup
+    /// --ca-file`); `--registry-auth-secret-name` defaults to the auth Secret's name.
+    pub fn desired(&self, ca_given: bool) -> DesiredConfig {
+        let tls = (self.tls || self.tls_secret_name.is_some() || ca_given).then(|| TlsConfig {
+            secret_name: self
                 .tls_secret_name
                 .clone()
-                .unwrap_or_else(|| crate::cli::DEFAULT_TLS_SECRET_NAME.to_string()),
-            mount_path: o.tls_mount_path.clone(),
+                .unwrap_or_else(|| DEFAULT_TLS_SECRET_NAME.to_string()),
+            mount_path: self.tls_mount_path.clone(),
         });
         DesiredConfig {
-            auth_secret_name: o.auth_secret_name.clone(),
-            auth_mount_path: o.auth_mount_path.clone(),
-            registry_auth_secret_name: o
+            auth_secret_name: self.auth_secret_name.clone(),
+            auth_mount_path: self.auth_mount_path.clone(),
+            registry_auth_secret_name: self
                 .registry_auth_secret_name
                 .clone()
-                .unwrap_or_else(|| o.auth_secret_name.clone()),
+                .unwrap_or_else(|| self.auth_secret_name.clone()),
             tls,
         }
     }
+}
 
+impl DesiredConfig {
     /// `--registry-auth-secret-path`: the mount path + `/.dockerconfigjson`.
     pub fn auth_file_path(&self) -> String {
         format!(
@@ -1015,12 +1051,12 @@ pub fn plan_remove(deployment: &Value, target: &Target, desired: &DesiredConfig)
         .tls
         .as_ref()
         .map(|t| t.secret_name.clone())
-        .unwrap_or_else(|| crate::cli::DEFAULT_TLS_SECRET_NAME.to_string());
+        .unwrap_or_else(|| DEFAULT_TLS_SECRET_NAME.to_string());
     let tls_path = desired
         .tls
         .as_ref()
         .map(|t| t.mount_path.clone())
-        .unwrap_or_else(|| crate::cli::DEFAULT_TLS_MOUNT_PATH.to_string());
+        .unwrap_or_else(|| DEFAULT_TLS_MOUNT_PATH.to_string());
     let mut paths = vec![desired.auth_mount_path.clone(), tls_path];
     paths.extend(flag_paths);
     let volumes = list(pod, "volumes");

@@ -257,75 +257,6 @@ pub fn run_native(spec: &Spec, input: &[u8], timeout: Duration) -> Result<RunOut
     Ok(out)
 }
 
-/// Parse a kpt-style duration: `30s`, `5m`, `1h`, `1m30s`, `250ms`, or plain seconds.
-pub fn parse_duration(s: &str) -> Result<Duration> {
-    let bad = || {
-        Error::usage(format!(
-            "--timeout {s:?}: not a duration; use e.g. 30s, 5m, 1h30m"
-        ))
-    };
-    let s = s.trim();
-    if s.is_empty() {
-        return Err(bad());
-    }
-    // Go's durations (kpt's, kubectl's) end at 2^63 ns, about 292 years; a longer one would
-    // also overflow the deadline (a panic), so it is refused like Go refuses it.
-    let max = Duration::from_nanos(i64::MAX as u64);
-    let too_long = || {
-        Error::usage(format!(
-            "--timeout {s:?}: longer than the longest duration (about 292 years); use e.g. 30s, 5m, 1h30m"
-        ))
-    };
-    let zero = || {
-        Error::usage(format!(
-            "--timeout {s:?}: must be longer than zero; use e.g. 30s, 5m, 1h30m"
-        ))
-    };
-    if let Ok(n) = s.parse::<u64>() {
-        let d = Duration::from_secs(n);
-        return if d > max {
-            Err(too_long())
-        } else if d.is_zero() {
-            Err(zero())
-        } else {
-            Ok(d)
-        };
-    }
-    let mut total = Duration::ZERO;
-    let mut rest = s;
-    while !rest.is_empty() {
-        let digits = rest
-            .find(|c: char| !(c.is_ascii_digit() || c == '.'))
-            .ok_or_else(bad)?;
-        if digits == 0 {
-            return Err(bad());
-        }
-        let n: f64 = rest[..digits].parse().map_err(|_| bad())?;
-        rest = &rest[digits..];
-        let unit_len = rest
-            .find(|c: char| c.is_ascii_digit() || c == '.')
-            .unwrap_or(rest.len());
-        let unit = &rest[..unit_len];
-        rest = &rest[unit_len..];
-        let secs = match unit {
-            "ms" => n / 1000.0,
-            "s" => n,
-            "m" => n * 60.0,
-            "h" => n * 3600.0,
-            _ => return Err(bad()),
-        };
-        total = Duration::try_from_secs_f64(secs)
-            .ok()
-            .and_then(|d| total.checked_add(d))
-            .filter(|t| *t <= max)
-            .ok_or_else(too_long)?;
-    }
-    if total.is_zero() {
-        return Err(zero());
-    }
-    Ok(total)
-}
-
 /// Parse kpt's `--mount` value: `type=bind,source=/host,target=/dir[,rw=true]`
 /// (also `src`/`dst`/`destination`, `readonly`).
 pub fn parse_mount(spec: &str) -> Result<BindMount> {
@@ -376,17 +307,6 @@ pub fn parse_mount(spec: &str) -> Result<BindMount> {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn durations() {
-        assert_eq!(parse_duration("5m").unwrap(), Duration::from_secs(300));
-        assert_eq!(parse_duration("1m30s").unwrap(), Duration::from_secs(90));
-        assert_eq!(parse_duration("250ms").unwrap(), Duration::from_millis(250));
-        assert_eq!(parse_duration("2").unwrap(), Duration::from_secs(2));
-        assert!(parse_duration("5x").is_err());
-        assert!(parse_duration("").is_err());
-        assert!(parse_duration("0s").is_err());
-    }
 
     #[test]
     fn mounts() {

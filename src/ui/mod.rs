@@ -12,6 +12,19 @@ pub fn info(msg: impl std::fmt::Display) {
     output::stderr_line(msg);
 }
 
+/// Tell the user when a registry key is written differently from the input
+/// (`note: registry X is written as Y: why`).
+pub fn note_normalized(n: &crate::runner::dockerconfig::NormalizedKey) {
+    if n.changed {
+        info(format_args!(
+            "note: registry {} is written as {}: {}",
+            n.original,
+            n.key,
+            n.why.join("; ")
+        ));
+    }
+}
+
 /// Whether stdin is a terminal (prompts are only ever shown on a terminal).
 pub fn stdin_is_terminal() -> bool {
     use std::io::IsTerminal;

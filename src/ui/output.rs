@@ -17,8 +17,29 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use serde::Serialize;
 use serde_json::Value;
 
-use crate::cli::{OutputFormat, ReportFormat};
 use crate::error::{Error, Result};
+
+/// How printed Kubernetes objects are written (`-o yaml|json`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum OutputFormat {
+    /// A `---` separated YAML stream, ready for `kubectl apply -f -`.
+    #[default]
+    Yaml,
+    /// One JSON object, or a `v1` `List` of several.
+    Json,
+}
+
+/// How reports (findings, status, pull summaries) are written (`-o table|json|yaml`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum ReportFormat {
+    /// A table for people.
+    #[default]
+    Table,
+    /// JSON for scripts.
+    Json,
+    /// YAML.
+    Yaml,
+}
 
 /// Plain (or quoted) scalars like kubectl prints them: no folded `>-` blocks for long
 /// base64 values.

@@ -2,12 +2,11 @@
 //! answers go to stderr so that stdout stays clean for YAML. Passwords are read hidden and
 //! never echoed.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use dialoguer::theme::SimpleTheme;
 use dialoguer::{Confirm, Input, Password};
 
-use crate::credentials::{self, CaInput};
 use crate::error::{Error, Result};
 use crate::runner::dockerconfig::{RegistryCredential, normalize_registry_key};
 
@@ -138,7 +137,7 @@ impl Prompter {
             .map_err(cancelled)?;
         let key =
             normalize_registry_key(&host).map_err(|e| Error::usage(format!("registry: {e}")))?;
-        credentials::note_normalized(&key);
+        crate::ui::note_normalized(&key);
         let username = self.username(&key.key)?;
         let password = self.password(&key.key, &username)?;
         let email = Input::<String>::with_theme(&self.theme)
@@ -175,9 +174,14 @@ impl Prompter {
         }
     }
 
-    /// A CA file, validated on the spot (re-asked until it is a usable PEM bundle).
-    /// When not `required`, an empty answer means "no private CA".
-    pub fn ca_file(&self, required: bool) -> Result<Option<CaInput>> {
+    /// A CA file, read and validated on the spot by `read` (re-asked until it succeeds: its
+    /// error is shown and the question asked again). When not `required`, an empty answer
+    /// means "no private CA".
+    pub fn ca_file<T>(
+        &self,
+        required: bool,
+        read: impl Fn(&Path) -> Result<T>,
+    ) -> Result<Option<T>> {
         loop {
             let prompt = if required {
                 "CA certificate file (PEM) of the registry"
@@ -197,18 +201,8 @@ impl Prompter {
                 return Ok(None);
             }
             let path = expand_tilde(answer);
-            match credentials::read_ca(&path) {
-                Ok(ca) => {
-                    for c in &ca.report.certs {
-                        crate::ui::info(format_args!(
-                            "  {} (CA: {}, expires {})",
-                            c.subject,
-                            if c.is_ca { "yes" } else { "no" },
-                            c.not_after_rfc3339()
-                        ));
-                    }
-                    return Ok(Some(ca));
-                }
+            match read(&path) {
+                Ok(ca) => return Ok(Some(ca)),
                 Err(e) => crate::ui::info(format_args!("error: {e}; try again")),
             }
         }

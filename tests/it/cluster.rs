@@ -721,7 +721,7 @@ fn read_runner_secrets_returns_the_mounted_bytes() {
     let pem = ca_pem();
     std::fs::write(&ca, &pem).unwrap();
     setup(&api, PASSWORD, &["--ca-file", ca.to_str().unwrap()]).success();
-    let cluster = porch_registry::cli::ClusterArgs {
+    let cluster = porch_registry::cluster::ClusterOptions {
         kubeconfig: Some(api.kubeconfig().to_path_buf()),
         context: None,
     };
@@ -742,7 +742,7 @@ fn read_runner_secrets_returns_the_mounted_bytes() {
     assert!(!format!("{got:?}").contains(PASSWORD));
 }
 
-fn check_args(api: &FakeApi) -> porch_registry::cli::CheckArgs {
+fn check_args(api: &FakeApi) -> porch_registry::settings::Check {
     let cli = <porch_registry::cli::Cli as clap::Parser>::try_parse_from([
         "kubectl-porch_registry",
         "check",
@@ -750,8 +750,8 @@ fn check_args(api: &FakeApi) -> porch_registry::cli::CheckArgs {
         api.kubeconfig().to_str().unwrap(),
     ])
     .unwrap();
-    match cli.command {
-        porch_registry::cli::Command::Check(a) => a,
+    match porch_registry::settings::Settings::resolve(cli).unwrap() {
+        porch_registry::settings::Settings::Check(a) => a,
         _ => unreachable!(),
     }
 }

@@ -77,9 +77,9 @@ impl LintContext {
     /// The defaults of the CLI, offline.
     pub fn offline_defaults(now_unix: i64) -> Self {
         LintContext {
-            namespace: crate::cli::DEFAULT_NAMESPACE.into(),
-            deployment: crate::cli::DEFAULT_DEPLOYMENT.into(),
-            container: crate::cli::DEFAULT_CONTAINER.into(),
+            namespace: crate::runner::defaults::DEFAULT_NAMESPACE.into(),
+            deployment: crate::runner::defaults::DEFAULT_DEPLOYMENT.into(),
+            container: crate::runner::defaults::DEFAULT_CONTAINER.into(),
             offline: true,
             now_unix,
         }

@@ -1,0 +1,23 @@
+//! The defaults of every name, path and duration the tool uses when the user gives none.
+//! `cli.rs` shows them in `--help`; the settings layer, the lint and the planner use them.
+//! Pure constants: no I/O, no clap.
+
+/// The runner's namespace (Porch installs it there).
+pub const DEFAULT_NAMESPACE: &str = "porch-system";
+/// The function-runner Deployment.
+pub const DEFAULT_DEPLOYMENT: &str = "function-runner";
+/// The runner container in that Deployment.
+pub const DEFAULT_CONTAINER: &str = "function-runner";
+/// The auth Secret (kubernetes.io/dockerconfigjson) in the runner's namespace.
+pub const DEFAULT_AUTH_SECRET_NAME: &str = "registry-auth-secret";
+/// The TLS CA Secret (Opaque, key ca.crt) in the runner's namespace.
+pub const DEFAULT_TLS_SECRET_NAME: &str = "registry-tls-secret";
+/// Where the auth Secret is mounted in the runner container.
+pub const DEFAULT_AUTH_MOUNT_PATH: &str = "/var/tmp/auth-secret";
+/// Where the TLS Secret is mounted in the runner container.
+pub const DEFAULT_TLS_MOUNT_PATH: &str = "/var/tmp/tls-secret";
+/// Where the runner creates function pods (and its copy of the auth Secret).
+pub const DEFAULT_FN_NAMESPACE: &str = "porch-fn-system";
+/// How long `setup`/`remove` wait for the rollout, and `run` lets a function run
+/// (in the syntax of [`crate::runner::duration::parse`]).
+pub const DEFAULT_TIMEOUT: &str = "5m";

@@ -1,0 +1,662 @@
+//! THE settings layer: the only code that reads the clap structs of `cli.rs`. Each command's
+//! arguments become one resolved value ([`Settings`], one variant per command) made of domain
+//! values: [`Target`], [`DesiredConfig`] / [`RequestedConfig`], [`Namespace`] (an `Option`
+//! where "was `-n` given?" matters), [`Rollout`], [`DryRun`], [`ClusterOptions`],
+//! [`CredentialInput`], [`PullSource`]. Commands (`commands::*`) take these and never see clap.
+//!
+//! Pure: no I/O here. What can be decided from the command line alone (flag combinations that
+//! cannot work) is decided here, as usage errors, before anything is read or sent. Defaults
+//! come from the core (`runner::defaults`, via `cli.rs`); durations and names were already
+//! parsed by the core's parsers (clap's `value_parser`).
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+use crate::cli::{self, Cli, Command, SecretCommand};
+use crate::error::{Error, Result};
+use crate::runner::image_ref::Platform;
+
+pub use crate::cluster::ClusterOptions;
+pub use crate::credentials::CredentialInput;
+pub use crate::runner::options::{DryRun, Namespace, Verb};
+pub use crate::runner::plan::{DesiredConfig, RequestedConfig, Target};
+pub use crate::ui::output::{OutputFormat, ReportFormat};
+
+/// A command, resolved.
+#[derive(Debug)]
+pub enum Settings {
+    SecretAuth(SecretAuth),
+    SecretTls(SecretTls),
+    Patch(Patch),
+    Remove(Remove),
+    Setup(Setup),
+    Check(Check),
+    Status(Status),
+    Fn(Fn),
+    Pull(Pull),
+    Run(Run),
+    Completions(clap_complete::Shell),
+    /// `__complete WORDS...` (kubectl's completion protocol).
+    Complete(Vec<String>),
+    /// `__sandbox` called directly (it is internal to `run`).
+    Sandbox,
+}
+
+impl Settings {
+    /// Resolve the parsed command line (cf. ripgrep's `HiArgs::from_low_args`).
+    pub fn resolve(cli: Cli) -> Result<Settings> {
+        Ok(match cli.command {
+            Command::Secret(SecretCommand::Auth(a)) => Settings::SecretAuth(SecretAuth::resolve(a)),
+            Command::Secret(SecretCommand::Tls(a)) => Settings::SecretTls(SecretTls::resolve(a)),
+            Command::Patch(a) => Settings::Patch(Patch::resolve(a)),
+            Command::Remove(a) => Settings::Remove(Remove::resolve(a)?),
+            Command::Setup(a) => Settings::Setup(Setup::resolve(a)?),
+            Command::Check(a) => Settings::Check(Check::resolve(a)),
+            Command::Status(a) => Settings::Status(Status::resolve(a)),
+            Command::Fn(a) => Settings::Fn(Fn {
+                target: target(&a.target),
+            }),
+            Command::Pull(a) => Settings::Pull(Pull::resolve(a)?),
+            Command::Run(a) => Settings::Run(Run::resolve(a)?),
+            Command::Completions(a) => Settings::Completions(a.shell),
+            Command::Complete(a) => Settings::Complete(a.words),
+            Command::Sandbox(_) => Settings::Sandbox,
+        })
+    }
+}
+
+/// Waiting for a rollout (`--wait`, `--timeout`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Rollout {
+    pub wait: bool,
+    pub timeout: Duration,
+}
+
+/// Where the live runner is: the cluster, its namespace, Deployment and container.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RunnerLocation {
+    pub cluster: ClusterOptions,
+    pub namespace: Namespace,
+    pub target: Target,
+}
+
+/// An offline edit of the runner's Deployment in manifests (`patch`, `remove -f`, `setup -f`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OfflineEdit {
+    /// A manifest file, a kpt package directory, or `-` (stdin).
+    pub source: PathBuf,
+    /// `--in-place`: write the files back instead of printing.
+    pub in_place: bool,
+    /// `-n` when given: only a Deployment in this namespace is the runner's.
+    pub namespace: Option<Namespace>,
+    pub target: Target,
+    pub verb: Verb,
+}
+
+impl OfflineEdit {
+    /// Whether the manifests come from stdin.
+    pub fn is_stdin(&self) -> bool {
+        self.source.as_os_str() == "-"
+    }
+}
+
+/// `secret auth`.
+#[derive(Debug, Clone)]
+pub struct SecretAuth {
+    pub name: String,
+    pub namespace: Namespace,
+    pub credentials: CredentialInput,
+    pub output: OutputFormat,
+}
+
+impl SecretAuth {
+    fn resolve(a: cli::SecretAuthArgs) -> Self {
+        SecretAuth {
+            name: a.name,
+            namespace: namespace(&a.namespace),
+            credentials: credentials(a.credentials),
+            output: output(a.output),
+        }
+    }
+}
+
+/// `secret tls`.
+#[derive(Debug, Clone)]
+pub struct SecretTls {
+    pub ca_file: PathBuf,
+    pub name: String,
+    pub namespace: Namespace,
+    pub output: OutputFormat,
+}
+
+impl SecretTls {
+    fn resolve(a: cli::SecretTlsArgs) -> Self {
+        SecretTls {
+            ca_file: a.ca_file,
+            name: a.name,
+            namespace: namespace(&a.namespace),
+            output: output(a.output),
+        }
+    }
+}
+
+/// `patch -f PATH`.
+#[derive(Debug, Clone)]
+pub struct Patch {
+    pub edit: OfflineEdit,
+    pub desired: DesiredConfig,
+}
+
+impl Patch {
+    fn resolve(a: cli::PatchArgs) -> Self {
+        Patch {
+            edit: OfflineEdit {
+                source: a.filename,
+                in_place: a.in_place,
+                namespace: a.namespace,
+                target: target(&a.target),
+                verb: Verb::Patch,
+            },
+            desired: requested(&a.options).desired(false),
+        }
+    }
+}
+
+/// `remove`: offline with `-f`, else live.
+#[derive(Debug, Clone)]
+pub enum Remove {
+    Offline(RemoveOffline),
+    Live(RemoveLive),
+}
+
+/// `remove -f PATH`.
+#[derive(Debug, Clone)]
+pub struct RemoveOffline {
+    pub edit: OfflineEdit,
+    /// What is recognised as ours: the names given (defaults otherwise), TLS pieces always.
+    pub desired: DesiredConfig,
+    /// `--delete-secrets` was given (it only applies to the live cluster: warned about).
+    pub delete_secrets: bool,
+}
+
+/// Live `remove`.
+#[derive(Debug, Clone)]
+pub struct RemoveLive {
+    pub runner: RunnerLocation,
+    pub fn_namespace: Namespace,
+    /// The names as given (which Secrets `--delete-secrets` deletes).
+    pub config: RequestedConfig,
+    /// What is taken out of the Deployment.
+    pub desired: DesiredConfig,
+    pub delete_secrets: bool,
+    pub dry_run: DryRun,
+    pub rollout: Rollout,
+    pub yes: bool,
+}
+
+impl Remove {
+    fn resolve(a: cli::RemoveArgs) -> Result<Self> {
+        let config = requested(&a.options);
+        let dry_run = dry_run(a.dry_run);
+        let Some(source) = a.filename else {
+            return Ok(Remove::Live(RemoveLive {
+                runner: RunnerLocation {
+                    cluster: cluster(&a.cluster),
+                    namespace: namespace(&a.namespace),
+                    target: target(&a.target),
+                },
+                fn_namespace: a.fn_namespace,
+                desired: config.desired(false),
+                config,
+                delete_secrets: a.delete_secrets,
+                dry_run,
+                rollout: rollout(&a.rollout),
+                yes: a.yes,
+            }));
+        };
+        if dry_run == DryRun::Server {
+            return Err(Error::usage(
+                "--dry-run=server needs the cluster; with -f the work is offline: leave --dry-run out (the result is printed unless --in-place)",
+            ));
+        }
+        let mut desired = config.desired(true);
+        if desired.registry_auth_secret_name.is_empty() {
+            desired.registry_auth_secret_name = desired.auth_secret_name.clone();
+        }
+        Ok(Remove::Offline(RemoveOffline {
+            edit: OfflineEdit {
+                source,
+                in_place: a.in_place,
+                namespace: a.namespace.namespace,
+                target: target(&a.target),
+                verb: Verb::Remove,
+            },
+            desired,
+            delete_secrets: a.delete_secrets,
+        }))
+    }
+}
+
+/// `setup`: the inputs, then offline (`-f`) or live.
+#[derive(Debug, Clone)]
+pub struct Setup {
+    pub credentials: CredentialInput,
+    /// `--ca-file PEM` (implies TLS).
+    pub ca_file: Option<PathBuf>,
+    /// The names and paths as given (the wizard may still ask for them).
+    pub config: RequestedConfig,
+    pub target: Target,
+    pub output: OutputFormat,
+    pub yes: bool,
+    pub mode: SetupMode,
+}
+
+#[derive(Debug, Clone)]
+pub enum SetupMode {
+    /// `-f PATH`: Secrets plus the patched manifests (or `--in-place`).
+    Offline(OfflineEdit),
+    Live(SetupLive),
+}
+
+/// Live `setup`.
+#[derive(Debug, Clone)]
+pub struct SetupLive {
+    pub cluster: ClusterOptions,
+    pub namespace: Namespace,
+    pub fn_namespace: Namespace,
+    pub dry_run: DryRun,
+    pub rollout: Rollout,
+}
+
+impl Setup {
+    fn resolve(a: cli::SetupArgs) -> Result<Self> {
+        let dry_run = dry_run(a.dry_run);
+        let mode = match a.filename {
+            Some(source) => {
+                if dry_run == DryRun::Server {
+                    return Err(Error::usage(
+                        "--dry-run=server needs the cluster; with -f the work is offline: use --dry-run=client (or leave it out)",
+                    ));
+                }
+                if source.as_os_str() == "-" && a.credentials.password_stdin {
+                    return Err(Error::usage(
+                        "-f - and --password-stdin both read stdin: pass the manifests as a file, or the password in $PORCH_REGISTRY_PASSWORD",
+                    ));
+                }
+                SetupMode::Offline(OfflineEdit {
+                    source,
+                    in_place: a.in_place,
+                    namespace: a.namespace.namespace.clone(),
+                    target: target(&a.target),
+                    verb: Verb::Setup,
+                })
+            }
+            None => SetupMode::Live(SetupLive {
+                cluster: cluster(&a.cluster),
+                namespace: namespace(&a.namespace),
+                fn_namespace: a.fn_namespace,
+                dry_run,
+                rollout: rollout(&a.rollout),
+            }),
+        };
+        Ok(Setup {
+            credentials: credentials(a.credentials),
+            ca_file: a.ca_file,
+            config: requested(&a.options),
+            target: target(&a.target),
+            output: output(a.output),
+            yes: a.yes,
+            mode,
+        })
+    }
+}
+
+/// `check`: manifests with `-f`, else the live cluster.
+#[derive(Debug, Clone)]
+pub struct Check {
+    pub source: Option<PathBuf>,
+    pub namespace: Namespace,
+    pub target: Target,
+    pub cluster: ClusterOptions,
+    pub fn_namespace: Namespace,
+    pub probe: bool,
+    pub output: ReportFormat,
+}
+
+impl Check {
+    fn resolve(a: cli::CheckArgs) -> Self {
+        Check {
+            source: a.filename,
+            namespace: namespace(&a.namespace),
+            target: target(&a.target),
+            cluster: cluster(&a.cluster),
+            fn_namespace: a.fn_namespace,
+            probe: a.probe,
+            output: report(a.output),
+        }
+    }
+
+    /// The live runner `check` looks at (without `-f`).
+    pub fn runner(&self) -> RunnerLocation {
+        RunnerLocation {
+            cluster: self.cluster.clone(),
+            namespace: self.namespace.clone(),
+            target: self.target.clone(),
+        }
+    }
+}
+
+/// `status`.
+#[derive(Debug, Clone)]
+pub struct Status {
+    pub runner: RunnerLocation,
+    pub fn_namespace: Namespace,
+    pub output: ReportFormat,
+}
+
+impl Status {
+    fn resolve(a: cli::StatusArgs) -> Self {
+        Status {
+            runner: RunnerLocation {
+                cluster: cluster(&a.cluster),
+                namespace: namespace(&a.namespace),
+                target: target(&a.target),
+            },
+            fn_namespace: a.fn_namespace,
+            output: report(a.output),
+        }
+    }
+}
+
+/// `fn` (the KRM function): the flags only give the default target.
+#[derive(Debug, Clone)]
+pub struct Fn {
+    pub target: Target,
+}
+
+/// Where a pull takes credentials from.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum AuthSource {
+    /// The user's docker/podman config (as the runner's library, then helpers).
+    UserConfig,
+    /// `--auth-file PATH`.
+    AuthFile(PathBuf),
+    /// `--from-cluster`: what the live runner mounts (auth Secret and CA).
+    FromCluster(RunnerLocation),
+}
+
+/// The registry options of `pull` and `run`.
+#[derive(Debug, Clone)]
+pub struct PullSource {
+    pub auth: AuthSource,
+    /// `--ca-file PEM`.
+    pub ca_file: Option<PathBuf>,
+    /// `--tls-dir DIR`.
+    pub tls_dir: Option<PathBuf>,
+    pub allow_insecure_http: bool,
+    pub platform: Option<Platform>,
+    /// `--cache-dir` / `$PORCH_REGISTRY_CACHE_DIR` (None: the default cache).
+    pub cache_dir: Option<PathBuf>,
+}
+
+impl PullSource {
+    fn resolve(a: cli::PullSourceArgs) -> Result<Self> {
+        let auth = if a.from_cluster {
+            AuthSource::FromCluster(RunnerLocation {
+                cluster: cluster(&a.cluster),
+                namespace: namespace(&a.namespace),
+                target: target(&a.target),
+            })
+        } else if let Some(p) = a.auth_file {
+            AuthSource::AuthFile(p)
+        } else {
+            AuthSource::UserConfig
+        };
+        let platform = match &a.platform {
+            Some(p) => Some(Platform::parse(p).map_err(Error::usage)?),
+            None => None,
+        };
+        Ok(PullSource {
+            auth,
+            ca_file: a.ca_file,
+            tls_dir: a.tls_dir,
+            allow_insecure_http: a.allow_insecure_http,
+            platform,
+            cache_dir: a.cache_dir,
+        })
+    }
+}
+
+/// `pull IMAGE`.
+#[derive(Debug, Clone)]
+pub struct Pull {
+    pub image: String,
+    pub source: PullSource,
+    pub output: ReportFormat,
+}
+
+impl Pull {
+    fn resolve(a: cli::PullArgs) -> Result<Self> {
+        Ok(Pull {
+            image: a.image,
+            source: PullSource::resolve(a.source)?,
+            output: report(a.output),
+        })
+    }
+}
+
+/// How `run` runs the function.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Runtime {
+    /// Linux namespaces, no container engine needed.
+    #[default]
+    Native,
+    /// `podman run`, with kpt's flags.
+    Podman,
+    /// `docker run`, with kpt's flags.
+    Docker,
+}
+
+/// `run IMAGE [DIR]`.
+#[derive(Debug, Clone)]
+pub struct Run {
+    pub image: String,
+    /// A package directory, or `-` (stdin).
+    pub package: String,
+    pub fn_args: Vec<String>,
+    pub fn_config: Option<PathBuf>,
+    /// `-o stdout|unwrap|DIR` (None: in place).
+    pub output: Option<String>,
+    pub results_dir: Option<PathBuf>,
+    pub runtime: Runtime,
+    pub network: bool,
+    pub as_current_user: bool,
+    /// Longer than zero.
+    pub timeout: Duration,
+    pub env: Vec<String>,
+    pub mount: Vec<String>,
+    pub source: PullSource,
+}
+
+impl Run {
+    fn resolve(a: cli::RunArgs) -> Result<Self> {
+        Ok(Run {
+            image: a.image,
+            package: a.package,
+            fn_args: a.fn_args,
+            fn_config: a.fn_config,
+            output: a.output,
+            results_dir: a.results_dir,
+            runtime: match a.runtime {
+                cli::RuntimeArg::Native => Runtime::Native,
+                cli::RuntimeArg::Podman => Runtime::Podman,
+                cli::RuntimeArg::Docker => Runtime::Docker,
+            },
+            network: a.network,
+            as_current_user: a.as_current_user,
+            timeout: a.timeout,
+            env: a.env,
+            mount: a.mount,
+            source: PullSource::resolve(a.source)?,
+        })
+    }
+}
+
+// The conversions, one per flag group.
+
+/// `-n` with the default applied (live commands, Secrets).
+fn namespace(a: &cli::NamespaceArgs) -> Namespace {
+    a.namespace
+        .clone()
+        .unwrap_or_else(Namespace::runner_default)
+}
+
+fn target(a: &cli::TargetArgs) -> Target {
+    Target {
+        deployment: a.deployment.clone(),
+        container: a.container.clone(),
+    }
+}
+
+fn requested(o: &cli::PatchOptions) -> RequestedConfig {
+    RequestedConfig {
+        auth_secret_name: o.auth_secret_name.clone(),
+        auth_mount_path: o.auth_mount_path.clone(),
+        tls: o.tls,
+        tls_secret_name: o.tls_secret_name.clone(),
+        tls_mount_path: o.tls_mount_path.clone(),
+        registry_auth_secret_name: o.registry_auth_secret_name.clone(),
+    }
+}
+
+fn cluster(a: &cli::ClusterArgs) -> ClusterOptions {
+    ClusterOptions {
+        kubeconfig: a.kubeconfig.clone(),
+        context: a.context.clone(),
+    }
+}
+
+fn credentials(a: cli::CredentialArgs) -> CredentialInput {
+    CredentialInput {
+        registry: a.registry,
+        username: a.username,
+        password_stdin: a.password_stdin,
+        password: a.password,
+        email: a.email,
+        from_docker_config: a.from_docker_config,
+    }
+}
+
+fn rollout(a: &cli::RolloutArgs) -> Rollout {
+    Rollout {
+        wait: a.wait,
+        timeout: a.timeout,
+    }
+}
+
+fn dry_run(a: cli::DryRunArg) -> DryRun {
+    match a {
+        cli::DryRunArg::None => DryRun::None,
+        cli::DryRunArg::Client => DryRun::Client,
+        cli::DryRunArg::Server => DryRun::Server,
+    }
+}
+
+fn output(a: cli::OutputArg) -> OutputFormat {
+    match a {
+        cli::OutputArg::Yaml => OutputFormat::Yaml,
+        cli::OutputArg::Json => OutputFormat::Json,
+    }
+}
+
+fn report(a: cli::ReportArg) -> ReportFormat {
+    match a {
+        cli::ReportArg::Table => ReportFormat::Table,
+        cli::ReportArg::Json => ReportFormat::Json,
+        cli::ReportArg::Yaml => ReportFormat::Yaml,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn resolve(args: &[&str]) -> Result<Settings> {
+        let cli = <Cli as clap::Parser>::try_parse_from(
+            std::iter::once("kubectl-porch_registry").chain(args.iter().copied()),
+        )
+        .expect("parses");
+        Settings::resolve(cli)
+    }
+
+    #[test]
+    fn namespace_given_or_not() {
+        let Settings::Setup(s) = resolve(&["setup", "-f", "x.yaml"]).unwrap() else {
+            panic!()
+        };
+        let SetupMode::Offline(edit) = s.mode else {
+            panic!()
+        };
+        assert_eq!(edit.namespace, None);
+        assert_eq!(edit.verb, Verb::Setup);
+        // Given as the default value: still given.
+        let Settings::Remove(Remove::Offline(r)) =
+            resolve(&["remove", "-f", "x.yaml", "-n", "porch-system"]).unwrap()
+        else {
+            panic!()
+        };
+        assert_eq!(r.edit.namespace, Some(Namespace::runner_default()));
+        let Settings::Status(s) = resolve(&["status"]).unwrap() else {
+            panic!()
+        };
+        assert_eq!(s.runner.namespace, Namespace::runner_default());
+        assert_eq!(s.fn_namespace, Namespace::fn_default());
+        assert_eq!(s.runner.target, Target::default());
+    }
+
+    #[test]
+    fn rollout_and_dry_run() {
+        let Settings::Setup(s) =
+            resolve(&["setup", "--timeout=90s", "--wait=false", "--dry-run=server"]).unwrap()
+        else {
+            panic!()
+        };
+        let SetupMode::Live(live) = s.mode else {
+            panic!()
+        };
+        assert_eq!(
+            live.rollout,
+            Rollout {
+                wait: false,
+                timeout: Duration::from_secs(90)
+            }
+        );
+        assert_eq!(live.dry_run, DryRun::Server);
+        let Settings::Remove(Remove::Live(r)) = resolve(&["remove"]).unwrap() else {
+            panic!()
+        };
+        assert_eq!(r.rollout.timeout, Duration::from_secs(300));
+        assert!(r.rollout.wait);
+        let e = resolve(&["remove", "-f", "x", "--dry-run=server"]).unwrap_err();
+        assert_eq!(e.exit_code(), crate::error::exit::USAGE);
+    }
+
+    #[test]
+    fn desired_config_from_flags() {
+        let Settings::Patch(p) = resolve(&["patch", "-f", "x", "--tls-secret-name", "ca"]).unwrap()
+        else {
+            panic!()
+        };
+        let tls = p.desired.tls.expect("implied by --tls-secret-name");
+        assert_eq!(tls.secret_name, "ca");
+        assert_eq!(
+            p.desired.registry_auth_secret_name,
+            p.desired.auth_secret_name
+        );
+        let Settings::Run(r) = resolve(&["run", "img"]).unwrap() else {
+            panic!()
+        };
+        assert_eq!(r.timeout, Duration::from_secs(300));
+        assert_eq!(r.source.auth, AuthSource::UserConfig);
+    }
+}
