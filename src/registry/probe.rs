@@ -151,8 +151,9 @@ async fn probe_one(
             }
             Ok((outcome, msg)) => {
                 base.outcome = outcome;
+                // The step is a field of its own: the findings name it, once.
                 base.tls_step = Some(step.clone());
-                base.message = format!("{msg} (TLS: {step})");
+                base.message = msg;
                 return base;
             }
             Err(ClientError::Connect { detail, .. }) => {

@@ -944,6 +944,9 @@ fn check_probe_logs_in_and_reports_per_registry() {
     assert_eq!(r[0].1, "probe-credentials-accepted", "{r:?}");
     assert!(r[0].2.contains("token handshake"), "{r:?}");
     assert!(r[0].2.contains("given CA"), "{r:?}");
+    // The TLS step that worked is said once (it was printed twice in each message).
+    assert_eq!(r[0].2.matches("TLS: ").count(), 1, "{r:?}");
+    assert_eq!(r[0].2.matches("given CA").count(), 1, "{r:?}");
 
     // Wrong password: an error finding (exit 3), the password never printed.
     let bad = configured_manifests(&env, &reg.host(), "robot", "wrong-probe-pw", &reg.ca_path());
@@ -951,6 +954,7 @@ fn check_probe_logs_in_and_reports_per_registry() {
     let r = rules(&a);
     assert_eq!(r[0].0, "error");
     assert_eq!(r[0].1, "probe-credentials-refused", "{r:?}");
+    assert_eq!(r[0].2.matches("TLS: ").count(), 1, "{r:?}");
     let all = format!(
         "{}{}",
         String::from_utf8_lossy(&a.get_output().stdout),
