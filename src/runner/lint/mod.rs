@@ -225,9 +225,8 @@ pub fn lint(objects: &[Value], ctx: &LintContext) -> Vec<Finding> {
     match model::locate_runner(objects, ctx) {
         Ok(runner) => {
             let runner = model::Runner::build(objects, runner, ctx);
-            let eff = flagrules::lint_flags(&runner, &mut out);
-            let resolved = mountrules::lint_mounts(&runner, &eff, objects, ctx, &mut out);
-            secretrules::lint_runner_secrets(&runner, &eff, &resolved, objects, ctx, &mut out);
+            lint_runner(&runner, objects, ctx, &mut out);
+            lint_past_parse_stops(runner, objects, ctx, &mut out);
         }
         Err(e) => out.push(Finding {
             severity: Severity::Error,
@@ -243,6 +242,63 @@ pub fn lint(objects: &[Value], ctx: &LintContext) -> Vec<Finding> {
     out.sort_by_key(|f| f.severity);
     dedup(&mut out);
     out
+}
+
+/// The rules about the runner container, its flags, mounts and Secrets.
+fn lint_runner(
+    runner: &model::Runner<'_>,
+    objects: &[Value],
+    ctx: &LintContext,
+    out: &mut Vec<Finding>,
+) {
+    let eff = flagrules::lint_flags(runner, out);
+    let resolved = mountrules::lint_mounts(runner, &eff, objects, ctx, out);
+    secretrules::lint_runner_secrets(runner, &eff, &resolved, objects, ctx, out);
+}
+
+/// `--enable-private-registries true` stops Go's flag parsing: every later flag is ignored,
+/// and so are the problems they would cause (an invalid CA in the TLS Secret the ignored
+/// `--enable-private-registries-tls=true` turns on). Lint the runner as it will be once each
+/// such stop is fixed, and report what is new there, saying it comes after the stop.
+fn lint_past_parse_stops(
+    runner: model::Runner<'_>,
+    objects: &[Value],
+    ctx: &LintContext,
+    out: &mut Vec<Finding>,
+) {
+    let key = |f: &Finding| {
+        (
+            f.rule,
+            f.object.clone(),
+            f.field.clone(),
+            f.field.is_none().then(|| f.message.clone()),
+        )
+    };
+    let mut seen: std::collections::HashSet<_> = out.iter().map(key).collect();
+    let mut stops: Vec<String> = Vec::new();
+    let mut current = runner;
+    // Each step removes one token: bounded by the argv length.
+    while let Some((next, stop)) = current.past_bool_stop() {
+        stops.push(stop);
+        let mut later = Vec::new();
+        lint_runner(&next, objects, ctx, &mut later);
+        let fixed = stops
+            .iter()
+            .map(|s| format!("\"{s}\" is written {}", s.replacen(' ', "=", 1)))
+            .collect::<Vec<_>>()
+            .join(" and ");
+        for mut f in later {
+            if seen.insert(key(&f)) {
+                f.message = format!(
+                    "{} (after the parse stop: Go ignores this today because it stops reading flags at \"{}\"; the runner meets it once {fixed})",
+                    f.message,
+                    stops.last().map(String::as_str).unwrap_or_default(),
+                );
+                out.push(f);
+            }
+        }
+        current = next;
+    }
 }
 
 fn dedup(out: &mut Vec<Finding>) {

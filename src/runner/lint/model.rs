@@ -156,6 +156,7 @@ pub struct Volume {
 }
 
 /// The runner container, ready for rules.
+#[derive(Clone)]
 pub struct Runner<'a> {
     _objects: std::marker::PhantomData<&'a Value>,
     pub index: usize,
@@ -169,6 +170,10 @@ pub struct Runner<'a> {
     pub image: Option<String>,
     /// The field path of each token of the argv Go's flag package sees.
     pub argv_fields: Vec<String>,
+    /// The list the runner's flags are in (`...containers[i].command` for catalog
+    /// manifests, `...args` for the docs' form): where findings about a missing or wrong
+    /// flag point.
+    pub flags_field: String,
     /// The argv could not be modelled (a shell wraps the runner).
     pub shell: bool,
     pub flags: ArgvModel,
@@ -266,6 +271,10 @@ impl<'a> Runner<'a> {
             )
         });
         let flags = ArgvModel::parse(if shell { &[] } else { &argv });
+        let flags_field = format!(
+            "{container_field}.{}",
+            flags_list(&flags, &argv_fields, c, command.len())
+        );
         let mounts = c
             .get("volumeMounts")
             .and_then(Value::as_array)
@@ -345,12 +354,38 @@ impl<'a> Runner<'a> {
             binary,
             image: c.get("image").and_then(Value::as_str).map(str::to_string),
             argv_fields,
+            flags_field,
             shell,
             flags,
             mounts,
             volumes,
             other_mounted,
         }
+    }
+
+    /// The runner as it would be once the first `--bool-flag true` parse stop is written
+    /// `--bool-flag=true`, with the text of that stop: what the user meets next. `None` when
+    /// Go's parsing does not stop at a boolean word.
+    pub fn past_bool_stop(&self) -> Option<(Runner<'a>, String)> {
+        let Some(Stop::Positional {
+            index,
+            after_bool_flag: Some(flag_index),
+        }) = &self.flags.stop
+        else {
+            return None;
+        };
+        let (index, flag_index) = (*index, *flag_index);
+        let word = self.flags.tokens.get(index)?.clone();
+        let flag = self.flags.tokens.get(flag_index)?.clone();
+        let mut tokens = self.flags.tokens.clone();
+        let mut fields = self.argv_fields.clone();
+        tokens[flag_index] = format!("{flag}={word}");
+        tokens.remove(index);
+        fields.remove(index);
+        let mut next = self.clone();
+        next.flags = ArgvModel::parse(&tokens);
+        next.argv_fields = fields;
+        Some((next, format!("{flag} {word}")))
     }
 
     pub fn volume(&self, name: &str) -> Option<&Volume> {
@@ -370,6 +405,29 @@ impl<'a> Runner<'a> {
                 }
             })
             .max_by_key(|m| m.path.len())
+    }
+}
+
+/// `command` or `args`: the list holding the last flag Go parses, else the first argument;
+/// with no argument at all, `command` when only it is set.
+fn flags_list(
+    flags: &ArgvModel,
+    argv_fields: &[String],
+    container: &Value,
+    command_len: usize,
+) -> &'static str {
+    let list_of = |i: usize| {
+        if argv_fields.get(i).is_some_and(|f| f.contains(".command[")) {
+            "command"
+        } else {
+            "args"
+        }
+    };
+    match flags.flags.iter().map(|f| f.index).max() {
+        Some(i) => list_of(i),
+        None if !argv_fields.is_empty() => list_of(0),
+        None if container.get("args").is_none() && command_len > 0 => "command",
+        None => "args",
     }
 }
 

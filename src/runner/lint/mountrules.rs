@@ -245,7 +245,7 @@ pub fn lint_mounts<'a>(
         out.push(find(
             Severity::Error,
             rules::AUTH_FLAGS_WITHOUT_ENABLE,
-            eff.enable_field.as_deref().unwrap_or(&format!("{}.args", r.container_field)),
+            eff.enable_field.as_deref().unwrap_or(&r.flags_field),
             format!(
                 "{} configure private registries, but {state}: the runner ignores them and pulls every function image anonymously",
                 what.join(", ")
@@ -263,7 +263,7 @@ pub fn lint_mounts<'a>(
         out.push(find(
             Severity::Info,
             rules::PRIVATE_REGISTRIES_OFF,
-            &format!("{}.args", r.container_field),
+            &r.flags_field,
             "the runner has no private-registry configuration: it pulls function images anonymously (fine for public images)".into(),
             "to pull from a private registry: kubectl porch-registry setup -f PATH --dry-run=client (or patch -f PATH plus the Secrets)".into(),
         ));
@@ -272,7 +272,7 @@ pub fn lint_mounts<'a>(
         out.push(find(
             Severity::Error,
             rules::TLS_WITHOUT_PRIVATE_REGISTRIES,
-            &format!("{}.args", r.container_field),
+            &r.flags_field,
             "--enable-private-registries-tls is on but --enable-private-registries is not: the runner uses the TLS Secret only when both are on, so the CA is never used".into(),
             "add --enable-private-registries=true (with the auth Secret mounted), or drop the TLS flags".into(),
         ));
@@ -287,7 +287,7 @@ pub fn lint_mounts<'a>(
         out.push(find(
             Severity::Warning,
             rules::TLS_FLAGS_WITHOUT_ENABLE,
-            &format!("{}.args", r.container_field),
+            &r.flags_field,
             format!(
                 "{what} but --enable-private-registries-tls is not true: the runner trusts only the system roots"
             ),
@@ -454,7 +454,7 @@ fn resolve_auth<'a>(
     find: &FindFn<'_>,
 ) -> Option<(SecretObj<'a>, String)> {
     let path = norm_path(&eff.auth_path);
-    let field = format!("{}.args", r.container_field);
+    let field = r.flags_field.clone();
     let default_note = if eff.auth_path_set {
         String::new()
     } else {
@@ -594,7 +594,7 @@ fn resolve_tls<'a>(
     find: &FindFn<'_>,
 ) -> Option<(SecretObj<'a>, BTreeMap<String, String>)> {
     let path = norm_path(&eff.tls_path);
-    let field = format!("{}.args", r.container_field);
+    let field = r.flags_field.clone();
     let default_note = if eff.tls_path_set {
         ""
     } else {

@@ -881,3 +881,132 @@ fn private_registries_off_is_an_info() {
     assert_eq!(f[0].severity, Severity::Info);
     assert!(with(rules::PRIVATE_REGISTRIES_OFF, &run(&good())).is_empty());
 }
+
+#[test]
+fn a_problem_behind_the_parse_stop_is_reported_and_says_so() {
+    // `--enable-private-registries true`: Go stops at `true`, the TLS flags after it are
+    // ignored, so the invalid CA does not matter yet; it will once the stop is fixed.
+    let y = good_yaml(AUTH_JSON, "not a certificate").replacen(
+        "            - --enable-private-registries=true\n",
+        "            - --enable-private-registries\n            - \"true\"\n",
+        1,
+    );
+    let all = run(&y);
+    assert_eq!(
+        with(rules::FLAG_BOOL_WITHOUT_EQUALS, &all).len(),
+        1,
+        "{all:#?}"
+    );
+    let ca = with(rules::TLS_CA_INVALID, &all);
+    assert_eq!(ca.len(), 1, "{all:#?}");
+    assert_eq!(ca[0].severity, Severity::Error);
+    assert!(
+        ca[0].message.contains("after the parse stop")
+            && ca[0]
+                .message
+                .contains("\"--enable-private-registries true\""),
+        "{}",
+        ca[0].message
+    );
+    assert!(has_errors(&all));
+    // What the runner meets today is not marked.
+    let stop = &with(rules::FLAG_BOOL_WITHOUT_EQUALS, &all)[0];
+    assert!(!stop.message.contains("after the parse stop"));
+    let today = with(rules::AUTH_PATH_OUTSIDE_MOUNT, &all);
+    assert_eq!(today.len(), 1, "{all:#?}");
+    assert!(!today[0].message.contains("after the parse stop"));
+    // Two stops in a row (the flag given again, before the TLS flags): what is behind the
+    // second one names both fixes.
+    let y = y.replacen(
+        "            - --enable-private-registries-tls=true\n",
+        "            - -enable-private-registries\n            - \"true\"\n            - --enable-private-registries-tls=true\n",
+        1,
+    );
+    let all = run(&y);
+    let ca = with(rules::TLS_CA_INVALID, &all);
+    assert_eq!(ca.len(), 1, "{all:#?}");
+    assert!(
+        ca[0]
+            .message
+            .contains("stops reading flags at \"-enable-private-registries true\"")
+            && ca[0].message.contains(
+                "\"--enable-private-registries true\" is written --enable-private-registries=true"
+            ),
+        "{}",
+        ca[0].message
+    );
+    // No stop, no such note.
+    let all = run(&good_yaml(AUTH_JSON, "not a certificate"));
+    assert!(
+        all.iter()
+            .all(|f| !f.message.contains("after the parse stop"))
+    );
+}
+
+#[test]
+fn findings_about_flags_point_at_the_list_that_holds_them() {
+    // Catalog form: the flags are in `command:`.
+    let no_tls_flags = edit(
+        "            - --enable-private-registries-tls=true\n            - --tls-secret-path=/var/tmp/tls-secret/\n",
+        "",
+    );
+    let f = with(rules::TLS_FLAGS_WITHOUT_ENABLE, &run(&no_tls_flags));
+    assert_eq!(f.len(), 1);
+    assert_eq!(
+        f[0].field.as_deref(),
+        Some("spec.template.spec.containers[0].command")
+    );
+    let tls_only = edit("            - --enable-private-registries=true\n", "");
+    let f = with(rules::TLS_WITHOUT_PRIVATE_REGISTRIES, &run(&tls_only));
+    assert_eq!(
+        f[0].field.as_deref(),
+        Some("spec.template.spec.containers[0].command")
+    );
+    // The docs' form: in `args:`.
+    let docs = no_tls_flags.replace(
+        "          command:\n            - /home/nonroot/server\n",
+        "          args:\n",
+    );
+    let f = with(rules::TLS_FLAGS_WITHOUT_ENABLE, &run(&docs));
+    assert_eq!(
+        f[0].field.as_deref(),
+        Some("spec.template.spec.containers[0].args")
+    );
+    // No flags at all beside the binary: `command:` it is.
+    let bare = r#"apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: function-runner
+  namespace: porch-system
+spec:
+  template:
+    spec:
+      containers:
+        - name: function-runner
+          command: [/home/nonroot/server]
+"#;
+    let f = with(rules::PRIVATE_REGISTRIES_OFF, &run(bare));
+    assert_eq!(
+        f[0].field.as_deref(),
+        Some("spec.template.spec.containers[0].command")
+    );
+    let f = with(
+        rules::PRIVATE_REGISTRIES_OFF,
+        &run(&bare.replace("command: [/home/nonroot/server]", "image: x")),
+    );
+    assert_eq!(
+        f[0].field.as_deref(),
+        Some("spec.template.spec.containers[0].args")
+    );
+    // The auth file outside its mount: the finding points at the flags' list too.
+    let y = edit(
+        "--registry-auth-secret-path=/var/tmp/auth-secret/.dockerconfigjson",
+        "--registry-auth-secret-path=/elsewhere/.dockerconfigjson",
+    );
+    let f = with(rules::AUTH_PATH_OUTSIDE_MOUNT, &run(&y));
+    assert!(
+        f.iter()
+            .all(|f| f.field.as_deref() == Some("spec.template.spec.containers[0].command")),
+        "{f:#?}"
+    );
+}
