@@ -8,13 +8,14 @@
 #   podman, runc,    the --runtime=podman path of `run` (crun fails on some cgroup setups:
 #   uidmap           the tests run podman with --runtime runc)
 #   git              diff checks of --in-place edits
+#   bash-completion  kubectl's bash completion needs it (the completion tests drive it in a pty)
 #
 # Idempotent: installs only what is missing. Works on a fresh Debian/Ubuntu machine as root
 # (or with password-less sudo), with no terminal (CI=true, stdin closed).
 # kubectl and kpt are expected to be on PATH already; their absence is reported, not fixed.
 set -euo pipefail
 
-packages=(docker-registry apache2-utils skopeo busybox-static openssl podman runc uidmap git ca-certificates)
+packages=(docker-registry apache2-utils skopeo busybox-static openssl podman runc uidmap git ca-certificates bash-completion)
 
 installed() {
     dpkg-query -W -f='${Status}' "$1" 2>/dev/null | grep -q 'install ok installed'

@@ -4,6 +4,9 @@
 //! `kubectl porch-registry`, then the word being completed, `""` for a new one) and expects one
 //! candidate a line (`value<TAB>description` allowed), then a last line `:N`, a cobra shell
 //! directive: 0 = default (the shell may fall back to file names), 4 = no file completion.
+//! For a `--flag=VALUE` word the candidates are bare values filtered by the typed `VALUE`, as
+//! kubectl's own `__complete` answers (`kubectl __complete get --output=` gives `json`): the
+//! shell completes only the part after `=`, so `--flag=value` would be typed twice.
 //! The candidates come from walking the clap `Command` tree, so they always match the flags.
 
 use clap::{Arg, Command};
@@ -146,7 +149,7 @@ pub fn complete_in(root: &Command, words: &[String]) -> Completion {
     if let Some(arg) = pending {
         let optional = arg.get_num_args().is_some_and(|r| r.min_values() == 0);
         if !(optional && current.starts_with('-')) {
-            return complete_value(arg, current, "", kubeconfig.as_deref());
+            return complete_value(arg, current, kubeconfig.as_deref());
         }
     }
 
@@ -156,9 +159,7 @@ pub fn complete_in(root: &Command, words: &[String]) -> Completion {
         .and_then(|flag| flag.split_once('='))
     {
         return match find_long(cmd, name) {
-            Some(arg) if takes_value(arg) => {
-                complete_value(arg, value, &format!("--{name}="), kubeconfig.as_deref())
-            }
+            Some(arg) if takes_value(arg) => complete_value(arg, value, kubeconfig.as_deref()),
             _ => Completion::none(),
         };
     }
@@ -198,7 +199,7 @@ pub fn complete_in(root: &Command, words: &[String]) -> Completion {
                 .filter(|a| a.get_num_args().is_some_and(|r| r.max_values() > 1))
         });
     match positional {
-        Some(arg) => complete_value(arg, current, "", None),
+        Some(arg) => complete_value(arg, current, None),
         None => Completion::none(),
     }
 }
@@ -238,14 +239,16 @@ fn takes_separate_value(arg: &Arg) -> bool {
     takes_value(arg) && !arg.is_require_equals_set()
 }
 
-fn complete_value(arg: &Arg, current: &str, prefix: &str, kubeconfig: Option<&str>) -> Completion {
+/// The values of `arg` that start with `current` (the typed part of the value, without any
+/// `--flag=`), bare; or file names for path flags.
+fn complete_value(arg: &Arg, current: &str, kubeconfig: Option<&str>) -> Completion {
     if arg.get_id() == "context" {
         return Completion {
             candidates: kubeconfig_contexts(kubeconfig)
                 .into_iter()
                 .filter(|c| c.starts_with(current))
                 .map(|c| Candidate {
-                    value: format!("{prefix}{c}"),
+                    value: c,
                     description: None,
                 })
                 .collect(),
@@ -260,7 +263,7 @@ fn complete_value(arg: &Arg, current: &str, prefix: &str, kubeconfig: Option<&st
                 .filter(|v| !v.is_hide_set())
                 .filter(|v| v.get_name().starts_with(current))
                 .map(|v| Candidate {
-                    value: format!("{prefix}{}", v.get_name()),
+                    value: v.get_name().to_string(),
                     description: v.get_help().map(|h| first_line(&h.to_string())),
                 })
                 .collect(),
@@ -269,14 +272,11 @@ fn complete_value(arg: &Arg, current: &str, prefix: &str, kubeconfig: Option<&st
     }
     use clap::ValueHint;
     match arg.get_value_hint() {
+        // After `--filename=` too: the shell completes the file name after the `=`.
         ValueHint::AnyPath
         | ValueHint::FilePath
         | ValueHint::DirPath
-        | ValueHint::ExecutablePath
-            if prefix.is_empty() =>
-        {
-            Completion::files()
-        }
+        | ValueHint::ExecutablePath => Completion::files(),
         _ => Completion::none(),
     }
 }
@@ -423,15 +423,16 @@ mod tests {
 
     #[test]
     fn value_enums_after_equals_and_as_next_word() {
+        // Bare values after `--flag=`, as `kubectl __complete get --output=` answers `json`.
         let c = complete(&["setup", "--dry-run="]);
-        assert_eq!(
-            values(&c),
-            ["--dry-run=none", "--dry-run=client", "--dry-run=server"]
-        );
-        assert_eq!(
-            values(&complete(&["setup", "--dry-run=c"])),
-            ["--dry-run=client"]
-        );
+        assert_eq!(values(&c), ["none", "client", "server"]);
+        assert_eq!(c.directive, DIRECTIVE_NO_FILE);
+        assert_eq!(values(&complete(&["setup", "--dry-run=c"])), ["client"]);
+        assert_eq!(values(&complete(&["setup", "--dry-run=s"])), ["server"]);
+        assert_eq!(complete(&["setup", "--dry-run=x"]), Completion::none());
+        assert_eq!(values(&complete(&["check", "--output=j"])), ["json"]);
+        // `--dry-run` takes its value only after `=` (like kubectl's): `c` is no value of it.
+        assert_eq!(complete(&["setup", "--dry-run", "c"]), Completion::none());
         assert_eq!(
             values(&complete(&["secret", "auth", "-o", ""])),
             ["yaml", "json"]
@@ -457,6 +458,8 @@ mod tests {
             &["setup", "--filename", "ex"][..],
             &["secret", "tls", "--ca-file", ""][..],
             &["setup", "--from-docker-config", ""][..],
+            &["setup", "--filename="][..],
+            &["patch", "--filename=ex"][..],
         ] {
             let c = complete(words);
             assert_eq!(c.directive, DIRECTIVE_DEFAULT, "{words:?}");
@@ -519,7 +522,7 @@ mod tests {
         let c = complete(&["status", "--kubeconfig", p, "--context", ""]);
         assert_eq!(values(&c), ["kind-a", "prod-b"]);
         let c = complete(&["check", &format!("--kubeconfig={p}"), "--context=p"]);
-        assert_eq!(values(&c), ["--context=prod-b"]);
+        assert_eq!(values(&c), ["prod-b"]);
         let missing = dir.path().join("none");
         let c = complete(&[
             "status",

@@ -46,6 +46,10 @@ pub fn completion_script(shell: Shell) -> Vec<u8> {
                 Some(head) if line.trim_start().starts_with("complete -F ") => {
                     format!("{head} {PLUGIN_BIN}\n")
                 }
+                // bash splits `--dry-run=c` at `=` (COMP_WORDBREAKS): the word before the one
+                // being completed is `=`, so clap's `case "${prev}"` matched no flag and bash
+                // fell back to file names. Look past the `=` to the flag.
+                _ if line == BASH_PREV_LINE => format!("{line}\n{BASH_PREV_PAST_EQUALS}"),
                 _ => format!("{line}\n"),
             })
             .collect::<String>()
@@ -54,6 +58,11 @@ pub fn completion_script(shell: Shell) -> Vec<u8> {
     clap_complete::generate(shell, &mut cmd, PLUGIN_BIN, &mut out);
     out
 }
+
+/// The line of clap_complete's bash script that sets `prev`, and what follows it in ours.
+const BASH_PREV_LINE: &str = "    prev=\"$3\"";
+const BASH_PREV_PAST_EQUALS: &str = "    if [[ \"${prev}\" == \"=\" && ${COMP_CWORD} -ge 2 ]]; then\n        \
+     prev=\"${COMP_WORDS[COMP_CWORD-2]}\"\n    fi\n";
 
 /// A copy of `cmd` without hidden subcommands and arguments (clap_complete would offer
 /// `__complete` and `__sandbox`), and without the `kubectl porch-registry` bin name.
@@ -260,6 +269,13 @@ mod tests {
                 "{shell} exposes a hidden subcommand"
             );
         }
+    }
+
+    #[test]
+    fn bash_script_looks_past_the_equals_sign_once() {
+        // If clap_complete renames its `prev` line, the fix for `--flag=<TAB>` would vanish.
+        let text = String::from_utf8(completion_script(Shell::Bash)).unwrap();
+        assert_eq!(text.matches(BASH_PREV_PAST_EQUALS).count(), 1, "{text}");
     }
 
     #[test]

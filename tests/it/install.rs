@@ -303,12 +303,17 @@ fn kubectl_completes_the_plugin_through_the_installed_completer() {
         "descriptions: {lines:?}"
     );
 
+    // Bare values after `--flag=`, as kubectl's own `kubectl __complete get --output=` answers.
     let (lines, directive) = kubectl_complete(&prefix, &["setup", "--dry-run="]);
     assert_eq!(directive, ":4");
-    assert!(
-        lines.iter().any(|l| l.starts_with("--dry-run=client")),
-        "{lines:?}"
-    );
+    let values: Vec<&str> = lines
+        .iter()
+        .map(|l| l.split('\t').next().unwrap())
+        .collect();
+    assert_eq!(values, ["none", "client", "server"], "{lines:?}");
+    let (lines, _) = kubectl_complete(&prefix, &["setup", "--dry-run=c"]);
+    assert_eq!(lines.len(), 1, "{lines:?}");
+    assert!(lines[0].starts_with("client\t"), "{lines:?}");
 
     let (lines, directive) = kubectl_complete(&prefix, &["setup", "-f", ""]);
     assert_eq!(directive, ":0", "file names for -f");
@@ -789,4 +794,87 @@ fn default_prefix_for_a_normal_user_is_home_dot_local() {
         "{}",
         stderr(&out)
     );
+}
+
+/// kubectl's REAL bash completion (`source <(kubectl completion bash)` with the bash-completion
+/// package, which it needs) in a terminal, completing `kubectl porch-registry ...` through the
+/// installed completer. The working directory holds files starting like the values, so a
+/// fallback to file names would show.
+#[test]
+fn kubectl_bash_completion_in_a_terminal() {
+    let prefix = install();
+    let dir = tempfile::tempdir().unwrap();
+    let cwd = dir.path().join("cwd");
+    std::fs::create_dir(&cwd).unwrap();
+    for file in ["c-file", "client.yaml", "s-file", "json-file"] {
+        std::fs::write(cwd.join(file), "").unwrap();
+    }
+    let bash_completion = "/usr/share/bash-completion/bash_completion";
+    assert!(
+        Path::new(bash_completion).is_file(),
+        "{bash_completion} missing: scripts/install-test-deps.sh installs bash-completion"
+    );
+    let mut s = crate::pty::bash(
+        &path_with(&prefix),
+        &cwd,
+        dir.path(),
+        &format!("source {bash_completion}\nsource <(kubectl completion bash)"),
+    );
+    let complete = |s: &mut crate::pty::Pty, line: &str| crate::pty::bash_complete(s, line);
+
+    // `--dry-run=<TAB>`: the three values, listed bare (not `--dry-run=--dry-run=...`).
+    let (shown, line) = complete(&mut s, "kubectl porch-registry setup --dry-run=");
+    assert_eq!(line, "kubectl porch-registry setup --dry-run=");
+    for value in ["client", "none", "server"] {
+        assert!(shown.contains(&format!("{value} ")), "{value} in {shown:?}");
+    }
+    assert!(!shown.contains("=--dry-run"), "{shown:?}");
+    assert!(!shown.contains("c-file"), "{shown:?}");
+
+    // `--dry-run=c<TAB>`: the one value with that prefix, not a file name.
+    let (_, line) = complete(&mut s, "kubectl porch-registry setup --dry-run=c");
+    assert_eq!(line, "kubectl porch-registry setup --dry-run=client");
+
+    // `-o <TAB>` of `secret auth`: its two formats, no file names.
+    let (shown, line) = complete(&mut s, "kubectl porch-registry secret auth -o ");
+    assert_eq!(line, "kubectl porch-registry secret auth -o");
+    assert!(
+        shown.contains("json") && shown.contains("yaml"),
+        "{shown:?}"
+    );
+    assert!(!shown.contains("json-file"), "{shown:?}");
+    let (_, line) = complete(&mut s, "kubectl porch-registry secret auth -o j");
+    assert_eq!(line, "kubectl porch-registry secret auth -o json");
+
+    // A subcommand.
+    let (_, line) = complete(&mut s, "kubectl porch-registry sec");
+    assert_eq!(line, "kubectl porch-registry secret");
+    let (_, line) = complete(&mut s, "kubectl porch-registry secret t");
+    assert_eq!(line, "kubectl porch-registry secret tls");
+    expectrl::Expect::send_line(&mut s, "exit").unwrap();
+}
+
+/// The binary's own bash completion (`completions bash`, installed for the plugin called by
+/// its name) completes `--dry-run=c` to the value, not to a file name beginning with `c`.
+#[test]
+fn own_bash_completion_completes_values_after_equals() {
+    let prefix = install();
+    let dir = tempfile::tempdir().unwrap();
+    let cwd = dir.path().join("cwd");
+    std::fs::create_dir(&cwd).unwrap();
+    std::fs::write(cwd.join("c-file"), "").unwrap();
+    let script = prefix.join(format!("share/bash-completion/completions/{PLUGIN}"));
+    let mut s = crate::pty::bash(
+        &path_with(&prefix),
+        &cwd,
+        dir.path(),
+        &format!("source '{}'", script.display()),
+    );
+    let (_, line) = crate::pty::bash_complete(&mut s, &format!("{PLUGIN} setup --dry-run=c"));
+    assert_eq!(line, format!("{PLUGIN} setup --dry-run=client"));
+    let (_, line) = crate::pty::bash_complete(&mut s, &format!("{PLUGIN} setup -o j"));
+    assert_eq!(line, format!("{PLUGIN} setup -o json"));
+    let (_, line) = crate::pty::bash_complete(&mut s, &format!("{PLUGIN} check --output=j"));
+    assert_eq!(line, format!("{PLUGIN} check --output=json"));
+    expectrl::Expect::send_line(&mut s, "exit").unwrap();
 }

@@ -68,3 +68,51 @@ pub fn exit_code(s: &Pty) -> i32 {
         other => panic!("not exited: {other:?}"),
     }
 }
+
+/// An interactive bash in a pseudo-terminal (readline, real `complete` machinery), started in
+/// `cwd` with `path` as PATH, no rc files, and `rc` run before the first prompt is used.
+/// [`bash_complete`] types a line and presses TAB in it.
+pub fn bash(path: &str, cwd: &std::path::Path, home: &std::path::Path, rc: &str) -> Pty {
+    let rc_file = home.join("completion-test.bashrc");
+    std::fs::write(
+        &rc_file,
+        format!(
+            "PS1='$ '\nbind 'set show-all-if-ambiguous on'\nbind 'set bell-style none'\n\
+             bind 'set completion-query-items 0'\nbind 'set page-completions off'\n{rc}\n"
+        ),
+    )
+    .unwrap();
+    let mut c = Command::new("bash");
+    c.args(["--noprofile", "--rcfile"])
+        .arg(&rc_file)
+        .arg("-i")
+        .current_dir(cwd)
+        .env("PATH", path)
+        .env("HOME", home)
+        .env("KUBECONFIG", "/nonexistent/kubeconfig")
+        .env("TERM", "dumb")
+        .env("INPUTRC", "/dev/null")
+        .env_remove("BASH_COMPLETION_USER_DIR")
+        .env_remove("XDG_DATA_DIRS");
+    let mut s = Session::spawn(c).expect("spawn bash in a pty");
+    s.set_expect_timeout(Some(Duration::from_secs(60)));
+    // The rc file ran once the shell answers a command.
+    s.send_line("echo READY$((6*7))").unwrap();
+    s.expect("READY42").expect("bash started");
+    s
+}
+
+/// Type `line`, press TAB once, and return (what the terminal showed in between, the command
+/// line as completed). The line is read back by inserting `echo @@$((1+1))` at its start and
+/// running it: only the shell's output holds `@@2`, the echo of the typed text holds `$((`.
+pub fn bash_complete(s: &mut Pty, line: &str) -> (String, String) {
+    s.send(format!("{line}\t")).unwrap();
+    // Readline handles the keys in order: the completion runs to its end before these.
+    s.send("\x01echo @@$((1+1)) \r").unwrap();
+    let m = s
+        .expect(expectrl::Regex("@@2 ([^\r\n]*)\r?\n"))
+        .unwrap_or_else(|e| panic!("completing {line:?}: {e}"));
+    let shown = String::from_utf8_lossy(m.before()).replace("\r\n", "\n");
+    let completed = String::from_utf8_lossy(&m[1]).to_string();
+    (shown, completed)
+}
