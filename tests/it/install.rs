@@ -815,7 +815,7 @@ fn kubectl_bash_completion_in_a_terminal() {
         "{bash_completion} missing: scripts/install-test-deps.sh installs bash-completion"
     );
     let mut s = crate::pty::bash(
-        &path_with(&prefix),
+        &format!("{}:{}", prefix.join("bin").display(), clean_system_path()),
         &cwd,
         dir.path(),
         &format!("source {bash_completion}\nsource <(kubectl completion bash)"),
@@ -865,7 +865,7 @@ fn own_bash_completion_completes_values_after_equals() {
     std::fs::write(cwd.join("c-file"), "").unwrap();
     let script = prefix.join(format!("share/bash-completion/completions/{PLUGIN}"));
     let mut s = crate::pty::bash(
-        &path_with(&prefix),
+        &format!("{}:{}", prefix.join("bin").display(), clean_system_path()),
         &cwd,
         dir.path(),
         &format!("source '{}'", script.display()),
