@@ -23,3 +23,13 @@ grep -q -- '--enable-private-registries=true' patched.yaml
 measure patch-10k "kubectl porch-registry patch -f big.yaml ($(du -h big.yaml | cut -f1))" "$runs" -- \
     "$BIN" patch -f big.yaml
 row patch-10k "=> goal: well under 1000 ms" - "$MEAN_MS" "$MIN_MS" ""
+
+# One mapping with 80,000 keys (issue 9 item 3): the duplicate-key check must be linear
+# (it compared every key with every earlier one: 19 s). Goal: well under a second.
+{
+    printf 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: wide\ndata:\n'
+    for i in $(seq 1 80000); do printf '  k%s: v\n' "$i"; done
+} >wide.yaml
+measure check-wide "kubectl porch-registry check -f wide.yaml (80,000 keys in one mapping)" "$runs" -- \
+    sh -c '"$0" check -f wide.yaml >/dev/null 2>&1; [ $? -le 3 ]' "$BIN"
+row check-wide "=> goal: well under 1000 ms" - "$MEAN_MS" "$MIN_MS" ""

@@ -298,7 +298,10 @@ fn kubeconfig_contexts(explicit: Option<&str>) -> Vec<String> {
         let Ok(text) = std::fs::read_to_string(&file) else {
             continue;
         };
-        let Ok(config) = serde_saphyr::from_str::<serde_json::Value>(&text) else {
+        let Ok(config) = serde_saphyr::from_str_with_options::<serde_json::Value>(
+            &text,
+            crate::manifests::yaml::serde_options(),
+        ) else {
             continue;
         };
         for context in config["contexts"].as_array().into_iter().flatten() {

@@ -67,7 +67,11 @@ fn one_item(text: &str, node: &Node, value: &Value) -> Option<String> {
     let stripped_text = strip_layout_text(&body)?;
     let mut expected = value.clone();
     strip_layout(&mut expected);
-    let reparsed: Value = serde_saphyr::from_str(&stripped_text).ok()?;
+    let reparsed: Value = serde_saphyr::from_str_with_options(
+        &stripped_text,
+        crate::manifests::yaml::serde_options(),
+    )
+    .ok()?;
     (reparsed == expected).then_some(stripped_text)
 }
 

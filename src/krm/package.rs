@@ -122,12 +122,14 @@ fn is_resource_file(name: &str) -> bool {
 
 /// Parse a YAML (multi-document) or JSON text into its non-empty documents.
 pub fn parse_documents(text: &str, what: &str) -> Result<Vec<Value>> {
-    let docs: Vec<Value> = serde_saphyr::from_multiple(text).map_err(|e| {
-        Error::usage(format!(
-            "{what}: not valid YAML: {}; fix the file",
-            e.to_string().lines().next().unwrap_or("parse error")
-        ))
-    })?;
+    let docs: Vec<Value> =
+        serde_saphyr::from_multiple_with_options(text, crate::manifests::yaml::serde_options())
+            .map_err(|e| {
+                Error::usage(format!(
+                    "{what}: not valid YAML: {}; fix the file",
+                    crate::manifests::yaml::serde_error_line(&e)
+                ))
+            })?;
     Ok(docs.into_iter().filter(|d| !d.is_null()).collect())
 }
 

@@ -182,6 +182,16 @@ impl Offsets {
     }
 }
 
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum EventKind {
+    Alias,
+    Scalar,
+    SequenceStart,
+    MappingStart,
+    CollectionEnd,
+    Other,
+}
+
 enum Frame {
     Seq {
         items: Vec<Node>,
@@ -193,6 +203,8 @@ enum Frame {
     },
     Map {
         entries: Vec<(Node, Node)>,
+        /// Scalar keys seen so far -> where the first one starts (a linear duplicate check).
+        seen: HashMap<String, usize>,
         pending_key: Option<Node>,
         flow: bool,
         start: usize,
@@ -206,12 +218,74 @@ fn tag_string(tag: &Option<std::borrow::Cow<'_, saphyr_parser::Tag>>) -> Option<
     tag.as_ref().map(|t| format!("{}{}", t.handle, t.suffix))
 }
 
+/// How many decoded nodes may come from alias expansion, as the YAML decoders of Kubernetes,
+/// kubectl and kyaml allow (go-yaml's `allowedAliasRatio`): 99% up to 400,000 decoded nodes,
+/// scaling down to 10% at 4,000,000. A 400-byte "billion laughs" file stops here instead of
+/// expanding to gigabytes when the document is turned into values.
+fn allowed_alias_ratio(decoded: u64) -> f64 {
+    const LOW: u64 = 400_000;
+    const HIGH: u64 = 4_000_000;
+    if decoded <= LOW {
+        0.99
+    } else if decoded >= HIGH {
+        0.10
+    } else {
+        0.99 - 0.89 * ((decoded - LOW) as f64 / (HIGH - LOW) as f64)
+    }
+}
+
+/// The alias budget of one document: nodes decoded, and how many of them through aliases
+/// (an alias counts itself plus the whole expanded subtree it stands for).
+#[derive(Default)]
+struct AliasBudget {
+    decoded: u64,
+    aliased: u64,
+}
+
+impl AliasBudget {
+    fn node(&mut self) {
+        self.decoded = self.decoded.saturating_add(1);
+    }
+    /// An alias standing for `expanded` nodes; false when the document aliases too much.
+    fn alias(&mut self, expanded: u64) -> bool {
+        self.decoded = self.decoded.saturating_add(1).saturating_add(expanded);
+        self.aliased = self.aliased.saturating_add(expanded);
+        !(self.aliased > 100
+            && self.decoded > 1000
+            && self.aliased as f64 / self.decoded as f64 > allowed_alias_ratio(self.decoded))
+    }
+}
+
+/// Options for every serde-saphyr read of a file or input: its budget (nodes, depth, ...) and
+/// an alias replay limit of 400,000 events, the most alias-driven decodes go-yaml's ratio
+/// above ever allows in one document.
+pub fn serde_options() -> serde_saphyr::Options {
+    let mut options = serde_saphyr::Options::default();
+    options.alias_limits.max_total_replayed_events = 400_000;
+    options
+}
+
+/// A serde-saphyr error in one line; a breached budget is named as such (not a syntax error).
+pub fn serde_error_line(e: &serde_saphyr::Error) -> String {
+    let text = e.to_string();
+    let first = text.lines().next().unwrap_or("parse error");
+    if first.contains("budget breached") || first.contains("alias replay") {
+        format!("it is too large or expands aliases too much for a manifest ({first})")
+    } else {
+        first.to_string()
+    }
+}
+
 /// Parse a YAML stream into documents with byte positions.
 pub fn parse_stream(text: &str) -> Result<Vec<Doc>, YamlError> {
     let offsets = Offsets::new(text);
     let mut parser = Parser::new_from_str(text);
     let mut docs = Vec::new();
     let mut stack: Vec<Frame> = Vec::new();
+    // Expanded sizes: of each open collection (parallel to `stack`) and of each anchor.
+    let mut sizes: Vec<u64> = Vec::new();
+    let mut anchor_sizes: HashMap<usize, u64> = HashMap::new();
+    let mut budget = AliasBudget::default();
     let mut root: Option<Node> = None;
     let mut doc_start = 0usize;
     let err = |span: &Span, msg: String| YamlError {
@@ -232,10 +306,19 @@ pub fn parse_stream(text: &str) -> Result<Vec<Doc>, YamlError> {
         };
         let s = offsets.byte(span.start.index());
         let e = offsets.byte(span.end.index());
+        let event_kind = match &event {
+            Event::Alias(_) => EventKind::Alias,
+            Event::Scalar(..) => EventKind::Scalar,
+            Event::SequenceStart(..) => EventKind::SequenceStart,
+            Event::MappingStart(..) => EventKind::MappingStart,
+            Event::SequenceEnd | Event::MappingEnd => EventKind::CollectionEnd,
+            _ => EventKind::Other,
+        };
         let finished: Option<Node> = match event {
             Event::StreamStart | Event::Nothing => None,
             Event::StreamEnd => break,
             Event::DocumentStart(_) => {
+                budget = AliasBudget::default();
                 doc_start = s.min(text.len());
                 // An implicit start sits on the first content; take the line start instead so
                 // that leading comments belong to the document.
@@ -294,6 +377,7 @@ pub fn parse_stream(text: &str) -> Result<Vec<Doc>, YamlError> {
                 let flow = text[s..].starts_with('{');
                 stack.push(Frame::Map {
                     entries: Vec::new(),
+                    seen: HashMap::new(),
                     pending_key: None,
                     flow,
                     start: s,
@@ -355,12 +439,51 @@ pub fn parse_stream(text: &str) -> Result<Vec<Doc>, YamlError> {
                 _ => return Err(err(&span, "unbalanced mapping".into())),
             },
         };
+        // The alias budget, before any value is built from the tree.
+        let opened = matches!(
+            event_kind,
+            EventKind::SequenceStart | EventKind::MappingStart
+        );
+        if opened {
+            budget.node();
+            sizes.push(1);
+        }
+        let size = match (&finished, event_kind) {
+            (Some(n), EventKind::Alias) => {
+                let NodeKind::Alias(id) = n.kind else {
+                    unreachable!("an alias event makes an alias node")
+                };
+                let expanded = anchor_sizes.get(&id).copied().unwrap_or(0);
+                if !budget.alias(expanded) {
+                    return Err(err(
+                        &span,
+                        "the document contains excessive aliasing (more alias expansion than Kubernetes' YAML decoder allows)".into(),
+                    ));
+                }
+                Some(expanded.saturating_add(1))
+            }
+            (Some(_), EventKind::Scalar) => {
+                budget.node();
+                Some(1)
+            }
+            (Some(_), EventKind::CollectionEnd) => Some(sizes.pop().unwrap_or(1)),
+            _ => None,
+        };
+        if let (Some(n), Some(size)) = (&finished, size) {
+            if n.anchor != 0 {
+                anchor_sizes.insert(n.anchor, size);
+            }
+            if let Some(parent) = sizes.last_mut() {
+                *parent = parent.saturating_add(size);
+            }
+        }
         if let Some(node) = finished {
             match stack.last_mut() {
                 None => root = Some(node),
                 Some(Frame::Seq { items, .. }) => items.push(node),
                 Some(Frame::Map {
                     entries,
+                    seen,
                     pending_key,
                     ..
                 }) => match pending_key.take() {
@@ -368,20 +491,19 @@ pub fn parse_stream(text: &str) -> Result<Vec<Doc>, YamlError> {
                     Some(k) => {
                         // Kubernetes' decoder (and so kubectl apply) refuses a key given twice;
                         // which one would count is unclear, so never edit such a mapping.
-                        if let NodeKind::Scalar { value, .. } = &k.kind
-                            && let Some((first, _)) = entries.iter().find(|(other, _)| {
-                                matches!(&other.kind, NodeKind::Scalar { value: v, .. } if v == value)
-                            })
-                        {
-                            let line_of = |pos: usize| text[..pos].matches('\n').count() + 1;
-                            return Err(YamlError {
-                                line: line_of(k.start),
-                                col: k.col + 1,
-                                message: format!(
-                                    "mapping key \"{value}\" is already defined at line {}",
-                                    line_of(first.start)
-                                ),
-                            });
+                        if let NodeKind::Scalar { value, .. } = &k.kind {
+                            if let Some(&first) = seen.get(value) {
+                                let line_of = |pos: usize| text[..pos].matches('\n').count() + 1;
+                                return Err(YamlError {
+                                    line: line_of(k.start),
+                                    col: k.col + 1,
+                                    message: format!(
+                                        "mapping key \"{value}\" is already defined at line {}",
+                                        line_of(first)
+                                    ),
+                                });
+                            }
+                            seen.insert(value.clone(), k.start);
                         }
                         entries.push((k, node))
                     }
@@ -529,6 +651,66 @@ pub fn line_indent(text: &str, pos: usize) -> &str {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// go-yaml's allowedAliasRatio (decode.go): 0.99 up to 400,000 decodes, 0.10 from
+    /// 4,000,000, linear in between.
+    #[test]
+    fn alias_ratio_like_go_yaml() {
+        assert_eq!(allowed_alias_ratio(1), 0.99);
+        assert_eq!(allowed_alias_ratio(400_000), 0.99);
+        assert_eq!(allowed_alias_ratio(4_000_000), 0.10);
+        assert_eq!(allowed_alias_ratio(9_000_000), 0.10);
+        let mid = allowed_alias_ratio(2_200_000);
+        assert!((mid - (0.99 - 0.89 * 0.5)).abs() < 1e-9, "{mid}");
+    }
+
+    /// The 9-level "billion laughs": refused at the first alias past the budget, before any
+    /// value is built (it expanded to gigabytes and aborted).
+    pub(crate) fn alias_bomb() -> String {
+        let mut s = String::from(
+            "kind: ConfigMap\ndata:\n  a: &a [\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\"]\n",
+        );
+        let names = ["a", "b", "c", "d", "e", "f", "g", "h", "i"];
+        for w in names.windows(2) {
+            let refs = vec![format!("*{}", w[0]); 9].join(",");
+            s.push_str(&format!("  {}: &{} [{refs}]\n", w[1], w[1]));
+        }
+        s
+    }
+
+    #[test]
+    fn alias_bomb_is_refused_before_expanding() {
+        let e = parse_stream(&alias_bomb()).unwrap_err();
+        assert!(e.message.contains("excessive aliasing"), "{e}");
+        // go-yaml's rule gives up once fewer than 1% of the decoded nodes are not aliased:
+        // with ~40 plain nodes that is at the 4th alias of level d (each expands to 910
+        // nodes: 4,630 aliased of 4,671 decoded), line 6 column 19.
+        assert_eq!((e.line, e.col), (6, 19), "{e}");
+    }
+
+    #[test]
+    fn modest_aliasing_is_fine() {
+        let text = "base: &b {x: 1, z: [1, 2, 3]}\none: *b\ntwo: *b\nthree: {<<: *b, x: 2}\n";
+        let docs = parse_stream(text).unwrap();
+        let v = docs[0].to_json();
+        assert_eq!(v["two"]["z"][2], 3, "{v}");
+        assert_eq!(v["three"]["x"], 2);
+    }
+
+    #[test]
+    fn duplicate_keys_among_many_are_found() {
+        let mut text = String::new();
+        for i in 0..20_000 {
+            text.push_str(&format!("k{i}: v\n"));
+        }
+        text.push_str("k7: again\n");
+        let e = parse_stream(&text).unwrap_err();
+        assert_eq!(e.line, 20_001, "{e}");
+        assert!(
+            e.message.contains("\"k7\" is already defined at line 8"),
+            "{e}"
+        );
+    }
 
     #[test]
     fn spans_and_values() {

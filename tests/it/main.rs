@@ -9,6 +9,7 @@ mod cluster_wizard;
 mod fake_api;
 mod fn_krm;
 mod generated;
+mod hostile;
 mod install;
 mod patch;
 mod pty;
