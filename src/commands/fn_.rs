@@ -8,8 +8,6 @@
 //! (`auth-secret-name`, `auth-mount-path`, `tls`, `tls-secret-name`, `tls-mount-path`,
 //! `registry-auth-secret-name`, `remove`, plus `deployment`, `container`, `namespace`).
 
-use std::io::Read as _;
-
 use serde_json::Value;
 
 use crate::error::{Error, Result};
@@ -39,12 +37,7 @@ pub const CONFIG_KEYS: &[&str] = &[
 ];
 
 pub fn run(args: &FnArgs) -> Result<()> {
-    let mut text = String::new();
-    std::io::stdin().read_to_string(&mut text).map_err(|e| {
-        Error::usage(format!(
-            "stdin: cannot read it as UTF-8 text ({e}); pipe a ResourceList into `fn`"
-        ))
-    })?;
+    let text = crate::krm::tree::read_stdin("pipe a ResourceList into `fn`")?;
     let out = process(&text, args, crate::commands::check::now_unix())?;
     crate::ui::output::write_stdout(&out.text)?;
     match out.failure {

@@ -2,7 +2,7 @@
 //! compatible with `kpt fn eval` where they overlap.
 
 use std::collections::BTreeMap;
-use std::io::{Read, Write};
+use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
@@ -95,10 +95,7 @@ fn output_mode(args: &RunArgs) -> Result<OutputMode> {
 
 fn read_input(args: &RunArgs) -> Result<Input> {
     if args.package == "-" {
-        let mut text = String::new();
-        std::io::stdin()
-            .read_to_string(&mut text)
-            .map_err(|e| Error::usage(format!("stdin: {e}; pipe a ResourceList or YAML")))?;
+        let text = crate::krm::tree::read_stdin("pipe a ResourceList or YAML")?;
         let parsed = package::read_stdin_input(&text)?;
         Ok(Input {
             items: parsed.items,

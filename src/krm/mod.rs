@@ -2,7 +2,9 @@
 
 pub mod image;
 pub mod item_text;
+pub mod krmignore;
 pub mod package;
 pub mod report;
 pub mod resource_list;
 pub mod select;
+pub mod tree;

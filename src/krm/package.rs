@@ -1,8 +1,8 @@
 //! A kpt package (or a stream on stdin) <-> the items of a `ResourceList`, the way
 //! `kpt fn eval` reads and writes them.
 //!
-//! Reading: `Kptfile`, `*.yaml`, `*.yml`, `*.json` under the directory (recursively, in lexical
-//! order like Go's `filepath.Walk`), minus what `.krmignore` excludes; every item gets the
+//! Reading: the files [`super::tree`] (the one package reader) finds, as `kpt fn eval` reads
+//! them (subpackages included, `.krmignore` applied); every item gets the
 //! `internal.config.kubernetes.io/path`/`index` annotations and the legacy
 //! `config.kubernetes.io/path`/`index` ones. Writing: items are grouped by their path
 //! annotation, ordered by index, the annotations removed; files whose resources all
@@ -39,85 +39,6 @@ pub struct Package {
     pub items: Vec<Value>,
     /// The files read (relative, `/`-separated), with their parsed documents.
     pub files: BTreeMap<String, Vec<Value>>,
-}
-
-/// A `.krmignore` (gitignore subset: `#` comments, `!` negation, `/` anchoring, `*`, `?`,
-/// `**`, trailing `/` for directories).
-#[derive(Debug, Default, Clone)]
-struct Ignore {
-    rules: Vec<(
-        glob::Pattern,
-        bool, /* negated */
-        bool, /* dir only */
-        bool, /* anchored */
-    )>,
-}
-
-impl Ignore {
-    fn load(root: &Path) -> Result<Ignore> {
-        let path = root.join(".krmignore");
-        let text = match std::fs::read_to_string(&path) {
-            Ok(t) => t,
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Ignore::default()),
-            Err(e) => return Err(Error::io(&path, e)),
-        };
-        let mut rules = Vec::new();
-        for line in text.lines() {
-            let line = line.trim_end();
-            if line.is_empty() || line.starts_with('#') {
-                continue;
-            }
-            let (neg, line) = match line.strip_prefix('!') {
-                Some(rest) => (true, rest),
-                None => (false, line),
-            };
-            let (dir_only, line) = match line.strip_suffix('/') {
-                Some(rest) => (true, rest),
-                None => (false, line),
-            };
-            let anchored = line.starts_with('/') || line.trim_start_matches('/').contains('/');
-            let pat = line.trim_start_matches('/');
-            let pattern = glob::Pattern::new(pat).map_err(|e| {
-                Error::usage(format!(
-                    "{}: bad pattern {line:?}: {e}; fix the .krmignore line",
-                    path.display()
-                ))
-            })?;
-            rules.push((pattern, neg, dir_only, anchored));
-        }
-        Ok(Ignore { rules })
-    }
-
-    fn ignored(&self, rel: &str, is_dir: bool) -> bool {
-        let name = rel.rsplit('/').next().unwrap_or(rel);
-        let opts = glob::MatchOptions {
-            case_sensitive: true,
-            require_literal_separator: true,
-            require_literal_leading_dot: false,
-        };
-        let mut ignored = false;
-        for (pat, neg, dir_only, anchored) in &self.rules {
-            if *dir_only && !is_dir {
-                continue;
-            }
-            let hit = if *anchored {
-                pat.matches_with(rel, opts)
-            } else {
-                pat.matches_with(name, opts)
-            };
-            if hit {
-                ignored = !neg;
-            }
-        }
-        ignored
-    }
-}
-
-fn is_resource_file(name: &str) -> bool {
-    name == "Kptfile"
-        || name.ends_with(".yaml")
-        || name.ends_with(".yml")
-        || name.ends_with(".json")
 }
 
 /// Parse a YAML (multi-document) or JSON text into its non-empty documents.
@@ -207,25 +128,23 @@ pub fn default_path(item: &Value) -> String {
     format!("{}_{}.yaml", kind, name).to_lowercase()
 }
 
-/// Read a package directory.
+/// Read a package directory with the one package reader ([`super::tree`]: kpt's file set,
+/// `.krmignore` rules and subpackages; links out of the package and special files skipped,
+/// each with a warning). The files are those `kpt fn eval` reads.
 pub fn read_package(root: &Path) -> Result<Package> {
-    let meta = std::fs::metadata(root).map_err(|e| Error::io(root, e))?;
-    if !meta.is_dir() {
-        return Err(Error::usage(format!(
-            "{}: not a directory; give a kpt package directory, or - to read from stdin",
-            root.display()
-        )));
-    }
-    let ignore = Ignore::load(root)?;
+    let tree = super::tree::read_tree(root)?;
+    tree.warn_skipped();
+    package_from_tree(&tree)
+}
+
+/// The items and parsed files of a tree's [`super::tree::PackageTree::eval_files`].
+pub fn package_from_tree(tree: &super::tree::PackageTree) -> Result<Package> {
     let mut files = BTreeMap::new();
     let mut items = Vec::new();
-    let mut order = Vec::new();
-    walk(root, "", &ignore, &mut order)?;
-    for rel in order {
-        let path = root.join(&rel);
-        let text = std::fs::read_to_string(&path).map_err(|e| Error::io(&path, e))?;
-        let docs = if rel.ends_with(".json") {
-            let v: Value = serde_json::from_str(&text).map_err(|e| {
+    for f in tree.eval_files() {
+        let path = tree.root.join(&f.rel);
+        let docs = if f.rel.ends_with(".json") {
+            let v: Value = serde_json::from_str(&f.text).map_err(|e| {
                 Error::usage(format!(
                     "{}: not valid JSON: {e}; fix the file",
                     path.display()
@@ -233,7 +152,7 @@ pub fn read_package(root: &Path) -> Result<Package> {
             })?;
             vec![v]
         } else {
-            parse_documents(&text, &path.display().to_string())?
+            parse_documents(&f.text, &path.display().to_string())?
         };
         for (i, doc) in docs.iter().enumerate() {
             if !doc.is_object() {
@@ -244,47 +163,16 @@ pub fn read_package(root: &Path) -> Result<Package> {
                 )));
             }
             let mut item = doc.clone();
-            set_layout(&mut item, &rel, i);
+            set_layout(&mut item, &f.rel, i);
             items.push(item);
         }
-        files.insert(rel, docs);
+        files.insert(f.rel.clone(), docs);
     }
     Ok(Package {
-        root: root.to_path_buf(),
+        root: tree.root.clone(),
         items,
         files,
     })
-}
-
-fn walk(root: &Path, rel: &str, ignore: &Ignore, out: &mut Vec<String>) -> Result<()> {
-    let dir = if rel.is_empty() {
-        root.to_path_buf()
-    } else {
-        root.join(rel)
-    };
-    let mut entries: Vec<_> = std::fs::read_dir(&dir)
-        .map_err(|e| Error::io(&dir, e))?
-        .filter_map(|e| e.ok())
-        .collect();
-    entries.sort_by_key(|e| e.file_name());
-    for e in entries {
-        let name = e.file_name().to_string_lossy().into_owned();
-        let child = if rel.is_empty() {
-            name.clone()
-        } else {
-            format!("{rel}/{name}")
-        };
-        let ft = e.file_type().map_err(|err| Error::io(e.path(), err))?;
-        if ft.is_dir() {
-            if name == ".git" || ignore.ignored(&child, true) {
-                continue;
-            }
-            walk(root, &child, ignore, out)?;
-        } else if ft.is_file() && is_resource_file(&name) && !ignore.ignored(&child, false) {
-            out.push(child);
-        }
-    }
-    Ok(())
 }
 
 /// Input read from stdin: a ResourceList (its items and functionConfig) or a plain stream.
@@ -362,7 +250,8 @@ pub fn function_input_configmap(pairs: &[String]) -> Result<Value> {
 
 /// Read `--fn-config FILE` (one document).
 pub fn read_fn_config(path: &Path) -> Result<Value> {
-    let text = std::fs::read_to_string(path).map_err(|e| Error::io(path, e))?;
+    let file = std::fs::File::open(path).map_err(|e| Error::io(path, e))?;
+    let text = super::tree::read_bounded(path, file, 0)?;
     let mut docs = parse_documents(&text, &path.display().to_string())?;
     match docs.len() {
         1 if docs[0].is_object() => Ok(docs.remove(0)),
@@ -676,16 +565,5 @@ mod tests {
         let cm = function_input_configmap(&["a=b".into(), "c=d=e".into()]).unwrap();
         assert_eq!(cm["data"], json!({"a": "b", "c": "d=e"}));
         assert!(function_input_configmap(&["novalue".into()]).is_err());
-    }
-
-    #[test]
-    fn krmignore_rules() {
-        let dir = tempfile::tempdir().unwrap();
-        std::fs::write(dir.path().join(".krmignore"), "skip/\n*.json\n!keep.json\n").unwrap();
-        let ig = Ignore::load(dir.path()).unwrap();
-        assert!(ig.ignored("skip", true));
-        assert!(!ig.ignored("skip", false));
-        assert!(ig.ignored("a/b.json", false));
-        assert!(!ig.ignored("keep.json", false));
     }
 }

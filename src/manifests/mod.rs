@@ -8,7 +8,6 @@
 pub mod edit;
 pub mod yaml;
 
-use std::io::Read;
 use std::path::{Path, PathBuf};
 
 use serde_json::Value;
@@ -137,16 +136,13 @@ pub(crate) fn display_path(p: &Path) -> String {
     p.display().to_string()
 }
 
-/// Load a manifest file, a directory (a kpt package: every `*.yaml`/`*.yml` below it, the
-/// Kptfile included, `.krmignore` honoured, hidden directories skipped), or `-` for stdin.
+/// Load a manifest file, a directory (a kpt package, read by the one package reader
+/// `krm::tree` as `kpt fn eval` reads it: `Kptfile`, `*.yaml`, `*.yml`, `*.json`, `.krmignore`
+/// with kpt's rules, links out of the package and special files skipped with a warning), or
+/// `-` for stdin.
 pub fn load(path: &Path) -> Result<Package> {
     if path.as_os_str() == "-" {
-        let mut text = String::new();
-        std::io::stdin().read_to_string(&mut text).map_err(|e| {
-            Error::usage(format!(
-                "stdin: cannot read it as UTF-8 text ({e}); pipe YAML manifests into -f -"
-            ))
-        })?;
+        let text = crate::krm::tree::read_stdin("pipe YAML manifests into -f -")?;
         return Package::from_text("-", text);
     }
     let meta = std::fs::metadata(path).map_err(|e| Error::io(path, e))?;
@@ -154,7 +150,7 @@ pub fn load(path: &Path) -> Result<Package> {
         let files = load_dir(path)?;
         if files.is_empty() {
             return Err(Error::not_found(format!(
-                "{}: no *.yaml or *.yml files in this directory; point -f at a manifest file or a kpt package",
+                "{}: no Kptfile, *.yaml, *.yml or *.json files in this directory; point -f at a manifest file or a kpt package",
                 display_path(path)
             )));
         }
@@ -176,128 +172,20 @@ pub fn load(path: &Path) -> Result<Package> {
     }
 }
 
+/// A file named on the command line: followed if it is a link, read whatever it is (a pipe
+/// from `<(...)` too), at most `krm::tree::MAX_FILE_BYTES`.
 fn read_text(path: &Path) -> Result<String> {
-    let bytes = std::fs::read(path).map_err(|e| Error::io(path, e))?;
-    String::from_utf8(bytes).map_err(|_| {
-        Error::usage(format!(
-            "{}: not UTF-8 text; manifests must be UTF-8 YAML",
-            display_path(path)
-        ))
-    })
-}
-
-/// A `.krmignore` (gitignore subset: `#` comments, `!` negation, trailing `/` for directories,
-/// a `/` inside anchors the pattern at the package root, `*`, `?`, `[...]`, `**`).
-#[derive(Debug, Default)]
-struct Ignore {
-    rules: Vec<IgnoreRule>,
-}
-
-#[derive(Debug)]
-struct IgnoreRule {
-    pattern: glob::Pattern,
-    negate: bool,
-    dir_only: bool,
-    anchored: bool,
-}
-
-impl Ignore {
-    fn parse(text: &str) -> Ignore {
-        let mut rules = Vec::new();
-        for line in text.lines() {
-            let line = line.trim_end();
-            if line.is_empty() || line.starts_with('#') {
-                continue;
-            }
-            let (negate, line) = match line.strip_prefix('!') {
-                Some(r) => (true, r),
-                None => (false, line),
-            };
-            let (dir_only, line) = match line.strip_suffix('/') {
-                Some(r) => (true, r),
-                None => (false, line),
-            };
-            let anchored = line.contains('/');
-            let line = line.trim_start_matches('/');
-            if let Ok(pattern) = glob::Pattern::new(line) {
-                rules.push(IgnoreRule {
-                    pattern,
-                    negate,
-                    dir_only,
-                    anchored,
-                });
-            }
-        }
-        Ignore { rules }
-    }
-
-    fn ignored(&self, rel: &str, is_dir: bool) -> bool {
-        let opts = glob::MatchOptions {
-            case_sensitive: true,
-            require_literal_separator: true,
-            require_literal_leading_dot: false,
-        };
-        let base = rel.rsplit('/').next().unwrap_or(rel);
-        let mut ignored = false;
-        for r in &self.rules {
-            if r.dir_only && !is_dir {
-                continue;
-            }
-            let hit = if r.anchored {
-                r.pattern.matches_with(rel, opts)
-            } else {
-                r.pattern.matches_with(base, opts)
-            };
-            if hit {
-                ignored = !r.negate;
-            }
-        }
-        ignored
-    }
+    let file = std::fs::File::open(path).map_err(|e| Error::io(path, e))?;
+    let len = file.metadata().map(|m| m.len()).unwrap_or(0);
+    crate::krm::tree::read_bounded(path, file, len)
 }
 
 fn load_dir(root: &Path) -> Result<Vec<ManifestFile>> {
-    let ignore = match std::fs::read_to_string(root.join(".krmignore")) {
-        Ok(t) => Ignore::parse(&t),
-        Err(_) => Ignore::default(),
-    };
-    let mut paths = Vec::new();
-    walk(root, root, &ignore, &mut paths)?;
-    paths.sort();
-    let mut files = Vec::new();
-    for (rel, path) in paths {
-        let text = read_text(&path)?;
-        files.push(ManifestFile::parse(path, rel, text)?);
-    }
-    Ok(files)
-}
-
-fn walk(root: &Path, dir: &Path, ignore: &Ignore, out: &mut Vec<(String, PathBuf)>) -> Result<()> {
-    let entries = std::fs::read_dir(dir).map_err(|e| Error::io(dir, e))?;
-    for entry in entries {
-        let entry = entry.map_err(|e| Error::io(dir, e))?;
-        let path = entry.path();
-        let name = entry.file_name().to_string_lossy().into_owned();
-        let rel = path
-            .strip_prefix(root)
-            .unwrap_or(&path)
-            .to_string_lossy()
-            .replace('\\', "/");
-        let ft = entry.file_type().map_err(|e| Error::io(&path, e))?;
-        let is_dir = ft.is_dir() || (ft.is_symlink() && path.is_dir());
-        if is_dir {
-            if name.starts_with('.') || ignore.ignored(&rel, true) {
-                continue;
-            }
-            walk(root, &path, ignore, out)?;
-        } else {
-            let wanted = name == "Kptfile" || name.ends_with(".yaml") || name.ends_with(".yml");
-            if wanted && !name.starts_with('.') && !ignore.ignored(&rel, false) {
-                out.push((rel, path));
-            }
-        }
-    }
-    Ok(())
+    let tree = crate::krm::tree::read_tree(root)?;
+    tree.warn_skipped();
+    tree.eval_files()
+        .map(|f| ManifestFile::parse(root.join(&f.rel), f.rel.clone(), f.text.clone()))
+        .collect()
 }
 
 /// A Deployment found in a package: its file, its document, and where it sits in the
@@ -619,17 +507,6 @@ functionConfig:
     }
 
     #[test]
-    fn krmignore_rules() {
-        let ig = Ignore::parse("# c\nout/\n*.bak.yaml\n/top.yaml\n!keep.bak.yaml\n");
-        assert!(ig.ignored("out", true));
-        assert!(!ig.ignored("out", false));
-        assert!(ig.ignored("a/b.bak.yaml", false));
-        assert!(!ig.ignored("a/keep.bak.yaml", false));
-        assert!(ig.ignored("top.yaml", false));
-        assert!(!ig.ignored("sub/top.yaml", false));
-    }
-
-    #[test]
     fn load_dir_walks_a_kpt_package() {
         let dir = tempfile::tempdir().unwrap();
         let root = dir.path();
@@ -649,8 +526,9 @@ functionConfig:
         std::fs::write(root.join(".krmignore"), "ignored/\n").unwrap();
         let p = load(root).unwrap();
         let rels: Vec<_> = p.files.iter().map(|f| f.rel_path.as_str()).collect();
-        assert_eq!(rels, vec!["Kptfile", "a.yaml", "sub/b.yml"]);
-        assert_eq!(p.objects().len(), 3);
+        // As kpt fn eval reads it: hidden directories, `.git` included, are read too.
+        assert_eq!(rels, vec![".git/c.yaml", "Kptfile", "a.yaml", "sub/b.yml"]);
+        assert_eq!(p.objects().len(), 4);
     }
 
     #[test]
