@@ -11,6 +11,7 @@ mod fn_krm;
 mod generated;
 mod hostile;
 mod install;
+mod package;
 mod patch;
 mod pty;
 mod pull;
