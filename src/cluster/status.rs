@@ -10,7 +10,7 @@ use super::secret_bytes;
 use super::setup::read_deployment;
 use super::view::{RunnerView, runner_view};
 use crate::error::{Error, Result};
-use crate::runner::dockerconfig::DockerConfig;
+use crate::runner::authfile::AuthFile;
 use crate::runner::flags;
 use crate::runner::secrets::DOCKERCONFIGJSON_KEY;
 
@@ -127,9 +127,11 @@ fn auth_info(secret: Option<&Value>, name: &str, key: &str) -> SecretInfo {
             None => info
                 .problems
                 .push(format!("no key \"{key}\" (the file the runner reads)")),
-            Some(bytes) => match DockerConfig::parse(&bytes) {
-                Ok(cfg) => info.registries = cfg.auths.keys().cloned().collect(),
-                Err(e) => info.problems.push(format!("not a docker config: {e}")),
+            Some(bytes) => match AuthFile::parse(&bytes) {
+                Ok(file) => info.registries = file.auths.keys().cloned().collect(),
+                Err(e) => info.problems.push(format!(
+                    "the runner cannot parse it ({e}): no function pod for private images"
+                )),
             },
         }
     }

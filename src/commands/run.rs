@@ -130,8 +130,7 @@ fn pull_options(args: &RunArgs) -> Result<Option<crate::registry::PullOptions>> 
     if args.image.starts_with("oci:") {
         return Ok(None);
     }
-    crate::runner::image_ref::ImageRef::parse(&args.image)
-        .map_err(|e| Error::usage(e.to_string()))?;
+    crate::registry::image_reference(&args.image, crate::runner::model::DEFAULT_IMAGE_PREFIX)?;
     super::pull::pull_options(&args.image, &args.source).map(Some)
 }
 

@@ -10,7 +10,7 @@ use std::path::{Path, PathBuf};
 use crate::error::{Error, Result};
 use crate::runner::ca::{CaReport, analyze_ca_pem};
 use crate::runner::dockerconfig::{
-    self, Credentials, DockerConfig, NormalizedKey, RegistryCredential, normalize_registry_key,
+    self, Credentials, DockerConfig, NormalizedKey, RegistryCredential, registry_key_from_input,
 };
 use crate::ui;
 use crate::ui::wizard::Prompter;
@@ -120,7 +120,7 @@ fn password_from_flags(args: &CredentialInput, registry: &str) -> Result<Option<
 }
 
 fn normalize_noted(input: &str, flag: &str) -> Result<NormalizedKey> {
-    let n = normalize_registry_key(input).map_err(|e| {
+    let n = registry_key_from_input(input).map_err(|e| {
         Error::usage(format!(
             "{flag}: {e}; give host[:port], e.g. registry.example.com:5000"
         ))
@@ -278,7 +278,7 @@ pub fn registries_from_docker_config(path: &Path) -> Result<Vec<RegistryCredenti
     }
     let mut taken: Vec<(NormalizedKey, RegistryCredential, String)> = Vec::new();
     for original in keys {
-        let n = normalize_registry_key(&original).map_err(|e| {
+        let n = registry_key_from_input(&original).map_err(|e| {
             Error::usage(format!(
                 "{shown}: registry key {e}; fix the key in the file (host[:port])"
             ))

@@ -108,30 +108,29 @@ struct Entry {
     password: String,
 }
 
-/// Parse `{"auths": {...}}` the way the runner does (H1's `runner::dockerconfig` parser):
-/// `auth` (base64 of user:password) wins, else `username`/`password`; a malformed `auth`
-/// anywhere fails the whole file, as it fails the runner.
+/// Parse `{"auths": {...}}` exactly the way the runner does ([`crate::runner::authfile`]):
+/// Go's encoding/json and authn.AuthConfig; a malformed `auth` anywhere fails the whole file,
+/// as it fails the runner. An entry yields a user and password only when the runner would send
+/// a Basic header for it.
 fn parse_auths(bytes: &[u8], origin: &str) -> Result<BTreeMap<String, Option<Entry>>> {
-    use crate::runner::dockerconfig::{AuthDecodeError, DockerConfig};
-    let cfg = DockerConfig::parse(bytes).map_err(|e| {
-        Error::usage(format!(
+    use crate::runner::authfile::{AuthFile, AuthFileError, Credential as Sent};
+    let file = AuthFile::parse(bytes).map_err(|e| match e {
+        AuthFileError::Auth { .. } => Error::usage(format!(
+            "{origin}: {e}; the runner fails to parse the whole file and creates no function pod; \
+             regenerate it with `kubectl porch-registry secret auth`"
+        )),
+        _ => Error::usage(format!(
             "{origin} {e}; expected a .dockerconfigjson like {{\"auths\": {{\"HOST\": {{\"auth\": \"...\"}}}}}}"
-        ))
+        )),
     })?;
     let mut out = BTreeMap::new();
-    for (key, entry) in &cfg.auths {
-        let e = match entry.credentials() {
-            Ok(c) => Some(Entry {
-                username: c.username,
-                password: c.password,
+    for (key, entry) in &file.auths {
+        let e = match entry.credential() {
+            Sent::Basic { .. } => Some(Entry {
+                username: String::from_utf8_lossy(&entry.username).into_owned(),
+                password: String::from_utf8_lossy(&entry.password).into_owned(),
             }),
-            Err(AuthDecodeError::Missing | AuthDecodeError::IdentityTokenOnly) => None,
-            Err(why) => {
-                return Err(Error::usage(format!(
-                    "{origin}: entry '{key}' is malformed: {why}; the runner fails to parse the whole file \
-                     and creates no function pod; regenerate it with `kubectl porch-registry secret auth`"
-                )));
-            }
+            Sent::Bearer | Sent::IdentityToken | Sent::None => None,
         };
         out.insert(key.clone(), e);
     }
@@ -140,7 +139,7 @@ fn parse_auths(bytes: &[u8], origin: &str) -> Result<BTreeMap<String, Option<Ent
 
 /// DOCKER-STYLE LOOSE key match, for hints and docker-compatible fallbacks only: NOT what the
 /// runner looks up. The runner matches the image's registry against the exact key
-/// [`crate::runner::dockerconfig::normalize_registry_key`] produces (validated, lower case).
+/// [`crate::runner::dockerconfig::registry_key_from_input`] produces (validated, lower case).
 /// This one reads the key's parts the same way ([`split_registry_key`]) but, like docker's
 /// `ConvertToHostname`, strips only a lower-case `http://`/`https://`, keeps the case, never
 /// fails, and also takes `registry-1.docker.io` for Docker Hub.
@@ -441,7 +440,7 @@ mod tests {
             b64("u:p")
         );
         let err = resolve(&src(json), "good.io").unwrap_err().to_string();
-        assert!(err.contains("'bad.io'"), "{err}");
+        assert!(err.contains("\"bad.io\""), "{err}");
         assert!(!err.contains("not-base64"), "never echo the value: {err}");
         let json = format!(r#"{{"auths":{{"x.io":{{"auth":"{}"}}}}}}"#, b64("nocolon"));
         assert!(resolve(&src(json), "x.io").is_err());
@@ -472,17 +471,18 @@ mod tests {
 
     #[test]
     fn loose_key_is_not_the_runners_exact_key() {
-        use crate::runner::dockerconfig::normalize_registry_key;
-        // docker keeps the case and strips only lower-case schemes; the runner's form does not.
+        use crate::runner::dockerconfig::registry_key_from_input;
+        // docker strips only lower-case schemes; the typed-key form strips any http(s).
         assert_eq!(docker_loose_key("R.io"), "R.io");
-        assert_eq!(normalize_registry_key("R.io").unwrap().key, "r.io");
+        // the runner's lookup is exact: no lower-casing either (pkg/name keeps the case)
+        assert_eq!(registry_key_from_input("R.io").unwrap().key, "R.io");
         assert_eq!(docker_loose_key("HTTPS://r.io/v2/"), "HTTPS:");
         assert_eq!(
-            normalize_registry_key("HTTPS://r.io/v2/").unwrap().key,
+            registry_key_from_input("HTTPS://r.io/v2/").unwrap().key,
             "r.io"
         );
         assert_eq!(docker_loose_key("registry-1.docker.io"), DOCKER_HUB);
         assert_eq!(docker_loose_key("ftp://r.io"), "ftp:");
-        assert!(normalize_registry_key("ftp://r.io").is_err());
+        assert!(registry_key_from_input("ftp://r.io").is_err());
     }
 }

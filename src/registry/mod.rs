@@ -20,9 +20,7 @@ use std::sync::Arc;
 use serde::Serialize;
 
 use crate::error::{Error, Result};
-use crate::runner::image_ref::{
-    ImageRef, Platform, RUNNER_DEFAULT_KEYCHAIN_PREFIX, runner_uses_private_auth,
-};
+use crate::runner::image_ref::{ImageRef, ImageRefError, Platform};
 use cache::Cache;
 use client::{ClientError, Session, short_digest};
 pub use credentials::{Credential, CredentialSource, ResolvedCredential};
@@ -45,6 +43,8 @@ pub struct PullOptions {
     pub cache_dir: PathBuf,
     /// Show per-layer progress bars on stderr (only sensible on a terminal).
     pub progress: bool,
+    /// The runner's `--default-image-prefix`: short names resolve with it, as in the cluster.
+    pub default_image_prefix: String,
 }
 
 /// One layer, verified and in the cache.
@@ -94,21 +94,74 @@ pub fn pull_image(opts: &PullOptions) -> Result<PulledImage> {
     r
 }
 
-/// Pull an image from inside a tokio runtime.
-pub async fn pull_image_async(opts: &PullOptions) -> Result<PulledImage> {
-    let image = ImageRef::parse(&opts.image).map_err(|e| Error::usage(e.to_string()))?;
-    let want = opts.platform.clone().unwrap_or_else(Platform::host);
+/// The reference to pull, from THE runner model (the default prefix resolved, the library's
+/// parse), and whether the runner would use its default keychain for it (no auth Secret, no
+/// CA: `gcr.io/kpt-fn/` images) when the credentials are the runner's.
+pub fn image_for_pull(opts: &PullOptions) -> Result<(ImageRef, bool)> {
     let runner_source = matches!(
         opts.credentials,
         CredentialSource::AuthFile(_) | CredentialSource::DockerConfigJson { .. }
     );
-    // The runner never uses its auth Secret nor its CA for images under its built-in prefix.
-    let kpt_fn = runner_source && !runner_uses_private_auth(opts.image.trim());
+    let (image, default_keychain, resolved) =
+        image_reference(&opts.image, &opts.default_image_prefix)?;
+    if resolved != opts.image {
+        crate::ui::info(format!(
+            "{} resolves to {resolved} (the default image prefix, as porch-server and the runner resolve it)",
+            opts.image
+        ));
+    }
+    Ok((image, runner_source && default_keychain))
+}
+
+/// The image as the runner sees it: (reference, whether its default keychain is used, the
+/// resolved name). A name the library refuses, or a registry nothing can dial, is a usage
+/// error.
+pub fn image_reference(
+    image: &str,
+    default_image_prefix: &str,
+) -> Result<(ImageRef, bool, String)> {
+    use crate::runner::model::{self, Keychain, RunnerConfig};
+    if image.is_empty() {
+        // The runner would resolve "" to the bare default prefix, which parses: refuse it.
+        return Err(Error::usage(
+            ImageRefError(crate::runner::name::NameError {
+                input: String::new(),
+                reason: "a repository name must be specified".into(),
+            })
+            .to_string(),
+        ));
+    }
+    let cfg = RunnerConfig {
+        private_registries: true,
+        default_image_prefix: default_image_prefix.to_string(),
+        ..RunnerConfig::stock()
+    };
+    let p = model::predict(image, &cfg);
+    let reference = p
+        .reference
+        .as_ref()
+        .map_err(|e| Error::usage(ImageRefError(e.clone()).to_string()))?;
+    let parsed = ImageRef::from(reference);
+    if let Some(why) = parsed.undialable() {
+        return Err(Error::usage(format!("image reference '{image}': {why}")));
+    }
+    let default_keychain = p
+        .access
+        .as_ref()
+        .is_some_and(|a| a.keychain == Keychain::Default);
+    Ok((parsed, default_keychain, p.resolved))
+}
+
+/// Pull an image from inside a tokio runtime.
+pub async fn pull_image_async(opts: &PullOptions) -> Result<PulledImage> {
+    let (image, kpt_fn) = image_for_pull(opts)?;
+    let want = opts.platform.clone().unwrap_or_else(Platform::host);
     let resolved = if kpt_fn {
         ResolvedCredential {
             credential: None,
             description: format!(
-                "anonymous (the runner never uses its auth Secret or CA for {RUNNER_DEFAULT_KEYCHAIN_PREFIX} images)"
+                "anonymous (the runner never uses its auth Secret or CA for {} images)",
+                crate::runner::model::DEFAULT_KEYCHAIN_PREFIX
             ),
             hint: None,
         }

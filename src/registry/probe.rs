@@ -89,14 +89,6 @@ pub fn probe_all_with(
     Ok(out)
 }
 
-fn valid_host_key(key: &str) -> bool {
-    !key.is_empty()
-        && !key.contains("://")
-        && !key.contains('/')
-        && !key.contains(char::is_whitespace)
-        && key != "docker.io"
-}
-
 async fn probe_one(
     key: &str,
     cred: Option<credentials::Credential>,
@@ -104,10 +96,14 @@ async fn probe_one(
     allow_insecure_http: bool,
 ) -> ProbeResult {
     let username = cred.as_ref().map(|c| c.username.clone());
-    let registry = if valid_host_key(key) {
+    // The runner model: a key is used iff some image's registry is exactly this key.
+    let matches = crate::runner::name::key_can_match(key);
+    let registry = if matches {
         key.to_string()
     } else {
-        credentials::docker_loose_key(key)
+        crate::runner::dockerconfig::registry_key_from_input(key)
+            .map(|n| n.key)
+            .unwrap_or_else(|_| credentials::docker_loose_key(key))
     };
     let mut base = ProbeResult {
         key: key.to_string(),
@@ -118,7 +114,7 @@ async fn probe_one(
         tls_failures: Vec::new(),
         message: String::new(),
     };
-    if !valid_host_key(key) {
+    if !matches {
         base.outcome = ProbeOutcome::KeyNeverMatches;
         base.message = format!(
             "key '{key}' is not host[:port]: the runner looks images up by exact registry ('{registry}') and never uses this entry; rename the key to '{registry}'"
@@ -509,7 +505,7 @@ pub fn findings(input: &ProbeInput, results: &[ProbeResult]) -> Vec<Finding> {
                         format!(
                             "{}: {what}, but only over plain HTTP; the runner has no plain-HTTP step{}",
                             r.registry,
-                            if crate::runner::image_ref::registry_is_insecure_by_default(&r.registry) {
+                            if crate::runner::name::registry_tries_plain_http(&r.registry) {
                                 " (its library does try plain HTTP for loopback/private addresses like this one, so pulls may still work)"
                             } else {
                                 ""

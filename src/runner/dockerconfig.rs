@@ -82,7 +82,7 @@ impl fmt::Debug for Credentials {
 /// Credentials for one registry, key already normalised, ready for a `.dockerconfigjson`.
 #[derive(Clone, PartialEq, Eq)]
 pub struct RegistryCredential {
-    /// The key as the runner looks it up (see [`normalize_registry_key`]).
+    /// The key as the runner looks it up (see [`registry_key_from_input`]).
     pub registry: String,
     pub username: String,
     pub password: String,
@@ -278,10 +278,10 @@ pub fn encode_auth(username: &str, password: &str) -> String {
     base64::engine::general_purpose::STANDARD.encode(format!("{username}:{password}"))
 }
 
-/// A registry key as the runner looks it up, and how it differs from the input.
+/// A registry key made from what a user typed, and how it differs from the input.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct NormalizedKey {
-    /// host[:port], lower case, docker.io written as index.docker.io
+    /// host[:port] exactly as the runner looks it up (docker.io written as index.docker.io).
     pub key: String,
     /// The input, trimmed.
     pub original: String,
@@ -302,11 +302,15 @@ pub enum KeyError {
     BadPort(String),
     #[error("\"{0}\" has a scheme other than http:// or https://")]
     BadScheme(String),
+    #[error(
+        "\"{0}\" is never an image's registry: the runner's library reads a first name part without '.' or ':' as a Docker Hub path (write host.domain or host:port, e.g. localhost:5000)"
+    )]
+    NotARegistry(String),
 }
 
 /// Split a registry key into (scheme before `://`, host[:port], `/path`), with no check: the
-/// one reading of a key's parts that [`normalize_registry_key`] (the runner's exact form) and
-/// the docker-style loose match for hints (`registry::credentials::docker_loose_key`) share.
+/// one reading of a typed key's parts that [`registry_key_from_input`] and the docker-style
+/// loose match for hints (`registry::credentials::docker_loose_key`) share.
 pub fn split_registry_key(key: &str) -> (Option<&str>, &str, Option<&str>) {
     let (scheme, rest) = match key.find("://") {
         Some(pos) => (Some(&key[..pos]), &key[pos + 3..]),
@@ -318,15 +322,18 @@ pub fn split_registry_key(key: &str) -> (Option<&str>, &str, Option<&str>) {
     }
 }
 
-/// Normalise a registry key to what the runner looks up: host[:port], no scheme, no path,
-/// lower-case host, `docker.io` as `index.docker.io`.
-pub fn normalize_registry_key(input: &str) -> Result<NormalizedKey, KeyError> {
+/// The auths key for a registry a user typed (`--registry`, the wizard, a local docker
+/// config's keys): a docker-login style `https://HOST/path` loses its scheme and path, and the
+/// host becomes the registry THE runner model gives images under it
+/// ([`crate::runner::name::parse_reference`]); nothing else is changed (the runner's lookup is
+/// exact and case-sensitive).
+pub fn registry_key_from_input(input: &str) -> Result<NormalizedKey, KeyError> {
     let original = input.trim().to_string();
     if original.is_empty() {
         return Err(KeyError::Empty);
     }
     let mut why = Vec::new();
-    let (scheme, rest, path) = split_registry_key(&original);
+    let (scheme, host, path) = split_registry_key(&original);
     if let Some(scheme) = scheme {
         if !scheme.eq_ignore_ascii_case("http") && !scheme.eq_ignore_ascii_case("https") {
             return Err(KeyError::BadScheme(original.clone()));
@@ -344,93 +351,43 @@ pub fn normalize_registry_key(input: &str) -> Result<NormalizedKey, KeyError> {
             why.push("the trailing / is dropped".to_string());
         }
     }
-    if rest.is_empty() {
-        return Err(KeyError::Invalid(original.clone()));
-    }
-    if rest.contains('@') {
-        return Err(KeyError::Invalid(original.clone()));
-    }
-    // Split host and port (IPv6 literals in brackets).
-    let (host, port) = if let Some(stripped) = rest.strip_prefix('[') {
-        let end = stripped
-            .find(']')
-            .ok_or_else(|| KeyError::Invalid(original.clone()))?;
-        let host = &rest[..end + 2];
-        let after = &stripped[end + 1..];
-        let port = match after.strip_prefix(':') {
-            Some(p) => Some(p),
-            None if after.is_empty() => None,
-            None => return Err(KeyError::Invalid(original.clone())),
-        };
-        (host, port)
-    } else {
-        match rest.split_once(':') {
-            Some((h, p)) => (h, Some(p)),
-            None => (rest, None),
-        }
-    };
     if host.is_empty() {
         return Err(KeyError::Invalid(original.clone()));
     }
-    if !host.starts_with('[')
-        && !host
-            .chars()
-            .all(|c| c.is_ascii_alphanumeric() || c == '.' || c == '-' || c == '_')
-    {
-        return Err(KeyError::Invalid(original.clone()));
-    }
-    if host.starts_with('.') || host.ends_with('.') || host.starts_with('-') {
-        return Err(KeyError::Invalid(original.clone()));
-    }
-    if let Some(p) = port {
-        match p.parse::<u32>() {
-            Ok(n) if (1..=65535).contains(&n) && !p.starts_with('+') => {}
-            _ => return Err(KeyError::BadPort(original.clone())),
+    let registry = match crate::runner::name::parse_reference(&format!("{host}/ab/cd")) {
+        Ok(r) => r.registry().to_string(),
+        Err(_) => return Err(KeyError::Invalid(original.clone())),
+    };
+    if registry != host {
+        if host == "docker.io" {
+            why.push(format!(
+                "docker.io is looked up as {DOCKER_HUB} (go-containerregistry's name for Docker Hub)"
+            ));
+        } else {
+            return Err(KeyError::NotARegistry(host.to_string()));
         }
     }
-    let mut host_out = host.to_ascii_lowercase();
-    if host_out != host {
-        why.push(format!(
-            "the host is written in lower case as {host_out} (the lookup is an exact string match)"
-        ));
-    }
-    if host_out == "docker.io" && port.is_none() {
-        why.push(format!(
-            "docker.io is looked up as {DOCKER_HUB} (go-containerregistry's name for Docker Hub)"
-        ));
-        host_out = DOCKER_HUB.to_string();
-    }
-    let key = match port {
-        Some(p) => format!("{host_out}:{p}"),
-        None => host_out,
+    // Nothing can connect to a port outside 1-65535 (the library itself accepts any digits).
+    let port = match registry.strip_prefix('[') {
+        Some(v6) => v6.split_once(']').and_then(|(_, p)| p.strip_prefix(':')),
+        None if registry.matches(':').count() > 1 => {
+            return Err(KeyError::Invalid(original.clone()));
+        }
+        None => registry.split_once(':').map(|(_, p)| p),
     };
-    let changed = key != original;
+    if port.is_some_and(|p| p.parse::<u16>().map_or(true, |n| n == 0)) {
+        return Err(KeyError::BadPort(original.clone()));
+    }
+    let changed = registry != original;
     if changed && why.is_empty() {
-        why.push(format!("written as {key}"));
+        why.push(format!("written as {registry}"));
     }
     Ok(NormalizedKey {
-        key,
+        key: registry,
         original,
         changed,
         why,
     })
-}
-
-/// The registry part of an image reference as go-containerregistry prints it (and the runner
-/// looks it up): the first path component when it contains `.` or `:`, else Docker Hub;
-/// `docker.io` becomes `index.docker.io`.
-pub fn registry_of_image(image: &str) -> String {
-    let image = image.trim();
-    match image.split_once('/') {
-        Some((first, _)) if first.contains('.') || first.contains(':') => {
-            if first == "docker.io" {
-                DOCKER_HUB.to_string()
-            } else {
-                first.to_string()
-            }
-        }
-        _ => DOCKER_HUB.to_string(),
-    }
 }
 
 /// The `.dockerconfigjson` bytes, byte-compatible with `kubectl create secret docker-registry`:
@@ -565,8 +522,8 @@ mod tests {
     }
 
     #[test]
-    fn normalize_keys_like_the_runner() {
-        let n = |s: &str| normalize_registry_key(s).unwrap();
+    fn keys_from_input_follow_the_runner_model() {
+        let n = |s: &str| registry_key_from_input(s).unwrap();
         assert_eq!(n("ghcr.io").key, "ghcr.io");
         assert!(!n("ghcr.io").changed);
         assert!(n("ghcr.io").why.is_empty());
@@ -575,7 +532,8 @@ mod tests {
         assert_eq!(n("https://index.docker.io/v1/").why.len(), 2);
         assert_eq!(n("docker.io").key, "index.docker.io");
         assert_eq!(n("https://ghcr.io").key, "ghcr.io");
-        assert_eq!(n("http://LOCALHOST:5000/").key, "localhost:5000");
+        // the lookup is exact: no lower-casing (pkg/name keeps the registry as written)
+        assert_eq!(n("http://LOCALHOST:5000/").key, "LOCALHOST:5000");
         assert_eq!(
             n("  registry.example.com:5000/path/x ").key,
             "registry.example.com:5000"
@@ -587,49 +545,37 @@ mod tests {
     }
 
     #[test]
-    fn normalize_rejects_garbage() {
-        assert_eq!(normalize_registry_key("  "), Err(KeyError::Empty));
+    fn keys_from_input_refuse_what_never_matches() {
+        assert_eq!(registry_key_from_input("  "), Err(KeyError::Empty));
         assert!(matches!(
-            normalize_registry_key("ftp://x.io"),
+            registry_key_from_input("ftp://x.io"),
             Err(KeyError::BadScheme(_))
         ));
         assert!(matches!(
-            normalize_registry_key("x.io:99999"),
+            registry_key_from_input("x.io:99999"),
             Err(KeyError::BadPort(_))
         ));
         assert!(matches!(
-            normalize_registry_key("x.io:abc"),
-            Err(KeyError::BadPort(_))
-        ));
-        assert!(matches!(
-            normalize_registry_key("u:p@x.io"),
+            registry_key_from_input("x.io:abc"),
             Err(KeyError::Invalid(_))
         ));
         assert!(matches!(
-            normalize_registry_key("has space.io"),
+            registry_key_from_input("u:p@x.io"),
             Err(KeyError::Invalid(_))
         ));
         assert!(matches!(
-            normalize_registry_key("https:///x"),
+            registry_key_from_input("has space.io"),
             Err(KeyError::Invalid(_))
         ));
-    }
-
-    #[test]
-    fn image_registries() {
-        assert_eq!(registry_of_image("nginx"), "index.docker.io");
-        assert_eq!(registry_of_image("library/nginx:1"), "index.docker.io");
-        assert_eq!(
-            registry_of_image("docker.io/library/nginx"),
-            "index.docker.io"
-        );
-        assert_eq!(registry_of_image("localhost/foo"), "index.docker.io");
-        assert_eq!(registry_of_image("localhost:5000/foo"), "localhost:5000");
-        assert_eq!(registry_of_image("ghcr.io/o/fn:v1"), "ghcr.io");
-        assert_eq!(
-            registry_of_image("registry.example.com:5000/fn/set-labels@sha256:abc"),
-            "registry.example.com:5000"
-        );
+        assert!(matches!(
+            registry_key_from_input("https:///x"),
+            Err(KeyError::Invalid(_))
+        ));
+        // localhost/x is a Docker Hub image: the key "localhost" never matches
+        assert!(matches!(
+            registry_key_from_input("localhost"),
+            Err(KeyError::NotARegistry(_))
+        ));
     }
 
     #[test]

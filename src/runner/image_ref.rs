@@ -1,15 +1,15 @@
-//! Image references parsed the way go-containerregistry (the runner's library) parses them.
+//! Image references for talking to a registry (pull, run), built from THE runner model of an
+//! image name ([`crate::runner::name::parse_reference`], go-containerregistry's rules). This
+//! module has no rule of its own about registries: it only reshapes a parsed reference.
 //!
-//! Pure: no I/O. The registry string is exactly the key the runner looks up in the auth file:
-//! host plus optional port, `index.docker.io` for Docker Hub (also for unqualified images and
-//! `docker.io/...`), and `library/` in front of single-component Docker Hub repositories.
+//! Pure: no I/O.
 
 use std::fmt;
 
+use crate::runner::name::{self, NameError, Reference};
+
 /// The registry Docker Hub images resolve to (and the runner's auth key for them).
-pub const DOCKER_HUB: &str = "index.docker.io";
-/// The tag used when a reference names neither a tag nor a digest.
-pub const DEFAULT_TAG: &str = "latest";
+pub use crate::runner::name::DOCKER_HUB;
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ImageRef {
@@ -17,111 +17,58 @@ pub struct ImageRef {
     pub registry: String,
     /// Repository path (`library/busybox` for `busybox`).
     pub repository: String,
-    /// The tag, if one was given (or `latest` when neither tag nor digest was given).
+    /// The tag (`latest` when neither tag nor digest was given); `None` for a digest.
     pub tag: Option<String>,
-    /// `sha256:<hex>` if the reference pins a digest (a digest wins over a tag).
+    /// `sha256:<hex>` if the reference pins a digest (a tag next to it is dropped, as the
+    /// library does).
     pub digest: Option<String>,
 }
 
+/// An image name the runner's library does not parse, with a hint for the fix.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-pub enum ImageRefError {
-    #[error(
-        "image reference is empty; give IMAGE as [REGISTRY/]REPOSITORY[:TAG|@DIGEST], e.g. registry.example.com:5000/fn/set-labels:v1"
-    )]
-    Empty,
-    #[error(
-        "image reference '{0}': repository '{1}' may only contain lowercase letters, digits and . _ - /; write the image name in lower case"
-    )]
-    BadRepository(String, String),
-    #[error(
-        "image reference '{0}': tag '{1}' is invalid (letters, digits, _ . -, at most 128, not starting with . or -)"
-    )]
-    BadTag(String, String),
-    #[error("image reference '{0}': digest '{1}' is invalid (expected sha256: and 64 hex digits)")]
-    BadDigest(String, String),
-    #[error(
-        "image reference '{0}': registry '{1}' is invalid; give it as host[:port], e.g. registry.example.com:5000"
-    )]
-    BadRegistry(String, String),
+#[error("{}", describe(.0))]
+pub struct ImageRefError(pub NameError);
+
+fn describe(e: &NameError) -> String {
+    let s = &e.input;
+    if s.is_empty() {
+        return "image reference is empty; give IMAGE as [REGISTRY/]REPOSITORY[:TAG|@DIGEST], e.g. registry.example.com:5000/fn/set-labels:v1".into();
+    }
+    let hint = if s.trim() != s {
+        "remove the white space around it (the runner's library trims nothing)".to_string()
+    } else if e.reason.starts_with("registries must be") {
+        "give the registry as host[:port], e.g. registry.example.com:5000".to_string()
+    } else if e.reason.starts_with("repository can only contain") {
+        "the repository may only contain lowercase letters, digits and . _ - /; write the image name in lower case".to_string()
+    } else if e.reason.starts_with("repository must be between") {
+        "a repository has 2 to 255 characters (the runner's library refuses a one-character name such as ghcr.io/x)".to_string()
+    } else if e.reason.starts_with("tag ") || e.reason.contains("tag name after the colon") {
+        "a tag is 1 to 128 letters, digits, _ . -".to_string()
+    } else if s.contains('@') {
+        "a digest is sha256: followed by 64 lowercase hex digits".to_string()
+    } else {
+        "give IMAGE as [REGISTRY/]REPOSITORY[:TAG|@DIGEST]".to_string()
+    };
+    format!("image reference '{s}': {e} ({}); {hint}", e.reason)
+}
+
+impl From<&Reference> for ImageRef {
+    fn from(r: &Reference) -> ImageRef {
+        ImageRef {
+            registry: r.registry().to_string(),
+            repository: r.repository(),
+            tag: r.tag().map(str::to_string),
+            digest: r.digest().map(str::to_string),
+        }
+    }
 }
 
 impl ImageRef {
-    /// Parse like go-containerregistry's `name.ParseReference` (non-strict: default registry
-    /// and default tag allowed).
+    /// Parse with the runner's library rules (`name.ParseReference`), nothing resolved.
     pub fn parse(input: &str) -> Result<ImageRef, ImageRefError> {
-        let s = input.trim();
-        if s.is_empty() {
-            return Err(ImageRefError::Empty);
-        }
-        let (name, digest) = match s.split_once('@') {
-            Some((n, d)) => {
-                if !valid_digest(d) {
-                    return Err(ImageRefError::BadDigest(s.into(), d.into()));
-                }
-                (n, Some(d.to_string()))
-            }
-            None => (s, None),
-        };
-        // The tag is after the last ':' that comes after the last '/'.
-        let last_slash = name.rfind('/').map(|i| i + 1).unwrap_or(0);
-        let (name, tag) = match name[last_slash..].rfind(':') {
-            Some(i) => {
-                let i = last_slash + i;
-                let t = &name[i + 1..];
-                if !valid_tag(t) {
-                    return Err(ImageRefError::BadTag(s.into(), t.into()));
-                }
-                (&name[..i], Some(t.to_string()))
-            }
-            None => (name, None),
-        };
-        let (registry, repository) = match name.split_once('/') {
-            Some((first, rest)) if looks_like_registry(first) => {
-                (first.to_string(), rest.to_string())
-            }
-            _ => (DOCKER_HUB.to_string(), name.to_string()),
-        };
-        // host[:port] (or [v6][:port]) with a port from 1 to 65535.
-        let valid_port = |p: &str| p.parse::<u16>().is_ok_and(|n| n > 0) && !p.starts_with('+');
-        let port_ok = match registry.strip_prefix('[') {
-            Some(v6) => v6.split_once(']').is_some_and(|(_, rest)| {
-                rest.is_empty() || rest.strip_prefix(':').is_some_and(valid_port)
-            }),
-            None => match registry.split_once(':') {
-                None => true,
-                Some((host, port)) => !host.is_empty() && valid_port(port),
-            },
-        };
-        if registry.is_empty()
-            || !port_ok
-            || registry.contains(|c: char| c.is_whitespace() || c == '/')
-        {
-            return Err(ImageRefError::BadRegistry(s.into(), registry));
-        }
-        let registry = if registry == "docker.io" {
-            DOCKER_HUB.to_string()
-        } else {
-            registry
-        };
-        let repository = if registry == DOCKER_HUB && !repository.contains('/') {
-            format!("library/{repository}")
-        } else {
-            repository
-        };
-        if !valid_repository(&repository) {
-            return Err(ImageRefError::BadRepository(s.into(), repository));
-        }
-        let tag = if tag.is_none() && digest.is_none() {
-            Some(DEFAULT_TAG.to_string())
-        } else {
-            tag
-        };
-        Ok(ImageRef {
-            registry,
-            repository,
-            tag,
-            digest,
-        })
+        name::parse_reference(input)
+            .map(|r| ImageRef::from(&r))
+            .map_err(ImageRefError)
     }
 
     /// What to ask the registry's manifest endpoint for: the digest if pinned, else the tag.
@@ -129,7 +76,7 @@ impl ImageRef {
         self.digest
             .as_deref()
             .or(self.tag.as_deref())
-            .unwrap_or(DEFAULT_TAG)
+            .unwrap_or(name::DEFAULT_TAG)
     }
 
     /// The registry host the HTTP API lives on (the same as `registry`; go-containerregistry
@@ -139,45 +86,42 @@ impl ImageRef {
     }
 
     /// Whether go-containerregistry (and so the runner) would also try plain HTTP for this
-    /// registry: localhost, `*.local`, loopback and private (RFC 1918) addresses.
+    /// registry (`Registry.Scheme`).
     pub fn runner_tries_plain_http(&self) -> bool {
-        registry_is_insecure_by_default(&self.registry)
+        name::registry_tries_plain_http(&self.registry)
+    }
+
+    /// Why this registry cannot be dialled although it parses (the library accepts any
+    /// digits as a port, and a bare IPv6 address); `None` when it can.
+    pub fn undialable(&self) -> Option<String> {
+        let r = &self.registry;
+        let port = if let Some(rest) = r.strip_prefix('[') {
+            rest.split_once(']').and_then(|(_, p)| p.strip_prefix(':'))
+        } else if r.matches(':').count() > 1 {
+            return Some(format!(
+                "registry '{r}' is a bare IPv6 address; the runner's library parses it but cannot dial it: write it as [ADDRESS]:PORT"
+            ));
+        } else {
+            r.split_once(':').map(|(_, p)| p)
+        };
+        match port {
+            Some(p) if p.parse::<u16>().map_or(true, |n| n == 0) => Some(format!(
+                "registry '{r}' has port '{p}', which the runner's library accepts but nothing can connect to; give host[:port] with a port from 1 to 65535"
+            )),
+            _ => None,
+        }
     }
 }
 
 impl fmt::Display for ImageRef {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "{}/{}", self.registry, self.repository)?;
-        if let Some(t) = &self.tag {
-            write!(f, ":{t}")?;
-        }
         if let Some(d) = &self.digest {
-            write!(f, "@{d}")?;
+            write!(f, "@{d}")
+        } else {
+            write!(f, ":{}", self.reference())
         }
-        Ok(())
     }
-}
-
-fn looks_like_registry(first: &str) -> bool {
-    first.contains('.') || first.contains(':') || first == "localhost"
-}
-
-fn valid_repository(r: &str) -> bool {
-    !r.is_empty()
-        && r.chars()
-            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || "_-./".contains(c))
-        && !r.starts_with('/')
-        && !r.ends_with('/')
-        && !r.contains("//")
-}
-
-fn valid_tag(t: &str) -> bool {
-    !t.is_empty()
-        && t.len() <= 128
-        && !t.starts_with('.')
-        && !t.starts_with('-')
-        && t.chars()
-            .all(|c| c.is_ascii_alphanumeric() || "_.-".contains(c))
 }
 
 /// `sha256:` followed by 64 lowercase hex digits (the only algorithm registries use).
@@ -191,36 +135,6 @@ pub fn valid_digest(d: &str) -> bool {
         }
         _ => false,
     }
-}
-
-/// Images the runner pulls with its default keychain, never with the auth Secret or CA.
-pub const RUNNER_DEFAULT_KEYCHAIN_PREFIX: &str = "gcr.io/kpt-fn/";
-
-/// Whether the runner uses its auth Secret (and TLS CA) for this image at all: not for
-/// images under its hard-coded `gcr.io/kpt-fn/` prefix (compared on the string as given).
-pub fn runner_uses_private_auth(image: &str) -> bool {
-    !image.starts_with(RUNNER_DEFAULT_KEYCHAIN_PREFIX)
-}
-
-/// go-containerregistry's rule for registries it also tries over plain HTTP.
-pub fn registry_is_insecure_by_default(registry: &str) -> bool {
-    let host = host_of(registry);
-    if host == "localhost" || host.ends_with(".local") {
-        return true;
-    }
-    match host.parse::<std::net::IpAddr>() {
-        Ok(std::net::IpAddr::V4(ip)) => ip.is_loopback() || ip.is_private(),
-        Ok(std::net::IpAddr::V6(ip)) => ip.is_loopback(),
-        Err(_) => false,
-    }
-}
-
-/// The host part of host[:port] (IPv6 in brackets kept without brackets).
-pub fn host_of(registry: &str) -> &str {
-    if let Some(rest) = registry.strip_prefix('[') {
-        return rest.split(']').next().unwrap_or(rest);
-    }
-    registry.split(':').next().unwrap_or(registry)
 }
 
 /// A platform such as `linux/amd64` or `linux/arm64/v8`.
@@ -306,117 +220,54 @@ mod tests {
         ImageRef::parse(s).unwrap()
     }
 
+    // The rules themselves are tested in runner::name; these check the reshaping only.
     #[test]
-    fn docker_hub_defaults() {
+    fn reshapes_a_parsed_reference() {
         let r = p("busybox");
         assert_eq!(r.registry, "index.docker.io");
         assert_eq!(r.repository, "library/busybox");
         assert_eq!(r.tag.as_deref(), Some("latest"));
         assert_eq!(r.to_string(), "index.docker.io/library/busybox:latest");
-        let r = p("docker.io/busybox:1.36");
-        assert_eq!(r.registry, "index.docker.io");
-        assert_eq!(r.repository, "library/busybox");
-        assert_eq!(r.tag.as_deref(), Some("1.36"));
-        let r = p("nephio/set-labels:v1");
-        assert_eq!(r.registry, "index.docker.io");
-        assert_eq!(r.repository, "nephio/set-labels");
-        let r = p("index.docker.io/library/alpine");
-        assert_eq!(r.repository, "library/alpine");
-    }
-
-    #[test]
-    fn registry_port_must_be_a_port() {
-        for bad in [
-            "a:b:c/x",
-            "r.io:/x",
-            "r.io:0/x",
-            "r.io:99999/x",
-            "r.io:5x/x",
-            ":5000/x",
-        ] {
-            assert!(
-                matches!(ImageRef::parse(bad), Err(ImageRefError::BadRegistry(..))),
-                "{bad}"
-            );
-        }
-        assert_eq!(p("[::1]:5000/fn/x:v1").registry, "[::1]:5000");
-        assert_eq!(p("localhost:5000/x").registry, "localhost:5000");
-    }
-
-    #[test]
-    fn registry_with_port_and_path() {
         let r = p("registry.example.com:5000/fn/set-labels:v1");
         assert_eq!(r.registry, "registry.example.com:5000");
         assert_eq!(r.repository, "fn/set-labels");
-        assert_eq!(r.tag.as_deref(), Some("v1"));
         assert_eq!(r.reference(), "v1");
-        let r = p("localhost/fn");
-        assert_eq!(r.registry, "localhost");
-        assert_eq!(r.repository, "fn");
-        let r = p("127.0.0.1:5000/fn");
-        assert_eq!(r.registry, "127.0.0.1:5000");
-        assert_eq!(r.tag.as_deref(), Some("latest"));
-        // gcr.io etc. keep single-component repositories as they are
-        let r = p("ghcr.io/x");
-        assert_eq!(r.repository, "x");
-    }
-
-    #[test]
-    fn digests() {
         let d = format!("sha256:{}", "a".repeat(64));
-        let r = p(&format!("ghcr.io/org/fn@{d}"));
-        assert_eq!(r.digest.as_deref(), Some(d.as_str()));
-        assert_eq!(r.tag, None);
-        assert_eq!(r.reference(), d);
         let r = p(&format!("ghcr.io/org/fn:v1@{d}"));
-        assert_eq!(r.reference(), d, "a digest wins over a tag");
-        assert!(matches!(
-            ImageRef::parse("ghcr.io/org/fn@sha256:abc"),
-            Err(ImageRefError::BadDigest(..))
-        ));
-        assert!(matches!(
-            ImageRef::parse(&format!("ghcr.io/org/fn@md5:{}", "a".repeat(64))),
-            Err(ImageRefError::BadDigest(..))
-        ));
+        assert_eq!(
+            (r.tag.as_deref(), r.digest.as_deref()),
+            (None, Some(d.as_str()))
+        );
+        assert_eq!(r.reference(), d);
+        assert_eq!(p("localhost/fn").registry, "index.docker.io");
     }
 
     #[test]
-    fn invalid() {
-        assert_eq!(ImageRef::parse("  "), Err(ImageRefError::Empty));
-        assert!(matches!(
-            ImageRef::parse("ghcr.io/Org/fn"),
-            Err(ImageRefError::BadRepository(..))
-        ));
-        assert!(matches!(
-            ImageRef::parse("ghcr.io/org/fn:-bad"),
-            Err(ImageRefError::BadTag(..))
-        ));
-        assert!(matches!(
-            ImageRef::parse("ghcr.io/org/fn:"),
-            Err(ImageRefError::BadTag(..))
-        ));
+    fn errors_name_the_input_and_the_fix() {
+        let e = ImageRef::parse("").unwrap_err().to_string();
+        assert!(e.starts_with("image reference is empty"), "{e}");
+        let e = ImageRef::parse("ghcr.io/Org/fn").unwrap_err().to_string();
+        assert!(
+            e.contains("could not parse reference: ghcr.io/Org/fn") && e.contains("lower case"),
+            "{e}"
+        );
+        let e = ImageRef::parse("a:b:c/fn/x").unwrap_err().to_string();
+        assert!(e.contains("host[:port]"), "{e}");
+        let e = ImageRef::parse("ghcr.io/x").unwrap_err().to_string();
+        assert!(e.contains("2 to 255"), "{e}");
+        let e = ImageRef::parse(" ghcr.io/o/x").unwrap_err().to_string();
+        assert!(e.contains("white space"), "{e}");
     }
 
     #[test]
-    fn plain_http_rule() {
-        assert!(p("localhost:5000/x").runner_tries_plain_http());
-        assert!(p("127.0.0.1:5000/x").runner_tries_plain_http());
-        assert!(p("10.1.2.3/x").runner_tries_plain_http());
-        assert!(p("192.168.1.2:443/x").runner_tries_plain_http());
-        assert!(p("reg.local/x").runner_tries_plain_http());
-        assert!(!p("ghcr.io/x").runner_tries_plain_http());
-        assert!(!p("8.8.8.8/x").runner_tries_plain_http());
-    }
-
-    #[test]
-    fn kpt_fn_prefix_skips_private_auth() {
-        assert!(!runner_uses_private_auth("gcr.io/kpt-fn/set-labels:v0.2.0"));
-        assert!(runner_uses_private_auth("gcr.io/kpt-fn-private/x"));
-        assert!(runner_uses_private_auth(
-            "registry.example.com/gcr.io/kpt-fn/x"
-        ));
-        // the runner compares the string as written: a digest-only or docker.io form differs
-        assert!(runner_uses_private_auth("docker.io/kpt-fn/x"));
+    fn parsed_but_undialable() {
+        assert!(p("r.io:99999/ab").undialable().is_some());
+        assert!(p("r.io:0/ab").undialable().is_some());
+        assert!(p("r.io:/ab").undialable().is_some());
+        assert!(p("::1/ab").undialable().is_some());
+        assert!(p("[::1]:5000/ab").undialable().is_none());
+        assert!(p("r.io:5000/ab").undialable().is_none());
+        assert!(p("ghcr.io/ab").undialable().is_none());
     }
 
     #[test]

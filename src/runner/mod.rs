@@ -1,13 +1,17 @@
 //! THE CORE: what the function runner expects. No I/O in here, and nothing of the command
 //! line: no module under `runner` imports `cli` or `settings` (they import the core).
 
+pub mod authfile;
 pub mod ca;
 pub mod defaults;
 pub mod dockerconfig;
 pub mod duration;
 pub mod flags;
+pub mod gojson;
 pub mod image_ref;
 pub mod lint;
+pub mod model;
+pub mod name;
 pub mod options;
 pub mod plan;
 pub mod secrets;

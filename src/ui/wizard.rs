@@ -8,7 +8,7 @@ use dialoguer::theme::SimpleTheme;
 use dialoguer::{Confirm, Input, Password};
 
 use crate::error::{Error, Result};
-use crate::runner::dockerconfig::{RegistryCredential, normalize_registry_key};
+use crate::runner::dockerconfig::{RegistryCredential, registry_key_from_input};
 
 /// Asks questions on the terminal.
 pub struct Prompter {
@@ -129,14 +129,14 @@ impl Prompter {
         let host = Input::<String>::with_theme(&self.theme)
             .with_prompt("Registry host[:port] (as in your function image names)")
             .validate_with(|s: &String| -> std::result::Result<(), String> {
-                normalize_registry_key(s)
+                registry_key_from_input(s)
                     .map(|_| ())
                     .map_err(|e| e.to_string())
             })
             .interact_text_on(&self.term)
             .map_err(cancelled)?;
         let key =
-            normalize_registry_key(&host).map_err(|e| Error::usage(format!("registry: {e}")))?;
+            registry_key_from_input(&host).map_err(|e| Error::usage(format!("registry: {e}")))?;
         crate::ui::note_normalized(&key);
         let username = self.username(&key.key)?;
         let password = self.password(&key.key, &username)?;

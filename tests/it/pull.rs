@@ -726,19 +726,19 @@ fn bad_inputs_are_usage_errors() {
     let a = env.pull("Bad/Name", &[]).failure().code(2);
     assert!(one_error_line(&a).contains("Bad/Name"));
     let a = env
-        .pull("127.0.0.1:1/x", &["--ca-file", "/nonexistent/ca.crt"])
+        .pull("127.0.0.1:1/fn/x", &["--ca-file", "/nonexistent/ca.crt"])
         .failure()
         .code(4);
     assert!(one_error_line(&a).contains("/nonexistent/ca.crt"));
     let junk = env.path().join("junk.pem");
     std::fs::write(&junk, "not a cert").unwrap();
     let a = env
-        .pull("127.0.0.1:1/x", &["--ca-file", junk.to_str().unwrap()])
+        .pull("127.0.0.1:1/fn/x", &["--ca-file", junk.to_str().unwrap()])
         .failure()
         .code(2);
     assert!(one_error_line(&a).contains("junk.pem"));
     let a = env
-        .pull("127.0.0.1:1/x", &["--platform", "linux"])
+        .pull("127.0.0.1:1/fn/x", &["--platform", "linux"])
         .failure()
         .code(2);
     assert!(one_error_line(&a).contains("OS/ARCH"));
@@ -746,13 +746,13 @@ fn bad_inputs_are_usage_errors() {
     std::fs::write(&bad_auth, r#"{"auths":{"a.io":{"auth":"%%%"}}}"#).unwrap();
     let a = env
         .pull(
-            "127.0.0.1:1/x",
+            "127.0.0.1:1/fn/x",
             &["--auth-file", bad_auth.to_str().unwrap()],
         )
         .failure()
         .code(2);
     let line = one_error_line(&a);
-    assert!(line.contains("'a.io'") && !line.contains("%%%"), "{line}");
+    assert!(line.contains("\"a.io\"") && !line.contains("%%%"), "{line}");
 }
 
 #[test]
@@ -1151,11 +1151,12 @@ fn a_ca_file_that_is_not_a_certificate_says_what_it_is() {
 fn malformed_image_references_are_usage_errors_with_the_fix() {
     for (image, needle) in [
         ("", "image reference is empty; give IMAGE as"),
-        (
-            "a:b:c/fn/x:v1",
-            "registry 'a:b:c' is invalid; give it as host[:port]",
-        ),
-        ("r.example:99999/fn/x", "give it as host[:port]"),
+        ("a:b:c/fn/x:v1", "could not parse reference: a:b:c/fn/x:v1"),
+        ("a:b:c/fn/x:v1", "give the registry as host[:port]"),
+        // go-containerregistry accepts any digits as a port; nothing can dial it
+        ("r.example:99999/fn/x", "a port from 1 to 65535"),
+        // a one-character repository does not parse (pkg/name checkRepository: 2-255)
+        ("ghcr.io/x", "2 to 255 characters"),
         (
             "Registry.example/Fn/X",
             "write the image name in lower case",

@@ -9,10 +9,10 @@ use super::flagrules::Effective;
 use super::model::{Runner, SecretLookup, SecretObj, VolumeSource, find_secret, secrets};
 use super::mountrules::Resolved;
 use super::{Finding, LintContext, Severity, rules};
+use crate::runner::authfile::{self, AuthFile, AuthFileError, Credential};
 use crate::runner::ca::{CaError, CaWarning, analyze_ca_pem};
-use crate::runner::dockerconfig::{
-    AuthDecodeError, DockerConfig, normalize_registry_key, validate_username,
-};
+use crate::runner::dockerconfig::{registry_key_from_input, validate_username};
+use crate::runner::name::key_can_match;
 
 /// The field path of a data key (`data.ca.crt` would read as nested keys).
 fn data_field(key: &str) -> String {
@@ -257,37 +257,46 @@ fn lint_auth_file(s: &SecretObj<'_>, key: &str, used: bool, out: &mut Vec<Findin
     } else {
         "the runner (if it mounts this Secret)"
     };
-    let config = match DockerConfig::parse(&bytes) {
-        Ok(c) => c,
+    // Read exactly as the runner reads it (runner::authfile): one error fails the whole file.
+    let file = match AuthFile::parse(&bytes) {
+        Ok(f) => f,
         Err(e) => {
+            let fix = match e {
+                AuthFileError::Auth { .. } => {
+                    "set \"auth\" to base64 of user:password (printf '%s' 'USER:PASSWORD' | base64 -w0), or regenerate with kubectl porch-registry secret auth"
+                }
+                _ => {
+                    "regenerate it: kubectl porch-registry secret auth --registry HOST --username USER --password-stdin"
+                }
+            };
             out.push(on_secret(
                 s,
                 Severity::Error,
                 rules::REGISTRY_AUTH_INVALID,
                 field,
                 format!(
-                    "{key} {e}: {who} fails to parse it, so no function pod is created for any image outside gcr.io/kpt-fn/"
+                    "{key} {}: {who}'s whole parse fails, so no function pod is created for any image outside gcr.io/kpt-fn/",
+                    match &e {
+                        AuthFileError::Syntax(_) | AuthFileError::Type { .. } => e.to_string(),
+                        AuthFileError::Auth { .. } => format!("has a malformed \"auth\" ({e})"),
+                    }
                 ),
-                "regenerate it: kubectl porch-registry secret auth --registry HOST --username USER --password-stdin".into(),
+                fix.into(),
             ));
             return;
         }
     };
-    // The runner's parse fails as a whole on one bad `auth`.
-    let mut bad = Vec::new();
-    for (reg, entry) in &config.auths {
-        match entry.credentials() {
-            Ok(_) => {}
-            Err(
-                e @ (AuthDecodeError::NotBase64
-                | AuthDecodeError::NotUtf8
-                | AuthDecodeError::NoColon),
-            ) => bad.push(format!("\"{reg}\": {e}")),
-            Err(AuthDecodeError::Missing) => {
-                let helper = config
+    let helpers = authfile::helpers(&bytes);
+    for (reg, entry) in &file.auths {
+        match entry.credential() {
+            Credential::Basic { .. } | Credential::Bearer => {}
+            Credential::None
+                if entry.username.is_empty() && entry.password.is_empty() && entry.auth.is_empty() =>
+            {
+                let helper = helpers
                     .cred_helpers
                     .get(reg)
-                    .or(config.creds_store.as_ref());
+                    .or(helpers.creds_store.as_ref());
                 let message = match helper {
                     Some(h) => format!(
                         "auths entry \"{reg}\" has no credentials inline: they live in the credential helper docker-credential-{h}, which the runner cannot run, so pulls from {reg} go anonymous"
@@ -305,19 +314,33 @@ fn lint_auth_file(s: &SecretObj<'_>, key: &str, used: bool, out: &mut Vec<Findin
                     "resolve the helper into inline credentials: kubectl porch-registry secret auth --from-docker-config".into(),
                 ));
             }
-            Err(e @ AuthDecodeError::IdentityTokenOnly) => out.push(on_secret(
+            Credential::None => out.push(on_secret(
+                s,
+                Severity::Error,
+                rules::REGISTRY_AUTH_INVALID,
+                field.clone(),
+                format!(
+                    "auths entry \"{reg}\" has a {} without a {}: the runner's library sends a Basic header only when both are set, so pulls from {reg} go anonymous",
+                    if entry.username.is_empty() { "password" } else { "username" },
+                    if entry.username.is_empty() { "username" } else { "password" },
+                ),
+                "give both username and password (or auth), or regenerate with kubectl porch-registry secret auth".into(),
+            )),
+            Credential::IdentityToken => out.push(on_secret(
                 s,
                 Severity::Warning,
                 rules::CREDENTIAL_HELPER_ONLY,
                 field.clone(),
-                format!("auths entry \"{reg}\": {e}"),
+                format!(
+                    "auths entry \"{reg}\" holds only an identity token: the runner exchanges it at a Bearer token endpoint only; a registry with Basic authentication gets no credentials"
+                ),
                 "log in with a user name and password (or token as password) and regenerate the Secret".into(),
             )),
         }
     }
-    // A ':' in a user name: `auth` is split at the first ':', so the runner reads another user.
-    for (reg, entry) in &config.auths {
-        if let Some(Err(why)) = entry.username.as_deref().map(validate_username) {
+    // A ':' in a user name field: the Basic header is user:password, split at the first ':'.
+    for (reg, entry) in &file.auths {
+        if let Err(why) = validate_username(&entry.written_username) {
             out.push(on_secret(
                 s,
                 Severity::Error,
@@ -328,21 +351,8 @@ fn lint_auth_file(s: &SecretObj<'_>, key: &str, used: bool, out: &mut Vec<Findin
             ));
         }
     }
-    if !bad.is_empty() {
-        out.push(on_secret(
-            s,
-            Severity::Error,
-            rules::REGISTRY_AUTH_INVALID,
-            field.clone(),
-            format!(
-                "{key}: {}; one malformed \"auth\" makes {who}'s whole parse fail, so no function pod is created for any private image",
-                bad.join("; ")
-            ),
-            "set \"auth\" to base64 of user:password (printf '%s' 'USER:PASSWORD' | base64 -w0), or regenerate with kubectl porch-registry secret auth".into(),
-        ));
-    }
-    for (reg, helper) in &config.cred_helpers {
-        if !config.auths.contains_key(reg) {
+    for (reg, helper) in &helpers.cred_helpers {
+        if !file.auths.contains_key(reg) {
             out.push(on_secret(
                 s,
                 Severity::Error,
@@ -355,25 +365,19 @@ fn lint_auth_file(s: &SecretObj<'_>, key: &str, used: bool, out: &mut Vec<Findin
             ));
         }
     }
-    if config.auths.is_empty() && config.cred_helpers.is_empty() {
-        let (sev, msg) = match &config.creds_store {
-            Some(h) => (
-                Severity::Error,
-                format!(
-                    "{key} has no \"auths\": every credential is in docker-credential-{h}, which the runner cannot run"
-                ),
+    if file.auths.is_empty() && helpers.cred_helpers.is_empty() {
+        let msg = match &helpers.creds_store {
+            Some(h) => format!(
+                "{key} has no \"auths\": every credential is in docker-credential-{h}, which the runner cannot run"
             ),
-            None => (
-                Severity::Error,
-                format!(
-                    "{key} has no \"auths\" object (an old .dockercfg layout?): the runner finds no credentials at all"
-                ),
+            None => format!(
+                "{key} has no \"auths\" entries (an old .dockercfg layout?): the runner finds no credentials at all"
             ),
         };
         out.push(on_secret(
             s,
-            sev,
-            if config.creds_store.is_some() {
+            Severity::Error,
+            if helpers.creds_store.is_some() {
                 rules::CREDENTIAL_HELPER_ONLY
             } else {
                 rules::REGISTRY_AUTH_INVALID
@@ -383,54 +387,52 @@ fn lint_auth_file(s: &SecretObj<'_>, key: &str, used: bool, out: &mut Vec<Findin
             "write {\"auths\": {\"HOST\": {\"auth\": ...}}}: kubectl porch-registry secret auth --from-docker-config".into(),
         ));
     }
-    // Keys as the runner looks them up.
-    for reg in config.auths.keys() {
-        match normalize_registry_key(reg) {
-            Ok(n) if n.changed => {
-                let shadowed = config.auths.contains_key(&n.key);
-                let (severity, tail) = if shadowed {
-                    (
-                        Severity::Warning,
-                        format!(
-                            "an entry \"{}\" exists too, so this one is dead weight",
-                            n.key
-                        ),
-                    )
-                } else {
-                    (
-                        Severity::Error,
-                        format!(
-                            "pulls from {} go anonymous and fail for private images",
-                            n.key
-                        ),
-                    )
-                };
-                out.push(on_secret(
-                    s,
-                    severity,
-                    rules::REGISTRY_KEY_UNMATCHED,
-                    field.clone(),
-                    format!(
-                        "auths key \"{reg}\" never matches: the runner looks up the image's registry exactly, as host[:port]: {}; {tail}",
-                        n.why.join("; ")
-                    ),
-                    if shadowed {
-                        format!("remove the \"{reg}\" entry")
-                    } else {
-                        format!("use the key \"{}\" instead of \"{reg}\"", n.key)
-                    },
-                ));
-            }
-            Ok(_) => {}
-            Err(e) => out.push(on_secret(
-                s,
-                Severity::Error,
-                rules::REGISTRY_KEY_UNMATCHED,
-                field.clone(),
-                format!("auths key \"{reg}\" never matches an image's registry: {e}"),
-                "use the registry's host[:port], e.g. registry.example.com:5000".into(),
-            )),
+    // Keys as the runner looks them up: a key is unmatched iff no image the runner's library
+    // parses has it as its registry (runner::name::key_can_match).
+    for reg in file.auths.keys() {
+        if key_can_match(reg) {
+            continue;
         }
+        let meant = registry_key_from_input(reg)
+            .ok()
+            .filter(|n| n.key != *reg && key_can_match(&n.key));
+        let why = match &meant {
+            Some(n) => n.why.join("; "),
+            None => match registry_key_from_input(reg) {
+                Err(e) => e.to_string(),
+                Ok(_) => "it is not written as host[:port]".into(),
+            },
+        };
+        let shadowed = meant
+            .as_ref()
+            .is_some_and(|n| file.auths.contains_key(&n.key));
+        let (severity, tail, fix) = match &meant {
+            Some(n) if shadowed => (
+                Severity::Warning,
+                format!("an entry \"{}\" exists too, so this one is dead weight", n.key),
+                format!("remove the \"{reg}\" entry"),
+            ),
+            Some(n) => (
+                Severity::Error,
+                format!("pulls from {} go anonymous and fail for private images", n.key),
+                format!("use the key \"{}\" instead of \"{reg}\"", n.key),
+            ),
+            None => (
+                Severity::Error,
+                "no image's registry is ever looked up under it".to_string(),
+                "use the registry's host[:port] exactly as in the image names, e.g. registry.example.com:5000".to_string(),
+            ),
+        };
+        out.push(on_secret(
+            s,
+            severity,
+            rules::REGISTRY_KEY_UNMATCHED,
+            field.clone(),
+            format!(
+                "auths key \"{reg}\" never matches: the runner looks up the image's registry exactly, as go-containerregistry prints it (host[:port]): {why}; {tail}"
+            ),
+            fix,
+        ));
     }
 }
 
