@@ -5,8 +5,9 @@
 use serde_json::Value;
 
 use super::client::{Kind, Kube};
+use super::rbac::RbacObjects;
+use super::reads::read_deployment;
 use super::secret_bytes;
-use super::setup::read_deployment;
 use super::view::runner_view;
 use crate::error::{Error, Result};
 use crate::runner::lint::{Finding, Severity};
@@ -161,7 +162,7 @@ pub fn collect(kube: &Kube, args: &Check) -> Result<LiveCheck> {
                 Some(false) => missing.push(verb),
                 // No SubjectAccessReview for us: evaluate the Roles and bindings we can read.
                 None => match rbac_objects
-                    .get_or_insert_with(|| read_rbac(kube, &fn_ns))
+                    .get_or_insert_with(|| super::rbac::read_rbac(kube, &fn_ns))
                     .as_ref()
                 {
                     Some(objs) => {
@@ -250,128 +251,4 @@ pub fn collect(kube: &Kube, args: &Check) -> Result<LiveCheck> {
         Err(e) => return Err(e),
     }
     Ok(LiveCheck { objects, findings })
-}
-
-/// The RBAC objects that can grant a service account rights in one namespace.
-#[derive(Debug, Clone, Default)]
-pub struct RbacObjects {
-    pub role_bindings: Vec<Value>,
-    pub roles: Vec<Value>,
-    pub cluster_role_bindings: Vec<Value>,
-    pub cluster_roles: Vec<Value>,
-}
-
-/// Read them; `None` when we may not.
-fn read_rbac(kube: &Kube, namespace: &str) -> Option<RbacObjects> {
-    Some(RbacObjects {
-        role_bindings: kube.list(Kind::RoleBinding, namespace).ok()?,
-        roles: kube.list(Kind::Role, namespace).ok()?,
-        cluster_role_bindings: kube.list(Kind::ClusterRoleBinding, "").ok()?,
-        cluster_roles: kube.list(Kind::ClusterRole, "").ok()?,
-    })
-}
-
-impl RbacObjects {
-    /// Whether the service account `sa_ns/sa` (with `groups`) may `verb` `resource` in
-    /// `namespace`, by the RBAC rules (bindings' subjects, roleRef, rules' apiGroups,
-    /// resources, verbs, resourceNames). Aggregated ClusterRoles count by their rules as stored.
-    #[allow(clippy::too_many_arguments)]
-    pub fn allows(
-        &self,
-        sa_ns: &str,
-        sa: &str,
-        groups: &[String],
-        verb: &str,
-        group: &str,
-        resource: &str,
-        namespace: &str,
-    ) -> bool {
-        let subject_matches = |s: &Value| match s["kind"].as_str() {
-            Some("ServiceAccount") => {
-                s["name"] == sa && s["namespace"].as_str().unwrap_or(sa_ns) == sa_ns
-            }
-            Some("Group") => groups.iter().any(|g| s["name"] == g.as_str()),
-            Some("User") => s["name"] == format!("system:serviceaccount:{sa_ns}:{sa}").as_str(),
-            _ => false,
-        };
-        let rules_allow = |rules: &Value| {
-            rules.as_array().into_iter().flatten().any(|r| {
-                let has = |field: &str, want: &str| {
-                    r[field]
-                        .as_array()
-                        .is_some_and(|a| a.iter().any(|x| x == "*" || x == want))
-                };
-                let unnamed = r["resourceNames"].as_array().is_none_or(|a| a.is_empty());
-                has("verbs", verb)
-                    && has("resources", resource)
-                    && has("apiGroups", group)
-                    && unnamed
-            })
-        };
-        let find = |list: &[Value], name: &str| -> Option<Value> {
-            list.iter()
-                .find(|r| r["metadata"]["name"] == name)
-                .map(|r| r["rules"].clone())
-        };
-        let bound = |b: &Value, local: bool| -> bool {
-            if !b["subjects"]
-                .as_array()
-                .into_iter()
-                .flatten()
-                .any(subject_matches)
-            {
-                return false;
-            }
-            let name = b["roleRef"]["name"].as_str().unwrap_or_default();
-            let rules = match b["roleRef"]["kind"].as_str() {
-                Some("Role") if local => find(&self.roles, name),
-                Some("ClusterRole") => find(&self.cluster_roles, name),
-                _ => None,
-            };
-            rules.is_some_and(|r| rules_allow(&r))
-        };
-        let local = self.role_bindings.iter().any(|b| {
-            b["metadata"]["namespace"]
-                .as_str()
-                .is_none_or(|n| n == namespace)
-                && bound(b, true)
-        });
-        local || self.cluster_role_bindings.iter().any(|b| bound(b, false))
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use serde_json::json;
-
-    #[test]
-    fn rbac_evaluation() {
-        let objs = RbacObjects {
-            role_bindings: vec![json!({"metadata": {"name": "b", "namespace": "fns"},
-                "roleRef": {"kind": "Role", "name": "r"},
-                "subjects": [{"kind": "ServiceAccount", "name": "runner", "namespace": "porch"}]})],
-            roles: vec![json!({"metadata": {"name": "r", "namespace": "fns"},
-                "rules": [{"apiGroups": [""], "resources": ["secrets"], "verbs": ["get", "create"]}]})],
-            cluster_role_bindings: vec![json!({"metadata": {"name": "cb"},
-                "roleRef": {"kind": "ClusterRole", "name": "cr"},
-                "subjects": [{"kind": "Group", "name": "system:serviceaccounts:porch"}]})],
-            cluster_roles: vec![json!({"metadata": {"name": "cr"},
-                "rules": [{"apiGroups": [""], "resources": ["secrets"], "verbs": ["update"], "resourceNames": ["only-this"]}]})],
-        };
-        let groups = vec!["system:serviceaccounts:porch".to_string()];
-        let can = |verb| objs.allows("porch", "runner", &groups, verb, "", "secrets", "fns");
-        assert!(can("get") && can("create"));
-        assert!(!can("update"), "resourceNames restrict the rule");
-        assert!(!objs.allows("porch", "other", &[], "get", "", "secrets", "fns"));
-        assert!(!objs.allows(
-            "porch",
-            "runner",
-            &groups,
-            "get",
-            "",
-            "secrets",
-            "elsewhere"
-        ));
-    }
 }

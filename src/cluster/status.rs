@@ -5,9 +5,9 @@ use serde::Serialize;
 use serde_json::Value;
 
 use super::client::{Kind, Kube};
+use super::reads::read_deployment;
 use super::rollout::{RolloutState, rollout_state};
 use super::secret_bytes;
-use super::setup::read_deployment;
 use super::view::{RunnerView, runner_view};
 use crate::error::{Error, Result};
 use crate::runner::authfile::AuthFile;

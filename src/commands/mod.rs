@@ -7,6 +7,7 @@ pub mod check;
 pub mod complete;
 pub mod completions;
 pub mod fn_;
+pub mod journal;
 pub mod patch;
 pub mod pull;
 pub mod remove;

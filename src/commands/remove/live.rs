@@ -1,16 +1,17 @@
 //! Live `remove`: take the configuration out of the Deployment (the same plan as offline
 //! `remove`), then with `--delete-secrets` delete the Secrets and the runner's copy.
 
-use super::client::Kind;
-use super::setup::{Journal, for_apply, read_deployment};
-use super::view::runner_view;
-use super::{connect, rollout};
+use crate::cluster::view::runner_view;
+use crate::cluster::writes::for_apply;
+use crate::cluster::{Kind, connect, read_deployment, rollout};
+use crate::commands::journal::Journal;
 use crate::error::{Error, Result};
 use crate::runner::options::DryRun;
 use crate::settings::RemoveLive;
 use crate::ui::output::OutputFormat;
 
-pub fn remove_live(args: &RemoveLive) -> Result<()> {
+/// Live `remove`.
+pub(super) fn run(args: &RemoveLive) -> Result<()> {
     let timeout = args.rollout.timeout;
     let kube = connect(&args.runner.cluster)?;
     let ns = args.runner.namespace.as_str();
@@ -111,7 +112,7 @@ pub fn remove_live(args: &RemoveLive) -> Result<()> {
             "  secret/{copy} in namespace \"{fn_ns}\": delete (the runner's copy)\n"
         ));
     }
-    if !server_dry && !super::confirm(&summary, args.yes)? {
+    if !server_dry && !crate::ui::wizard::confirm(&summary, args.yes)? {
         return Err(Error::other("remove cancelled; nothing was changed"));
     }
     let suffix = if server_dry { " (server dry run)" } else { "" };

@@ -1,22 +1,16 @@
-//! `remove`: take the private-registry configuration out again. Offline (`-f`) here; the live
-//! cluster path belongs to `cluster`.
+//! `remove`: take the private-registry configuration out again: offline ([`offline`], `-f`:
+//! the manifests, by the same offline edit as `patch`) or live ([`live`]: the Deployment, then
+//! with `--delete-secrets` the Secrets and the runner's copy, then the rollout).
+
+mod live;
+mod offline;
 
 use crate::error::Result;
-use crate::runner::plan::plan_remove;
-use crate::settings::{Remove, RemoveOffline};
+use crate::settings::Remove;
 
 pub fn run(s: &Remove) -> Result<()> {
     match s {
-        Remove::Offline(s) => offline(s),
-        Remove::Live(s) => crate::cluster::remove_live(s),
+        Remove::Offline(s) => offline::run(s),
+        Remove::Live(s) => live::run(s),
     }
-}
-
-fn offline(s: &RemoveOffline) -> Result<()> {
-    if s.delete_secrets {
-        crate::ui::warn(
-            "--delete-secrets only applies to the live cluster; with -f only the manifests change (delete Secret manifests yourself)",
-        );
-    }
-    super::patch::offline(&s.edit, |dep| plan_remove(dep, &s.edit.target, &s.desired))
 }

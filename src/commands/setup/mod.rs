@@ -1,20 +1,21 @@
-//! `setup`: Secrets plus the Deployment patch. Offline with `-f` (here): one multi-document
-//! stream for `kubectl apply -f -` (auth Secret, TLS Secret when a CA is given, the patched
-//! manifests), or with `--in-place` the files are patched and only the Secrets printed. Without
-//! `-f` the live cluster path (`cluster::setup_live`) does the job.
+//! `setup`: Secrets plus the Deployment patch. The story: check that the input exists (the
+//! manifests with `-f`, else, before the wizard asks anything, the cluster), gather the
+//! inputs once (flags, environment, stdin, the wizard on a terminal: [`SetupInputs`]), then
+//! do the job offline ([`offline`]: one stream for `kubectl apply -f -`, or `--in-place`) or
+//! live ([`live`]: Secrets, Deployment, the runner's copy, rollout).
+
+mod live;
+mod offline;
 
 use std::path::Path;
-
-use serde_json::Value;
 
 use crate::credentials::{self, CaInput};
 use crate::error::{Error, Result};
 use crate::runner::defaults::DEFAULT_TLS_SECRET_NAME;
 use crate::runner::dockerconfig::{RegistryCredential, to_dockerconfigjson};
-use crate::runner::options::Namespace;
-use crate::runner::plan::{DesiredConfig, TlsConfig, plan_patch};
+use crate::runner::plan::{DesiredConfig, TlsConfig};
 use crate::runner::secrets;
-use crate::settings::{OfflineEdit, OutputFormat, Setup, SetupLive, SetupMode};
+use crate::settings::{Setup, SetupLive, SetupMode};
 use crate::ui;
 use crate::ui::wizard::Prompter;
 
@@ -33,17 +34,8 @@ pub fn run(args: &Setup) -> Result<()> {
     }
     let inputs = collect_inputs(args)?;
     match &args.mode {
-        SetupMode::Live(live) => {
-            let ns = live.namespace.as_str();
-            let req = crate::cluster::SetupRequest {
-                input_summary: inputs.summary_lines(),
-                auth_secret: inputs.auth_secret(ns),
-                tls_secret: inputs.tls_secret(ns),
-                desired: inputs.desired_config(),
-            };
-            crate::cluster::setup_live_request(args, live, &req)
-        }
-        SetupMode::Offline(edit) => offline(args, edit, &inputs),
+        SetupMode::Live(s) => live::run(args, s, &inputs),
+        SetupMode::Offline(edit) => offline::run(args, edit, &inputs),
     }
 }
 
@@ -51,8 +43,7 @@ pub fn run(args: &Setup) -> Result<()> {
 /// and its container are there (the same reads and errors as the setup itself).
 fn preflight(args: &Setup, live: &SetupLive) -> Result<()> {
     let kube = crate::cluster::connect(&live.cluster)?;
-    let d =
-        crate::cluster::setup::read_deployment(&kube, &live.namespace, &args.target.deployment)?;
+    let d = crate::cluster::read_deployment(&kube, &live.namespace, &args.target.deployment)?;
     if crate::cluster::view::runner_view(&d, &args.target.container).is_none() {
         return Err(Error::not_found(format!(
             "container \"{}\" not found in deployment \"{}\"; pass it with --container",
@@ -60,66 +51,6 @@ fn preflight(args: &Setup, live: &SetupLive) -> Result<()> {
         )));
     }
     Ok(())
-}
-
-fn offline(args: &Setup, edit: &OfflineEdit, inputs: &SetupInputs) -> Result<()> {
-    let desired = inputs.desired_config();
-    desired.validate()?;
-    if inputs.interactive && edit.in_place {
-        let summary = inputs.summary_lines().join("\n");
-        if !ui::wizard::confirm(&summary, args.yes)? {
-            ui::info("nothing written");
-            return Ok(());
-        }
-    }
-    let prepared =
-        super::patch::offline_texts(edit, |dep| plan_patch(dep, &edit.target, &desired))?;
-    // The Secrets go where the Deployment is (they are mounted from its namespace).
-    let ns = prepared.namespace.clone().unwrap_or_else(|| {
-        edit.namespace
-            .clone()
-            .unwrap_or_else(Namespace::runner_default)
-            .to_string()
-    });
-    let ns = ns.as_str();
-    let mut secrets = vec![inputs.auth_secret(ns)];
-    match inputs.tls_secret(ns) {
-        Some(s) => secrets.push(s),
-        None => {
-            if let Some(name) = &inputs.tls_secret_name {
-                ui::info(format_args!(
-                    "TLS: the manifests mount the existing Secret {name}; pass --ca-file PEM to print it too"
-                ));
-            }
-        }
-    }
-    // Render the Secrets before any file is written: an error leaves the files alone.
-    let secrets_text = ui::output::render_objects(&secrets, args.output)?;
-    let done = prepared.commit()?;
-    let text = match (args.output, done.texts) {
-        (_, None) => secrets_text,
-        (OutputFormat::Yaml, Some(texts)) => {
-            let mut out = secrets_text;
-            let manifests = crate::manifests::render_stream(&texts);
-            if !manifests.is_empty() {
-                if !manifests.starts_with("---") {
-                    out.push_str("---\n");
-                }
-                out.push_str(&manifests);
-            }
-            out
-        }
-        (OutputFormat::Json, Some(texts)) => {
-            let mut objects: Vec<Value> = secrets;
-            for t in &texts {
-                let docs = crate::manifests::parse_documents(t)
-                    .map_err(|e| Error::other(format!("internal error: {e}")))?;
-                objects.extend(docs.into_iter().map(|d| d.value));
-            }
-            ui::output::render_objects(&objects, OutputFormat::Json)?
-        }
-    };
-    ui::output::write_stdout(&text)
 }
 
 /// Everything `setup` needs from the user, gathered once (flags, env, stdin, wizard).

@@ -1,0 +1,73 @@
+//! Offline `setup -f PATH`: one multi-document stream for `kubectl apply -f -` (auth Secret,
+//! TLS Secret when a CA is given, the patched manifests), or with `--in-place` the files are
+//! patched and only the Secrets printed.
+
+use serde_json::Value;
+
+use super::SetupInputs;
+use crate::error::{Error, Result};
+use crate::runner::options::Namespace;
+use crate::runner::plan::plan_patch;
+use crate::settings::{OfflineEdit, OutputFormat, Setup};
+use crate::ui;
+
+/// Offline `setup -f PATH`, from the gathered inputs.
+pub(super) fn run(args: &Setup, edit: &OfflineEdit, inputs: &SetupInputs) -> Result<()> {
+    let desired = inputs.desired_config();
+    desired.validate()?;
+    if inputs.interactive && edit.in_place {
+        let summary = inputs.summary_lines().join("\n");
+        if !ui::wizard::confirm(&summary, args.yes)? {
+            ui::info("nothing written");
+            return Ok(());
+        }
+    }
+    let prepared =
+        crate::commands::patch::offline_texts(edit, |dep| plan_patch(dep, &edit.target, &desired))?;
+    // The Secrets go where the Deployment is (they are mounted from its namespace).
+    let ns = prepared.namespace.clone().unwrap_or_else(|| {
+        edit.namespace
+            .clone()
+            .unwrap_or_else(Namespace::runner_default)
+            .to_string()
+    });
+    let ns = ns.as_str();
+    let mut secrets = vec![inputs.auth_secret(ns)];
+    match inputs.tls_secret(ns) {
+        Some(s) => secrets.push(s),
+        None => {
+            if let Some(name) = &inputs.tls_secret_name {
+                ui::info(format_args!(
+                    "TLS: the manifests mount the existing Secret {name}; pass --ca-file PEM to print it too"
+                ));
+            }
+        }
+    }
+    // Render the Secrets before any file is written: an error leaves the files alone.
+    let secrets_text = ui::output::render_objects(&secrets, args.output)?;
+    let done = prepared.commit()?;
+    let text = match (args.output, done.texts) {
+        (_, None) => secrets_text,
+        (OutputFormat::Yaml, Some(texts)) => {
+            let mut out = secrets_text;
+            let manifests = crate::manifests::render_stream(&texts);
+            if !manifests.is_empty() {
+                if !manifests.starts_with("---") {
+                    out.push_str("---\n");
+                }
+                out.push_str(&manifests);
+            }
+            out
+        }
+        (OutputFormat::Json, Some(texts)) => {
+            let mut objects: Vec<Value> = secrets;
+            for t in &texts {
+                let docs = crate::manifests::parse_documents(t)
+                    .map_err(|e| Error::other(format!("internal error: {e}")))?;
+                objects.extend(docs.into_iter().map(|d| d.value));
+            }
+            ui::output::render_objects(&objects, OutputFormat::Json)?
+        }
+    };
+    ui::output::write_stdout(&text)
+}
