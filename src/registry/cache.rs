@@ -34,10 +34,40 @@ pub fn default_root() -> PathBuf {
         .join("kubectl-porch-registry")
 }
 
+/// Create `dir` (and missing parents) readable by its owner only (0700), like the blobs in it.
+/// An existing directory is left as it is, except the cache's own content directories
+/// (`blobs/`, `rootfs/`), which an older version created 0755: narrowed to 0700 when ours.
+/// Other users can then list the cache root at most, never an image's content.
+pub fn private_dir(dir: &Path) -> std::io::Result<()> {
+    use std::os::unix::fs::{DirBuilderExt, MetadataExt, PermissionsExt};
+    match std::fs::symlink_metadata(dir) {
+        Ok(m) if m.is_dir() => {
+            let ours = m.uid() == nix::unistd::geteuid().as_raw();
+            let content_dir = matches!(
+                dir.file_name().and_then(|n| n.to_str()),
+                Some("blobs" | "rootfs")
+            );
+            if ours && content_dir && m.mode() & 0o077 != 0 {
+                std::fs::set_permissions(dir, std::fs::Permissions::from_mode(0o700))?;
+            }
+            Ok(())
+        }
+        _ => std::fs::DirBuilder::new()
+            .recursive(true)
+            .mode(0o700)
+            .create(dir),
+    }
+}
+
 impl Cache {
     pub fn open(root: &Path) -> Result<Cache> {
-        for d in [root.join("blobs/sha256"), root.join("tmp")] {
-            std::fs::create_dir_all(&d).map_err(|e| {
+        for d in [
+            root.to_path_buf(),
+            root.join("blobs"),
+            root.join("blobs/sha256"),
+            root.join("tmp"),
+        ] {
+            private_dir(&d).map_err(|e| {
                 Error::other(format!(
                     "cannot create the cache directory {}: {e}; choose another with --cache-dir",
                     d.display()

@@ -156,9 +156,16 @@ pub fn unpack_cached(cache_dir: &Path, layers: &[LayerSource]) -> Result<PathBuf
     let base = cache_dir.join("rootfs");
     let final_dir = base.join(root_key(layers));
     if final_dir.is_dir() {
+        // A root cached by an older version sits in a 0755 `rootfs/`: made private now.
+        crate::registry::cache::private_dir(&base).map_err(|e| Error::io(&base, e))?;
         return Ok(final_dir);
     }
-    std::fs::create_dir_all(&base).map_err(|e| Error::io(&base, e))?;
+    // 0700 like the blobs: a private image's files are for its owner only. The function still
+    // reads them: the sandbox's user namespace maps `nobody` onto this same owner, and the root
+    // is bind-mounted by path before the pivot, so the directories above it are never seen.
+    crate::registry::cache::private_dir(cache_dir)
+        .and_then(|()| crate::registry::cache::private_dir(&base))
+        .map_err(|e| Error::io(&base, e))?;
     let tmp = tempfile::Builder::new()
         .prefix(".tmp-")
         .tempdir_in(&base)
