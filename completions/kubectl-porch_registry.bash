@@ -626,7 +626,7 @@ _kubectl_porch_registry() {
             return 0
             ;;
         kubectl_porch_registry__subcmd__run)
-            opts="-o -e -n -h --fn-config --output --results-dir --runtime --network --as-current-user --timeout --env --mount --auth-file --from-cluster --ca-file --tls-dir --allow-insecure-http --platform --cache-dir --namespace --kubeconfig --context --deployment --container --help"
+            opts="-o -e -n -h --fn-config --output --results-dir --runtime --network --as-current-user --timeout --env --mount --pids-limit --memory --cpus --tmp-size --auth-file --from-cluster --ca-file --tls-dir --allow-insecure-http --platform --cache-dir --namespace --kubeconfig --context --deployment --container --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -665,6 +665,22 @@ _kubectl_porch_registry() {
                     return 0
                     ;;
                 --mount)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --pids-limit)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --memory)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --cpus)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --tmp-size)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

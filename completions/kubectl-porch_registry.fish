@@ -177,6 +177,10 @@ docker\t'docker run, with kpt\'s flags'"
 complete -c kubectl-porch_registry -n "__fish_kubectl_porch_registry_using_subcommand run" -l timeout -d 'Kill the function after this long (e.g. 30s, 5m)' -r
 complete -c kubectl-porch_registry -n "__fish_kubectl_porch_registry_using_subcommand run" -s e -l env -d 'Environment variables for the function: KEY=VALUE, or KEY to pass the current value' -r
 complete -c kubectl-porch_registry -n "__fish_kubectl_porch_registry_using_subcommand run" -l mount -d 'Bind mounts, as kpt: type=bind,source=/host/dir,target=/dir[,rw=true]' -r
+complete -c kubectl-porch_registry -n "__fish_kubectl_porch_registry_using_subcommand run" -l pids-limit -d 'Most processes and threads the function may have (-1: no limit)' -r
+complete -c kubectl-porch_registry -n "__fish_kubectl_porch_registry_using_subcommand run" -l memory -d 'Memory of the function, all its processes together (e.g. 512m, 4g; 0: no limit)' -r
+complete -c kubectl-porch_registry -n "__fish_kubectl_porch_registry_using_subcommand run" -l cpus -d 'CPUs the function may use, e.g. 0.5 or 2 (0: no limit)' -r
+complete -c kubectl-porch_registry -n "__fish_kubectl_porch_registry_using_subcommand run" -l tmp-size -d 'Size of the function\'s private /tmp, a tmpfs (e.g. 64m, 1g)' -r
 complete -c kubectl-porch_registry -n "__fish_kubectl_porch_registry_using_subcommand run" -l auth-file -d 'A .dockerconfigjson / config.json to take credentials from' -r -F
 complete -c kubectl-porch_registry -n "__fish_kubectl_porch_registry_using_subcommand run" -l ca-file -d 'PEM file with the registry CA (the runner\'s mounted ca.crt)' -r -F
 complete -c kubectl-porch_registry -n "__fish_kubectl_porch_registry_using_subcommand run" -l tls-dir -d 'Directory holding ca.crt (else ca.pem), as the runner\'s --tls-secret-path' -r -F

@@ -9,13 +9,14 @@
 #   uidmap           the tests run podman with --runtime runc)
 #   git              diff checks of --in-place edits
 #   bash-completion  kubectl's bash completion needs it (the completion tests drive it in a pty)
+#   gcc, libc6-dev   a static C program that probes the sandbox's seccomp filter
 #
 # Idempotent: installs only what is missing. Works on a fresh Debian/Ubuntu machine as root
 # (or with password-less sudo), with no terminal (CI=true, stdin closed).
 # kubectl and kpt are expected to be on PATH already; their absence is reported, not fixed.
 set -euo pipefail
 
-packages=(docker-registry apache2-utils skopeo busybox-static openssl podman runc uidmap git ca-certificates bash-completion)
+packages=(docker-registry apache2-utils skopeo busybox-static openssl podman runc uidmap git ca-certificates bash-completion gcc libc6-dev)
 
 installed() {
     dpkg-query -W -f='${Status}' "$1" 2>/dev/null | grep -q 'install ok installed'

@@ -12,9 +12,10 @@ use clap::builder::TypedValueParser as _;
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
 use crate::runner::defaults::{
-    DEFAULT_AUTH_MOUNT_PATH, DEFAULT_AUTH_SECRET_NAME, DEFAULT_CONTAINER, DEFAULT_DEPLOYMENT,
-    DEFAULT_FN_NAMESPACE, DEFAULT_NAMESPACE, DEFAULT_TIMEOUT, DEFAULT_TLS_MOUNT_PATH,
-    DEFAULT_TLS_SECRET_NAME,
+    DEFAULT_AUTH_MOUNT_PATH, DEFAULT_AUTH_SECRET_NAME, DEFAULT_CONTAINER, DEFAULT_CPUS,
+    DEFAULT_DEPLOYMENT, DEFAULT_FN_NAMESPACE, DEFAULT_MEMORY, DEFAULT_NAMESPACE,
+    DEFAULT_PIDS_LIMIT, DEFAULT_TIMEOUT, DEFAULT_TLS_MOUNT_PATH, DEFAULT_TLS_SECRET_NAME,
+    DEFAULT_TMP_SIZE,
 };
 use crate::runner::duration;
 use crate::runner::options::Namespace;
@@ -480,8 +481,58 @@ pub struct RunArgs {
     /// Bind mounts, as kpt: type=bind,source=/host/dir,target=/dir[,rw=true]
     #[arg(long = "mount", value_name = "SPEC")]
     pub mount: Vec<String>,
+    /// Most processes and threads the function may have (-1: no limit)
+    ///
+    /// The default is podman's (2048); a fork that would pass it fails with EAGAIN. Native
+    /// runtime: a pids cgroup where one can be made (root; a normal user with a delegated
+    /// cgroup v2 subtree), else RLIMIT_NPROC, counted in the sandbox's own user namespace
+    /// (a normal user). As root without a pids cgroup the kernel exempts root from
+    /// RLIMIT_NPROC: a warning says the limit is not applied. Engines: --pids-limit.
+    #[arg(long, value_name = "N", default_value = DEFAULT_PIDS_LIMIT, value_parser = parse_pids, allow_hyphen_values = true)]
+    pub pids_limit: Limit,
+    /// Memory of the function, all its processes together (e.g. 512m, 4g; 0: no limit)
+    ///
+    /// Native runtime: a memory cgroup where one can be made (root; a normal user with a
+    /// delegated cgroup v2 subtree; /tmp's pages count too), and the kernel's OOM killer
+    /// stops the function past it; else RLIMIT_DATA, the same amount for each process
+    /// (allocations fail past it). Engines: --memory.
+    #[arg(long, value_name = "SIZE", default_value = DEFAULT_MEMORY, value_parser = parse_memory, allow_hyphen_values = true)]
+    pub memory: Limit,
+    /// CPUs the function may use, e.g. 0.5 or 2 (0: no limit)
+    ///
+    /// Native runtime: a CPU quota in a cpu cgroup where one can be made (root; a normal
+    /// user with a delegated cgroup v2 subtree), else the function is pinned to ceil(N) CPUs
+    /// and may not change its CPU affinity. Engines: --cpus.
+    #[arg(long, value_name = "N", default_value = DEFAULT_CPUS, value_parser = parse_cpus, allow_hyphen_values = true)]
+    pub cpus: Limit,
+    /// Size of the function's private /tmp, a tmpfs (e.g. 64m, 1g)
+    ///
+    /// Writing past it fails with ENOSPC (No space left on device). Applies as root and as a
+    /// normal user. Engines: --tmpfs /tmp:size=SIZE.
+    #[arg(long, value_name = "SIZE", default_value = DEFAULT_TMP_SIZE, value_parser = parse_tmp_size, allow_hyphen_values = true)]
+    pub tmp_size: u64,
     #[command(flatten)]
     pub source: PullSourceArgs,
+}
+
+/// A limit flag's value: `None` is "no limit".
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Limit(pub Option<u64>);
+
+fn parse_pids(s: &str) -> Result<Limit, String> {
+    crate::sandbox::limits::parse_pids(s).map(Limit)
+}
+
+fn parse_memory(s: &str) -> Result<Limit, String> {
+    crate::sandbox::limits::parse_memory(s).map(Limit)
+}
+
+fn parse_cpus(s: &str) -> Result<Limit, String> {
+    crate::sandbox::limits::parse_cpus(s).map(Limit)
+}
+
+fn parse_tmp_size(s: &str) -> Result<u64, String> {
+    crate::sandbox::limits::parse_tmp_size(s)
 }
 
 #[derive(Debug, Clone, Args)]

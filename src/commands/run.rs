@@ -42,6 +42,7 @@ pub struct RunPlan {
     pub network: bool,
     pub runtime: Runtime,
     pub cache_dir: PathBuf,
+    pub limits: sandbox::Limits,
 }
 
 /// The default cache directory (shared with `pull`): `$XDG_CACHE_HOME/kubectl-porch-registry`.
@@ -212,6 +213,9 @@ pub fn execute(image: &FunctionImage, plan: &RunPlan, input: &[u8]) -> Result<Ru
                 user: plan.user,
                 network: plan.network,
                 mounts: plan.mounts.clone(),
+                limits: plan.limits,
+                cgroups: Vec::new(),
+                fallbacks: sandbox::Fallbacks::default(),
             };
             sandbox::run_native(&spec, input, plan.timeout)
         }
@@ -240,6 +244,7 @@ pub fn execute(image: &FunctionImage, plan: &RunPlan, input: &[u8]) -> Result<Ru
                 network: plan.network,
                 env: &plan.env,
                 mounts: &plan.mounts,
+                limits: &plan.limits,
             };
             sandbox::run_engine(engine, &eimg, &erun, input, plan.timeout)
         }
@@ -285,6 +290,7 @@ pub fn run(args: &RunArgs) -> Result<()> {
             .cache_dir
             .clone()
             .unwrap_or_else(default_cache_dir),
+        limits: args.limits,
     };
     let mode = output_mode(args)?;
     // Refused before anything runs: failing on it afterwards would leave the package written
@@ -330,20 +336,34 @@ pub fn run(args: &RunArgs) -> Result<()> {
         .and_then(|mut docs| (docs.len() == 1).then(|| docs.remove(0)))
         .filter(|d| d.get("kind").and_then(Value::as_str) == Some("ResourceList"));
     let results = parsed.as_ref().map(results_of).unwrap_or_default();
+    // Limits the function ran into, said with the failure (a cgroup reports them).
+    let mut hit = String::new();
+    if out.events.pids_max_hit {
+        hit.push_str(&format!(
+            "; it reached the pids limit ({} processes: raise --pids-limit)",
+            args.limits.pids.unwrap_or_default()
+        ));
+    }
+    if out.events.oom_killed {
+        hit.push_str(&format!(
+            "; it ran out of memory ({}: raise --memory)",
+            sandbox::limits::show_size(args.limits.memory.unwrap_or_default())
+        ));
+    }
     let mut failure: Option<Error> = match &out.outcome {
         Outcome::Exited(0) if parsed.is_none() => Some(Error::FunctionFailed(format!(
-            "{shown}: the function exited 0 but its output is not a ResourceList; nothing was written"
+            "{shown}: the function exited 0 but its output is not a ResourceList; nothing was written{hit}"
         ))),
         Outcome::Exited(0) => None,
         Outcome::TimedOut => Some(Error::Timeout(format!(
-            "{shown}: the function did not finish within {} and was killed with all its processes; nothing was written (raise --timeout)",
+            "{shown}: the function did not finish within {} and was killed with all its processes; nothing was written (raise --timeout){hit}",
             crate::runner::duration::display(args.timeout)
         ))),
         Outcome::Exited(code) => Some(Error::FunctionFailed(format!(
-            "{shown}: the function failed with exit code {code}; nothing was written"
+            "{shown}: the function failed with exit code {code}; nothing was written{hit}"
         ))),
         Outcome::Signaled(sig) => Some(Error::FunctionFailed(format!(
-            "{shown}: the function was killed by signal {sig}; nothing was written"
+            "{shown}: the function was killed by signal {sig}; nothing was written{hit}"
         ))),
     };
     // Write the output only when the function succeeded.

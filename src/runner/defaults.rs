@@ -21,3 +21,12 @@ pub const DEFAULT_FN_NAMESPACE: &str = "porch-fn-system";
 /// How long `setup`/`remove` wait for the rollout, and `run` lets a function run
 /// (in the syntax of [`crate::runner::duration::parse`]).
 pub const DEFAULT_TIMEOUT: &str = "5m";
+
+/// `run --pids-limit`: podman's default (containers.conf `pids_limit`).
+pub const DEFAULT_PIDS_LIMIT: &str = "2048";
+/// `run --memory`: the whole function, every process together.
+pub const DEFAULT_MEMORY: &str = "2g";
+/// `run --cpus`: no limit (the timeout bounds the time), as the engines.
+pub const DEFAULT_CPUS: &str = "0";
+/// `run --tmp-size`: the private `/tmp` tmpfs (without a size one may take half the RAM).
+pub const DEFAULT_TMP_SIZE: &str = "256m";

@@ -7,6 +7,7 @@ use std::time::Duration;
 
 use sha2::{Digest, Sha256};
 
+use super::limits::{Limits, show_cpus};
 use super::{BindMount, RunOutput, User, run_piped};
 use crate::error::{Error, Result};
 use crate::rootfs::{Compression, LayerSource};
@@ -49,6 +50,7 @@ pub struct EngineRun<'a> {
     /// Extra KEY=VALUE pairs (from --env).
     pub env: &'a [String],
     pub mounts: &'a [BindMount],
+    pub limits: &'a Limits,
 }
 
 fn local_name(digest: &str) -> String {
@@ -216,8 +218,10 @@ fn ensure_loaded(engine: Engine, image: &EngineImage) -> Result<String> {
 }
 
 /// `ENGINE run` arguments: kpt's flags (`--rm -i --network none --user nobody
-/// --security-opt=no-new-privileges`), plus a name (to clean up after a timeout) and
-/// `--pull never` (the image was just loaded).
+/// --security-opt=no-new-privileges`), plus a name (to clean up after a timeout),
+/// `--pull never` (the image was just loaded) and the native sandbox's limits in the engine's
+/// terms (`--pids-limit`, `--memory`, `--cpus`, a `/tmp` tmpfs of the same size). The engine
+/// applies its default seccomp profile, as in kpt.
 pub fn run_args(container: &str, run: &EngineRun, uid: u32, gid: u32, image: &str) -> Vec<String> {
     let mut a: Vec<String> = ["run", "--rm", "-i", "--name", container]
         .iter()
@@ -234,6 +238,23 @@ pub fn run_args(container: &str, run: &EngineRun, uid: u32, gid: u32, image: &st
     a.push("--security-opt=no-new-privileges".into());
     a.push("--pull".into());
     a.push("never".into());
+    let l = run.limits;
+    a.push(format!(
+        "--pids-limit={}",
+        l.pids.map_or("-1".to_string(), |n| n.to_string())
+    ));
+    if let Some(m) = l.memory {
+        // No swap past it, like the native cgroup.
+        a.push(format!("--memory={m}"));
+        a.push(format!("--memory-swap={m}"));
+    }
+    if let Some(c) = l.millicpus {
+        a.push(format!("--cpus={}", show_cpus(c)));
+    }
+    a.push(format!(
+        "--tmpfs=/tmp:rw,exec,nosuid,nodev,mode=1777,size={}",
+        l.tmp_size
+    ));
     for e in run.env {
         a.push("-e".into());
         a.push(e.clone());
@@ -303,22 +324,37 @@ mod tests {
             rw: false,
         }];
         let env = ["A=1".to_string()];
+        let limits = Limits::default();
         let run = EngineRun {
             user: User::Nobody,
             network: false,
             env: &env,
             mounts: &mounts,
+            limits: &limits,
         };
         assert_eq!(
             run_args("c1", &run, 1000, 1000, "img").join(" "),
-            "run --rm -i --name c1 --network none --user 65534:65534 --security-opt=no-new-privileges --pull never -e A=1 --mount type=bind,source=/data,target=/in,readonly=true img"
+            "run --rm -i --name c1 --network none --user 65534:65534 --security-opt=no-new-privileges --pull never --pids-limit=2048 --memory=2147483648 --memory-swap=2147483648 --tmpfs=/tmp:rw,exec,nosuid,nodev,mode=1777,size=268435456 -e A=1 --mount type=bind,source=/data,target=/in,readonly=true img"
         );
+        let limits = Limits {
+            pids: None,
+            memory: None,
+            millicpus: Some(1500),
+            tmp_size: 1 << 20,
+        };
         let run = EngineRun {
             user: User::Current,
             network: true,
             env: &[],
             mounts: &[],
+            limits: &limits,
         };
+        let a = run_args("c1", &run, 1000, 100, "img").join(" ");
+        assert!(
+            a.contains(" --pids-limit=-1 --cpus=1.5 --tmpfs=/tmp:rw,exec,nosuid,nodev,mode=1777,size=1048576 "),
+            "{a}"
+        );
+        assert!(!a.contains("--memory"), "{a}");
         let a = run_args("c1", &run, 1000, 100, "img").join(" ");
         assert!(a.contains("--network host --user 1000:100 "), "{a}");
     }

@@ -11,7 +11,8 @@ use nix::sched::{CloneFlags, unshare};
 use nix::sys::wait::{WaitStatus, waitpid};
 use nix::unistd::{ForkResult, chdir, execve, fork, getgid, getuid, pivot_root, sethostname};
 
-use super::{NOBODY, SETUP_ERROR_PREFIX, SETUP_FAILED, Spec, User};
+use super::limits::Fallbacks;
+use super::{NOBODY, SETUP_ERROR_PREFIX, SETUP_FAILED, Spec, User, seccomp};
 
 const DEFAULT_PATH: &str = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
 const DEVICES: [&str; 5] = ["null", "zero", "full", "random", "urandom"];
@@ -48,6 +49,13 @@ fn outer(spec: &Spec) -> R<i32> {
     // If the parent died before we set PDEATHSIG, stop now.
     if nix::unistd::getppid().as_raw() == 1 {
         return Ok(SETUP_FAILED);
+    }
+    // Into the run's cgroups first, so every process of the function starts inside.
+    let me = std::process::id().to_string();
+    for dir in &spec.cgroups {
+        ctx(std::fs::write(dir.join("cgroup.procs"), &me), || {
+            format!("joining the cgroup {}", dir.display())
+        })?;
     }
     let host_uid = getuid().as_raw();
     let host_gid = getgid().as_raw();
@@ -216,7 +224,7 @@ fn init(spec: &Spec) -> R<std::convert::Infallible> {
         &root.join("tmp"),
         Some("tmpfs"),
         nsd,
-        Some("mode=1777"),
+        Some(&format!("mode=1777,size={}", spec.limits.tmp_size)),
     )?;
     let dev = root.join("dev");
     mnt(
@@ -363,8 +371,64 @@ fn init(spec: &Spec) -> R<std::convert::Infallible> {
     let path = cstr(exe.to_str().ok_or("entrypoint path is not UTF-8")?)?;
     let args = spec.argv.iter().map(|a| cstr(a)).collect::<R<Vec<_>>>()?;
     let env = spec.env.iter().map(|a| cstr(a)).collect::<R<Vec<_>>>()?;
+    apply_fallbacks(&spec.fallbacks)?;
+    // Last: nothing of the sandbox's own setup needs a denied call after this.
+    seccomp::install(spec.fallbacks.cpus.is_some())?;
     Err(match execve(&path, &args, &env) {
         Err(e) => format!("exec {}: {e}", exe.display()),
         Ok(never) => match never {},
     })
+}
+
+fn set_rlimit(resource: libc::__rlimit_resource_t, value: u64, what: &str) -> R<()> {
+    let lim = libc::rlimit {
+        rlim_cur: value as libc::rlim_t,
+        rlim_max: value as libc::rlim_t,
+    };
+    // SAFETY: a valid rlimit struct.
+    if unsafe { libc::setrlimit(resource, &lim) } != 0 {
+        return Err(format!(
+            "setting {what} to {value}: {}",
+            std::io::Error::last_os_error()
+        ));
+    }
+    Ok(())
+}
+
+/// The per-process limits for what no cgroup covers. Set after `unshare`: `RLIMIT_NPROC` then
+/// counts the processes of this user namespace only (a fresh one), not all of the user's.
+fn apply_fallbacks(f: &Fallbacks) -> R<()> {
+    if let Some(n) = f.nproc {
+        set_rlimit(libc::RLIMIT_NPROC, n, "RLIMIT_NPROC (--pids-limit)")?;
+    }
+    if let Some(n) = f.data {
+        set_rlimit(libc::RLIMIT_DATA, n, "RLIMIT_DATA (--memory)")?;
+    }
+    if let Some(n) = f.cpus {
+        // SAFETY: cpu_set_t is plain data; sched_* fill and read it.
+        unsafe {
+            let mut set: libc::cpu_set_t = std::mem::zeroed();
+            if libc::sched_getaffinity(0, std::mem::size_of::<libc::cpu_set_t>(), &mut set) != 0 {
+                return Err(format!(
+                    "reading the CPU affinity: {}",
+                    std::io::Error::last_os_error()
+                ));
+            }
+            let mut keep: libc::cpu_set_t = std::mem::zeroed();
+            let mut kept = 0;
+            for cpu in 0..libc::CPU_SETSIZE as usize {
+                if kept < n && libc::CPU_ISSET(cpu, &set) {
+                    libc::CPU_SET(cpu, &mut keep);
+                    kept += 1;
+                }
+            }
+            if libc::sched_setaffinity(0, std::mem::size_of::<libc::cpu_set_t>(), &keep) != 0 {
+                return Err(format!(
+                    "setting the CPU affinity (--cpus): {}",
+                    std::io::Error::last_os_error()
+                ));
+            }
+        }
+    }
+    Ok(())
 }

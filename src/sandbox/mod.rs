@@ -4,13 +4,19 @@
 //! It spawns `/proc/self/exe __sandbox` (the JSON spec in its environment) (a plain fork+exec done by std), and that
 //! fresh, single-threaded helper does `unshare`, writes the user-namespace maps, forks the PID 1
 //! of the new PID namespace, mounts the read-only root, `/proc`, a private `/tmp`, a minimal
-//! `/dev`, pivots into the root, sets no_new_privs and execs the entrypoint. The main process
+//! `/dev`, pivots into the root, sets no_new_privs, the per-process limits and the seccomp
+//! filter, and execs the entrypoint. Before it starts, the main process makes the run's cgroup
+//! ([`cgroup`]) where it can; the helper joins it first thing ([`limits`] says what applies
+//! where). The main process
 //! only pipes the ResourceList in and out and enforces the timeout by killing the helper's
 //! process group; the helper's child (the namespace's init) has PDEATHSIG=SIGKILL, and when
 //! the init dies the kernel kills every process of the namespace.
 
+pub mod cgroup;
 mod engine;
 mod helper;
+pub mod limits;
+mod seccomp;
 
 use std::io::{Read, Write};
 use std::os::fd::{AsRawFd, FromRawFd, OwnedFd};
@@ -23,7 +29,9 @@ use serde::{Deserialize, Serialize};
 
 use crate::error::{Error, Result};
 
+pub use cgroup::Events;
 pub use engine::{Engine, EngineImage, EngineRun, run_engine};
+pub use limits::{Fallbacks, Limits};
 
 /// The argument that makes the binary act as the sandbox helper.
 pub const HELPER_ARG: &str = "__sandbox";
@@ -69,6 +77,14 @@ pub struct Spec {
     /// Share the host network (otherwise a new network namespace with only `lo`).
     pub network: bool,
     pub mounts: Vec<BindMount>,
+    /// The limits asked for (the helper sizes `/tmp` from it).
+    pub limits: Limits,
+    /// The run's cgroup directories the helper joins (made by the main process).
+    #[serde(default)]
+    pub cgroups: Vec<PathBuf>,
+    /// The per-process limits the helper sets for what no cgroup covers.
+    #[serde(default)]
+    pub fallbacks: Fallbacks,
 }
 
 /// How the function ended.
@@ -88,6 +104,8 @@ pub struct RunOutput {
     pub stdout: Vec<u8>,
     pub stderr: Vec<u8>,
     pub outcome: Outcome,
+    /// Limits the function ran into (native runs with a cgroup).
+    pub events: Events,
 }
 
 impl RunOutput {
@@ -230,15 +248,60 @@ pub(crate) fn run_piped(mut cmd: Command, input: &[u8], timeout: Duration) -> Re
         stdout,
         stderr,
         outcome,
+        events: Events::default(),
     })
+}
+
+/// How this run enforces `limits`: a cgroup for what one can be made for, per-process
+/// fallbacks for the rest. A limit that cannot be enforced at all is warned about.
+fn enforce(limits: &Limits) -> (cgroup::RunCgroup, Fallbacks) {
+    let cg = cgroup::RunCgroup::create(limits);
+    let mut fb = Fallbacks::default();
+    if let Some(n) = limits.pids
+        && !cg.pids
+    {
+        if nix::unistd::geteuid().is_root() {
+            crate::ui::warn(format!(
+                "--pids-limit {n} is not applied: no pids cgroup can be created here, and the kernel exempts root from RLIMIT_NPROC; run as a normal user or on a machine with cgroups"
+            ));
+        } else {
+            fb.nproc = Some(n);
+        }
+    }
+    if let Some(n) = limits.memory
+        && !cg.memory
+    {
+        fb.data = Some(n);
+    }
+    if let Some(m) = limits.millicpus
+        && !cg.cpu
+    {
+        let want = m.div_ceil(1000) as u32;
+        let have = std::thread::available_parallelism().map_or(u32::MAX, |n| n.get() as u32);
+        if want < have {
+            fb.cpus = Some(want);
+        }
+    }
+    (cg, fb)
 }
 
 /// Run `spec` in the native sandbox with `input` on stdin.
 pub fn run_native(spec: &Spec, input: &[u8], timeout: Duration) -> Result<RunOutput> {
-    let json = serde_json::to_string(spec).expect("spec serializes");
+    let (cg, fallbacks) = enforce(&spec.limits);
+    let spec = Spec {
+        cgroups: cg.dirs.clone(),
+        fallbacks,
+        ..spec.clone()
+    };
+    let json = serde_json::to_string(&spec).expect("spec serializes");
     let mut cmd = Command::new("/proc/self/exe");
     cmd.arg(HELPER_ARG).env_clear().env(SPEC_ENV, json);
-    let out = run_piped(cmd, input, timeout)?;
+    let mut out = run_piped(cmd, input, timeout)?;
+    if out.outcome == Outcome::TimedOut {
+        cg.kill();
+    }
+    out.events = cg.events();
+    drop(cg);
     if out.outcome == Outcome::Exited(SETUP_FAILED) {
         let text = String::from_utf8_lossy(&out.stderr);
         if let Some(line) = text

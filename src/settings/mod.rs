@@ -476,6 +476,8 @@ pub struct Run {
     pub env: Vec<String>,
     pub mount: Vec<String>,
     pub source: PullSource,
+    /// The sandbox's limits (`--pids-limit`, `--memory`, `--cpus`, `--tmp-size`).
+    pub limits: crate::sandbox::Limits,
 }
 
 impl Run {
@@ -498,6 +500,12 @@ impl Run {
             env: a.env,
             mount: a.mount,
             source: PullSource::resolve(a.source)?,
+            limits: crate::sandbox::Limits {
+                pids: a.pids_limit.0,
+                memory: a.memory.0,
+                millicpus: a.cpus.0,
+                tmp_size: a.tmp_size,
+            },
         })
     }
 }

@@ -18,6 +18,7 @@ mod pull;
 mod registry_support;
 mod rootfs;
 mod run;
+mod sandbox;
 mod secret;
 mod support;
 mod wizard;

@@ -12,7 +12,7 @@ use crate::support::bin;
 
 const APPLETS: &[&str] = &[
     "sh", "cat", "awk", "sed", "sleep", "wget", "nc", "id", "echo", "touch", "mkdir", "ls", "env",
-    "pwd", "hostname", "ps", "grep", "printf", "true", "false", "head", "tr", "mount",
+    "pwd", "hostname", "ps", "grep", "printf", "true", "false", "head", "tr", "mount", "df",
 ];
 
 fn sha(bytes: &[u8]) -> String {
@@ -32,7 +32,7 @@ fn blob(layout: &Path, bytes: &[u8]) -> (String, usize) {
     (d, bytes.len())
 }
 
-fn file_header(path: &str, size: u64, mode: u32) -> tar::Header {
+pub fn file_header(path: &str, size: u64, mode: u32) -> tar::Header {
     let mut h = tar::Header::new_ustar();
     h.set_path(path).unwrap();
     h.set_size(size);
@@ -43,7 +43,7 @@ fn file_header(path: &str, size: u64, mode: u32) -> tar::Header {
 }
 
 /// The busybox layer (plain tar): /bin/busybox, applet symlinks, /etc/passwd, /tmp, /data.
-fn busybox_layer() -> Vec<u8> {
+pub fn busybox_layer() -> Vec<u8> {
     let mut b = tar::Builder::new(Vec::new());
     let mut h = tar::Header::new_ustar();
     h.set_path("bin/").unwrap();
@@ -88,7 +88,7 @@ fn busybox_layer() -> Vec<u8> {
 }
 
 /// The function layer (plain tar): `script` as /fn.sh.
-fn script_layer(script: &str) -> Vec<u8> {
+pub fn script_layer(script: &str) -> Vec<u8> {
     let mut b = tar::Builder::new(Vec::new());
     b.append(
         &file_header("fn.sh", script.len() as u64, 0o755),
@@ -98,7 +98,7 @@ fn script_layer(script: &str) -> Vec<u8> {
     b.into_inner().unwrap()
 }
 
-fn gzip(raw: &[u8]) -> Vec<u8> {
+pub fn gzip(raw: &[u8]) -> Vec<u8> {
     let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
     gz.write_all(raw).unwrap();
     gz.finish().unwrap()
@@ -107,19 +107,43 @@ fn gzip(raw: &[u8]) -> Vec<u8> {
 /// An OCI image layout with busybox (gzip layer) and `script` as /fn.sh (plain layer),
 /// entrypoint `/bin/sh /fn.sh`. Returns `oci:DIR`.
 pub fn busybox_image(dir: &Path, script: &str) -> String {
+    oci_image(
+        dir,
+        &[gzip(&busybox_layer()), script_layer(script)],
+        &["/bin/sh", "/fn.sh"],
+    )
+}
+
+/// An OCI image layout of `layers` (each gzip'ed or plain tar) under `dir/image`, with
+/// `entrypoint`, `PATH=/bin`. Returns `oci:DIR`.
+pub fn oci_image(dir: &Path, layers: &[Vec<u8>], entrypoint: &[&str]) -> String {
     let layout = dir.join("image");
     std::fs::create_dir_all(&layout).unwrap();
-    let raw = busybox_layer();
-    let l1 = gzip(&raw);
-    let l2 = script_layer(script);
-    let diff1 = sha(&raw);
-    let diff2 = sha(&l2);
-    let (d1, s1) = blob(&layout, &l1);
-    let (d2, s2) = blob(&layout, &l2);
+    let mut diff_ids = Vec::new();
+    let mut descs = Vec::new();
+    for l in layers {
+        let gzipped = l.starts_with(&[0x1f, 0x8b]);
+        let raw = if gzipped {
+            let mut out = Vec::new();
+            std::io::Read::read_to_end(&mut flate2::read::GzDecoder::new(&l[..]), &mut out)
+                .unwrap();
+            out
+        } else {
+            l.clone()
+        };
+        diff_ids.push(sha(&raw));
+        let (d, size) = blob(&layout, l);
+        let mt = if gzipped {
+            "application/vnd.oci.image.layer.v1.tar+gzip"
+        } else {
+            "application/vnd.oci.image.layer.v1.tar"
+        };
+        descs.push(json!({"mediaType": mt, "digest": d, "size": size}));
+    }
     let config = serde_json::to_vec(&json!({
         "architecture": "amd64", "os": "linux",
-        "config": {"Entrypoint": ["/bin/sh", "/fn.sh"], "Env": ["PATH=/bin"], "WorkingDir": "/"},
-        "rootfs": {"type": "layers", "diff_ids": [diff1, diff2]},
+        "config": {"Entrypoint": entrypoint, "Env": ["PATH=/bin"], "WorkingDir": "/"},
+        "rootfs": {"type": "layers", "diff_ids": diff_ids},
     }))
     .unwrap();
     let (cd, cs) = blob(&layout, &config);
@@ -127,10 +151,7 @@ pub fn busybox_image(dir: &Path, script: &str) -> String {
         "schemaVersion": 2,
         "mediaType": "application/vnd.oci.image.manifest.v1+json",
         "config": {"mediaType": "application/vnd.oci.image.config.v1+json", "digest": cd, "size": cs},
-        "layers": [
-            {"mediaType": "application/vnd.oci.image.layer.v1.tar+gzip", "digest": d1, "size": s1},
-            {"mediaType": "application/vnd.oci.image.layer.v1.tar", "digest": d2, "size": s2},
-        ],
+        "layers": descs,
     }))
     .unwrap();
     let (md, ms) = blob(&layout, &manifest);
@@ -151,7 +172,7 @@ pub fn busybox_image(dir: &Path, script: &str) -> String {
 }
 
 /// A small kpt package.
-fn package(dir: &Path) -> PathBuf {
+pub fn package(dir: &Path) -> PathBuf {
     let p = dir.join("pkg");
     std::fs::create_dir_all(p.join("sub")).unwrap();
     std::fs::write(
@@ -178,7 +199,7 @@ fn package(dir: &Path) -> PathBuf {
     p
 }
 
-fn cache(dir: &Path) -> String {
+pub fn cache(dir: &Path) -> String {
     dir.join("cache").display().to_string()
 }
 
@@ -430,7 +451,7 @@ fn failing_function_leaves_the_package_untouched_and_reports_like_kpt() {
     assert_eq!(rl["items"][0]["results"][1]["severity"], "error");
 }
 
-fn sandbox_processes(marker: &str) -> Vec<String> {
+pub fn sandbox_processes(marker: &str) -> Vec<String> {
     let mut found = Vec::new();
     for e in std::fs::read_dir("/proc").unwrap().flatten() {
         if let Ok(cmd) = std::fs::read(e.path().join("cmdline")) {
