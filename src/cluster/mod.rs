@@ -4,16 +4,12 @@
 //! Secret copy), the rollout wait ([`rollout`]) and RBAC review ([`rbac`]). The flows that use
 //! them live in `commands/<cmd>/live.rs`; nothing here knows the command line.
 
-pub mod check;
 pub mod client;
 pub mod rbac;
 pub mod reads;
 pub mod rollout;
-pub mod status;
 pub mod view;
 pub mod writes;
 
-pub use check::{LiveCheck, live_objects_and_findings};
 pub use client::{ClusterOptions, FIELD_MANAGER, Kind, Kube, connect};
 pub use reads::{RunnerSecrets, read_deployment, read_runner_secrets, secret_bytes};
-pub use status::{StatusReport, status_report};

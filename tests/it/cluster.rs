@@ -760,7 +760,8 @@ fn check_args(api: &FakeApi) -> porch_registry::settings::Check {
 fn live_check_finds_what_only_a_cluster_can_tell() {
     let api = porch_cluster();
     setup(&api, PASSWORD, &[]).success();
-    let clean = porch_registry::cluster::live_objects_and_findings(&check_args(&api)).unwrap();
+    let clean = porch_registry::commands::check::live::live_objects_and_findings(&check_args(&api))
+        .unwrap();
     assert!(clean.findings.is_empty(), "{:?}", clean.findings);
     assert_eq!(clean.objects[0]["kind"], "Deployment");
     assert!(
@@ -779,10 +780,11 @@ fn live_check_finds_what_only_a_cluster_can_tell() {
     api.insert(json!({"apiVersion": "v1", "kind": "Pod", "metadata": {"name": "fn-auth", "namespace": FN_NS},
         "status": {"containerStatuses": [{"name": "function", "image": "registry.example.com:5000/fn:v2",
             "state": {"waiting": {"reason": "ImagePullBackOff", "message": "Back-off pulling image"}}}]}}));
-    let rules = |c: &porch_registry::cluster::LiveCheck| -> Vec<&str> {
+    let rules = |c: &porch_registry::commands::check::live::LiveCheck| -> Vec<&str> {
         c.findings.iter().map(|f| f.rule).collect()
     };
-    let c = porch_registry::cluster::live_objects_and_findings(&check_args(&api)).unwrap();
+    let c = porch_registry::commands::check::live::live_objects_and_findings(&check_args(&api))
+        .unwrap();
     let r = rules(&c);
     assert!(r.contains(&"fn-copy-stale"), "{r:?}");
     assert!(r.contains(&"runner-rbac-secrets"), "{r:?}");
@@ -810,14 +812,16 @@ fn live_check_finds_what_only_a_cluster_can_tell() {
     s["metadata"] = json!({"name": "registry-auth-secret", "namespace": "default"});
     api.namespace("default");
     api.insert(s);
-    let c = porch_registry::cluster::live_objects_and_findings(&check_args(&api)).unwrap();
+    let c = porch_registry::commands::check::live::live_objects_and_findings(&check_args(&api))
+        .unwrap();
     assert!(
         rules(&c).contains(&"secret-wrong-namespace"),
         "{:?}",
         rules(&c)
     );
     api.remove("secrets", "default", "registry-auth-secret");
-    let c = porch_registry::cluster::live_objects_and_findings(&check_args(&api)).unwrap();
+    let c = porch_registry::commands::check::live::live_objects_and_findings(&check_args(&api))
+        .unwrap();
     assert!(rules(&c).contains(&"secret-missing"), "{:?}", rules(&c));
 }
 
@@ -1032,7 +1036,7 @@ fn check_reads_roles_when_it_cannot_review_the_runner_rbac() {
     setup(&api, PASSWORD, &[]).success();
     api.forbid("create", "subjectaccessreviews", None);
     let rbac = |api: &FakeApi| {
-        porch_registry::cluster::live_objects_and_findings(&check_args(api))
+        porch_registry::commands::check::live::live_objects_and_findings(&check_args(api))
             .unwrap()
             .findings
             .into_iter()

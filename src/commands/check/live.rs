@@ -1,17 +1,61 @@
-//! Live `check` data: the live objects for the offline rules (`runner::lint`), plus the
+//! Live `check`: the live objects through the offline rules (`runner::lint`), plus the
 //! findings only a cluster can give: Secrets missing or in another namespace, a stale copy in
-//! the function namespace, the runner's RBAC on secrets there, failing function pods.
+//! the function namespace, the runner's RBAC on secrets there, failing function pods. With
+//! `--probe`, the Secrets the runner mounts are read here and handed to the registry probe.
 
 use serde_json::Value;
 
-use super::client::{Kind, Kube};
-use super::rbac::RbacObjects;
-use super::reads::read_deployment;
-use super::secret_bytes;
-use super::view::runner_view;
+use crate::cluster::rbac::{self, RbacObjects};
+use crate::cluster::view::runner_view;
+use crate::cluster::{Kind, Kube, connect, read_deployment, read_runner_secrets, secret_bytes};
 use crate::error::{Error, Result};
-use crate::runner::lint::{Finding, Severity};
+use crate::registry::probe::ProbeInput;
+use crate::runner::lint::{self, Finding, LintContext, Severity};
 use crate::settings::Check;
+
+/// The live objects through the same lint, plus the live-only findings.
+pub(super) fn findings(args: &Check, ctx: &LintContext) -> Result<Vec<Finding>> {
+    let live = live_objects_and_findings(args)?;
+    let mut findings: Vec<Finding> = lint::lint(&live.objects, ctx)
+        .into_iter()
+        // The cluster answers authoritatively whether mounted Secrets exist (and where).
+        .filter(|f| {
+            f.rule != lint::rules::SECRET_MISSING && f.rule != lint::rules::SECRET_WRONG_NAMESPACE
+        })
+        .collect();
+    findings.extend(live.findings);
+    findings.sort_by_key(|f| f.severity);
+    Ok(findings)
+}
+
+/// What the live runner mounts (auth file, CA when TLS is on), read from the cluster, as the
+/// probe's input.
+pub(super) fn probe_inputs(args: &Check) -> Result<Vec<ProbeInput>> {
+    let ns = &args.namespace;
+    let s = read_runner_secrets(
+        &args.cluster,
+        ns,
+        &args.target.deployment,
+        &args.target.container,
+    )?;
+    let ca = s.ca_pem.and_then(|pem| {
+        let input = crate::registry::CaInput {
+            path: std::path::PathBuf::from(format!(
+                "Secret/{ns}/{}",
+                s.tls_secret.as_deref().unwrap_or("?")
+            )),
+            pem,
+        };
+        crate::registry::tls::config_only_ca(&input)
+            .ok()
+            .map(|_| input)
+    });
+    Ok(vec![ProbeInput {
+        dockerconfigjson: s.dockerconfigjson.unwrap_or_default(),
+        origin: format!("Secret/{ns}/{}", s.auth_secret.as_deref().unwrap_or("?")),
+        ca,
+    }])
+}
 
 /// The live objects (the Deployment first, then the Secrets it mounts that exist) and the
 /// live-only findings (the same [`Finding`] as the offline rules give).
@@ -41,7 +85,7 @@ fn finding(
 
 /// Gather the live objects and findings for `check` without `-f`.
 pub fn live_objects_and_findings(args: &Check) -> Result<LiveCheck> {
-    let kube = super::connect(&args.cluster)?;
+    let kube = connect(&args.cluster)?;
     collect(&kube, args)
 }
 
@@ -162,7 +206,7 @@ pub fn collect(kube: &Kube, args: &Check) -> Result<LiveCheck> {
                 Some(false) => missing.push(verb),
                 // No SubjectAccessReview for us: evaluate the Roles and bindings we can read.
                 None => match rbac_objects
-                    .get_or_insert_with(|| super::rbac::read_rbac(kube, &fn_ns))
+                    .get_or_insert_with(|| rbac::read_rbac(kube, &fn_ns))
                     .as_ref()
                 {
                     Some(objs) => {

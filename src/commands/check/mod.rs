@@ -1,8 +1,12 @@
 //! `check`: lint manifests (-f) or the live cluster for what breaks the function runner.
 //!
-//! Offline: `manifests::load` -> `runner::lint`. Live: `cluster::live_objects_and_findings`
-//! gives the live objects (fed to the same lint) and the findings only a cluster can give.
-//! Findings go to stdout (table, JSON or YAML); exit code 3 when any is an error.
+//! The story: the findings, [`offline`] (`manifests::load` -> `runner::lint`, `--probe` on
+//! the Secrets among the objects) or [`live`] (the live objects through the same lint, the
+//! findings only a cluster can give, `--probe` on the Secrets the runner mounts); then, errors
+//! first, to stdout (table, JSON or YAML); exit code 3 when any is an error.
+
+pub mod live;
+mod offline;
 
 use std::time::{SystemTime, UNIX_EPOCH};
 
@@ -10,8 +14,8 @@ use comfy_table::{Cell, Color, ColumnConstraint, ContentArrangement, Table, pres
 use serde::Serialize;
 
 use crate::error::{Error, Result};
-use crate::registry::probe::{self, ProbeInput};
-use crate::runner::lint::{self, Finding, LintContext, Severity};
+use crate::registry::probe;
+use crate::runner::lint::{Finding, LintContext, Severity};
 use crate::settings::{Check, ReportFormat};
 use crate::ui::output::{self, Report};
 
@@ -32,31 +36,11 @@ pub fn run(args: &Check) -> Result<()> {
         now_unix: now_unix(),
     };
     let mut findings = match &args.source {
-        Some(path) => {
-            let package = crate::manifests::load(path)?;
-            let objects = package.objects();
-            if let Err(e) = lint::locate_runner(&objects, &ctx) {
-                return Err(Error::not_found(format!(
-                    "{}: {e}; {}",
-                    path.display(),
-                    e.fix()
-                )));
-            }
-            let mut findings = lint::lint(&objects, &ctx);
-            if args.probe {
-                let inputs = probe::inputs_from_objects_for(
-                    &objects,
-                    &args.target.deployment,
-                    &args.target.container,
-                )?;
-                findings.extend(probe::check_findings(&inputs));
-            }
-            findings
-        }
+        Some(path) => offline::findings(args, path, &ctx)?,
         None => {
-            let mut findings = live_findings(args, &ctx)?;
+            let mut findings = live::findings(args, &ctx)?;
             if args.probe {
-                findings.extend(probe::check_findings(&probe_inputs_from_cluster(args)?));
+                findings.extend(probe::check_findings(&live::probe_inputs(args)?));
             }
             findings
         }
@@ -79,50 +63,6 @@ pub fn run(args: &Check) -> Result<()> {
         )));
     }
     Ok(())
-}
-
-/// What the live runner mounts (auth file, CA when TLS is on), read from the cluster, as the
-/// probe's input.
-fn probe_inputs_from_cluster(args: &Check) -> Result<Vec<ProbeInput>> {
-    let ns = &args.namespace;
-    let s = crate::cluster::read_runner_secrets(
-        &args.cluster,
-        ns,
-        &args.target.deployment,
-        &args.target.container,
-    )?;
-    let ca = s.ca_pem.and_then(|pem| {
-        let input = crate::registry::CaInput {
-            path: std::path::PathBuf::from(format!(
-                "Secret/{ns}/{}",
-                s.tls_secret.as_deref().unwrap_or("?")
-            )),
-            pem,
-        };
-        crate::registry::tls::config_only_ca(&input)
-            .ok()
-            .map(|_| input)
-    });
-    Ok(vec![ProbeInput {
-        dockerconfigjson: s.dockerconfigjson.unwrap_or_default(),
-        origin: format!("Secret/{ns}/{}", s.auth_secret.as_deref().unwrap_or("?")),
-        ca,
-    }])
-}
-
-/// The live objects through the same lint, plus the live-only findings.
-fn live_findings(args: &Check, ctx: &LintContext) -> Result<Vec<Finding>> {
-    let live = crate::cluster::live_objects_and_findings(args)?;
-    let mut findings: Vec<Finding> = lint::lint(&live.objects, ctx)
-        .into_iter()
-        // The cluster answers authoritatively whether mounted Secrets exist (and where).
-        .filter(|f| {
-            f.rule != lint::rules::SECRET_MISSING && f.rule != lint::rules::SECRET_WRONG_NAMESPACE
-        })
-        .collect();
-    findings.extend(live.findings);
-    findings.sort_by_key(|f| f.severity);
-    Ok(findings)
 }
 
 /// The findings as `check` prints them: `{"findings": [...]}` or a table.
@@ -193,7 +133,7 @@ mod tests {
     fn sample() -> Vec<Finding> {
         vec![Finding {
             severity: Severity::Error,
-            rule: lint::rules::FLAG_UNKNOWN,
+            rule: crate::runner::lint::rules::FLAG_UNKNOWN,
             object: "Deployment/porch-system/function-runner".into(),
             message: "m".into(),
             fix: "f".into(),

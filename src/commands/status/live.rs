@@ -4,11 +4,9 @@
 use serde::Serialize;
 use serde_json::Value;
 
-use super::client::{Kind, Kube};
-use super::reads::read_deployment;
-use super::rollout::{RolloutState, rollout_state};
-use super::secret_bytes;
-use super::view::{RunnerView, runner_view};
+use crate::cluster::rollout::{RolloutState, rollout_state};
+use crate::cluster::view::{RunnerView, runner_view};
+use crate::cluster::{Kind, Kube, read_deployment, secret_bytes};
 use crate::error::{Error, Result};
 use crate::runner::authfile::AuthFile;
 use crate::runner::flags;

@@ -1,15 +1,20 @@
-//! `status`: the runner's private-registry configuration as the cluster has it.
+//! `status`: the runner's private-registry configuration as the cluster has it. The story:
+//! connect, read the Deployment, its Secrets, the runner's copy and the rollout ([`live`]),
+//! print the report (table, JSON or YAML).
+
+pub mod live;
 
 use comfy_table::{ContentArrangement, Table};
 
-use crate::cluster::{self, StatusReport};
+use crate::cluster;
 use crate::error::Result;
 use crate::settings::Status;
 use crate::ui::output::{self, Report};
+use live::StatusReport;
 
 pub fn run(args: &Status) -> Result<()> {
     let kube = cluster::connect(&args.runner.cluster)?;
-    let report = cluster::status_report(
+    let report = live::status_report(
         &kube,
         &args.runner.namespace,
         &args.runner.target.deployment,
@@ -95,7 +100,7 @@ pub fn render_table(r: &StatusReport) -> String {
             ),
         ]);
     }
-    let secret_row = |label: &str, s: &cluster::status::SecretInfo| -> (String, String) {
+    let secret_row = |label: &str, s: &live::SecretInfo| -> (String, String) {
         let mut v = if s.exists {
             format!("{} ({})", s.name, s.type_.clone().unwrap_or_default())
         } else {
