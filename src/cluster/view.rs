@@ -2,13 +2,13 @@
 //! binary reads them, and which Secret is mounted where. Pure (values in, values out).
 //!
 //! Flags are read with the one model of Go's `flag` package, [`crate::runner::flags`], over
-//! the container's `os.Args[1:]` as [`crate::runner::plan::runner_args`] builds it: the view
+//! the container's `os.Args[1:]` as [`crate::runner::container`] reads it: the view
 //! reports exactly what the runner parses (nothing after a positional, `--` or a fatal flag).
 
 use serde_json::Value;
 
+use crate::runner::container::RunnerContainer;
 use crate::runner::flags::{self, GoArgs, Stop};
-use crate::runner::plan::container_go_args;
 
 /// One secret volume mounted into the runner container.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -93,47 +93,31 @@ impl RunnerView {
     }
 }
 
-/// Read the view from a Deployment; `None` when the container is not there.
+/// Read the view from a Deployment (through the one container model,
+/// [`crate::runner::container`]); `None` when the container is not there.
 pub fn runner_view(deployment: &Value, container: &str) -> Option<RunnerView> {
-    let spec = deployment.pointer("/spec/template/spec")?;
-    let c = spec
-        .get("containers")?
-        .as_array()?
-        .iter()
-        .find(|c| c["name"] == container)?;
-    let (tokens, args) = container_go_args(c);
+    let c = RunnerContainer::named(deployment, container)?;
+    let args = c.go_args();
     let ignored_from = match &args.stop {
         // `--` is consumed.
         Some(Stop::Terminator { index }) => index + 1,
         _ => args.parsed_end(),
     };
-    let ignored = tokens
-        .into_iter()
+    let ignored = c
+        .tokens
+        .iter()
         .skip(ignored_from)
-        .map(|t| t.text)
+        .map(|t| t.text.clone())
         .collect();
-    let volumes = spec
-        .get("volumes")
-        .and_then(Value::as_array)
-        .cloned()
-        .unwrap_or_default();
     let mounts = c
-        .get("volumeMounts")
-        .and_then(Value::as_array)
+        .secret_mounts()
         .into_iter()
-        .flatten()
-        .filter_map(|m| {
-            let vol = m["name"].as_str()?;
-            let secret = volumes
-                .iter()
-                .find(|v| v["name"] == vol)?
-                .pointer("/secret/secretName")?
-                .as_str()?;
+        .filter_map(|(m, secret)| {
             Some(SecretMount {
-                volume: vol.to_string(),
+                volume: m.name?.to_string(),
                 secret: secret.to_string(),
-                mount_path: m["mountPath"].as_str()?.to_string(),
-                read_only: m["readOnly"].as_bool().unwrap_or(false),
+                mount_path: m.mount_path?.to_string(),
+                read_only: m.read_only,
             })
         })
         .collect();
@@ -141,12 +125,8 @@ pub fn runner_view(deployment: &Value, container: &str) -> Option<RunnerView> {
         args,
         ignored,
         mounts,
-        service_account: spec
-            .get("serviceAccountName")
-            .and_then(Value::as_str)
-            .unwrap_or("default")
-            .to_string(),
-        image: c["image"].as_str().unwrap_or_default().to_string(),
+        service_account: c.service_account.clone(),
+        image: c.image.unwrap_or_default().to_string(),
     })
 }
 

@@ -3,6 +3,7 @@
 
 pub mod authfile;
 pub mod ca;
+pub mod container;
 pub mod defaults;
 pub mod dockerconfig;
 pub mod duration;

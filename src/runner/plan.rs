@@ -11,6 +11,8 @@
 use serde_json::{Map, Value, json};
 
 use crate::error::{Error, Result};
+use crate::runner::container::{self, RunnerContainer};
+pub use crate::runner::container::{ArgToken, ListField};
 use crate::runner::defaults::{
     DEFAULT_AUTH_MOUNT_PATH, DEFAULT_AUTH_SECRET_NAME, DEFAULT_CONTAINER, DEFAULT_DEPLOYMENT,
     DEFAULT_TLS_MOUNT_PATH, DEFAULT_TLS_SECRET_NAME,
@@ -193,34 +195,6 @@ pub fn same_path(a: &str, b: &str) -> bool {
     a == b && !a.is_empty()
 }
 
-/// The four lists a plan edits.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
-pub enum ListField {
-    /// container `command`
-    Command,
-    /// container `args`
-    Args,
-    /// container `volumeMounts`
-    VolumeMounts,
-    /// pod `volumes`
-    Volumes,
-}
-
-impl ListField {
-    pub fn key(self) -> &'static str {
-        match self {
-            ListField::Command => "command",
-            ListField::Args => "args",
-            ListField::VolumeMounts => "volumeMounts",
-            ListField::Volumes => "volumes",
-        }
-    }
-    /// Whether the list lives in the container (else in the pod spec).
-    pub fn in_container(self) -> bool {
-        self != ListField::Volumes
-    }
-}
-
 /// One edit of a list.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Op {
@@ -354,41 +328,9 @@ fn apply_field(obj: &mut Map<String, Value>, field: ListField, ops: &[Op]) -> Re
     Ok(())
 }
 
-/// One token of the runner's argument list and where it lives.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct ArgToken {
-    pub field: ListField,
-    pub index: usize,
-    pub text: String,
-}
-
-/// The runner's `os.Args[1:]` as Kubernetes builds it: `command[1..]` then `args`; without a
-/// `command`, the image's entrypoint runs with `args` (the runner image's entrypoint is the
-/// server itself).
+/// The runner's `os.Args[1:]` as Kubernetes builds it (see [`container::tokens_of`]).
 pub fn runner_args(container: &Value) -> Vec<ArgToken> {
-    let list = |key: &str| -> Vec<String> {
-        container
-            .get(key)
-            .and_then(Value::as_array)
-            .map(|a| a.iter().map(value_text).collect())
-            .unwrap_or_default()
-    };
-    let mut out = Vec::new();
-    for (i, t) in list("command").into_iter().enumerate().skip(1) {
-        out.push(ArgToken {
-            field: ListField::Command,
-            index: i,
-            text: t,
-        });
-    }
-    for (i, t) in list("args").into_iter().enumerate() {
-        out.push(ArgToken {
-            field: ListField::Args,
-            index: i,
-            text: t,
-        });
-    }
-    out
+    container::tokens_of(container)
 }
 
 /// What Go's flag package makes of the container's arguments.
@@ -397,14 +339,6 @@ pub fn container_go_args(container: &Value) -> (Vec<ArgToken>, flags::GoArgs) {
     let texts: Vec<String> = tokens.iter().map(|t| t.text.clone()).collect();
     let parsed = flags::parse_go_args(&texts);
     (tokens, parsed)
-}
-
-fn value_text(v: &Value) -> String {
-    match v {
-        Value::String(s) => s.clone(),
-        Value::Null => String::new(),
-        other => other.to_string(),
-    }
 }
 
 /// An occurrence of a flag in the argument list, found syntactically (whether or not Go gets
@@ -543,6 +477,20 @@ fn the_container<'a>(deployment: &'a Value, target: &Target) -> Result<(usize, &
     }
 }
 
+/// The model of the container `the_container` chose.
+fn container_model<'a>(
+    deployment: &'a Value,
+    index: usize,
+    target: &Target,
+) -> Result<RunnerContainer<'a>> {
+    RunnerContainer::at(deployment, index).ok_or_else(|| {
+        Error::usage(format!(
+            "Deployment {}: container {index} is not readable; fix the manifest",
+            target.deployment
+        ))
+    })
+}
+
 /// The runner container of a Deployment (by name; the only container when there is one).
 pub fn runner_container<'a>(deployment: &'a Value, target: &Target) -> Result<(usize, &'a Value)> {
     the_container(deployment, target)
@@ -556,28 +504,22 @@ fn secret_volume(name: &str, secret: &str) -> Value {
     json!({"name": name, "secret": {"secretName": secret}})
 }
 
-fn list<'a>(v: &'a Value, key: &str) -> &'a [Value] {
-    v.get(key)
-        .and_then(Value::as_array)
-        .map(Vec::as_slice)
-        .unwrap_or(&[])
-}
-
 fn str_of<'a>(v: &'a Value, key: &str) -> Option<&'a str> {
     v.get(key).and_then(Value::as_str)
 }
 
-fn volume_secret_name(v: &Value) -> Option<&str> {
-    v.pointer("/secret/secretName").and_then(Value::as_str)
+/// How many `args` items the container has.
+fn args_len(rc: &RunnerContainer<'_>) -> usize {
+    rc.tokens
+        .iter()
+        .filter(|t| t.field == ListField::Args)
+        .count()
 }
 
 /// Plan the patch: add or update what the runner needs; leave the rest alone.
 pub fn plan_patch(deployment: &Value, target: &Target, desired: &DesiredConfig) -> Result<Plan> {
     desired.validate()?;
     let (ci, container) = the_container(deployment, target)?;
-    let pod = deployment
-        .pointer("/spec/template/spec")
-        .unwrap_or(&Value::Null);
     let mut plan = Plan {
         container_index: ci,
         ..Plan::default()
@@ -591,7 +533,8 @@ pub fn plan_patch(deployment: &Value, target: &Target, desired: &DesiredConfig) 
     }
 
     // --- flags ---
-    let tokens = runner_args(container);
+    let rc = container_model(deployment, ci, target)?;
+    let tokens = rc.tokens.clone();
     let occ = scan(&tokens);
     let mut removed_pos: Vec<usize> = Vec::new();
     let replace = |plan: &mut Plan, pos: usize, text: String| {
@@ -789,7 +732,7 @@ pub fn plan_patch(deployment: &Value, target: &Target, desired: &DesiredConfig) 
                 // Only positionals: put the flags in front of them.
                 Some(t) if t.field == ListField::Command => (ListField::Command, Some(0)),
                 Some(t) if t.field == ListField::Args && t.index == 0 => {
-                    if let Some(last) = list(container, "command").len().checked_sub(1) {
+                    if let Some(last) = rc.command.len().checked_sub(1) {
                         (ListField::Command, Some(last))
                     } else {
                         (ListField::Args, None)
@@ -797,11 +740,11 @@ pub fn plan_patch(deployment: &Value, target: &Target, desired: &DesiredConfig) 
                 }
                 Some(t) => (t.field, Some(t.index - 1)),
                 None => {
-                    let command_len = list(container, "command").len();
-                    if container.get("args").is_none() && command_len > 0 {
+                    let command_len = rc.command.len();
+                    if !rc.has_args && command_len > 0 {
                         (ListField::Command, Some(command_len - 1))
                     } else {
-                        let n = list(container, "args").len();
+                        let n = args_len(&rc);
                         (ListField::Args, n.checked_sub(1))
                     }
                 }
@@ -819,8 +762,8 @@ pub fn plan_patch(deployment: &Value, target: &Target, desired: &DesiredConfig) 
     }
 
     // --- volumes and mounts ---
-    let volumes = list(pod, "volumes");
-    let mounts = list(container, "volumeMounts");
+    let volumes = &rc.volumes;
+    let mounts = &rc.mounts;
     let mut wanted = vec![(
         AUTH_VOLUME_NAME,
         desired.auth_secret_name.as_str(),
@@ -842,7 +785,7 @@ pub fn plan_patch(deployment: &Value, target: &Target, desired: &DesiredConfig) 
             ));
         }
         for m in mounts {
-            let (Some(other), Some(name)) = (str_of(m, "mountPath"), str_of(m, "name")) else {
+            let (Some(other), Some(name)) = (m.mount_path, m.name) else {
                 continue;
             };
             let ours = wanted
@@ -850,10 +793,8 @@ pub fn plan_patch(deployment: &Value, target: &Target, desired: &DesiredConfig) 
                 .any(|(n, _, p)| *n == name || same_path(p, other));
             let ours = ours
                 || volumes.iter().any(|v| {
-                    str_of(v, "name") == Some(name)
-                        && wanted
-                            .iter()
-                            .any(|(_, s, _)| volume_secret_name(v) == Some(*s))
+                    v.name == Some(name)
+                        && wanted.iter().any(|(_, s, _)| v.secret_name() == Some(*s))
                 });
             if !ours && nested_paths(path, other) {
                 plan.notes.push(format!(
@@ -866,17 +807,13 @@ pub fn plan_patch(deployment: &Value, target: &Target, desired: &DesiredConfig) 
         // The volume: one that already holds this Secret, else ours by name.
         let existing = volumes
             .iter()
-            .position(|v| volume_secret_name(v) == Some(secret))
-            .or_else(|| {
-                volumes
-                    .iter()
-                    .position(|v| str_of(v, "name") == Some(default_name))
-            });
+            .position(|v| v.secret_name() == Some(secret))
+            .or_else(|| volumes.iter().position(|v| v.name == Some(default_name)));
         let vol_name = match existing {
             Some(i) => {
                 let v = &volumes[i];
-                let name = str_of(v, "name").unwrap_or(default_name).to_string();
-                if volume_secret_name(v) != Some(secret) {
+                let name = v.name.unwrap_or(default_name).to_string();
+                if v.secret_name() != Some(secret) {
                     plan.ops.push(Op::Replace {
                         field: ListField::Volumes,
                         index: i,
@@ -897,21 +834,21 @@ pub fn plan_patch(deployment: &Value, target: &Target, desired: &DesiredConfig) 
         // The mount: by volume name, else whatever sits on the path.
         let existing = mounts
             .iter()
-            .position(|m| str_of(m, "name") == Some(vol_name.as_str()))
+            .position(|m| m.name == Some(vol_name.as_str()))
             .or_else(|| {
                 mounts
                     .iter()
-                    .position(|m| str_of(m, "mountPath").is_some_and(|p| same_path(p, path)))
+                    .position(|m| m.mount_path.is_some_and(|p| same_path(p, path)))
             });
         match existing {
             Some(i) => {
                 let m = &mounts[i];
-                let ok = str_of(m, "name") == Some(vol_name.as_str())
-                    && str_of(m, "mountPath").is_some_and(|p| same_path(p, path))
-                    && m.get("readOnly").and_then(Value::as_bool) == Some(true)
-                    && m.get("subPath").is_none();
+                let ok = m.name == Some(vol_name.as_str())
+                    && m.mount_path.is_some_and(|p| same_path(p, path))
+                    && m.read_only
+                    && m.raw.get("subPath").is_none();
                 if !ok {
-                    let mut obj = m.as_object().cloned().unwrap_or_default();
+                    let mut obj = m.raw.as_object().cloned().unwrap_or_default();
                     obj.remove("subPath");
                     obj.insert("name".into(), Value::String(vol_name.clone()));
                     obj.insert("mountPath".into(), Value::String(path.to_string()));
@@ -983,15 +920,13 @@ fn same_value(name: &str, a: &str, b: &str) -> bool {
 /// Plan the removal: take out the private-registry flags (current and late-2024 names), and
 /// the Secret volumes and mounts they use; leave the rest alone.
 pub fn plan_remove(deployment: &Value, target: &Target, desired: &DesiredConfig) -> Result<Plan> {
-    let (ci, container) = the_container(deployment, target)?;
-    let pod = deployment
-        .pointer("/spec/template/spec")
-        .unwrap_or(&Value::Null);
+    let (ci, _) = the_container(deployment, target)?;
     let mut plan = Plan {
         container_index: ci,
         ..Plan::default()
     };
-    let tokens = runner_args(container);
+    let rc = container_model(deployment, ci, target)?;
+    let tokens = rc.tokens.clone();
     let occ = scan(&tokens);
     let ours = |name: &str| {
         flags::PRIVATE_REGISTRY_FLAGS.contains(&name)
@@ -1036,7 +971,10 @@ pub fn plan_remove(deployment: &Value, target: &Target, desired: &DesiredConfig)
         if idx.is_empty() {
             continue;
         }
-        let len = list(container, field.key()).len();
+        let len = match field {
+            ListField::Command => rc.command.len(),
+            _ => args_len(&rc),
+        };
         if field == ListField::Args && idx.len() == len {
             plan.ops.push(Op::RemoveKey { field });
         } else {
@@ -1059,17 +997,18 @@ pub fn plan_remove(deployment: &Value, target: &Target, desired: &DesiredConfig)
         .unwrap_or_else(|| DEFAULT_TLS_MOUNT_PATH.to_string());
     let mut paths = vec![desired.auth_mount_path.clone(), tls_path];
     paths.extend(flag_paths);
-    let volumes = list(pod, "volumes");
-    let mounts = list(container, "volumeMounts");
+    let volumes = &rc.volumes;
+    let mounts = &rc.mounts;
     let mut our_volumes: Vec<String> = Vec::new();
     for v in volumes {
-        let Some(secret) = volume_secret_name(v) else {
+        let Some(secret) = v.secret_name() else {
             continue;
         };
-        let name = str_of(v, "name").unwrap_or("");
+        let name = v.name.unwrap_or("");
         let mounted_on_our_path = mounts.iter().any(|m| {
-            str_of(m, "name") == Some(name)
-                && str_of(m, "mountPath").is_some_and(|p| paths.iter().any(|q| same_path(p, q)))
+            m.name == Some(name)
+                && m.mount_path
+                    .is_some_and(|p| paths.iter().any(|q| same_path(p, q)))
         });
         if secret == desired.auth_secret_name
             || secret == tls_secret
@@ -1081,28 +1020,18 @@ pub fn plan_remove(deployment: &Value, target: &Target, desired: &DesiredConfig)
         }
     }
     // Keep a volume that another container still mounts.
-    let others_use = |name: &str| {
-        let containers = list(pod, "containers")
-            .iter()
-            .enumerate()
-            .filter(|(i, _)| *i != ci)
-            .map(|(_, c)| c)
-            .chain(list(pod, "initContainers").iter());
-        containers
-            .flat_map(|c| list(c, "volumeMounts"))
-            .any(|m| str_of(m, "name") == Some(name))
-    };
+    let others_use = |name: &str| rc.other_mounted.contains(&name);
     let mount_idx: Vec<usize> = mounts
         .iter()
         .enumerate()
-        .filter(|(_, m)| str_of(m, "name").is_some_and(|n| our_volumes.iter().any(|o| o == n)))
+        .filter(|(_, m)| m.name.is_some_and(|n| our_volumes.iter().any(|o| o == n)))
         .map(|(i, _)| i)
         .collect();
     for &i in &mount_idx {
         plan.changes.push(format!(
             "volumeMounts: remove {} ({})",
-            str_of(&mounts[i], "name").unwrap_or(""),
-            str_of(&mounts[i], "mountPath").unwrap_or("")
+            mounts[i].name.unwrap_or(""),
+            mounts[i].mount_path.unwrap_or("")
         ));
     }
     if !mount_idx.is_empty() {
@@ -1122,15 +1051,16 @@ pub fn plan_remove(deployment: &Value, target: &Target, desired: &DesiredConfig)
         .iter()
         .enumerate()
         .filter(|(_, v)| {
-            str_of(v, "name").is_some_and(|n| our_volumes.iter().any(|o| o == n) && !others_use(n))
+            v.name
+                .is_some_and(|n| our_volumes.iter().any(|o| o == n) && !others_use(n))
         })
         .map(|(i, _)| i)
         .collect();
     for &i in &vol_idx {
         plan.changes.push(format!(
             "volumes: remove {} (Secret {})",
-            str_of(&volumes[i], "name").unwrap_or(""),
-            volume_secret_name(&volumes[i]).unwrap_or("")
+            volumes[i].name.unwrap_or(""),
+            volumes[i].secret_name().unwrap_or("")
         ));
     }
     if !vol_idx.is_empty() {

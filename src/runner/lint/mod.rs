@@ -224,9 +224,10 @@ pub fn lint(objects: &[Value], ctx: &LintContext) -> Vec<Finding> {
     secretrules::lint_all_secrets(objects, &mut out);
     match model::locate_runner(objects, ctx) {
         Ok(runner) => {
-            let runner = model::Runner::build(objects, runner, ctx);
-            lint_runner(&runner, objects, ctx, &mut out);
-            lint_past_parse_stops(runner, objects, ctx, &mut out);
+            if let Some(runner) = model::Runner::build(objects, runner, ctx) {
+                lint_runner(&runner, objects, ctx, &mut out);
+                lint_past_parse_stops(runner, objects, ctx, &mut out);
+            }
         }
         Err(e) => out.push(Finding {
             severity: Severity::Error,

@@ -6,6 +6,8 @@ use base64::Engine as _;
 use serde_json::Value;
 
 use super::{LintContext, object_name};
+use crate::runner::container::RunnerContainer;
+pub use crate::runner::container::VolumeSource;
 use crate::runner::flags::{ParsedFlag, Stop, parse_go_args};
 
 /// Where the runner's Deployment and container are among the objects.
@@ -136,18 +138,6 @@ pub struct Mount {
     pub field: String,
 }
 
-/// What a pod volume is backed by.
-#[derive(Debug, Clone)]
-pub enum VolumeSource {
-    Secret {
-        secret_name: Option<String>,
-        /// `items`: key -> path inside the mount.
-        items: Option<Vec<(String, String)>>,
-    },
-    ConfigMap(String),
-    Other(String),
-}
-
 #[derive(Debug, Clone)]
 pub struct Volume {
     pub name: String,
@@ -232,117 +222,60 @@ impl<'a> Runner<'a> {
             field: Some(field.to_string()),
         }
     }
-    pub fn build(objects: &'a [Value], loc: RunnerLocation, ctx: &LintContext) -> Runner<'a> {
+    /// The lint's view of the runner container (read through the one container model);
+    /// `None` when the location does not hold a container.
+    pub fn build(
+        objects: &'a [Value],
+        loc: RunnerLocation,
+        ctx: &LintContext,
+    ) -> Option<Runner<'a>> {
         let dep = &objects[loc.index];
-        let containers = containers_of(dep);
-        let c = containers[loc.container];
-        let container_field = format!("spec.template.spec.containers[{}]", loc.container);
-        let strs = |key: &str| -> Vec<String> {
-            c.get(key)
-                .and_then(Value::as_array)
-                .map(|a| {
-                    a.iter()
-                        .map(|v| match v {
-                            Value::String(s) => s.clone(),
-                            other => other.to_string(),
-                        })
-                        .collect()
-                })
-                .unwrap_or_default()
-        };
-        let command = strs("command");
-        let args = strs("args");
-        let mut argv = Vec::new();
-        let mut argv_fields = Vec::new();
-        let binary = command.first().cloned();
-        for (i, t) in command.iter().enumerate().skip(1) {
-            argv.push(t.clone());
-            argv_fields.push(format!("{container_field}.command[{i}]"));
-        }
-        for (i, t) in args.iter().enumerate() {
-            argv.push(t.clone());
-            argv_fields.push(format!("{container_field}.args[{i}]"));
-        }
-        let shell = binary.as_deref().is_some_and(|b| {
-            let base = b.rsplit('/').next().unwrap_or(b);
-            matches!(
-                base,
-                "sh" | "bash" | "ash" | "dash" | "zsh" | "busybox" | "env"
-            )
-        });
+        let c = RunnerContainer::at(dep, loc.container)?;
+        let container_field = c.field.clone();
+        let argv = c.argv();
+        let argv_fields = c.token_fields();
+        let shell = c.shell_wrapped();
         let flags = ArgvModel::parse(if shell { &[] } else { &argv });
         let flags_field = format!(
             "{container_field}.{}",
-            flags_list(&flags, &argv_fields, c, command.len())
+            c.flags_list(flags.flags.iter().map(|f| f.index)).key()
         );
         let mounts = c
-            .get("volumeMounts")
-            .and_then(Value::as_array)
-            .map(|a| {
-                a.iter()
-                    .enumerate()
-                    .map(|(i, m)| {
-                        let raw = m
-                            .get("mountPath")
-                            .and_then(Value::as_str)
-                            .unwrap_or("")
-                            .to_string();
-                        Mount {
-                            name: m
-                                .get("name")
-                                .and_then(Value::as_str)
-                                .unwrap_or("")
-                                .to_string(),
-                            path: norm_path(&raw),
-                            raw_path: raw,
-                            sub_path: m
-                                .get("subPath")
-                                .and_then(Value::as_str)
-                                .filter(|s| !s.is_empty())
-                                .map(str::to_string),
-                            field: format!("{container_field}.volumeMounts[{i}]"),
-                        }
-                    })
-                    .collect()
-            })
-            .unwrap_or_default();
-        let volumes = dep
-            .pointer("/spec/template/spec/volumes")
-            .and_then(Value::as_array)
-            .map(|a| {
-                a.iter()
-                    .enumerate()
-                    .map(|(i, v)| Volume {
-                        name: v
-                            .get("name")
-                            .and_then(Value::as_str)
-                            .unwrap_or("")
-                            .to_string(),
-                        source: volume_source(v),
-                        field: format!("spec.template.spec.volumes[{i}]"),
-                    })
-                    .collect()
-            })
-            .unwrap_or_default();
-        let mut other_mounted = Vec::new();
-        let pod = dep.pointer("/spec/template/spec");
-        for list in ["containers", "initContainers"] {
-            if let Some(cs) = pod.and_then(|p| p.get(list)).and_then(Value::as_array) {
-                for (i, oc) in cs.iter().enumerate() {
-                    if list == "containers" && i == loc.container {
-                        continue;
-                    }
-                    if let Some(ms) = oc.get("volumeMounts").and_then(Value::as_array) {
-                        for m in ms {
-                            if let Some(n) = m.get("name").and_then(Value::as_str) {
-                                other_mounted.push(n.to_string());
-                            }
-                        }
-                    }
+            .mounts
+            .iter()
+            .map(|m| {
+                let raw = m.mount_path.unwrap_or("").to_string();
+                Mount {
+                    name: m.name.unwrap_or("").to_string(),
+                    path: norm_path(&raw),
+                    raw_path: raw,
+                    sub_path: m.sub_path.map(str::to_string),
+                    field: format!("{container_field}.volumeMounts[{}]", m.index),
                 }
-            }
-        }
-        Runner {
+            })
+            .collect();
+        let volumes = c
+            .volumes
+            .iter()
+            .map(|v| Volume {
+                name: v.name.unwrap_or("").to_string(),
+                source: match &v.source {
+                    // Paths inside the mount, normalised like every path the rules compare.
+                    VolumeSource::Secret { secret_name, items } => VolumeSource::Secret {
+                        secret_name: secret_name.clone(),
+                        items: items.as_ref().map(|items| {
+                            items
+                                .iter()
+                                .map(|(k, p)| (k.clone(), norm_path(p)))
+                                .collect()
+                        }),
+                    },
+                    other => other.clone(),
+                },
+                field: format!("spec.template.spec.volumes[{}]", v.index),
+            })
+            .collect();
+        Some(Runner {
             _objects: std::marker::PhantomData,
             index: loc.index,
             object: object_name(dep),
@@ -351,16 +284,16 @@ impl<'a> Runner<'a> {
                 .unwrap_or(&ctx.namespace)
                 .to_string(),
             container_field,
-            binary,
-            image: c.get("image").and_then(Value::as_str).map(str::to_string),
+            binary: c.binary().map(str::to_string),
+            image: c.image.map(str::to_string),
             argv_fields,
             flags_field,
             shell,
             flags,
             mounts,
             volumes,
-            other_mounted,
-        }
+            other_mounted: c.other_mounted.iter().map(|n| n.to_string()).collect(),
+        })
     }
 
     /// The runner as it would be once the first `--bool-flag true` parse stop is written
@@ -406,64 +339,6 @@ impl<'a> Runner<'a> {
             })
             .max_by_key(|m| m.path.len())
     }
-}
-
-/// `command` or `args`: the list holding the last flag Go parses, else the first argument;
-/// with no argument at all, `command` when only it is set.
-fn flags_list(
-    flags: &ArgvModel,
-    argv_fields: &[String],
-    container: &Value,
-    command_len: usize,
-) -> &'static str {
-    let list_of = |i: usize| {
-        if argv_fields.get(i).is_some_and(|f| f.contains(".command[")) {
-            "command"
-        } else {
-            "args"
-        }
-    };
-    match flags.flags.iter().map(|f| f.index).max() {
-        Some(i) => list_of(i),
-        None if !argv_fields.is_empty() => list_of(0),
-        None if container.get("args").is_none() && command_len > 0 => "command",
-        None => "args",
-    }
-}
-
-fn volume_source(v: &Value) -> VolumeSource {
-    if let Some(s) = v.get("secret") {
-        let items = s.get("items").and_then(Value::as_array).map(|a| {
-            a.iter()
-                .filter_map(|it| {
-                    Some((
-                        it.get("key")?.as_str()?.to_string(),
-                        norm_path(it.get("path")?.as_str()?),
-                    ))
-                })
-                .collect()
-        });
-        return VolumeSource::Secret {
-            secret_name: s
-                .get("secretName")
-                .and_then(Value::as_str)
-                .map(str::to_string),
-            items,
-        };
-    }
-    if let Some(cm) = v.get("configMap") {
-        return VolumeSource::ConfigMap(
-            cm.get("name")
-                .and_then(Value::as_str)
-                .unwrap_or("")
-                .to_string(),
-        );
-    }
-    let kind = v
-        .as_object()
-        .and_then(|o| o.keys().find(|k| *k != "name").cloned())
-        .unwrap_or_else(|| "unknown".into());
-    VolumeSource::Other(kind)
 }
 
 /// A Secret among the objects.
