@@ -18,7 +18,7 @@ use crate::runner::defaults::{
     DEFAULT_TMP_SIZE,
 };
 use crate::runner::duration;
-use crate::runner::options::Namespace;
+use crate::runner::options::{ImagePullPolicy, Namespace};
 
 #[derive(Debug, Parser)]
 #[command(
@@ -65,6 +65,19 @@ pub enum Command {
     Pull(PullArgs),
     /// Run a (private) KRM function image locally on a package, sandboxed, like kpt fn eval
     Run(RunArgs),
+    /// Render a package: run its Kptfile pipelines (subpackages first) like kpt fn render
+    #[command(
+        long_about = "Render a kpt package the way `kpt fn render` and Porch do: every Kptfile \
+pipeline of the package tree runs (subpackages first, mutators then validators), with the \
+function images pulled like `pull` (the runner's credentials and TLS) and run in the same \
+sandbox as `run`. On success every file of the package is written back formatted as kpt \
+writes it; when any function fails nothing is written (exit 8).",
+        after_help = "Examples:\n  \
+  kubectl porch-registry render ./my-package --auth-file config.json --ca-file ca.crt\n  \
+  kubectl porch-registry render ./my-package -o stdout --image-pull-policy never\n  \
+  kubectl porch-registry render . --allow-exec --results-dir /tmp/results"
+    )]
+    Render(RenderArgs),
     /// Print shell completions
     #[command(
         long_about = "Print the completion script of a shell for the plugin binary called by its own \
@@ -511,6 +524,39 @@ pub struct RunArgs {
     /// normal user. Engines: --tmpfs /tmp:size=SIZE.
     #[arg(long, value_name = "SIZE", default_value = DEFAULT_TMP_SIZE, value_parser = parse_tmp_size, allow_hyphen_values = true)]
     pub tmp_size: u64,
+    /// When to pull the image: always, ifNotPresent (a cached image makes no network request), never
+    #[arg(long, value_name = "POLICY", default_value = "ifNotPresent", value_parser = ImagePullPolicy::parse)]
+    pub image_pull_policy: ImagePullPolicy,
+    #[command(flatten)]
+    pub source: PullSourceArgs,
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct RenderArgs {
+    /// The package directory
+    #[arg(value_name = "PKG", default_value = ".", value_hint = clap::ValueHint::DirPath)]
+    pub package: PathBuf,
+    /// Output: stdout (ResourceList), unwrap (plain YAML), or a new directory; default: in place
+    #[arg(short = 'o', long, value_name = "stdout|unwrap|DIR")]
+    pub output: Option<String>,
+    /// Write a FunctionResultList (kpt.dev/v1) of every function to DIR/results.yaml
+    #[arg(long, value_name = "DIR")]
+    pub results_dir: Option<PathBuf>,
+    /// Allow `exec:` functions (they run unsandboxed, as kpt runs them)
+    #[arg(long)]
+    pub allow_exec: bool,
+    /// Give the functions network access
+    #[arg(long)]
+    pub allow_network: bool,
+    /// When to pull images: always, ifNotPresent (a cached image makes no network request), never
+    #[arg(long, value_name = "POLICY", default_value = "ifNotPresent", value_parser = ImagePullPolicy::parse)]
+    pub image_pull_policy: ImagePullPolicy,
+    /// How to run the image functions
+    #[arg(long, value_enum, default_value_t)]
+    pub runtime: RuntimeArg,
+    /// Kill a function after this long (e.g. 30s, 5m)
+    #[arg(long, value_name = "DURATION", default_value = DEFAULT_TIMEOUT, value_parser = duration::parse_positive)]
+    pub timeout: Duration,
     #[command(flatten)]
     pub source: PullSourceArgs,
 }

@@ -11,6 +11,7 @@ pub mod journal;
 pub mod patch;
 pub mod pull;
 pub mod remove;
+pub mod render;
 pub mod run;
 pub mod secret;
 pub mod setup;
@@ -31,6 +32,7 @@ pub fn run(settings: Settings) -> Result<()> {
         Settings::Fn(s) => fn_::run(&s),
         Settings::Pull(s) => pull::run(&s),
         Settings::Run(s) => run::run(&s),
+        Settings::Render(s) => render::run(&s),
         Settings::Completions(shell) => completions::run(shell),
         Settings::Complete(words) => complete::run(&words),
         Settings::Sandbox => Err(crate::error::Error::usage(

@@ -12,7 +12,7 @@ use crate::error::{Error, Result};
 use crate::krm::image::{FunctionImage, verify_layer};
 use crate::krm::{item_text, package, report};
 use crate::sandbox::{self, Engine, EngineImage, EngineRun, Outcome, RunOutput, Spec, User};
-use crate::settings::{Run as RunArgs, Runtime};
+use crate::settings::{ImagePullPolicy, Run as RunArgs, Runtime};
 
 const DEFAULT_PATH_ENV: &str = "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
 
@@ -142,8 +142,107 @@ fn resolve_image(
     let Some(opts) = opts else {
         return crate::krm::image::load_oci_layout(&args.image);
     };
+    obtain_image(opts, args.image_pull_policy)
+}
+
+fn platform_key(opts: &crate::registry::PullOptions) -> String {
+    let p = opts
+        .platform
+        .clone()
+        .unwrap_or_else(crate::runner::image_ref::Platform::host);
+    format!(
+        "{}/{}{}",
+        p.os,
+        p.architecture,
+        p.variant.map(|v| format!("/{v}")).unwrap_or_default()
+    )
+}
+
+/// The image a pull policy gives: `always` pulls; `ifNotPresent` runs the cached pull of the
+/// same reference when every blob of it is still in the cache (no network request at all),
+/// else pulls; `never` only runs a cached one. Shared by `run` and `render`.
+pub fn obtain_image(
+    opts: &crate::registry::PullOptions,
+    policy: ImagePullPolicy,
+) -> Result<FunctionImage> {
+    let cache = crate::registry::cache::Cache::open(&opts.cache_dir)?;
+    let platform = platform_key(opts);
+    if policy != ImagePullPolicy::Always
+        && let Some(img) = cache
+            .lookup_ref(&opts.image, &platform)
+            .and_then(|rec| cached_image(&cache, &rec))
+    {
+        return Ok(img);
+    }
+    if policy == ImagePullPolicy::Never {
+        return Err(Error::not_found(format!(
+            "{}: not in the cache and --image-pull-policy is never; pull it first (kubectl porch-registry pull {}) or use --image-pull-policy ifNotPresent",
+            opts.image, opts.image
+        )));
+    }
     let pulled = crate::registry::pull_image(opts)?;
+    let record = json!({
+        "reference": pulled.reference,
+        "digest": pulled.digest,
+        "platform": pulled.platform,
+        "config": {
+            "entrypoint": pulled.config.entrypoint,
+            "cmd": pulled.config.cmd,
+            "env": pulled.config.env,
+            "working_dir": pulled.config.working_dir,
+            "user": pulled.config.user,
+        },
+        "layers": pulled.layers.iter().map(|l| json!({
+            "digest": l.digest, "media_type": l.media_type, "size": l.size,
+        })).collect::<Vec<_>>(),
+    });
+    cache.record_ref(&opts.image, &platform, &record);
     Ok(from_pulled(pulled))
+}
+
+fn cached_image(cache: &crate::registry::cache::Cache, rec: &Value) -> Option<FunctionImage> {
+    let s = |v: &Value, k: &str| v.get(k).and_then(Value::as_str).map(str::to_string);
+    let strings = |v: Option<&Value>| -> Vec<String> {
+        v.and_then(Value::as_array)
+            .map(|a| {
+                a.iter()
+                    .filter_map(|x| x.as_str().map(str::to_string))
+                    .collect()
+            })
+            .unwrap_or_default()
+    };
+    let c = rec.get("config")?;
+    let config = crate::krm::image::ImageConfig {
+        entrypoint: strings(c.get("entrypoint")),
+        cmd: strings(c.get("cmd")),
+        env: strings(c.get("env")),
+        working_dir: s(c, "working_dir").unwrap_or_default(),
+        user: s(c, "user").unwrap_or_default(),
+    };
+    let mut layers = Vec::new();
+    for l in rec.get("layers")?.as_array()? {
+        let digest = s(l, "digest")?;
+        let size = l.get("size").and_then(Value::as_u64);
+        let path = cache.get(&digest, size.filter(|s| *s > 0)).ok().flatten()?;
+        layers.push(crate::rootfs::LayerSource {
+            digest,
+            media_type: s(l, "media_type")?,
+            path,
+        });
+    }
+    let platform = s(rec, "platform")?;
+    let (os, arch) = platform
+        .split_once('/')
+        .map(|(o, a)| (o.to_string(), a.split('/').next().unwrap_or(a).to_string()))
+        .unwrap_or_else(|| ("linux".into(), platform.clone()));
+    Some(FunctionImage {
+        reference: s(rec, "reference")?,
+        digest: s(rec, "digest")?,
+        os,
+        architecture: arch,
+        config,
+        layers,
+    })
 }
 
 /// The registry's pull result as a runnable image.

@@ -3,7 +3,9 @@
 pub mod image;
 pub mod item_text;
 pub mod krmignore;
+pub mod kyaml;
 pub mod package;
+pub mod render;
 pub mod report;
 pub mod resource_list;
 pub mod select;

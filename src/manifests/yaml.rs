@@ -579,6 +579,11 @@ pub fn to_json(node: &Node, anchors: &mut HashMap<usize, Value>) -> Value {
     v
 }
 
+/// A plain scalar's value as Kubernetes' decoder reads it.
+pub fn resolve_plain_value(s: &str) -> Value {
+    resolve_plain(s)
+}
+
 fn resolve_plain(s: &str) -> Value {
     match s {
         "" | "~" | "null" | "Null" | "NULL" => return Value::Null,

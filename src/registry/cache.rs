@@ -105,6 +105,38 @@ impl Cache {
         }
     }
 
+    /// Where the record of a pulled reference lives (see [`Cache::record_ref`]).
+    fn ref_path(&self, image: &str, platform: &str) -> PathBuf {
+        let key = sha256_digest(format!("{image}\n{platform}").as_bytes());
+        let hex = key.trim_start_matches("sha256:");
+        self.root.join("refs").join(format!("{hex}.json"))
+    }
+
+    /// Remember what a reference resolved to when it was pulled (digest, config, layers), so
+    /// that `--image-pull-policy ifNotPresent|never` can run it with no network request.
+    pub fn record_ref(&self, image: &str, platform: &str, record: &serde_json::Value) {
+        let p = self.ref_path(image, platform);
+        let Some(dir) = p.parent() else { return };
+        if std::fs::create_dir_all(dir).is_err() {
+            return;
+        }
+        if let Ok(mut tmp) = tempfile::NamedTempFile::new_in(dir)
+            && std::io::Write::write_all(&mut tmp, record.to_string().as_bytes()).is_ok()
+        {
+            let _ = tmp.persist(&p);
+        }
+    }
+
+    /// The recorded pull of a reference, when there is one.
+    pub fn lookup_ref(&self, image: &str, platform: &str) -> Option<serde_json::Value> {
+        let p = self.ref_path(image, platform);
+        let bytes = std::fs::read(&p).ok()?;
+        if bytes.len() > 1 << 20 {
+            return None;
+        }
+        serde_json::from_slice(&bytes).ok()
+    }
+
     /// Read a small cached blob (manifests, configs).
     pub fn read_small(&self, digest: &str) -> Result<Option<Vec<u8>>> {
         match self.get(digest, None)? {

@@ -98,3 +98,39 @@ mod tests {
         assert_eq!(&*Namespace::fn_default(), DEFAULT_FN_NAMESPACE);
     }
 }
+
+/// When to pull a function image (kpt's `--image-pull-policy`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum ImagePullPolicy {
+    /// Pull every time.
+    Always,
+    /// Use the cached image when there is one (no network request at all), else pull.
+    #[default]
+    IfNotPresent,
+    /// Never pull: the image must be in the cache.
+    Never,
+}
+
+impl std::fmt::Display for ImagePullPolicy {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            ImagePullPolicy::Always => "always",
+            ImagePullPolicy::IfNotPresent => "ifNotPresent",
+            ImagePullPolicy::Never => "never",
+        })
+    }
+}
+
+impl ImagePullPolicy {
+    /// kpt's names, case-insensitive (a clap value parser).
+    pub fn parse(s: &str) -> Result<ImagePullPolicy, String> {
+        match s.to_ascii_lowercase().as_str() {
+            "always" => Ok(ImagePullPolicy::Always),
+            "ifnotpresent" => Ok(ImagePullPolicy::IfNotPresent),
+            "never" => Ok(ImagePullPolicy::Never),
+            _ => Err(format!(
+                "{s:?} is not a pull policy; use always, ifNotPresent or never"
+            )),
+        }
+    }
+}

@@ -18,7 +18,7 @@ use crate::runner::image_ref::Platform;
 
 pub use crate::cluster::ClusterOptions;
 pub use crate::credentials::CredentialInput;
-pub use crate::runner::options::{DryRun, Namespace, Verb};
+pub use crate::runner::options::{DryRun, ImagePullPolicy, Namespace, Verb};
 pub use crate::runner::plan::{DesiredConfig, RequestedConfig, Target};
 pub use crate::ui::output::{OutputFormat, ReportFormat};
 
@@ -35,6 +35,7 @@ pub enum Settings {
     Fn(Fn),
     Pull(Pull),
     Run(Run),
+    Render(Render),
     Completions(clap_complete::Shell),
     /// `__complete WORDS...` (kubectl's completion protocol).
     Complete(Vec<String>),
@@ -58,6 +59,7 @@ impl Settings {
             }),
             Command::Pull(a) => Settings::Pull(Pull::resolve(a)?),
             Command::Run(a) => Settings::Run(Run::resolve(a)?),
+            Command::Render(a) => Settings::Render(Render::resolve(a)?),
             Command::Completions(a) => Settings::Completions(a.shell),
             Command::Complete(a) => Settings::Complete(a.words),
             Command::Sandbox(_) => Settings::Sandbox,
@@ -475,6 +477,7 @@ pub struct Run {
     pub timeout: Duration,
     pub env: Vec<String>,
     pub mount: Vec<String>,
+    pub image_pull_policy: ImagePullPolicy,
     pub source: PullSource,
     /// The sandbox's limits (`--pids-limit`, `--memory`, `--cpus`, `--tmp-size`).
     pub limits: crate::sandbox::Limits,
@@ -489,16 +492,13 @@ impl Run {
             fn_config: a.fn_config,
             output: a.output,
             results_dir: a.results_dir,
-            runtime: match a.runtime {
-                cli::RuntimeArg::Native => Runtime::Native,
-                cli::RuntimeArg::Podman => Runtime::Podman,
-                cli::RuntimeArg::Docker => Runtime::Docker,
-            },
+            runtime: runtime(a.runtime),
             network: a.network,
             as_current_user: a.as_current_user,
             timeout: a.timeout,
             env: a.env,
             mount: a.mount,
+            image_pull_policy: a.image_pull_policy,
             source: PullSource::resolve(a.source)?,
             limits: crate::sandbox::Limits {
                 pids: a.pids_limit.0,
@@ -507,6 +507,46 @@ impl Run {
                 tmp_size: a.tmp_size,
             },
         })
+    }
+}
+
+/// `render [PKG]`.
+#[derive(Debug, Clone)]
+pub struct Render {
+    pub package: PathBuf,
+    /// `-o stdout|unwrap|DIR` (None: in place).
+    pub output: Option<String>,
+    pub results_dir: Option<PathBuf>,
+    pub allow_exec: bool,
+    pub allow_network: bool,
+    pub image_pull_policy: ImagePullPolicy,
+    pub runtime: Runtime,
+    /// Longer than zero.
+    pub timeout: Duration,
+    pub source: PullSource,
+}
+
+impl Render {
+    fn resolve(a: cli::RenderArgs) -> Result<Self> {
+        Ok(Render {
+            package: a.package,
+            output: a.output,
+            results_dir: a.results_dir,
+            allow_exec: a.allow_exec,
+            allow_network: a.allow_network,
+            image_pull_policy: a.image_pull_policy,
+            runtime: runtime(a.runtime),
+            timeout: a.timeout,
+            source: PullSource::resolve(a.source)?,
+        })
+    }
+}
+
+fn runtime(a: cli::RuntimeArg) -> Runtime {
+    match a {
+        cli::RuntimeArg::Native => Runtime::Native,
+        cli::RuntimeArg::Podman => Runtime::Podman,
+        cli::RuntimeArg::Docker => Runtime::Docker,
     }
 }
 

@@ -1,0 +1,1392 @@
+//! A YAML document model with comments, read and written the way kpt's libraries (kyaml on
+//! go-yaml v3) read and write package files, so that what `render` and `run` write back is
+//! what `kpt fn render` / `kpt fn eval` write. Pure: text in, text out.
+//!
+//! Reading attaches every comment to a node as go-yaml v3 does for the common layouts: a
+//! comment block right above a key or sequence item is its head comment; a comment after a
+//! value on the same line is a line comment; a block that follows an entry and is cut from
+//! the next one by a blank line, or is indented deeper than the next entry, is the foot
+//! comment of the entry it follows (at the level of its indentation); blocks above the first
+//! key that are cut from it by a blank line are the document's head comment.
+//!
+//! Writing is go-yaml v3's emitter as kyaml configures it: two-space indentation, sequences
+//! under a key either at the key's column ("compact", kyaml's default) or two further
+//! ("wide", kept per file by kpt), scalars in their original style (folded ones are written
+//! double-quoted by kpt's comment copier), no line wrapping, blank lines gone except after a
+//! foot comment that has a sibling after it, one space before a line comment.
+
+use std::collections::HashMap;
+
+use saphyr_parser::ScalarStyle;
+use serde_json::Value;
+
+use crate::manifests::yaml::{self, Node, NodeKind};
+
+/// A scalar's style.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Style {
+    Plain,
+    Single,
+    Double,
+    Literal,
+    Folded,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum Kind {
+    Scalar {
+        value: String,
+        style: Style,
+    },
+    Map {
+        entries: Vec<(KNode, KNode)>,
+        flow: bool,
+    },
+    Seq {
+        items: Vec<KNode>,
+        flow: bool,
+    },
+}
+
+/// A node with its comments (each comment line with its `#`).
+#[derive(Debug, Clone, PartialEq)]
+pub struct KNode {
+    pub kind: Kind,
+    pub tag: Option<String>,
+    pub head: Vec<String>,
+    pub line: Option<String>,
+    pub foot: Vec<String>,
+}
+
+impl KNode {
+    pub fn new(kind: Kind) -> KNode {
+        KNode {
+            kind,
+            tag: None,
+            head: Vec::new(),
+            line: None,
+            foot: Vec::new(),
+        }
+    }
+
+    pub fn scalar(value: &str, style: Style) -> KNode {
+        KNode::new(Kind::Scalar {
+            value: value.to_string(),
+            style,
+        })
+    }
+
+    pub fn map(entries: Vec<(KNode, KNode)>) -> KNode {
+        KNode::new(Kind::Map {
+            entries,
+            flow: false,
+        })
+    }
+
+    pub fn seq(items: Vec<KNode>) -> KNode {
+        KNode::new(Kind::Seq { items, flow: false })
+    }
+
+    pub fn as_str(&self) -> Option<&str> {
+        match &self.kind {
+            Kind::Scalar { value, .. } => Some(value),
+            _ => None,
+        }
+    }
+
+    pub fn entries(&self) -> Option<&Vec<(KNode, KNode)>> {
+        match &self.kind {
+            Kind::Map { entries, .. } => Some(entries),
+            _ => None,
+        }
+    }
+
+    pub fn entries_mut(&mut self) -> Option<&mut Vec<(KNode, KNode)>> {
+        match &mut self.kind {
+            Kind::Map { entries, .. } => Some(entries),
+            _ => None,
+        }
+    }
+
+    pub fn items(&self) -> Option<&Vec<KNode>> {
+        match &self.kind {
+            Kind::Seq { items, .. } => Some(items),
+            _ => None,
+        }
+    }
+
+    pub fn get(&self, key: &str) -> Option<&KNode> {
+        self.entries()?
+            .iter()
+            .find(|(k, _)| k.as_str() == Some(key))
+            .map(|(_, v)| v)
+    }
+
+    pub fn get_mut(&mut self, key: &str) -> Option<&mut KNode> {
+        self.entries_mut()?
+            .iter_mut()
+            .find(|(k, _)| k.as_str() == Some(key))
+            .map(|(_, v)| v)
+    }
+
+    /// A string field by path (`["metadata", "name"]`).
+    pub fn str_at(&self, path: &[&str]) -> Option<&str> {
+        let mut n = self;
+        for p in path {
+            n = n.get(p)?;
+        }
+        n.as_str()
+    }
+
+    /// Set a key of a mapping (appended when missing), keeping the key's comments.
+    pub fn set(&mut self, key: &str, value: KNode) {
+        if let Some(entries) = self.entries_mut() {
+            if let Some((_, v)) = entries.iter_mut().find(|(k, _)| k.as_str() == Some(key)) {
+                let (head, line, foot) = (v.head.clone(), v.line.clone(), v.foot.clone());
+                *v = value;
+                if v.head.is_empty() {
+                    v.head = head;
+                }
+                if v.line.is_none() {
+                    v.line = line;
+                }
+                if v.foot.is_empty() {
+                    v.foot = foot;
+                }
+            } else {
+                entries.push((KNode::scalar(key, Style::Plain), value));
+            }
+        }
+    }
+
+    /// Remove a key of a mapping; true when it was there.
+    pub fn remove(&mut self, key: &str) -> bool {
+        let Some(entries) = self.entries_mut() else {
+            return false;
+        };
+        let before = entries.len();
+        entries.retain(|(k, _)| k.as_str() != Some(key));
+        entries.len() != before
+    }
+
+    /// The resource's annotation.
+    pub fn annotation(&self, key: &str) -> Option<&str> {
+        self.str_at(&["metadata", "annotations", key])
+    }
+
+    /// Set an annotation as kyaml's `SetAnnotation` does: the value single-quoted, the
+    /// `metadata`/`annotations` maps created at the end when missing.
+    pub fn set_annotation(&mut self, key: &str, value: &str) {
+        if self.entries().is_none() {
+            return;
+        }
+        if self.get("metadata").and_then(KNode::entries).is_none() {
+            self.set("metadata", KNode::map(Vec::new()));
+        }
+        let meta = self.get_mut("metadata").expect("metadata set above");
+        if meta.get("annotations").and_then(KNode::entries).is_none() {
+            meta.set("annotations", KNode::map(Vec::new()));
+        }
+        let ann = meta.get_mut("annotations").expect("annotations set above");
+        if let Kind::Map { flow, .. } = &mut ann.kind {
+            *flow = false;
+        }
+        ann.set(key, KNode::scalar(value, Style::Single));
+    }
+
+    pub fn clear_annotation(&mut self, key: &str) {
+        if let Some(ann) = self
+            .get_mut("metadata")
+            .and_then(|m| m.get_mut("annotations"))
+        {
+            ann.remove(key);
+        }
+    }
+
+    /// kyaml's `ClearEmptyAnnotations`: an empty `metadata.annotations` goes.
+    pub fn clear_empty_annotations(&mut self) {
+        if let Some(meta) = self.get_mut("metadata")
+            && meta
+                .get("annotations")
+                .is_some_and(|a| a.entries().is_some_and(|e| e.is_empty()))
+        {
+            meta.remove("annotations");
+        }
+    }
+
+    /// The node as JSON (plain scalars resolved like Kubernetes' decoder).
+    pub fn to_json(&self) -> Value {
+        match &self.kind {
+            Kind::Scalar { value, style } => {
+                if *style == Style::Plain && self.tag.is_none() {
+                    yaml::resolve_plain_value(value)
+                } else {
+                    Value::String(value.clone())
+                }
+            }
+            Kind::Seq { items, .. } => Value::Array(items.iter().map(KNode::to_json).collect()),
+            Kind::Map { entries, .. } => {
+                let mut m = serde_json::Map::new();
+                for (k, v) in entries {
+                    let key = match k.to_json() {
+                        Value::String(s) => s,
+                        Value::Null => "null".into(),
+                        other => other.to_string(),
+                    };
+                    m.insert(key, v.to_json());
+                }
+                Value::Object(m)
+            }
+        }
+    }
+
+    /// A node from JSON, as kyaml builds nodes from Go values (block style, strings quoted
+    /// only where they would read back as something else).
+    pub fn from_json(v: &Value) -> KNode {
+        match v {
+            Value::Null => KNode::scalar("null", Style::Plain),
+            Value::Bool(b) => KNode::scalar(&b.to_string(), Style::Plain),
+            Value::Number(n) => KNode::scalar(&n.to_string(), Style::Plain),
+            Value::String(s) => string_node(s),
+            Value::Array(a) => KNode::seq(a.iter().map(KNode::from_json).collect()),
+            Value::Object(m) => KNode::map(
+                m.iter()
+                    .map(|(k, v)| (string_node(k), KNode::from_json(v)))
+                    .collect(),
+            ),
+        }
+    }
+}
+
+/// A string scalar as go-yaml v3 writes a `!!str` value: plain when it reads back as the same
+/// string, else double-quoted (literal when it has line breaks).
+pub fn string_node(s: &str) -> KNode {
+    let style = if s.contains('\n') {
+        Style::Literal
+    } else if plain_ok(s) && yaml::resolve_plain_value(s) == Value::String(s.to_string()) {
+        Style::Plain
+    } else {
+        Style::Double
+    };
+    KNode::scalar(s, style)
+}
+
+fn plain_ok(s: &str) -> bool {
+    if s.is_empty() || s.starts_with(' ') || s.ends_with(' ') {
+        return false;
+    }
+    let first = s.chars().next().unwrap_or(' ');
+    if "-?:,[]{}#&*!|>'\"%@`".contains(first) {
+        // `-x` / `:x` style starts are plain-safe in YAML 1.2 only when followed by non-space;
+        // go-yaml quotes them anyway.
+        return false;
+    }
+    !(s.contains(": ") || s.contains(" #") || s.ends_with(':') || s.chars().any(|c| c.is_control()))
+}
+
+// ---------------------------------------------------------------------------------------
+// Reading
+
+/// One document of a file: its root and its head comment.
+#[derive(Debug, Clone, PartialEq)]
+pub struct KDoc {
+    pub root: KNode,
+    /// The document's own head comment (blocks above the first key cut off by a blank line).
+    pub head: Vec<String>,
+}
+
+struct Comment {
+    pos: usize,
+    line_no: usize,
+    col: usize,
+    text: String,
+    trailing: bool,
+}
+
+/// A place a head comment can go: a mapping key or a block sequence item.
+struct Slot {
+    pos: usize,
+    line_no: usize,
+    col: usize,
+}
+
+/// A block container: indentation and extent.
+struct Container {
+    start: usize,
+    end: usize,
+    indent: usize,
+    /// Extent of each child (entry or item) and the key of the child's foot.
+    children: Vec<(usize, usize, usize)>,
+}
+
+#[derive(Default)]
+struct Assign {
+    head: HashMap<usize, Vec<String>>,
+    line: HashMap<usize, String>,
+    foot: HashMap<usize, Vec<String>>,
+    doc_head: Vec<String>,
+}
+
+/// Parse a YAML stream into documents (empty documents skipped).
+pub fn parse(text: &str) -> Result<Vec<KDoc>, yaml::YamlError> {
+    let text_owned;
+    let text = if text.contains("\r\n") {
+        text_owned = text.replace("\r\n", "\n");
+        &text_owned
+    } else {
+        text
+    };
+    let docs = yaml::parse_stream(text)?;
+    let mut out = Vec::new();
+    for d in &docs {
+        let Some(root) = &d.root else { continue };
+        if root.is_empty_scalar() {
+            continue;
+        }
+        let line_of = LineIndex::new(text);
+        let mut slots = Vec::new();
+        let mut skips = Vec::new();
+        let mut containers = Vec::new();
+        let mut line_targets = Vec::new();
+        collect(
+            text,
+            root,
+            &line_of,
+            &mut slots,
+            &mut skips,
+            &mut containers,
+            &mut line_targets,
+        );
+        slots.sort_by_key(|s| s.pos);
+        skips.sort();
+        line_targets.sort();
+        let comments = scan_comments(text, d.start, d.end, &skips, &line_of);
+        let assign = assign_comments(text, &comments, &slots, &containers, &line_targets, root);
+        let mut root_k = convert(text, root, &assign);
+        root_k.head = Vec::new();
+        out.push(KDoc {
+            root: root_k,
+            head: assign.doc_head,
+        });
+    }
+    Ok(out)
+}
+
+struct LineIndex {
+    starts: Vec<usize>,
+}
+
+impl LineIndex {
+    fn new(text: &str) -> LineIndex {
+        let mut starts = vec![0];
+        for (i, b) in text.bytes().enumerate() {
+            if b == b'\n' {
+                starts.push(i + 1);
+            }
+        }
+        LineIndex { starts }
+    }
+    fn line(&self, pos: usize) -> usize {
+        match self.starts.binary_search(&pos) {
+            Ok(i) => i,
+            Err(i) => i - 1,
+        }
+    }
+    fn col(&self, text: &str, pos: usize) -> usize {
+        let ls = self.starts[self.line(pos)];
+        text[ls..pos].chars().count()
+    }
+}
+
+/// The dash of a block sequence item whose content starts at `item_start` (over comment
+/// lines between them: `- # c` then the item's first key).
+fn seq_dash(text: &str, item_start: usize) -> usize {
+    let mut end = item_start;
+    loop {
+        let ls = text[..end].rfind('\n').map_or(0, |i| i + 1);
+        let prefix = &text[ls..end];
+        if let Some(i) = prefix.rfind('-')
+            && prefix[..i].trim().is_empty()
+        {
+            return ls + i;
+        }
+        let t = prefix.trim_start();
+        if !(t.is_empty() || t.starts_with('#')) || ls == 0 {
+            return item_start;
+        }
+        // The line above (a comment line, a blank line or `- # c`).
+        let above_end = ls - 1;
+        let als = text[..above_end].rfind('\n').map_or(0, |i| i + 1);
+        let above = text[als..above_end].trim_start();
+        if above.starts_with("- ") || above == "-" {
+            return als + (text[als..above_end].len() - above.len());
+        }
+        if !(above.is_empty() || above.starts_with('#')) {
+            return item_start;
+        }
+        end = above_end;
+    }
+}
+
+#[allow(clippy::too_many_arguments)]
+fn collect(
+    text: &str,
+    n: &Node,
+    li: &LineIndex,
+    slots: &mut Vec<Slot>,
+    skips: &mut Vec<(usize, usize)>,
+    containers: &mut Vec<Container>,
+    line_targets: &mut Vec<(usize, usize)>,
+) {
+    match &n.kind {
+        NodeKind::Scalar { style, .. } => {
+            let end = real_end(text, n.start, n.end, *style);
+            skips.push((n.start, end));
+            line_targets.push((end, n.start));
+        }
+        NodeKind::Alias(_) => {
+            skips.push((n.start, n.end));
+            line_targets.push((n.end, n.start));
+        }
+        NodeKind::Map { flow: true, .. } | NodeKind::Seq { flow: true, .. } => {
+            skips.push((n.start, n.end));
+            line_targets.push((n.end, n.start));
+        }
+        NodeKind::Map { entries, .. } => {
+            let mut children = Vec::new();
+            let indent = entries
+                .first()
+                .map_or(n.col, |(k, _)| li.col(text, k.start));
+            for (k, v) in entries {
+                slots.push(Slot {
+                    pos: k.start,
+                    line_no: li.line(k.start),
+                    col: li.col(text, k.start),
+                });
+                let kend = match &k.kind {
+                    NodeKind::Scalar { style, .. } => real_end(text, k.start, k.end, *style),
+                    _ => k.end,
+                };
+                skips.push((k.start, kend));
+                let block_value = matches!(
+                    v.kind,
+                    NodeKind::Map { flow: false, .. } | NodeKind::Seq { flow: false, .. }
+                ) && !v.is_empty_scalar();
+                if block_value || v.is_empty_scalar() {
+                    // `key:` then a block (or nothing): a comment on the key's line is the key's.
+                    line_targets.push((k.end, k.start));
+                }
+                if !v.is_empty_scalar() || v.start > k.end {
+                    collect(text, v, li, slots, skips, containers, line_targets);
+                }
+                children.push((k.start, v.end.max(k.end), k.start));
+            }
+            containers.push(Container {
+                start: n.start,
+                end: n.end,
+                indent,
+                children,
+            });
+        }
+        NodeKind::Seq { items, .. } => {
+            let mut children = Vec::new();
+            let indent = items
+                .first()
+                .map_or(n.col, |i| li.col(text, seq_dash(text, i.start)));
+            for it in items {
+                let dash = seq_dash(text, it.start);
+                slots.push(Slot {
+                    pos: dash,
+                    line_no: li.line(dash),
+                    col: li.col(text, dash),
+                });
+                collect(text, it, li, slots, skips, containers, line_targets);
+                children.push((dash, it.end, item_key(it)));
+            }
+            containers.push(Container {
+                start: items.first().map_or(n.start, |i| seq_dash(text, i.start)),
+                end: n.end,
+                indent,
+                children,
+            });
+        }
+    }
+}
+
+/// Where a quoted scalar really ends (the parser's span may run past its closing quote).
+fn real_end(text: &str, start: usize, end: usize, style: ScalarStyle) -> usize {
+    let b = text.as_bytes();
+    match style {
+        ScalarStyle::DoubleQuoted if b.get(start) == Some(&b'"') => {
+            let mut i = start + 1;
+            while i < b.len() {
+                match b[i] {
+                    b'\\' => i += 2,
+                    b'"' => return i + 1,
+                    _ => i += 1,
+                }
+            }
+            end
+        }
+        ScalarStyle::SingleQuoted if b.get(start) == Some(&b'\'') => {
+            let mut i = start + 1;
+            while i < b.len() {
+                if b[i] == b'\'' {
+                    if b.get(i + 1) == Some(&b'\'') {
+                        i += 2;
+                        continue;
+                    }
+                    return i + 1;
+                }
+                i += 1;
+            }
+            end
+        }
+        _ => end.min(text.len()),
+    }
+}
+
+/// The key under which an item's comments are found (its content start).
+fn item_key(n: &Node) -> usize {
+    n.start + usize::MAX / 2
+}
+
+fn scan_comments(
+    text: &str,
+    start: usize,
+    end: usize,
+    skips: &[(usize, usize)],
+    li: &LineIndex,
+) -> Vec<Comment> {
+    let bytes = text.as_bytes();
+    let mut out = Vec::new();
+    let mut i = start;
+    let mut si = 0;
+    while i < end {
+        while si < skips.len() && skips[si].1 <= i {
+            si += 1;
+        }
+        if si < skips.len() && skips[si].0 <= i && i < skips[si].1 {
+            i = skips[si].1;
+            continue;
+        }
+        if bytes[i] == b'#' && (i == 0 || matches!(bytes[i - 1], b' ' | b'\t' | b'\n')) {
+            let line_end = text[i..end].find('\n').map_or(end, |e| i + e);
+            let ls = li.starts[li.line(i)];
+            let trailing = !text[ls..i].trim().is_empty()
+                && !text[ls..i].trim().chars().all(|c| c == '-' || c == ' ');
+            out.push(Comment {
+                pos: i,
+                line_no: li.line(i),
+                col: li.col(text, i),
+                text: text[i..line_end].trim_end().to_string(),
+                trailing,
+            });
+            i = line_end;
+            continue;
+        }
+        i += 1;
+    }
+    out
+}
+
+fn assign_comments(
+    text: &str,
+    comments: &[Comment],
+    slots: &[Slot],
+    containers: &[Container],
+    line_targets: &[(usize, usize)],
+    root: &Node,
+) -> Assign {
+    let li = LineIndex::new(text);
+    let mut a = Assign::default();
+    // Own-line comments grouped into blocks (consecutive lines).
+    let mut i = 0;
+    while i < comments.len() {
+        let c = &comments[i];
+        if c.trailing {
+            // The last node ending before it on its line.
+            let ls = li.starts[c.line_no];
+            let idx = line_targets.partition_point(|(e, _)| *e <= c.pos);
+            let target = line_targets[..idx]
+                .iter()
+                .rev()
+                .find(|(e, _)| *e >= ls)
+                .map(|(_, s)| *s);
+            match target {
+                Some(t) => {
+                    a.line.entry(t).or_insert_with(|| c.text.clone());
+                }
+                None => {
+                    let next = slots.iter().find(|s| s.pos > c.pos);
+                    if let Some(s) = next {
+                        a.head.entry(s.pos).or_default().push(c.text.clone());
+                    }
+                }
+            }
+            i += 1;
+            continue;
+        }
+        // A `- # comment` line: the head of the item's first key.
+        let ls = li.starts[c.line_no];
+        if text[ls..c.pos].contains('-') {
+            if let Some(s) = slots.iter().find(|s| s.pos > c.pos) {
+                a.head.entry(s.pos).or_default().push(c.text.clone());
+            }
+            i += 1;
+            continue;
+        }
+        let mut block = vec![i];
+        let mut j = i + 1;
+        while j < comments.len()
+            && !comments[j].trailing
+            && comments[j].line_no == comments[block[block.len() - 1]].line_no + 1
+            && comments[j].col == comments[i].col
+            && !text[li.starts[comments[j].line_no]..comments[j].pos].contains('-')
+        {
+            block.push(j);
+            j += 1;
+        }
+        let first = &comments[block[0]];
+        let last = &comments[*block.last().expect("non-empty")];
+        let next = slots.iter().find(|s| s.pos > last.pos);
+        // The last content before the block.
+        let prev_end = line_targets
+            .iter()
+            .filter(|(e, _)| *e <= first.pos)
+            .map(|(e, _)| *e)
+            .chain(containers.iter().map(|c| c.end).filter(|e| *e <= first.pos))
+            .max();
+        let adjacent_next = next.is_some_and(|s| s.line_no == last.line_no + 1);
+        let adjacent_prev = prev_end.is_some_and(|e| li.line(e) + 1 == first.line_no);
+        let texts: Vec<String> = block.iter().map(|k| comments[*k].text.clone()).collect();
+        let col = first.col;
+        let Some(prev_end) = prev_end else {
+            // Above the first key.
+            match next {
+                Some(s) if adjacent_next => a.head.entry(s.pos).or_default().extend(texts),
+                _ => a.doc_head.extend(texts),
+            }
+            i = j;
+            continue;
+        };
+        let deeper = next.is_none_or(|s| col > s.col);
+        let is_head = !deeper && (adjacent_next || !adjacent_prev);
+        if is_head {
+            if let Some(s) = next {
+                a.head.entry(s.pos).or_default().extend(texts);
+            }
+        } else {
+            // Foot of the child (entry or item) holding the previous content, at the innermost
+            // level whose indentation is not right of the comment.
+            let mut best: Option<&Container> = None;
+            for cont in containers {
+                if cont.start <= prev_end && prev_end <= cont.end && cont.indent <= col {
+                    let better = best.is_none_or(|b| cont.indent > b.indent);
+                    if better {
+                        best = Some(cont);
+                    }
+                }
+            }
+            let best = best.or_else(|| {
+                containers
+                    .iter()
+                    .find(|c| c.start == root.start || c.end == root.end)
+            });
+            match best.and_then(|b| {
+                b.children
+                    .iter()
+                    .rev()
+                    .find(|(s, _, _)| *s <= prev_end)
+                    .map(|(_, _, key)| *key)
+            }) {
+                Some(key) => a.foot.entry(key).or_default().extend(texts),
+                None => a.doc_head.extend(texts),
+            }
+        }
+        i = j;
+    }
+    a
+}
+
+fn style_of(s: ScalarStyle) -> Style {
+    match s {
+        ScalarStyle::Plain => Style::Plain,
+        ScalarStyle::SingleQuoted => Style::Single,
+        ScalarStyle::DoubleQuoted => Style::Double,
+        ScalarStyle::Literal => Style::Literal,
+        ScalarStyle::Folded => Style::Folded,
+    }
+}
+
+fn convert(text: &str, n: &Node, a: &Assign) -> KNode {
+    let kind = match &n.kind {
+        NodeKind::Scalar { value, style } => Kind::Scalar {
+            value: value.clone(),
+            style: style_of(*style),
+        },
+        NodeKind::Alias(_) => Kind::Scalar {
+            value: String::new(),
+            style: Style::Plain,
+        },
+        NodeKind::Map { entries, flow } => Kind::Map {
+            entries: entries
+                .iter()
+                .map(|(k, v)| {
+                    let mut kk = convert(text, k, a);
+                    if let Some(h) = a.head.get(&k.start) {
+                        kk.head = h.clone();
+                    }
+                    if let Some(f) = a.foot.get(&k.start) {
+                        kk.foot = f.clone();
+                    }
+                    let vv = convert(text, v, a);
+                    (kk, vv)
+                })
+                .collect(),
+            flow: *flow,
+        },
+        NodeKind::Seq { items, flow } => Kind::Seq {
+            items: items
+                .iter()
+                .map(|it| {
+                    let mut k = convert(text, it, a);
+                    // Head comments of an item sit at its dash.
+                    let dash = if *flow {
+                        usize::MAX
+                    } else {
+                        seq_dash(text, it.start)
+                    };
+                    if let Some(h) = a.head.get(&dash) {
+                        let mut h = h.clone();
+                        h.append(&mut k.head);
+                        k.head = h;
+                    }
+                    if let Some(f) = a.foot.get(&item_key(it)) {
+                        k.foot = f.clone();
+                    }
+                    k
+                })
+                .collect(),
+            flow: *flow,
+        },
+    };
+    KNode {
+        kind,
+        tag: n.tag.clone().filter(|t| !t.is_empty()),
+        head: Vec::new(),
+        line: a.line.get(&n.start).cloned(),
+        foot: Vec::new(),
+    }
+}
+
+// ---------------------------------------------------------------------------------------
+// Writing
+
+/// Write one document as go-yaml v3 (kyaml's encoder) writes it.
+pub fn emit_doc(doc: &KDoc, wide: bool) -> String {
+    let mut e = Emitter {
+        out: String::new(),
+        wide,
+    };
+    for h in &doc.head {
+        e.out.push_str(h);
+        e.out.push('\n');
+    }
+    e.top(&doc.root);
+    e.out
+}
+
+/// Write documents joined with `---` (each one with its own sequence style).
+pub fn emit_stream(docs: &[(KDoc, bool)]) -> String {
+    let mut out = String::new();
+    for (i, (d, wide)) in docs.iter().enumerate() {
+        if i > 0 {
+            out.push_str("---\n");
+        }
+        out.push_str(&emit_doc(d, *wide));
+    }
+    out
+}
+
+struct Emitter {
+    out: String,
+    wide: bool,
+}
+
+impl Emitter {
+    fn pad(&mut self, n: usize) {
+        for _ in 0..n {
+            self.out.push(' ');
+        }
+    }
+
+    fn comments(&mut self, lines: &[String], indent: usize) {
+        for l in lines {
+            self.pad(indent);
+            self.out.push_str(l);
+            self.out.push('\n');
+        }
+    }
+
+    fn line_comment(&mut self, c: Option<&String>) {
+        if let Some(c) = c {
+            self.out.push(' ');
+            self.out.push_str(c);
+        }
+    }
+
+    fn top(&mut self, n: &KNode) {
+        self.comments(&n.head, 0);
+        match &n.kind {
+            Kind::Map {
+                entries,
+                flow: false,
+            } if !entries.is_empty() => self.map_entries(entries, 0, false),
+            Kind::Seq { items, flow: false } if !items.is_empty() => self.seq_items(items, 0),
+            _ => {
+                self.inline_value(n);
+                self.line_comment(n.line.as_ref());
+                self.out.push('\n');
+            }
+        }
+        self.comments(&n.foot, 0);
+    }
+
+    fn map_entries(&mut self, entries: &[(KNode, KNode)], indent: usize, first_inline: bool) {
+        let n = entries.len();
+        for (i, (k, v)) in entries.iter().enumerate() {
+            if !(i == 0 && first_inline) {
+                self.comments(&k.head, indent);
+                self.comments(&v.head, indent);
+                self.pad(indent);
+            }
+            self.key(k);
+            self.out.push(':');
+            self.after_key(k, v, indent);
+            if !k.foot.is_empty() || !v.foot.is_empty() {
+                self.comments(&k.foot, indent);
+                self.comments(&v.foot, indent);
+                if i + 1 < n {
+                    self.out.push('\n');
+                }
+            }
+        }
+    }
+
+    fn key(&mut self, k: &KNode) {
+        match &k.kind {
+            Kind::Scalar { value, style } => {
+                let style = if matches!(style, Style::Literal | Style::Folded) {
+                    Style::Double
+                } else {
+                    *style
+                };
+                self.tag(k);
+                self.out.push_str(&flow_scalar(value, style));
+            }
+            _ => self.inline_value(k),
+        }
+    }
+
+    fn tag(&mut self, n: &KNode) {
+        if let Some(t) = &n.tag {
+            self.out.push_str(t);
+            self.out.push(' ');
+        }
+    }
+
+    fn after_key(&mut self, k: &KNode, v: &KNode, indent: usize) {
+        let comment = v.line.as_ref().or(k.line.as_ref());
+        match &v.kind {
+            Kind::Map {
+                entries,
+                flow: false,
+            } if !entries.is_empty() => {
+                if let Some(t) = &v.tag {
+                    self.out.push(' ');
+                    self.out.push_str(t);
+                }
+                self.line_comment(comment);
+                self.out.push('\n');
+                self.map_entries(entries, indent + 2, false);
+            }
+            Kind::Seq { items, flow: false } if !items.is_empty() => {
+                self.line_comment(comment);
+                self.out.push('\n');
+                let d = if self.wide { indent + 2 } else { indent };
+                self.seq_items(items, d);
+            }
+            Kind::Scalar { value, style } if *style == Style::Plain && value.is_empty() => {
+                if let Some(t) = &v.tag {
+                    self.out.push(' ');
+                    self.out.push_str(t);
+                }
+                self.line_comment(comment);
+                self.out.push('\n');
+            }
+            Kind::Scalar {
+                value,
+                style: Style::Literal,
+            } => {
+                self.out.push(' ');
+                self.tag(v);
+                self.literal(value, indent + 2, comment);
+            }
+            Kind::Scalar {
+                value,
+                style: Style::Folded,
+            } => {
+                self.out.push(' ');
+                self.tag(v);
+                self.folded(value, indent + 2, comment);
+            }
+            _ => {
+                self.out.push(' ');
+                self.inline_value(v);
+                self.line_comment(comment);
+                self.out.push('\n');
+            }
+        }
+    }
+
+    fn seq_items(&mut self, items: &[KNode], dash: usize) {
+        let n = items.len();
+        for (i, it) in items.iter().enumerate() {
+            self.comments(&it.head, dash);
+            self.pad(dash);
+            self.out.push('-');
+            match &it.kind {
+                Kind::Map {
+                    entries,
+                    flow: false,
+                } if !entries.is_empty() => {
+                    self.out.push(' ');
+                    let first = &entries[0].0;
+                    for (j, h) in first.head.iter().enumerate() {
+                        if j > 0 {
+                            self.pad(dash + 2);
+                        }
+                        self.out.push_str(h);
+                        self.out.push('\n');
+                    }
+                    if !first.head.is_empty() {
+                        self.pad(dash + 2);
+                    }
+                    self.map_entries(entries, dash + 2, true);
+                }
+                Kind::Seq { items, flow: false } if !items.is_empty() => {
+                    self.out.push(' ');
+                    self.seq_inline(items, dash + 2);
+                }
+                Kind::Scalar { value, style } if *style == Style::Plain && value.is_empty() => {
+                    self.line_comment(it.line.as_ref());
+                    self.out.push('\n');
+                }
+                Kind::Scalar {
+                    value,
+                    style: Style::Literal,
+                } => {
+                    self.out.push(' ');
+                    self.literal(value, dash + 2, it.line.as_ref());
+                }
+                Kind::Scalar {
+                    value,
+                    style: Style::Folded,
+                } => {
+                    self.out.push(' ');
+                    self.folded(value, dash + 2, it.line.as_ref());
+                }
+                _ => {
+                    self.out.push(' ');
+                    self.inline_value(it);
+                    self.line_comment(it.line.as_ref());
+                    self.out.push('\n');
+                }
+            }
+            if !it.foot.is_empty() {
+                self.comments(&it.foot, dash);
+                if i + 1 < n {
+                    self.out.push('\n');
+                }
+            }
+        }
+    }
+
+    /// A sequence right after a `- ` (first item on the same line).
+    fn seq_inline(&mut self, items: &[KNode], dash: usize) {
+        let mut sub = Emitter {
+            out: String::new(),
+            wide: self.wide,
+        };
+        sub.seq_items(items, dash);
+        let text = sub.out;
+        // Drop the first item's indentation (it follows the outer dash).
+        let trimmed = text.strip_prefix(&" ".repeat(dash)).unwrap_or(&text);
+        self.out.push_str(trimmed);
+    }
+
+    fn inline_value(&mut self, n: &KNode) {
+        self.tag(n);
+        match &n.kind {
+            Kind::Scalar { value, style } => {
+                let style = match style {
+                    Style::Literal | Style::Folded => Style::Double,
+                    s => *s,
+                };
+                self.out.push_str(&flow_scalar(value, style));
+            }
+            Kind::Map { entries, .. } => {
+                self.out.push('{');
+                for (i, (k, v)) in entries.iter().enumerate() {
+                    if i > 0 {
+                        self.out.push_str(", ");
+                    }
+                    self.inline_value(k);
+                    self.out.push(':');
+                    if !(matches!(&v.kind, Kind::Scalar { value, style: Style::Plain } if value.is_empty()))
+                    {
+                        self.out.push(' ');
+                        self.inline_value(v);
+                    }
+                }
+                self.out.push('}');
+            }
+            Kind::Seq { items, .. } => {
+                self.out.push('[');
+                for (i, it) in items.iter().enumerate() {
+                    if i > 0 {
+                        self.out.push_str(", ");
+                    }
+                    self.inline_value(it);
+                }
+                self.out.push(']');
+            }
+        }
+    }
+
+    fn literal(&mut self, value: &str, indent: usize, comment: Option<&String>) {
+        self.out.push('|');
+        if value.starts_with(' ') || value.starts_with('\n') {
+            self.out.push('2');
+        }
+        let chomp = chomp_of(value);
+        self.out.push_str(chomp);
+        self.line_comment(comment);
+        self.out.push('\n');
+        let body = value.strip_suffix('\n').unwrap_or(value);
+        if body.is_empty() && value.is_empty() {
+            return;
+        }
+        for line in body.split('\n') {
+            if !line.is_empty() {
+                self.pad(indent);
+                self.out.push_str(line);
+            }
+            self.out.push('\n');
+        }
+    }
+
+    fn folded(&mut self, value: &str, indent: usize, comment: Option<&String>) {
+        self.out.push('>');
+        if value.starts_with(' ') || value.starts_with('\n') {
+            self.out.push('2');
+        }
+        self.out.push_str(chomp_of(value));
+        self.line_comment(comment);
+        self.out.push('\n');
+        let body = value.strip_suffix('\n').unwrap_or(value);
+        for (i, line) in body.split('\n').enumerate() {
+            if i > 0 {
+                self.out.push('\n');
+            }
+            if !line.is_empty() {
+                self.pad(indent);
+                self.out.push_str(line);
+            }
+            self.out.push('\n');
+        }
+        // go-yaml v3 ends a clipped folded scalar with an empty line.
+        if chomp_of(value).is_empty() {
+            self.out.push('\n');
+        }
+    }
+}
+
+fn chomp_of(value: &str) -> &'static str {
+    if !value.ends_with('\n') {
+        "-"
+    } else if value == "\n" || value.ends_with("\n\n") {
+        "+"
+    } else {
+        ""
+    }
+}
+
+/// A scalar in flow position (plain, single- or double-quoted), as go-yaml v3 writes it.
+pub fn flow_scalar(value: &str, style: Style) -> String {
+    match style {
+        Style::Plain if !value.contains('\n') => value.to_string(),
+        Style::Single if !value.contains('\n') => format!("'{}'", value.replace('\'', "''")),
+        _ => double_quoted(value),
+    }
+}
+
+fn double_quoted(value: &str) -> String {
+    let mut s = String::with_capacity(value.len() + 2);
+    s.push('"');
+    for ch in value.chars() {
+        match ch {
+            '\0' => s.push_str("\\0"),
+            '\x07' => s.push_str("\\a"),
+            '\x08' => s.push_str("\\b"),
+            '\t' => s.push_str("\\t"),
+            '\n' => s.push_str("\\n"),
+            '\x0b' => s.push_str("\\v"),
+            '\x0c' => s.push_str("\\f"),
+            '\r' => s.push_str("\\r"),
+            '\x1b' => s.push_str("\\e"),
+            '"' => s.push_str("\\\""),
+            '\\' => s.push_str("\\\\"),
+            '\u{85}' => s.push_str("\\N"),
+            '\u{a0}' => s.push_str("\\_"),
+            '\u{2028}' => s.push_str("\\L"),
+            '\u{2029}' => s.push_str("\\P"),
+            '\u{feff}' => s.push_str("\\uFEFF"),
+            c if (c as u32) < 0x20 || c as u32 == 0x7f => {
+                s.push_str(&format!("\\x{:02X}", c as u32));
+            }
+            c => s.push(c),
+        }
+    }
+    s.push('"');
+    s
+}
+
+// ---------------------------------------------------------------------------------------
+// kyaml's comment copier and field-order sync (applied to a function's output items)
+
+/// kyaml's `comments.CopyComments(from, to)`: comments of `from` go where `to` has none, on
+/// the same fields (list items when their values match); folded scalars of `to` become
+/// double-quoted, as kpt's copier does.
+pub fn copy_comments(from: &KNode, to: &mut KNode) {
+    copy_own(from, to);
+    match (&from.kind, &mut to.kind) {
+        (Kind::Map { entries: fe, .. }, Kind::Map { entries: te, .. }) => {
+            for (tk, tv) in te.iter_mut() {
+                if let Some((fk, fv)) = fe.iter().find(|(fk, _)| fk.as_str() == tk.as_str()) {
+                    copy_own(fk, tk);
+                    copy_comments(fv, tv);
+                } else {
+                    unfold(tv);
+                }
+            }
+        }
+        (Kind::Seq { items: fi, .. }, Kind::Seq { items: ti, .. }) => {
+            for (i, t) in ti.iter_mut().enumerate() {
+                match fi.get(i) {
+                    Some(f) if f.as_str() == t.as_str() => copy_comments(f, t),
+                    _ => unfold(t),
+                }
+            }
+        }
+        _ => unfold(to),
+    }
+}
+
+fn copy_own(from: &KNode, to: &mut KNode) {
+    if to.line.is_none() {
+        to.line = from.line.clone();
+    }
+    if to.head.is_empty() {
+        to.head = from.head.clone();
+    }
+    if to.foot.is_empty() {
+        to.foot = from.foot.clone();
+    }
+    if let Kind::Scalar { style, .. } = &mut to.kind
+        && *style == Style::Folded
+    {
+        *style = Style::Double;
+    }
+}
+
+fn unfold(n: &mut KNode) {
+    match &mut n.kind {
+        Kind::Scalar { style, .. } => {
+            if *style == Style::Folded {
+                *style = Style::Double;
+            }
+        }
+        Kind::Map { entries, .. } => {
+            for (_, v) in entries {
+                unfold(v);
+            }
+        }
+        Kind::Seq { items, .. } => {
+            for i in items {
+                unfold(i);
+            }
+        }
+    }
+}
+
+/// kyaml's `order.SyncOrder(from, to)`: the keys of `to`'s mappings in `from`'s order (new
+/// keys after), recursively; then head comments of a sequence item's first key move to the
+/// item.
+pub fn sync_order(from: &KNode, to: &mut KNode) {
+    sync(from, to);
+    rearrange(to);
+}
+
+fn sync(from: &KNode, to: &mut KNode) {
+    match (&from.kind, &mut to.kind) {
+        (Kind::Map { entries: fe, .. }, Kind::Map { entries: te, .. }) => {
+            let mut ordered: Vec<(KNode, KNode)> = Vec::with_capacity(te.len());
+            let mut rest: Vec<(KNode, KNode)> = std::mem::take(te);
+            for (fk, _) in fe {
+                if let Some(p) = rest.iter().position(|(k, _)| k.as_str() == fk.as_str()) {
+                    ordered.push(rest.remove(p));
+                }
+            }
+            ordered.extend(rest);
+            for (tk, tv) in ordered.iter_mut() {
+                if let Some((_, fv)) = fe.iter().find(|(fk, _)| fk.as_str() == tk.as_str()) {
+                    sync(fv, tv);
+                }
+            }
+            *te = ordered;
+        }
+        (Kind::Seq { items: fi, .. }, Kind::Seq { items: ti, .. }) => {
+            for (f, t) in fi.iter().zip(ti.iter_mut()) {
+                sync(f, t);
+            }
+        }
+        _ => {}
+    }
+}
+
+fn rearrange(n: &mut KNode) {
+    match &mut n.kind {
+        Kind::Map { entries, .. } => {
+            for (_, v) in entries {
+                rearrange(v);
+            }
+        }
+        Kind::Seq { items, .. } => {
+            for it in items.iter_mut() {
+                if let Kind::Map { entries, .. } = &mut it.kind
+                    && let Some((k, _)) = entries.first_mut()
+                    && !k.head.is_empty()
+                {
+                    let mut h = std::mem::take(&mut k.head);
+                    it.head.append(&mut h);
+                }
+                rearrange(it);
+            }
+        }
+        Kind::Scalar { .. } => {}
+    }
+}
+
+/// kyaml's `DeriveSeqIndentStyle`: whether a file's text uses "wide" sequences (the dash two
+/// columns right of its key) rather than "compact" ones.
+pub fn derive_wide(text: &str) -> bool {
+    let lines: Vec<&str> = text.split('\n').collect();
+    for (i, line) in lines.iter().enumerate() {
+        let Some((before, _)) = line.split_once("- ") else {
+            continue;
+        };
+        if !before.trim_matches(' ').is_empty() {
+            continue;
+        }
+        let seq_spaces = before.len();
+        // The key line: the nearest line above that is not a comment.
+        let mut key_line = "";
+        for j in (0..i).rev() {
+            let t = lines[j].trim_start();
+            if t.starts_with('#') {
+                continue;
+            }
+            key_line = lines[j];
+            break;
+        }
+        if key_line.is_empty() {
+            continue;
+        }
+        let key_spaces = key_line.len() - key_line.trim_start_matches(' ').len();
+        let trimmed = key_line.trim_matches(' ');
+        if trimmed.matches(':').count() != 1 || !trimmed.ends_with(':') {
+            continue;
+        }
+        if seq_spaces == key_spaces {
+            return false;
+        }
+        if seq_spaces >= key_spaces && seq_spaces - key_spaces == 2 {
+            return true;
+        }
+    }
+    false
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn round(text: &str) -> String {
+        let docs = parse(text).unwrap();
+        let wide = derive_wide(text);
+        emit_stream(&docs.into_iter().map(|d| (d, wide)).collect::<Vec<_>>())
+    }
+
+    // Expected texts below are what kpt 1.0.0-beta.56 wrote for these inputs (an identity
+    // `exec:` function through `kpt fn render`).
+    #[test]
+    fn comments_and_blank_lines_like_kpt() {
+        let input = "# top comment\n\n# second top\napiVersion: v1\nkind: ConfigMap   # kind comment\nmetadata:\n    name: a\n\n    # head of ns\n    namespace: x\n    labels: {a: b,   c: d}\ndata:\n    k1: \"quoted\"   #   spaced comment\n    k2: 'single'\n    k3: |\n      lit\n      block\n\n    list:\n        - a\n        - b   # b\n    list2:\n    - x\n\n    # between\n    - y\n";
+        let want = "# top comment\n# second top\napiVersion: v1\nkind: ConfigMap # kind comment\nmetadata:\n  name: a\n  # head of ns\n  namespace: x\n  labels: {a: b, c: d}\ndata:\n  k1: \"quoted\" #   spaced comment\n  k2: 'single'\n  k3: |\n    lit\n    block\n  list:\n  - a\n  - b # b\n  list2:\n  - x\n  # between\n  - y\n";
+        assert_eq!(round(input), want);
+    }
+
+    #[test]
+    fn foot_comments_like_kpt() {
+        let input = "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: a\ndata:\n  a: \"1\"\n  # x\n\n  b: \"2\"\n  # y1\n\n  # y2\n  c: \"3\"\n  d:\n  - p\n  # after p\n\n  - q\n  e: \"5\"\n  # end of data\n\nlast: 1\n";
+        let want = "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: a\ndata:\n  a: \"1\"\n  # x\n\n  b: \"2\"\n  # y1\n\n  # y2\n  c: \"3\"\n  d:\n  - p\n  # after p\n\n  - q\n  e: \"5\"\n  # end of data\nlast: 1\n";
+        assert_eq!(round(input), want);
+        let input = "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: a\n  annotations:\n    x: y\n    # foot at 4\n# at 0 before data\ndata:\n  x: y\n# end\n";
+        assert_eq!(round(input), input);
+    }
+
+    #[test]
+    fn scalars_like_kpt() {
+        let input = "a:\n  multi: this is\n    a multiline plain\n  empty:\n  tilde: ~\n  tab: \"a\\tb\"\n  uni: \"h\u{e9}llo\"\n  sq: 'it''s'\n  keep: |+\n    kept\n\n  strip: |-\n    stripped\n  ind: |2\n      indented\n  emptyflow: []\n  flowseq: [a, \"b\", c]\n  nested:\n  - name: x\n    value: y\n  -   name: z\n  - - inner\n  - {a: 1}\n";
+        let want = "a:\n  multi: this is a multiline plain\n  empty:\n  tilde: ~\n  tab: \"a\\tb\"\n  uni: \"h\u{e9}llo\"\n  sq: 'it''s'\n  keep: |+\n    kept\n\n  strip: |-\n    stripped\n  ind: |2\n      indented\n  emptyflow: []\n  flowseq: [a, \"b\", c]\n  nested:\n  - name: x\n    value: y\n  - name: z\n  - - inner\n  - {a: 1}\n";
+        assert_eq!(round(input), want);
+    }
+
+    #[test]
+    fn wide_sequences_are_kept() {
+        let input = "pipeline:\n  mutators:\n    - exec: x\n      configMap:\n        a: b\n";
+        assert!(derive_wide(input));
+        assert_eq!(round(input), input);
+    }
+
+    #[test]
+    fn copy_and_order() {
+        let from = &parse("a: 1 # one\n# head b\nb:\n  c: 2\n").unwrap()[0].root;
+        let mut to = parse("b:\n  c: 3\na: 1\nz: >\n  f\n")
+            .unwrap()
+            .remove(0)
+            .root;
+        copy_comments(from, &mut to);
+        sync_order(from, &mut to);
+        let d = KDoc {
+            root: to,
+            head: vec![],
+        };
+        assert_eq!(
+            emit_doc(&d, false),
+            "a: 1 # one\n# head b\nb:\n  c: 3\nz: \"f\\n\"\n"
+        );
+    }
+}
