@@ -16,6 +16,7 @@ mod patch;
 mod pty;
 mod pull;
 mod registry_support;
+mod render;
 mod rootfs;
 mod run;
 mod sandbox;
