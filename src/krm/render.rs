@@ -33,7 +33,7 @@ pub const SEQ_INDENT: &str = "internal.config.kubernetes.io/seqindent";
 pub const MIGRATION_ID: &str = "internal.config.kubernetes.io/annotations-migration-resource-id";
 pub const ID: &str = "internal.config.kubernetes.io/id";
 pub const LEGACY_ID: &str = "config.k8s.io/id";
-pub const RESOURCE_ID: &str = "internal.config.k8s.io/kpt-resource-id";
+pub const RESOURCE_ID: &str = super::select::RESOURCE_ID_ANNOTATION;
 
 /// How a function of a pipeline is given.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -51,37 +51,7 @@ impl FnRef {
     }
 }
 
-/// A resource selector of a pipeline function (kpt's `Selector`).
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct Selector {
-    pub api_version: String,
-    pub kind: String,
-    pub name: String,
-    pub namespace: String,
-    pub labels: BTreeMap<String, String>,
-    pub annotations: BTreeMap<String, String>,
-}
-
-impl Selector {
-    pub fn is_empty(&self) -> bool {
-        *self == Selector::default()
-    }
-
-    /// kpt's `IsMatch`: every field given must match.
-    pub fn matches(&self, r: &KNode) -> bool {
-        let s = |p: &[&str]| r.str_at(p).unwrap_or("");
-        let map_has = |field: &str, want: &BTreeMap<String, String>| {
-            want.iter()
-                .all(|(k, v)| r.str_at(&["metadata", field, k]) == Some(v.as_str()))
-        };
-        (self.name.is_empty() || self.name == s(&["metadata", "name"]))
-            && (self.namespace.is_empty() || self.namespace == s(&["metadata", "namespace"]))
-            && (self.kind.is_empty() || self.kind == s(&["kind"]))
-            && (self.api_version.is_empty() || self.api_version == s(&["apiVersion"]))
-            && map_has("labels", &self.labels)
-            && map_has("annotations", &self.annotations)
-    }
-}
+pub use super::select::Selector;
 
 /// One function of a Kptfile pipeline.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -132,14 +102,10 @@ fn str_map(v: Option<&Value>, what: &str) -> Result<BTreeMap<String, String>> {
 }
 
 fn selector(v: &Value, what: &str) -> Result<Selector> {
-    let s = |k: &str| v.get(k).and_then(Value::as_str).unwrap_or("").to_string();
-    Ok(Selector {
-        api_version: s("apiVersion"),
-        kind: s("kind"),
-        name: s("name"),
-        namespace: s("namespace"),
-        labels: str_map(v.get("labels"), &format!("{what}.labels"))?,
-        annotations: str_map(v.get("annotations"), &format!("{what}.annotations"))?,
+    serde_json::from_value(v.clone()).map_err(|e| {
+        Error::usage(format!(
+            "{what}: not a selector ({e}): give apiVersion, kind, name, namespace, labels or annotations"
+        ))
     })
 }
 
@@ -852,32 +818,17 @@ fn check_krm(rs: &[Resource], what: &str) -> Result<()> {
     Ok(())
 }
 
+/// The resources a function gets (kpt's `SelectInput`, [`super::select::select_input`]).
 fn select(input: &[Resource], f: &Function) -> Vec<Resource> {
-    let mut selected: Vec<Resource> = if f.selectors.is_empty() {
-        input.to_vec()
-    } else {
-        // kpt adds a resource once per selector it matches.
-        let mut v = Vec::new();
-        for r in input {
-            for s in &f.selectors {
-                if s.matches(&r.root) {
-                    v.push(r.clone());
-                }
-            }
-        }
-        v
-    };
-    if !f.exclude.is_empty() {
-        selected.retain(|r| {
-            !f.exclude
-                .iter()
-                .any(|e| !e.is_empty() && e.matches(&r.root))
-        });
-    }
-    selected
+    let json: Vec<Value> = input.iter().map(|r| r.root.to_json()).collect();
+    super::select::select_input(&json, &f.selectors, &f.exclude)
+        .into_iter()
+        .map(|i| input[i].clone())
+        .collect()
 }
 
-/// kpt's `MergeWithInput`: resources the function saw are replaced by its output (or dropped
+/// kpt's `MergeWithInput` ([`super::select::merge_with_input`], here on the nodes that carry
+/// the comments): resources the function saw are replaced by its output (or dropped
 /// when it deleted them), the others kept, generated ones appended.
 fn merge_with_input(
     output: Vec<Resource>,

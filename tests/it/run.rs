@@ -892,8 +892,14 @@ fn private_function_from_a_tls_registry_with_basic_auth() {
     assert!(!stderr.contains("s3cret-pass"));
     let rl: Value = serde_saphyr::from_str(&String::from_utf8_lossy(&out.stdout)).unwrap();
     assert_eq!(rl["items"].as_array().unwrap().len(), 4);
-    // Without the CA the pull fails before anything runs, with one error line.
-    let out = run(&["--auth-file", auth.to_str().unwrap()]);
+    // Without the CA the pull fails before anything runs, with one error line (`always`: the
+    // default `ifNotPresent` would run the cached image without asking the registry).
+    let out = run(&[
+        "--auth-file",
+        auth.to_str().unwrap(),
+        "--image-pull-policy",
+        "always",
+    ]);
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(!out.status.success());
     assert!(!stderr.contains("[RUNNING]"), "{stderr}");
