@@ -34,6 +34,7 @@ Register-ArgumentCompleter -Native -CommandName 'kubectl-porch_registry' -Script
             [CompletionResult]::new('fn', 'fn', [CompletionResultType]::ParameterValue, 'Run as a KRM function: ResourceList on stdin, patched ResourceList on stdout (kpt fn eval --exec)')
             [CompletionResult]::new('pull', 'pull', [CompletionResultType]::ParameterValue, 'Pull a function image with the runner''s credentials and TLS behaviour')
             [CompletionResult]::new('run', 'run', [CompletionResultType]::ParameterValue, 'Run a (private) KRM function image locally on a package, sandboxed, like kpt fn eval')
+            [CompletionResult]::new('render', 'render', [CompletionResultType]::ParameterValue, 'Render a package: run its Kptfile pipelines (subpackages first) like kpt fn render')
             [CompletionResult]::new('completions', 'completions', [CompletionResultType]::ParameterValue, 'Print shell completions')
             [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
             break
@@ -247,6 +248,7 @@ Register-ArgumentCompleter -Native -CommandName 'kubectl-porch_registry' -Script
             [CompletionResult]::new('--memory', '--memory', [CompletionResultType]::ParameterName, 'Memory of the function, all its processes together (e.g. 512m, 4g; 0: no limit)')
             [CompletionResult]::new('--cpus', '--cpus', [CompletionResultType]::ParameterName, 'CPUs the function may use, e.g. 0.5 or 2 (0: no limit)')
             [CompletionResult]::new('--tmp-size', '--tmp-size', [CompletionResultType]::ParameterName, 'Size of the function''s private /tmp, a tmpfs (e.g. 64m, 1g)')
+            [CompletionResult]::new('--image-pull-policy', '--image-pull-policy', [CompletionResultType]::ParameterName, 'When to pull the image: always, ifNotPresent (a cached image makes no network request), never')
             [CompletionResult]::new('--auth-file', '--auth-file', [CompletionResultType]::ParameterName, 'A .dockerconfigjson / config.json to take credentials from')
             [CompletionResult]::new('--ca-file', '--ca-file', [CompletionResultType]::ParameterName, 'PEM file with the registry CA (the runner''s mounted ca.crt)')
             [CompletionResult]::new('--tls-dir', '--tls-dir', [CompletionResultType]::ParameterName, 'Directory holding ca.crt (else ca.pem), as the runner''s --tls-secret-path')
@@ -260,6 +262,32 @@ Register-ArgumentCompleter -Native -CommandName 'kubectl-porch_registry' -Script
             [CompletionResult]::new('--container', '--container', [CompletionResultType]::ParameterName, 'Name of the runner container in the Deployment')
             [CompletionResult]::new('--network', '--network', [CompletionResultType]::ParameterName, 'Give the function network access')
             [CompletionResult]::new('--as-current-user', '--as-current-user', [CompletionResultType]::ParameterName, 'Run as the current user instead of nobody')
+            [CompletionResult]::new('--from-cluster', '--from-cluster', [CompletionResultType]::ParameterName, 'Use the auth and TLS Secrets that the live runner mounts')
+            [CompletionResult]::new('--allow-insecure-http', '--allow-insecure-http', [CompletionResultType]::ParameterName, 'Allow plain HTTP as a last resort (the runner does NOT do this; warns)')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            break
+        }
+        'kubectl-porch_registry;render' {
+            [CompletionResult]::new('-o', '-o', [CompletionResultType]::ParameterName, 'Output: stdout (ResourceList), unwrap (plain YAML), or a new directory; default: in place')
+            [CompletionResult]::new('--output', '--output', [CompletionResultType]::ParameterName, 'Output: stdout (ResourceList), unwrap (plain YAML), or a new directory; default: in place')
+            [CompletionResult]::new('--results-dir', '--results-dir', [CompletionResultType]::ParameterName, 'Write a FunctionResultList (kpt.dev/v1) of every function to DIR/results.yaml')
+            [CompletionResult]::new('--image-pull-policy', '--image-pull-policy', [CompletionResultType]::ParameterName, 'When to pull images: always, ifNotPresent (a cached image makes no network request), never')
+            [CompletionResult]::new('--runtime', '--runtime', [CompletionResultType]::ParameterName, 'How to run the image functions')
+            [CompletionResult]::new('--timeout', '--timeout', [CompletionResultType]::ParameterName, 'Kill a function after this long (e.g. 30s, 5m)')
+            [CompletionResult]::new('--auth-file', '--auth-file', [CompletionResultType]::ParameterName, 'A .dockerconfigjson / config.json to take credentials from')
+            [CompletionResult]::new('--ca-file', '--ca-file', [CompletionResultType]::ParameterName, 'PEM file with the registry CA (the runner''s mounted ca.crt)')
+            [CompletionResult]::new('--tls-dir', '--tls-dir', [CompletionResultType]::ParameterName, 'Directory holding ca.crt (else ca.pem), as the runner''s --tls-secret-path')
+            [CompletionResult]::new('--platform', '--platform', [CompletionResultType]::ParameterName, 'Platform to pick from a multi-arch index (default: this host''s, e.g. linux/amd64)')
+            [CompletionResult]::new('--cache-dir', '--cache-dir', [CompletionResultType]::ParameterName, 'Cache directory (default: $XDG_CACHE_HOME/kubectl-porch-registry)')
+            [CompletionResult]::new('-n', '-n', [CompletionResultType]::ParameterName, 'Namespace of the function runner (and of its Secrets) [default: porch-system]')
+            [CompletionResult]::new('--namespace', '--namespace', [CompletionResultType]::ParameterName, 'Namespace of the function runner (and of its Secrets) [default: porch-system]')
+            [CompletionResult]::new('--kubeconfig', '--kubeconfig', [CompletionResultType]::ParameterName, 'Path to the kubeconfig file (default: $KUBECONFIG, else ~/.kube/config)')
+            [CompletionResult]::new('--context', '--context', [CompletionResultType]::ParameterName, 'The kubeconfig context to use (default: the current context)')
+            [CompletionResult]::new('--deployment', '--deployment', [CompletionResultType]::ParameterName, 'Name of the function-runner Deployment')
+            [CompletionResult]::new('--container', '--container', [CompletionResultType]::ParameterName, 'Name of the runner container in the Deployment')
+            [CompletionResult]::new('--allow-exec', '--allow-exec', [CompletionResultType]::ParameterName, 'Allow `exec:` functions (they run unsandboxed, as kpt runs them)')
+            [CompletionResult]::new('--allow-network', '--allow-network', [CompletionResultType]::ParameterName, 'Give the functions network access')
             [CompletionResult]::new('--from-cluster', '--from-cluster', [CompletionResultType]::ParameterName, 'Use the auth and TLS Secrets that the live runner mounts')
             [CompletionResult]::new('--allow-insecure-http', '--allow-insecure-http', [CompletionResultType]::ParameterName, 'Allow plain HTTP as a last resort (the runner does NOT do this; warns)')
             [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
@@ -281,6 +309,7 @@ Register-ArgumentCompleter -Native -CommandName 'kubectl-porch_registry' -Script
             [CompletionResult]::new('fn', 'fn', [CompletionResultType]::ParameterValue, 'Run as a KRM function: ResourceList on stdin, patched ResourceList on stdout (kpt fn eval --exec)')
             [CompletionResult]::new('pull', 'pull', [CompletionResultType]::ParameterValue, 'Pull a function image with the runner''s credentials and TLS behaviour')
             [CompletionResult]::new('run', 'run', [CompletionResultType]::ParameterValue, 'Run a (private) KRM function image locally on a package, sandboxed, like kpt fn eval')
+            [CompletionResult]::new('render', 'render', [CompletionResultType]::ParameterValue, 'Render a package: run its Kptfile pipelines (subpackages first) like kpt fn render')
             [CompletionResult]::new('completions', 'completions', [CompletionResultType]::ParameterValue, 'Print shell completions')
             [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
             break
@@ -318,6 +347,9 @@ Register-ArgumentCompleter -Native -CommandName 'kubectl-porch_registry' -Script
             break
         }
         'kubectl-porch_registry;help;run' {
+            break
+        }
+        'kubectl-porch_registry;help;render' {
             break
         }
         'kubectl-porch_registry;help;completions' {

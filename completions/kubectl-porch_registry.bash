@@ -40,6 +40,9 @@ _kubectl_porch_registry() {
             kubectl_porch_registry,remove)
                 cmd="kubectl_porch_registry__subcmd__remove"
                 ;;
+            kubectl_porch_registry,render)
+                cmd="kubectl_porch_registry__subcmd__render"
+                ;;
             kubectl_porch_registry,run)
                 cmd="kubectl_porch_registry__subcmd__run"
                 ;;
@@ -72,6 +75,9 @@ _kubectl_porch_registry() {
                 ;;
             kubectl_porch_registry__subcmd__help,remove)
                 cmd="kubectl_porch_registry__subcmd__help__subcmd__remove"
+                ;;
+            kubectl_porch_registry__subcmd__help,render)
+                cmd="kubectl_porch_registry__subcmd__help__subcmd__render"
                 ;;
             kubectl_porch_registry__subcmd__help,run)
                 cmd="kubectl_porch_registry__subcmd__help__subcmd__run"
@@ -116,7 +122,7 @@ _kubectl_porch_registry() {
 
     case "${cmd}" in
         kubectl_porch_registry)
-            opts="-h -V --help --version secret patch remove setup check status fn pull run completions help"
+            opts="-h -V --help --version secret patch remove setup check status fn pull run render completions help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -224,7 +230,7 @@ _kubectl_porch_registry() {
             return 0
             ;;
         kubectl_porch_registry__subcmd__help)
-            opts="secret patch remove setup check status fn pull run completions help"
+            opts="secret patch remove setup check status fn pull run render completions help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -322,6 +328,20 @@ _kubectl_porch_registry() {
             return 0
             ;;
         kubectl_porch_registry__subcmd__help__subcmd__remove)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        kubectl_porch_registry__subcmd__help__subcmd__render)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
@@ -625,8 +645,90 @@ _kubectl_porch_registry() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        kubectl_porch_registry__subcmd__render)
+            opts="-o -n -h --output --results-dir --allow-exec --allow-network --image-pull-policy --runtime --timeout --auth-file --from-cluster --ca-file --tls-dir --allow-insecure-http --platform --cache-dir --namespace --kubeconfig --context --deployment --container --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --output)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -o)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --results-dir)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --image-pull-policy)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --runtime)
+                    COMPREPLY=($(compgen -W "native podman docker" -- "${cur}"))
+                    return 0
+                    ;;
+                --timeout)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --auth-file)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --ca-file)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --tls-dir)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --platform)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --cache-dir)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --namespace)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -n)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --kubeconfig)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --context)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --deployment)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --container)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         kubectl_porch_registry__subcmd__run)
-            opts="-o -e -n -h --fn-config --output --results-dir --runtime --network --as-current-user --timeout --env --mount --pids-limit --memory --cpus --tmp-size --auth-file --from-cluster --ca-file --tls-dir --allow-insecure-http --platform --cache-dir --namespace --kubeconfig --context --deployment --container --help"
+            opts="-o -e -n -h --fn-config --output --results-dir --runtime --network --as-current-user --timeout --env --mount --pids-limit --memory --cpus --tmp-size --image-pull-policy --auth-file --from-cluster --ca-file --tls-dir --allow-insecure-http --platform --cache-dir --namespace --kubeconfig --context --deployment --container --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -681,6 +783,10 @@ _kubectl_porch_registry() {
                     return 0
                     ;;
                 --tmp-size)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --image-pull-policy)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

@@ -31,6 +31,7 @@ set edit:completion:arg-completer[kubectl-porch_registry] = {|@words|
             cand fn 'Run as a KRM function: ResourceList on stdin, patched ResourceList on stdout (kpt fn eval --exec)'
             cand pull 'Pull a function image with the runner''s credentials and TLS behaviour'
             cand run 'Run a (private) KRM function image locally on a package, sandboxed, like kpt fn eval'
+            cand render 'Render a package: run its Kptfile pipelines (subpackages first) like kpt fn render'
             cand completions 'Print shell completions'
             cand help 'Print this message or the help of the given subcommand(s)'
         }
@@ -229,6 +230,7 @@ set edit:completion:arg-completer[kubectl-porch_registry] = {|@words|
             cand --memory 'Memory of the function, all its processes together (e.g. 512m, 4g; 0: no limit)'
             cand --cpus 'CPUs the function may use, e.g. 0.5 or 2 (0: no limit)'
             cand --tmp-size 'Size of the function''s private /tmp, a tmpfs (e.g. 64m, 1g)'
+            cand --image-pull-policy 'When to pull the image: always, ifNotPresent (a cached image makes no network request), never'
             cand --auth-file 'A .dockerconfigjson / config.json to take credentials from'
             cand --ca-file 'PEM file with the registry CA (the runner''s mounted ca.crt)'
             cand --tls-dir 'Directory holding ca.crt (else ca.pem), as the runner''s --tls-secret-path'
@@ -242,6 +244,31 @@ set edit:completion:arg-completer[kubectl-porch_registry] = {|@words|
             cand --container 'Name of the runner container in the Deployment'
             cand --network 'Give the function network access'
             cand --as-current-user 'Run as the current user instead of nobody'
+            cand --from-cluster 'Use the auth and TLS Secrets that the live runner mounts'
+            cand --allow-insecure-http 'Allow plain HTTP as a last resort (the runner does NOT do this; warns)'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+        }
+        &'kubectl-porch_registry;render'= {
+            cand -o 'Output: stdout (ResourceList), unwrap (plain YAML), or a new directory; default: in place'
+            cand --output 'Output: stdout (ResourceList), unwrap (plain YAML), or a new directory; default: in place'
+            cand --results-dir 'Write a FunctionResultList (kpt.dev/v1) of every function to DIR/results.yaml'
+            cand --image-pull-policy 'When to pull images: always, ifNotPresent (a cached image makes no network request), never'
+            cand --runtime 'How to run the image functions'
+            cand --timeout 'Kill a function after this long (e.g. 30s, 5m)'
+            cand --auth-file 'A .dockerconfigjson / config.json to take credentials from'
+            cand --ca-file 'PEM file with the registry CA (the runner''s mounted ca.crt)'
+            cand --tls-dir 'Directory holding ca.crt (else ca.pem), as the runner''s --tls-secret-path'
+            cand --platform 'Platform to pick from a multi-arch index (default: this host''s, e.g. linux/amd64)'
+            cand --cache-dir 'Cache directory (default: $XDG_CACHE_HOME/kubectl-porch-registry)'
+            cand -n 'Namespace of the function runner (and of its Secrets) [default: porch-system]'
+            cand --namespace 'Namespace of the function runner (and of its Secrets) [default: porch-system]'
+            cand --kubeconfig 'Path to the kubeconfig file (default: $KUBECONFIG, else ~/.kube/config)'
+            cand --context 'The kubeconfig context to use (default: the current context)'
+            cand --deployment 'Name of the function-runner Deployment'
+            cand --container 'Name of the runner container in the Deployment'
+            cand --allow-exec 'Allow `exec:` functions (they run unsandboxed, as kpt runs them)'
+            cand --allow-network 'Give the functions network access'
             cand --from-cluster 'Use the auth and TLS Secrets that the live runner mounts'
             cand --allow-insecure-http 'Allow plain HTTP as a last resort (the runner does NOT do this; warns)'
             cand -h 'Print help (see more with ''--help'')'
@@ -261,6 +288,7 @@ set edit:completion:arg-completer[kubectl-porch_registry] = {|@words|
             cand fn 'Run as a KRM function: ResourceList on stdin, patched ResourceList on stdout (kpt fn eval --exec)'
             cand pull 'Pull a function image with the runner''s credentials and TLS behaviour'
             cand run 'Run a (private) KRM function image locally on a package, sandboxed, like kpt fn eval'
+            cand render 'Render a package: run its Kptfile pipelines (subpackages first) like kpt fn render'
             cand completions 'Print shell completions'
             cand help 'Print this message or the help of the given subcommand(s)'
         }
@@ -287,6 +315,8 @@ set edit:completion:arg-completer[kubectl-porch_registry] = {|@words|
         &'kubectl-porch_registry;help;pull'= {
         }
         &'kubectl-porch_registry;help;run'= {
+        }
+        &'kubectl-porch_registry;help;render'= {
         }
         &'kubectl-porch_registry;help;completions'= {
         }
