@@ -1,7 +1,10 @@
 # Warm `run` (native namespace sandbox, root already unpacked) vs `podman --runtime runc run`
-# of the same image with kpt's flags, in one run. The function is busybox-static `sh` running
-# `cat` (a no-op KRM function), so the time is the runtime's overhead; the bare `busybox sh`
-# on the same input is measured too and subtracted.
+# of the same image with kpt's flags, in one run, both with the same limits (the native
+# defaults: a pids cgroup of 2048, 2g of memory, a 256m /tmp, and its seccomp filter; podman
+# gets --pids-limit/--memory/--tmpfs as `run --runtime podman` passes them, and its own
+# default seccomp profile). The native run without limits is measured too: the cost of them.
+# The function is busybox-static `sh` running `cat` (a no-op KRM function), so the time is the
+# runtime's overhead; the bare `busybox sh` on the same input is measured too and subtracted.
 # Sourced by bench/run.sh (see bench/README.md): $BIN, $WORK, measure, row, ratio are set.
 # Knobs: SANDBOX_RUNS (default 20).
 
@@ -54,21 +57,28 @@ grep -q 'kind: ResourceList' rl.yaml || { echo "error: run produced no ResourceL
 printf '[containers]\ndefault_ulimits = []\n[engine]\nruntime = "runc"\n' >containers.conf
 export CONTAINERS_CONF=$WORK/containers.conf
 skopeo copy -q "oci:$WORK/layout:latest" containers-storage:localhost/bench/cat-fn:latest
+limits=(--pids-limit=2048 --memory=2147483648 --memory-swap=2147483648
+    --tmpfs=/tmp:rw,exec,nosuid,nodev,mode=1777,size=268435456)
 out=$(podman --runtime runc run --rm -i --network none --user nobody \
-    --security-opt=no-new-privileges --pull never localhost/bench/cat-fn:latest <rl.yaml)
+    --security-opt=no-new-privileges --pull never "${limits[@]}" localhost/bench/cat-fn:latest <rl.yaml)
 [ "$out" = "$(cat rl.yaml)" ] || { echo "error: podman run did not echo the ResourceList" >&2; exit 1; }
 
 # --- measure ------------------------------------------------------------------------------
 measure_stdin sandbox "busybox sh fn.sh (no isolation, baseline)" "$runs" rl.yaml -- \
     /bin/busybox sh fnlayer/fn.sh
 base=$MEAN_MS
-measure_stdin sandbox "podman --runtime runc run (kpt flags)" "$runs" rl.yaml -- \
+measure_stdin sandbox "podman --runtime runc run (kpt flags + limits)" "$runs" rl.yaml -- \
     podman --runtime runc run --rm -i --network none --user nobody \
-    --security-opt=no-new-privileges --pull never localhost/bench/cat-fn:latest
+    --security-opt=no-new-privileges --pull never "${limits[@]}" localhost/bench/cat-fn:latest
 podman_ms=$MEAN_MS
-measure sandbox "kubectl porch-registry run (native, warm)" "$runs" -- \
+measure sandbox "kubectl porch-registry run (native, warm, no limits)" "$runs" -- \
+    "$BIN" run "$img" pkg --cache-dir "$cache" -o stdout --pids-limit -1 --memory 0
+bare_ms=$MEAN_MS
+measure sandbox "kubectl porch-registry run (native, warm, default limits)" "$runs" -- \
     "$BIN" run "$img" pkg --cache-dir "$cache" -o stdout
 native_ms=$MEAN_MS
+row sandbox "cost of the limits (cgroups, seccomp)" - \
+    "$(awk -v a="$native_ms" -v b="$bare_ms" 'BEGIN { printf "%.2f", a - b }')" - ""
 # The native run also reads the package and writes the output; the podman row gets the
 # ResourceList ready-made, so the comparison is conservative.
 podman_over=$(awk -v a="$podman_ms" -v b="$base" 'BEGIN { printf "%.2f", a - b }')
