@@ -16,6 +16,83 @@ use crate::error::Error;
 
 /// Manifests larger than this are refused (real ones are a few KiB).
 const MAX_MANIFEST: usize = 4 * 1024 * 1024;
+/// Token service answers larger than this are refused (real ones are a few KiB).
+const MAX_TOKEN_ANSWER: usize = 1024 * 1024;
+/// Of an error answer only this much is read (it is only searched for an error code).
+const MAX_ERROR_BODY: usize = 64 * 1024;
+/// The slowest a blob may come (bytes per second) before its deadline ends the download.
+const MIN_BLOB_RATE: u64 = 64 * 1024;
+
+/// How long one small request may take, from connecting to its answer's last byte (a
+/// manifest, a token, a ping, an error): 60 s. A server that trickles its answer (a byte every
+/// few seconds never trips the read timeout) is cut off here.
+/// `PORCH_REGISTRY_TEST_REQUEST_DEADLINE_SECS` shortens it for the tests.
+pub fn request_deadline() -> std::time::Duration {
+    let secs = std::env::var("PORCH_REGISTRY_TEST_REQUEST_DEADLINE_SECS")
+        .ok()
+        .and_then(|v| v.trim().parse::<u64>().ok())
+        .filter(|s| *s > 0)
+        .unwrap_or(60);
+    std::time::Duration::from_secs(secs.min(3600))
+}
+
+/// A blob's deadline: the request deadline plus its size at [`MIN_BLOB_RATE`], at most a day.
+fn blob_deadline(size: u64) -> std::time::Duration {
+    let extra = (size / MIN_BLOB_RATE).min(24 * 3600);
+    request_deadline() + std::time::Duration::from_secs(extra)
+}
+
+/// Why a body could not be read whole.
+enum BodyError {
+    /// More than the limit: the limit.
+    TooLarge(usize),
+    /// The connection failed or the deadline passed.
+    Read(reqwest::Error),
+}
+
+/// Read an answer's body, at most `limit` bytes, while it streams (never buffered whole).
+async fn read_limited(resp: reqwest::Response, limit: usize) -> Result<Vec<u8>, BodyError> {
+    if resp.content_length().is_some_and(|l| l > limit as u64) {
+        return Err(BodyError::TooLarge(limit));
+    }
+    let mut out = Vec::new();
+    let mut stream = resp.bytes_stream();
+    while let Some(chunk) = stream.next().await {
+        let chunk = chunk.map_err(BodyError::Read)?;
+        if out.len() + chunk.len() > limit {
+            return Err(BodyError::TooLarge(limit));
+        }
+        out.extend_from_slice(&chunk);
+    }
+    Ok(out)
+}
+
+/// The first `limit` bytes of a body (the rest is dropped with the connection); errors end
+/// the read quietly.
+async fn read_prefix(resp: reqwest::Response, limit: usize) -> Vec<u8> {
+    let mut out = Vec::new();
+    let mut stream = resp.bytes_stream();
+    while let Some(Ok(chunk)) = stream.next().await {
+        let room = limit - out.len();
+        out.extend_from_slice(&chunk[..chunk.len().min(room)]);
+        if out.len() >= limit {
+            break;
+        }
+    }
+    out
+}
+
+/// A failed read in a few words; a passed deadline is named as such.
+fn describe_body_error(e: &reqwest::Error) -> String {
+    if e.is_timeout() {
+        format!(
+            "it did not arrive within {}s (the server sends too slowly or stalls)",
+            request_deadline().as_secs()
+        )
+    } else {
+        describe_connect(e).0
+    }
+}
 
 /// A failure, split by whether the next TLS step could help.
 #[derive(Debug)]
@@ -157,10 +234,15 @@ impl Session {
     }
 
     /// GET with the auth dance: on a 401, answer the challenge once and retry.
-    async fn get(&self, url: &str, accept: Option<&str>) -> Result<reqwest::Response, ClientError> {
+    async fn get(
+        &self,
+        url: &str,
+        accept: Option<&str>,
+        deadline: std::time::Duration,
+    ) -> Result<reqwest::Response, ClientError> {
         let mut answered = false;
         loop {
-            let mut req = self.http.get(url);
+            let mut req = self.http.get(url).timeout(deadline);
             if let Some(a) = accept {
                 req = req.header(ACCEPT, a);
             }
@@ -250,7 +332,7 @@ impl Session {
                 q.append_pair("scope", s);
             }
         }
-        let mut req = self.http.get(url.clone());
+        let mut req = self.http.get(url.clone()).timeout(request_deadline());
         if let Some(c) = &self.credential {
             req = req.basic_auth(&c.username, Some(&c.password));
         }
@@ -276,7 +358,17 @@ impl Session {
                 .into());
             }
         }
-        let v: serde_json::Value = resp.json().await.map_err(|e| {
+        let body = read_limited(resp, MAX_TOKEN_ANSWER).await.map_err(|e| {
+            let why = match e {
+                BodyError::TooLarge(l) => format!("its answer is larger than {} KiB", l / 1024),
+                BodyError::Read(e) => describe_body_error(&e),
+            };
+            Error::Registry(format!(
+                "{}: reading the token service's answer failed: {why}; refusing it",
+                self.registry
+            ))
+        })?;
+        let v: serde_json::Value = serde_json::from_slice(&body).map_err(|e| {
             Error::Registry(format!(
                 "{}: the token service answered something that is not JSON ({e})",
                 self.registry
@@ -336,7 +428,7 @@ impl Session {
     /// Check a tls/connect step by asking for the API root with auth: used by probes.
     pub async fn ping(&self) -> Result<StatusCode, ClientError> {
         let url = format!("{}/v2/", self.base);
-        let resp = self.get(&url, None).await?;
+        let resp = self.get(&url, None, request_deadline()).await?;
         Ok(resp.status())
     }
 
@@ -349,7 +441,9 @@ impl Session {
             "{}/v2/{}/manifests/{}",
             self.base, self.repository, reference
         );
-        let resp = self.get(&url, Some(&accept_header())).await?;
+        let resp = self
+            .get(&url, Some(&accept_header()), request_deadline())
+            .await?;
         let status = resp.status();
         if status == StatusCode::BAD_REQUEST && self.step == TlsStep::PlainHttp {
             // An HTTPS server answering a plain-HTTP request: this step does not work.
@@ -363,35 +457,24 @@ impl Session {
                 .status_error(status, resp, &format!("manifest '{reference}'"))
                 .await);
         }
-        if resp
-            .content_length()
-            .is_some_and(|l| l as usize > MAX_MANIFEST)
-        {
-            return Err(Error::Registry(format!(
-                "{}: manifest '{reference}' is larger than 4 MiB; refusing it",
-                self.registry
-            ))
-            .into());
-        }
         let ct = resp
             .headers()
             .get(CONTENT_TYPE)
             .and_then(|v| v.to_str().ok())
             .map(|s| s.to_string());
-        let bytes = resp.bytes().await.map_err(|e| {
-            let (d, _) = describe_connect(&e);
-            Error::Registry(format!(
-                "{}: reading manifest '{reference}' failed: {d}",
-                self.registry
-            ))
-        })?;
-        if bytes.len() > MAX_MANIFEST {
-            return Err(Error::Registry(format!(
-                "{}: manifest '{reference}' is larger than 4 MiB; refusing it",
-                self.registry
-            ))
-            .into());
-        }
+        let bytes = read_limited(resp, MAX_MANIFEST)
+            .await
+            .map_err(|e| match e {
+                BodyError::TooLarge(_) => Error::Registry(format!(
+                    "{}: manifest '{reference}' is larger than 4 MiB; refusing it",
+                    self.registry
+                )),
+                BodyError::Read(e) => Error::Registry(format!(
+                    "{}: reading manifest '{reference}' failed: {}",
+                    self.registry,
+                    describe_body_error(&e)
+                )),
+            })?;
         Ok((bytes.to_vec(), ct))
     }
 
@@ -401,7 +484,7 @@ impl Session {
         resp: reqwest::Response,
         what: &str,
     ) -> ClientError {
-        let body = resp.text().await.unwrap_or_default();
+        let body = String::from_utf8_lossy(&read_prefix(resp, MAX_ERROR_BODY).await).into_owned();
         let code = serde_json::from_str::<serde_json::Value>(&body)
             .ok()
             .and_then(|v| {
@@ -461,7 +544,7 @@ impl Session {
         let short = short_digest(&desc.digest);
         // The manifest came through this very connection setup: a connection failure now is
         // the registry going away mid-pull, not a reason to try the next TLS step.
-        let resp = match self.get(&url, None).await {
+        let resp = match self.get(&url, None, blob_deadline(desc.size)).await {
             Ok(resp) => resp,
             Err(ClientError::Connect { detail, .. }) => {
                 return Err(Error::Registry(format!(

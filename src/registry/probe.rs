@@ -8,7 +8,7 @@ use reqwest::header::WWW_AUTHENTICATE;
 use serde::Serialize;
 
 use super::auth::{Challenge, parse_challenge};
-use super::client::{ClientError, Session, describe_connect};
+use super::client::{ClientError, Session, describe_connect, request_deadline};
 use super::credentials::{self, ResolvedCredential};
 use super::tls::{self, CaInput, TlsStep};
 use crate::error::{Error, Result};
@@ -174,10 +174,16 @@ async fn probe_one(
 /// Log in: ping /v2/, answer the challenge, check the answer.
 async fn login(s: &Session) -> std::result::Result<(ProbeOutcome, String), ClientError> {
     let url = format!("{}/v2/", s.base());
-    let resp = s.http().get(&url).send().await.map_err(|e| {
-        let (detail, tls) = describe_connect(&e);
-        ClientError::Connect { detail, tls }
-    })?;
+    let resp = s
+        .http()
+        .get(&url)
+        .timeout(request_deadline())
+        .send()
+        .await
+        .map_err(|e| {
+            let (detail, tls) = describe_connect(&e);
+            ClientError::Connect { detail, tls }
+        })?;
     if resp.status().is_success() {
         return Ok((
             ProbeOutcome::NoAuthRequired,
@@ -211,6 +217,7 @@ async fn login(s: &Session) -> std::result::Result<(ProbeOutcome, String), Clien
             let r = s
                 .http()
                 .get(&url)
+                .timeout(request_deadline())
                 .basic_auth(&cred.username, Some(&cred.password))
                 .send()
                 .await
@@ -240,6 +247,7 @@ async fn login(s: &Session) -> std::result::Result<(ProbeOutcome, String), Clien
                     let r = s
                         .http()
                         .get(&url)
+                        .timeout(request_deadline())
                         .bearer_auth(token)
                         .send()
                         .await

@@ -85,3 +85,191 @@ fn yaml_alias_bomb_is_refused_by_every_reader() {
         bomb
     );
 }
+
+/// A registry that attacks its client, on plain HTTP on loopback (pulled with
+/// `--allow-insecure-http`). Repositories choose the attack:
+/// - `endless/fn`: the manifest answer never ends (no Content-Length);
+/// - `trickle/fn`: the manifest comes one byte every 2 s (each read is quick: no read timeout);
+/// - `bigerror/fn`: a 404 whose body never ends;
+/// - `token/fn`: a Bearer challenge whose token service answers without end.
+mod hostile_registry {
+    use std::convert::Infallible;
+    use std::sync::Arc;
+    use std::sync::atomic::{AtomicU64, Ordering};
+    use std::time::Duration;
+
+    use http_body_util::{BodyExt, StreamBody, combinators::BoxBody};
+    use hyper::body::{Bytes, Frame, Incoming};
+    use hyper::{Request, Response};
+
+    pub struct HostileRegistry {
+        pub port: u16,
+        /// Body bytes sent so far, over every answer.
+        pub sent: Arc<AtomicU64>,
+        shutdown: Option<tokio::sync::oneshot::Sender<()>>,
+    }
+
+    type Body = BoxBody<Bytes, Infallible>;
+
+    fn endless(sent: Arc<AtomicU64>) -> Body {
+        let chunk = Bytes::from(vec![b' '; 64 * 1024]);
+        let s = futures::stream::repeat_with(move || {
+            sent.fetch_add(chunk.len() as u64, Ordering::Relaxed);
+            Ok::<_, Infallible>(Frame::data(chunk.clone()))
+        });
+        StreamBody::new(s).boxed()
+    }
+
+    fn trickle(sent: Arc<AtomicU64>) -> Body {
+        let s = futures::stream::unfold(0u64, move |n| {
+            let sent = sent.clone();
+            async move {
+                if n > 0 {
+                    tokio::time::sleep(Duration::from_secs(2)).await;
+                }
+                sent.fetch_add(1, Ordering::Relaxed);
+                let byte = if n == 0 { "{" } else { " " };
+                Some((Ok::<_, Infallible>(Frame::data(Bytes::from(byte))), n + 1))
+            }
+        });
+        StreamBody::new(s).boxed()
+    }
+
+    fn handle(req: &Request<Incoming>, port: u16, sent: Arc<AtomicU64>) -> Response<Body> {
+        let path = req.uri().path().to_string();
+        let b = Response::builder()
+            .header("Content-Type", "application/vnd.oci.image.manifest.v1+json");
+        let empty = || http_body_util::Empty::new().map_err(|n| match n {}).boxed();
+        let r = if path.starts_with("/v2/endless/") {
+            b.status(200).body(endless(sent))
+        } else if path.starts_with("/v2/trickle/") {
+            b.status(200).body(trickle(sent))
+        } else if path.starts_with("/v2/bigerror/") {
+            b.status(404).body(endless(sent))
+        } else if path.starts_with("/v2/token/") {
+            b.status(401)
+                .header(
+                    "WWW-Authenticate",
+                    format!("Bearer realm=\"http://127.0.0.1:{port}/token\",service=\"hostile\""),
+                )
+                .body(empty())
+        } else if path == "/token" {
+            b.status(200).body(endless(sent))
+        } else {
+            b.status(200).body(empty())
+        };
+        r.unwrap()
+    }
+
+    impl HostileRegistry {
+        pub fn start() -> HostileRegistry {
+            let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+            listener.set_nonblocking(true).unwrap();
+            let port = listener.local_addr().unwrap().port();
+            let sent = Arc::new(AtomicU64::new(0));
+            let counter = sent.clone();
+            let (tx, mut rx) = tokio::sync::oneshot::channel::<()>();
+            std::thread::spawn(move || {
+                let rt = tokio::runtime::Builder::new_current_thread()
+                    .enable_all()
+                    .build()
+                    .unwrap();
+                rt.block_on(async move {
+                    let listener = tokio::net::TcpListener::from_std(listener).unwrap();
+                    loop {
+                        tokio::select! {
+                            _ = &mut rx => break,
+                            accepted = listener.accept() => {
+                                let Ok((stream, _)) = accepted else { continue };
+                                let counter = counter.clone();
+                                tokio::spawn(async move {
+                                    let svc = hyper::service::service_fn(move |req| {
+                                        let r = handle(&req, port, counter.clone());
+                                        async move { Ok::<_, Infallible>(r) }
+                                    });
+                                    let _ = hyper::server::conn::http1::Builder::new()
+                                        .serve_connection(hyper_util::rt::TokioIo::new(stream), svc)
+                                        .await;
+                                });
+                            }
+                        }
+                    }
+                });
+            });
+            HostileRegistry {
+                port,
+                sent,
+                shutdown: Some(tx),
+            }
+        }
+    }
+
+    impl Drop for HostileRegistry {
+        fn drop(&mut self) {
+            if let Some(tx) = self.shutdown.take() {
+                let _ = tx.send(());
+            }
+        }
+    }
+}
+
+fn pull_from(reg: &hostile_registry::HostileRegistry, repo: &str, dir: &Path) -> Output {
+    let image = format!("127.0.0.1:{}/{repo}:v1", reg.port);
+    // Under a 2 GiB address-space limit: a regression fails instead of taking the memory.
+    let mut c = Command::new("sh");
+    c.arg("-c")
+        .arg("ulimit -v 2097152 && exec \"$0\" \"$@\"")
+        .arg(assert_cmd::cargo::cargo_bin!("kubectl-porch-registry"))
+        .args(["pull", &image, "--allow-insecure-http", "--cache-dir"])
+        .arg(dir.join("cache"))
+        .env("HOME", dir)
+        .env("DOCKER_CONFIG", dir.join("docker"))
+        .env_remove("REGISTRY_AUTH_FILE")
+        .env("PORCH_REGISTRY_TEST_REQUEST_DEADLINE_SECS", "2")
+        .stdin(std::process::Stdio::null());
+    // A watchdog for the old behaviour (waiting forever); not a timing assertion.
+    let child = c
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let pid = child.id();
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        let _ = tx.send(child.wait_with_output());
+    });
+    match rx.recv_timeout(std::time::Duration::from_secs(60)) {
+        Ok(out) => out.unwrap(),
+        Err(_) => {
+            let _ = Command::new("kill").arg("-9").arg(pid.to_string()).status();
+            panic!("pull of {repo} did not end within 60 s");
+        }
+    }
+}
+
+/// Answers that never end are read with a limit while they stream, and one that trickles is
+/// cut off at the request deadline: each pull ends with one error line (exit 7, or 4 for the
+/// 404), having read a bounded amount.
+#[test]
+fn hostile_registry_answers_are_bounded() {
+    use std::sync::atomic::Ordering;
+    let reg = hostile_registry::HostileRegistry::start();
+    let dir = tempfile::tempdir().unwrap();
+    let cases = [
+        ("endless/fn", 7, "larger than 4 MiB"),
+        ("trickle/fn", 7, "did not arrive within 2s"),
+        ("bigerror/fn", 4, "not found (404)"),
+        ("token/fn", 7, "larger than 1024 KiB"),
+    ];
+    for (repo, code, needle) in cases {
+        let before = reg.sent.load(Ordering::Relaxed);
+        let out = pull_from(&reg, repo, dir.path());
+        let line = one_error(&out, repo);
+        assert!(line.contains(needle), "{repo}: {line}");
+        assert_eq!(out.status.code(), Some(code), "{repo}: {line}");
+        // What the server managed to send is bounded (socket buffers included), far below
+        // the 1.5 GB the old client buffered.
+        let sent = reg.sent.load(Ordering::Relaxed) - before;
+        assert!(sent < 64 * 1024 * 1024, "{repo}: {sent} bytes were sent");
+    }
+}
