@@ -3,8 +3,6 @@
 //! Every error a user can cause becomes exactly one `error: ...` line on stderr that names the
 //! input and the fix. Messages must never contain a password or an `auth` value.
 
-use std::process::ExitCode;
-
 /// Stable exit codes (documented in the README; never renumber).
 pub mod exit {
     /// Success; also when stdout is a closed pipe (`| head`): the output ends there, quietly,
@@ -108,13 +106,11 @@ impl Error {
         }
     }
 
-    /// Print the one `error:` line and return the exit code.
-    pub fn report(&self) -> ExitCode {
+    /// The one line that `error:` introduces: the first line of the message carries the
+    /// point. (`ui::output::finish` prints it; this module does no I/O.)
+    pub fn one_line(&self) -> String {
         let msg = self.to_string();
-        // Keep it to one line: the first line of the message carries the point.
-        let one_line = msg.lines().next().unwrap_or("failed").trim();
-        crate::ui::output::stderr_line(format_args!("error: {one_line}"));
-        ExitCode::from(self.exit_code())
+        msg.lines().next().unwrap_or("failed").trim().to_string()
     }
 }
 

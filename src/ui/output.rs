@@ -204,9 +204,15 @@ pub fn finish(outcome: Result<()>) -> ExitCode {
         .take();
     match (outcome, pending) {
         (Ok(()), None) => ExitCode::SUCCESS,
-        (Ok(()), Some(msg)) => Error::other(msg).report(),
-        (Err(e), _) => e.report(),
+        (Ok(()), Some(msg)) => report_error(&Error::other(msg)),
+        (Err(e), _) => report_error(&e),
     }
+}
+
+/// Print the one `error:` line of an error on stderr and return its exit code.
+pub fn report_error(e: &Error) -> ExitCode {
+    stderr_line(format_args!("error: {}", e.one_line()));
+    ExitCode::from(e.exit_code())
 }
 
 #[cfg(test)]

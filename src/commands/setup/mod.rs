@@ -219,3 +219,34 @@ fn read_ca_answer(path: &Path) -> Result<CaInput> {
     }
     Ok(ca)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn inputs_debug_never_shows_the_password() {
+        let inputs = SetupInputs {
+            registries: vec![RegistryCredential {
+                registry: "r.example:5000".into(),
+                username: "robot".into(),
+                password: "Zq8-unique-Pw".into(),
+                email: None,
+            }],
+            ca: None,
+            auth_secret_name: "a".into(),
+            tls_secret_name: None,
+            auth_mount_path: "/var/tmp/auth-secret".into(),
+            tls_mount_path: "/var/tmp/tls-secret".into(),
+            registry_auth_secret_name: None,
+            interactive: false,
+        };
+        let dbg = format!("{inputs:?}");
+        assert!(dbg.contains("robot"), "{dbg}");
+        assert!(!dbg.contains("Zq8-unique-Pw"), "{dbg}");
+        let secret = inputs.auth_secret("ns");
+        let data = secret["data"][".dockerconfigjson"].as_str().unwrap();
+        assert!(!dbg.contains(data), "{dbg}");
+        assert!(!format!("{:?}", inputs.summary_lines()).contains("Zq8-unique-Pw"));
+    }
+}
