@@ -728,7 +728,7 @@ _kubectl_porch_registry() {
             return 0
             ;;
         kubectl_porch_registry__subcmd__run)
-            opts="-o -e -n -h --fn-config --output --results-dir --runtime --network --as-current-user --timeout --env --mount --pids-limit --memory --cpus --tmp-size --image-pull-policy --auth-file --from-cluster --ca-file --tls-dir --allow-insecure-http --platform --cache-dir --namespace --kubeconfig --context --deployment --container --help"
+            opts="-o -e -m -n -h --fn-config --output --results-dir --runtime --network --as-current-user --timeout --env --mount --pids-limit --memory --cpus --tmp-size --image-pull-policy --match-api-version --match-kind --match-name --match-namespace --match-annotations --match-labels --exclude-api-version --exclude-kind --exclude-name --exclude-namespace --exclude-annotations --exclude-labels --include-meta-resources --auth-file --from-cluster --ca-file --tls-dir --allow-insecure-http --platform --cache-dir --namespace --kubeconfig --context --deployment --container --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -787,6 +787,54 @@ _kubectl_porch_registry() {
                     return 0
                     ;;
                 --image-pull-policy)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --match-api-version)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --match-kind)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --match-name)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --match-namespace)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --match-annotations)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --match-labels)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --exclude-api-version)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --exclude-kind)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --exclude-name)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --exclude-namespace)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --exclude-annotations)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --exclude-labels)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

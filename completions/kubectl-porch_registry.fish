@@ -183,6 +183,18 @@ complete -c kubectl-porch_registry -n "__fish_kubectl_porch_registry_using_subco
 complete -c kubectl-porch_registry -n "__fish_kubectl_porch_registry_using_subcommand run" -l cpus -d 'CPUs the function may use, e.g. 0.5 or 2 (0: no limit)' -r
 complete -c kubectl-porch_registry -n "__fish_kubectl_porch_registry_using_subcommand run" -l tmp-size -d 'Size of the function\'s private /tmp, a tmpfs (e.g. 64m, 1g)' -r
 complete -c kubectl-porch_registry -n "__fish_kubectl_porch_registry_using_subcommand run" -l image-pull-policy -d 'When to pull the image: always, ifNotPresent (a cached image makes no network request), never' -r
+complete -c kubectl-porch_registry -n "__fish_kubectl_porch_registry_using_subcommand run" -l match-api-version -d 'Select resources with this apiVersion' -r
+complete -c kubectl-porch_registry -n "__fish_kubectl_porch_registry_using_subcommand run" -l match-kind -d 'Select resources of this kind' -r
+complete -c kubectl-porch_registry -n "__fish_kubectl_porch_registry_using_subcommand run" -l match-name -d 'Select resources with this name' -r
+complete -c kubectl-porch_registry -n "__fish_kubectl_porch_registry_using_subcommand run" -l match-namespace -d 'Select resources in this namespace (exactly: a resource without one is not in "default")' -r
+complete -c kubectl-porch_registry -n "__fish_kubectl_porch_registry_using_subcommand run" -l match-annotations -d 'Select resources with this annotation (repeat for several: all must match)' -r
+complete -c kubectl-porch_registry -n "__fish_kubectl_porch_registry_using_subcommand run" -l match-labels -d 'Select resources with this label (repeat for several: all must match)' -r
+complete -c kubectl-porch_registry -n "__fish_kubectl_porch_registry_using_subcommand run" -l exclude-api-version -d 'Leave out resources with this apiVersion' -r
+complete -c kubectl-porch_registry -n "__fish_kubectl_porch_registry_using_subcommand run" -l exclude-kind -d 'Leave out resources of this kind' -r
+complete -c kubectl-porch_registry -n "__fish_kubectl_porch_registry_using_subcommand run" -l exclude-name -d 'Leave out resources with this name' -r
+complete -c kubectl-porch_registry -n "__fish_kubectl_porch_registry_using_subcommand run" -l exclude-namespace -d 'Leave out resources in this namespace' -r
+complete -c kubectl-porch_registry -n "__fish_kubectl_porch_registry_using_subcommand run" -l exclude-annotations -d 'Leave out resources with this annotation (with several: those that have all of them)' -r
+complete -c kubectl-porch_registry -n "__fish_kubectl_porch_registry_using_subcommand run" -l exclude-labels -d 'Leave out resources with this label (with several: those that have all of them)' -r
 complete -c kubectl-porch_registry -n "__fish_kubectl_porch_registry_using_subcommand run" -l auth-file -d 'A .dockerconfigjson / config.json to take credentials from' -r -F
 complete -c kubectl-porch_registry -n "__fish_kubectl_porch_registry_using_subcommand run" -l ca-file -d 'PEM file with the registry CA (the runner\'s mounted ca.crt)' -r -F
 complete -c kubectl-porch_registry -n "__fish_kubectl_porch_registry_using_subcommand run" -l tls-dir -d 'Directory holding ca.crt (else ca.pem), as the runner\'s --tls-secret-path' -r -F
@@ -195,6 +207,7 @@ complete -c kubectl-porch_registry -n "__fish_kubectl_porch_registry_using_subco
 complete -c kubectl-porch_registry -n "__fish_kubectl_porch_registry_using_subcommand run" -l container -d 'Name of the runner container in the Deployment' -r
 complete -c kubectl-porch_registry -n "__fish_kubectl_porch_registry_using_subcommand run" -l network -d 'Give the function network access'
 complete -c kubectl-porch_registry -n "__fish_kubectl_porch_registry_using_subcommand run" -l as-current-user -d 'Run as the current user instead of nobody'
+complete -c kubectl-porch_registry -n "__fish_kubectl_porch_registry_using_subcommand run" -s m -l include-meta-resources -d 'Accepted for kpt compatibility: the Kptfile and function configs are always part of the input (as in kpt 1.0, where the flag is deprecated)'
 complete -c kubectl-porch_registry -n "__fish_kubectl_porch_registry_using_subcommand run" -l from-cluster -d 'Use the auth and TLS Secrets that the live runner mounts'
 complete -c kubectl-porch_registry -n "__fish_kubectl_porch_registry_using_subcommand run" -l allow-insecure-http -d 'Allow plain HTTP as a last resort (the runner does NOT do this; warns)'
 complete -c kubectl-porch_registry -n "__fish_kubectl_porch_registry_using_subcommand run" -s h -l help -d 'Print help (see more with \'--help\')'

@@ -528,6 +528,8 @@ pub struct RunArgs {
     #[arg(long, value_name = "POLICY", default_value = "ifNotPresent", value_parser = ImagePullPolicy::parse)]
     pub image_pull_policy: ImagePullPolicy,
     #[command(flatten)]
+    pub selection: Box<SelectionArgs>,
+    #[command(flatten)]
     pub source: PullSourceArgs,
 }
 
@@ -579,6 +581,53 @@ fn parse_cpus(s: &str) -> Result<Limit, String> {
 
 fn parse_tmp_size(s: &str) -> Result<u64, String> {
     crate::sandbox::limits::parse_tmp_size(s)
+}
+
+/// kpt fn eval's resource selection: the function gets only the selected resources; the
+/// others stay as they are.
+#[derive(Debug, Clone, Args)]
+#[command(next_help_heading = "Selecting resources (as kpt fn eval)")]
+pub struct SelectionArgs {
+    /// Select resources with this apiVersion
+    #[arg(long, value_name = "APIVERSION")]
+    pub match_api_version: Option<String>,
+    /// Select resources of this kind
+    #[arg(long, value_name = "KIND")]
+    pub match_kind: Option<String>,
+    /// Select resources with this name
+    #[arg(long, value_name = "NAME")]
+    pub match_name: Option<String>,
+    /// Select resources in this namespace (exactly: a resource without one is not in "default")
+    #[arg(long, value_name = "NAMESPACE")]
+    pub match_namespace: Option<String>,
+    /// Select resources with this annotation (repeat for several: all must match)
+    #[arg(long, value_name = "KEY=VALUE")]
+    pub match_annotations: Vec<String>,
+    /// Select resources with this label (repeat for several: all must match)
+    #[arg(long, value_name = "KEY=VALUE")]
+    pub match_labels: Vec<String>,
+    /// Leave out resources with this apiVersion
+    #[arg(long, value_name = "APIVERSION")]
+    pub exclude_api_version: Option<String>,
+    /// Leave out resources of this kind
+    #[arg(long, value_name = "KIND")]
+    pub exclude_kind: Option<String>,
+    /// Leave out resources with this name
+    #[arg(long, value_name = "NAME")]
+    pub exclude_name: Option<String>,
+    /// Leave out resources in this namespace
+    #[arg(long, value_name = "NAMESPACE")]
+    pub exclude_namespace: Option<String>,
+    /// Leave out resources with this annotation (with several: those that have all of them)
+    #[arg(long, value_name = "KEY=VALUE")]
+    pub exclude_annotations: Vec<String>,
+    /// Leave out resources with this label (with several: those that have all of them)
+    #[arg(long, value_name = "KEY=VALUE")]
+    pub exclude_labels: Vec<String>,
+    /// Accepted for kpt compatibility: the Kptfile and function configs are always part of the
+    /// input (as in kpt 1.0, where the flag is deprecated)
+    #[arg(short = 'm', long)]
+    pub include_meta_resources: bool,
 }
 
 #[derive(Debug, Clone, Args)]

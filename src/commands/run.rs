@@ -10,7 +10,7 @@ use serde_json::{Value, json};
 
 use crate::error::{Error, Result};
 use crate::krm::image::{FunctionImage, verify_layer};
-use crate::krm::{item_text, package, report};
+use crate::krm::{item_text, package, report, select};
 use crate::sandbox::{self, Engine, EngineImage, EngineRun, Outcome, RunOutput, Spec, User};
 use crate::settings::{ImagePullPolicy, Run as RunArgs, Runtime};
 
@@ -403,8 +403,24 @@ pub fn run(args: &RunArgs) -> Result<()> {
             dir.display()
         )));
     }
+    if args.include_meta_resources {
+        crate::ui::warn(
+            "--include-meta-resources is no longer needed: the Kptfile and function configs are always part of the input (as in kpt 1.0)",
+        );
+    }
     let pull = pull_options(args)?;
-    let input = read_input(args)?;
+    let mut input = read_input(args)?;
+    // kpt's selection: ids on every resource, the function gets the selected ones.
+    let selectors = std::slice::from_ref(&*args.selector);
+    let exclusions = std::slice::from_ref(&*args.exclusion);
+    let selection = select::is_selecting(selectors, exclusions).then(|| {
+        select::set_resource_ids(&mut input.items);
+        select::select_input(&input.items, selectors, exclusions)
+    });
+    let fn_items: Vec<Value> = match &selection {
+        Some(picked) => picked.iter().map(|&i| input.items[i].clone()).collect(),
+        None => input.items.clone(),
+    };
     let fn_config = function_config(args, input.function_config.clone())?;
     let image = resolve_image(args, pull.as_ref())?;
     if !image.config.entrypoint.is_empty() && !image.config.cmd.is_empty() {
@@ -416,14 +432,17 @@ pub fn run(args: &RunArgs) -> Result<()> {
     let mut rl = serde_json::Map::new();
     rl.insert("apiVersion".into(), json!("config.kubernetes.io/v1"));
     rl.insert("kind".into(), json!("ResourceList"));
-    rl.insert("items".into(), Value::Array(input.items.clone()));
+    rl.insert("items".into(), Value::Array(fn_items.clone()));
     if let Some(fc) = fn_config {
         rl.insert("functionConfig".into(), fc);
     }
     let rl_text = package::to_yaml_stream(&[Value::Object(rl)]);
 
     let shown = &args.image;
-    crate::errln!("[RUNNING] {shown:?}");
+    match selection {
+        Some(_) => crate::errln!("[RUNNING] {shown:?} on {} resource(s)", fn_items.len()),
+        None => crate::errln!("[RUNNING] {shown:?}"),
+    }
     let started = Instant::now();
     let out = execute(&image, &plan, rl_text.as_bytes())?;
     let took = report::format_duration(started.elapsed());
@@ -478,16 +497,31 @@ pub fn run(args: &RunArgs) -> Result<()> {
                 Vec::new()
             }
         };
+        // The function's own text of each item (for the write-back), then kpt's merge of the
+        // output with the resources that were not selected.
+        let mut texts = item_text::item_texts(&stdout_text, &items);
+        let items = match &selection {
+            Some(picked) => {
+                let plan = select::merge_plan(&items, picked, &input.items);
+                texts = plan
+                    .iter()
+                    .map(|o| match o {
+                        select::Origin::Input(_) => None,
+                        select::Origin::Output(j) => texts[*j].clone(),
+                    })
+                    .collect();
+                select::merge_with_input(&items, picked, &input.items)
+            }
+            None => items,
+        };
         if failure.is_none() {
             let done = match &mode {
                 OutputMode::InPlace => {
                     let pkg = input.package.as_ref().expect("in-place has a package");
-                    let texts = item_text::item_texts(&stdout_text, &items);
                     package::write_files_with_texts(&pkg.root, &items, &texts, &pkg.files)
                         .map(|_| ())
                 }
                 OutputMode::Dir(dir) => {
-                    let texts = item_text::item_texts(&stdout_text, &items);
                     package::write_files_with_texts(dir, &items, &texts, &BTreeMap::new())
                         .map(|_| ())
                 }
@@ -495,6 +529,9 @@ pub fn run(args: &RunArgs) -> Result<()> {
                     let mut o = output.clone();
                     if let Some(m) = o.as_object_mut() {
                         m.remove("results");
+                        if selection.is_some() {
+                            m.insert("items".into(), Value::Array(items.clone()));
+                        }
                     }
                     print_stdout(&package::to_yaml_stream(&[o]))
                 }

@@ -29,6 +29,7 @@ pub(crate) fn is_layout_annotation(key: &str) -> bool {
         || key == LEGACY_PATH_ANNOTATION
         || key == LEGACY_INDEX_ANNOTATION
         || key == "config.k8s.io/id"
+        || key == super::select::RESOURCE_ID_ANNOTATION
 }
 
 /// What was read from a package directory.

@@ -188,32 +188,59 @@ pub fn delete_resource_ids(items: &mut [Value]) {
     }
 }
 
-/// kpt's `MergeWithInput` followed by `DeleteResourceIDs`: the package after a function ran on
-/// the `selected` items (indices from [`select_input`]) of `input` (which carries the ids from
+/// Where an item of the merged package comes from (see [`merge_plan`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Origin {
+    /// `input[i]`, not selected: unchanged.
+    Input(usize),
+    /// `output[j]`: a selected item as the function returned it, or one it created.
+    Output(usize),
+}
+
+/// kpt's `MergeWithInput`, as positions: the package after a function ran on the `selected`
+/// items (indices from [`select_input`]) of `input` (which carries the ids from
 /// [`set_resource_ids`]) and returned `output`.
 ///
 /// In input order: an item that was not selected stays as it was; a selected item is replaced
 /// by the first output item with its id, or dropped when the output has none (the function
-/// deleted it). Then the output items without an id (the ones the function created) are
-/// appended in output order. Output items carrying an id that was not selected are dropped, as
-/// kpt drops them.
-pub fn merge_with_input(output: &[Value], selected: &[usize], input: &[Value]) -> Vec<Value> {
+/// deleted it). Then the output items without an id (the ones the function created) follow in
+/// output order. Output items carrying an id that was not selected are dropped, as kpt drops
+/// them.
+pub fn merge_plan(output: &[Value], selected: &[usize], input: &[Value]) -> Vec<Origin> {
     let selected_ids: Vec<Option<&str>> = selected
         .iter()
         .map(|&i| input.get(i).and_then(resource_id))
         .collect();
     let mut result = Vec::new();
-    for item in input {
+    for (i, item) in input.iter().enumerate() {
         let id = resource_id(item);
         if !selected_ids.contains(&id) {
-            result.push(item.clone());
+            result.push(Origin::Input(i));
             continue;
         }
-        if let Some(out) = output.iter().find(|o| resource_id(o) == id) {
-            result.push(out.clone());
+        if let Some(j) = output.iter().position(|o| resource_id(o) == id) {
+            result.push(Origin::Output(j));
         }
     }
-    result.extend(output.iter().filter(|o| resource_id(o).is_none()).cloned());
+    result.extend(
+        output
+            .iter()
+            .enumerate()
+            .filter(|(_, o)| resource_id(o).is_none())
+            .map(|(j, _)| Origin::Output(j)),
+    );
+    result
+}
+
+/// [`merge_plan`] carried out, then kpt's `DeleteResourceIDs` on the result.
+pub fn merge_with_input(output: &[Value], selected: &[usize], input: &[Value]) -> Vec<Value> {
+    let mut result: Vec<Value> = merge_plan(output, selected, input)
+        .into_iter()
+        .map(|o| match o {
+            Origin::Input(i) => input[i].clone(),
+            Origin::Output(j) => output[j].clone(),
+        })
+        .collect();
     delete_resource_ids(&mut result);
     result
 }
@@ -359,6 +386,15 @@ mod tests {
             .map(|i| i["metadata"]["name"].as_str().unwrap())
             .collect();
         assert_eq!(names, vec!["a", "c", "d", "e"]);
+        assert_eq!(
+            merge_plan(&output, &selected, &input),
+            [
+                Origin::Output(1),
+                Origin::Input(2),
+                Origin::Input(3),
+                Origin::Output(0)
+            ]
+        );
         assert_eq!(merged[0]["data"], json!({"k": "v"}));
         assert!(
             merged

@@ -18,6 +18,7 @@ use crate::runner::image_ref::Platform;
 
 pub use crate::cluster::ClusterOptions;
 pub use crate::credentials::CredentialInput;
+pub use crate::krm::select::Selector;
 pub use crate::runner::options::{DryRun, ImagePullPolicy, Namespace, Verb};
 pub use crate::runner::plan::{DesiredConfig, RequestedConfig, Target};
 pub use crate::ui::output::{OutputFormat, ReportFormat};
@@ -478,6 +479,13 @@ pub struct Run {
     pub env: Vec<String>,
     pub mount: Vec<String>,
     pub image_pull_policy: ImagePullPolicy,
+    /// `--match-*`: the resources the function gets (empty: all).
+    pub selector: Box<Selector>,
+    /// `--exclude-*`: the resources it does not get (empty: none left out).
+    pub exclusion: Box<Selector>,
+    /// `--include-meta-resources` was given (a no-op with a warning, as meta resources are
+    /// always included).
+    pub include_meta_resources: bool,
     pub source: PullSource,
     /// The sandbox's limits (`--pids-limit`, `--memory`, `--cpus`, `--tmp-size`).
     pub limits: crate::sandbox::Limits,
@@ -499,6 +507,25 @@ impl Run {
             env: a.env,
             mount: a.mount,
             image_pull_policy: a.image_pull_policy,
+            selector: Box::new(selector(
+                "--match",
+                a.selection.match_api_version,
+                a.selection.match_kind,
+                a.selection.match_name,
+                a.selection.match_namespace,
+                &a.selection.match_labels,
+                &a.selection.match_annotations,
+            )?),
+            exclusion: Box::new(selector(
+                "--exclude",
+                a.selection.exclude_api_version,
+                a.selection.exclude_kind,
+                a.selection.exclude_name,
+                a.selection.exclude_namespace,
+                &a.selection.exclude_labels,
+                &a.selection.exclude_annotations,
+            )?),
+            include_meta_resources: a.selection.include_meta_resources,
             source: PullSource::resolve(a.source)?,
             limits: crate::sandbox::Limits {
                 pids: a.pids_limit.0,
@@ -548,6 +575,30 @@ fn runtime(a: cli::RuntimeArg) -> Runtime {
         cli::RuntimeArg::Podman => Runtime::Podman,
         cli::RuntimeArg::Docker => Runtime::Docker,
     }
+}
+
+/// `--match-*` or `--exclude-*` (`prefix`) as one kpt selector.
+fn selector(
+    prefix: &str,
+    api_version: Option<String>,
+    kind: Option<String>,
+    name: Option<String>,
+    namespace: Option<String>,
+    labels: &[String],
+    annotations: &[String],
+) -> Result<Selector> {
+    let map = |what: &str, args: &[String]| {
+        crate::krm::select::parse_key_values(&format!("{prefix}-{what}"), args)
+            .map_err(Error::usage)
+    };
+    Ok(Selector {
+        api_version: api_version.unwrap_or_default(),
+        kind: kind.unwrap_or_default(),
+        name: name.unwrap_or_default(),
+        namespace: namespace.unwrap_or_default(),
+        labels: map("labels", labels)?,
+        annotations: map("annotations", annotations)?,
+    })
 }
 
 // The conversions, one per flag group.

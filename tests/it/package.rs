@@ -395,3 +395,196 @@ fn the_files_read_are_the_ones_kpt_fn_eval_reads() {
         assert!(!rels.contains(&not), "{not} in {rels:?}");
     }
 }
+
+// ---------------------------------------------------------------- selectors, against kpt
+
+/// A function (ours: in the busybox image; kpt's: the same script with --exec) that deletes
+/// every resource it gets: what is left is what was not selected.
+const DELETE_ALL: &str = "#!/bin/sh\ncat >/dev/null\nprintf 'apiVersion: config.kubernetes.io/v1\\nkind: ResourceList\\nitems: []\\n'\n";
+
+/// Resources across files and a subpackage, with namespaces, labels (one a YAML number),
+/// annotations and apiVersions to select on.
+fn selection_package(root: &Path) -> PathBuf {
+    let pkg = root.join("sel");
+    kptfile(&pkg, "sel");
+    write(
+        &pkg,
+        "cm.yaml",
+        "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: a\n  namespace: prod\n  labels:\n    app: web\n    tier: fe\n---\napiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: b\n  labels:\n    app: web\n    n: 1\n",
+    );
+    write(
+        &pkg,
+        "deploy.yaml",
+        "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: d1\n  namespace: prod\n  annotations:\n    note: x\nspec:\n  replicas: 1\n---\napiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: d2\n  namespace: default\n",
+    );
+    write(
+        &pkg,
+        "svc.json",
+        "{\"apiVersion\": \"v1\", \"kind\": \"Service\", \"metadata\": {\"name\": \"s\", \"namespace\": \"prod\", \"labels\": {\"app\": \"web\"}}}\n",
+    );
+    kptfile(&pkg.join("sub"), "sub");
+    write(
+        &pkg,
+        "sub/x.yaml",
+        "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: a\n  namespace: dev\n  annotations:\n    note: x\n",
+    );
+    pkg
+}
+
+fn kpt_eval_script(t: &Path, script: &str, pkg: &Path, extra: &[&str]) -> Output {
+    let path = t.join("kpt-fn.sh");
+    std::fs::write(&path, script).unwrap();
+    Command::new("chmod").arg("+x").arg(&path).status().unwrap();
+    Command::new("kpt")
+        .args(["fn", "eval", s(pkg), "--exec", s(&path)])
+        .args(extra)
+        .output()
+        .expect("kpt is installed")
+}
+
+/// The `on N resource(s)` of a `[RUNNING]` line.
+fn resource_count(stderr: &str) -> Option<String> {
+    let line = stderr.lines().find(|l| l.starts_with("[RUNNING]"))?;
+    Some(line.rsplit_once(" on ")?.1.to_string())
+}
+
+#[test]
+fn run_selects_the_resources_kpt_fn_eval_selects() {
+    let t = tempfile::tempdir().unwrap();
+    let img = busybox_image(t.path(), DELETE_ALL);
+    let pkg = selection_package(t.path());
+    let cases: &[&[&str]] = &[
+        &["--match-kind", "ConfigMap"],
+        &["--match-namespace", "prod"],
+        &["--match-namespace", "default"],
+        &["--match-labels", "app=web", "--match-labels", "tier=fe"],
+        &["--match-labels", "n=1"],
+        &["--match-annotations", "note=x"],
+        &["--match-api-version", "apps/v1", "--exclude-name", "d2"],
+        &["--match-name", "a", "--match-kind", "ConfigMap"],
+        &["--exclude-kind", "Kptfile"],
+        &["--exclude-labels", "app=web"],
+        &[
+            "--exclude-annotations",
+            "note=x",
+            "--exclude-namespace",
+            "dev",
+        ],
+        &["--match-kind", "NoSuchKind"],
+    ];
+    let mut all_left = Vec::new();
+    for extra in cases {
+        let mut args = extra.to_vec();
+        args.extend(["-o", "stdout"]);
+        let ours = run_stdout(t.path(), &img, &pkg, extra);
+        let (stdout, stderr) = text(&ours);
+        assert!(ours.status.success(), "{extra:?}: {stderr}");
+        let kpt = kpt_eval_script(t.path(), DELETE_ALL, &pkg, &args);
+        let kpt_err = String::from_utf8_lossy(&kpt.stderr);
+        assert!(kpt.status.success(), "kpt {extra:?}: {kpt_err}");
+        let left = paths(&stdout);
+        assert_eq!(
+            left,
+            paths(&String::from_utf8_lossy(&kpt.stdout)),
+            "{extra:?}"
+        );
+        assert_eq!(
+            resource_count(&stderr),
+            resource_count(&kpt_err),
+            "{extra:?}: {stderr}"
+        );
+        assert!(resource_count(&stderr).is_some(), "{stderr}");
+        all_left.push(left.len());
+    }
+    // Not a vacuous comparison: the cases leave different numbers of the 8 resources.
+    assert_eq!(all_left, [5, 5, 7, 7, 7, 6, 7, 6, 2, 3, 1, 8]);
+}
+
+#[test]
+fn run_with_a_selection_in_place_changes_what_kpt_changes() {
+    // The function deletes what it gets: in place, files left empty go, others keep the rest.
+    let t = tempfile::tempdir().unwrap();
+    let img = busybox_image(t.path(), DELETE_ALL);
+    let ours = selection_package(t.path());
+    let theirs = t.path().join("theirs");
+    assert!(
+        Command::new("cp")
+            .arg("-a")
+            .arg(&ours)
+            .arg(&theirs)
+            .status()
+            .unwrap()
+            .success()
+    );
+    let sel = ["--match-namespace", "prod"];
+    let cache = t.path().join("cache");
+    let out = cmd(&[
+        &["run", &img, s(&ours), "--cache-dir", s(&cache)][..],
+        &sel[..],
+    ]
+    .concat());
+    assert!(out.status.success(), "{}", text(&out).1);
+    let kpt = kpt_eval_script(t.path(), DELETE_ALL, &theirs, &sel);
+    assert!(
+        kpt.status.success(),
+        "{}",
+        String::from_utf8_lossy(&kpt.stderr)
+    );
+    let docs = |dir: &Path| -> Vec<(String, Vec<Value>)> {
+        let mut out = Vec::new();
+        for rel in [
+            "Kptfile",
+            "cm.yaml",
+            "deploy.yaml",
+            "svc.json",
+            "sub/Kptfile",
+            "sub/x.yaml",
+        ] {
+            let p = dir.join(rel);
+            if p.exists() {
+                let docs: Vec<Value> =
+                    serde_saphyr::from_multiple(&std::fs::read_to_string(p).unwrap()).unwrap();
+                out.push((
+                    rel.to_string(),
+                    docs.into_iter().filter(|d| !d.is_null()).collect(),
+                ));
+            }
+        }
+        out
+    };
+    let want = docs(&theirs);
+    assert_eq!(docs(&ours), want);
+    assert!(
+        !theirs.join("svc.json").exists(),
+        "kpt deleted the emptied file"
+    );
+    // The untouched file is byte for byte as it was.
+    assert_eq!(
+        std::fs::read(ours.join("sub/x.yaml")).unwrap(),
+        std::fs::read(theirs.join("sub/x.yaml")).unwrap()
+    );
+}
+
+#[test]
+fn selector_flag_errors_and_include_meta_resources() {
+    let t = tempfile::tempdir().unwrap();
+    let img = busybox_image(t.path(), CAT);
+    let pkg = selection_package(t.path());
+    let out = run_stdout(t.path(), &img, &pkg, &["--match-labels", "app"]);
+    let (stdout, stderr) = text(&out);
+    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    assert!(stdout.is_empty());
+    assert_eq!(
+        stderr,
+        "error: --match-labels \"app\": expected KEY=VALUE, e.g. --match-labels app=web\n"
+    );
+    // kpt 1.0 includes meta resources always (and refuses the flag); here it is a warning.
+    let out = run_stdout(t.path(), &img, &pkg, &["--include-meta-resources"]);
+    let (stdout, stderr) = text(&out);
+    assert!(out.status.success(), "{stderr}");
+    assert!(
+        stderr.starts_with("warning: --include-meta-resources is no longer needed"),
+        "{stderr}"
+    );
+    assert!(paths(&stdout).iter().any(|p| p.2 == "Kptfile"));
+}
