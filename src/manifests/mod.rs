@@ -366,39 +366,155 @@ pub fn render_stream(texts: &[String]) -> String {
 }
 
 /// Write the files whose text changed (each atomically). Returns the paths written.
+/// Every file is checked first (writable as its mode says, unchanged since it was read), so a
+/// refusal writes nothing.
 pub fn write_changed(pkg: &Package, texts: &[String]) -> Result<Vec<PathBuf>> {
-    let changed: Vec<(PathBuf, String)> = pkg
+    let changed: Vec<(PathBuf, String, String)> = pkg
         .files
         .iter()
         .zip(texts)
         .filter(|(f, t)| f.text != **t)
-        .map(|(f, t)| (f.path.clone(), t.clone()))
+        .map(|(f, t)| (f.path.clone(), f.text.clone(), t.clone()))
         .collect();
-    write_all_atomic(&changed)?;
-    Ok(changed.into_iter().map(|(p, _)| p).collect())
+    for (path, _, _) in &changed {
+        check_writable(path)?;
+    }
+    for (path, before, text) in &changed {
+        write_if_unchanged(path, Some(before), text.as_bytes())?;
+    }
+    Ok(changed.into_iter().map(|(p, _, _)| p).collect())
+}
+
+/// Refuse a file its mode does not let us write, as the kernel would refuse a normal user:
+/// the owner, group or other write bit that applies (root too: a 0444 file is meant to stay).
+pub fn check_writable(path: &Path) -> Result<()> {
+    use std::os::unix::fs::MetadataExt;
+    let Ok(meta) = std::fs::metadata(path) else {
+        return Ok(());
+    };
+    let mode = meta.mode();
+    let uid = nix::unistd::geteuid().as_raw();
+    let in_group = meta.gid() == nix::unistd::getegid().as_raw()
+        || nix::unistd::getgroups()
+            .map(|g| g.iter().any(|g| g.as_raw() == meta.gid()))
+            .unwrap_or(false);
+    let bit = if uid == meta.uid() || uid == 0 {
+        mode & 0o200 != 0 || (uid == 0 && mode & 0o222 != 0)
+    } else if in_group {
+        mode & 0o020 != 0
+    } else {
+        mode & 0o002 != 0
+    };
+    if bit {
+        Ok(())
+    } else {
+        Err(Error::usage(format!(
+            "{}: the file is not writable (mode {:04o}); make it writable (chmod u+w) or drop --in-place and redirect the output; nothing was written",
+            path.display(),
+            mode & 0o7777
+        )))
+    }
+}
+
+/// The temporary file being written, for the SIGINT/SIGTERM handler to remove (a C string
+/// leaked on purpose while it is registered; null when there is none).
+static TEMP_PATH: std::sync::atomic::AtomicPtr<libc::c_char> =
+    std::sync::atomic::AtomicPtr::new(std::ptr::null_mut());
+
+extern "C" fn remove_temp_and_die(sig: libc::c_int) {
+    let p = TEMP_PATH.swap(std::ptr::null_mut(), std::sync::atomic::Ordering::SeqCst);
+    // Only async-signal-safe calls: unlink, signal, raise.
+    unsafe {
+        if !p.is_null() {
+            libc::unlink(p);
+        }
+        libc::signal(sig, libc::SIG_DFL);
+        libc::raise(sig);
+    }
+}
+
+fn install_temp_cleanup() {
+    static ONCE: std::sync::Once = std::sync::Once::new();
+    ONCE.call_once(|| {
+        for sig in [libc::SIGINT, libc::SIGTERM, libc::SIGHUP] {
+            // Keep an ignored signal ignored (nohup).
+            unsafe {
+                let old = libc::signal(sig, remove_temp_and_die as *const () as libc::sighandler_t);
+                if old == libc::SIG_IGN {
+                    libc::signal(sig, libc::SIG_IGN);
+                }
+            }
+        }
+    });
+}
+
+/// Registers a temp file for removal on SIGINT/SIGTERM while it lives.
+struct TempGuard(*mut libc::c_char);
+
+impl TempGuard {
+    fn new(path: &Path) -> TempGuard {
+        use std::os::unix::ffi::OsStrExt;
+        install_temp_cleanup();
+        let c = std::ffi::CString::new(path.as_os_str().as_bytes())
+            .unwrap_or_default()
+            .into_raw();
+        TEMP_PATH.store(c, std::sync::atomic::Ordering::SeqCst);
+        TempGuard(c)
+    }
+}
+
+impl Drop for TempGuard {
+    fn drop(&mut self) {
+        let _ = TEMP_PATH.compare_exchange(
+            self.0,
+            std::ptr::null_mut(),
+            std::sync::atomic::Ordering::SeqCst,
+            std::sync::atomic::Ordering::SeqCst,
+        );
+        // Safety: made by CString::into_raw in new, and no longer reachable by the handler.
+        drop(unsafe { std::ffi::CString::from_raw(self.0) });
+    }
 }
 
 /// Write a file atomically: a temporary file in the same directory, then rename; the
 /// original's permissions are kept (new files get 0644).
 pub fn write_atomic(path: &Path, contents: &[u8]) -> Result<()> {
+    write_if_unchanged(path, None, contents)
+}
+
+/// `write_atomic`, and when `before` is given, only if the file still holds `before`: under an
+/// exclusive lock on the directory, so that two runs on one file never both replace it (the
+/// second finds the first one's change and fails instead of losing it silently).
+fn write_if_unchanged(path: &Path, before: Option<&str>, contents: &[u8]) -> Result<()> {
     use std::io::Write;
     let dir = path
         .parent()
         .filter(|p| !p.as_os_str().is_empty())
         .unwrap_or(Path::new("."));
+    check_writable(path)?;
     let mut tmp = tempfile::Builder::new()
         .prefix(".porch-registry-")
         .tempfile_in(dir)
         .map_err(|e| Error::io(dir, e))?;
+    let _guard = TempGuard::new(tmp.path());
     tmp.write_all(contents).map_err(|e| Error::io(path, e))?;
     tmp.as_file().sync_all().map_err(|e| Error::io(path, e))?;
     if let Ok(meta) = std::fs::metadata(path) {
         let _ = std::fs::set_permissions(tmp.path(), meta.permissions());
     } else {
-        #[cfg(unix)]
-        {
-            use std::os::unix::fs::PermissionsExt;
-            let _ = std::fs::set_permissions(tmp.path(), std::fs::Permissions::from_mode(0o644));
+        use std::os::unix::fs::PermissionsExt;
+        let _ = std::fs::set_permissions(tmp.path(), std::fs::Permissions::from_mode(0o644));
+    }
+    let lock = std::fs::File::open(dir).map_err(|e| Error::io(dir, e))?;
+    let _locked = nix::fcntl::Flock::lock(lock, nix::fcntl::FlockArg::LockExclusive)
+        .map_err(|(_, e)| Error::io(dir, std::io::Error::from(e)))?;
+    if let Some(before) = before {
+        let now = std::fs::read(path).map_err(|e| Error::io(path, e))?;
+        if now != before.as_bytes() {
+            return Err(Error::other(format!(
+                "{}: the file changed while this command ran (another run or an editor?); it was not written, so that change is kept; run the command again",
+                path.display()
+            )));
         }
     }
     tmp.persist(path).map_err(|e| Error::io(path, e.error))?;
@@ -408,6 +524,9 @@ pub fn write_atomic(path: &Path, contents: &[u8]) -> Result<()> {
 /// Write several files, each atomically. Everything to write is computed before this is
 /// called, so an error in the edits leaves every file untouched.
 pub fn write_all_atomic(files: &[(PathBuf, String)]) -> Result<()> {
+    for (path, _) in files {
+        check_writable(path)?;
+    }
     for (path, text) in files {
         write_atomic(path, text.as_bytes())?;
     }

@@ -273,3 +273,142 @@ fn hostile_registry_answers_are_bounded() {
         assert!(sent < 64 * 1024 * 1024, "{repo}: {sent} bytes were sent");
     }
 }
+
+fn example() -> String {
+    std::fs::read_to_string(crate::support::fixture(
+        "../../examples/2-function-runner.yaml",
+    ))
+    .unwrap()
+}
+
+fn bin_in(dir: &Path) -> assert_cmd::Command {
+    let mut c = crate::support::bin();
+    c.current_dir(dir).env("HOME", dir);
+    c
+}
+
+/// `--in-place` refuses a file its mode does not let us write (as root too: the kernel would
+/// let root replace it, a normal user it would refuse), and writes nothing.
+#[test]
+fn in_place_refuses_a_read_only_file() {
+    use std::os::unix::fs::PermissionsExt;
+    let dir = tempfile::tempdir().unwrap();
+    let f = dir.path().join("runner.yaml");
+    std::fs::write(&f, example()).unwrap();
+    std::fs::set_permissions(&f, std::fs::Permissions::from_mode(0o444)).unwrap();
+    let out = bin_in(dir.path())
+        .args(["patch", "-f", "runner.yaml", "--in-place"])
+        .output()
+        .unwrap();
+    let line = one_error(&out, "patch 0444");
+    assert!(
+        line.contains("runner.yaml") && line.contains("not writable"),
+        "{line}"
+    );
+    assert_eq!(out.status.code(), Some(2), "{line}");
+    assert_eq!(std::fs::read_to_string(&f).unwrap(), example());
+    let mode = std::fs::metadata(&f).unwrap().permissions().mode();
+    assert_eq!(mode & 0o777, 0o444);
+}
+
+/// Two runs on one file at once: never both "succeed" with one update lost. Either one waits
+/// for the other's result, or the second finds the file changed and fails, saying so.
+#[test]
+fn concurrent_in_place_runs_never_lose_an_update_silently() {
+    let dir = tempfile::tempdir().unwrap();
+    let f = dir.path().join("runner.yaml");
+    for round in 0..8 {
+        std::fs::write(&f, example()).unwrap();
+        let spawn = |extra: &[&str]| {
+            let mut c =
+                std::process::Command::new(assert_cmd::cargo::cargo_bin!("kubectl-porch-registry"));
+            c.current_dir(dir.path())
+                .env("HOME", dir.path())
+                .args(["patch", "-f", "runner.yaml", "--in-place"])
+                .args(extra)
+                .stdout(std::process::Stdio::null())
+                .stderr(std::process::Stdio::piped());
+            c.spawn().unwrap()
+        };
+        let a = spawn(&["--tls-secret-name", "registry-ca"]);
+        let b = spawn(&["--auth-secret-name", "other-auth"]);
+        let (a, b) = (a.wait_with_output().unwrap(), b.wait_with_output().unwrap());
+        let text = std::fs::read_to_string(&f).unwrap();
+        let tls = text.contains("--enable-private-registries-tls=true");
+        let auth = text.contains("other-auth");
+        for (out, kept, what) in [(&a, tls, "--tls"), (&b, auth, "--auth-secret-name")] {
+            let stderr = String::from_utf8_lossy(&out.stderr);
+            if out.status.success() {
+                // Succeeded: its change is in the file unless the other run replaced it
+                // after reading it (then the other run's text holds it too).
+                assert!(
+                    kept || (tls && auth),
+                    "round {round}: the {what} run exited 0 but its change was lost:\n{text}"
+                );
+            } else {
+                assert!(
+                    stderr.contains("changed while this command ran"),
+                    "{stderr}"
+                );
+            }
+        }
+    }
+}
+
+/// SIGTERM while a large file is being written: the temporary file is removed.
+#[test]
+fn interrupted_in_place_run_removes_its_temp_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let f = dir.path().join("runner.yaml");
+    let mut text = example();
+    text.push_str("---\napiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: big\ndata:\n");
+    let filler = "x".repeat(200);
+    for i in 0..150_000 {
+        text.push_str(&format!("  k{i}: {filler}\n"));
+    }
+    std::fs::write(&f, &text).unwrap();
+    let temps = || {
+        std::fs::read_dir(dir.path())
+            .unwrap()
+            .flatten()
+            .filter(|e| {
+                e.file_name()
+                    .to_string_lossy()
+                    .starts_with(".porch-registry-")
+            })
+            .count()
+    };
+    let mut child =
+        std::process::Command::new(assert_cmd::cargo::cargo_bin!("kubectl-porch-registry"))
+            .current_dir(dir.path())
+            .env("HOME", dir.path())
+            .args(["patch", "-f", "runner.yaml", "--in-place"])
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .unwrap();
+    // Wait for the temp file to appear (or the run to end), then interrupt.
+    let start = std::time::Instant::now();
+    let mut seen = false;
+    while start.elapsed() < std::time::Duration::from_secs(60) {
+        if temps() > 0 {
+            seen = true;
+            break;
+        }
+        if child.try_wait().unwrap().is_some() {
+            break;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(1));
+    }
+    nix::sys::signal::kill(
+        nix::unistd::Pid::from_raw(child.id() as i32),
+        nix::sys::signal::Signal::SIGTERM,
+    )
+    .ok();
+    let _ = child.wait();
+    assert!(seen, "the run ended before its temp file was seen");
+    assert_eq!(temps(), 0, "the temp file was left behind");
+    // Either way the file is whole: the old text or the new one.
+    let now = std::fs::read_to_string(&f).unwrap();
+    assert!(now == text || now.contains("--enable-private-registries=true"));
+}
