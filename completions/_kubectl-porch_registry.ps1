@@ -30,6 +30,7 @@ Register-ArgumentCompleter -Native -CommandName 'kubectl-porch_registry' -Script
             [CompletionResult]::new('remove', 'remove', [CompletionResultType]::ParameterValue, 'Take the private-registry configuration out again (manifests or the live cluster)')
             [CompletionResult]::new('setup', 'setup', [CompletionResultType]::ParameterValue, 'Do the whole job: Secrets plus the Deployment patch, live or offline (-f)')
             [CompletionResult]::new('check', 'check', [CompletionResultType]::ParameterValue, 'Lint a configuration (manifests with -f, else the live cluster) for what breaks the runner')
+            [CompletionResult]::new('explain', 'explain', [CompletionResultType]::ParameterValue, 'Explain, offline, what the runner does with function images: key, credential, TLS path')
             [CompletionResult]::new('status', 'status', [CompletionResultType]::ParameterValue, 'Show the runner''s private-registry configuration as the cluster has it')
             [CompletionResult]::new('fn', 'fn', [CompletionResultType]::ParameterValue, 'Run as a KRM function: ResourceList on stdin, patched ResourceList on stdout (kpt fn eval --exec)')
             [CompletionResult]::new('pull', 'pull', [CompletionResultType]::ParameterValue, 'Pull a function image with the runner''s credentials and TLS behaviour')
@@ -186,9 +187,30 @@ Register-ArgumentCompleter -Native -CommandName 'kubectl-porch_registry' -Script
             [CompletionResult]::new('--kubeconfig', '--kubeconfig', [CompletionResultType]::ParameterName, 'Path to the kubeconfig file (default: $KUBECONFIG, else ~/.kube/config)')
             [CompletionResult]::new('--context', '--context', [CompletionResultType]::ParameterName, 'The kubeconfig context to use (default: the current context)')
             [CompletionResult]::new('--fn-namespace', '--fn-namespace', [CompletionResultType]::ParameterName, 'Namespace where the runner creates function pods')
+            [CompletionResult]::new('--package', '--package', [CompletionResultType]::ParameterName, 'Also judge every function image of the Kptfile pipelines in DIR and its subpackages')
+            [CompletionResult]::new('--default-image-prefix', '--default-image-prefix', [CompletionResultType]::ParameterName, 'Prefix for function names without ''/'' (default: the runner''s --default-image-prefix, else ghcr.io/kptdev/krm-functions-catalog; "" resolves nothing)')
             [CompletionResult]::new('-o', '-o', [CompletionResultType]::ParameterName, 'Output format')
             [CompletionResult]::new('--output', '--output', [CompletionResultType]::ParameterName, 'Output format')
             [CompletionResult]::new('--probe', '--probe', [CompletionResultType]::ParameterName, 'Also log in to every registry in the auth Secret and report credentials and TLS step')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            break
+        }
+        'kubectl-porch_registry;explain' {
+            [CompletionResult]::new('--package', '--package', [CompletionResultType]::ParameterName, 'Add every function image of the Kptfile pipelines in DIR and its subpackages')
+            [CompletionResult]::new('-f', '-f', [CompletionResultType]::ParameterName, 'Manifests with the runner Deployment and its Secrets (file, kpt package or -); default: the live cluster')
+            [CompletionResult]::new('--filename', '--filename', [CompletionResultType]::ParameterName, 'Manifests with the runner Deployment and its Secrets (file, kpt package or -); default: the live cluster')
+            [CompletionResult]::new('--auth-file', '--auth-file', [CompletionResultType]::ParameterName, 'A bare .dockerconfigjson / config.json as the runner''s auth file (private registries on)')
+            [CompletionResult]::new('--default-image-prefix', '--default-image-prefix', [CompletionResultType]::ParameterName, 'Prefix for function names without ''/'' (default: the runner''s --default-image-prefix, else ghcr.io/kptdev/krm-functions-catalog; "" resolves nothing)')
+            [CompletionResult]::new('--deployment', '--deployment', [CompletionResultType]::ParameterName, 'Name of the function-runner Deployment')
+            [CompletionResult]::new('--container', '--container', [CompletionResultType]::ParameterName, 'Name of the runner container in the Deployment')
+            [CompletionResult]::new('-n', '-n', [CompletionResultType]::ParameterName, 'Namespace of the function runner (and of its Secrets) [default: porch-system]')
+            [CompletionResult]::new('--namespace', '--namespace', [CompletionResultType]::ParameterName, 'Namespace of the function runner (and of its Secrets) [default: porch-system]')
+            [CompletionResult]::new('--kubeconfig', '--kubeconfig', [CompletionResultType]::ParameterName, 'Path to the kubeconfig file (default: $KUBECONFIG, else ~/.kube/config)')
+            [CompletionResult]::new('--context', '--context', [CompletionResultType]::ParameterName, 'The kubeconfig context to use (default: the current context)')
+            [CompletionResult]::new('-o', '-o', [CompletionResultType]::ParameterName, 'Output format')
+            [CompletionResult]::new('--output', '--output', [CompletionResultType]::ParameterName, 'Output format')
+            [CompletionResult]::new('--tls', '--tls', [CompletionResultType]::ParameterName, 'With --auth-file: the runner has --enable-private-registries-tls=true too')
             [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
             [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
             break
@@ -215,6 +237,7 @@ Register-ArgumentCompleter -Native -CommandName 'kubectl-porch_registry' -Script
             break
         }
         'kubectl-porch_registry;pull' {
+            [CompletionResult]::new('--default-image-prefix', '--default-image-prefix', [CompletionResultType]::ParameterName, 'Prefix for function names without ''/'' (default: the runner''s --default-image-prefix, else ghcr.io/kptdev/krm-functions-catalog; "" resolves nothing)')
             [CompletionResult]::new('--auth-file', '--auth-file', [CompletionResultType]::ParameterName, 'A .dockerconfigjson / config.json to take credentials from')
             [CompletionResult]::new('--ca-file', '--ca-file', [CompletionResultType]::ParameterName, 'PEM file with the registry CA (the runner''s mounted ca.crt)')
             [CompletionResult]::new('--tls-dir', '--tls-dir', [CompletionResultType]::ParameterName, 'Directory holding ca.crt (else ca.pem), as the runner''s --tls-secret-path')
@@ -261,6 +284,7 @@ Register-ArgumentCompleter -Native -CommandName 'kubectl-porch_registry' -Script
             [CompletionResult]::new('--exclude-namespace', '--exclude-namespace', [CompletionResultType]::ParameterName, 'Leave out resources in this namespace')
             [CompletionResult]::new('--exclude-annotations', '--exclude-annotations', [CompletionResultType]::ParameterName, 'Leave out resources with this annotation (with several: those that have all of them)')
             [CompletionResult]::new('--exclude-labels', '--exclude-labels', [CompletionResultType]::ParameterName, 'Leave out resources with this label (with several: those that have all of them)')
+            [CompletionResult]::new('--default-image-prefix', '--default-image-prefix', [CompletionResultType]::ParameterName, 'Prefix for function names without ''/'' (default: the runner''s --default-image-prefix, else ghcr.io/kptdev/krm-functions-catalog; "" resolves nothing)')
             [CompletionResult]::new('--auth-file', '--auth-file', [CompletionResultType]::ParameterName, 'A .dockerconfigjson / config.json to take credentials from')
             [CompletionResult]::new('--ca-file', '--ca-file', [CompletionResultType]::ParameterName, 'PEM file with the registry CA (the runner''s mounted ca.crt)')
             [CompletionResult]::new('--tls-dir', '--tls-dir', [CompletionResultType]::ParameterName, 'Directory holding ca.crt (else ca.pem), as the runner''s --tls-secret-path')
@@ -289,6 +313,7 @@ Register-ArgumentCompleter -Native -CommandName 'kubectl-porch_registry' -Script
             [CompletionResult]::new('--image-pull-policy', '--image-pull-policy', [CompletionResultType]::ParameterName, 'When to pull images: always, ifNotPresent (a cached image makes no network request), never')
             [CompletionResult]::new('--runtime', '--runtime', [CompletionResultType]::ParameterName, 'How to run the image functions')
             [CompletionResult]::new('--timeout', '--timeout', [CompletionResultType]::ParameterName, 'Kill a function after this long (e.g. 30s, 5m)')
+            [CompletionResult]::new('--default-image-prefix', '--default-image-prefix', [CompletionResultType]::ParameterName, 'Prefix for function names without ''/'' (default: the runner''s --default-image-prefix, else ghcr.io/kptdev/krm-functions-catalog; "" resolves nothing)')
             [CompletionResult]::new('--auth-file', '--auth-file', [CompletionResultType]::ParameterName, 'A .dockerconfigjson / config.json to take credentials from')
             [CompletionResult]::new('--ca-file', '--ca-file', [CompletionResultType]::ParameterName, 'PEM file with the registry CA (the runner''s mounted ca.crt)')
             [CompletionResult]::new('--tls-dir', '--tls-dir', [CompletionResultType]::ParameterName, 'Directory holding ca.crt (else ca.pem), as the runner''s --tls-secret-path')
@@ -319,6 +344,7 @@ Register-ArgumentCompleter -Native -CommandName 'kubectl-porch_registry' -Script
             [CompletionResult]::new('remove', 'remove', [CompletionResultType]::ParameterValue, 'Take the private-registry configuration out again (manifests or the live cluster)')
             [CompletionResult]::new('setup', 'setup', [CompletionResultType]::ParameterValue, 'Do the whole job: Secrets plus the Deployment patch, live or offline (-f)')
             [CompletionResult]::new('check', 'check', [CompletionResultType]::ParameterValue, 'Lint a configuration (manifests with -f, else the live cluster) for what breaks the runner')
+            [CompletionResult]::new('explain', 'explain', [CompletionResultType]::ParameterValue, 'Explain, offline, what the runner does with function images: key, credential, TLS path')
             [CompletionResult]::new('status', 'status', [CompletionResultType]::ParameterValue, 'Show the runner''s private-registry configuration as the cluster has it')
             [CompletionResult]::new('fn', 'fn', [CompletionResultType]::ParameterValue, 'Run as a KRM function: ResourceList on stdin, patched ResourceList on stdout (kpt fn eval --exec)')
             [CompletionResult]::new('pull', 'pull', [CompletionResultType]::ParameterValue, 'Pull a function image with the runner''s credentials and TLS behaviour')
@@ -349,6 +375,9 @@ Register-ArgumentCompleter -Native -CommandName 'kubectl-porch_registry' -Script
             break
         }
         'kubectl-porch_registry;help;check' {
+            break
+        }
+        'kubectl-porch_registry;help;explain' {
             break
         }
         'kubectl-porch_registry;help;status' {

@@ -25,6 +25,9 @@ _kubectl_porch_registry() {
             kubectl_porch_registry,completions)
                 cmd="kubectl_porch_registry__subcmd__completions"
                 ;;
+            kubectl_porch_registry,explain)
+                cmd="kubectl_porch_registry__subcmd__explain"
+                ;;
             kubectl_porch_registry,fn)
                 cmd="kubectl_porch_registry__subcmd__fn"
                 ;;
@@ -60,6 +63,9 @@ _kubectl_porch_registry() {
                 ;;
             kubectl_porch_registry__subcmd__help,completions)
                 cmd="kubectl_porch_registry__subcmd__help__subcmd__completions"
+                ;;
+            kubectl_porch_registry__subcmd__help,explain)
+                cmd="kubectl_porch_registry__subcmd__help__subcmd__explain"
                 ;;
             kubectl_porch_registry__subcmd__help,fn)
                 cmd="kubectl_porch_registry__subcmd__help__subcmd__fn"
@@ -122,7 +128,7 @@ _kubectl_porch_registry() {
 
     case "${cmd}" in
         kubectl_porch_registry)
-            opts="-h -V --help --version secret patch remove setup check status fn pull run render completions help"
+            opts="-h -V --help --version secret patch remove setup check explain status fn pull run render completions help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -136,7 +142,7 @@ _kubectl_porch_registry() {
             return 0
             ;;
         kubectl_porch_registry__subcmd__check)
-            opts="-f -n -o -h --filename --deployment --container --namespace --kubeconfig --context --fn-namespace --probe --output --help"
+            opts="-f -n -o -h --filename --deployment --container --namespace --kubeconfig --context --fn-namespace --probe --package --default-image-prefix --output --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -178,6 +184,14 @@ _kubectl_porch_registry() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --package)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --default-image-prefix)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --output)
                     COMPREPLY=($(compgen -W "table json yaml" -- "${cur}"))
                     return 0
@@ -200,6 +214,72 @@ _kubectl_porch_registry() {
                 return 0
             fi
             case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        kubectl_porch_registry__subcmd__explain)
+            opts="-f -n -o -h --package --filename --auth-file --tls --default-image-prefix --deployment --container --namespace --kubeconfig --context --output --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --package)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --filename)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -f)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --auth-file)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --default-image-prefix)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --deployment)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --container)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --namespace)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -n)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --kubeconfig)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --context)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --output)
+                    COMPREPLY=($(compgen -W "table json yaml" -- "${cur}"))
+                    return 0
+                    ;;
+                -o)
+                    COMPREPLY=($(compgen -W "table json yaml" -- "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -230,7 +310,7 @@ _kubectl_porch_registry() {
             return 0
             ;;
         kubectl_porch_registry__subcmd__help)
-            opts="secret patch remove setup check status fn pull run render completions help"
+            opts="secret patch remove setup check explain status fn pull run render completions help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -258,6 +338,20 @@ _kubectl_porch_registry() {
             return 0
             ;;
         kubectl_porch_registry__subcmd__help__subcmd__completions)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        kubectl_porch_registry__subcmd__help__subcmd__explain)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
@@ -498,12 +592,16 @@ _kubectl_porch_registry() {
             return 0
             ;;
         kubectl_porch_registry__subcmd__pull)
-            opts="-n -o -h --auth-file --from-cluster --ca-file --tls-dir --allow-insecure-http --platform --cache-dir --namespace --kubeconfig --context --deployment --container --output --help"
+            opts="-n -o -h --default-image-prefix --auth-file --from-cluster --ca-file --tls-dir --allow-insecure-http --platform --cache-dir --namespace --kubeconfig --context --deployment --container --output --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
+                --default-image-prefix)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --auth-file)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
@@ -646,7 +744,7 @@ _kubectl_porch_registry() {
             return 0
             ;;
         kubectl_porch_registry__subcmd__render)
-            opts="-o -n -h --output --results-dir --allow-exec --allow-network --image-pull-policy --runtime --timeout --auth-file --from-cluster --ca-file --tls-dir --allow-insecure-http --platform --cache-dir --namespace --kubeconfig --context --deployment --container --help"
+            opts="-o -n -h --output --results-dir --allow-exec --allow-network --image-pull-policy --runtime --timeout --default-image-prefix --auth-file --from-cluster --ca-file --tls-dir --allow-insecure-http --platform --cache-dir --namespace --kubeconfig --context --deployment --container --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -673,6 +771,10 @@ _kubectl_porch_registry() {
                     return 0
                     ;;
                 --timeout)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --default-image-prefix)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -728,7 +830,7 @@ _kubectl_porch_registry() {
             return 0
             ;;
         kubectl_porch_registry__subcmd__run)
-            opts="-o -e -m -n -h --fn-config --output --results-dir --runtime --network --as-current-user --timeout --env --mount --pids-limit --memory --cpus --tmp-size --image-pull-policy --match-api-version --match-kind --match-name --match-namespace --match-annotations --match-labels --exclude-api-version --exclude-kind --exclude-name --exclude-namespace --exclude-annotations --exclude-labels --include-meta-resources --auth-file --from-cluster --ca-file --tls-dir --allow-insecure-http --platform --cache-dir --namespace --kubeconfig --context --deployment --container --help"
+            opts="-o -e -m -n -h --fn-config --output --results-dir --runtime --network --as-current-user --timeout --env --mount --pids-limit --memory --cpus --tmp-size --image-pull-policy --match-api-version --match-kind --match-name --match-namespace --match-annotations --match-labels --exclude-api-version --exclude-kind --exclude-name --exclude-namespace --exclude-annotations --exclude-labels --include-meta-resources --default-image-prefix --auth-file --from-cluster --ca-file --tls-dir --allow-insecure-http --platform --cache-dir --namespace --kubeconfig --context --deployment --container --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -835,6 +937,10 @@ _kubectl_porch_registry() {
                     return 0
                     ;;
                 --exclude-labels)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --default-image-prefix)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

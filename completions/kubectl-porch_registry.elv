@@ -27,6 +27,7 @@ set edit:completion:arg-completer[kubectl-porch_registry] = {|@words|
             cand remove 'Take the private-registry configuration out again (manifests or the live cluster)'
             cand setup 'Do the whole job: Secrets plus the Deployment patch, live or offline (-f)'
             cand check 'Lint a configuration (manifests with -f, else the live cluster) for what breaks the runner'
+            cand explain 'Explain, offline, what the runner does with function images: key, credential, TLS path'
             cand status 'Show the runner''s private-registry configuration as the cluster has it'
             cand fn 'Run as a KRM function: ResourceList on stdin, patched ResourceList on stdout (kpt fn eval --exec)'
             cand pull 'Pull a function image with the runner''s credentials and TLS behaviour'
@@ -172,9 +173,29 @@ set edit:completion:arg-completer[kubectl-porch_registry] = {|@words|
             cand --kubeconfig 'Path to the kubeconfig file (default: $KUBECONFIG, else ~/.kube/config)'
             cand --context 'The kubeconfig context to use (default: the current context)'
             cand --fn-namespace 'Namespace where the runner creates function pods'
+            cand --package 'Also judge every function image of the Kptfile pipelines in DIR and its subpackages'
+            cand --default-image-prefix 'Prefix for function names without ''/'' (default: the runner''s --default-image-prefix, else ghcr.io/kptdev/krm-functions-catalog; "" resolves nothing)'
             cand -o 'Output format'
             cand --output 'Output format'
             cand --probe 'Also log in to every registry in the auth Secret and report credentials and TLS step'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+        }
+        &'kubectl-porch_registry;explain'= {
+            cand --package 'Add every function image of the Kptfile pipelines in DIR and its subpackages'
+            cand -f 'Manifests with the runner Deployment and its Secrets (file, kpt package or -); default: the live cluster'
+            cand --filename 'Manifests with the runner Deployment and its Secrets (file, kpt package or -); default: the live cluster'
+            cand --auth-file 'A bare .dockerconfigjson / config.json as the runner''s auth file (private registries on)'
+            cand --default-image-prefix 'Prefix for function names without ''/'' (default: the runner''s --default-image-prefix, else ghcr.io/kptdev/krm-functions-catalog; "" resolves nothing)'
+            cand --deployment 'Name of the function-runner Deployment'
+            cand --container 'Name of the runner container in the Deployment'
+            cand -n 'Namespace of the function runner (and of its Secrets) [default: porch-system]'
+            cand --namespace 'Namespace of the function runner (and of its Secrets) [default: porch-system]'
+            cand --kubeconfig 'Path to the kubeconfig file (default: $KUBECONFIG, else ~/.kube/config)'
+            cand --context 'The kubeconfig context to use (default: the current context)'
+            cand -o 'Output format'
+            cand --output 'Output format'
+            cand --tls 'With --auth-file: the runner has --enable-private-registries-tls=true too'
             cand -h 'Print help (see more with ''--help'')'
             cand --help 'Print help (see more with ''--help'')'
         }
@@ -198,6 +219,7 @@ set edit:completion:arg-completer[kubectl-porch_registry] = {|@words|
             cand --help 'Print help'
         }
         &'kubectl-porch_registry;pull'= {
+            cand --default-image-prefix 'Prefix for function names without ''/'' (default: the runner''s --default-image-prefix, else ghcr.io/kptdev/krm-functions-catalog; "" resolves nothing)'
             cand --auth-file 'A .dockerconfigjson / config.json to take credentials from'
             cand --ca-file 'PEM file with the registry CA (the runner''s mounted ca.crt)'
             cand --tls-dir 'Directory holding ca.crt (else ca.pem), as the runner''s --tls-secret-path'
@@ -243,6 +265,7 @@ set edit:completion:arg-completer[kubectl-porch_registry] = {|@words|
             cand --exclude-namespace 'Leave out resources in this namespace'
             cand --exclude-annotations 'Leave out resources with this annotation (with several: those that have all of them)'
             cand --exclude-labels 'Leave out resources with this label (with several: those that have all of them)'
+            cand --default-image-prefix 'Prefix for function names without ''/'' (default: the runner''s --default-image-prefix, else ghcr.io/kptdev/krm-functions-catalog; "" resolves nothing)'
             cand --auth-file 'A .dockerconfigjson / config.json to take credentials from'
             cand --ca-file 'PEM file with the registry CA (the runner''s mounted ca.crt)'
             cand --tls-dir 'Directory holding ca.crt (else ca.pem), as the runner''s --tls-secret-path'
@@ -270,6 +293,7 @@ set edit:completion:arg-completer[kubectl-porch_registry] = {|@words|
             cand --image-pull-policy 'When to pull images: always, ifNotPresent (a cached image makes no network request), never'
             cand --runtime 'How to run the image functions'
             cand --timeout 'Kill a function after this long (e.g. 30s, 5m)'
+            cand --default-image-prefix 'Prefix for function names without ''/'' (default: the runner''s --default-image-prefix, else ghcr.io/kptdev/krm-functions-catalog; "" resolves nothing)'
             cand --auth-file 'A .dockerconfigjson / config.json to take credentials from'
             cand --ca-file 'PEM file with the registry CA (the runner''s mounted ca.crt)'
             cand --tls-dir 'Directory holding ca.crt (else ca.pem), as the runner''s --tls-secret-path'
@@ -298,6 +322,7 @@ set edit:completion:arg-completer[kubectl-porch_registry] = {|@words|
             cand remove 'Take the private-registry configuration out again (manifests or the live cluster)'
             cand setup 'Do the whole job: Secrets plus the Deployment patch, live or offline (-f)'
             cand check 'Lint a configuration (manifests with -f, else the live cluster) for what breaks the runner'
+            cand explain 'Explain, offline, what the runner does with function images: key, credential, TLS path'
             cand status 'Show the runner''s private-registry configuration as the cluster has it'
             cand fn 'Run as a KRM function: ResourceList on stdin, patched ResourceList on stdout (kpt fn eval --exec)'
             cand pull 'Pull a function image with the runner''s credentials and TLS behaviour'
@@ -321,6 +346,8 @@ set edit:completion:arg-completer[kubectl-porch_registry] = {|@words|
         &'kubectl-porch_registry;help;setup'= {
         }
         &'kubectl-porch_registry;help;check'= {
+        }
+        &'kubectl-porch_registry;help;explain'= {
         }
         &'kubectl-porch_registry;help;status'= {
         }

@@ -57,6 +57,22 @@ pub enum Command {
     Setup(SetupArgs),
     /// Lint a configuration (manifests with -f, else the live cluster) for what breaks the runner
     Check(CheckArgs),
+    /// Explain, offline, what the runner does with function images: key, credential, TLS path
+    #[command(
+        long_about = "Predict, without contacting any registry, what the function runner does with \
+each function image: the image after the default prefix, whether its library parses it, the \
+registry key it looks up, the keychain, the matching auth entry, the credential it sends (basic \
+with the user name, bearer, or none), whether plain HTTP is tried too, the TLS path, and whether \
+the image reaches the runner at all (porch-server runs some builtin functions in-process). The \
+runner configuration comes from manifests (-f), a bare auth file (--auth-file), or the live \
+cluster (neither). Passwords and tokens are never printed.",
+        after_help = "Examples:\n  \
+  kubectl porch-registry explain set-namespace:v0.4.1 -f 2-function-runner.yaml\n  \
+  kubectl porch-registry explain --package ./my-package -f ./porch -o json\n  \
+  kubectl porch-registry explain registry.example.com/fn/x:v1 --auth-file auth.json\n  \
+  kubectl porch-registry explain registry.example.com/fn/x:v1     # the live cluster's runner"
+    )]
+    Explain(ExplainArgs),
     /// Show the runner's private-registry configuration as the cluster has it
     Status(StatusArgs),
     /// Run as a KRM function: ResourceList on stdin, patched ResourceList on stdout (kpt fn eval --exec)
@@ -373,6 +389,54 @@ pub struct CheckArgs {
     /// Also log in to every registry in the auth Secret and report credentials and TLS step
     #[arg(long)]
     pub probe: bool,
+    /// Also judge every function image of the Kptfile pipelines in DIR and its subpackages
+    #[arg(long = "package", value_name = "DIR")]
+    pub packages: Vec<PathBuf>,
+    #[command(flatten)]
+    pub prefix: ImagePrefixArgs,
+    /// Output format
+    #[arg(short = 'o', long, value_enum, default_value_t)]
+    pub output: ReportArg,
+}
+
+/// `--default-image-prefix`: overrides the runner Deployment's own flag.
+#[derive(Debug, Clone, Args)]
+pub struct ImagePrefixArgs {
+    /// Prefix for function names without '/' (default: the runner's --default-image-prefix, else ghcr.io/kptdev/krm-functions-catalog; "" resolves nothing)
+    #[arg(long, value_name = "PREFIX")]
+    pub default_image_prefix: Option<String>,
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct ExplainArgs {
+    /// Function images, e.g. set-namespace:v0.4.1 or registry.example.com/fn/x:v1
+    #[arg(value_name = "IMAGE")]
+    pub images: Vec<String>,
+    /// Add every function image of the Kptfile pipelines in DIR and its subpackages
+    #[arg(long = "package", value_name = "DIR")]
+    pub packages: Vec<PathBuf>,
+    /// Manifests with the runner Deployment and its Secrets (file, kpt package or -); default: the live cluster
+    #[arg(
+        short = 'f',
+        long = "filename",
+        value_name = "PATH",
+        conflicts_with = "auth_file"
+    )]
+    pub filename: Option<PathBuf>,
+    /// A bare .dockerconfigjson / config.json as the runner's auth file (private registries on)
+    #[arg(long, value_name = "FILE")]
+    pub auth_file: Option<PathBuf>,
+    /// With --auth-file: the runner has --enable-private-registries-tls=true too
+    #[arg(long, requires = "auth_file")]
+    pub tls: bool,
+    #[command(flatten)]
+    pub prefix: ImagePrefixArgs,
+    #[command(flatten)]
+    pub target: TargetArgs,
+    #[command(flatten)]
+    pub namespace: NamespaceArgs,
+    #[command(flatten)]
+    pub cluster: ClusterArgs,
     /// Output format
     #[arg(short = 'o', long, value_enum, default_value_t)]
     pub output: ReportArg,
@@ -403,6 +467,8 @@ pub struct FnArgs {
 /// Where credentials and the CA come from for pulls.
 #[derive(Debug, Clone, Args)]
 pub struct PullSourceArgs {
+    #[command(flatten)]
+    pub prefix: ImagePrefixArgs,
     /// A .dockerconfigjson / config.json to take credentials from
     #[arg(long, value_name = "PATH", conflicts_with = "from_cluster")]
     pub auth_file: Option<PathBuf>,

@@ -6,6 +6,7 @@
 pub mod check;
 pub mod complete;
 pub mod completions;
+pub mod explain;
 pub mod fn_;
 pub mod journal;
 pub mod patch;
@@ -28,6 +29,7 @@ pub fn run(settings: Settings) -> Result<()> {
         Settings::Remove(s) => remove::run(&s),
         Settings::Setup(s) => setup::run(&s),
         Settings::Check(s) => check::run(&s),
+        Settings::Explain(s) => explain::run(&s),
         Settings::Status(s) => status::run(&s),
         Settings::Fn(s) => fn_::run(&s),
         Settings::Pull(s) => pull::run(&s),

@@ -71,7 +71,7 @@ pub(crate) fn pull_options(image: &str, src: &PullSource) -> Result<PullOptions>
             .clone()
             .unwrap_or_else(crate::registry::cache::default_root),
         progress: crate::ui::stderr_is_terminal(),
-        default_image_prefix: crate::runner::model::DEFAULT_IMAGE_PREFIX.to_string(),
+        default_image_prefix: src.default_image_prefix.clone(),
     })
 }
 

@@ -131,7 +131,7 @@ fn pull_options(args: &RunArgs) -> Result<Option<crate::registry::PullOptions>> 
     if args.image.starts_with("oci:") {
         return Ok(None);
     }
-    crate::registry::image_reference(&args.image, crate::runner::model::DEFAULT_IMAGE_PREFIX)?;
+    crate::registry::image_reference(&args.image, &args.source.default_image_prefix)?;
     super::pull::pull_options(&args.image, &args.source).map(Some)
 }
 

@@ -5,6 +5,7 @@ pub mod item_text;
 pub mod krmignore;
 pub mod kyaml;
 pub mod package;
+pub mod pipeline;
 pub mod render;
 pub mod report;
 pub mod resource_list;

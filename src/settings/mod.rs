@@ -32,6 +32,7 @@ pub enum Settings {
     Remove(Remove),
     Setup(Setup),
     Check(Check),
+    Explain(Explain),
     Status(Status),
     Fn(Fn),
     Pull(Pull),
@@ -54,6 +55,7 @@ impl Settings {
             Command::Remove(a) => Settings::Remove(Remove::resolve(a)?),
             Command::Setup(a) => Settings::Setup(Setup::resolve(a)?),
             Command::Check(a) => Settings::Check(Check::resolve(a)),
+            Command::Explain(a) => Settings::Explain(Explain::resolve(a)?),
             Command::Status(a) => Settings::Status(Status::resolve(a)),
             Command::Fn(a) => Settings::Fn(Fn {
                 target: target(&a.target),
@@ -323,12 +325,18 @@ pub struct Check {
     pub cluster: ClusterOptions,
     pub fn_namespace: Namespace,
     pub probe: bool,
+    /// `--package DIR`: judge the function images of these Kptfile pipelines too.
+    pub packages: Vec<PathBuf>,
+    /// `--default-image-prefix` (None: the runner's own flag, else the default).
+    pub default_image_prefix: Option<String>,
     pub output: ReportFormat,
 }
 
 impl Check {
     fn resolve(a: cli::CheckArgs) -> Self {
         Check {
+            packages: a.packages,
+            default_image_prefix: a.prefix.default_image_prefix,
             source: a.filename,
             namespace: namespace(&a.namespace),
             target: target(&a.target),
@@ -346,6 +354,57 @@ impl Check {
             namespace: self.namespace.clone(),
             target: self.target.clone(),
         }
+    }
+}
+
+/// Where `explain` takes the runner's configuration from.
+#[derive(Debug, Clone)]
+pub enum ExplainSource {
+    /// `-f PATH`: manifests with the runner Deployment and its Secrets.
+    Manifests(PathBuf),
+    /// `--auth-file FILE`: a bare auth file; private registries on, TLS as `--tls`.
+    AuthFile { path: PathBuf, tls: bool },
+    /// Neither: the live cluster's runner.
+    Live(RunnerLocation),
+}
+
+/// `explain IMAGE... [--package DIR]...`.
+#[derive(Debug, Clone)]
+pub struct Explain {
+    pub images: Vec<String>,
+    pub packages: Vec<PathBuf>,
+    pub source: ExplainSource,
+    pub namespace: Namespace,
+    pub target: Target,
+    pub default_image_prefix: Option<String>,
+    pub output: ReportFormat,
+}
+
+impl Explain {
+    fn resolve(a: cli::ExplainArgs) -> Result<Self> {
+        if a.images.is_empty() && a.packages.is_empty() {
+            return Err(Error::usage(
+                "explain needs function images: give IMAGE... or --package DIR (see kubectl porch-registry explain --help)",
+            ));
+        }
+        let source = match (a.filename, a.auth_file) {
+            (Some(f), _) => ExplainSource::Manifests(f),
+            (None, Some(path)) => ExplainSource::AuthFile { path, tls: a.tls },
+            (None, None) => ExplainSource::Live(RunnerLocation {
+                cluster: cluster(&a.cluster),
+                namespace: namespace(&a.namespace),
+                target: target(&a.target),
+            }),
+        };
+        Ok(Explain {
+            images: a.images,
+            packages: a.packages,
+            source,
+            namespace: namespace(&a.namespace),
+            target: target(&a.target),
+            default_image_prefix: a.prefix.default_image_prefix,
+            output: report(a.output),
+        })
     }
 }
 
@@ -400,6 +459,8 @@ pub struct PullSource {
     pub platform: Option<Platform>,
     /// `--cache-dir` / `$PORCH_REGISTRY_CACHE_DIR` (None: the default cache).
     pub cache_dir: Option<PathBuf>,
+    /// `--default-image-prefix` (short names resolve with it, as the runner resolves them).
+    pub default_image_prefix: String,
 }
 
 impl PullSource {
@@ -426,6 +487,10 @@ impl PullSource {
             allow_insecure_http: a.allow_insecure_http,
             platform,
             cache_dir: a.cache_dir,
+            default_image_prefix: a
+                .prefix
+                .default_image_prefix
+                .unwrap_or_else(|| crate::runner::model::DEFAULT_IMAGE_PREFIX.to_string()),
         })
     }
 }

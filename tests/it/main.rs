@@ -6,6 +6,7 @@ mod cli;
 mod closed_pipes;
 mod cluster;
 mod cluster_wizard;
+mod explain;
 mod fake_api;
 mod fn_krm;
 mod generated;

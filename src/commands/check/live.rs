@@ -16,6 +16,7 @@ use crate::settings::Check;
 /// The live objects through the same lint, plus the live-only findings.
 pub(super) fn findings(args: &Check, ctx: &LintContext) -> Result<Vec<Finding>> {
     let live = live_objects_and_findings(args)?;
+    let images = super::image_findings(args, &live.objects, ctx)?;
     let mut findings: Vec<Finding> = lint::lint(&live.objects, ctx)
         .into_iter()
         // The cluster answers authoritatively whether mounted Secrets exist (and where).
@@ -24,6 +25,7 @@ pub(super) fn findings(args: &Check, ctx: &LintContext) -> Result<Vec<Finding>> 
         })
         .collect();
     findings.extend(live.findings);
+    findings.extend(images);
     findings.sort_by_key(|f| f.severity);
     Ok(findings)
 }

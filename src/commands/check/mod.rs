@@ -65,6 +65,30 @@ pub fn run(args: &Check) -> Result<()> {
     Ok(())
 }
 
+/// `--package DIR`: the function images of the Kptfile pipelines, judged by the runner model
+/// with the runner's configuration read from the same objects (offline or live).
+pub(super) fn image_findings(
+    args: &Check,
+    objects: &[serde_json::Value],
+    ctx: &LintContext,
+) -> Result<Vec<Finding>> {
+    if args.packages.is_empty() {
+        return Ok(Vec::new());
+    }
+    let mut images = Vec::new();
+    for dir in &args.packages {
+        images.extend(crate::krm::pipeline::package_images(dir)?);
+    }
+    // Without the runner's Deployment the lint already reports deployment-missing.
+    Ok(
+        match crate::runner::lint::runner_config(objects, ctx, args.default_image_prefix.as_deref())
+        {
+            Ok(runner) => crate::runner::lint::image_findings(&images, &runner),
+            Err(_) => Vec::new(),
+        },
+    )
+}
+
 /// The findings as `check` prints them: `{"findings": [...]}` or a table.
 #[derive(Serialize)]
 struct FindingsReport<'a> {

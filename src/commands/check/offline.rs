@@ -19,6 +19,7 @@ pub(super) fn findings(args: &Check, path: &Path, ctx: &LintContext) -> Result<V
         )));
     }
     let mut findings = lint::lint(&objects, ctx);
+    findings.extend(super::image_findings(args, &objects, ctx)?);
     if args.probe {
         let inputs = probe::inputs_from_objects_for(
             &objects,

@@ -7,6 +7,7 @@
 //! Rule ids are stable (CI parses them); see [`RULES`].
 
 mod flagrules;
+mod imagerules;
 mod model;
 mod mountrules;
 mod secretrules;
@@ -14,6 +15,7 @@ mod secretrules;
 use serde::Serialize;
 use serde_json::Value;
 
+pub use imagerules::{ConfiguredRunner, ImageUse, image_findings, runner_config};
 pub use model::{RunnerLocateError, locate_runner};
 
 /// How bad a finding is. `Error` makes `check` exit non-zero.
@@ -112,6 +114,9 @@ pub mod rules {
     pub const VOLUME_MOUNT_MISMATCH: &str = "volume-mount-mismatch";
     pub const NODE_CA_TRUST: &str = "node-ca-trust";
     pub const PRIVATE_REGISTRIES_OFF: &str = "private-registries-off";
+    pub const IMAGE_UNPARSABLE: &str = "image-unparsable";
+    pub const IMAGE_NO_CREDENTIALS: &str = "image-no-credentials";
+    pub const IMAGE_CREDENTIAL_INCOMPLETE: &str = "image-credential-incomplete";
 }
 
 /// Every rule id with a one-line description (for docs and `--help`-like listings).
@@ -207,6 +212,18 @@ pub const RULES: &[(&str, &str)] = &[
     (
         rules::PRIVATE_REGISTRIES_OFF,
         "info: the runner has no private-registry configuration at all",
+    ),
+    (
+        rules::IMAGE_UNPARSABLE,
+        "a function image the runner's library does not parse (e.g. ghcr.io/x): no function pod",
+    ),
+    (
+        rules::IMAGE_NO_CREDENTIALS,
+        "a function image whose registry has no auth entry: the runner pulls it anonymously",
+    ),
+    (
+        rules::IMAGE_CREDENTIAL_INCOMPLETE,
+        "a function image whose auth entry sends no header (username without password, ...)",
     ),
     (
         rules::NODE_CA_TRUST,
