@@ -33,6 +33,7 @@ Register-ArgumentCompleter -Native -CommandName 'kubectl-porch_registry' -Script
             [CompletionResult]::new('explain', 'explain', [CompletionResultType]::ParameterValue, 'Explain, offline, what the runner does with function images: key, credential, TLS path')
             [CompletionResult]::new('status', 'status', [CompletionResultType]::ParameterValue, 'Show the runner''s private-registry configuration as the cluster has it')
             [CompletionResult]::new('fn', 'fn', [CompletionResultType]::ParameterValue, 'Run as a KRM function: ResourceList on stdin, patched ResourceList on stdout (kpt fn eval --exec)')
+            [CompletionResult]::new('node-trust', 'node-trust', [CompletionResultType]::ParameterValue, 'Make the nodes'' container runtimes trust the registry CA (print it for kind, k3s, OpenShift)')
             [CompletionResult]::new('pull', 'pull', [CompletionResultType]::ParameterValue, 'Pull a function image with the runner''s credentials and TLS behaviour')
             [CompletionResult]::new('run', 'run', [CompletionResultType]::ParameterValue, 'Run a (private) KRM function image locally on a package, sandboxed, like kpt fn eval')
             [CompletionResult]::new('render', 'render', [CompletionResultType]::ParameterValue, 'Render a package: run its Kptfile pipelines (subpackages first) like kpt fn render')
@@ -236,6 +237,17 @@ Register-ArgumentCompleter -Native -CommandName 'kubectl-porch_registry' -Script
             [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
             break
         }
+        'kubectl-porch_registry;node-trust' {
+            [CompletionResult]::new('--method', '--method', [CompletionResultType]::ParameterName, 'How the nodes get the CA')
+            [CompletionResult]::new('--registry', '--registry', [CompletionResultType]::ParameterName, 'Registry HOST[:PORT] whose CA the nodes trust (repeatable)')
+            [CompletionResult]::new('--ca-file', '--ca-file', [CompletionResultType]::ParameterName, 'PEM file with the registry''s CA certificate(s)')
+            [CompletionResult]::new('--name', '--name', [CompletionResultType]::ParameterName, 'Name of the ConfigMap node-trust prints (openshift)')
+            [CompletionResult]::new('-o', '-o', [CompletionResultType]::ParameterName, 'Output format')
+            [CompletionResult]::new('--output', '--output', [CompletionResultType]::ParameterName, 'Output format')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            break
+        }
         'kubectl-porch_registry;pull' {
             [CompletionResult]::new('--default-image-prefix', '--default-image-prefix', [CompletionResultType]::ParameterName, 'Prefix for function names without ''/'' (default: the runner''s --default-image-prefix, else ghcr.io/kptdev/krm-functions-catalog; "" resolves nothing)')
             [CompletionResult]::new('--auth-file', '--auth-file', [CompletionResultType]::ParameterName, 'A .dockerconfigjson / config.json to take credentials from')
@@ -347,6 +359,7 @@ Register-ArgumentCompleter -Native -CommandName 'kubectl-porch_registry' -Script
             [CompletionResult]::new('explain', 'explain', [CompletionResultType]::ParameterValue, 'Explain, offline, what the runner does with function images: key, credential, TLS path')
             [CompletionResult]::new('status', 'status', [CompletionResultType]::ParameterValue, 'Show the runner''s private-registry configuration as the cluster has it')
             [CompletionResult]::new('fn', 'fn', [CompletionResultType]::ParameterValue, 'Run as a KRM function: ResourceList on stdin, patched ResourceList on stdout (kpt fn eval --exec)')
+            [CompletionResult]::new('node-trust', 'node-trust', [CompletionResultType]::ParameterValue, 'Make the nodes'' container runtimes trust the registry CA (print it for kind, k3s, OpenShift)')
             [CompletionResult]::new('pull', 'pull', [CompletionResultType]::ParameterValue, 'Pull a function image with the runner''s credentials and TLS behaviour')
             [CompletionResult]::new('run', 'run', [CompletionResultType]::ParameterValue, 'Run a (private) KRM function image locally on a package, sandboxed, like kpt fn eval')
             [CompletionResult]::new('render', 'render', [CompletionResultType]::ParameterValue, 'Render a package: run its Kptfile pipelines (subpackages first) like kpt fn render')
@@ -384,6 +397,9 @@ Register-ArgumentCompleter -Native -CommandName 'kubectl-porch_registry' -Script
             break
         }
         'kubectl-porch_registry;help;fn' {
+            break
+        }
+        'kubectl-porch_registry;help;node-trust' {
             break
         }
         'kubectl-porch_registry;help;pull' {

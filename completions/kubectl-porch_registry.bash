@@ -34,6 +34,9 @@ _kubectl_porch_registry() {
             kubectl_porch_registry,help)
                 cmd="kubectl_porch_registry__subcmd__help"
                 ;;
+            kubectl_porch_registry,node-trust)
+                cmd="kubectl_porch_registry__subcmd__node__subcmd__trust"
+                ;;
             kubectl_porch_registry,patch)
                 cmd="kubectl_porch_registry__subcmd__patch"
                 ;;
@@ -72,6 +75,9 @@ _kubectl_porch_registry() {
                 ;;
             kubectl_porch_registry__subcmd__help,help)
                 cmd="kubectl_porch_registry__subcmd__help__subcmd__help"
+                ;;
+            kubectl_porch_registry__subcmd__help,node-trust)
+                cmd="kubectl_porch_registry__subcmd__help__subcmd__node__subcmd__trust"
                 ;;
             kubectl_porch_registry__subcmd__help,patch)
                 cmd="kubectl_porch_registry__subcmd__help__subcmd__patch"
@@ -128,7 +134,7 @@ _kubectl_porch_registry() {
 
     case "${cmd}" in
         kubectl_porch_registry)
-            opts="-h -V --help --version secret patch remove setup check explain status fn pull run render completions help"
+            opts="-h -V --help --version secret patch remove setup check explain status fn node-trust pull run render completions help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -310,7 +316,7 @@ _kubectl_porch_registry() {
             return 0
             ;;
         kubectl_porch_registry__subcmd__help)
-            opts="secret patch remove setup check explain status fn pull run render completions help"
+            opts="secret patch remove setup check explain status fn node-trust pull run render completions help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -380,6 +386,20 @@ _kubectl_porch_registry() {
             return 0
             ;;
         kubectl_porch_registry__subcmd__help__subcmd__help)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        kubectl_porch_registry__subcmd__help__subcmd__node__subcmd__trust)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
@@ -526,6 +546,44 @@ _kubectl_porch_registry() {
                 return 0
             fi
             case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        kubectl_porch_registry__subcmd__node__subcmd__trust)
+            opts="-o -h --method --registry --ca-file --name --output --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --method)
+                    COMPREPLY=($(compgen -W "kind k3s openshift" -- "${cur}"))
+                    return 0
+                    ;;
+                --registry)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --ca-file)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --name)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --output)
+                    COMPREPLY=($(compgen -W "yaml json" -- "${cur}"))
+                    return 0
+                    ;;
+                -o)
+                    COMPREPLY=($(compgen -W "yaml json" -- "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;

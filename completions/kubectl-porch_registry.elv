@@ -30,6 +30,7 @@ set edit:completion:arg-completer[kubectl-porch_registry] = {|@words|
             cand explain 'Explain, offline, what the runner does with function images: key, credential, TLS path'
             cand status 'Show the runner''s private-registry configuration as the cluster has it'
             cand fn 'Run as a KRM function: ResourceList on stdin, patched ResourceList on stdout (kpt fn eval --exec)'
+            cand node-trust 'Make the nodes'' container runtimes trust the registry CA (print it for kind, k3s, OpenShift)'
             cand pull 'Pull a function image with the runner''s credentials and TLS behaviour'
             cand run 'Run a (private) KRM function image locally on a package, sandboxed, like kpt fn eval'
             cand render 'Render a package: run its Kptfile pipelines (subpackages first) like kpt fn render'
@@ -218,6 +219,16 @@ set edit:completion:arg-completer[kubectl-porch_registry] = {|@words|
             cand -h 'Print help'
             cand --help 'Print help'
         }
+        &'kubectl-porch_registry;node-trust'= {
+            cand --method 'How the nodes get the CA'
+            cand --registry 'Registry HOST[:PORT] whose CA the nodes trust (repeatable)'
+            cand --ca-file 'PEM file with the registry''s CA certificate(s)'
+            cand --name 'Name of the ConfigMap node-trust prints (openshift)'
+            cand -o 'Output format'
+            cand --output 'Output format'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+        }
         &'kubectl-porch_registry;pull'= {
             cand --default-image-prefix 'Prefix for function names without ''/'' (default: the runner''s --default-image-prefix, else ghcr.io/kptdev/krm-functions-catalog; "" resolves nothing)'
             cand --auth-file 'A .dockerconfigjson / config.json to take credentials from'
@@ -325,6 +336,7 @@ set edit:completion:arg-completer[kubectl-porch_registry] = {|@words|
             cand explain 'Explain, offline, what the runner does with function images: key, credential, TLS path'
             cand status 'Show the runner''s private-registry configuration as the cluster has it'
             cand fn 'Run as a KRM function: ResourceList on stdin, patched ResourceList on stdout (kpt fn eval --exec)'
+            cand node-trust 'Make the nodes'' container runtimes trust the registry CA (print it for kind, k3s, OpenShift)'
             cand pull 'Pull a function image with the runner''s credentials and TLS behaviour'
             cand run 'Run a (private) KRM function image locally on a package, sandboxed, like kpt fn eval'
             cand render 'Render a package: run its Kptfile pipelines (subpackages first) like kpt fn render'
@@ -352,6 +364,8 @@ set edit:completion:arg-completer[kubectl-porch_registry] = {|@words|
         &'kubectl-porch_registry;help;status'= {
         }
         &'kubectl-porch_registry;help;fn'= {
+        }
+        &'kubectl-porch_registry;help;node-trust'= {
         }
         &'kubectl-porch_registry;help;pull'= {
         }

@@ -14,8 +14,8 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
 use crate::runner::defaults::{
     DEFAULT_AUTH_MOUNT_PATH, DEFAULT_AUTH_SECRET_NAME, DEFAULT_CONTAINER, DEFAULT_CPUS,
     DEFAULT_DEPLOYMENT, DEFAULT_FN_NAMESPACE, DEFAULT_MEMORY, DEFAULT_NAMESPACE,
-    DEFAULT_PIDS_LIMIT, DEFAULT_TIMEOUT, DEFAULT_TLS_MOUNT_PATH, DEFAULT_TLS_SECRET_NAME,
-    DEFAULT_TMP_SIZE,
+    DEFAULT_NODE_TRUST_NAME, DEFAULT_PIDS_LIMIT, DEFAULT_TIMEOUT, DEFAULT_TLS_MOUNT_PATH,
+    DEFAULT_TLS_SECRET_NAME, DEFAULT_TMP_SIZE,
 };
 use crate::runner::duration;
 use crate::runner::options::{ImagePullPolicy, Namespace};
@@ -77,6 +77,17 @@ cluster (neither). Passwords and tokens are never printed.",
     Status(StatusArgs),
     /// Run as a KRM function: ResourceList on stdin, patched ResourceList on stdout (kpt fn eval --exec)
     Fn(FnArgs),
+    /// Make the nodes' container runtimes trust the registry CA (print it for kind, k3s, OpenShift)
+    #[command(
+        long_about = "Make the nodes trust the registry CA: the kubelet pulls function images through \
+each node's container runtime, which never reads the runner's TLS Secret. With --method kind, k3s \
+or openshift, print that distribution's exact configuration and the steps to apply it.",
+        after_help = "Examples:\n  \
+  kubectl porch-registry node-trust --method kind --registry registry.example.com:5000 --ca-file ca.crt > kind-config.yaml\n  \
+  kubectl porch-registry node-trust --method k3s --registry registry.example.com:5000 --ca-file ca.crt\n  \
+  kubectl porch-registry node-trust --method openshift --registry registry.example.com:5000 --ca-file ca.crt | oc apply -f -"
+    )]
+    NodeTrust(NodeTrustArgs),
     /// Pull a function image with the runner's credentials and TLS behaviour
     Pull(PullArgs),
     /// Run a (private) KRM function image locally on a package, sandboxed, like kpt fn eval
@@ -440,6 +451,36 @@ pub struct ExplainArgs {
     /// Output format
     #[arg(short = 'o', long, value_enum, default_value_t)]
     pub output: ReportArg,
+}
+
+/// `node-trust --method` (resolved to `settings::NodeTrustMethod`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum NodeTrustMethodArg {
+    /// Print a kind Cluster config: extraMounts of the CA and the containerd config_path patch
+    Kind,
+    /// Print k3s registries.yaml (configs.HOST.tls.ca_file) and where to put the CA
+    K3s,
+    /// Print the openshift-config ConfigMap and the image.config.openshift.io/cluster patch
+    Openshift,
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct NodeTrustArgs {
+    /// How the nodes get the CA
+    #[arg(long, value_enum, value_name = "METHOD")]
+    pub method: NodeTrustMethodArg,
+    /// Registry HOST[:PORT] whose CA the nodes trust (repeatable)
+    #[arg(long = "registry", value_name = "HOST[:PORT]", required = true)]
+    pub registries: Vec<String>,
+    /// PEM file with the registry's CA certificate(s)
+    #[arg(long, value_name = "PEM")]
+    pub ca_file: PathBuf,
+    /// Name of the ConfigMap node-trust prints (openshift)
+    #[arg(value_parser = object_name, long, value_name = "NAME", default_value = DEFAULT_NODE_TRUST_NAME)]
+    pub name: String,
+    /// Output format
+    #[arg(short = 'o', long, value_enum, default_value_t)]
+    pub output: OutputArg,
 }
 
 #[derive(Debug, Clone, Args)]

@@ -9,6 +9,7 @@ pub mod completions;
 pub mod explain;
 pub mod fn_;
 pub mod journal;
+pub mod node_trust;
 pub mod patch;
 pub mod pull;
 pub mod remove;
@@ -32,6 +33,7 @@ pub fn run(settings: Settings) -> Result<()> {
         Settings::Explain(s) => explain::run(&s),
         Settings::Status(s) => status::run(&s),
         Settings::Fn(s) => fn_::run(&s),
+        Settings::NodeTrust(s) => node_trust::run(&s),
         Settings::Pull(s) => pull::run(&s),
         Settings::Run(s) => run::run(&s),
         Settings::Render(s) => render::run(&s),

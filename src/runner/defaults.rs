@@ -30,3 +30,7 @@ pub const DEFAULT_MEMORY: &str = "2g";
 pub const DEFAULT_CPUS: &str = "0";
 /// `run --tmp-size`: the private `/tmp` tmpfs (without a size one may take half the RAM).
 pub const DEFAULT_TMP_SIZE: &str = "256m";
+
+/// `node-trust --name`: the objects node-trust creates (the OpenShift ConfigMap in
+/// `openshift-config`).
+pub const DEFAULT_NODE_TRUST_NAME: &str = "porch-registry-ca";

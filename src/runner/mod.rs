@@ -13,6 +13,7 @@ pub mod image_ref;
 pub mod lint;
 pub mod model;
 pub mod name;
+pub mod node_trust;
 pub mod options;
 pub mod plan;
 pub mod secrets;

@@ -15,6 +15,7 @@ use std::time::Duration;
 use crate::cli::{self, Cli, Command, SecretCommand};
 use crate::error::{Error, Result};
 use crate::runner::image_ref::Platform;
+use crate::runner::node_trust::{self, NodeRegistry};
 
 pub use crate::cluster::ClusterOptions;
 pub use crate::credentials::CredentialInput;
@@ -35,6 +36,7 @@ pub enum Settings {
     Explain(Explain),
     Status(Status),
     Fn(Fn),
+    NodeTrust(NodeTrust),
     Pull(Pull),
     Run(Run),
     Render(Render),
@@ -60,6 +62,7 @@ impl Settings {
             Command::Fn(a) => Settings::Fn(Fn {
                 target: target(&a.target),
             }),
+            Command::NodeTrust(a) => Settings::NodeTrust(NodeTrust::resolve(a)?),
             Command::Pull(a) => Settings::Pull(Pull::resolve(a)?),
             Command::Run(a) => Settings::Run(Run::resolve(a)?),
             Command::Render(a) => Settings::Render(Render::resolve(a)?),
@@ -122,6 +125,49 @@ impl SecretAuth {
             credentials: credentials(a.credentials),
             output: output(a.output),
         }
+    }
+}
+
+/// How `node-trust` makes the nodes trust the CA.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum NodeTrustMethod {
+    /// Print a kind `Cluster` config.
+    Kind,
+    /// Print k3s `registries.yaml`.
+    K3s,
+    /// Print the OpenShift ConfigMap and image config patch.
+    Openshift,
+}
+
+/// `node-trust`.
+#[derive(Debug, Clone)]
+pub struct NodeTrust {
+    pub method: NodeTrustMethod,
+    /// The registries, parsed (host[:port] as the nodes name them), sorted, unique.
+    pub registries: Vec<NodeRegistry>,
+    pub ca_file: PathBuf,
+    pub name: String,
+    pub output: OutputFormat,
+}
+
+impl NodeTrust {
+    fn resolve(a: cli::NodeTrustArgs) -> Result<Self> {
+        let mut registries = Vec::new();
+        for r in &a.registries {
+            registries
+                .push(NodeRegistry::parse(r).map_err(|e| Error::usage(format!("--registry {e}")))?);
+        }
+        Ok(NodeTrust {
+            method: match a.method {
+                cli::NodeTrustMethodArg::Kind => NodeTrustMethod::Kind,
+                cli::NodeTrustMethodArg::K3s => NodeTrustMethod::K3s,
+                cli::NodeTrustMethodArg::Openshift => NodeTrustMethod::Openshift,
+            },
+            registries: node_trust::unique(registries),
+            ca_file: a.ca_file,
+            name: a.name,
+            output: output(a.output),
+        })
     }
 }
 

@@ -12,6 +12,7 @@ mod fn_krm;
 mod generated;
 mod hostile;
 mod install;
+mod node_trust;
 mod package;
 mod patch;
 mod pty;

@@ -1,0 +1,298 @@
+//! Node trust for a registry CA, per distribution: what each node's container runtime reads.
+//! The kubelet pulls function images through the node's runtime, which never sees the
+//! runner's TLS Secret; these builders give the exact configuration that makes it trust the
+//! CA, and the steps to apply it.
+//!
+//! Pure: registries (host[:port]) and the CA in, documents and steps out.
+//!
+//! Formats (upstream documentation):
+//! - kind (`kind.x-k8s.io/v1alpha4` `Cluster`): `containerdConfigPatches` are TOML fragments
+//!   merged into each node's containerd config; `nodes[].extraMounts` bind host files into the
+//!   node container. containerd reads `config_path` (CRI registry plugin) as the directory of
+//!   per-host folders `HOST[:PORT]/`; without a `hosts.toml` there it loads the folder's
+//!   `*.crt` files as CAs (the Docker-compatible layout).
+//! - k3s (`/etc/rancher/k3s/registries.yaml`): `configs."HOST:PORT".tls.ca_file`, a path
+//!   on the node, read when k3s starts (a restart applies it).
+//! - OpenShift: a ConfigMap in `openshift-config` whose keys are the registry host with the
+//!   port separated by `..` (`hostname[..port]`) and whose values are PEM; its name goes in
+//!   `spec.additionalTrustedCA.name` of `image.config.openshift.io/cluster`.
+
+use serde_json::{Value, json};
+
+use crate::runner::dockerconfig::{DOCKER_HUB, KeyError, registry_key_from_input};
+
+/// containerd's per-host directory (kind nodes; also what `config_path` should name).
+pub const CONTAINERD_CERTS_D: &str = "/etc/containerd/certs.d";
+/// Where k3s reads its registry configuration on every node.
+pub const K3S_REGISTRIES_YAML: &str = "/etc/rancher/k3s/registries.yaml";
+/// Where the k3s printer puts the CA on every node (one folder per registry).
+pub const K3S_CA_DIR: &str = "/etc/rancher/k3s/certs.d";
+/// The OpenShift namespace of cluster-wide configuration ConfigMaps.
+pub const OPENSHIFT_CONFIG_NAMESPACE: &str = "openshift-config";
+
+/// A registry as node runtimes name their per-registry trust: `host[:port]`.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+pub struct NodeRegistry(String);
+
+impl NodeRegistry {
+    /// A registry the user typed (`--registry`) or an auth Secret key. Docker Hub is
+    /// `docker.io` on the nodes (containerd's and Docker's folder name), not the runner's
+    /// `index.docker.io`.
+    pub fn parse(input: &str) -> Result<NodeRegistry, KeyError> {
+        let key = registry_key_from_input(input)?.key;
+        Ok(NodeRegistry(if key == DOCKER_HUB {
+            "docker.io".to_string()
+        } else {
+            key
+        }))
+    }
+
+    /// `host[:port]`: the folder name under every runtime's `certs.d`.
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+
+    /// OpenShift's `additionalTrustedCA` key: `hostname[..port]`.
+    pub fn openshift_key(&self) -> String {
+        let split = match self.0.strip_prefix('[') {
+            Some(_) => self.0.split_once("]:").map(|(h, p)| (format!("{h}]"), p)),
+            None => self.0.rsplit_once(':').map(|(h, p)| (h.to_string(), p)),
+        };
+        match split {
+            Some((host, port)) => format!("{host}..{port}"),
+            None => self.0.clone(),
+        }
+    }
+}
+
+impl std::fmt::Display for NodeRegistry {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+/// The registries, sorted and without duplicates (one entry per folder).
+pub fn unique(mut registries: Vec<NodeRegistry>) -> Vec<NodeRegistry> {
+    registries.sort();
+    registries.dedup();
+    registries
+}
+
+/// kind: a `Cluster` document whose node carries one read-only mount of the CA file per
+/// registry at `/etc/containerd/certs.d/HOST[:PORT]/ca.crt`, and the containerd patch that
+/// makes the CRI plugin read that directory. `ca_host_path` is the CA file on the machine
+/// that runs kind (absolute).
+pub fn kind_cluster(registries: &[NodeRegistry], ca_host_path: &str) -> Value {
+    let mounts: Vec<Value> = registries
+        .iter()
+        .map(|r| {
+            json!({
+                "hostPath": ca_host_path,
+                "containerPath": format!("{CONTAINERD_CERTS_D}/{r}/ca.crt"),
+                "readOnly": true,
+            })
+        })
+        .collect();
+    json!({
+        "kind": "Cluster",
+        "apiVersion": "kind.x-k8s.io/v1alpha4",
+        "containerdConfigPatches": [
+            format!(
+                "[plugins.\"io.containerd.grpc.v1.cri\".registry]\n  config_path = \"{CONTAINERD_CERTS_D}\"\n"
+            ),
+        ],
+        "nodes": [
+            {
+                "role": "control-plane",
+                "extraMounts": mounts,
+            },
+        ],
+    })
+}
+
+/// The k3s CA path on a node for one registry (absolute).
+pub fn k3s_ca_path(registry: &NodeRegistry) -> String {
+    format!("{K3S_CA_DIR}/{registry}/ca.crt")
+}
+
+/// k3s: the `registries.yaml` content, `configs."HOST:PORT".tls.ca_file` per registry.
+pub fn k3s_registries(registries: &[NodeRegistry]) -> Value {
+    let configs: serde_json::Map<String, Value> = registries
+        .iter()
+        .map(|r| {
+            (
+                r.to_string(),
+                json!({ "tls": { "ca_file": k3s_ca_path(r) } }),
+            )
+        })
+        .collect();
+    json!({ "configs": configs })
+}
+
+/// OpenShift: the ConfigMap in `openshift-config` with one `hostname[..port]` key per
+/// registry, each the whole CA bundle.
+pub fn openshift_configmap(name: &str, registries: &[NodeRegistry], ca_pem: &str) -> Value {
+    let data: serde_json::Map<String, Value> = registries
+        .iter()
+        .map(|r| (r.openshift_key(), Value::String(ca_pem.to_string())))
+        .collect();
+    json!({
+        "apiVersion": "v1",
+        "kind": "ConfigMap",
+        "metadata": {
+            "name": name,
+            "namespace": OPENSHIFT_CONFIG_NAMESPACE,
+            "labels": { "app.kubernetes.io/managed-by": "kubectl-porch-registry" },
+        },
+        "data": data,
+    })
+}
+
+/// OpenShift: the merge patch of `image.config.openshift.io/cluster` naming that ConfigMap.
+pub fn openshift_image_patch(name: &str) -> Value {
+    json!({ "spec": { "additionalTrustedCA": { "name": name } } })
+}
+
+/// Shell-quote one word for a printed step (single quotes, POSIX).
+fn sh_quote(s: &str) -> String {
+    if !s.is_empty()
+        && s.bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b"-_./:=@,+".contains(&b))
+    {
+        s.to_string()
+    } else {
+        format!("'{}'", s.replace('\'', "'\\''"))
+    }
+}
+
+/// The steps that apply the kind document (printed after it).
+pub fn kind_steps(registries: &[NodeRegistry]) -> Vec<String> {
+    let hosts: Vec<&str> = registries.iter().map(|r| r.as_str()).collect();
+    vec![
+        "save this document, e.g. > kind-config.yaml (merge it into your own kind config if you have one: every node you list needs the same extraMounts)".to_string(),
+        "kind create cluster --config kind-config.yaml (extraMounts and containerdConfigPatches apply when a cluster is created: recreate an existing one)".to_string(),
+        format!(
+            "the nodes then trust the CA for {} (the CA file must stay at its path on this machine)",
+            hosts.join(", ")
+        ),
+    ]
+}
+
+/// The steps that apply the k3s `registries.yaml` (printed after it).
+pub fn k3s_steps(registries: &[NodeRegistry], ca_file: &str) -> Vec<String> {
+    let mut steps = vec!["on every node, servers and agents, as root:".to_string()];
+    for r in registries {
+        steps.push(format!(
+            "  install -D -m 0644 {} {}",
+            sh_quote(ca_file),
+            sh_quote(&k3s_ca_path(r))
+        ));
+    }
+    steps.push(format!(
+        "  write this document to {K3S_REGISTRIES_YAML} (merge it into the file if it exists)"
+    ));
+    steps.push(
+        "  systemctl restart k3s (servers) or systemctl restart k3s-agent (agents): k3s reads registries.yaml when it starts"
+            .to_string(),
+    );
+    steps
+}
+
+/// The steps that apply the OpenShift ConfigMap and patch (printed after it).
+pub fn openshift_steps(name: &str) -> Vec<String> {
+    let patch = openshift_image_patch(name).to_string();
+    vec![
+        "oc apply -f - with this ConfigMap (pipe this output into it)".to_string(),
+        format!(
+            "oc patch image.config.openshift.io/cluster --type=merge -p {}",
+            sh_quote(&patch)
+        ),
+        format!(
+            "if spec.additionalTrustedCA already names another ConfigMap (oc get image.config.openshift.io/cluster -o jsonpath='{{.spec.additionalTrustedCA.name}}'), add these keys to that ConfigMap instead: it is the only one OpenShift reads"
+        ),
+        "the Machine Config Operator then writes the CA to every node (no reboot needed for CA changes)".to_string(),
+    ]
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn regs(list: &[&str]) -> Vec<NodeRegistry> {
+        unique(
+            list.iter()
+                .map(|s| NodeRegistry::parse(s).unwrap())
+                .collect(),
+        )
+    }
+
+    #[test]
+    fn registries_as_the_nodes_name_them() {
+        assert_eq!(
+            NodeRegistry::parse("https://reg.example.com:5000/v2/")
+                .unwrap()
+                .as_str(),
+            "reg.example.com:5000"
+        );
+        assert_eq!(
+            NodeRegistry::parse("docker.io").unwrap().as_str(),
+            "docker.io"
+        );
+        assert_eq!(
+            NodeRegistry::parse("index.docker.io").unwrap().as_str(),
+            "docker.io"
+        );
+        assert!(NodeRegistry::parse("ftp://x.example.com").is_err());
+        assert!(NodeRegistry::parse("reg.example.com:0").is_err());
+        assert_eq!(
+            regs(&["b.example.com", "a.example.com", "b.example.com"]).len(),
+            2
+        );
+    }
+
+    #[test]
+    fn openshift_keys_separate_the_port_with_two_dots() {
+        // docs.okd.io "Setting up additional trusted certificate authorities for builds":
+        // myregistry.corp.com..5000, otherregistry.com
+        let r = regs(&["myregistry.corp.com:5000", "otherregistry.com"]);
+        assert_eq!(r[0].openshift_key(), "myregistry.corp.com..5000");
+        assert_eq!(r[1].openshift_key(), "otherregistry.com");
+        let cm = openshift_configmap("registry-cas", &r, "PEM\n");
+        assert_eq!(cm["metadata"]["namespace"], "openshift-config");
+        assert_eq!(cm["data"]["myregistry.corp.com..5000"], "PEM\n");
+        assert_eq!(
+            openshift_image_patch("registry-cas"),
+            json!({"spec": {"additionalTrustedCA": {"name": "registry-cas"}}})
+        );
+    }
+
+    #[test]
+    fn kind_mounts_the_ca_into_each_registry_folder() {
+        let doc = kind_cluster(&regs(&["reg.example.com:5000"]), "/home/u/ca.crt");
+        assert_eq!(doc["apiVersion"], "kind.x-k8s.io/v1alpha4");
+        let m = &doc["nodes"][0]["extraMounts"][0];
+        assert_eq!(m["hostPath"], "/home/u/ca.crt");
+        assert_eq!(
+            m["containerPath"],
+            "/etc/containerd/certs.d/reg.example.com:5000/ca.crt"
+        );
+        let patch = doc["containerdConfigPatches"][0].as_str().unwrap();
+        assert!(patch.contains("[plugins.\"io.containerd.grpc.v1.cri\".registry]"));
+        assert!(patch.contains("config_path = \"/etc/containerd/certs.d\""));
+    }
+
+    #[test]
+    fn k3s_ca_file_is_absolute_on_the_node() {
+        let doc = k3s_registries(&regs(&["reg.example.com:5000"]));
+        let ca = doc["configs"]["reg.example.com:5000"]["tls"]["ca_file"]
+            .as_str()
+            .unwrap();
+        assert!(ca.starts_with('/'));
+        assert_eq!(ca, "/etc/rancher/k3s/certs.d/reg.example.com:5000/ca.crt");
+        let steps = k3s_steps(&regs(&["reg.example.com:5000"]), "/tmp/my ca.crt");
+        assert!(
+            steps[1]
+                .contains("'/tmp/my ca.crt' /etc/rancher/k3s/certs.d/reg.example.com:5000/ca.crt")
+        );
+    }
+}

@@ -1,0 +1,151 @@
+//! `node-trust --method kind|k3s|openshift`: golden outputs of the three printers (stdout,
+//! the document; stderr, the steps), the OpenShift ConfigMap against real kubectl, and the
+//! usage errors.
+
+use std::process::Command;
+
+use serde_json::Value;
+
+use crate::support::{bin, fixture};
+
+const REGISTRIES: [&str; 2] = [
+    "https://registry.example.com:5000/v2/",
+    "harbor.example.com",
+];
+
+/// Run one printer on the snapshot CA; stdout and stderr with the CA's absolute path as
+/// `/SCRUBBED/ca.crt` (it depends on the checkout).
+fn printer(method: &str, extra: &[&str]) -> (String, String) {
+    let ca = fixture("core/snapshot-ca.crt");
+    let mut c = bin();
+    c.args(["node-trust", "--method", method]);
+    for r in REGISTRIES {
+        c.args(["--registry", r]);
+    }
+    let out = c.arg("--ca-file").arg(&ca).args(extra).output().unwrap();
+    let stderr = String::from_utf8(out.stderr).unwrap();
+    assert!(out.status.success(), "{method}: {stderr}");
+    let abs = std::fs::canonicalize(&ca).unwrap();
+    let scrub = |s: String| {
+        s.replace(abs.to_str().unwrap(), "/SCRUBBED/ca.crt")
+            .replace(ca.to_str().unwrap(), "/SCRUBBED/ca.crt")
+    };
+    (scrub(String::from_utf8(out.stdout).unwrap()), scrub(stderr))
+}
+
+#[test]
+fn kind_printer_golden() {
+    let (stdout, stderr) = printer("kind", &[]);
+    insta::assert_snapshot!(
+        "node_trust_kind",
+        format!("{stdout}--- stderr ---\n{stderr}")
+    );
+}
+
+#[test]
+fn k3s_printer_golden() {
+    let (stdout, stderr) = printer("k3s", &[]);
+    insta::assert_snapshot!(
+        "node_trust_k3s",
+        format!("{stdout}--- stderr ---\n{stderr}")
+    );
+}
+
+#[test]
+fn openshift_printer_golden() {
+    let (stdout, stderr) = printer("openshift", &[]);
+    insta::assert_snapshot!(
+        "node_trust_openshift",
+        format!("{stdout}--- stderr ---\n{stderr}")
+    );
+}
+
+/// The ConfigMap's data is what `oc create configmap registry-cas -n openshift-config
+/// --from-file=HOST..PORT=ca.crt` (OpenShift's documented procedure) makes; kubectl's
+/// `create configmap` is the same code.
+#[test]
+fn openshift_configmap_data_matches_kubectl_create_configmap() {
+    let ca = fixture("core/snapshot-ca.crt");
+    let (stdout, _) = printer("openshift", &["-o", "json", "--name", "registry-cas"]);
+    let ours: Value = serde_json::from_str(&stdout).unwrap();
+    let out = Command::new("kubectl")
+        .args([
+            "create",
+            "configmap",
+            "registry-cas",
+            "-n",
+            "openshift-config",
+            "--dry-run=client",
+            "-o",
+            "json",
+        ])
+        .arg(format!(
+            "--from-file=registry.example.com..5000={}",
+            ca.display()
+        ))
+        .arg(format!("--from-file=harbor.example.com={}", ca.display()))
+        .output()
+        .expect("kubectl on PATH");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let theirs: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(ours["data"], theirs["data"]);
+    assert_eq!(ours["metadata"]["namespace"], "openshift-config");
+    assert_eq!(ours["metadata"]["name"], theirs["metadata"]["name"]);
+}
+
+/// JSON output of the kind document is the same document.
+#[test]
+fn kind_json_is_the_yaml_document() {
+    let (yaml, _) = printer("kind", &[]);
+    let (json, _) = printer("kind", &["-o", "json"]);
+    let from_yaml: Value = serde_saphyr::from_str(&yaml).unwrap();
+    let from_json: Value = serde_json::from_str(&json).unwrap();
+    assert_eq!(from_yaml, from_json);
+    let mounts = from_json["nodes"][0]["extraMounts"].as_array().unwrap();
+    assert_eq!(mounts.len(), 2);
+    assert!(mounts.iter().all(|m| m["hostPath"] == "/SCRUBBED/ca.crt"));
+}
+
+#[test]
+fn usage_errors_are_one_line_and_print_nothing() {
+    let ca = fixture("core/snapshot-ca.crt");
+    for (args, needle) in [
+        (vec!["--registry", "ftp://x.example.com"], "--registry"),
+        (vec!["--registry", "reg.example.com:99999"], "port"),
+    ] {
+        let out = bin()
+            .args(["node-trust", "--method", "k3s"])
+            .args(&args)
+            .arg("--ca-file")
+            .arg(&ca)
+            .output()
+            .unwrap();
+        assert_eq!(out.status.code(), Some(2), "{args:?}");
+        assert!(out.stdout.is_empty());
+        let stderr = String::from_utf8(out.stderr).unwrap();
+        assert_eq!(stderr.lines().count(), 1, "{stderr}");
+        assert!(
+            stderr.starts_with("error: ") && stderr.contains(needle),
+            "{stderr}"
+        );
+    }
+    let out = bin()
+        .args([
+            "node-trust",
+            "--method",
+            "kind",
+            "--registry",
+            "reg.example.com",
+        ])
+        .args(["--ca-file", "/nonexistent/ca.crt"])
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    assert!(out.stdout.is_empty());
+    let stderr = String::from_utf8(out.stderr).unwrap();
+    assert!(stderr.contains("/nonexistent/ca.crt"), "{stderr}");
+}
