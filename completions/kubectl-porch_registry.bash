@@ -1346,7 +1346,7 @@ _kubectl_porch_registry() {
             return 0
             ;;
         kubectl_porch_registry__subcmd__status)
-            opts="-n -o -h --deployment --container --namespace --kubeconfig --context --fn-namespace --output --help"
+            opts="-n -o -h --deployment --container --namespace --kubeconfig --context --all-contexts --context-pattern --parallel --cluster-timeout --fn-namespace --output --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1373,6 +1373,18 @@ _kubectl_porch_registry() {
                     return 0
                     ;;
                 --context)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --context-pattern)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --parallel)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --cluster-timeout)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

@@ -86,7 +86,7 @@ complete -c kubectl-porch_registry -n "__fish_kubectl_porch_registry_using_subco
 complete -c kubectl-porch_registry -n "__fish_kubectl_porch_registry_using_subcommand remove" -l registry-auth-secret-name -d 'Name of the runner\'s copy of the auth Secret in the function namespace (--registry-auth-secret-name)' -r
 complete -c kubectl-porch_registry -n "__fish_kubectl_porch_registry_using_subcommand remove" -s n -l namespace -d 'Namespace of the function runner (and of its Secrets) [default: porch-system]' -r
 complete -c kubectl-porch_registry -n "__fish_kubectl_porch_registry_using_subcommand remove" -l kubeconfig -d 'Path to the kubeconfig file (default: $KUBECONFIG, else ~/.kube/config)' -r -F
-complete -c kubectl-porch_registry -n "__fish_kubectl_porch_registry_using_subcommand remove" -l context -d 'The kubeconfig context to use (default: the current context)' -r
+complete -c kubectl-porch_registry -n "__fish_kubectl_porch_registry_using_subcommand remove" -l context -d 'The kubeconfig context to use (default: the current context); `status` takes it several times, one cluster per context' -r
 complete -c kubectl-porch_registry -n "__fish_kubectl_porch_registry_using_subcommand remove" -l fn-namespace -d 'Namespace where the runner creates function pods (and its Secret copy)' -r
 complete -c kubectl-porch_registry -n "__fish_kubectl_porch_registry_using_subcommand remove" -l dry-run -d 'none, client (print what would change) or server (dryRun=All)' -r -f -a "none\t'Change things for real'
 client\t'Print what would be applied, send nothing'
@@ -115,7 +115,7 @@ complete -c kubectl-porch_registry -n "__fish_kubectl_porch_registry_using_subco
 complete -c kubectl-porch_registry -n "__fish_kubectl_porch_registry_using_subcommand setup" -l registry-auth-secret-name -d 'Name of the runner\'s copy of the auth Secret in the function namespace (--registry-auth-secret-name)' -r
 complete -c kubectl-porch_registry -n "__fish_kubectl_porch_registry_using_subcommand setup" -s n -l namespace -d 'Namespace of the function runner (and of its Secrets) [default: porch-system]' -r
 complete -c kubectl-porch_registry -n "__fish_kubectl_porch_registry_using_subcommand setup" -l kubeconfig -d 'Path to the kubeconfig file (default: $KUBECONFIG, else ~/.kube/config)' -r -F
-complete -c kubectl-porch_registry -n "__fish_kubectl_porch_registry_using_subcommand setup" -l context -d 'The kubeconfig context to use (default: the current context)' -r
+complete -c kubectl-porch_registry -n "__fish_kubectl_porch_registry_using_subcommand setup" -l context -d 'The kubeconfig context to use (default: the current context); `status` takes it several times, one cluster per context' -r
 complete -c kubectl-porch_registry -n "__fish_kubectl_porch_registry_using_subcommand setup" -l fn-namespace -d 'Namespace where the runner creates function pods (and its Secret copy)' -r
 complete -c kubectl-porch_registry -n "__fish_kubectl_porch_registry_using_subcommand setup" -l dry-run -d 'none, client (print the objects for kubectl apply -f -) or server (dryRun=All)' -r -f -a "none\t'Change things for real'
 client\t'Print what would be applied, send nothing'
@@ -135,7 +135,7 @@ complete -c kubectl-porch_registry -n "__fish_kubectl_porch_registry_using_subco
 complete -c kubectl-porch_registry -n "__fish_kubectl_porch_registry_using_subcommand check" -l container -d 'Name of the runner container in the Deployment' -r
 complete -c kubectl-porch_registry -n "__fish_kubectl_porch_registry_using_subcommand check" -s n -l namespace -d 'Namespace of the function runner (and of its Secrets) [default: porch-system]' -r
 complete -c kubectl-porch_registry -n "__fish_kubectl_porch_registry_using_subcommand check" -l kubeconfig -d 'Path to the kubeconfig file (default: $KUBECONFIG, else ~/.kube/config)' -r -F
-complete -c kubectl-porch_registry -n "__fish_kubectl_porch_registry_using_subcommand check" -l context -d 'The kubeconfig context to use (default: the current context)' -r
+complete -c kubectl-porch_registry -n "__fish_kubectl_porch_registry_using_subcommand check" -l context -d 'The kubeconfig context to use (default: the current context); `status` takes it several times, one cluster per context' -r
 complete -c kubectl-porch_registry -n "__fish_kubectl_porch_registry_using_subcommand check" -l fn-namespace -d 'Namespace where the runner creates function pods' -r
 complete -c kubectl-porch_registry -n "__fish_kubectl_porch_registry_using_subcommand check" -l package -d 'Also judge every function image of the Kptfile pipelines in DIR and its subpackages' -r -F
 complete -c kubectl-porch_registry -n "__fish_kubectl_porch_registry_using_subcommand check" -l default-image-prefix -d 'Prefix for function names without \'/\' (default: the runner\'s --default-image-prefix, else ghcr.io/kptdev/krm-functions-catalog; "" resolves nothing)' -r
@@ -152,7 +152,7 @@ complete -c kubectl-porch_registry -n "__fish_kubectl_porch_registry_using_subco
 complete -c kubectl-porch_registry -n "__fish_kubectl_porch_registry_using_subcommand explain" -l container -d 'Name of the runner container in the Deployment' -r
 complete -c kubectl-porch_registry -n "__fish_kubectl_porch_registry_using_subcommand explain" -s n -l namespace -d 'Namespace of the function runner (and of its Secrets) [default: porch-system]' -r
 complete -c kubectl-porch_registry -n "__fish_kubectl_porch_registry_using_subcommand explain" -l kubeconfig -d 'Path to the kubeconfig file (default: $KUBECONFIG, else ~/.kube/config)' -r -F
-complete -c kubectl-porch_registry -n "__fish_kubectl_porch_registry_using_subcommand explain" -l context -d 'The kubeconfig context to use (default: the current context)' -r
+complete -c kubectl-porch_registry -n "__fish_kubectl_porch_registry_using_subcommand explain" -l context -d 'The kubeconfig context to use (default: the current context); `status` takes it several times, one cluster per context' -r
 complete -c kubectl-porch_registry -n "__fish_kubectl_porch_registry_using_subcommand explain" -s o -l output -d 'Output format' -r -f -a "table\t'A table for people'
 json\t'JSON for scripts'
 yaml\t'YAML'"
@@ -162,11 +162,15 @@ complete -c kubectl-porch_registry -n "__fish_kubectl_porch_registry_using_subco
 complete -c kubectl-porch_registry -n "__fish_kubectl_porch_registry_using_subcommand status" -l container -d 'Name of the runner container in the Deployment' -r
 complete -c kubectl-porch_registry -n "__fish_kubectl_porch_registry_using_subcommand status" -s n -l namespace -d 'Namespace of the function runner (and of its Secrets) [default: porch-system]' -r
 complete -c kubectl-porch_registry -n "__fish_kubectl_porch_registry_using_subcommand status" -l kubeconfig -d 'Path to the kubeconfig file (default: $KUBECONFIG, else ~/.kube/config)' -r -F
-complete -c kubectl-porch_registry -n "__fish_kubectl_porch_registry_using_subcommand status" -l context -d 'The kubeconfig context to use (default: the current context)' -r
+complete -c kubectl-porch_registry -n "__fish_kubectl_porch_registry_using_subcommand status" -l context -d 'The kubeconfig context to use (default: the current context); `status` takes it several times, one cluster per context' -r
+complete -c kubectl-porch_registry -n "__fish_kubectl_porch_registry_using_subcommand status" -l context-pattern -d 'With --all-contexts: only the contexts whose name matches this glob (`*`, `?`, `[a-z]`)' -r
+complete -c kubectl-porch_registry -n "__fish_kubectl_porch_registry_using_subcommand status" -l parallel -d 'How many clusters are handled at once' -r
+complete -c kubectl-porch_registry -n "__fish_kubectl_porch_registry_using_subcommand status" -l cluster-timeout -d 'How long one cluster may take before it is reported as timed out (the others go on)' -r
 complete -c kubectl-porch_registry -n "__fish_kubectl_porch_registry_using_subcommand status" -l fn-namespace -d 'Namespace where the runner creates function pods' -r
 complete -c kubectl-porch_registry -n "__fish_kubectl_porch_registry_using_subcommand status" -s o -l output -d 'Output format' -r -f -a "table\t'A table for people'
 json\t'JSON for scripts'
 yaml\t'YAML'"
+complete -c kubectl-porch_registry -n "__fish_kubectl_porch_registry_using_subcommand status" -l all-contexts -d 'Every context of the kubeconfig (with --context-pattern: those whose name matches)'
 complete -c kubectl-porch_registry -n "__fish_kubectl_porch_registry_using_subcommand status" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c kubectl-porch_registry -n "__fish_kubectl_porch_registry_using_subcommand fn" -l deployment -d 'Name of the function-runner Deployment' -r
 complete -c kubectl-porch_registry -n "__fish_kubectl_porch_registry_using_subcommand fn" -l container -d 'Name of the runner container in the Deployment' -r
@@ -188,7 +192,7 @@ complete -c kubectl-porch_registry -n "__fish_kubectl_porch_registry_using_subco
 complete -c kubectl-porch_registry -n "__fish_kubectl_porch_registry_using_subcommand pull" -l cache-dir -d 'Cache directory (default: $XDG_CACHE_HOME/kubectl-porch-registry)' -r -F
 complete -c kubectl-porch_registry -n "__fish_kubectl_porch_registry_using_subcommand pull" -s n -l namespace -d 'Namespace of the function runner (and of its Secrets) [default: porch-system]' -r
 complete -c kubectl-porch_registry -n "__fish_kubectl_porch_registry_using_subcommand pull" -l kubeconfig -d 'Path to the kubeconfig file (default: $KUBECONFIG, else ~/.kube/config)' -r -F
-complete -c kubectl-porch_registry -n "__fish_kubectl_porch_registry_using_subcommand pull" -l context -d 'The kubeconfig context to use (default: the current context)' -r
+complete -c kubectl-porch_registry -n "__fish_kubectl_porch_registry_using_subcommand pull" -l context -d 'The kubeconfig context to use (default: the current context); `status` takes it several times, one cluster per context' -r
 complete -c kubectl-porch_registry -n "__fish_kubectl_porch_registry_using_subcommand pull" -l deployment -d 'Name of the function-runner Deployment' -r
 complete -c kubectl-porch_registry -n "__fish_kubectl_porch_registry_using_subcommand pull" -l container -d 'Name of the runner container in the Deployment' -r
 complete -c kubectl-porch_registry -n "__fish_kubectl_porch_registry_using_subcommand pull" -s o -l output -d 'Output format of the summary' -r -f -a "table\t'A table for people'
@@ -231,7 +235,7 @@ complete -c kubectl-porch_registry -n "__fish_kubectl_porch_registry_using_subco
 complete -c kubectl-porch_registry -n "__fish_kubectl_porch_registry_using_subcommand run" -l cache-dir -d 'Cache directory (default: $XDG_CACHE_HOME/kubectl-porch-registry)' -r -F
 complete -c kubectl-porch_registry -n "__fish_kubectl_porch_registry_using_subcommand run" -s n -l namespace -d 'Namespace of the function runner (and of its Secrets) [default: porch-system]' -r
 complete -c kubectl-porch_registry -n "__fish_kubectl_porch_registry_using_subcommand run" -l kubeconfig -d 'Path to the kubeconfig file (default: $KUBECONFIG, else ~/.kube/config)' -r -F
-complete -c kubectl-porch_registry -n "__fish_kubectl_porch_registry_using_subcommand run" -l context -d 'The kubeconfig context to use (default: the current context)' -r
+complete -c kubectl-porch_registry -n "__fish_kubectl_porch_registry_using_subcommand run" -l context -d 'The kubeconfig context to use (default: the current context); `status` takes it several times, one cluster per context' -r
 complete -c kubectl-porch_registry -n "__fish_kubectl_porch_registry_using_subcommand run" -l deployment -d 'Name of the function-runner Deployment' -r
 complete -c kubectl-porch_registry -n "__fish_kubectl_porch_registry_using_subcommand run" -l container -d 'Name of the runner container in the Deployment' -r
 complete -c kubectl-porch_registry -n "__fish_kubectl_porch_registry_using_subcommand run" -l network -d 'Give the function network access'
@@ -255,7 +259,7 @@ complete -c kubectl-porch_registry -n "__fish_kubectl_porch_registry_using_subco
 complete -c kubectl-porch_registry -n "__fish_kubectl_porch_registry_using_subcommand render" -l cache-dir -d 'Cache directory (default: $XDG_CACHE_HOME/kubectl-porch-registry)' -r -F
 complete -c kubectl-porch_registry -n "__fish_kubectl_porch_registry_using_subcommand render" -s n -l namespace -d 'Namespace of the function runner (and of its Secrets) [default: porch-system]' -r
 complete -c kubectl-porch_registry -n "__fish_kubectl_porch_registry_using_subcommand render" -l kubeconfig -d 'Path to the kubeconfig file (default: $KUBECONFIG, else ~/.kube/config)' -r -F
-complete -c kubectl-porch_registry -n "__fish_kubectl_porch_registry_using_subcommand render" -l context -d 'The kubeconfig context to use (default: the current context)' -r
+complete -c kubectl-porch_registry -n "__fish_kubectl_porch_registry_using_subcommand render" -l context -d 'The kubeconfig context to use (default: the current context); `status` takes it several times, one cluster per context' -r
 complete -c kubectl-porch_registry -n "__fish_kubectl_porch_registry_using_subcommand render" -l deployment -d 'Name of the function-runner Deployment' -r
 complete -c kubectl-porch_registry -n "__fish_kubectl_porch_registry_using_subcommand render" -l container -d 'Name of the runner container in the Deployment' -r
 complete -c kubectl-porch_registry -n "__fish_kubectl_porch_registry_using_subcommand render" -l allow-exec -d 'Allow `exec:` functions (they run unsandboxed, as kpt runs them)'

@@ -12,10 +12,10 @@ use clap::builder::TypedValueParser as _;
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
 use crate::runner::defaults::{
-    DEFAULT_AUTH_MOUNT_PATH, DEFAULT_AUTH_SECRET_NAME, DEFAULT_CONTAINER, DEFAULT_CPUS,
-    DEFAULT_DEPLOYMENT, DEFAULT_FN_NAMESPACE, DEFAULT_MEMORY, DEFAULT_NAMESPACE,
-    DEFAULT_NODE_TRUST_NAME, DEFAULT_PIDS_LIMIT, DEFAULT_TIMEOUT, DEFAULT_TLS_MOUNT_PATH,
-    DEFAULT_TLS_SECRET_NAME, DEFAULT_TMP_SIZE,
+    DEFAULT_AUTH_MOUNT_PATH, DEFAULT_AUTH_SECRET_NAME, DEFAULT_CLUSTER_TIMEOUT, DEFAULT_CONTAINER,
+    DEFAULT_CPUS, DEFAULT_DEPLOYMENT, DEFAULT_FN_NAMESPACE, DEFAULT_MEMORY, DEFAULT_NAMESPACE,
+    DEFAULT_NODE_TRUST_NAME, DEFAULT_PARALLEL, DEFAULT_PIDS_LIMIT, DEFAULT_TIMEOUT,
+    DEFAULT_TLS_MOUNT_PATH, DEFAULT_TLS_SECRET_NAME, DEFAULT_TMP_SIZE,
 };
 use crate::runner::duration;
 use crate::runner::options::{ImagePullPolicy, Namespace};
@@ -175,9 +175,27 @@ pub struct ClusterArgs {
     /// Path to the kubeconfig file (default: $KUBECONFIG, else ~/.kube/config)
     #[arg(long, value_name = "PATH", global = false)]
     pub kubeconfig: Option<PathBuf>,
-    /// The kubeconfig context to use (default: the current context)
-    #[arg(long, value_name = "NAME")]
-    pub context: Option<String>,
+    /// The kubeconfig context to use (default: the current context); `status` takes it
+    /// several times, one cluster per context
+    #[arg(long, value_name = "NAME", action = clap::ArgAction::Append)]
+    pub context: Vec<String>,
+}
+
+/// Many clusters in one run: which contexts, how many at once, how long each may take.
+#[derive(Debug, Clone, Args)]
+pub struct FleetArgs {
+    /// Every context of the kubeconfig (with --context-pattern: those whose name matches)
+    #[arg(long, conflicts_with = "context")]
+    pub all_contexts: bool,
+    /// With --all-contexts: only the contexts whose name matches this glob (`*`, `?`, `[a-z]`)
+    #[arg(long, value_name = "GLOB", requires = "all_contexts")]
+    pub context_pattern: Option<String>,
+    /// How many clusters are handled at once
+    #[arg(long, value_name = "N", default_value_t = DEFAULT_PARALLEL, value_parser = clap::value_parser!(u16).range(1..=256))]
+    pub parallel: u16,
+    /// How long one cluster may take before it is reported as timed out (the others go on)
+    #[arg(long, value_name = "DURATION", default_value = DEFAULT_CLUSTER_TIMEOUT, value_parser = duration::parse_positive)]
+    pub cluster_timeout: Duration,
 }
 
 /// `-n`, `--fn-namespace`: a valid namespace name, checked before anything is read or sent.
@@ -491,6 +509,8 @@ pub struct StatusArgs {
     pub namespace: NamespaceArgs,
     #[command(flatten)]
     pub cluster: ClusterArgs,
+    #[command(flatten)]
+    pub fleet: FleetArgs,
     /// Namespace where the runner creates function pods
     #[arg(value_parser = namespace_name, long, value_name = "NAMESPACE", default_value = DEFAULT_FN_NAMESPACE)]
     pub fn_namespace: Namespace,

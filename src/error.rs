@@ -26,6 +26,30 @@ pub mod exit {
     pub const FUNCTION_FAILED: u8 = 8;
     /// A rollout or a function did not finish in time.
     pub const TIMEOUT: u8 = 9;
+
+    /// A run across several clusters exits with the most severe of their codes. "Most
+    /// severe" is this order, first wins (it is not the largest number): the cluster cannot
+    /// be used at all (6 forbidden, 5 unreachable/API error), then it did not finish (9
+    /// timeout), then something is missing (4), the registry refused (7), a function failed
+    /// (8), findings (3), bad input (2), anything else (1), success (0).
+    pub const SEVERITY: [u8; 10] = [
+        FORBIDDEN,
+        CLUSTER,
+        TIMEOUT,
+        NOT_FOUND,
+        REGISTRY,
+        FUNCTION_FAILED,
+        FINDINGS,
+        USAGE,
+        FAILURE,
+        OK,
+    ];
+
+    /// The most severe of some exit codes (see [`SEVERITY`]); `OK` for none.
+    pub fn most_severe(codes: impl IntoIterator<Item = u8>) -> u8 {
+        let rank = |c: u8| SEVERITY.iter().position(|&s| s == c).unwrap_or(0);
+        codes.into_iter().min_by_key(|&c| rank(c)).unwrap_or(OK)
+    }
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -106,6 +130,23 @@ impl Error {
         }
     }
 
+    /// An error of the kind whose exit code is `code` (a run across clusters ends with the
+    /// most severe of their codes).
+    pub fn with_code(code: u8, msg: impl Into<String>) -> Self {
+        let msg = msg.into();
+        match code {
+            exit::USAGE => Error::Usage(msg),
+            exit::NOT_FOUND => Error::NotFound(msg),
+            exit::FINDINGS => Error::Findings(msg),
+            exit::CLUSTER => Error::Cluster(msg),
+            exit::FORBIDDEN => Error::Forbidden(msg),
+            exit::REGISTRY => Error::Registry(msg),
+            exit::FUNCTION_FAILED => Error::FunctionFailed(msg),
+            exit::TIMEOUT => Error::Timeout(msg),
+            _ => Error::Other(msg),
+        }
+    }
+
     /// The one line that `error:` introduces: the first line of the message carries the
     /// point. (`ui::output::finish` prints it; this module does no I/O.)
     pub fn one_line(&self) -> String {
@@ -117,5 +158,27 @@ impl Error {
 impl From<std::io::Error> for Error {
     fn from(err: std::io::Error) -> Self {
         Error::Other(err.to_string())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn most_severe_follows_the_documented_order() {
+        assert_eq!(exit::most_severe([]), exit::OK);
+        assert_eq!(exit::most_severe([0, 0, 5, 0]), exit::CLUSTER);
+        assert_eq!(exit::most_severe([0, 6, 0]), exit::FORBIDDEN);
+        assert_eq!(exit::most_severe([9, 5, 6]), exit::FORBIDDEN);
+        assert_eq!(exit::most_severe([9, 4, 0]), exit::TIMEOUT);
+        assert_eq!(exit::most_severe([3, 1]), exit::FINDINGS);
+        assert_eq!(exit::SEVERITY.len(), 10);
+        for c in 0..=9u8 {
+            assert_eq!(
+                Error::with_code(c, "x").exit_code(),
+                if c == 0 { 1 } else { c }
+            );
+        }
     }
 }

@@ -76,6 +76,45 @@ pub struct Kube {
     pub context: String,
 }
 
+/// The context names of the kubeconfig (`--kubeconfig`, else `$KUBECONFIG` merged as kubectl
+/// merges it, else ~/.kube/config), in its order; for `--all-contexts`.
+pub fn context_names(kubeconfig: Option<&std::path::Path>) -> Result<Vec<String>> {
+    let source = match kubeconfig {
+        Some(p) => p.display().to_string(),
+        None if std::env::var_os("KUBECONFIG").is_some_and(|v| !v.is_empty()) => {
+            "$KUBECONFIG".to_string()
+        }
+        None => "~/.kube/config".to_string(),
+    };
+    let kc = match kubeconfig {
+        Some(p) => kube::config::Kubeconfig::read_from(p),
+        None => kube::config::Kubeconfig::read(),
+    }
+    .map_err(|e| {
+        let full = e.to_string();
+        let first = full.lines().next().unwrap_or("invalid kubeconfig").trim_end().to_string();
+        match &e {
+            kube::config::KubeconfigError::ReadConfig(io, _)
+                if io.kind() == std::io::ErrorKind::NotFound =>
+            {
+                Error::not_found(format!(
+                    "no kubeconfig: {source} does not exist; pass --kubeconfig PATH or set KUBECONFIG"
+                ))
+            }
+            _ => Error::usage(format!(
+                "cannot list the contexts of the kubeconfig ({source}): {first}; fix it or pass another file with --kubeconfig"
+            )),
+        }
+    })?;
+    let mut names: Vec<String> = Vec::new();
+    for c in kc.contexts {
+        if !names.contains(&c.name) {
+            names.push(c.name);
+        }
+    }
+    Ok(names)
+}
+
 /// Build a client from --kubeconfig / --context / $KUBECONFIG (merged, as kubectl does) /
 /// ~/.kube/config, else the in-cluster service account.
 pub fn connect(args: &ClusterOptions) -> Result<Kube> {

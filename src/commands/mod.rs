@@ -7,6 +7,7 @@ pub mod check;
 pub mod complete;
 pub mod completions;
 pub mod explain;
+pub mod fleet;
 pub mod fn_;
 pub mod journal;
 pub mod node_trust;

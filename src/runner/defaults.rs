@@ -21,6 +21,10 @@ pub const DEFAULT_FN_NAMESPACE: &str = "porch-fn-system";
 /// How long `setup`/`remove` wait for the rollout, and `run` lets a function run
 /// (in the syntax of [`crate::runner::duration::parse`]).
 pub const DEFAULT_TIMEOUT: &str = "5m";
+/// `--parallel`: how many clusters a many-context run handles at once.
+pub const DEFAULT_PARALLEL: u16 = 4;
+/// `--cluster-timeout`: how long one cluster of a many-context `status` may take.
+pub const DEFAULT_CLUSTER_TIMEOUT: &str = "2m";
 
 /// `run --pids-limit`: podman's default (containers.conf `pids_limit`).
 pub const DEFAULT_PIDS_LIMIT: &str = "2048";

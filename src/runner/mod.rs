@@ -8,6 +8,7 @@ pub mod defaults;
 pub mod dockerconfig;
 pub mod duration;
 pub mod flags;
+pub mod fleet;
 pub mod gojson;
 pub mod image_ref;
 pub mod lint;

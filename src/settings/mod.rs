@@ -56,9 +56,9 @@ impl Settings {
             Command::Patch(a) => Settings::Patch(Patch::resolve(a)),
             Command::Remove(a) => Settings::Remove(Remove::resolve(a)?),
             Command::Setup(a) => Settings::Setup(Setup::resolve(a)?),
-            Command::Check(a) => Settings::Check(Check::resolve(a)),
+            Command::Check(a) => Settings::Check(Check::resolve(a)?),
             Command::Explain(a) => Settings::Explain(Explain::resolve(a)?),
-            Command::Status(a) => Settings::Status(Status::resolve(a)),
+            Command::Status(a) => Settings::Status(Status::resolve(a)?),
             Command::Fn(a) => Settings::Fn(Fn {
                 target: target(&a.target),
             }),
@@ -252,7 +252,7 @@ impl Remove {
         let Some(source) = a.filename else {
             return Ok(Remove::Live(RemoveLive {
                 runner: RunnerLocation {
-                    cluster: cluster(&a.cluster),
+                    cluster: cluster(&a.cluster)?,
                     namespace: namespace(&a.namespace),
                     target: target(&a.target),
                 },
@@ -343,7 +343,7 @@ impl Setup {
                 })
             }
             None => SetupMode::Live(SetupLive {
-                cluster: cluster(&a.cluster),
+                cluster: cluster(&a.cluster)?,
                 namespace: namespace(&a.namespace),
                 fn_namespace: a.fn_namespace,
                 dry_run,
@@ -379,18 +379,18 @@ pub struct Check {
 }
 
 impl Check {
-    fn resolve(a: cli::CheckArgs) -> Self {
-        Check {
+    fn resolve(a: cli::CheckArgs) -> Result<Self> {
+        Ok(Check {
             packages: a.packages,
             default_image_prefix: a.prefix.default_image_prefix,
             source: a.filename,
             namespace: namespace(&a.namespace),
             target: target(&a.target),
-            cluster: cluster(&a.cluster),
+            cluster: cluster(&a.cluster)?,
             fn_namespace: a.fn_namespace,
             probe: a.probe,
             output: report(a.output),
-        }
+        })
     }
 
     /// The live runner `check` looks at (without `-f`).
@@ -437,7 +437,7 @@ impl Explain {
             (Some(f), _) => ExplainSource::Manifests(f),
             (None, Some(path)) => ExplainSource::AuthFile { path, tls: a.tls },
             (None, None) => ExplainSource::Live(RunnerLocation {
-                cluster: cluster(&a.cluster),
+                cluster: cluster(&a.cluster)?,
                 namespace: namespace(&a.namespace),
                 target: target(&a.target),
             }),
@@ -458,22 +458,118 @@ impl Explain {
 #[derive(Debug, Clone)]
 pub struct Status {
     pub runner: RunnerLocation,
+    /// Several clusters (`None`: the one of `runner.cluster`).
+    pub fleet: Option<Fleet>,
     pub fn_namespace: Namespace,
     pub output: ReportFormat,
 }
 
 impl Status {
-    fn resolve(a: cli::StatusArgs) -> Self {
-        Status {
+    fn resolve(a: cli::StatusArgs) -> Result<Self> {
+        let fleet = fleet(&a.cluster, &a.fleet);
+        Ok(Status {
             runner: RunnerLocation {
-                cluster: cluster(&a.cluster),
+                cluster: match &fleet {
+                    Some(_) => ClusterOptions {
+                        kubeconfig: a.cluster.kubeconfig.clone(),
+                        context: None,
+                    },
+                    None => cluster(&a.cluster)?,
+                },
                 namespace: namespace(&a.namespace),
                 target: target(&a.target),
             },
+            fleet,
             fn_namespace: a.fn_namespace,
             output: report(a.output),
+        })
+    }
+}
+
+/// Many clusters in one run (`--context` given more than once, or `--all-contexts`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Fleet {
+    pub kubeconfig: Option<PathBuf>,
+    pub contexts: ContextSelection,
+    /// How many clusters at once (at least 1).
+    pub parallel: usize,
+    /// How long one cluster may take.
+    pub cluster_timeout: Duration,
+}
+
+/// Which contexts of the kubeconfig a many-cluster run visits.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ContextSelection {
+    /// `--context A --context B`: these, in this order, each once.
+    Named(Vec<String>),
+    /// `--all-contexts [--context-pattern GLOB]`: every context (matching the glob), in the
+    /// kubeconfig's order.
+    All { pattern: Option<String> },
+}
+
+impl Fleet {
+    /// The contexts to visit, given the kubeconfig's context names (in its order).
+    pub fn select(&self, available: &[String]) -> Result<Vec<String>> {
+        match &self.contexts {
+            ContextSelection::Named(names) => {
+                let missing: Vec<&str> = names
+                    .iter()
+                    .filter(|n| !available.contains(n))
+                    .map(String::as_str)
+                    .collect();
+                if !missing.is_empty() {
+                    return Err(Error::usage(format!(
+                        "context {} not in the kubeconfig; list contexts with `kubectl config get-contexts`",
+                        missing
+                            .iter()
+                            .map(|m| format!("\"{m}\""))
+                            .collect::<Vec<_>>()
+                            .join(", ")
+                            + if missing.len() > 1 { " are" } else { " is" }
+                    )));
+                }
+                Ok(names.clone())
+            }
+            ContextSelection::All { pattern } => {
+                let chosen = crate::runner::fleet::select_contexts(available, pattern.as_deref());
+                if chosen.is_empty() {
+                    return Err(Error::usage(match pattern {
+                        Some(p) => format!(
+                            "no context of the kubeconfig matches --context-pattern \"{p}\"; list contexts with `kubectl config get-contexts`"
+                        ),
+                        None => "the kubeconfig has no contexts; pass --kubeconfig PATH or set KUBECONFIG".to_string(),
+                    }));
+                }
+                Ok(chosen)
+            }
         }
     }
+}
+
+/// `Some` when the flags ask for several clusters; `None` (one `--context` or none): one
+/// cluster, exactly as without the fleet flags.
+fn fleet(c: &cli::ClusterArgs, f: &cli::FleetArgs) -> Option<Fleet> {
+    let mut named: Vec<String> = Vec::new();
+    for n in &c.context {
+        if !named.contains(n) {
+            named.push(n.clone());
+        }
+    }
+    let contexts = if f.all_contexts {
+        ContextSelection::All {
+            pattern: f.context_pattern.clone(),
+        }
+    } else if named.len() > 1 {
+        ContextSelection::Named(named)
+    } else {
+        return None;
+    };
+    Some(Fleet {
+        kubeconfig: c.kubeconfig.clone(),
+        contexts,
+        parallel: usize::from(f.parallel.max(1)),
+        cluster_timeout: f.cluster_timeout,
+    })
 }
 
 /// `fn` (the KRM function): the flags only give the default target.
@@ -513,7 +609,7 @@ impl PullSource {
     fn resolve(a: cli::PullSourceArgs) -> Result<Self> {
         let auth = if a.from_cluster {
             AuthSource::FromCluster(RunnerLocation {
-                cluster: cluster(&a.cluster),
+                cluster: cluster(&a.cluster)?,
                 namespace: namespace(&a.namespace),
                 target: target(&a.target),
             })
@@ -739,11 +835,19 @@ fn requested(o: &cli::PatchOptions) -> RequestedConfig {
     }
 }
 
-fn cluster(a: &cli::ClusterArgs) -> ClusterOptions {
-    ClusterOptions {
-        kubeconfig: a.kubeconfig.clone(),
-        context: a.context.clone(),
+/// One cluster: `--context` at most once (repeating the same name is the same cluster).
+fn cluster(a: &cli::ClusterArgs) -> Result<ClusterOptions> {
+    let first = a.context.first();
+    if let Some(other) = a.context.iter().find(|c| Some(*c) != first) {
+        return Err(Error::usage(format!(
+            "--context given twice (\"{}\", \"{other}\"): this command handles one cluster; pass one --context (several are supported by `status`)",
+            first.map(String::as_str).unwrap_or_default()
+        )));
     }
+    Ok(ClusterOptions {
+        kubeconfig: a.kubeconfig.clone(),
+        context: first.cloned(),
+    })
 }
 
 fn credentials(a: cli::CredentialArgs) -> CredentialInput {

@@ -8,6 +8,7 @@ mod cluster;
 mod cluster_wizard;
 mod explain;
 mod fake_api;
+mod fleet;
 mod fn_krm;
 mod generated;
 mod hostile;

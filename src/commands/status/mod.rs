@@ -7,12 +7,16 @@ pub mod live;
 use comfy_table::{ContentArrangement, Table};
 
 use crate::cluster;
+use crate::commands::fleet::{self, ErrorInfo, Outcome};
 use crate::error::Result;
-use crate::settings::Status;
+use crate::settings::{Fleet, Status};
 use crate::ui::output::{self, Report};
 use live::StatusReport;
 
 pub fn run(args: &Status) -> Result<()> {
+    if let Some(fleet) = &args.fleet {
+        return run_fleet(args, fleet);
+    }
     let kube = cluster::connect(&args.runner.cluster)?;
     let report = live::status_report(
         &kube,
@@ -22,6 +26,146 @@ pub fn run(args: &Status) -> Result<()> {
         &args.fn_namespace,
     )?;
     output::print_report(&report, args.output)
+}
+
+/// `status` across several contexts: each cluster read concurrently, then one summary table
+/// (or one JSON/YAML entry per context), exit code the most severe of the clusters'.
+fn run_fleet(args: &Status, fleet: &Fleet) -> Result<()> {
+    let contexts = fleet::contexts(fleet)?;
+    let namespace = args.runner.namespace.to_string();
+    let deployment = args.runner.target.deployment.clone();
+    let container = args.runner.target.container.clone();
+    let fn_namespace = args.fn_namespace.to_string();
+    let outcomes = fleet::run_each(fleet, &contexts, move |options| {
+        let kube = cluster::connect(&options)?;
+        live::status_report(&kube, &namespace, &deployment, &container, &fn_namespace)
+    });
+    let report = FleetStatus::from(outcomes);
+    output::print_report(&report, args.output)?;
+    fleet::verdict(&report.outcomes)
+}
+
+/// The outcome of `status` across contexts.
+pub struct FleetStatus {
+    pub outcomes: Vec<Outcome<StatusReport>>,
+}
+
+impl From<Vec<Outcome<StatusReport>>> for FleetStatus {
+    fn from(outcomes: Vec<Outcome<StatusReport>>) -> Self {
+        FleetStatus { outcomes }
+    }
+}
+
+/// One JSON/YAML entry: the context, and its report or its error.
+#[derive(serde::Serialize)]
+#[serde(rename_all = "camelCase")]
+struct FleetEntry<'a> {
+    context: &'a str,
+    exit_code: u8,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    error: Option<ErrorInfo>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    findings: Vec<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    status: Option<&'a StatusReport>,
+}
+
+impl serde::Serialize for FleetStatus {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> std::result::Result<S::Ok, S::Error> {
+        use serde::ser::SerializeSeq;
+        let mut seq = s.serialize_seq(Some(self.outcomes.len()))?;
+        for o in &self.outcomes {
+            seq.serialize_element(&FleetEntry {
+                context: &o.context,
+                exit_code: o.exit_code(),
+                error: o.error(),
+                findings: o.result.as_ref().map(findings).unwrap_or_default(),
+                status: o.result.as_ref().ok(),
+            })?;
+        }
+        seq.end()
+    }
+}
+
+impl Report for FleetStatus {
+    fn table(&self) -> String {
+        let mut t = Table::new();
+        t.load_preset(comfy_table::presets::UTF8_FULL_CONDENSED);
+        t.set_content_arrangement(ContentArrangement::Dynamic);
+        t.set_header(vec!["CONTEXT", "CHANGED", "ROLLOUT", "FINDINGS", "ERROR"]);
+        for o in &self.outcomes {
+            let (rollout, found) = match &o.result {
+                Ok(r) => {
+                    let f = findings(r);
+                    (
+                        r.rollout.state.clone(),
+                        if f.is_empty() {
+                            "none".to_string()
+                        } else {
+                            f.join("\n")
+                        },
+                    )
+                }
+                Err(_) => ("-".to_string(), "-".to_string()),
+            };
+            let error = o
+                .error()
+                .map(|e| format!("exit {}: {}", e.exit_code, e.message))
+                .unwrap_or_default();
+            // `status` only reads: nothing changes on any cluster.
+            t.add_row(vec![
+                o.context.clone(),
+                "nothing (read only)".into(),
+                rollout,
+                found,
+                error,
+            ]);
+        }
+        format!("{t}\n")
+    }
+}
+
+/// What needs attention in one cluster's configuration, one short line each (the
+/// FINDINGS column): the runner exits, ignored arguments, a Secret missing or unreadable,
+/// the runner's copy still holding an old credential.
+pub fn findings(r: &StatusReport) -> Vec<String> {
+    let mut f = Vec::new();
+    if !r.private_registries {
+        f.push("private registries disabled".to_string());
+    }
+    if r.runner_exits.is_some() {
+        f.push("RUNNER EXITS at start-up (its arguments)".to_string());
+    } else if !r.ignored_args.is_empty() {
+        f.push(format!("runner ignores {}", r.ignored_args.join(" ")));
+    }
+    if r.private_registries && r.auth_secret.is_none() {
+        f.push("no auth secret mounted".to_string());
+    }
+    for (label, s) in [
+        ("auth secret", &r.auth_secret),
+        ("TLS secret", &r.tls_secret),
+    ] {
+        if let Some(s) = s {
+            if !s.exists {
+                f.push(format!("{label} {} MISSING", s.name));
+            }
+            for p in &s.problems {
+                f.push(format!("{label} {}: {p}", s.name));
+            }
+            for c in &s.certificates {
+                for w in &c.warnings {
+                    f.push(format!("{label} {}: {w}", s.name));
+                }
+            }
+        }
+    }
+    if r.fn_copy.matches == Some(false) {
+        f.push(format!(
+            "runner's copy {}/{} STALE: still the old credential",
+            r.fn_copy.namespace, r.fn_copy.name
+        ));
+    }
+    f
 }
 
 impl Report for StatusReport {

@@ -1,0 +1,361 @@
+//! Many clusters in one run: several fake API servers on loopback, one per context of a
+//! generated kubeconfig, driven through the built binary.
+
+use std::path::{Path, PathBuf};
+
+use serde_json::{Value, json};
+
+use crate::cluster::porch_cluster;
+use crate::fake_api::FakeApi;
+use crate::support::bin;
+
+const NS: &str = "porch-system";
+const FN_NS: &str = "porch-fn-system";
+const PASSWORD: &str = "fl33t-Pa55word";
+
+/// A kubeconfig with one context (and cluster and user) per `(name, server)`, its current
+/// context the first.
+pub fn fleet_kubeconfig(dir: &Path, clusters: &[(&str, String)]) -> PathBuf {
+    let mut text = String::from("apiVersion: v1\nkind: Config\nclusters:\n");
+    for (name, server) in clusters {
+        text.push_str(&format!(
+            "- name: {name}\n  cluster:\n    server: {server}\n"
+        ));
+    }
+    text.push_str("contexts:\n");
+    for (name, _) in clusters {
+        text.push_str(&format!(
+            "- name: {name}\n  context:\n    cluster: {name}\n    user: {name}\n"
+        ));
+    }
+    text.push_str("users:\n");
+    for (name, _) in clusters {
+        text.push_str(&format!(
+            "- name: {name}\n  user:\n    token: token-{name}\n"
+        ));
+    }
+    text.push_str(&format!("current-context: {}\n", clusters[0].0));
+    let path = dir.join("kubeconfig");
+    std::fs::write(&path, text).unwrap();
+    path
+}
+
+/// A loopback address nothing listens on (bound, then released).
+fn unreachable_url() -> String {
+    let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let addr = l.local_addr().unwrap();
+    drop(l);
+    format!("http://{addr}")
+}
+
+/// A loopback server that accepts connections and never answers (kept open while the
+/// returned listener lives; connections queue in the backlog).
+fn silent_server() -> (std::net::TcpListener, String) {
+    let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let url = format!("http://{}", l.local_addr().unwrap());
+    (l, url)
+}
+
+fn run(kubeconfig: &Path, args: &[&str]) -> (i32, String, String) {
+    let o = bin()
+        .args(args)
+        .arg("--kubeconfig")
+        .arg(kubeconfig)
+        .env_remove("KUBECONFIG")
+        .env("PORCH_REGISTRY_PASSWORD", PASSWORD)
+        .output()
+        .unwrap();
+    (
+        o.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&o.stdout).into_owned(),
+        String::from_utf8_lossy(&o.stderr).into_owned(),
+    )
+}
+
+fn json_entries(stdout: &str) -> Vec<Value> {
+    serde_json::from_str::<Value>(stdout)
+        .unwrap_or_else(|e| panic!("not JSON ({e}): {stdout}"))
+        .as_array()
+        .expect("an array, one entry per context")
+        .clone()
+}
+
+fn entry<'a>(entries: &'a [Value], context: &str) -> &'a Value {
+    entries
+        .iter()
+        .find(|e| e["context"] == context)
+        .unwrap_or_else(|| panic!("no entry for {context}: {entries:?}"))
+}
+
+#[test]
+fn status_across_all_contexts_succeeds_with_one_entry_each() {
+    let apis: Vec<FakeApi> = (0..3).map(|_| porch_cluster()).collect();
+    let dir = tempfile::tempdir().unwrap();
+    let names = ["kind-a", "kind-b", "prod-c"];
+    let kc = fleet_kubeconfig(
+        dir.path(),
+        &names
+            .iter()
+            .zip(&apis)
+            .map(|(n, a)| (*n, a.url()))
+            .collect::<Vec<_>>(),
+    );
+    let (code, stdout, stderr) = run(&kc, &["status", "--all-contexts", "-o", "json"]);
+    assert_eq!(code, 0, "{stdout}{stderr}");
+    let entries = json_entries(&stdout);
+    assert_eq!(entries.len(), 3);
+    for (n, api) in names.iter().zip(&apis) {
+        let e = entry(&entries, n);
+        assert_eq!(e["exitCode"], 0);
+        assert!(e.get("error").is_none(), "{e}");
+        assert_eq!(
+            e["status"]["server"],
+            api.url(),
+            "{n} read from its own server"
+        );
+        assert_eq!(e["status"]["deployment"], "function-runner");
+        assert_eq!(e["status"]["privateRegistries"], false);
+        // Each server was asked for its Deployment exactly once.
+        let reads = api
+            .requests()
+            .iter()
+            .filter(|r| r.method == "GET" && r.path.ends_with("/deployments/function-runner"))
+            .count();
+        assert_eq!(reads, 1, "{n}");
+    }
+    // Order: the kubeconfig's.
+    let order: Vec<&str> = entries
+        .iter()
+        .map(|e| e["context"].as_str().unwrap())
+        .collect();
+    assert_eq!(order, names);
+
+    // The pattern selects by glob; the table has one row per context.
+    let (code, stdout, _) = run(
+        &kc,
+        &["status", "--all-contexts", "--context-pattern", "kind-*"],
+    );
+    assert_eq!(code, 0);
+    for col in ["CONTEXT", "CHANGED", "ROLLOUT", "FINDINGS", "ERROR"] {
+        assert!(stdout.contains(col), "{stdout}");
+    }
+    assert!(
+        stdout.contains("kind-a") && stdout.contains("kind-b"),
+        "{stdout}"
+    );
+    assert!(!stdout.contains("prod-c"), "{stdout}");
+    assert!(stdout.contains("private registries disabled"), "{stdout}");
+    assert_eq!(
+        apis[2]
+            .requests()
+            .iter()
+            .filter(|r| r.method == "GET" && r.path.contains("deployments"))
+            .count(),
+        1,
+        "prod-c not visited again"
+    );
+
+    // Repeated --context: those, in that order.
+    let (code, stdout, _) = run(
+        &kc,
+        &[
+            "status",
+            "--context",
+            "prod-c",
+            "--context",
+            "kind-a",
+            "-o",
+            "json",
+        ],
+    );
+    assert_eq!(code, 0);
+    let order: Vec<String> = json_entries(&stdout)
+        .iter()
+        .map(|e| e["context"].as_str().unwrap().to_string())
+        .collect();
+    assert_eq!(order, ["prod-c", "kind-a"]);
+}
+
+#[test]
+fn one_unreachable_cluster_is_exit_5_and_the_others_are_reported() {
+    let a = porch_cluster();
+    let c = porch_cluster();
+    let dir = tempfile::tempdir().unwrap();
+    let kc = fleet_kubeconfig(
+        dir.path(),
+        &[("a", a.url()), ("down", unreachable_url()), ("c", c.url())],
+    );
+    let (code, stdout, stderr) = run(&kc, &["status", "--all-contexts", "-o", "json"]);
+    assert_eq!(code, 5, "{stdout}{stderr}");
+    let entries = json_entries(&stdout);
+    assert_eq!(entry(&entries, "a")["exitCode"], 0);
+    assert_eq!(entry(&entries, "c")["exitCode"], 0);
+    let down = entry(&entries, "down");
+    assert_eq!(down["exitCode"], 5);
+    assert!(down.get("status").is_none());
+    assert!(!down["error"]["message"].as_str().unwrap().is_empty());
+    let errors: Vec<&str> = stderr.lines().filter(|l| l.starts_with("error:")).collect();
+    assert_eq!(errors.len(), 1, "{stderr}");
+    assert!(
+        errors[0].contains("1 of 3 contexts failed: down (exit 5)"),
+        "{stderr}"
+    );
+}
+
+#[test]
+fn one_forbidden_cluster_is_exit_6_and_most_severe_wins() {
+    let a = porch_cluster();
+    let f = porch_cluster();
+    f.forbid("get", "secrets", None);
+    f.forbid("get", "deployments", Some(NS));
+    let dir = tempfile::tempdir().unwrap();
+    let kc = fleet_kubeconfig(
+        dir.path(),
+        &[
+            ("a", a.url()),
+            ("locked", f.url()),
+            ("down", unreachable_url()),
+        ],
+    );
+    // Forbidden (6) is more severe than unreachable (5) (README, "Many clusters").
+    let (code, stdout, stderr) = run(&kc, &["status", "--all-contexts"]);
+    assert_eq!(code, 6, "{stdout}{stderr}");
+    assert!(
+        stdout.contains("exit 6") && stdout.contains("exit 5"),
+        "{stdout}"
+    );
+    let (code, stdout, _) = run(
+        &kc,
+        &[
+            "status",
+            "--context",
+            "a",
+            "--context",
+            "locked",
+            "-o",
+            "json",
+        ],
+    );
+    assert_eq!(code, 6);
+    let entries = json_entries(&stdout);
+    assert_eq!(entry(&entries, "a")["exitCode"], 0);
+    assert_eq!(entry(&entries, "locked")["exitCode"], 6);
+}
+
+#[test]
+fn a_cluster_that_never_answers_times_out_alone() {
+    let a = porch_cluster();
+    let (_silent, url) = silent_server();
+    let dir = tempfile::tempdir().unwrap();
+    let kc = fleet_kubeconfig(dir.path(), &[("slow", url), ("a", a.url())]);
+    let start = std::time::Instant::now();
+    let (code, stdout, stderr) = run(
+        &kc,
+        &[
+            "status",
+            "--all-contexts",
+            "--cluster-timeout",
+            "2s",
+            "--parallel",
+            "1",
+            "-o",
+            "json",
+        ],
+    );
+    assert_eq!(code, 9, "{stdout}{stderr}");
+    // With one slot, `a` ran after `slow` gave up: the deadline freed the slot.
+    assert!(start.elapsed() < std::time::Duration::from_secs(30));
+    let entries = json_entries(&stdout);
+    assert_eq!(entry(&entries, "a")["exitCode"], 0);
+    let slow = entry(&entries, "slow");
+    assert_eq!(slow["exitCode"], 9);
+    assert!(
+        slow["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("--cluster-timeout"),
+        "{slow}"
+    );
+}
+
+#[test]
+fn stale_runner_copies_are_named_per_cluster() {
+    let apis: Vec<FakeApi> = (0..2).map(|_| porch_cluster()).collect();
+    let dir = tempfile::tempdir().unwrap();
+    let kc = fleet_kubeconfig(
+        dir.path(),
+        &[("one", apis[0].url()), ("two", apis[1].url())],
+    );
+    for ctx in ["one", "two"] {
+        let (code, out, err) = run(
+            &kc,
+            &[
+                "setup",
+                "--context",
+                ctx,
+                "--registry",
+                "registry.example.com:5000",
+                "--username",
+                "robot",
+                "--timeout=30s",
+            ],
+        );
+        assert_eq!(code, 0, "{out}{err}");
+    }
+    // `two`'s runner still holds an older credential in its copy.
+    apis[1].insert(
+        json!({"apiVersion": "v1", "kind": "Secret", "type": "kubernetes.io/dockerconfigjson",
+        "metadata": {"name": "registry-auth-secret", "namespace": FN_NS},
+        "data": {".dockerconfigjson": "eyJhdXRocyI6e319"}}),
+    );
+    let (code, stdout, stderr) = run(&kc, &["status", "--all-contexts", "-o", "json"]);
+    assert_eq!(code, 0, "{stdout}{stderr}");
+    assert!(!stdout.contains(PASSWORD) && !stderr.contains(PASSWORD));
+    let entries = json_entries(&stdout);
+    let one = entry(&entries, "one");
+    assert!(one.get("findings").is_none(), "{one}");
+    let two = entry(&entries, "two");
+    assert!(
+        two["findings"]
+            .to_string()
+            .contains("STALE: still the old credential"),
+        "{two}"
+    );
+    let (_, table, _) = run(&kc, &["status", "--all-contexts"]);
+    assert!(table.contains("STALE"), "{table}");
+}
+
+#[test]
+fn single_context_behaves_as_before_and_bad_selections_are_usage_errors() {
+    let a = porch_cluster();
+    let dir = tempfile::tempdir().unwrap();
+    let kc = fleet_kubeconfig(dir.path(), &[("a", a.url()), ("b", unreachable_url())]);
+    // One --context: the one-cluster report (an object, not a list).
+    let (code, stdout, _) = run(&kc, &["status", "--context", "a", "-o", "json"]);
+    assert_eq!(code, 0);
+    let v: Value = serde_json::from_str(&stdout).unwrap();
+    assert!(v.is_object() && v["server"] == a.url(), "{stdout}");
+    // The same name twice is one cluster.
+    let (code, stdout, _) = run(
+        &kc,
+        &["status", "--context", "a", "--context", "a", "-o", "json"],
+    );
+    assert_eq!(code, 0);
+    assert!(serde_json::from_str::<Value>(&stdout).unwrap().is_object());
+    // An unknown context, a pattern matching nothing: one usage line, nothing sent.
+    a.clear_requests();
+    for args in [
+        &["status", "--context", "a", "--context", "nope"][..],
+        &["status", "--all-contexts", "--context-pattern", "zz*"][..],
+    ] {
+        let (code, stdout, stderr) = run(&kc, args);
+        assert_eq!(code, 2, "{args:?}: {stdout}{stderr}");
+        assert_eq!(stderr.lines().count(), 1, "{stderr}");
+        assert!(stderr.contains("kubectl config get-contexts"), "{stderr}");
+    }
+    assert!(a.requests().is_empty());
+    // Several contexts for a command that does not take them yet: a usage error.
+    let (code, _, stderr) = run(&kc, &["check", "--context", "a", "--context", "b"]);
+    assert_eq!(code, 2, "{stderr}");
+    assert!(stderr.contains("--context given twice"), "{stderr}");
+}
