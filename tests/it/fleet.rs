@@ -359,3 +359,27 @@ fn single_context_behaves_as_before_and_bad_selections_are_usage_errors() {
     assert_eq!(code, 2, "{stderr}");
     assert!(stderr.contains("--context given twice"), "{stderr}");
 }
+
+/// For `bench/fleet.sh` only (ignored; it times nothing itself): 20 fake API servers, a
+/// kubeconfig with contexts `ctx-0`..`ctx-19` written to `$FLEET_BENCH_DIR/kubeconfig`, then
+/// `ready` there; serves until `stop` appears (at most 10 minutes).
+#[test]
+#[ignore]
+fn bench_serve_20_clusters() {
+    let Some(dir) = std::env::var_os("FLEET_BENCH_DIR").map(PathBuf::from) else {
+        return;
+    };
+    let apis: Vec<FakeApi> = (0..20).map(|_| porch_cluster()).collect();
+    let names: Vec<String> = (0..20).map(|i| format!("ctx-{i}")).collect();
+    let clusters: Vec<(&str, String)> = names
+        .iter()
+        .zip(&apis)
+        .map(|(n, a)| (n.as_str(), a.url()))
+        .collect();
+    fleet_kubeconfig(&dir, &clusters);
+    std::fs::write(dir.join("ready"), "").unwrap();
+    let start = std::time::Instant::now();
+    while !dir.join("stop").exists() && start.elapsed() < std::time::Duration::from_secs(600) {
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+}
