@@ -554,14 +554,14 @@ _kubectl_porch_registry() {
             return 0
             ;;
         kubectl_porch_registry__subcmd__node__subcmd__trust)
-            opts="-o -h --method --registry --ca-file --name --output --help"
+            opts="-o -h --method --registry --ca-file --name --namespace --image --dry-run --output --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
                 --method)
-                    COMPREPLY=($(compgen -W "kind k3s openshift" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "daemonset kind k3s openshift" -- "${cur}"))
                     return 0
                     ;;
                 --registry)
@@ -574,6 +574,18 @@ _kubectl_porch_registry() {
                     ;;
                 --name)
                     COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --namespace)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --image)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --dry-run)
+                    COMPREPLY=($(compgen -W "none client server" -- "${cur}"))
                     return 0
                     ;;
                 --output)

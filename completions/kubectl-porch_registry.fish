@@ -175,12 +175,18 @@ complete -c kubectl-porch_registry -n "__fish_kubectl_porch_registry_using_subco
 complete -c kubectl-porch_registry -n "__fish_kubectl_porch_registry_using_subcommand fn" -l deployment -d 'Name of the function-runner Deployment' -r
 complete -c kubectl-porch_registry -n "__fish_kubectl_porch_registry_using_subcommand fn" -l container -d 'Name of the runner container in the Deployment' -r
 complete -c kubectl-porch_registry -n "__fish_kubectl_porch_registry_using_subcommand fn" -s h -l help -d 'Print help'
-complete -c kubectl-porch_registry -n "__fish_kubectl_porch_registry_using_subcommand node-trust" -l method -d 'How the nodes get the CA' -r -f -a "kind\t'Print a kind Cluster config: extraMounts of the CA and the containerd config_path patch'
+complete -c kubectl-porch_registry -n "__fish_kubectl_porch_registry_using_subcommand node-trust" -l method -d 'How the nodes get the CA' -r -f -a "daemonset\t'Print a DaemonSet (own ServiceAccount and ConfigMap) that writes the CA into each runtime\'s certs.d'
+kind\t'Print a kind Cluster config: extraMounts of the CA and the containerd config_path patch'
 k3s\t'Print k3s registries.yaml (configs.HOST.tls.ca_file) and where to put the CA'
 openshift\t'Print the openshift-config ConfigMap and the image.config.openshift.io/cluster patch'"
 complete -c kubectl-porch_registry -n "__fish_kubectl_porch_registry_using_subcommand node-trust" -l registry -d 'Registry HOST[:PORT] whose CA the nodes trust (repeatable)' -r
 complete -c kubectl-porch_registry -n "__fish_kubectl_porch_registry_using_subcommand node-trust" -l ca-file -d 'PEM file with the registry\'s CA certificate(s)' -r -F
-complete -c kubectl-porch_registry -n "__fish_kubectl_porch_registry_using_subcommand node-trust" -l name -d 'Name of the ConfigMap node-trust prints (openshift)' -r
+complete -c kubectl-porch_registry -n "__fish_kubectl_porch_registry_using_subcommand node-trust" -l name -d 'Name of the objects node-trust prints (DaemonSet, ServiceAccount, ConfigMap)' -r
+complete -c kubectl-porch_registry -n "__fish_kubectl_porch_registry_using_subcommand node-trust" -l namespace -d 'Namespace of the DaemonSet (Pod Security admission must allow `privileged` there)' -r
+complete -c kubectl-porch_registry -n "__fish_kubectl_porch_registry_using_subcommand node-trust" -l image -d 'The DaemonSet\'s helper image (needs sh, cmp, cp, mv)' -r
+complete -c kubectl-porch_registry -n "__fish_kubectl_porch_registry_using_subcommand node-trust" -l dry-run -d 'The daemonset method prints its objects: --dry-run=client (pipe into kubectl apply -f -)' -r -f -a "none\t'Change things for real'
+client\t'Print what would be applied, send nothing'
+server\t'Send the requests with dryRun=All; nothing is persisted'"
 complete -c kubectl-porch_registry -n "__fish_kubectl_porch_registry_using_subcommand node-trust" -s o -l output -d 'Output format' -r -f -a "yaml\t''
 json\t''"
 complete -c kubectl-porch_registry -n "__fish_kubectl_porch_registry_using_subcommand node-trust" -s h -l help -d 'Print help (see more with \'--help\')'

@@ -14,8 +14,9 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
 use crate::runner::defaults::{
     DEFAULT_AUTH_MOUNT_PATH, DEFAULT_AUTH_SECRET_NAME, DEFAULT_CLUSTER_TIMEOUT, DEFAULT_CONTAINER,
     DEFAULT_CPUS, DEFAULT_DEPLOYMENT, DEFAULT_FN_NAMESPACE, DEFAULT_MEMORY, DEFAULT_NAMESPACE,
-    DEFAULT_NODE_TRUST_NAME, DEFAULT_PARALLEL, DEFAULT_PIDS_LIMIT, DEFAULT_TIMEOUT,
-    DEFAULT_TLS_MOUNT_PATH, DEFAULT_TLS_SECRET_NAME, DEFAULT_TMP_SIZE,
+    DEFAULT_NODE_TRUST_IMAGE, DEFAULT_NODE_TRUST_NAME, DEFAULT_NODE_TRUST_NAMESPACE,
+    DEFAULT_PARALLEL, DEFAULT_PIDS_LIMIT, DEFAULT_TIMEOUT, DEFAULT_TLS_MOUNT_PATH,
+    DEFAULT_TLS_SECRET_NAME, DEFAULT_TMP_SIZE,
 };
 use crate::runner::duration;
 use crate::runner::options::{ImagePullPolicy, Namespace};
@@ -474,6 +475,8 @@ pub struct ExplainArgs {
 /// `node-trust --method` (resolved to `settings::NodeTrustMethod`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum NodeTrustMethodArg {
+    /// Print a DaemonSet (own ServiceAccount and ConfigMap) that writes the CA into each runtime's certs.d
+    Daemonset,
     /// Print a kind Cluster config: extraMounts of the CA and the containerd config_path patch
     Kind,
     /// Print k3s registries.yaml (configs.HOST.tls.ca_file) and where to put the CA
@@ -493,9 +496,18 @@ pub struct NodeTrustArgs {
     /// PEM file with the registry's CA certificate(s)
     #[arg(long, value_name = "PEM")]
     pub ca_file: PathBuf,
-    /// Name of the ConfigMap node-trust prints (openshift)
+    /// Name of the objects node-trust prints (DaemonSet, ServiceAccount, ConfigMap)
     #[arg(value_parser = object_name, long, value_name = "NAME", default_value = DEFAULT_NODE_TRUST_NAME)]
     pub name: String,
+    /// Namespace of the DaemonSet (Pod Security admission must allow `privileged` there)
+    #[arg(value_parser = namespace_name, long, value_name = "NAMESPACE", default_value = DEFAULT_NODE_TRUST_NAMESPACE)]
+    pub namespace: Namespace,
+    /// The DaemonSet's helper image (needs sh, cmp, cp, mv)
+    #[arg(long, value_name = "IMAGE", default_value = DEFAULT_NODE_TRUST_IMAGE)]
+    pub image: String,
+    /// The daemonset method prints its objects: --dry-run=client (pipe into kubectl apply -f -)
+    #[arg(long, value_enum, value_name = "MODE", default_value_t, require_equals = true, num_args = 0..=1, default_missing_value = "client")]
+    pub dry_run: DryRunArg,
     /// Output format
     #[arg(short = 'o', long, value_enum, default_value_t)]
     pub output: OutputArg,

@@ -11,6 +11,18 @@ pub fn run(s: &NodeTrust) -> Result<()> {
     let ca = credentials::read_ca(&s.ca_file)?;
     let hosts: Vec<&str> = s.registries.iter().map(|r| r.as_str()).collect();
     let (objects, steps) = match s.method {
+        NodeTrustMethod::Daemonset => {
+            let pem = utf8_pem(s, &ca.pem)?;
+            (
+                node_trust::daemonset_objects(&s.name, &s.namespace, &s.image, &s.registries, &pem),
+                vec![
+                    "kubectl apply -f - with these objects (pipe this output into it)".to_string(),
+                    format!("it needs: a hostPath of each node's /etc (writable), root, and a namespace Pod Security admission lets run it: kubectl label namespace {} pod-security.kubernetes.io/enforce=privileged", &*s.namespace),
+                    "on every node it writes ca.crt under the certs.d of containerd, CRI-O/podman and Docker where that runtime's folder exists; a new CA in the ConfigMap is written within a minute; deleting the DaemonSet removes only the files it wrote".to_string(),
+                    "containerd reads certs.d only when its config.toml sets config_path (the pods' logs warn when it does not)".to_string(),
+                ],
+            )
+        }
         NodeTrustMethod::Kind => {
             // kind resolves the mount on the machine that runs it: an absolute path.
             let abs = std::fs::canonicalize(&s.ca_file).map_err(|e| Error::io(&s.ca_file, e))?;
@@ -30,12 +42,7 @@ pub fn run(s: &NodeTrust) -> Result<()> {
             node_trust::k3s_steps(&s.registries, &s.ca_file.display().to_string()),
         ),
         NodeTrustMethod::Openshift => {
-            let pem = String::from_utf8(ca.pem.clone()).map_err(|_| {
-                Error::usage(format!(
-                    "--ca-file {}: the PEM file is not UTF-8 text; a ConfigMap value must be",
-                    s.ca_file.display()
-                ))
-            })?;
+            let pem = utf8_pem(s, &ca.pem)?;
             (
                 vec![node_trust::openshift_configmap(
                     &s.name,
@@ -56,4 +63,14 @@ pub fn run(s: &NodeTrust) -> Result<()> {
         ui::info(format_args!("  {step}"));
     }
     Ok(())
+}
+
+/// The CA as ConfigMap text.
+fn utf8_pem(s: &NodeTrust, pem: &[u8]) -> Result<String> {
+    String::from_utf8(pem.to_vec()).map_err(|_| {
+        Error::usage(format!(
+            "--ca-file {}: the PEM file is not UTF-8 text; a ConfigMap value must be",
+            s.ca_file.display()
+        ))
+    })
 }

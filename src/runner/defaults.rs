@@ -38,3 +38,7 @@ pub const DEFAULT_TMP_SIZE: &str = "256m";
 /// `node-trust --name`: the objects node-trust creates (the OpenShift ConfigMap in
 /// `openshift-config`).
 pub const DEFAULT_NODE_TRUST_NAME: &str = "porch-registry-ca";
+/// `node-trust --image`: the DaemonSet's helper (a shell, cmp, cp), pinned.
+pub const DEFAULT_NODE_TRUST_IMAGE: &str = "docker.io/library/busybox:1.36.1";
+/// `node-trust --namespace` for the DaemonSet (it needs Pod Security `privileged`).
+pub const DEFAULT_NODE_TRUST_NAMESPACE: &str = "kube-system";

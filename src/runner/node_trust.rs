@@ -214,6 +214,147 @@ pub fn openshift_steps(name: &str) -> Vec<String> {
     ]
 }
 
+/// Where the DaemonSet sees the node's `/etc` (the only host path it writes under).
+const HOST_ETC: &str = "/host/etc";
+/// The marker next to each CA the DaemonSet wrote: removal touches only folders with it.
+pub const MARKER: &str = ".porch-registry-node-trust";
+
+/// The per-runtime trust roots under `/etc`: containerd, CRI-O/podman, Docker. The helper
+/// writes only under the ones whose runtime folder exists on the node.
+pub const RUNTIME_DIRS: [(&str, &str); 3] = [
+    ("containerd", "containerd/certs.d"),
+    ("containers", "containers/certs.d"),
+    ("docker", "docker/certs.d"),
+];
+
+/// The helper's script: every 30 s (a changed ConfigMap reaches the mounted volume without a
+/// restart), for each registry and each runtime folder that exists on the node, write
+/// `certs.d/REG/ca.crt` when it differs and mark it; warn once when containerd's
+/// config.toml has no `config_path` (then certs.d is not read). `cleanup` (preStop) removes
+/// only the marked files.
+fn helper_script() -> String {
+    let runtimes: Vec<String> = RUNTIME_DIRS
+        .iter()
+        .map(|(rt, d)| format!("{rt}:{d}"))
+        .collect();
+    format!(
+        r#"set -eu
+E={HOST_ETC}
+M={MARKER}
+RUNTIMES="{runtimes}"
+sync_once() {{
+  for reg in $(cat /trust/registries); do
+    for rd in $RUNTIMES; do
+      rt=${{rd%%:*}}; d=${{rd#*:}}
+      [ -d "$E/$rt" ] || continue
+      t="$E/$d/$reg"
+      if [ -f "$t/ca.crt" ] && [ ! -f "$t/$M" ]; then echo "skip $t/ca.crt: not written by node-trust"; continue; fi
+      if ! cmp -s /trust/ca.crt "$t/ca.crt" 2>/dev/null; then
+        mkdir -p "$t" && cp /trust/ca.crt "$t/ca.crt.tmp" && mv "$t/ca.crt.tmp" "$t/ca.crt" && : > "$t/$M"
+        echo "wrote $t/ca.crt"
+      fi
+    done
+  done
+}}
+cleanup() {{
+  for rd in $RUNTIMES; do
+    d=${{rd#*:}}
+    for m in "$E/$d"/*/"$M"; do
+      [ -f "$m" ] || continue
+      t=${{m%/*}}; rm -f "$t/ca.crt" "$m"; rmdir "$t" 2>/dev/null || true
+      echo "removed $t/ca.crt"
+    done
+  done
+}}
+[ "${{1:-}}" = cleanup ] && {{ cleanup; exit 0; }}
+if [ -d "$E/containerd" ] && ! grep -qs 'config_path *= *"[^"]' "$E/containerd/config.toml"; then
+  echo "warning: $E/containerd/config.toml sets no config_path: containerd does not read certs.d"
+fi
+while true; do sync_once; sleep 30; done
+"#,
+        runtimes = runtimes.join(" ")
+    )
+}
+
+/// `--method daemonset`: the objects that make every node trust the CA, in this order:
+/// the ServiceAccount (its own, no token), the ConfigMap (the CA and the registry list, never
+/// the auth Secret: no password reaches the nodes), and exactly one DaemonSet. The CA is not
+/// in the pod template: a new CA changes the ConfigMap only, the helper rewrites the files,
+/// and the same input gives the same objects (no new generation).
+///
+/// It needs: a hostPath of the node's `/etc` (writable; never `/`), root, and a namespace
+/// that Pod Security admission lets run it (`privileged`).
+pub fn daemonset_objects(
+    name: &str,
+    namespace: &str,
+    image: &str,
+    registries: &[NodeRegistry],
+    ca_pem: &str,
+) -> Vec<Value> {
+    let labels = json!({
+        "app.kubernetes.io/name": name,
+        "app.kubernetes.io/managed-by": "kubectl-porch-registry",
+    });
+    let list: String = registries.iter().map(|r| format!("{r}\n")).collect();
+    let sa = json!({
+        "apiVersion": "v1",
+        "kind": "ServiceAccount",
+        "metadata": {"name": name, "namespace": namespace, "labels": labels},
+        "automountServiceAccountToken": false,
+    });
+    let cm = json!({
+        "apiVersion": "v1",
+        "kind": "ConfigMap",
+        "metadata": {"name": name, "namespace": namespace, "labels": labels},
+        "data": {"ca.crt": ca_pem, "registries": list, "sync.sh": helper_script()},
+    });
+    let ds = json!({
+        "apiVersion": "apps/v1",
+        "kind": "DaemonSet",
+        "metadata": {"name": name, "namespace": namespace, "labels": labels},
+        "spec": {
+            "selector": {"matchLabels": {"app.kubernetes.io/name": name}},
+            "updateStrategy": {"type": "RollingUpdate"},
+            "template": {
+                "metadata": {"labels": labels},
+                "spec": {
+                    "serviceAccountName": name,
+                    "automountServiceAccountToken": false,
+                    "priorityClassName": "system-node-critical",
+                    "tolerations": [{"operator": "Exists"}],
+                    "terminationGracePeriodSeconds": 30,
+                    "containers": [{
+                        "name": "node-trust",
+                        "image": image,
+                        "command": ["/bin/sh", "/trust/sync.sh"],
+                        "lifecycle": {"preStop": {"exec": {"command": ["/bin/sh", "/trust/sync.sh", "cleanup"]}}},
+                        "securityContext": {
+                            "runAsUser": 0,
+                            "runAsNonRoot": false,
+                            "readOnlyRootFilesystem": true,
+                            "allowPrivilegeEscalation": false,
+                            "capabilities": {"drop": ["ALL"], "add": ["DAC_OVERRIDE", "CHOWN", "FOWNER"]},
+                        },
+                        "resources": {
+                            "requests": {"cpu": "1m", "memory": "8Mi"},
+                            "limits": {"memory": "32Mi"},
+                        },
+                        "volumeMounts": [
+                            {"name": "trust", "mountPath": "/trust", "readOnly": true},
+                            {"name": "host-etc", "mountPath": HOST_ETC},
+                        ],
+                    }],
+                    "volumes": [
+                        {"name": "trust", "configMap": {"name": name}},
+                        {"name": "host-etc", "hostPath": {"path": "/etc", "type": "Directory"}},
+                    ],
+                },
+            },
+        },
+    });
+    vec![sa, cm, ds]
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -279,6 +420,36 @@ mod tests {
         let patch = doc["containerdConfigPatches"][0].as_str().unwrap();
         assert!(patch.contains("[plugins.\"io.containerd.grpc.v1.cri\".registry]"));
         assert!(patch.contains("config_path = \"/etc/containerd/certs.d\""));
+    }
+
+    #[test]
+    fn daemonset_is_one_with_its_own_account_every_toleration_and_no_root_hostpath() {
+        let r = regs(&["reg.example.com:5000"]);
+        let objs = daemonset_objects("nt", "kube-system", "busybox:1", &r, "PEM\n");
+        let kinds: Vec<&str> = objs.iter().map(|o| o["kind"].as_str().unwrap()).collect();
+        assert_eq!(kinds, ["ServiceAccount", "ConfigMap", "DaemonSet"]);
+        let spec = &objs[2]["spec"]["template"]["spec"];
+        assert_eq!(spec["serviceAccountName"], "nt");
+        assert_ne!(spec["serviceAccountName"], "default");
+        assert_eq!(spec["tolerations"], json!([{"operator": "Exists"}]));
+        for v in spec["volumes"].as_array().unwrap() {
+            assert_ne!(v["hostPath"]["path"], "/");
+            assert!(v.get("secret").is_none(), "no Secret reaches the nodes");
+        }
+        assert_eq!(objs[1]["data"]["ca.crt"], "PEM\n");
+        assert_eq!(objs[1]["data"]["registries"], "reg.example.com:5000\n");
+        // the CA is not in the template: a new CA leaves the DaemonSet as it is
+        let other = daemonset_objects("nt", "kube-system", "busybox:1", &r, "OTHER\n");
+        assert_eq!(objs[2], other[2]);
+        let script = objs[1]["data"]["sync.sh"].as_str().unwrap();
+        for d in [
+            "containerd/certs.d",
+            "containers/certs.d",
+            "docker/certs.d",
+            MARKER,
+        ] {
+            assert!(script.contains(d), "{d}");
+        }
     }
 
     #[test]

@@ -131,6 +131,8 @@ impl SecretAuth {
 /// How `node-trust` makes the nodes trust the CA.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum NodeTrustMethod {
+    /// Print the DaemonSet, its ServiceAccount and ConfigMap.
+    Daemonset,
     /// Print a kind `Cluster` config.
     Kind,
     /// Print k3s `registries.yaml`.
@@ -147,6 +149,8 @@ pub struct NodeTrust {
     pub registries: Vec<NodeRegistry>,
     pub ca_file: PathBuf,
     pub name: String,
+    pub namespace: Namespace,
+    pub image: String,
     pub output: OutputFormat,
 }
 
@@ -159,6 +163,14 @@ impl NodeTrust {
         }
         Ok(NodeTrust {
             method: match a.method {
+                cli::NodeTrustMethodArg::Daemonset => {
+                    if a.dry_run != cli::DryRunArg::Client {
+                        return Err(Error::usage(
+                            "node-trust --method daemonset prints its objects only: add --dry-run=client and pipe them into kubectl apply -f - (applying them itself is not available yet)",
+                        ));
+                    }
+                    NodeTrustMethod::Daemonset
+                }
                 cli::NodeTrustMethodArg::Kind => NodeTrustMethod::Kind,
                 cli::NodeTrustMethodArg::K3s => NodeTrustMethod::K3s,
                 cli::NodeTrustMethodArg::Openshift => NodeTrustMethod::Openshift,
@@ -166,6 +178,8 @@ impl NodeTrust {
             registries: node_trust::unique(registries),
             ca_file: a.ca_file,
             name: a.name,
+            namespace: a.namespace,
+            image: a.image,
             output: output(a.output),
         })
     }

@@ -149,3 +149,69 @@ fn usage_errors_are_one_line_and_print_nothing() {
     let stderr = String::from_utf8(out.stderr).unwrap();
     assert!(stderr.contains("/nonexistent/ca.crt"), "{stderr}");
 }
+
+#[test]
+fn daemonset_printer_golden() {
+    let (stdout, stderr) = printer("daemonset", &["--dry-run=client"]);
+    insta::assert_snapshot!(
+        "node_trust_daemonset",
+        format!("{stdout}--- stderr ---\n{stderr}")
+    );
+}
+
+/// The same input prints the same objects; a new CA changes only the ConfigMap (the
+/// DaemonSet's template, hence its generation, stays as it is).
+#[test]
+fn daemonset_rerun_is_identical_and_a_new_ca_changes_only_the_configmap() {
+    let (a, _) = printer("daemonset", &["--dry-run=client", "-o", "json"]);
+    let (b, _) = printer("daemonset", &["--dry-run=client", "-o", "json"]);
+    assert_eq!(a, b);
+    let list: Value = serde_json::from_str(&a).unwrap();
+    let items = list["items"].as_array().unwrap();
+    assert_eq!(items.iter().filter(|o| o["kind"] == "DaemonSet").count(), 1);
+    let dir = tempfile::tempdir().unwrap();
+    let other = dir.path().join("other-ca.crt");
+    std::fs::copy(fixture("core/snapshot-ca.crt"), &other).unwrap();
+    let mut pem = std::fs::read_to_string(&other).unwrap();
+    pem.push_str(&std::fs::read_to_string(fixture("core/snapshot-ca.crt")).unwrap());
+    std::fs::write(&other, pem).unwrap();
+    let mut c = bin();
+    c.args([
+        "node-trust",
+        "--method",
+        "daemonset",
+        "--dry-run=client",
+        "-o",
+        "json",
+    ]);
+    for r in REGISTRIES {
+        c.args(["--registry", r]);
+    }
+    let out = c.arg("--ca-file").arg(&other).output().unwrap();
+    assert!(out.status.success());
+    let list2: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let items2 = list2["items"].as_array().unwrap();
+    assert_eq!(items[2], items2[2], "the DaemonSet is unchanged");
+    assert_ne!(items[1]["data"]["ca.crt"], items2[1]["data"]["ca.crt"]);
+}
+
+#[test]
+fn daemonset_without_dry_run_client_is_a_usage_error() {
+    let out = bin()
+        .args([
+            "node-trust",
+            "--method",
+            "daemonset",
+            "--registry",
+            "reg.example.com",
+        ])
+        .arg("--ca-file")
+        .arg(fixture("core/snapshot-ca.crt"))
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(out.stdout.is_empty());
+    let stderr = String::from_utf8(out.stderr).unwrap();
+    assert_eq!(stderr.lines().count(), 1, "{stderr}");
+    assert!(stderr.contains("--dry-run=client"), "{stderr}");
+}
