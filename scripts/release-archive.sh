@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Build the release archive that .krew.yaml points at:
 #   dist/kubectl-porch-registry_TAG_OS_ARCH.tar.gz holding kubectl-porch_registry (the name
-#   krew links and kubectl resolves), the completer, README.md and the man pages.
+#   krew links and kubectl resolves), the completer, LICENSE, THIRD-PARTY-NOTICES (the licences
+#   of every crate compiled in; scripts/notices.sh), README.md and the man pages.
 #
 # Usage: scripts/release-archive.sh --tag vX.Y.Z [--binary PATH] [--os OS --arch ARCH] [--out DIR]
 #   --binary PATH  archive this binary instead of running `cargo build --release --locked`
@@ -24,7 +25,7 @@ while [ "$#" -gt 0 ]; do
     --os) [ "$#" -ge 2 ] || die "--os needs a value (linux, darwin)"; os=$2; shift 2 ;;
     --arch) [ "$#" -ge 2 ] || die "--arch needs a value (amd64, arm64)"; arch=$2; shift 2 ;;
     --out) [ "$#" -ge 2 ] || die "--out needs a directory"; out=$2; shift 2 ;;
-    -h | --help) sed -n '2,10p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    -h | --help) sed -n '2,11p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
     *) die "unknown argument '$1'; see scripts/release-archive.sh --help" ;;
     esac
 done
@@ -48,7 +49,7 @@ stage=$(mktemp -d)
 trap 'rm -rf "$stage"' EXIT
 cp "$binary" "$stage/kubectl-porch_registry"
 cp "$here/completions/kubectl_complete-porch_registry" "$stage/"
-cp "$here/README.md" "$stage/"
+cp "$here/README.md" "$here/LICENSE" "$here/THIRD-PARTY-NOTICES" "$stage/"
 mkdir -p "$stage/man"
 cp "$here"/man/man1/*.1 "$stage/man/"
 chmod 0755 "$stage/kubectl-porch_registry" "$stage/kubectl_complete-porch_registry"

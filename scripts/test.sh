@@ -3,7 +3,9 @@
 #   1. install the system packages the tests use, when missing (scripts/install-test-deps.sh)
 #   2. cargo fmt --check
 #   3. cargo clippy --all-targets -- -D warnings
-#   4. cargo test (unit tests and the integration binary tests/it), then cargo's summary lines
+#   4. when installed: cargo deny check licenses bans sources (deny.toml), and
+#      scripts/notices.sh --check (THIRD-PARTY-NOTICES current with Cargo.lock; cargo-about)
+#   5. cargo test (unit tests and the integration binary tests/it), then cargo's summary lines
 # Works unattended (CI=true, no stdin) on a fresh Debian machine with the Rust toolchain.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -30,6 +32,19 @@ cargo fmt --all -- --check
 
 step "cargo clippy --all-targets -- -D warnings"
 cargo clippy --all-targets -- -D warnings
+
+if cargo deny --version >/dev/null 2>&1; then
+    step "cargo deny check licenses bans sources"
+    cargo deny check licenses bans sources
+else
+    echo "note: cargo-deny is not installed; skipping the licence/source policy (cargo install --locked cargo-deny)" >&2
+fi
+if cargo about --version >/dev/null 2>&1; then
+    step "THIRD-PARTY-NOTICES current with Cargo.lock"
+    ./scripts/notices.sh --check
+else
+    echo "note: cargo-about is not installed; skipping the notices check (cargo install --locked cargo-about --features cli)" >&2
+fi
 
 step "cargo test"
 log=$(mktemp)
