@@ -325,8 +325,10 @@ pub fn split_registry_key(key: &str) -> (Option<&str>, &str, Option<&str>) {
 /// The auths key for a registry a user typed (`--registry`, the wizard, a local docker
 /// config's keys): a docker-login style `https://HOST/path` loses its scheme and path, and the
 /// host becomes the registry THE runner model gives images under it
-/// ([`crate::runner::name::parse_reference`]); nothing else is changed (the runner's lookup is
-/// exact and case-sensitive).
+/// ([`crate::runner::name::parse_reference`]). Upper-case letters in the host are written in
+/// lower case, with a note: host names are case-insensitive, but the runner's lookup is exact
+/// and image references name registries in lower case (`Docker.io` as a key would only match
+/// images written `Docker.io/...`, never `docker.io/...`).
 pub fn registry_key_from_input(input: &str) -> Result<NormalizedKey, KeyError> {
     let original = input.trim().to_string();
     if original.is_empty() {
@@ -354,6 +356,13 @@ pub fn registry_key_from_input(input: &str) -> Result<NormalizedKey, KeyError> {
     if host.is_empty() {
         return Err(KeyError::Invalid(original.clone()));
     }
+    let lowered = host.to_ascii_lowercase();
+    if lowered != host {
+        why.push(format!(
+            "the host {host} is written in lower case (image references name registries in lower case and the runner's lookup is exact)"
+        ));
+    }
+    let host = lowered.as_str();
     let registry = match crate::runner::name::parse_reference(&format!("{host}/ab/cd")) {
         Ok(r) => r.registry().to_string(),
         Err(_) => return Err(KeyError::Invalid(original.clone())),
@@ -532,8 +541,12 @@ mod tests {
         assert_eq!(n("https://index.docker.io/v1/").why.len(), 2);
         assert_eq!(n("docker.io").key, "index.docker.io");
         assert_eq!(n("https://ghcr.io").key, "ghcr.io");
-        // the lookup is exact: no lower-casing (pkg/name keeps the registry as written)
-        assert_eq!(n("http://LOCALHOST:5000/").key, "LOCALHOST:5000");
+        // typed hosts are lower-cased (images name registries in lower case; the lookup is
+        // exact, so `Docker.io` would never match `docker.io/...`)
+        assert_eq!(n("http://LOCALHOST:5000/").key, "localhost:5000");
+        assert_eq!(n("https://Docker.io/v1/").key, "index.docker.io");
+        assert_eq!(n("GHCR.IO").key, "ghcr.io");
+        assert!(n("GHCR.IO").changed);
         assert_eq!(
             n("  registry.example.com:5000/path/x ").key,
             "registry.example.com:5000"

@@ -313,10 +313,42 @@ fn in_place_refuses_a_read_only_file() {
 
 /// Two runs on one file at once: never both "succeed" with one update lost. Either one waits
 /// for the other's result, or the second finds the file changed and fails, saying so.
+///
+/// Each `patch` run declares the whole desired configuration (a run without
+/// `--auth-secret-name` puts the default name back), so the outcomes that are right are
+/// computed with the same binary, to stdout: A then B, B then A, or the one run that
+/// succeeded applied to the original text. A lost update is a final text that is one run's
+/// result on the ORIGINAL text while the other run also exited 0.
 #[test]
 fn concurrent_in_place_runs_never_lose_an_update_silently() {
     let dir = tempfile::tempdir().unwrap();
     let f = dir.path().join("runner.yaml");
+    let a_flags: &[&str] = &["--tls-secret-name", "registry-ca"];
+    let b_flags: &[&str] = &["--auth-secret-name", "other-auth"];
+    let patched = |input: &str, extra: &[&str]| -> String {
+        let scratch = tempfile::tempdir().unwrap();
+        let p = scratch.path().join("runner.yaml");
+        std::fs::write(&p, input).unwrap();
+        let out =
+            std::process::Command::new(assert_cmd::cargo::cargo_bin!("kubectl-porch-registry"))
+                .current_dir(scratch.path())
+                .env("HOME", scratch.path())
+                .args(["patch", "-f", "runner.yaml"])
+                .args(extra)
+                .output()
+                .unwrap();
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        String::from_utf8(out.stdout).unwrap()
+    };
+    let a_only = patched(&example(), a_flags);
+    let b_only = patched(&example(), b_flags);
+    let a_then_b = patched(&a_only, b_flags);
+    let b_then_a = patched(&b_only, a_flags);
+    assert_ne!(a_only, b_only, "the two runs must make different changes");
     for round in 0..8 {
         std::fs::write(&f, example()).unwrap();
         let spawn = |extra: &[&str]| {
@@ -330,28 +362,31 @@ fn concurrent_in_place_runs_never_lose_an_update_silently() {
                 .stderr(std::process::Stdio::piped());
             c.spawn().unwrap()
         };
-        let a = spawn(&["--tls-secret-name", "registry-ca"]);
-        let b = spawn(&["--auth-secret-name", "other-auth"]);
+        let a = spawn(a_flags);
+        let b = spawn(b_flags);
         let (a, b) = (a.wait_with_output().unwrap(), b.wait_with_output().unwrap());
         let text = std::fs::read_to_string(&f).unwrap();
-        let tls = text.contains("--enable-private-registries-tls=true");
-        let auth = text.contains("other-auth");
-        for (out, kept, what) in [(&a, tls, "--tls"), (&b, auth, "--auth-secret-name")] {
-            let stderr = String::from_utf8_lossy(&out.stderr);
-            if out.status.success() {
-                // Succeeded: its change is in the file unless the other run replaced it
-                // after reading it (then the other run's text holds it too).
-                assert!(
-                    kept || (tls && auth),
-                    "round {round}: the {what} run exited 0 but its change was lost:\n{text}"
-                );
-            } else {
+        for out in [&a, &b] {
+            if !out.status.success() {
+                let stderr = String::from_utf8_lossy(&out.stderr);
                 assert!(
                     stderr.contains("changed while this command ran"),
-                    "{stderr}"
+                    "round {round}: {stderr}"
                 );
             }
         }
+        let expected: Vec<&String> = match (a.status.success(), b.status.success()) {
+            (true, true) => vec![&a_then_b, &b_then_a],
+            (true, false) => vec![&a_only],
+            (false, true) => vec![&b_only],
+            (false, false) => panic!("round {round}: both runs failed; one must win"),
+        };
+        assert!(
+            expected.contains(&&text),
+            "round {round}: an update was lost (A exit {:?}, B exit {:?}):\n{text}",
+            a.status.code(),
+            b.status.code()
+        );
     }
 }
 
