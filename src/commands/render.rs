@@ -6,7 +6,7 @@
 //! hydrate (the engine in `krm::render`) -> on success write every file back formatted (or to
 //! stdout / a directory), delete files left empty -> results.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
@@ -33,8 +33,9 @@ pub fn resolve_image_name(image: &str) -> String {
     }
 }
 
+/// Where the resulting resources go (`render` and `run`).
 #[derive(Debug, Clone, PartialEq, Eq)]
-enum Dest {
+pub(crate) enum Dest {
     InPlace,
     Stdout,
     Unwrap,
@@ -324,32 +325,48 @@ pub fn run(args: &RenderArgs) -> Result<()> {
         }
     };
     render::adjust_rel_paths(&tree, &mut resources);
-    match &dest {
+    write_back(&dest, &tree.abs, &resources, &input_files)?;
+    if dest == Dest::InPlace {
+        eprintln!("Successfully executed {executed} function(s) in {packages} package(s).");
+    }
+    save_results(args, &results, false)
+}
+
+/// The one write-back of `render` and `run` (kpt's, for `fn render` and `fn eval`): every
+/// resource written back formatted to its file under `root` (files whose resources are all
+/// gone deleted: `input_files`, relative to `root`, are the files read), or printed as a
+/// `ResourceList` (`stdout`), as plain documents (`unwrap`), or written under a directory.
+/// `resources` carry paths relative to `root` (after [`render::adjust_rel_paths`]).
+pub(crate) fn write_back(
+    dest: &Dest,
+    root: &Path,
+    resources: &[render::Resource],
+    input_files: &BTreeSet<String>,
+) -> Result<()> {
+    match dest {
         Dest::InPlace => {
-            let files = render::plan_files(&resources)?;
-            write_files(&tree.abs, &files)?;
+            let files = render::plan_files(resources)?;
+            write_files(root, &files)?;
             for f in input_files.iter().filter(|f| !files.contains_key(*f)) {
-                let p = tree.abs.join(f);
+                let p = root.join(f);
                 match std::fs::remove_file(&p) {
                     Ok(()) => {}
                     Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
                     Err(e) => return Err(Error::io(&p, e)),
                 }
             }
-            eprintln!("Successfully executed {executed} function(s) in {packages} package(s).");
+            Ok(())
         }
-        Dest::Stdout => {
-            print_stdout(&render::stdout_text(&resources))?;
-        }
+        Dest::Stdout => print_stdout(&render::stdout_text(resources)),
         Dest::Unwrap | Dest::Dir(_) => {
             // kpt writes the ResourceList, then reads it back and writes it out.
-            let text = render::stdout_text(&resources);
+            let text = render::stdout_text(resources);
             let (items, _) = render::parse_resource_list(&text)
-                .map_err(|e| Error::other(format!("re-reading the rendered resources: {e}")))?;
-            if let Dest::Dir(dir) = &dest {
+                .map_err(|e| Error::other(format!("re-reading the resulting resources: {e}")))?;
+            if let Dest::Dir(dir) = dest {
                 std::fs::create_dir_all(dir).map_err(|e| Error::io(dir, e))?;
                 let files = render::plan_files(&items)?;
-                write_files(dir, &files)?;
+                write_files(dir, &files)
             } else {
                 let docs: Vec<(kyaml::KDoc, bool)> = items
                     .iter()
@@ -358,11 +375,10 @@ pub fn run(args: &RenderArgs) -> Result<()> {
                         (render::file_doc(r), wide)
                     })
                     .collect();
-                print_stdout(&kyaml::emit_stream(&docs))?;
+                print_stdout(&kyaml::emit_stream(&docs))
             }
         }
     }
-    save_results(args, &results, false)
 }
 
 /// Short image names in every pipeline resolved (what is printed and recorded, as kpt does).

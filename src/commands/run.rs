@@ -1,36 +1,31 @@
 //! `run IMAGE [DIR | -] [-- KEY=VALUE ...]`: run a KRM function image on a package, sandboxed,
 //! compatible with `kpt fn eval` where they overlap.
 
-use std::collections::BTreeMap;
+use std::collections::BTreeSet;
 use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
 use serde_json::{Value, json};
 
+use super::render::Dest;
 use crate::error::{Error, Result};
 use crate::krm::image::{FunctionImage, verify_layer};
-use crate::krm::{item_text, package, report, select};
+use crate::krm::kyaml::KNode;
+use crate::krm::render::{self, Resource};
+use crate::krm::{package, report, select};
 use crate::sandbox::{self, Engine, EngineImage, EngineRun, Outcome, RunOutput, Spec, User};
 use crate::settings::{ImagePullPolicy, Run as RunArgs, Runtime};
 
 const DEFAULT_PATH_ENV: &str = "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
 
-/// Where `run` sends the function's output.
-#[derive(Debug, Clone, PartialEq, Eq)]
-enum OutputMode {
-    InPlace,
-    Stdout,
-    Unwrap,
-    Dir(PathBuf),
-}
-
-/// The input: package files (for write-back) plus the ResourceList pieces.
+/// The input, read as kpt reads it (kyaml: comments, key order and layout kept): the
+/// resources with the reader's annotations, plus a stdin ResourceList's functionConfig.
 struct Input {
-    items: Vec<Value>,
-    function_config: Option<Value>,
-    /// In-place mode: the package and the files read from it.
-    package: Option<package::Package>,
+    resources: Vec<Resource>,
+    function_config: Option<KNode>,
+    /// A package directory (absolute) and the files read from it; `None` for stdin.
+    package: Option<(PathBuf, BTreeSet<String>)>,
 }
 
 /// Everything decided from the flags before anything runs.
@@ -74,13 +69,13 @@ fn parse_env(flags: &[String]) -> Result<Vec<String>> {
     Ok(out)
 }
 
-fn output_mode(args: &RunArgs) -> Result<OutputMode> {
+fn output_mode(args: &RunArgs) -> Result<Dest> {
     let stdin_mode = args.package == "-";
     Ok(match args.output.as_deref() {
-        None if stdin_mode => OutputMode::Stdout,
-        None => OutputMode::InPlace,
-        Some("stdout") => OutputMode::Stdout,
-        Some("unwrap") => OutputMode::Unwrap,
+        None if stdin_mode => Dest::Stdout,
+        None => Dest::InPlace,
+        Some("stdout") => Dest::Stdout,
+        Some("unwrap") => Dest::Unwrap,
         Some("") => return Err(Error::usage("-o \"\": use stdout, unwrap or a directory")),
         Some(dir) => {
             let p = PathBuf::from(dir);
@@ -89,7 +84,7 @@ fn output_mode(args: &RunArgs) -> Result<OutputMode> {
                     "-o {dir}: directory already exists; delete it or choose another"
                 )));
             }
-            OutputMode::Dir(p)
+            Dest::Dir(p)
         }
     })
 }
@@ -97,29 +92,90 @@ fn output_mode(args: &RunArgs) -> Result<OutputMode> {
 fn read_input(args: &RunArgs) -> Result<Input> {
     if args.package == "-" {
         let text = crate::krm::tree::read_stdin("pipe a ResourceList or YAML")?;
-        let parsed = package::read_stdin_input(&text)?;
-        Ok(Input {
-            items: parsed.items,
-            function_config: parsed.function_config,
-            package: None,
-        })
-    } else {
-        let pkg = package::read_package(Path::new(&args.package))?;
-        Ok(Input {
-            items: pkg.items.clone(),
-            function_config: None,
-            package: Some(pkg),
-        })
+        return stdin_input(&text);
     }
+    let root = Path::new(&args.package);
+    let abs = std::fs::canonicalize(root).map_err(|e| Error::io(root, e))?;
+    let tree = crate::krm::tree::read_tree(&abs)?;
+    tree.warn_skipped();
+    // `kpt fn eval` reads every file of the tree (subpackages too) as one package.
+    let node = render::PackageNode {
+        abs: abs.clone(),
+        rel: String::new(),
+        display: String::new(),
+        pipeline: Default::default(),
+        subpackages: Vec::new(),
+        files: tree
+            .eval_files()
+            .map(|f| (f.rel.clone(), f.text.clone()))
+            .collect(),
+    };
+    let resources = render::local_resources(&node)?;
+    let files = node.files.iter().map(|(rel, _)| rel.clone()).collect();
+    Ok(Input {
+        resources,
+        function_config: None,
+        package: Some((abs, files)),
+    })
 }
 
-fn function_config(args: &RunArgs, from_input: Option<Value>) -> Result<Option<Value>> {
+/// Stdin as kpt's ByteReader reads it: a `ResourceList` as it is (its items and
+/// functionConfig), or plain YAML documents given index annotations (a function's output
+/// without a path then gets kpt's default file name).
+fn stdin_input(text: &str) -> Result<Input> {
+    let text = text.replace("\r\n", "\n");
+    let docs = render::split_and_parse(&text, Path::new("stdin"))?;
+    if let [(doc, _)] = docs.as_slice()
+        && doc.root.str_at(&["kind"]) == Some("ResourceList")
+    {
+        let (resources, _) = render::parse_resource_list(&text)
+            .map_err(|e| Error::usage(format!("stdin: {e}; fix the input")))?;
+        return Ok(Input {
+            resources,
+            function_config: doc
+                .root
+                .get("functionConfig")
+                .filter(|c| c.entries().is_some())
+                .cloned(),
+            package: None,
+        });
+    }
+    let mut resources = Vec::new();
+    for (i, (mut doc, wide)) in docs.into_iter().enumerate() {
+        if doc.root.entries().is_none() {
+            return Err(Error::usage(format!(
+                "stdin: document {} is not a mapping (a Kubernetes resource); fix the input",
+                i + 1
+            )));
+        }
+        for (k, v) in [
+            (render::LEGACY_INDEX, i.to_string()),
+            (render::INDEX, i.to_string()),
+            (
+                render::SEQ_INDENT,
+                if wide { "wide" } else { "compact" }.to_string(),
+            ),
+        ] {
+            doc.root.set_annotation(k, &v);
+        }
+        resources.push(doc);
+    }
+    Ok(Input {
+        resources,
+        function_config: None,
+        package: None,
+    })
+}
+
+fn function_config(args: &RunArgs, from_input: Option<KNode>) -> Result<Option<KNode>> {
     match (&args.fn_config, args.fn_args.is_empty()) {
         (Some(_), false) => Err(Error::usage(
             "--fn-config and KEY=VALUE arguments cannot be used together; pick one",
         )),
-        (Some(path), true) => Ok(Some(package::read_fn_config(path)?)),
-        (None, false) => Ok(Some(package::function_input_configmap(&args.fn_args)?)),
+        (Some(path), true) => Ok(Some(KNode::from_json(&package::read_fn_config(path)?))),
+        (None, false) => Ok(Some(KNode::from_json(&package::function_input_configmap(
+            &args.fn_args,
+        )?))),
         (None, true) => Ok(from_input),
     }
 }
@@ -131,7 +187,7 @@ fn pull_options(args: &RunArgs) -> Result<Option<crate::registry::PullOptions>> 
     if args.image.starts_with("oci:") {
         return Ok(None);
     }
-    crate::registry::image_reference(&args.image, &args.source.default_image_prefix)?;
+    crate::registry::image_reference(&args.image, crate::runner::model::DEFAULT_IMAGE_PREFIX)?;
     super::pull::pull_options(&args.image, &args.source).map(Some)
 }
 
@@ -350,12 +406,9 @@ pub fn execute(image: &FunctionImage, plan: &RunPlan, input: &[u8]) -> Result<Ru
     }
 }
 
-fn results_of(output: &Value) -> Vec<Value> {
-    output
-        .get("results")
-        .and_then(Value::as_array)
-        .cloned()
-        .unwrap_or_default()
+/// The function's `results` (a list).
+fn results_of(results: &Value) -> Vec<Value> {
+    results.as_array().cloned().unwrap_or_default()
 }
 
 fn write_results_dir(dir: &Path, doc: &Value) -> Result<PathBuf> {
@@ -409,18 +462,7 @@ pub fn run(args: &RunArgs) -> Result<()> {
         );
     }
     let pull = pull_options(args)?;
-    let mut input = read_input(args)?;
-    // kpt's selection: ids on every resource, the function gets the selected ones.
-    let selectors = std::slice::from_ref(&*args.selector);
-    let exclusions = std::slice::from_ref(&*args.exclusion);
-    let selection = select::is_selecting(selectors, exclusions).then(|| {
-        select::set_resource_ids(&mut input.items);
-        select::select_input(&input.items, selectors, exclusions)
-    });
-    let fn_items: Vec<Value> = match &selection {
-        Some(picked) => picked.iter().map(|&i| input.items[i].clone()).collect(),
-        None => input.items.clone(),
-    };
+    let input = read_input(args)?;
     let fn_config = function_config(args, input.function_config.clone())?;
     let image = resolve_image(args, pull.as_ref())?;
     if !image.config.entrypoint.is_empty() && !image.config.cmd.is_empty() {
@@ -429,18 +471,30 @@ pub fn run(args: &RunArgs) -> Result<()> {
             args.image, image.config.entrypoint
         ));
     }
-    let mut rl = serde_json::Map::new();
-    rl.insert("apiVersion".into(), json!("config.kubernetes.io/v1"));
-    rl.insert("kind".into(), json!("ResourceList"));
-    rl.insert("items".into(), Value::Array(fn_items.clone()));
-    if let Some(fc) = fn_config {
-        rl.insert("functionConfig".into(), fc);
-    }
-    let rl_text = package::to_yaml_stream(&[Value::Object(rl)]);
+    // kpt's selection: ids on every resource, the function gets the selected ones.
+    let mut all = input.resources;
+    let selectors = std::slice::from_ref(&*args.selector);
+    let exclusions = std::slice::from_ref(&*args.exclusion);
+    let selection: Option<Vec<Resource>> = select::is_selecting(selectors, exclusions).then(|| {
+        for (i, r) in all.iter_mut().enumerate() {
+            r.root.set_annotation(render::RESOURCE_ID, &i.to_string());
+        }
+        let json: Vec<Value> = all.iter().map(|r| r.root.to_json()).collect();
+        select::select_input(&json, selectors, exclusions)
+            .into_iter()
+            .map(|i| all[i].clone())
+            .collect()
+    });
+    let mut resources = match &selection {
+        Some(picked) => picked.clone(),
+        None => std::mem::take(&mut all),
+    };
+    let before = render::tag_input(&mut resources);
+    let rl_text = render::resource_list_text(&resources, fn_config.as_ref());
 
     let shown = &args.image;
     match selection {
-        Some(_) => crate::errln!("[RUNNING] {shown:?} on {} resource(s)", fn_items.len()),
+        Some(_) => crate::errln!("[RUNNING] {shown:?} on {} resource(s)", resources.len()),
         None => crate::errln!("[RUNNING] {shown:?}"),
     }
     let started = Instant::now();
@@ -449,11 +503,13 @@ pub fn run(args: &RunArgs) -> Result<()> {
 
     // The output ResourceList (also parsed on failure: it may carry the results).
     let stdout_text = String::from_utf8_lossy(&out.stdout);
-    let parsed: Option<Value> = package::parse_documents(&stdout_text, "function output")
+    let parsed = render::parse_resource_list(&stdout_text);
+    let results: Vec<Value> = parsed
+        .as_ref()
         .ok()
-        .and_then(|mut docs| (docs.len() == 1).then(|| docs.remove(0)))
-        .filter(|d| d.get("kind").and_then(Value::as_str) == Some("ResourceList"));
-    let results = parsed.as_ref().map(results_of).unwrap_or_default();
+        .and_then(|(_, r)| r.as_ref())
+        .map(results_of)
+        .unwrap_or_default();
     // Limits the function ran into, said with the failure (a cgroup reports them).
     let mut hit = String::new();
     if out.events.pids_max_hit {
@@ -469,8 +525,13 @@ pub fn run(args: &RunArgs) -> Result<()> {
         ));
     }
     let mut failure: Option<Error> = match &out.outcome {
-        Outcome::Exited(0) if parsed.is_none() => Some(Error::FunctionFailed(format!(
-            "{shown}: the function exited 0 but its output is not a ResourceList; nothing was written{hit}"
+        Outcome::Exited(0) if parsed.is_err() => Some(Error::FunctionFailed(format!(
+            "{shown}: the function exited 0 but its output is not a ResourceList ({}); nothing was written{hit}",
+            parsed
+                .as_ref()
+                .err()
+                .map(String::as_str)
+                .unwrap_or_default()
         ))),
         Outcome::Exited(0) => None,
         Outcome::TimedOut => Some(Error::Timeout(format!(
@@ -485,71 +546,58 @@ pub fn run(args: &RunArgs) -> Result<()> {
         ))),
     };
     // Write the output only when the function succeeded.
-    if failure.is_none() {
-        let output = parsed.clone().unwrap_or(Value::Null);
-        let items = match output.get("items") {
-            None | Some(Value::Null) => Vec::new(),
-            Some(Value::Array(a)) => a.clone(),
-            Some(_) => {
-                failure = Some(Error::FunctionFailed(format!(
-                    "{shown}: the function's output items is not a list; nothing was written"
-                )));
-                Vec::new()
-            }
-        };
-        // The function's own text of each item (for the write-back), then kpt's merge of the
-        // output with the resources that were not selected.
-        let mut texts = item_text::item_texts(&stdout_text, &items);
-        let items = match &selection {
-            Some(picked) => {
-                let plan = select::merge_plan(&items, picked, &input.items);
-                texts = plan
-                    .iter()
-                    .map(|o| match o {
-                        select::Origin::Input(_) => None,
-                        select::Origin::Output(j) => texts[*j].clone(),
-                    })
-                    .collect();
-                select::merge_with_input(&items, picked, &input.items)
-            }
-            None => items,
-        };
-        if failure.is_none() {
-            let done = match &mode {
-                OutputMode::InPlace => {
-                    let pkg = input.package.as_ref().expect("in-place has a package");
-                    package::write_files_with_texts(&pkg.root, &items, &texts, &pkg.files)
-                        .map(|_| ())
-                }
-                OutputMode::Dir(dir) => {
-                    package::write_files_with_texts(dir, &items, &texts, &BTreeMap::new())
-                        .map(|_| ())
-                }
-                OutputMode::Stdout => {
-                    let mut o = output.clone();
-                    if let Some(m) = o.as_object_mut() {
-                        m.remove("results");
-                        if selection.is_some() {
-                            m.insert("items".into(), Value::Array(items.clone()));
+    if failure.is_none()
+        && let Ok((output, _)) = parsed
+    {
+        let pkg_path = input
+            .package
+            .as_ref()
+            .map(|(abs, _)| abs.to_string_lossy().into_owned())
+            .unwrap_or_default();
+        let absorbed =
+            render::absorb_output(shown, &resources, &before, output, &pkg_path).map(|output| {
+                match &selection {
+                    // kpt's merge with the resources that were not selected.
+                    Some(picked) => {
+                        let mut merged = render::merge_with_input(output, picked, all);
+                        for r in merged.iter_mut() {
+                            r.root.clear_annotation(render::RESOURCE_ID);
                         }
+                        merged
                     }
-                    print_stdout(&package::to_yaml_stream(&[o]))
+                    None => output,
                 }
-                OutputMode::Unwrap => {
-                    let docs: Vec<Value> = items
-                        .iter()
-                        .cloned()
-                        .map(|mut i| {
-                            package::strip_layout(&mut i);
-                            i
-                        })
-                        .collect();
-                    print_stdout(&package::to_yaml_stream(&docs))
-                }
-            };
-            if let Err(e) = done {
-                failure = Some(e);
+            });
+        let done = absorbed.and_then(|mut output| match &input.package {
+            Some((abs, files)) => {
+                let root = render::PackageNode {
+                    abs: abs.clone(),
+                    rel: String::new(),
+                    display: String::new(),
+                    pipeline: Default::default(),
+                    subpackages: Vec::new(),
+                    files: Vec::new(),
+                };
+                render::adjust_rel_paths(&root, &mut output);
+                let to = match &mode {
+                    Dest::Dir(d) => d.as_path(),
+                    _ => abs.as_path(),
+                };
+                super::render::write_back(&mode, to, &output, files)
             }
+            None => {
+                for r in output.iter_mut() {
+                    r.root.clear_annotation(render::PKG_PATH);
+                }
+                let to = match &mode {
+                    Dest::Dir(d) => d.clone(),
+                    _ => PathBuf::from("."),
+                };
+                super::render::write_back(&mode, &to, &output, &BTreeSet::new())
+            }
+        });
+        if let Err(e) = done {
+            failure = Some(e);
         }
     }
     let exit_code = out.exit_code();
@@ -580,8 +628,4 @@ pub fn run(args: &RunArgs) -> Result<()> {
         Some(e) => Err(e),
         None => Ok(()),
     }
-}
-
-fn print_stdout(text: &str) -> Result<()> {
-    crate::ui::output::write_stdout(text)
 }

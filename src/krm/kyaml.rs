@@ -678,10 +678,18 @@ fn assign_comments(
             }
         } else {
             // Foot of the child (entry or item) holding the previous content, at the innermost
-            // level whose indentation is not right of the comment.
+            // level whose indentation is not right of the comment; go-yaml v3 takes the
+            // innermost level of all when the next content is left of the comment (`x: 1`,
+            // `  # c`, `other:` at 0: the foot of `x`, written at its indentation).
+            // (Only the first block after that content: a further one goes by its column.)
+            let dedent = next.is_some_and(|s| col > s.col)
+                && !comments
+                    .iter()
+                    .any(|c| !c.trailing && c.pos > prev_end && c.pos < first.pos);
             let mut best: Option<&Container> = None;
             for cont in containers {
-                if cont.start <= prev_end && prev_end <= cont.end && cont.indent <= col {
+                if cont.start <= prev_end && prev_end <= cont.end && (dedent || cont.indent <= col)
+                {
                     let better = best.is_none_or(|b| cont.indent > b.indent);
                     if better {
                         best = Some(cont);
@@ -1354,6 +1362,12 @@ mod tests {
         let want = "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: a\ndata:\n  a: \"1\"\n  # x\n\n  b: \"2\"\n  # y1\n\n  # y2\n  c: \"3\"\n  d:\n  - p\n  # after p\n\n  - q\n  e: \"5\"\n  # end of data\nlast: 1\n";
         assert_eq!(round(input), want);
         let input = "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: a\n  annotations:\n    x: y\n    # foot at 4\n# at 0 before data\ndata:\n  x: y\n# end\n";
+        assert_eq!(round(input), input);
+        // Followed by content left of it: the innermost entry's foot (kpt fn eval's output).
+        let input = "spec:\n  template:\n    x: 1\n  # c at 2\nother: 1\n";
+        let want = "spec:\n  template:\n    x: 1\n    # c at 2\nother: 1\n";
+        assert_eq!(round(input), want);
+        let input = "- spec:\n    x: 1\n    # at 4\n  # at 2\n- b: 1\n";
         assert_eq!(round(input), input);
     }
 

@@ -1,7 +1,6 @@
 //! KRM function contract: ResourceList in and out, package <-> items, results.
 
 pub mod image;
-pub mod item_text;
 pub mod krmignore;
 pub mod kyaml;
 pub mod package;

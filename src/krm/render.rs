@@ -204,7 +204,7 @@ pub trait FunctionRunner {
 }
 
 /// A resource's path and index annotations (internal, legacy) before a function ran.
-type Layout = (
+pub type Layout = (
     Option<String>,
     Option<String>,
     Option<String>,
@@ -370,7 +370,7 @@ pub fn local_resources(pkg: &PackageNode) -> Result<Vec<Resource>> {
 
 /// kyaml's ByteReader: documents split at `---` lines, each parsed on its own, with its own
 /// sequence indentation style.
-fn split_and_parse(text: &str, path: &Path) -> Result<Vec<(KDoc, bool)>> {
+pub fn split_and_parse(text: &str, path: &Path) -> Result<Vec<(KDoc, bool)>> {
     let mut out = Vec::new();
     for part in split_documents(text) {
         let docs = kyaml::parse(&part).map_err(|e| {
@@ -393,13 +393,8 @@ fn split_documents(text: &str) -> Vec<String> {
     for line in text.split_inclusive('\n') {
         let t = line.trim_end();
         if t == "---" || (t.starts_with("--- ") || t.starts_with("---\t")) {
+            // A comment on the `---` line is lost, as kpt loses it (fn render and fn eval).
             out.push(std::mem::take(&mut cur));
-            // A `--- # comment` keeps the comment with the next document.
-            let rest = t[3..].trim_start();
-            if rest.starts_with('#') {
-                cur.push_str(rest);
-                cur.push('\n');
-            }
             continue;
         }
         cur.push_str(line);
@@ -594,23 +589,7 @@ impl Render<'_> {
         self.say("\n");
         let started = Instant::now();
         check_krm(&input, "input")?;
-        // kio.Pipeline: the migration ids; FunctionFilter: the ids.
-        let before: Vec<Layout> = input
-            .iter()
-            .map(|r| {
-                let a = |k| r.root.annotation(k).map(str::to_string);
-                (a(PATH), a(LEGACY_PATH), a(INDEX), a(LEGACY_INDEX))
-            })
-            .collect();
-        for (i, r) in input.iter_mut().enumerate() {
-            if r.root.annotation(MIGRATION_ID).is_none() {
-                r.root.set_annotation(MIGRATION_ID, &i.to_string());
-            }
-        }
-        for (i, r) in input.iter_mut().enumerate() {
-            r.root.set_annotation(ID, &(i + 1).to_string());
-            r.root.set_annotation(LEGACY_ID, &(i + 1).to_string());
-        }
+        let before = tag_input(&mut input);
         let rl = resource_list_text(&input, config);
         let run = self.runner.run(&f.fn_ref, rl.as_bytes())?;
         let took = kpt_duration(started.elapsed());
@@ -654,100 +633,135 @@ impl Render<'_> {
             self.say(&format!("  Exit code: {code}\n\n"));
             return Err(err);
         }
-        let (mut output, _) = parsed.expect("checked above");
-        // Comments and field order from the input (kyaml's copyCommentsAndSyncOrder).
-        for o in output.iter_mut() {
-            let id = o
-                .root
-                .annotation(ID)
-                .or_else(|| o.root.annotation(LEGACY_ID))
-                .map(str::to_string);
-            let Some(id) = id else { continue };
-            let Some(from) = id
-                .parse::<usize>()
-                .ok()
-                .and_then(|n| n.checked_sub(1))
-                .and_then(|n| input.get(n))
-            else {
-                continue;
-            };
-            if from.root.annotation(ID) != Some(id.as_str()) {
-                continue;
-            }
-            // kyaml copies the head comment of the input's document (a file's first comment
-            // block) onto the output mapping: from now on it travels with the resource.
-            let doc_head = if from.head.is_empty() {
-                from.root.head.clone()
-            } else {
-                from.head.clone()
-            };
-            kyaml::copy_comments(&from.root, &mut o.root);
-            if o.root.head.is_empty() {
-                o.root.head = doc_head;
-            }
-            o.head.clear();
-            kyaml::sync_order(&from.root, &mut o.root);
-            o.root.clear_annotation(ID);
-            o.root.clear_annotation(LEGACY_ID);
-        }
-        // Generated resources get a path (kioutil.DefaultPathAnnotation with no dir).
-        for o in output.iter_mut() {
-            copy_legacy(&mut o.root);
-            if o.root.annotation(PATH).is_none() {
-                let kind = o.root.str_at(&["kind"]).unwrap_or("").to_lowercase();
-                let nm = o
-                    .root
-                    .str_at(&["metadata", "name"])
-                    .unwrap_or("")
-                    .to_string();
-                let ns = o
-                    .root
-                    .str_at(&["metadata", "namespace"])
-                    .unwrap_or("")
-                    .to_string();
-                let file = format!("{kind}_{nm}.yaml");
-                let p = if ns.is_empty() {
-                    file
-                } else {
-                    format!("{ns}/{file}")
-                };
-                o.root.set_annotation(PATH, &p);
-                o.root.set_annotation(LEGACY_PATH, &p);
-            }
-            if o.root.annotation(PKG_PATH).is_none() {
-                o.root.set_annotation(PKG_PATH, pkg_path);
-            }
-        }
-        enforce_path_invariants(&output).map_err(|m| {
-            self.say(&format!("[FAIL] {name:?} in {took}\n"));
-            Error::FunctionFailed(format!("{name}: {m}; nothing was written"))
-        })?;
-        check_krm(&output, "output").inspect_err(|_| {
+        let (output, _) = parsed.expect("checked above");
+        let output = absorb_output(&name, &input, &before, output, pkg_path).inspect_err(|_| {
             self.say(&format!("[FAIL] {name:?} in {took}\n"));
         })?;
-        // kio.Pipeline's ReconcileInternalAnnotations.
-        for o in output.iter_mut() {
-            let orig = o
-                .root
-                .annotation(MIGRATION_ID)
-                .and_then(|s| s.parse::<usize>().ok())
-                .and_then(|i| before.get(i));
-            if let Some((op, olp, oi, oli)) = orig {
-                reconcile(&mut o.root, op.as_ref().or(olp.as_ref()), PATH, LEGACY_PATH);
-                reconcile(
-                    &mut o.root,
-                    oi.as_ref().or(oli.as_ref()),
-                    INDEX,
-                    LEGACY_INDEX,
-                );
-            }
-            o.root.clear_annotation(MIGRATION_ID);
-        }
         self.say(&format!("[PASS] {name:?} in {took}\n"));
         self.say(&format_results(&results));
         self.say(&format_stderr(&stderr));
         Ok(output)
     }
+}
+
+/// Before a function runs (kio.Pipeline's migration ids, FunctionFilter's ids): what the
+/// reader's path and index annotations were, to reconcile the output with.
+pub fn tag_input(input: &mut [Resource]) -> Vec<Layout> {
+    let before: Vec<Layout> = input
+        .iter()
+        .map(|r| {
+            let a = |k| r.root.annotation(k).map(str::to_string);
+            (a(PATH), a(LEGACY_PATH), a(INDEX), a(LEGACY_INDEX))
+        })
+        .collect();
+    for (i, r) in input.iter_mut().enumerate() {
+        if r.root.annotation(MIGRATION_ID).is_none() {
+            r.root.set_annotation(MIGRATION_ID, &i.to_string());
+        }
+    }
+    for (i, r) in input.iter_mut().enumerate() {
+        r.root.set_annotation(ID, &(i + 1).to_string());
+        r.root.set_annotation(LEGACY_ID, &(i + 1).to_string());
+    }
+    before
+}
+
+/// A function's output made into the next input as kyaml's FunctionFilter and kio.Pipeline
+/// do: comments and field order copied from the input resource of the same id, generated
+/// resources given a path, path and index annotations reconciled; the output refused when
+/// two resources share a file and index or one leaves the package.
+pub fn absorb_output(
+    name: &str,
+    input: &[Resource],
+    before: &[Layout],
+    mut output: Vec<Resource>,
+    pkg_path: &str,
+) -> Result<Vec<Resource>> {
+    // Comments and field order from the input (kyaml's copyCommentsAndSyncOrder).
+    for o in output.iter_mut() {
+        let id = o
+            .root
+            .annotation(ID)
+            .or_else(|| o.root.annotation(LEGACY_ID))
+            .map(str::to_string);
+        let Some(id) = id else { continue };
+        let Some(from) = id
+            .parse::<usize>()
+            .ok()
+            .and_then(|n| n.checked_sub(1))
+            .and_then(|n| input.get(n))
+        else {
+            continue;
+        };
+        if from.root.annotation(ID) != Some(id.as_str()) {
+            continue;
+        }
+        // kyaml copies the head comment of the input's document (a file's first comment
+        // block) onto the output mapping: from now on it travels with the resource.
+        let doc_head = if from.head.is_empty() {
+            from.root.head.clone()
+        } else {
+            from.head.clone()
+        };
+        kyaml::copy_comments(&from.root, &mut o.root);
+        if o.root.head.is_empty() {
+            o.root.head = doc_head;
+        }
+        o.head.clear();
+        kyaml::sync_order(&from.root, &mut o.root);
+        o.root.clear_annotation(ID);
+        o.root.clear_annotation(LEGACY_ID);
+    }
+    // Generated resources get a path (kioutil.DefaultPathAnnotation with no dir).
+    for o in output.iter_mut() {
+        copy_legacy(&mut o.root);
+        if o.root.annotation(PATH).is_none() {
+            let kind = o.root.str_at(&["kind"]).unwrap_or("").to_lowercase();
+            let nm = o
+                .root
+                .str_at(&["metadata", "name"])
+                .unwrap_or("")
+                .to_string();
+            let ns = o
+                .root
+                .str_at(&["metadata", "namespace"])
+                .unwrap_or("")
+                .to_string();
+            let file = format!("{kind}_{nm}.yaml");
+            let p = if ns.is_empty() {
+                file
+            } else {
+                format!("{ns}/{file}")
+            };
+            o.root.set_annotation(PATH, &p);
+            o.root.set_annotation(LEGACY_PATH, &p);
+        }
+        if o.root.annotation(PKG_PATH).is_none() {
+            o.root.set_annotation(PKG_PATH, pkg_path);
+        }
+    }
+    enforce_path_invariants(&output)
+        .map_err(|m| Error::FunctionFailed(format!("{name}: {m}; nothing was written")))?;
+    check_krm(&output, "output")?;
+    // kio.Pipeline's ReconcileInternalAnnotations.
+    for o in output.iter_mut() {
+        let orig = o
+            .root
+            .annotation(MIGRATION_ID)
+            .and_then(|s| s.parse::<usize>().ok())
+            .and_then(|i| before.get(i));
+        if let Some((op, olp, oi, oli)) = orig {
+            reconcile(&mut o.root, op.as_ref().or(olp.as_ref()), PATH, LEGACY_PATH);
+            reconcile(
+                &mut o.root,
+                oi.as_ref().or(oli.as_ref()),
+                INDEX,
+                LEGACY_INDEX,
+            );
+        }
+        o.root.clear_annotation(MIGRATION_ID);
+    }
+    Ok(output)
 }
 
 fn reconcile(r: &mut KNode, original: Option<&String>, internal: &str, legacy: &str) {
@@ -830,7 +844,7 @@ fn select(input: &[Resource], f: &Function) -> Vec<Resource> {
 /// kpt's `MergeWithInput` ([`super::select::merge_with_input`], here on the nodes that carry
 /// the comments): resources the function saw are replaced by its output (or dropped
 /// when it deleted them), the others kept, generated ones appended.
-fn merge_with_input(
+pub fn merge_with_input(
     output: Vec<Resource>,
     selected: &[Resource],
     input: Vec<Resource>,

@@ -344,8 +344,8 @@ fn result_equals_kpt_fn_eval_exec_of_the_same_function() {
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(out.status.success(), "{stderr}");
     assert_eq!(parsed(&ours), parsed(&theirs));
-    // Byte for byte: changed files are written from the function's own text (its comment on
-    // `k` kept, the layout annotations removed, documents joined with `---`) as kpt does.
+    // Byte for byte, every file: the function gets the files' own text (comments, quotes,
+    // sequence indentation), its output is written back as kpt writes it.
     let (mine, kpts) = (files(&ours), files(&theirs));
     assert_eq!(
         mine.keys().collect::<Vec<_>>(),
@@ -356,18 +356,7 @@ fn result_equals_kpt_fn_eval_exec_of_the_same_function() {
             String::from_utf8_lossy(bytes),
             String::from_utf8_lossy(&kpts[rel]),
         );
-        if rel == "multi.yaml" {
-            // Known difference, from the INPUT side: we send the function re-serialised items
-            // (comments dropped, sequences at the key's column, double quotes), kpt sends the
-            // file's own formatting. The function echoes what it got, so only these differ.
-            let a_norm = a
-                .replace("\n  - x\n  - \"y\"\n", "\n    - x\n    - 'y'\n")
-                .replace("    keep: \"yes\"\n", "    keep: \"yes\" # input comment\n");
-            assert_eq!(a_norm, b, "{rel}: ours\n{a}\nkpt\n{b}");
-            assert_ne!(a, b, "{rel}: the known difference is gone: compare as is");
-        } else {
-            assert_eq!(a, b, "{rel}: ours\n{a}\nkpt\n{b}");
-        }
+        assert_eq!(a, b, "{rel}: ours\n{a}\nkpt\n{b}");
     }
     assert!(
         mine["cm.yaml"].ends_with(b"  k: changed # set by the function\n"),
@@ -621,7 +610,9 @@ fn stdin_mode_fn_args_and_output_modes() {
         "#!/bin/sh\necho \"GREETING=$GREETING HOME=$HOME\" >&2\nexec cat\n",
     );
     let c = cache(t.path());
-    // Plain YAML on stdin: items get kpt's default paths; output is a ResourceList on stdout.
+    // Plain YAML on stdin: items without a path get kpt's default one (`<kind>_<name>`, the
+    // kind lower-cased); output is a ResourceList on stdout, without the functionConfig (as
+    // `kpt fn eval -` prints it).
     let out = bin()
         .args([
             "run",
@@ -645,12 +636,9 @@ fn stdin_mode_fn_args_and_output_modes() {
     let item = &rl["items"][0];
     assert_eq!(
         item["metadata"]["annotations"]["config.kubernetes.io/path"],
-        "configmap_a.yaml"
+        "configmap_A.yaml"
     );
-    assert_eq!(
-        rl["functionConfig"],
-        json!({"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "function-input"}, "data": {"a": "b", "c": "d"}})
-    );
+    assert_eq!(rl["functionConfig"], Value::Null);
     // A ResourceList on stdin keeps its functionConfig; -o unwrap prints plain YAML.
     let out = bin()
         .args(["run", &img, "-", "--cache-dir", &c, "-o", "unwrap"])
@@ -730,7 +718,7 @@ fn output_outside_the_package_is_refused_and_nothing_written() {
     let t = tempfile::tempdir().unwrap();
     let img = busybox_image(
         t.path(),
-        "#!/bin/sh\nsed -e 's#config.kubernetes.io/path: sub/d.yml#config.kubernetes.io/path: ../escaped.yaml#' -e 's#k: v$#k: changed#'\n",
+        "#!/bin/sh\nsed -e \"s#config.kubernetes.io/path: 'sub/d.yml'#config.kubernetes.io/path: '../escaped.yaml'#\" -e 's#k: v$#k: changed#'\n",
     );
     let pkg = package(t.path());
     let before = files(&pkg);
@@ -746,7 +734,7 @@ fn output_outside_the_package_is_refused_and_nothing_written() {
         .unwrap();
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert_eq!(out.status.code(), Some(8), "{stderr}");
-    assert!(stderr.contains("outside the package"), "{stderr}");
+    assert!(stderr.contains("outside of package"), "{stderr}");
     assert_eq!(files(&pkg), before);
     assert!(!t.path().join("escaped.yaml").exists());
 }
@@ -1027,4 +1015,127 @@ fn bad_results_dir_and_mounts_are_usage_errors_and_change_nothing() {
         assert_eq!(files(&pkg), before, "{extra:?}: the package changed");
         assert_eq!(std::fs::read_to_string(&a_file).unwrap(), "keep");
     }
+}
+
+/// Renames ConfigMap `first` and changes `hello: world` (only in the files holding them).
+const RENAME: &str = r#"#!/bin/sh
+sed -e 's/^    name: first /    name: renamed /' -e 's/hello: world/hello: there # changed/'
+"#;
+
+/// A package with comments everywhere (head, inline, foot, between documents), blank lines,
+/// both sequence indentation styles, odd indentation, quotes and flow maps; `other.yaml` the
+/// function does not change.
+const COMMENTED: &[(&str, &str)] = &[
+    (
+        "Kptfile",
+        "# the package\napiVersion: kpt.dev/v1\nkind: Kptfile\nmetadata:\n    name: pkg   # inline\n\ninfo:\n  description: commented\n",
+    ),
+    (
+        "cm.yaml",
+        "# config maps\n\napiVersion: v1\nkind: ConfigMap\nmetadata:\n    name: first   # first one\n    labels: {a: b,   c: d}\ndata:\n    text: |\n      two\n      lines\n    hello: world\n\n\n    other: 'keep'\n# foot of first\n--- # second\napiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: second\ndata:\n  hello: world # inline\n  # the end of second\nlist:\n    - a\n    - \"b\"\n---\napiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: web\nspec:\n  template:\n    spec:\n      containers:\n      - name: c\n        image: nginx  # the image\n\n        # ports\n        ports:\n          - containerPort: 80\n",
+    ),
+    (
+        "sub/other.yaml",
+        "# untouched by the function\napiVersion: v1\nkind: Secret\nmetadata:\n      name: s\n\n\nstringData:\n    z:   \"q\"   # spaced\nitems:\n    - x\n",
+    ),
+];
+
+#[test]
+fn commented_package_written_back_byte_identical_to_kpt_fn_eval() {
+    let t = tempfile::tempdir().unwrap();
+    let reg = Registry::start(Auth::htpasswd("robot", "run-pass"), true);
+    let image = TestImage::new(
+        "linux/amd64",
+        &["/bin/sh", "/fn.sh"],
+        vec![gzip(&busybox_layer()), gzip(&script_layer(RENAME))],
+    );
+    reg.push("fn/rename", "v1", &image);
+    let img = format!("{}/fn/rename:v1", reg.host());
+    let script = t.path().join("rename.sh");
+    std::fs::write(&script, RENAME).unwrap();
+    let auth = reg.auth_file(t.path());
+    let write = |root: &Path| {
+        let _ = std::fs::remove_dir_all(root);
+        for (rel, text) in COMMENTED {
+            let p = root.join(rel);
+            std::fs::create_dir_all(p.parent().unwrap()).unwrap();
+            std::fs::write(p, text).unwrap();
+        }
+    };
+    // `extra` are the output flags; `out` a directory given with -o (relative to the case).
+    let case = |name: &str, extra: &[&str]| {
+        let (kd, od) = (
+            t.path().join("kpt").join(name),
+            t.path().join("ours").join(name),
+        );
+        write(&kd.join("pkg"));
+        write(&od.join("pkg"));
+        let kpt = std::process::Command::new("kpt")
+            .current_dir(&kd)
+            .args(["fn", "eval", "pkg", "--exec"])
+            .arg(format!("/bin/busybox sh {}", script.display()))
+            .args(extra)
+            .output()
+            .expect("kpt is installed");
+        assert!(
+            kpt.status.success(),
+            "{}",
+            String::from_utf8_lossy(&kpt.stderr)
+        );
+        let ours = bin()
+            .current_dir(&od)
+            .args(["run", &img, "pkg", "--cache-dir", &cache(t.path())])
+            .arg("--auth-file")
+            .arg(&auth)
+            .arg("--ca-file")
+            .arg(reg.ca_path())
+            .args(extra)
+            .output()
+            .unwrap();
+        let stderr = String::from_utf8_lossy(&ours.stderr);
+        assert!(ours.status.success(), "{name}: {stderr}");
+        assert_eq!(
+            String::from_utf8_lossy(&ours.stdout),
+            String::from_utf8_lossy(&kpt.stdout),
+            "{name}: stdout"
+        );
+        let (mine, kpts) = (files(&od), files(&kd));
+        assert_eq!(
+            mine.keys().collect::<Vec<_>>(),
+            kpts.keys().collect::<Vec<_>>(),
+            "{name}"
+        );
+        for (rel, bytes) in &mine {
+            let (a, b) = (
+                String::from_utf8_lossy(bytes),
+                String::from_utf8_lossy(&kpts[rel]),
+            );
+            assert_eq!(a, b, "{name} {rel}: ours\n{a}\nkpt\n{b}");
+        }
+        (mine, String::from_utf8_lossy(&ours.stdout).into_owned())
+    };
+    let (inplace, _) = case("inplace", &[]);
+    // Something happened, and the comments are still there.
+    let cm = String::from_utf8_lossy(&inplace["pkg/cm.yaml"]).into_owned();
+    assert!(cm.contains("name: renamed # first one"), "{cm}");
+    assert!(cm.contains("hello: there # changed"), "{cm}");
+    assert!(cm.starts_with("# config maps\n"), "{cm}");
+    assert!(cm.contains("# the end of second"), "{cm}");
+    assert!(cm.contains("# ports"), "{cm}");
+    // kpt formats the file the function did not change too.
+    let other = String::from_utf8_lossy(&inplace["pkg/sub/other.yaml"]).into_owned();
+    assert_ne!(other, COMMENTED[2].1);
+    assert!(
+        other.starts_with("# untouched by the function\n"),
+        "{other}"
+    );
+    let (_, stdout) = case("stdout", &["-o", "stdout"]);
+    assert!(stdout.contains("kind: ResourceList"), "{stdout}");
+    let (_, unwrapped) = case("unwrap", &["-o", "unwrap"]);
+    assert!(
+        unwrapped.contains("name: renamed # first one"),
+        "{unwrapped}"
+    );
+    let (dir, _) = case("dir", &["-o", "out"]);
+    assert!(dir.contains_key("out/cm.yaml"), "{:?}", dir.keys());
 }
