@@ -479,7 +479,7 @@ pub fn run(args: &RunArgs) -> Result<()> {
         for (i, r) in all.iter_mut().enumerate() {
             r.root.set_annotation(render::RESOURCE_ID, &i.to_string());
         }
-        let json: Vec<Value> = all.iter().map(|r| r.root.to_json()).collect();
+        let json: Vec<Value> = all.iter().map(|r| r.root.to_string_json()).collect();
         select::select_input(&json, selectors, exclusions)
             .into_iter()
             .map(|i| all[i].clone())

@@ -240,6 +240,28 @@ impl KNode {
         }
     }
 
+    /// JSON with every scalar a string (as kyaml's selectors read labels, annotations and
+    /// names: `n: 1` matches `n=1`).
+    pub fn to_string_json(&self) -> Value {
+        match &self.kind {
+            Kind::Scalar { value, .. } => Value::String(value.clone()),
+            Kind::Seq { items, .. } => {
+                Value::Array(items.iter().map(KNode::to_string_json).collect())
+            }
+            Kind::Map { entries, .. } => Value::Object(
+                entries
+                    .iter()
+                    .map(|(k, v)| {
+                        (
+                            k.as_str().unwrap_or_default().to_string(),
+                            v.to_string_json(),
+                        )
+                    })
+                    .collect(),
+            ),
+        }
+    }
+
     /// A node from JSON, as kyaml builds nodes from Go values (block style, strings quoted
     /// only where they would read back as something else).
     pub fn from_json(v: &Value) -> KNode {

@@ -834,7 +834,7 @@ fn check_krm(rs: &[Resource], what: &str) -> Result<()> {
 
 /// The resources a function gets (kpt's `SelectInput`, [`super::select::select_input`]).
 fn select(input: &[Resource], f: &Function) -> Vec<Resource> {
-    let json: Vec<Value> = input.iter().map(|r| r.root.to_json()).collect();
+    let json: Vec<Value> = input.iter().map(|r| r.root.to_string_json()).collect();
     super::select::select_input(&json, &f.selectors, &f.exclude)
         .into_iter()
         .map(|i| input[i].clone())
