@@ -327,7 +327,7 @@ pub fn run(args: &RenderArgs) -> Result<()> {
     render::adjust_rel_paths(&tree, &mut resources);
     write_back(&dest, &tree.abs, &resources, &input_files)?;
     if dest == Dest::InPlace {
-        eprintln!("Successfully executed {executed} function(s) in {packages} package(s).");
+        crate::errln!("Successfully executed {executed} function(s) in {packages} package(s).");
     }
     save_results(args, &results, false)
 }
@@ -416,16 +416,13 @@ fn save_results(args: &RenderArgs, results: &[serde_json::Value], failed: bool) 
     std::fs::create_dir_all(dir).map_err(|e| Error::io(dir, e))?;
     let path = dir.join("results.yaml");
     write_atomic(&path, &kyaml::emit_doc(&doc, true))?;
-    eprintln!("For complete results, see {}", path.display());
+    crate::errln!("For complete results, see {}", path.display());
     Ok(())
 }
 
+/// Through `ui::output`: a closed stdout is the end of the output, never an error.
 fn print_stdout(text: &str) -> Result<()> {
-    let mut stdout = std::io::stdout().lock();
-    stdout
-        .write_all(text.as_bytes())
-        .and_then(|_| stdout.flush())
-        .map_err(|e| Error::other(format!("writing to stdout: {e}")))
+    crate::ui::output::write_stdout(text)
 }
 
 #[cfg(test)]

@@ -474,8 +474,9 @@ mod tests {
         use crate::runner::dockerconfig::registry_key_from_input;
         // docker strips only lower-case schemes; the typed-key form strips any http(s).
         assert_eq!(docker_loose_key("R.io"), "R.io");
-        // the runner's lookup is exact: no lower-casing either (pkg/name keeps the case)
-        assert_eq!(registry_key_from_input("R.io").unwrap().key, "R.io");
+        // a typed key is written in lower case, with a note (images name registries in lower
+        // case and the runner's lookup is exact); docker's loose form keeps the case
+        assert_eq!(registry_key_from_input("R.io").unwrap().key, "r.io");
         assert_eq!(docker_loose_key("HTTPS://r.io/v2/"), "HTTPS:");
         assert_eq!(
             registry_key_from_input("HTTPS://r.io/v2/").unwrap().key,
