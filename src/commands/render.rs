@@ -21,16 +21,12 @@ use crate::settings::Render as RenderArgs;
 use super::run::{RunPlan, execute, obtain_image};
 
 /// The default prefix the function runner (and porch-server) gives short image names.
-pub const DEFAULT_IMAGE_PREFIX: &str = "ghcr.io/kptdev/krm-functions-catalog";
+pub use crate::runner::model::DEFAULT_IMAGE_PREFIX;
 
 /// A short name (no `/`) resolved the way the runner resolves it (kpt's `ResolveToImage`
 /// with the runner's `--default-image-prefix`).
 pub fn resolve_image_name(image: &str) -> String {
-    if image.contains('/') {
-        image.to_string()
-    } else {
-        format!("{}/{image}", DEFAULT_IMAGE_PREFIX.trim_end_matches('/'))
-    }
+    crate::runner::model::resolve_image(image, DEFAULT_IMAGE_PREFIX)
 }
 
 /// Where the resulting resources go (`render` and `run`).
