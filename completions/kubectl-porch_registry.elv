@@ -58,8 +58,8 @@ set edit:completion:arg-completer[kubectl-porch_registry] = {|@words|
             cand -o 'Output format'
             cand --output 'Output format'
             cand --password-stdin 'Read the password (or token) from stdin'
-            cand -h 'Print help'
-            cand --help 'Print help'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
         }
         &'kubectl-porch_registry;secret;tls'= {
             cand --ca-file 'PEM file with the registry''s CA certificate(s)'
@@ -68,8 +68,8 @@ set edit:completion:arg-completer[kubectl-porch_registry] = {|@words|
             cand --namespace 'Namespace of the function runner (and of its Secrets) [default: porch-system]'
             cand -o 'Output format'
             cand --output 'Output format'
-            cand -h 'Print help'
-            cand --help 'Print help'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
         }
         &'kubectl-porch_registry;secret;help'= {
             cand auth 'Print a kubernetes.io/dockerconfigjson Secret with registry credentials'
@@ -94,11 +94,13 @@ set edit:completion:arg-completer[kubectl-porch_registry] = {|@words|
             cand --registry-auth-secret-name 'Name of the runner''s copy of the auth Secret in the function namespace (--registry-auth-secret-name)'
             cand -n 'Namespace of the function runner (used to pick the Deployment)'
             cand --namespace 'Namespace of the function runner (used to pick the Deployment)'
+            cand -o 'Output format of the printed manifests (yaml keeps their comments and layout)'
+            cand --output 'Output format of the printed manifests (yaml keeps their comments and layout)'
             cand -i 'Write the changes back to the files instead of printing them'
             cand --in-place 'Write the changes back to the files instead of printing them'
             cand --tls 'Also configure a registry CA (implied by --tls-secret-name or --ca-file)'
-            cand -h 'Print help'
-            cand --help 'Print help'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
         }
         &'kubectl-porch_registry;remove'= {
             cand -f 'Manifest file, kpt package directory, or - for stdin (default: the live cluster)'
@@ -116,6 +118,8 @@ set edit:completion:arg-completer[kubectl-porch_registry] = {|@words|
             cand --context 'The kubeconfig context to use (default: the current context); `status` takes it several times, one cluster per context'
             cand --fn-namespace 'Namespace where the runner creates function pods (and its Secret copy)'
             cand --dry-run 'none, client (print what would change) or server (dryRun=All)'
+            cand -o 'Output format of printed objects (with -f, or live with --dry-run=client)'
+            cand --output 'Output format of printed objects (with -f, or live with --dry-run=client)'
             cand --wait 'Wait for the rollout'
             cand --timeout 'How long to wait for the rollout (e.g. 30s, 5m)'
             cand -i 'With -f: write the changes back to the files'

@@ -138,12 +138,16 @@ pub enum SecretCommand {
     Tls(SecretTlsArgs),
 }
 
-/// `-o yaml|json` of printed objects (resolved to `ui::output::OutputFormat`).
+/// `-o yaml|json|name` of printed objects (resolved to `ui::output::OutputFormat`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum, Default)]
 pub enum OutputArg {
+    /// A YAML stream, ready for kubectl apply -f -
     #[default]
     Yaml,
+    /// One JSON object, or a v1 List of several
     Json,
+    /// One kind[.group]/name line per object, as kubectl -o name (secret/NAME, deployment.apps/NAME)
+    Name,
 }
 
 /// `-o table|json|yaml` of reports (resolved to `ui::output::ReportFormat`).
@@ -331,6 +335,9 @@ pub struct PatchArgs {
     /// Namespace of the function runner (used to pick the Deployment)
     #[arg(value_parser = namespace_name, short = 'n', long, value_name = "NAMESPACE")]
     pub namespace: Option<Namespace>,
+    /// Output format of the printed manifests (yaml keeps their comments and layout)
+    #[arg(short = 'o', long, value_enum, default_value_t)]
+    pub output: OutputArg,
 }
 
 #[derive(Debug, Clone, Args)]
@@ -358,6 +365,9 @@ pub struct RemoveArgs {
     /// none, client (print what would change) or server (dryRun=All)
     #[arg(long, value_enum, default_value_t, num_args = 0..=1, default_missing_value = "client", require_equals = true)]
     pub dry_run: DryRunArg,
+    /// Output format of printed objects (with -f, or live with --dry-run=client)
+    #[arg(short = 'o', long, value_enum, default_value_t)]
+    pub output: OutputArg,
     #[command(flatten)]
     pub rollout: RolloutArgs,
     /// Don't ask for confirmation

@@ -438,7 +438,7 @@ mod tests {
         assert_eq!(complete(&["setup", "--dry-run", "c"]), Completion::none());
         assert_eq!(
             values(&complete(&["secret", "auth", "-o", ""])),
-            ["yaml", "json"]
+            ["yaml", "json", "name"]
         );
         assert_eq!(
             values(&complete(&["check", "--output", ""])),

@@ -210,6 +210,8 @@ impl SecretTls {
 pub struct Patch {
     pub edit: OfflineEdit,
     pub desired: DesiredConfig,
+    /// How the patched manifests are printed (not with `--in-place`).
+    pub output: OutputFormat,
 }
 
 impl Patch {
@@ -223,6 +225,7 @@ impl Patch {
                 verb: Verb::Patch,
             },
             desired: requested(&a.options).desired(false),
+            output: output(a.output),
         }
     }
 }
@@ -242,6 +245,8 @@ pub struct RemoveOffline {
     pub desired: DesiredConfig,
     /// `--delete-secrets` was given (it only applies to the live cluster: warned about).
     pub delete_secrets: bool,
+    /// How the edited manifests are printed (not with `--in-place`).
+    pub output: OutputFormat,
 }
 
 /// Live `remove`.
@@ -255,6 +260,8 @@ pub struct RemoveLive {
     pub desired: DesiredConfig,
     pub delete_secrets: bool,
     pub dry_run: DryRun,
+    /// How `--dry-run=client` prints the Deployment.
+    pub output: OutputFormat,
     pub rollout: Rollout,
     pub yes: bool,
 }
@@ -275,6 +282,7 @@ impl Remove {
                 config,
                 delete_secrets: a.delete_secrets,
                 dry_run,
+                output: output(a.output),
                 rollout: rollout(&a.rollout),
                 yes: a.yes,
             }));
@@ -298,6 +306,7 @@ impl Remove {
             },
             desired,
             delete_secrets: a.delete_secrets,
+            output: output(a.output),
         }))
     }
 }
@@ -894,6 +903,7 @@ fn output(a: cli::OutputArg) -> OutputFormat {
     match a {
         cli::OutputArg::Yaml => OutputFormat::Yaml,
         cli::OutputArg::Json => OutputFormat::Json,
+        cli::OutputArg::Name => OutputFormat::Name,
     }
 }
 

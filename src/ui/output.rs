@@ -27,6 +27,8 @@ pub enum OutputFormat {
     Yaml,
     /// One JSON object, or a `v1` `List` of several.
     Json,
+    /// One `kind[.group]/name` line per object, as kubectl's `-o name` prints them.
+    Name,
 }
 
 /// How reports (findings, status, pull summaries) are written (`-o table|json|yaml`).
@@ -82,7 +84,49 @@ pub fn render_objects(objects: &[Value], format: OutputFormat) -> Result<String>
             s.push('\n');
             Ok(s)
         }
+        OutputFormat::Name => {
+            let mut out = String::new();
+            for obj in objects {
+                out.push_str(&object_name(obj)?);
+                out.push('\n');
+            }
+            Ok(out)
+        }
     }
+}
+
+/// An object as kubectl's name printer writes it: the kind in lower case, `.group` unless
+/// it is the core group, `/`, the name (`<unknown>` when it has none): `secret/x`,
+/// `deployment.apps/function-runner`, `cluster.kind.x-k8s.io/<unknown>`.
+pub fn object_name(obj: &Value) -> Result<String> {
+    let kind = obj
+        .get("kind")
+        .and_then(Value::as_str)
+        .filter(|k| !k.is_empty())
+        .ok_or_else(|| {
+            Error::usage(
+                "-o name needs Kubernetes objects, and this output is a plain file without a kind; use -o yaml",
+            )
+        })?;
+    let api_version = obj
+        .get("apiVersion")
+        .and_then(Value::as_str)
+        .unwrap_or_default();
+    let group = match api_version.rsplit_once('/') {
+        Some((group, _version)) => group,
+        None => "",
+    };
+    let name = obj
+        .pointer("/metadata/name")
+        .and_then(Value::as_str)
+        .filter(|n| !n.is_empty())
+        .unwrap_or("<unknown>");
+    let kind = kind.to_lowercase();
+    Ok(if group.is_empty() {
+        format!("{kind}/{name}")
+    } else {
+        format!("{kind}.{group}/{name}")
+    })
 }
 
 /// A report printed with `-o table|json|yaml`: JSON and YAML serialise the value as it is,
@@ -232,6 +276,23 @@ mod tests {
             "data": {"ca.crt": "LS0tLS1CRUdJTi==", "long": "x".repeat(300), "sp": "a b ".repeat(50), ".dockerconfigjson": "eyJhdXRocyI6e319"},
             "list": [1, 2.5, true, null, {"x": []}, {}],
         })
+    }
+
+    /// kubectl's name printer (`kubectl label --local -f - -o name` on these objects).
+    #[test]
+    fn names_as_kubectl_prints_them() {
+        let objs = vec![
+            json!({"apiVersion": "v1", "kind": "Secret", "metadata": {"name": "s1"}}),
+            json!({"apiVersion": "apps/v1", "kind": "DaemonSet", "metadata": {"name": "ds"}}),
+            json!({"apiVersion": "config.openshift.io/v1", "kind": "Image", "metadata": {"name": "cluster"}}),
+            json!({"apiVersion": "kind.x-k8s.io/v1alpha4", "kind": "Cluster"}),
+        ];
+        assert_eq!(
+            render_objects(&objs, OutputFormat::Name).unwrap(),
+            "secret/s1\ndaemonset.apps/ds\nimage.config.openshift.io/cluster\ncluster.kind.x-k8s.io/<unknown>\n"
+        );
+        let e = render_objects(&[json!({"mirrors": {}})], OutputFormat::Name).unwrap_err();
+        assert_eq!(e.exit_code(), crate::error::exit::USAGE);
     }
 
     #[test]

@@ -153,7 +153,7 @@ fn bash_completion_completes_subcommands_flags_and_values() {
     assert_eq!(bash_complete(&["setup", "--dry"]), ["--dry-run"]);
     assert_eq!(
         bash_complete(&["secret", "auth", "-o", ""]),
-        ["yaml", "json"]
+        ["yaml", "json", "name"]
     );
     let shells = bash_complete(&["completions", ""]);
     for shell in ["bash", "zsh", "fish", "powershell", "elvish"] {

@@ -894,7 +894,7 @@ fn kubectl_bash_completion_in_a_terminal() {
     let (_, line) = complete(&mut s, "kubectl porch-registry setup --dry-run=c");
     assert_eq!(line, "kubectl porch-registry setup --dry-run=client");
 
-    // `-o <TAB>` of `secret auth`: its two formats, no file names.
+    // `-o <TAB>` of `secret auth`: its formats, no file names.
     let (shown, line) = complete(&mut s, "kubectl porch-registry secret auth -o ");
     assert_eq!(line, "kubectl porch-registry secret auth -o");
     assert!(

@@ -8,7 +8,6 @@ use crate::commands::journal::Journal;
 use crate::error::{Error, Result};
 use crate::runner::options::DryRun;
 use crate::settings::RemoveLive;
-use crate::ui::output::OutputFormat;
 
 /// Live `remove`.
 pub(super) fn run(args: &RemoveLive) -> Result<()> {
@@ -65,7 +64,7 @@ pub(super) fn run(args: &RemoveLive) -> Result<()> {
         .unwrap_or_else(|| before.copy_name().to_string());
 
     if args.dry_run == DryRun::Client {
-        crate::ui::output::print_objects(&[for_apply(&patched)], OutputFormat::Yaml)?;
+        crate::ui::output::print_objects(&[for_apply(&patched)], args.output)?;
         crate::ui::info(format!(
             "deployment.apps/{dep} would be {} (dry run)",
             if changes.is_empty() {

@@ -11,5 +11,7 @@ pub(super) fn run(s: &RemoveOffline) -> Result<()> {
             "--delete-secrets only applies to the live cluster; with -f only the manifests change (delete Secret manifests yourself)",
         );
     }
-    crate::commands::patch::offline(&s.edit, |dep| plan_remove(dep, &s.edit.target, &s.desired))
+    crate::commands::patch::offline(&s.edit, s.output, |dep| {
+        plan_remove(dep, &s.edit.target, &s.desired)
+    })
 }

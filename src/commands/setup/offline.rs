@@ -2,13 +2,11 @@
 //! TLS Secret when a CA is given, the patched manifests), or with `--in-place` the files are
 //! patched and only the Secrets printed.
 
-use serde_json::Value;
-
 use super::SetupInputs;
-use crate::error::{Error, Result};
+use crate::error::Result;
 use crate::runner::options::Namespace;
 use crate::runner::plan::plan_patch;
-use crate::settings::{OfflineEdit, OutputFormat, Setup};
+use crate::settings::{OfflineEdit, Setup};
 use crate::ui;
 
 /// Offline `setup -f PATH`, from the gathered inputs.
@@ -43,31 +41,13 @@ pub(super) fn run(args: &Setup, edit: &OfflineEdit, inputs: &SetupInputs) -> Res
             }
         }
     }
-    // Render the Secrets before any file is written: an error leaves the files alone.
-    let secrets_text = ui::output::render_objects(&secrets, args.output)?;
-    let done = prepared.commit()?;
-    let text = match (args.output, done.texts) {
-        (_, None) => secrets_text,
-        (OutputFormat::Yaml, Some(texts)) => {
-            let mut out = secrets_text;
-            let manifests = crate::manifests::render_stream(&texts);
-            if !manifests.is_empty() {
-                if !manifests.starts_with("---") {
-                    out.push_str("---\n");
-                }
-                out.push_str(&manifests);
-            }
-            out
-        }
-        (OutputFormat::Json, Some(texts)) => {
-            let mut objects: Vec<Value> = secrets;
-            for t in &texts {
-                let docs = crate::manifests::parse_documents(t)
-                    .map_err(|e| Error::other(format!("internal error: {e}")))?;
-                objects.extend(docs.into_iter().map(|d| d.value));
-            }
-            ui::output::render_objects(&objects, OutputFormat::Json)?
+    // Render everything before any file is written: an error leaves the files alone.
+    let text = match edit.in_place {
+        true => ui::output::render_objects(&secrets, args.output)?,
+        false => {
+            crate::commands::patch::render_with_manifests(&secrets, &prepared.texts, args.output)?
         }
     };
+    prepared.commit()?;
     ui::output::write_stdout(&text)
 }
