@@ -717,19 +717,19 @@ pub struct RenderArgs {
 pub struct Limit(pub Option<u64>);
 
 fn parse_pids(s: &str) -> Result<Limit, String> {
-    crate::sandbox::limits::parse_pids(s).map(Limit)
+    crate::runner::limits::parse_pids(s).map(Limit)
 }
 
 fn parse_memory(s: &str) -> Result<Limit, String> {
-    crate::sandbox::limits::parse_memory(s).map(Limit)
+    crate::runner::limits::parse_memory(s).map(Limit)
 }
 
 fn parse_cpus(s: &str) -> Result<Limit, String> {
-    crate::sandbox::limits::parse_cpus(s).map(Limit)
+    crate::runner::limits::parse_cpus(s).map(Limit)
 }
 
 fn parse_tmp_size(s: &str) -> Result<u64, String> {
-    crate::sandbox::limits::parse_tmp_size(s)
+    crate::runner::limits::parse_tmp_size(s)
 }
 
 /// kpt fn eval's resource selection: the function gets only the selected resources; the

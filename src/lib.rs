@@ -31,7 +31,10 @@ pub fn main_entry() -> ExitCode {
     }
     let cli = match <cli::Cli as clap::Parser>::try_parse() {
         Ok(cli) => cli,
-        Err(err) => return ui::report_clap_error(err),
+        Err(err) => {
+            let root = <cli::Cli as clap::CommandFactory>::command();
+            return ui::report_clap_error(err, &root);
+        }
     };
     ui::output::finish(settings::Settings::resolve(cli).and_then(commands::run))
 }

@@ -7,7 +7,6 @@
 //! stdout / a directory), delete files left empty -> results.
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
-use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
@@ -15,6 +14,7 @@ use crate::error::{Error, Result};
 use crate::krm::image::FunctionImage;
 use crate::krm::kyaml;
 use crate::krm::render::{self, FnRef, FnRun, FunctionRunner, Render};
+use crate::manifests;
 use crate::sandbox::{self, Outcome, User};
 use crate::settings::Render as RenderArgs;
 
@@ -188,23 +188,6 @@ impl FunctionRunner for Runner {
     }
 }
 
-fn write_atomic(path: &Path, text: &str) -> Result<()> {
-    let parent = path.parent().unwrap_or(Path::new("."));
-    std::fs::create_dir_all(parent).map_err(|e| Error::io(parent, e))?;
-    let mut tmp = tempfile::Builder::new()
-        .prefix(".kpr-")
-        .tempfile_in(parent)
-        .map_err(|e| Error::io(parent, e))?;
-    tmp.write_all(text.as_bytes())
-        .map_err(|e| Error::io(tmp.path(), e))?;
-    let mode = std::fs::metadata(path)
-        .map(|m| m.permissions())
-        .unwrap_or_else(|_| std::os::unix::fs::PermissionsExt::from_mode(0o644));
-    let _ = std::fs::set_permissions(tmp.path(), mode);
-    tmp.persist(path).map_err(|e| Error::io(path, e.error))?;
-    Ok(())
-}
-
 /// Write planned files under `dir`, refusing any path through a symlink first.
 fn write_files(dir: &Path, files: &BTreeMap<String, String>) -> Result<()> {
     for rel in files.keys() {
@@ -228,12 +211,29 @@ fn write_files(dir: &Path, files: &BTreeMap<String, String>) -> Result<()> {
             )));
         }
     }
+    // A read-only file is refused before anything is written (as kpt, whose write fails on it).
+    for (rel, text) in files {
+        let target = dir.join(rel);
+        if std::fs::read_to_string(&target).ok().as_deref() != Some(text.as_str())
+            && manifests::check_writable(&target).is_err()
+        {
+            use std::os::unix::fs::PermissionsExt;
+            let mode = std::fs::metadata(&target).map_or(0, |m| m.permissions().mode());
+            return Err(Error::usage(format!(
+                "{}: the file is not writable (mode {:04o}); make it writable (chmod u+w) to render into it; nothing was written",
+                target.display(),
+                mode & 0o7777
+            )));
+        }
+    }
     for (rel, text) in files {
         let target = dir.join(rel);
         if std::fs::read_to_string(&target).ok().as_deref() == Some(text.as_str()) {
             continue;
         }
-        write_atomic(&target, text)?;
+        let parent = target.parent().unwrap_or(dir);
+        std::fs::create_dir_all(parent).map_err(|e| Error::io(parent, e))?;
+        manifests::write_atomic(&target, text.as_bytes())?;
     }
     Ok(())
 }
@@ -411,7 +411,7 @@ fn save_results(args: &RenderArgs, results: &[serde_json::Value], failed: bool) 
     };
     std::fs::create_dir_all(dir).map_err(|e| Error::io(dir, e))?;
     let path = dir.join("results.yaml");
-    write_atomic(&path, &kyaml::emit_doc(&doc, true))?;
+    manifests::write_atomic(&path, kyaml::emit_doc(&doc, true).as_bytes())?;
     crate::errln!("For complete results, see {}", path.display());
     Ok(())
 }

@@ -521,7 +521,7 @@ pub fn run(args: &RunArgs) -> Result<()> {
     if out.events.oom_killed {
         hit.push_str(&format!(
             "; it ran out of memory ({}: raise --memory)",
-            sandbox::limits::show_size(args.limits.memory.unwrap_or_default())
+            crate::runner::limits::show_size(args.limits.memory.unwrap_or_default())
         ));
     }
     let mut failure: Option<Error> = match &out.outcome {

@@ -4,10 +4,51 @@
 //! container's mounts, the pod's volumes, the service account. Pure: values in, values out.
 //!
 //! Items keep a reference to their raw value, for the plan's edits that keep every other key.
+//! [`locate`] is the one rule for which container of a Deployment is the runner's.
 
 use serde_json::Value;
 
 use crate::runner::flags::{self, GoArgs};
+
+/// Why none of a Deployment's containers is its runner container (see [`locate`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum LocateError {
+    /// `spec.template.spec.containers` is missing or not a list.
+    NoList,
+    /// `spec.template.spec.containers` is empty.
+    Empty,
+    /// Several containers and none is named as asked; their names (`""` when unnamed).
+    NoneNamed { names: Vec<String> },
+    /// Several containers have the name asked for (their indexes, in order).
+    SameName { indexes: Vec<usize> },
+}
+
+/// THE rule for which container of a Deployment is the runner, shared by the patch plan and
+/// the lint: the container named `name`; when none is, the only container whatever its
+/// name; with its index. Only `spec.template.spec.containers` is searched: an initContainer is never the
+/// runner, whatever it is named.
+pub fn locate<'a>(deployment: &'a Value, name: &str) -> Result<(usize, &'a Value), LocateError> {
+    let containers = deployment
+        .pointer("/spec/template/spec/containers")
+        .and_then(Value::as_array)
+        .ok_or(LocateError::NoList)?;
+    if containers.is_empty() {
+        return Err(LocateError::Empty);
+    }
+    let names: Vec<&str> = containers
+        .iter()
+        .map(|c| c.get("name").and_then(Value::as_str).unwrap_or(""))
+        .collect();
+    let indexes: Vec<usize> = (0..names.len()).filter(|&i| names[i] == name).collect();
+    match indexes.len() {
+        1 => Ok((indexes[0], &containers[indexes[0]])),
+        0 if containers.len() == 1 => Ok((0, &containers[0])),
+        0 => Err(LocateError::NoneNamed {
+            names: names.into_iter().map(String::from).collect(),
+        }),
+        _ => Err(LocateError::SameName { indexes }),
+    }
+}
 
 /// The lists of the Deployment a plan edits, and where argv tokens live.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -315,6 +356,93 @@ impl<'a> RunnerContainer<'a> {
 mod tests {
     use super::*;
     use serde_json::json;
+
+    fn deployment(containers: Value, init: Value) -> Value {
+        json!({"apiVersion": "apps/v1", "kind": "Deployment",
+               "metadata": {"name": "function-runner"},
+               "spec": {"template": {"spec": {"containers": containers, "initContainers": init}}}})
+    }
+
+    /// The plan's and the lint's answers for one Deployment: both go through [`locate`].
+    fn plan_and_lint(d: &Value) -> (Option<usize>, Option<usize>) {
+        let plan =
+            crate::runner::plan::runner_container(d, &crate::runner::plan::Target::default())
+                .ok()
+                .map(|(i, _)| i);
+        let lint = crate::runner::lint::locate_runner(
+            std::slice::from_ref(d),
+            &crate::runner::lint::LintContext::offline_defaults(0),
+        )
+        .ok()
+        .map(|l| l.container);
+        (plan, lint)
+    }
+
+    #[test]
+    fn the_runner_container_of_odd_deployments() {
+        // Several containers, one named function-runner (not the first).
+        let d = deployment(
+            json!([{"name": "istio-proxy"}, {"name": "function-runner"}, {"name": "log"}]),
+            json!([]),
+        );
+        assert_eq!(locate(&d, "function-runner").map(|(i, _)| i), Ok(1));
+        assert_eq!(plan_and_lint(&d), (Some(1), Some(1)));
+
+        // Several containers and none named function-runner: no answer, the names are given.
+        let d = deployment(json!([{"name": "a"}, {"image": "b"}]), json!([]));
+        assert_eq!(
+            locate(&d, "function-runner"),
+            Err(LocateError::NoneNamed {
+                names: vec!["a".into(), "".into()]
+            })
+        );
+        assert_eq!(plan_and_lint(&d), (None, None));
+
+        // One container, whatever its name, is the runner.
+        let d = deployment(json!([{"name": "runner"}]), json!([]));
+        assert_eq!(locate(&d, "function-runner").map(|(i, _)| i), Ok(0));
+        assert_eq!(plan_and_lint(&d), (Some(0), Some(0)));
+
+        // An initContainer named function-runner is never the runner.
+        let d = deployment(
+            json!([{"name": "server"}, {"name": "sidecar"}]),
+            json!([{"name": "function-runner"}]),
+        );
+        assert!(matches!(
+            locate(&d, "function-runner"),
+            Err(LocateError::NoneNamed { .. })
+        ));
+        assert_eq!(plan_and_lint(&d), (None, None));
+        let d = deployment(
+            json!([{"name": "server"}]),
+            json!([{"name": "function-runner"}]),
+        );
+        assert_eq!(locate(&d, "function-runner").map(|(i, _)| i), Ok(0));
+        assert_eq!(plan_and_lint(&d), (Some(0), Some(0)));
+
+        // No list, an empty list, a name given twice.
+        let no_list = json!({"kind": "Deployment", "metadata": {"name": "function-runner"}});
+        assert_eq!(
+            locate(&no_list, "function-runner"),
+            Err(LocateError::NoList)
+        );
+        assert_eq!(plan_and_lint(&no_list), (None, None));
+        let d = deployment(json!([]), json!([]));
+        assert_eq!(locate(&d, "function-runner"), Err(LocateError::Empty));
+        assert_eq!(plan_and_lint(&d), (None, None));
+        let d = deployment(
+            json!([{"name": "function-runner"}, {"name": "x"}, {"name": "function-runner"}]),
+            json!([]),
+        );
+        assert_eq!(
+            locate(&d, "function-runner"),
+            Err(LocateError::SameName {
+                indexes: vec![0, 2]
+            })
+        );
+        // The plan refuses to edit an ambiguous Deployment; the lint reads the first.
+        assert_eq!(plan_and_lint(&d), (None, Some(0)));
+    }
 
     #[test]
     fn one_read_of_argv_mounts_and_volumes() {

@@ -11,6 +11,7 @@ pub mod flags;
 pub mod fleet;
 pub mod gojson;
 pub mod image_ref;
+pub mod limits;
 pub mod lint;
 pub mod model;
 pub mod name;

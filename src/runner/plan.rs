@@ -11,7 +11,7 @@
 use serde_json::{Map, Value, json};
 
 use crate::error::{Error, Result};
-use crate::runner::container::{self, RunnerContainer};
+use crate::runner::container::{self, LocateError, RunnerContainer};
 pub use crate::runner::container::{ArgToken, ListField};
 use crate::runner::defaults::{
     DEFAULT_AUTH_MOUNT_PATH, DEFAULT_AUTH_SECRET_NAME, DEFAULT_CONTAINER, DEFAULT_DEPLOYMENT,
@@ -431,46 +431,32 @@ fn last_parsed_flag_pos(tokens: &[ArgToken], occ: &[Occurrence]) -> Option<usize
 fn the_container<'a>(deployment: &'a Value, target: &Target) -> Result<(usize, &'a Value)> {
     let containers = deployment
         .pointer("/spec/template/spec/containers")
-        .and_then(Value::as_array)
-        .ok_or_else(|| {
-            Error::usage(format!(
-                "Deployment {}: no spec.template.spec.containers; is it a complete Deployment manifest?",
-                target.deployment
-            ))
-        })?;
-    let names: Vec<&str> = containers
-        .iter()
-        .map(|c| c.get("name").and_then(Value::as_str).unwrap_or(""))
-        .collect();
-    let matching: Vec<usize> = names
-        .iter()
-        .enumerate()
-        .filter(|(_, n)| **n == target.container)
-        .map(|(i, _)| i)
-        .collect();
-    if containers.is_empty() {
-        return Err(Error::usage(format!(
-            "Deployment {}: spec.template.spec.containers is empty; is it a complete Deployment manifest?",
-            target.deployment
-        )));
-    }
-    if let Some(i) = containers.iter().position(|c| !c.is_object()) {
+        .and_then(Value::as_array);
+    // A container that is not a mapping makes the manifest unusable, whichever is the runner.
+    if let Some(i) = containers.and_then(|cs| cs.iter().position(|c| !c.is_object())) {
         return Err(Error::usage(format!(
             "Deployment {}: container {i} is not a mapping (name:, image:, ...); fix the manifest",
             target.deployment
         )));
     }
-    match matching.len() {
-        1 => Ok((matching[0], &containers[matching[0]])),
-        0 if containers.len() == 1 => Ok((0, &containers[0])),
-        0 => Err(Error::usage(format!(
+    match container::locate(deployment, &target.container) {
+        Ok(found) => Ok(found),
+        Err(LocateError::NoList) => Err(Error::usage(format!(
+            "Deployment {}: no spec.template.spec.containers; is it a complete Deployment manifest?",
+            target.deployment
+        ))),
+        Err(LocateError::Empty) => Err(Error::usage(format!(
+            "Deployment {}: spec.template.spec.containers is empty; is it a complete Deployment manifest?",
+            target.deployment
+        ))),
+        Err(LocateError::NoneNamed { names }) => Err(Error::usage(format!(
             "Deployment {}: {} candidate containers ({}) and none is named {}; pass --container NAME",
             target.deployment,
-            containers.len(),
+            names.len(),
             names.join(", "),
             target.container
         ))),
-        _ => Err(Error::usage(format!(
+        Err(LocateError::SameName { .. }) => Err(Error::usage(format!(
             "Deployment {}: two containers are named {}; container names must be unique, fix the manifest",
             target.deployment, target.container
         ))),

@@ -7,13 +7,13 @@
 //!   and `cpu` hierarchies that is writable.
 //!
 //! Whatever cannot be had is left to the helper's per-process fallbacks
-//! ([`super::limits::Fallbacks`]). The sandbox helper joins the cgroups itself, first thing,
+//! ([`super::Fallbacks`]). The sandbox helper joins the cgroups itself, first thing,
 //! so every process of the function starts inside. Dropping the [`RunCgroup`] removes them.
 
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
-use super::limits::Limits;
+use crate::runner::limits::Limits;
 
 /// CFS period used for `--cpus` (the engines' 100 ms).
 const CPU_PERIOD_US: u64 = 100_000;

@@ -7,10 +7,10 @@ use std::time::Duration;
 
 use sha2::{Digest, Sha256};
 
-use super::limits::{Limits, show_cpus};
 use super::{BindMount, RunOutput, User, run_piped};
 use crate::error::{Error, Result};
 use crate::rootfs::{Compression, LayerSource};
+use crate::runner::limits::{Limits, show_cpus};
 
 /// Which container engine.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

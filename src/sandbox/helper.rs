@@ -11,7 +11,7 @@ use nix::sched::{CloneFlags, unshare};
 use nix::sys::wait::{WaitStatus, waitpid};
 use nix::unistd::{ForkResult, chdir, execve, fork, getgid, getuid, pivot_root, sethostname};
 
-use super::limits::Fallbacks;
+use super::Fallbacks;
 use super::{NOBODY, SETUP_ERROR_PREFIX, SETUP_FAILED, Spec, User, seccomp};
 
 const DEFAULT_PATH: &str = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";

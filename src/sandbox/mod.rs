@@ -6,7 +6,7 @@
 //! of the new PID namespace, mounts the read-only root, `/proc`, a private `/tmp`, a minimal
 //! `/dev`, pivots into the root, sets no_new_privs, the per-process limits and the seccomp
 //! filter, and execs the entrypoint. Before it starts, the main process makes the run's cgroup
-//! ([`cgroup`]) where it can; the helper joins it first thing ([`limits`] says what applies
+//! ([`cgroup`]) where it can; the helper joins it first thing (`runner::limits` says what applies
 //! where). The main process
 //! only pipes the ResourceList in and out and enforces the timeout by killing the helper's
 //! process group; the helper's child (the namespace's init) has PDEATHSIG=SIGKILL, and when
@@ -15,7 +15,6 @@
 pub mod cgroup;
 mod engine;
 mod helper;
-pub mod limits;
 mod seccomp;
 
 use std::io::{Read, Write};
@@ -29,9 +28,20 @@ use serde::{Deserialize, Serialize};
 
 use crate::error::{Error, Result};
 
+pub use crate::runner::limits::Limits;
 pub use cgroup::Events;
 pub use engine::{Engine, EngineImage, EngineRun, run_engine};
-pub use limits::{Fallbacks, Limits};
+
+/// What the sandbox helper sets itself, for the limits no cgroup covers.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Fallbacks {
+    /// `RLIMIT_NPROC` (effective for a normal user only).
+    pub nproc: Option<u64>,
+    /// `RLIMIT_DATA`, per process.
+    pub data: Option<u64>,
+    /// Pin to this many CPUs (and deny `sched_setaffinity`).
+    pub cpus: Option<u32>,
+}
 
 /// The argument that makes the binary act as the sandbox helper.
 pub const HELPER_ARG: &str = "__sandbox";

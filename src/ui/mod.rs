@@ -89,8 +89,8 @@ fn arg_before(value: &str) -> Option<String> {
 
 /// The subcommands named on the command line (`["secret", "auth"]`), up to the first word
 /// that is not one.
-fn subcommand_path() -> Vec<String> {
-    let mut cmd = <crate::cli::Cli as clap::CommandFactory>::command();
+fn subcommand_path(root: &clap::Command) -> Vec<String> {
+    let mut cmd = root.clone();
     let mut path = Vec::new();
     for arg in std::env::args().skip(1) {
         if arg.starts_with('-') {
@@ -107,19 +107,20 @@ fn subcommand_path() -> Vec<String> {
 
 /// Whether `--name` only takes a value joined with '=' (`require_equals`, like kubectl's
 /// `--dry-run`), so that `--name value` leaves `value` as a stray word.
-fn takes_value_after_equals(flag: &str) -> bool {
+fn takes_value_after_equals(root: &clap::Command, flag: &str) -> bool {
     fn find(cmd: &clap::Command, name: &str) -> bool {
         cmd.get_arguments()
             .any(|a| a.get_long() == Some(name) && a.is_require_equals_set())
             || cmd.get_subcommands().any(|c| find(c, name))
     }
-    flag.strip_prefix("--")
-        .is_some_and(|name| find(&<crate::cli::Cli as clap::CommandFactory>::command(), name))
+    flag.strip_prefix("--").is_some_and(|name| find(root, name))
 }
 
 /// clap errors: help and version go to stdout with exit 0; usage errors become one
 /// `error:` line (clap's own first line, without its ANSI styling) plus clap's hint, exit 2.
-pub fn report_clap_error(err: clap::Error) -> ExitCode {
+/// `root` is the program's clap command (handed over by `main_entry`: the terminal edge does
+/// not import the command line's definitions).
+pub fn report_clap_error(err: clap::Error, root: &clap::Command) -> ExitCode {
     use clap::error::ErrorKind;
     match err.kind() {
         ErrorKind::DisplayHelp
@@ -174,7 +175,7 @@ pub fn report_clap_error(err: clap::Error) -> ExitCode {
                 && let Some(clap::error::ContextValue::String(value)) =
                     err.get(clap::error::ContextKind::InvalidArg)
                 && let Some(flag) = arg_before(value)
-                && takes_value_after_equals(&flag)
+                && takes_value_after_equals(root, &flag)
             {
                 tip = Some(format!(
                     "write {flag}={value}: {flag} takes its value after '='"
@@ -184,7 +185,7 @@ pub fn report_clap_error(err: clap::Error) -> ExitCode {
             // the help of the subcommand on the command line, not the top-level one.
             let root_help = "; see 'kubectl porch-registry --help'";
             if line.ends_with(root_help) {
-                let path = subcommand_path();
+                let path = subcommand_path(root);
                 if !path.is_empty() {
                     line = format!(
                         "{}; see 'kubectl porch-registry {} --help'",

@@ -6,8 +6,8 @@ use base64::Engine as _;
 use serde_json::Value;
 
 use super::{LintContext, object_name};
-use crate::runner::container::RunnerContainer;
 pub use crate::runner::container::VolumeSource;
+use crate::runner::container::{self, LocateError, RunnerContainer};
 use crate::runner::flags::{ParsedFlag, Stop, parse_go_args};
 
 /// Where the runner's Deployment and container are among the objects.
@@ -96,15 +96,15 @@ pub fn locate_runner(
             namespace: ctx.namespace.clone(),
         })?;
     let dep = &objects[index];
-    let containers = containers_of(dep);
-    let names: Vec<&str> = containers
-        .iter()
-        .map(|c| c.get("name").and_then(Value::as_str).unwrap_or(""))
-        .collect();
-    let container = match names.iter().position(|n| *n == ctx.container) {
-        Some(i) => i,
-        None if containers.len() == 1 => 0,
-        None => {
+    let container = match container::locate(dep, &ctx.container) {
+        Ok((i, _)) => i,
+        // The lint reads the first of several same-named containers (the plan refuses them).
+        Err(LocateError::SameName { indexes }) => indexes[0],
+        Err(e) => {
+            let names = match e {
+                LocateError::NoneNamed { names } => names,
+                _ => Vec::new(),
+            };
             return Err(RunnerLocateError::NoContainer {
                 object: object_name(dep),
                 index,
@@ -118,13 +118,6 @@ pub fn locate_runner(
         }
     };
     Ok(RunnerLocation { index, container })
-}
-
-fn containers_of(dep: &Value) -> Vec<&Value> {
-    dep.pointer("/spec/template/spec/containers")
-        .and_then(Value::as_array)
-        .map(|a| a.iter().collect())
-        .unwrap_or_default()
 }
 
 /// A volumeMount of the runner container.

@@ -1,12 +1,13 @@
 //! Resource limits of a sandboxed function, like a container engine's defaults, and the sizes
-//! and CPU counts the flags take.
+//! and CPU counts the flags take (the parsers are clap's `value_parser`s for `--pids-limit`,
+//! `--memory`, `--cpus`, `--tmp-size`, as [`super::duration`] is for `--timeout`).
 //!
 //! Defaults (documented in `run --help` and the README):
 //! - pids: 2048 processes and threads, podman's default (`pids_limit` in containers.conf);
 //! - `/tmp`: a 256 MiB tmpfs (a tmpfs without `size=` may take half of the host's RAM);
 //! - memory: 2 GiB for the whole function; CPUs: no limit (the timeout bounds the time).
 //!
-//! How a limit is enforced depends on the machine (see [`super::cgroup`]): a cgroup when one
+//! How a limit is enforced depends on the machine (see `sandbox::cgroup`): a cgroup when one
 //! can be created (root with cgroup v1 or v2, a normal user with a delegated cgroup v2
 //! subtree), else per-process fallbacks set in the sandbox: `RLIMIT_NPROC` for pids (counted in
 //! the sandbox's own user namespace; the kernel exempts root from it), `RLIMIT_DATA` for memory
@@ -43,17 +44,6 @@ impl Default for Limits {
             tmp_size: DEFAULT_TMP_SIZE,
         }
     }
-}
-
-/// What the sandbox helper sets itself, for the limits no cgroup covers.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Fallbacks {
-    /// `RLIMIT_NPROC` (effective for a normal user only).
-    pub nproc: Option<u64>,
-    /// `RLIMIT_DATA`, per process.
-    pub data: Option<u64>,
-    /// Pin to this many CPUs (and deny `sched_setaffinity`).
-    pub cpus: Option<u32>,
 }
 
 /// `--pids-limit`: a positive count, or `-1`/`0` for no limit (podman's and docker's
