@@ -231,6 +231,8 @@ Register-ArgumentCompleter -Native -CommandName 'kubectl-porch_registry' -Script
             [CompletionResult]::new('--parallel', '--parallel', [CompletionResultType]::ParameterName, 'How many clusters are handled at once')
             [CompletionResult]::new('--cluster-timeout', '--cluster-timeout', [CompletionResultType]::ParameterName, 'How long one cluster may take before it is reported as timed out (the others go on)')
             [CompletionResult]::new('--fn-namespace', '--fn-namespace', [CompletionResultType]::ParameterName, 'Namespace where the runner creates function pods')
+            [CompletionResult]::new('--node-trust-name', '--node-trust-name', [CompletionResultType]::ParameterName, 'Name of the node-trust DaemonSet whose per-node state is shown')
+            [CompletionResult]::new('--node-trust-namespace', '--node-trust-namespace', [CompletionResultType]::ParameterName, 'Namespace of the node-trust DaemonSet')
             [CompletionResult]::new('-o', '-o', [CompletionResultType]::ParameterName, 'Output format')
             [CompletionResult]::new('--output', '--output', [CompletionResultType]::ParameterName, 'Output format')
             [CompletionResult]::new('--all-contexts', '--all-contexts', [CompletionResultType]::ParameterName, 'Every context of the kubeconfig (with --context-pattern: those whose name matches)')
@@ -247,16 +249,48 @@ Register-ArgumentCompleter -Native -CommandName 'kubectl-porch_registry' -Script
         }
         'kubectl-porch_registry;node-trust' {
             [CompletionResult]::new('--method', '--method', [CompletionResultType]::ParameterName, 'How the nodes get the CA')
-            [CompletionResult]::new('--registry', '--registry', [CompletionResultType]::ParameterName, 'Registry HOST[:PORT] whose CA the nodes trust (repeatable)')
-            [CompletionResult]::new('--ca-file', '--ca-file', [CompletionResultType]::ParameterName, 'PEM file with the registry''s CA certificate(s)')
-            [CompletionResult]::new('--name', '--name', [CompletionResultType]::ParameterName, 'Name of the objects node-trust prints (DaemonSet, ServiceAccount, ConfigMap)')
+            [CompletionResult]::new('--registry', '--registry', [CompletionResultType]::ParameterName, 'Registry HOST[:PORT] whose CA the nodes trust (repeatable; default: the keys of the runner''s auth Secret)')
+            [CompletionResult]::new('--ca-file', '--ca-file', [CompletionResultType]::ParameterName, 'PEM file with the registry''s CA certificate(s) (default: ca.crt of the TLS Secret the runner mounts)')
+            [CompletionResult]::new('--name', '--name', [CompletionResultType]::ParameterName, 'Name of the node-trust objects (DaemonSet, ServiceAccount, ConfigMap)')
             [CompletionResult]::new('--namespace', '--namespace', [CompletionResultType]::ParameterName, 'Namespace of the DaemonSet (Pod Security admission must allow `privileged` there)')
             [CompletionResult]::new('--image', '--image', [CompletionResultType]::ParameterName, 'The DaemonSet''s helper image (needs sh, cmp, cp, mv)')
-            [CompletionResult]::new('--dry-run', '--dry-run', [CompletionResultType]::ParameterName, 'The daemonset method prints its objects: --dry-run=client (pipe into kubectl apply -f -)')
-            [CompletionResult]::new('-o', '-o', [CompletionResultType]::ParameterName, 'Output format')
-            [CompletionResult]::new('--output', '--output', [CompletionResultType]::ParameterName, 'Output format')
+            [CompletionResult]::new('--runner-namespace', '--runner-namespace', [CompletionResultType]::ParameterName, 'Namespace of the function runner, whose Secrets give the default CA and registries')
+            [CompletionResult]::new('--deployment', '--deployment', [CompletionResultType]::ParameterName, 'Name of the function-runner Deployment')
+            [CompletionResult]::new('--container', '--container', [CompletionResultType]::ParameterName, 'Name of the runner container in the Deployment')
+            [CompletionResult]::new('--kubeconfig', '--kubeconfig', [CompletionResultType]::ParameterName, 'Path to the kubeconfig file (default: $KUBECONFIG, else ~/.kube/config)')
+            [CompletionResult]::new('--context', '--context', [CompletionResultType]::ParameterName, 'The kubeconfig context to use (default: the current context); `status` takes it several times, one cluster per context')
+            [CompletionResult]::new('--wait', '--wait', [CompletionResultType]::ParameterName, 'Wait for the rollout')
+            [CompletionResult]::new('--timeout', '--timeout', [CompletionResultType]::ParameterName, 'How long to wait for the rollout (e.g. 30s, 5m)')
+            [CompletionResult]::new('--dry-run', '--dry-run', [CompletionResultType]::ParameterName, 'client: print the objects (for kubectl apply -f -), send nothing; server: send them with dryRun=All')
+            [CompletionResult]::new('-o', '-o', [CompletionResultType]::ParameterName, 'Print the objects (as applied, or as the server would apply them) in this format')
+            [CompletionResult]::new('--output', '--output', [CompletionResultType]::ParameterName, 'Print the objects (as applied, or as the server would apply them) in this format')
             [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
             [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('remove', 'remove', [CompletionResultType]::ParameterValue, 'Delete the node-trust DaemonSet, ConfigMap and ServiceAccount (the pods first remove the files they wrote)')
+            [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
+            break
+        }
+        'kubectl-porch_registry;node-trust;remove' {
+            [CompletionResult]::new('--name', '--name', [CompletionResultType]::ParameterName, 'Name of the node-trust objects (DaemonSet, ServiceAccount, ConfigMap)')
+            [CompletionResult]::new('--namespace', '--namespace', [CompletionResultType]::ParameterName, 'Namespace of the DaemonSet (Pod Security admission must allow `privileged` there)')
+            [CompletionResult]::new('--kubeconfig', '--kubeconfig', [CompletionResultType]::ParameterName, 'Path to the kubeconfig file (default: $KUBECONFIG, else ~/.kube/config)')
+            [CompletionResult]::new('--context', '--context', [CompletionResultType]::ParameterName, 'The kubeconfig context to use (default: the current context); `status` takes it several times, one cluster per context')
+            [CompletionResult]::new('--wait', '--wait', [CompletionResultType]::ParameterName, 'Wait until the DaemonSet''s pods are gone (their cleanup ran) before deleting its ConfigMap')
+            [CompletionResult]::new('--timeout', '--timeout', [CompletionResultType]::ParameterName, 'How long to wait for the pods to go (e.g. 30s, 5m)')
+            [CompletionResult]::new('--dry-run', '--dry-run', [CompletionResultType]::ParameterName, 'client: say what would be deleted, send nothing; server: send the deletes with dryRun=All')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            break
+        }
+        'kubectl-porch_registry;node-trust;help' {
+            [CompletionResult]::new('remove', 'remove', [CompletionResultType]::ParameterValue, 'Delete the node-trust DaemonSet, ConfigMap and ServiceAccount (the pods first remove the files they wrote)')
+            [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
+            break
+        }
+        'kubectl-porch_registry;node-trust;help;remove' {
+            break
+        }
+        'kubectl-porch_registry;node-trust;help;help' {
             break
         }
         'kubectl-porch_registry;pull' {
@@ -411,6 +445,10 @@ Register-ArgumentCompleter -Native -CommandName 'kubectl-porch_registry' -Script
             break
         }
         'kubectl-porch_registry;help;node-trust' {
+            [CompletionResult]::new('remove', 'remove', [CompletionResultType]::ParameterValue, 'Delete the node-trust DaemonSet, ConfigMap and ServiceAccount (the pods first remove the files they wrote)')
+            break
+        }
+        'kubectl-porch_registry;help;node-trust;remove' {
             break
         }
         'kubectl-porch_registry;help;pull' {

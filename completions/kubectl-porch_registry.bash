@@ -103,11 +103,26 @@ _kubectl_porch_registry() {
             kubectl_porch_registry__subcmd__help,status)
                 cmd="kubectl_porch_registry__subcmd__help__subcmd__status"
                 ;;
+            kubectl_porch_registry__subcmd__help__subcmd__node__subcmd__trust,remove)
+                cmd="kubectl_porch_registry__subcmd__help__subcmd__node__subcmd__trust__subcmd__remove"
+                ;;
             kubectl_porch_registry__subcmd__help__subcmd__secret,auth)
                 cmd="kubectl_porch_registry__subcmd__help__subcmd__secret__subcmd__auth"
                 ;;
             kubectl_porch_registry__subcmd__help__subcmd__secret,tls)
                 cmd="kubectl_porch_registry__subcmd__help__subcmd__secret__subcmd__tls"
+                ;;
+            kubectl_porch_registry__subcmd__node__subcmd__trust,help)
+                cmd="kubectl_porch_registry__subcmd__node__subcmd__trust__subcmd__help"
+                ;;
+            kubectl_porch_registry__subcmd__node__subcmd__trust,remove)
+                cmd="kubectl_porch_registry__subcmd__node__subcmd__trust__subcmd__remove"
+                ;;
+            kubectl_porch_registry__subcmd__node__subcmd__trust__subcmd__help,help)
+                cmd="kubectl_porch_registry__subcmd__node__subcmd__trust__subcmd__help__subcmd__help"
+                ;;
+            kubectl_porch_registry__subcmd__node__subcmd__trust__subcmd__help,remove)
+                cmd="kubectl_porch_registry__subcmd__node__subcmd__trust__subcmd__help__subcmd__remove"
                 ;;
             kubectl_porch_registry__subcmd__secret,auth)
                 cmd="kubectl_porch_registry__subcmd__secret__subcmd__auth"
@@ -400,8 +415,22 @@ _kubectl_porch_registry() {
             return 0
             ;;
         kubectl_porch_registry__subcmd__help__subcmd__node__subcmd__trust)
-            opts=""
+            opts="remove"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        kubectl_porch_registry__subcmd__help__subcmd__node__subcmd__trust__subcmd__remove)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
@@ -554,7 +583,7 @@ _kubectl_porch_registry() {
             return 0
             ;;
         kubectl_porch_registry__subcmd__node__subcmd__trust)
-            opts="-o -h --method --registry --ca-file --name --namespace --image --dry-run --output --help"
+            opts="-o -h --method --registry --ca-file --name --namespace --image --runner-namespace --deployment --container --kubeconfig --context --wait --timeout --dry-run --output --help remove help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -584,6 +613,34 @@ _kubectl_porch_registry() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --runner-namespace)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --deployment)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --container)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --kubeconfig)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --context)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --wait)
+                    COMPREPLY=($(compgen -W "true false" -- "${cur}"))
+                    return 0
+                    ;;
+                --timeout)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --dry-run)
                     COMPREPLY=($(compgen -W "none client server" -- "${cur}"))
                     return 0
@@ -594,6 +651,90 @@ _kubectl_porch_registry() {
                     ;;
                 -o)
                     COMPREPLY=($(compgen -W "yaml json name" -- "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        kubectl_porch_registry__subcmd__node__subcmd__trust__subcmd__help)
+            opts="remove help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        kubectl_porch_registry__subcmd__node__subcmd__trust__subcmd__help__subcmd__help)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        kubectl_porch_registry__subcmd__node__subcmd__trust__subcmd__help__subcmd__remove)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        kubectl_porch_registry__subcmd__node__subcmd__trust__subcmd__remove)
+            opts="-h --name --namespace --kubeconfig --context --wait --timeout --dry-run --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --name)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --namespace)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --kubeconfig)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --context)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --wait)
+                    COMPREPLY=($(compgen -W "true false" -- "${cur}"))
+                    return 0
+                    ;;
+                --timeout)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --dry-run)
+                    COMPREPLY=($(compgen -W "none client server" -- "${cur}"))
                     return 0
                     ;;
                 *)
@@ -1374,7 +1515,7 @@ _kubectl_porch_registry() {
             return 0
             ;;
         kubectl_porch_registry__subcmd__status)
-            opts="-n -o -h --deployment --container --namespace --kubeconfig --context --all-contexts --context-pattern --parallel --cluster-timeout --fn-namespace --output --help"
+            opts="-n -o -h --deployment --container --namespace --kubeconfig --context --all-contexts --context-pattern --parallel --cluster-timeout --fn-namespace --node-trust-name --node-trust-namespace --output --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1417,6 +1558,14 @@ _kubectl_porch_registry() {
                     return 0
                     ;;
                 --fn-namespace)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --node-trust-name)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --node-trust-namespace)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

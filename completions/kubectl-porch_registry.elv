@@ -215,6 +215,8 @@ set edit:completion:arg-completer[kubectl-porch_registry] = {|@words|
             cand --parallel 'How many clusters are handled at once'
             cand --cluster-timeout 'How long one cluster may take before it is reported as timed out (the others go on)'
             cand --fn-namespace 'Namespace where the runner creates function pods'
+            cand --node-trust-name 'Name of the node-trust DaemonSet whose per-node state is shown'
+            cand --node-trust-namespace 'Namespace of the node-trust DaemonSet'
             cand -o 'Output format'
             cand --output 'Output format'
             cand --all-contexts 'Every context of the kubeconfig (with --context-pattern: those whose name matches)'
@@ -229,16 +231,44 @@ set edit:completion:arg-completer[kubectl-porch_registry] = {|@words|
         }
         &'kubectl-porch_registry;node-trust'= {
             cand --method 'How the nodes get the CA'
-            cand --registry 'Registry HOST[:PORT] whose CA the nodes trust (repeatable)'
-            cand --ca-file 'PEM file with the registry''s CA certificate(s)'
-            cand --name 'Name of the objects node-trust prints (DaemonSet, ServiceAccount, ConfigMap)'
+            cand --registry 'Registry HOST[:PORT] whose CA the nodes trust (repeatable; default: the keys of the runner''s auth Secret)'
+            cand --ca-file 'PEM file with the registry''s CA certificate(s) (default: ca.crt of the TLS Secret the runner mounts)'
+            cand --name 'Name of the node-trust objects (DaemonSet, ServiceAccount, ConfigMap)'
             cand --namespace 'Namespace of the DaemonSet (Pod Security admission must allow `privileged` there)'
             cand --image 'The DaemonSet''s helper image (needs sh, cmp, cp, mv)'
-            cand --dry-run 'The daemonset method prints its objects: --dry-run=client (pipe into kubectl apply -f -)'
-            cand -o 'Output format'
-            cand --output 'Output format'
+            cand --runner-namespace 'Namespace of the function runner, whose Secrets give the default CA and registries'
+            cand --deployment 'Name of the function-runner Deployment'
+            cand --container 'Name of the runner container in the Deployment'
+            cand --kubeconfig 'Path to the kubeconfig file (default: $KUBECONFIG, else ~/.kube/config)'
+            cand --context 'The kubeconfig context to use (default: the current context); `status` takes it several times, one cluster per context'
+            cand --wait 'Wait for the rollout'
+            cand --timeout 'How long to wait for the rollout (e.g. 30s, 5m)'
+            cand --dry-run 'client: print the objects (for kubectl apply -f -), send nothing; server: send them with dryRun=All'
+            cand -o 'Print the objects (as applied, or as the server would apply them) in this format'
+            cand --output 'Print the objects (as applied, or as the server would apply them) in this format'
             cand -h 'Print help (see more with ''--help'')'
             cand --help 'Print help (see more with ''--help'')'
+            cand remove 'Delete the node-trust DaemonSet, ConfigMap and ServiceAccount (the pods first remove the files they wrote)'
+            cand help 'Print this message or the help of the given subcommand(s)'
+        }
+        &'kubectl-porch_registry;node-trust;remove'= {
+            cand --name 'Name of the node-trust objects (DaemonSet, ServiceAccount, ConfigMap)'
+            cand --namespace 'Namespace of the DaemonSet (Pod Security admission must allow `privileged` there)'
+            cand --kubeconfig 'Path to the kubeconfig file (default: $KUBECONFIG, else ~/.kube/config)'
+            cand --context 'The kubeconfig context to use (default: the current context); `status` takes it several times, one cluster per context'
+            cand --wait 'Wait until the DaemonSet''s pods are gone (their cleanup ran) before deleting its ConfigMap'
+            cand --timeout 'How long to wait for the pods to go (e.g. 30s, 5m)'
+            cand --dry-run 'client: say what would be deleted, send nothing; server: send the deletes with dryRun=All'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+        }
+        &'kubectl-porch_registry;node-trust;help'= {
+            cand remove 'Delete the node-trust DaemonSet, ConfigMap and ServiceAccount (the pods first remove the files they wrote)'
+            cand help 'Print this message or the help of the given subcommand(s)'
+        }
+        &'kubectl-porch_registry;node-trust;help;remove'= {
+        }
+        &'kubectl-porch_registry;node-trust;help;help'= {
         }
         &'kubectl-porch_registry;pull'= {
             cand --default-image-prefix 'Prefix for function names without ''/'' (default: the runner''s --default-image-prefix, else ghcr.io/kptdev/krm-functions-catalog; "" resolves nothing)'
@@ -377,6 +407,9 @@ set edit:completion:arg-completer[kubectl-porch_registry] = {|@words|
         &'kubectl-porch_registry;help;fn'= {
         }
         &'kubectl-porch_registry;help;node-trust'= {
+            cand remove 'Delete the node-trust DaemonSet, ConfigMap and ServiceAccount (the pods first remove the files they wrote)'
+        }
+        &'kubectl-porch_registry;help;node-trust;remove'= {
         }
         &'kubectl-porch_registry;help;pull'= {
         }

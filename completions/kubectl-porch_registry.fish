@@ -176,6 +176,8 @@ complete -c kubectl-porch_registry -n "__fish_kubectl_porch_registry_using_subco
 complete -c kubectl-porch_registry -n "__fish_kubectl_porch_registry_using_subcommand status" -l parallel -d 'How many clusters are handled at once' -r
 complete -c kubectl-porch_registry -n "__fish_kubectl_porch_registry_using_subcommand status" -l cluster-timeout -d 'How long one cluster may take before it is reported as timed out (the others go on)' -r
 complete -c kubectl-porch_registry -n "__fish_kubectl_porch_registry_using_subcommand status" -l fn-namespace -d 'Namespace where the runner creates function pods' -r
+complete -c kubectl-porch_registry -n "__fish_kubectl_porch_registry_using_subcommand status" -l node-trust-name -d 'Name of the node-trust DaemonSet whose per-node state is shown' -r
+complete -c kubectl-porch_registry -n "__fish_kubectl_porch_registry_using_subcommand status" -l node-trust-namespace -d 'Namespace of the node-trust DaemonSet' -r
 complete -c kubectl-porch_registry -n "__fish_kubectl_porch_registry_using_subcommand status" -s o -l output -d 'Output format' -r -f -a "table\t'A table for people'
 json\t'JSON for scripts'
 yaml\t'YAML'"
@@ -184,22 +186,45 @@ complete -c kubectl-porch_registry -n "__fish_kubectl_porch_registry_using_subco
 complete -c kubectl-porch_registry -n "__fish_kubectl_porch_registry_using_subcommand fn" -l deployment -d 'Name of the function-runner Deployment' -r
 complete -c kubectl-porch_registry -n "__fish_kubectl_porch_registry_using_subcommand fn" -l container -d 'Name of the runner container in the Deployment' -r
 complete -c kubectl-porch_registry -n "__fish_kubectl_porch_registry_using_subcommand fn" -s h -l help -d 'Print help'
-complete -c kubectl-porch_registry -n "__fish_kubectl_porch_registry_using_subcommand node-trust" -l method -d 'How the nodes get the CA' -r -f -a "daemonset\t'Print a DaemonSet (own ServiceAccount and ConfigMap) that writes the CA into each runtime\'s certs.d'
+complete -c kubectl-porch_registry -n "__fish_kubectl_porch_registry_using_subcommand node-trust; and not __fish_seen_subcommand_from remove help" -l method -d 'How the nodes get the CA' -r -f -a "daemonset\t'Apply a DaemonSet (own ServiceAccount and ConfigMap) that writes the CA into each runtime\'s certs.d'
 kind\t'Print a kind Cluster config: extraMounts of the CA and the containerd config_path patch'
 k3s\t'Print k3s registries.yaml (configs.HOST.tls.ca_file) and where to put the CA'
 openshift\t'Print the openshift-config ConfigMap and the image.config.openshift.io/cluster patch'"
-complete -c kubectl-porch_registry -n "__fish_kubectl_porch_registry_using_subcommand node-trust" -l registry -d 'Registry HOST[:PORT] whose CA the nodes trust (repeatable)' -r
-complete -c kubectl-porch_registry -n "__fish_kubectl_porch_registry_using_subcommand node-trust" -l ca-file -d 'PEM file with the registry\'s CA certificate(s)' -r -F
-complete -c kubectl-porch_registry -n "__fish_kubectl_porch_registry_using_subcommand node-trust" -l name -d 'Name of the objects node-trust prints (DaemonSet, ServiceAccount, ConfigMap)' -r
-complete -c kubectl-porch_registry -n "__fish_kubectl_porch_registry_using_subcommand node-trust" -l namespace -d 'Namespace of the DaemonSet (Pod Security admission must allow `privileged` there)' -r
-complete -c kubectl-porch_registry -n "__fish_kubectl_porch_registry_using_subcommand node-trust" -l image -d 'The DaemonSet\'s helper image (needs sh, cmp, cp, mv)' -r
-complete -c kubectl-porch_registry -n "__fish_kubectl_porch_registry_using_subcommand node-trust" -l dry-run -d 'The daemonset method prints its objects: --dry-run=client (pipe into kubectl apply -f -)' -r -f -a "none\t'Change things for real'
+complete -c kubectl-porch_registry -n "__fish_kubectl_porch_registry_using_subcommand node-trust; and not __fish_seen_subcommand_from remove help" -l registry -d 'Registry HOST[:PORT] whose CA the nodes trust (repeatable; default: the keys of the runner\'s auth Secret)' -r
+complete -c kubectl-porch_registry -n "__fish_kubectl_porch_registry_using_subcommand node-trust; and not __fish_seen_subcommand_from remove help" -l ca-file -d 'PEM file with the registry\'s CA certificate(s) (default: ca.crt of the TLS Secret the runner mounts)' -r -F
+complete -c kubectl-porch_registry -n "__fish_kubectl_porch_registry_using_subcommand node-trust; and not __fish_seen_subcommand_from remove help" -l name -d 'Name of the node-trust objects (DaemonSet, ServiceAccount, ConfigMap)' -r
+complete -c kubectl-porch_registry -n "__fish_kubectl_porch_registry_using_subcommand node-trust; and not __fish_seen_subcommand_from remove help" -l namespace -d 'Namespace of the DaemonSet (Pod Security admission must allow `privileged` there)' -r
+complete -c kubectl-porch_registry -n "__fish_kubectl_porch_registry_using_subcommand node-trust; and not __fish_seen_subcommand_from remove help" -l image -d 'The DaemonSet\'s helper image (needs sh, cmp, cp, mv)' -r
+complete -c kubectl-porch_registry -n "__fish_kubectl_porch_registry_using_subcommand node-trust; and not __fish_seen_subcommand_from remove help" -l runner-namespace -d 'Namespace of the function runner, whose Secrets give the default CA and registries' -r
+complete -c kubectl-porch_registry -n "__fish_kubectl_porch_registry_using_subcommand node-trust; and not __fish_seen_subcommand_from remove help" -l deployment -d 'Name of the function-runner Deployment' -r
+complete -c kubectl-porch_registry -n "__fish_kubectl_porch_registry_using_subcommand node-trust; and not __fish_seen_subcommand_from remove help" -l container -d 'Name of the runner container in the Deployment' -r
+complete -c kubectl-porch_registry -n "__fish_kubectl_porch_registry_using_subcommand node-trust; and not __fish_seen_subcommand_from remove help" -l kubeconfig -d 'Path to the kubeconfig file (default: $KUBECONFIG, else ~/.kube/config)' -r -F
+complete -c kubectl-porch_registry -n "__fish_kubectl_porch_registry_using_subcommand node-trust; and not __fish_seen_subcommand_from remove help" -l context -d 'The kubeconfig context to use (default: the current context); `status` takes it several times, one cluster per context' -r
+complete -c kubectl-porch_registry -n "__fish_kubectl_porch_registry_using_subcommand node-trust; and not __fish_seen_subcommand_from remove help" -l wait -d 'Wait for the rollout' -r -f -a "true\t''
+false\t''"
+complete -c kubectl-porch_registry -n "__fish_kubectl_porch_registry_using_subcommand node-trust; and not __fish_seen_subcommand_from remove help" -l timeout -d 'How long to wait for the rollout (e.g. 30s, 5m)' -r
+complete -c kubectl-porch_registry -n "__fish_kubectl_porch_registry_using_subcommand node-trust; and not __fish_seen_subcommand_from remove help" -l dry-run -d 'client: print the objects (for kubectl apply -f -), send nothing; server: send them with dryRun=All' -r -f -a "none\t'Change things for real'
 client\t'Print what would be applied, send nothing'
 server\t'Send the requests with dryRun=All; nothing is persisted'"
-complete -c kubectl-porch_registry -n "__fish_kubectl_porch_registry_using_subcommand node-trust" -s o -l output -d 'Output format' -r -f -a "yaml\t'A YAML stream, ready for kubectl apply -f -'
+complete -c kubectl-porch_registry -n "__fish_kubectl_porch_registry_using_subcommand node-trust; and not __fish_seen_subcommand_from remove help" -s o -l output -d 'Print the objects (as applied, or as the server would apply them) in this format' -r -f -a "yaml\t'A YAML stream, ready for kubectl apply -f -'
 json\t'One JSON object, or a v1 List of several'
 name\t'One kind[.group]/name line per object, as kubectl -o name (secret/NAME, deployment.apps/NAME)'"
-complete -c kubectl-porch_registry -n "__fish_kubectl_porch_registry_using_subcommand node-trust" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c kubectl-porch_registry -n "__fish_kubectl_porch_registry_using_subcommand node-trust; and not __fish_seen_subcommand_from remove help" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c kubectl-porch_registry -n "__fish_kubectl_porch_registry_using_subcommand node-trust; and not __fish_seen_subcommand_from remove help" -f -a "remove" -d 'Delete the node-trust DaemonSet, ConfigMap and ServiceAccount (the pods first remove the files they wrote)'
+complete -c kubectl-porch_registry -n "__fish_kubectl_porch_registry_using_subcommand node-trust; and not __fish_seen_subcommand_from remove help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c kubectl-porch_registry -n "__fish_kubectl_porch_registry_using_subcommand node-trust; and __fish_seen_subcommand_from remove" -l name -d 'Name of the node-trust objects (DaemonSet, ServiceAccount, ConfigMap)' -r
+complete -c kubectl-porch_registry -n "__fish_kubectl_porch_registry_using_subcommand node-trust; and __fish_seen_subcommand_from remove" -l namespace -d 'Namespace of the DaemonSet (Pod Security admission must allow `privileged` there)' -r
+complete -c kubectl-porch_registry -n "__fish_kubectl_porch_registry_using_subcommand node-trust; and __fish_seen_subcommand_from remove" -l kubeconfig -d 'Path to the kubeconfig file (default: $KUBECONFIG, else ~/.kube/config)' -r -F
+complete -c kubectl-porch_registry -n "__fish_kubectl_porch_registry_using_subcommand node-trust; and __fish_seen_subcommand_from remove" -l context -d 'The kubeconfig context to use (default: the current context); `status` takes it several times, one cluster per context' -r
+complete -c kubectl-porch_registry -n "__fish_kubectl_porch_registry_using_subcommand node-trust; and __fish_seen_subcommand_from remove" -l wait -d 'Wait until the DaemonSet\'s pods are gone (their cleanup ran) before deleting its ConfigMap' -r -f -a "true\t''
+false\t''"
+complete -c kubectl-porch_registry -n "__fish_kubectl_porch_registry_using_subcommand node-trust; and __fish_seen_subcommand_from remove" -l timeout -d 'How long to wait for the pods to go (e.g. 30s, 5m)' -r
+complete -c kubectl-porch_registry -n "__fish_kubectl_porch_registry_using_subcommand node-trust; and __fish_seen_subcommand_from remove" -l dry-run -d 'client: say what would be deleted, send nothing; server: send the deletes with dryRun=All' -r -f -a "none\t'Change things for real'
+client\t'Print what would be applied, send nothing'
+server\t'Send the requests with dryRun=All; nothing is persisted'"
+complete -c kubectl-porch_registry -n "__fish_kubectl_porch_registry_using_subcommand node-trust; and __fish_seen_subcommand_from remove" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c kubectl-porch_registry -n "__fish_kubectl_porch_registry_using_subcommand node-trust; and __fish_seen_subcommand_from help" -f -a "remove" -d 'Delete the node-trust DaemonSet, ConfigMap and ServiceAccount (the pods first remove the files they wrote)'
+complete -c kubectl-porch_registry -n "__fish_kubectl_porch_registry_using_subcommand node-trust; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c kubectl-porch_registry -n "__fish_kubectl_porch_registry_using_subcommand pull" -l default-image-prefix -d 'Prefix for function names without \'/\' (default: the runner\'s --default-image-prefix, else ghcr.io/kptdev/krm-functions-catalog; "" resolves nothing)' -r
 complete -c kubectl-porch_registry -n "__fish_kubectl_porch_registry_using_subcommand pull" -l auth-file -d 'A .dockerconfigjson / config.json to take credentials from' -r -F
 complete -c kubectl-porch_registry -n "__fish_kubectl_porch_registry_using_subcommand pull" -l ca-file -d 'PEM file with the registry CA (the runner\'s mounted ca.crt)' -r -F
@@ -300,3 +325,4 @@ complete -c kubectl-porch_registry -n "__fish_kubectl_porch_registry_using_subco
 complete -c kubectl-porch_registry -n "__fish_kubectl_porch_registry_using_subcommand help; and not __fish_seen_subcommand_from secret patch remove setup check explain status fn node-trust pull run render completions help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c kubectl-porch_registry -n "__fish_kubectl_porch_registry_using_subcommand help; and __fish_seen_subcommand_from secret" -f -a "auth" -d 'Print a kubernetes.io/dockerconfigjson Secret with registry credentials'
 complete -c kubectl-porch_registry -n "__fish_kubectl_porch_registry_using_subcommand help; and __fish_seen_subcommand_from secret" -f -a "tls" -d 'Print an Opaque Secret holding a registry CA certificate under ca.crt'
+complete -c kubectl-porch_registry -n "__fish_kubectl_porch_registry_using_subcommand help; and __fish_seen_subcommand_from node-trust" -f -a "remove" -d 'Delete the node-trust DaemonSet, ConfigMap and ServiceAccount (the pods first remove the files they wrote)'

@@ -81,12 +81,21 @@ cluster (neither). Passwords and tokens are never printed.",
     /// Make the nodes' container runtimes trust the registry CA (print it for kind, k3s, OpenShift)
     #[command(
         long_about = "Make the nodes trust the registry CA: the kubelet pulls function images through \
-each node's container runtime, which never reads the runner's TLS Secret. With --method kind, k3s \
-or openshift, print that distribution's exact configuration and the steps to apply it.",
+each node's container runtime, which never reads the runner's TLS Secret. By default (--method \
+daemonset) server-side apply a ServiceAccount, a ConfigMap with the CA and a DaemonSet that writes \
+it into each runtime's certs.d on every node, and wait for its rollout; the CA defaults to the \
+ca.crt of the TLS Secret the runner mounts and the registries to the keys of its auth Secret \
+(never copied: no password reaches the nodes). With --method kind, k3s or openshift, print that \
+distribution's exact configuration and the steps to apply it. `node-trust remove` undoes the \
+DaemonSet method.",
         after_help = "Examples:\n  \
+  kubectl porch-registry node-trust                        # the runner's CA and registries, live\n  \
+  kubectl porch-registry node-trust --registry registry.example.com:5000 --ca-file ca.crt --dry-run=client | kubectl apply -f -\n  \
+  kubectl porch-registry node-trust remove\n  \
   kubectl porch-registry node-trust --method kind --registry registry.example.com:5000 --ca-file ca.crt > kind-config.yaml\n  \
   kubectl porch-registry node-trust --method k3s --registry registry.example.com:5000 --ca-file ca.crt\n  \
-  kubectl porch-registry node-trust --method openshift --registry registry.example.com:5000 --ca-file ca.crt | oc apply -f -"
+  kubectl porch-registry node-trust --method openshift --registry registry.example.com:5000 --ca-file ca.crt | oc apply -f -",
+        args_conflicts_with_subcommands = true
     )]
     NodeTrust(NodeTrustArgs),
     /// Pull a function image with the runner's credentials and TLS behaviour
@@ -483,9 +492,10 @@ pub struct ExplainArgs {
 }
 
 /// `node-trust --method` (resolved to `settings::NodeTrustMethod`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum, Default)]
 pub enum NodeTrustMethodArg {
-    /// Print a DaemonSet (own ServiceAccount and ConfigMap) that writes the CA into each runtime's certs.d
+    /// Apply a DaemonSet (own ServiceAccount and ConfigMap) that writes the CA into each runtime's certs.d
+    #[default]
     Daemonset,
     /// Print a kind Cluster config: extraMounts of the CA and the containerd config_path patch
     Kind,
@@ -497,30 +507,74 @@ pub enum NodeTrustMethodArg {
 
 #[derive(Debug, Clone, Args)]
 pub struct NodeTrustArgs {
+    #[command(subcommand)]
+    pub command: Option<NodeTrustCommand>,
     /// How the nodes get the CA
-    #[arg(long, value_enum, value_name = "METHOD")]
+    #[arg(long, value_enum, value_name = "METHOD", default_value_t)]
     pub method: NodeTrustMethodArg,
-    /// Registry HOST[:PORT] whose CA the nodes trust (repeatable)
-    #[arg(long = "registry", value_name = "HOST[:PORT]", required = true)]
+    /// Registry HOST[:PORT] whose CA the nodes trust (repeatable; default: the keys of the runner's auth Secret)
+    #[arg(long = "registry", value_name = "HOST[:PORT]")]
     pub registries: Vec<String>,
-    /// PEM file with the registry's CA certificate(s)
+    /// PEM file with the registry's CA certificate(s) (default: ca.crt of the TLS Secret the runner mounts)
     #[arg(long, value_name = "PEM")]
-    pub ca_file: PathBuf,
-    /// Name of the objects node-trust prints (DaemonSet, ServiceAccount, ConfigMap)
+    pub ca_file: Option<PathBuf>,
+    #[command(flatten)]
+    pub trust: NodeTrustObjectArgs,
+    /// The DaemonSet's helper image (needs sh, cmp, cp, mv)
+    #[arg(long, value_name = "IMAGE", default_value = DEFAULT_NODE_TRUST_IMAGE)]
+    pub image: String,
+    /// Namespace of the function runner, whose Secrets give the default CA and registries
+    #[arg(value_parser = namespace_name, long, value_name = "NAMESPACE", default_value = DEFAULT_NAMESPACE)]
+    pub runner_namespace: Namespace,
+    #[command(flatten)]
+    pub target: TargetArgs,
+    #[command(flatten)]
+    pub cluster: ClusterArgs,
+    #[command(flatten)]
+    pub rollout: RolloutArgs,
+    /// client: print the objects (for kubectl apply -f -), send nothing; server: send them with dryRun=All
+    #[arg(long, value_enum, value_name = "MODE", default_value_t, require_equals = true, num_args = 0..=1, default_missing_value = "client")]
+    pub dry_run: DryRunArg,
+    /// Print the objects (as applied, or as the server would apply them) in this format
+    #[arg(short = 'o', long, value_enum)]
+    pub output: Option<OutputArg>,
+}
+
+/// The node-trust objects: their name and namespace (apply, remove, status).
+#[derive(Debug, Clone, Args)]
+pub struct NodeTrustObjectArgs {
+    /// Name of the node-trust objects (DaemonSet, ServiceAccount, ConfigMap)
     #[arg(value_parser = object_name, long, value_name = "NAME", default_value = DEFAULT_NODE_TRUST_NAME)]
     pub name: String,
     /// Namespace of the DaemonSet (Pod Security admission must allow `privileged` there)
     #[arg(value_parser = namespace_name, long, value_name = "NAMESPACE", default_value = DEFAULT_NODE_TRUST_NAMESPACE)]
     pub namespace: Namespace,
-    /// The DaemonSet's helper image (needs sh, cmp, cp, mv)
-    #[arg(long, value_name = "IMAGE", default_value = DEFAULT_NODE_TRUST_IMAGE)]
-    pub image: String,
-    /// The daemonset method prints its objects: --dry-run=client (pipe into kubectl apply -f -)
+}
+
+#[derive(Debug, Clone, Subcommand)]
+pub enum NodeTrustCommand {
+    /// Delete the node-trust DaemonSet, ConfigMap and ServiceAccount (the pods first remove the files they wrote)
+    #[command(after_help = "Examples:\n  \
+  kubectl porch-registry node-trust remove\n  \
+  kubectl porch-registry node-trust remove --namespace trust-system --dry-run=server")]
+    Remove(NodeTrustRemoveArgs),
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct NodeTrustRemoveArgs {
+    #[command(flatten)]
+    pub trust: NodeTrustObjectArgs,
+    #[command(flatten)]
+    pub cluster: ClusterArgs,
+    /// Wait until the DaemonSet's pods are gone (their cleanup ran) before deleting its ConfigMap
+    #[arg(long, default_value_t = true, action = clap::ArgAction::Set, num_args = 0..=1, default_missing_value = "true", require_equals = true)]
+    pub wait: bool,
+    /// How long to wait for the pods to go (e.g. 30s, 5m)
+    #[arg(long, value_name = "DURATION", default_value = DEFAULT_TIMEOUT, value_parser = duration::parse)]
+    pub timeout: Duration,
+    /// client: say what would be deleted, send nothing; server: send the deletes with dryRun=All
     #[arg(long, value_enum, value_name = "MODE", default_value_t, require_equals = true, num_args = 0..=1, default_missing_value = "client")]
     pub dry_run: DryRunArg,
-    /// Output format
-    #[arg(short = 'o', long, value_enum, default_value_t)]
-    pub output: OutputArg,
 }
 
 #[derive(Debug, Clone, Args)]
@@ -536,6 +590,12 @@ pub struct StatusArgs {
     /// Namespace where the runner creates function pods
     #[arg(value_parser = namespace_name, long, value_name = "NAMESPACE", default_value = DEFAULT_FN_NAMESPACE)]
     pub fn_namespace: Namespace,
+    /// Name of the node-trust DaemonSet whose per-node state is shown
+    #[arg(value_parser = object_name, long, value_name = "NAME", default_value = DEFAULT_NODE_TRUST_NAME)]
+    pub node_trust_name: String,
+    /// Namespace of the node-trust DaemonSet
+    #[arg(value_parser = namespace_name, long, value_name = "NAMESPACE", default_value = DEFAULT_NODE_TRUST_NAMESPACE)]
+    pub node_trust_namespace: Namespace,
     /// Output format
     #[arg(short = 'o', long, value_enum, default_value_t)]
     pub output: ReportArg,

@@ -3,9 +3,9 @@
 
 use std::future::Future;
 
-use k8s_openapi::api::apps::v1::Deployment;
+use k8s_openapi::api::apps::v1::{DaemonSet, Deployment};
 use k8s_openapi::api::authorization::v1::SubjectAccessReview;
-use k8s_openapi::api::core::v1::{Namespace, Pod, Secret};
+use k8s_openapi::api::core::v1::{ConfigMap, Namespace, Node, Pod, Secret, ServiceAccount};
 use kube::api::{
     Api, ApiResource, DeleteParams, DynamicObject, ListParams, Patch, PatchParams, PostParams,
 };
@@ -27,6 +27,10 @@ pub enum Kind {
     RoleBinding,
     ClusterRole,
     ClusterRoleBinding,
+    ConfigMap,
+    ServiceAccount,
+    DaemonSet,
+    Node,
 }
 
 impl Kind {
@@ -42,6 +46,10 @@ impl Kind {
             Kind::ClusterRoleBinding => {
                 ApiResource::erase::<k8s_openapi::api::rbac::v1::ClusterRoleBinding>(&())
             }
+            Kind::ConfigMap => ApiResource::erase::<ConfigMap>(&()),
+            Kind::ServiceAccount => ApiResource::erase::<ServiceAccount>(&()),
+            Kind::DaemonSet => ApiResource::erase::<DaemonSet>(&()),
+            Kind::Node => ApiResource::erase::<Node>(&()),
         }
     }
     /// The resource as RBAC names it (`secrets`, `deployments.apps`).
@@ -55,6 +63,27 @@ impl Kind {
             Kind::RoleBinding => "rolebindings.rbac.authorization.k8s.io",
             Kind::ClusterRole => "clusterroles.rbac.authorization.k8s.io",
             Kind::ClusterRoleBinding => "clusterrolebindings.rbac.authorization.k8s.io",
+            Kind::ConfigMap => "configmaps",
+            Kind::ServiceAccount => "serviceaccounts",
+            Kind::DaemonSet => "daemonsets.apps",
+            Kind::Node => "nodes",
+        }
+    }
+    /// The kind as `kubectl` prints it in `KIND/NAME` (`daemonset.apps/x`).
+    pub fn short(self) -> &'static str {
+        match self {
+            Kind::Secret => "secret",
+            Kind::Deployment => "deployment.apps",
+            Kind::Pod => "pod",
+            Kind::Namespace => "namespace",
+            Kind::Role => "role.rbac.authorization.k8s.io",
+            Kind::RoleBinding => "rolebinding.rbac.authorization.k8s.io",
+            Kind::ClusterRole => "clusterrole.rbac.authorization.k8s.io",
+            Kind::ClusterRoleBinding => "clusterrolebinding.rbac.authorization.k8s.io",
+            Kind::ConfigMap => "configmap",
+            Kind::ServiceAccount => "serviceaccount",
+            Kind::DaemonSet => "daemonset.apps",
+            Kind::Node => "node",
         }
     }
 }
@@ -310,7 +339,7 @@ impl Kube {
         if namespace.is_empty()
             || matches!(
                 kind,
-                Kind::Namespace | Kind::ClusterRole | Kind::ClusterRoleBinding
+                Kind::Namespace | Kind::ClusterRole | Kind::ClusterRoleBinding | Kind::Node
             )
         {
             Api::all_with(self.client.clone(), &ar)
@@ -405,6 +434,22 @@ impl Kube {
             .map_err(|e| self.error(&op, e))
     }
 
+    /// LIST with a label selector (`app.kubernetes.io/name=x`).
+    pub fn list_labelled(&self, kind: Kind, namespace: &str, selector: &str) -> Result<Vec<Value>> {
+        let op = Op {
+            verb: "list",
+            kind,
+            namespace,
+            name: None,
+        };
+        self.block(
+            self.api(kind, namespace)
+                .list(&ListParams::default().labels(selector)),
+        )
+        .map(|l| l.items.into_iter().map(to_value).collect())
+        .map_err(|e| self.error(&op, e))
+    }
+
     /// Server-side apply with our field manager (force: we own the fields we set).
     pub fn apply(&self, kind: Kind, namespace: &str, obj: &Value, dry_run: bool) -> Result<Value> {
         let name = obj["metadata"]["name"].as_str().unwrap_or_default();
@@ -466,16 +511,31 @@ impl Kube {
 
     /// DELETE; `false` when it was already gone.
     pub fn delete(&self, kind: Kind, namespace: &str, name: &str, dry_run: bool) -> Result<bool> {
+        self.delete_with(kind, namespace, name, dry_run, false)
+    }
+
+    /// DELETE; `foreground`: the object stays (with a deletionTimestamp) until the objects it
+    /// owns (a DaemonSet's pods) are gone, as `kubectl delete --cascade=foreground`.
+    pub fn delete_with(
+        &self,
+        kind: Kind,
+        namespace: &str,
+        name: &str,
+        dry_run: bool,
+        foreground: bool,
+    ) -> Result<bool> {
         let op = Op {
             verb: "delete",
             kind,
             namespace,
             name: Some(name),
         };
-        let dp = DeleteParams {
-            dry_run,
-            ..DeleteParams::default()
+        let base = if foreground {
+            DeleteParams::foreground()
+        } else {
+            DeleteParams::default()
         };
+        let dp = DeleteParams { dry_run, ..base };
         match self.block(self.api(kind, namespace).delete(name, &dp)) {
             Ok(_) => Ok(true),
             Err(e) if api_code(&e) == Some(404) => Ok(false),

@@ -1,4 +1,4 @@
-//! Waiting for a Deployment rollout, with kubectl's completeness rules: a spinner on a
+//! Waiting for a Deployment or DaemonSet rollout, with kubectl's completeness rules: a spinner on a
 //! terminal, plain progress lines otherwise.
 
 use std::time::{Duration, Instant};
@@ -83,8 +83,71 @@ pub fn rollout_state(d: &Value) -> RolloutState {
 /// How often the Deployment is polled.
 const POLL: Duration = Duration::from_millis(400);
 
+/// The rollout state of a DaemonSet (the rules of `kubectl rollout status daemonset`:
+/// the spec observed, then every scheduled pod updated, then every one available).
+pub fn daemonset_rollout_state(ds: &Value) -> RolloutState {
+    let generation = int(ds, "/metadata/generation");
+    let observed = int(ds, "/status/observedGeneration");
+    if generation > observed {
+        return RolloutState::Progressing(
+            "waiting for the daemon set spec update to be observed".into(),
+        );
+    }
+    let desired = int(ds, "/status/desiredNumberScheduled");
+    let updated = int(ds, "/status/updatedNumberScheduled");
+    let available = int(ds, "/status/numberAvailable");
+    if updated < desired {
+        return RolloutState::Progressing(format!(
+            "{updated} out of {desired} new pods have been updated"
+        ));
+    }
+    if available < desired {
+        return RolloutState::Progressing(format!(
+            "{available} of {desired} updated pods are available"
+        ));
+    }
+    RolloutState::Complete
+}
+
+/// What is waited for: the resource, its words in messages and its rollout rules.
+struct Workload {
+    kind: Kind,
+    /// `deployment`, `daemon set` (kubectl's words).
+    noun: &'static str,
+    /// `deployment`, `daemonset` (kubectl's resource names in the hints).
+    resource: &'static str,
+    state: fn(&Value) -> RolloutState,
+}
+
 /// Wait until the rollout is complete; Timeout / Cluster errors otherwise.
 pub fn wait_for_rollout(kube: &Kube, namespace: &str, name: &str, timeout: Duration) -> Result<()> {
+    let w = Workload {
+        kind: Kind::Deployment,
+        noun: "deployment",
+        resource: "deployment",
+        state: rollout_state,
+    };
+    wait(kube, &w, namespace, name, timeout)
+}
+
+/// Wait until a DaemonSet's rollout is complete (every scheduled pod updated and
+/// available); Timeout / Cluster errors otherwise.
+pub fn wait_for_daemonset(
+    kube: &Kube,
+    namespace: &str,
+    name: &str,
+    timeout: Duration,
+) -> Result<()> {
+    let w = Workload {
+        kind: Kind::DaemonSet,
+        noun: "daemon set",
+        resource: "daemonset",
+        state: daemonset_rollout_state,
+    };
+    wait(kube, &w, namespace, name, timeout)
+}
+
+fn wait(kube: &Kube, w: &Workload, namespace: &str, name: &str, timeout: Duration) -> Result<()> {
     let start = Instant::now();
     let bar = if crate::ui::stderr_is_terminal() {
         let pb = indicatif::ProgressBar::new_spinner();
@@ -93,18 +156,19 @@ pub fn wait_for_rollout(kube: &Kube, namespace: &str, name: &str, timeout: Durat
     } else {
         None
     };
+    let (noun, resource) = (w.noun, w.resource);
     let mut last = String::new();
     let result = loop {
-        let d = kube.get(Kind::Deployment, namespace, name)?;
-        match rollout_state(&d) {
+        let d = kube.get(w.kind, namespace, name)?;
+        match (w.state)(&d) {
             RolloutState::Complete => break Ok(()),
             RolloutState::Failed(m) => {
                 break Err(Error::Cluster(format!(
-                    "rollout of deployment \"{name}\" in namespace \"{namespace}\" failed: {m}; inspect it with `kubectl -n {namespace} describe deployment {name}`"
+                    "rollout of {noun} \"{name}\" in namespace \"{namespace}\" failed: {m}; inspect it with `kubectl -n {namespace} describe {resource} {name}`"
                 )));
             }
             RolloutState::Progressing(m) => {
-                let line = format!("Waiting for deployment \"{name}\" rollout to finish: {m}...");
+                let line = format!("Waiting for {noun} \"{name}\" rollout to finish: {m}...");
                 match &bar {
                     Some(pb) => pb.set_message(line.clone()),
                     None if line != last => crate::ui::info(&line),
@@ -115,7 +179,7 @@ pub fn wait_for_rollout(kube: &Kube, namespace: &str, name: &str, timeout: Durat
         }
         if start.elapsed() >= timeout {
             break Err(Error::Timeout(format!(
-                "the rollout of deployment \"{name}\" in namespace \"{namespace}\" did not finish within {}s ({}); the change is applied and may still complete: watch it with `kubectl -n {namespace} rollout status deployment/{name}`, or raise --timeout",
+                "the rollout of {noun} \"{name}\" in namespace \"{namespace}\" did not finish within {}s ({}); the change is applied and may still complete: watch it with `kubectl -n {namespace} rollout status {resource}/{name}`, or raise --timeout",
                 timeout.as_secs(),
                 last.trim_end_matches("...")
             )));
@@ -126,7 +190,7 @@ pub fn wait_for_rollout(kube: &Kube, namespace: &str, name: &str, timeout: Durat
         pb.finish_and_clear();
     }
     if result.is_ok() {
-        crate::ui::info(format!("deployment \"{name}\" successfully rolled out"));
+        crate::ui::info(format!("{noun} \"{name}\" successfully rolled out"));
     }
     result
 }
@@ -160,5 +224,32 @@ mod tests {
         f["status"]["conditions"] =
             json!([{"type": "Progressing", "reason": "ProgressDeadlineExceeded", "message": "x"}]);
         assert!(matches!(rollout_state(&f), RolloutState::Failed(_)));
+    }
+
+    /// kubectl's DaemonSetStatusViewer (pkg/polymorphichelpers/rollout_status.go).
+    #[test]
+    fn daemonset_states() {
+        let ds = |gen_: i64, obs: i64, desired: i64, upd: i64, avail: i64| {
+            json!({"metadata": {"generation": gen_},
+                   "status": {"observedGeneration": obs, "desiredNumberScheduled": desired,
+                              "updatedNumberScheduled": upd, "numberAvailable": avail}})
+        };
+        assert!(
+            matches!(daemonset_rollout_state(&ds(2, 1, 3, 3, 3)), RolloutState::Progressing(m) if m.contains("observed"))
+        );
+        assert!(
+            matches!(daemonset_rollout_state(&ds(2, 2, 3, 1, 3)), RolloutState::Progressing(m) if m == "1 out of 3 new pods have been updated")
+        );
+        assert!(
+            matches!(daemonset_rollout_state(&ds(2, 2, 3, 3, 2)), RolloutState::Progressing(m) if m == "2 of 3 updated pods are available")
+        );
+        assert_eq!(
+            daemonset_rollout_state(&ds(2, 2, 3, 3, 3)),
+            RolloutState::Complete
+        );
+        assert_eq!(
+            daemonset_rollout_state(&ds(1, 1, 0, 0, 0)),
+            RolloutState::Complete
+        );
     }
 }

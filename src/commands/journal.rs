@@ -14,7 +14,12 @@ impl Journal {
 
     /// Print what changed and what did not before the one `error:` line.
     pub fn report_failure(&self, failed_step: &str, pending: &[String]) {
-        crate::ui::info(format!("setup stopped at: {failed_step}"));
+        self.report_failure_in("setup", failed_step, pending)
+    }
+
+    /// [`Journal::report_failure`] for another command (`node-trust`).
+    pub fn report_failure_in(&self, command: &str, failed_step: &str, pending: &[String]) {
+        crate::ui::info(format!("{command} stopped at: {failed_step}"));
         if self.done.is_empty() {
             crate::ui::info("  nothing was changed in the cluster");
         } else {
@@ -34,9 +39,9 @@ impl Journal {
             for (_, undo) in self.done.iter().rev() {
                 crate::ui::info(format!("    {undo}"));
             }
-            crate::ui::info(
-                "  or fix the cause and run the same setup command again (it is idempotent)",
-            );
+            crate::ui::info(format!(
+                "  or fix the cause and run the same {command} command again (it is idempotent)"
+            ));
         }
     }
 }

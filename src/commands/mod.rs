@@ -35,6 +35,7 @@ pub fn run(settings: Settings) -> Result<()> {
         Settings::Status(s) => status::run(&s),
         Settings::Fn(s) => fn_::run(&s),
         Settings::NodeTrust(s) => node_trust::run(&s),
+        Settings::NodeTrustRemove(s) => node_trust::remove::run(&s),
         Settings::Pull(s) => pull::run(&s),
         Settings::Run(s) => run::run(&s),
         Settings::Render(s) => render::run(&s),

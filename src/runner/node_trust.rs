@@ -216,6 +216,14 @@ pub fn openshift_steps(name: &str) -> Vec<String> {
 
 /// Where the DaemonSet sees the node's `/etc` (the only host path it writes under).
 const HOST_ETC: &str = "/host/etc";
+/// The pod's own scratch directory (an emptyDir): the copy of the CA last written to the
+/// node, which the readiness probe compares with the mounted one.
+const STATE_DIR: &str = "/run/node-trust";
+/// The pod template annotation holding [`trust_hash`]: a new CA, registry list or script
+/// changes the template, so the DaemonSet rolls its pods and each new pod writes the new CA.
+pub const TRUST_HASH_ANNOTATION: &str = "kubectl-porch-registry/trust-sha256";
+/// The label every node-trust object carries (value: the objects' name).
+pub const NAME_LABEL: &str = "app.kubernetes.io/name";
 /// The marker next to each CA the DaemonSet wrote: removal touches only folders with it.
 pub const MARKER: &str = ".porch-registry-node-trust";
 
@@ -255,6 +263,8 @@ sync_once() {{
       fi
     done
   done
+  # Ready (the readiness probe) once the CA now mounted is on the node.
+  cp /trust/ca.crt {STATE_DIR}/ca.crt.tmp && mv {STATE_DIR}/ca.crt.tmp {STATE_DIR}/ca.crt
 }}
 cleanup() {{
   for rd in $RUNTIMES; do
@@ -267,6 +277,9 @@ cleanup() {{
   done
 }}
 [ "${{1:-}}" = cleanup ] && {{ cleanup; exit 0; }}
+found=
+for rd in $RUNTIMES; do [ -d "$E/${{rd%%:*}}" ] && found=1; done
+[ -n "$found" ] || echo "warning: none of $E/containerd, $E/containers, $E/docker exists on this node: nothing to write"
 if [ -d "$E/containerd" ] && ! grep -qs 'config_path *= *"[^"]' "$E/containerd/config.toml"; then
   echo "warning: $E/containerd/config.toml sets no config_path: containerd does not read certs.d"
 fi
@@ -276,11 +289,27 @@ while true; do sync_once; sleep 30; done
     )
 }
 
+/// The SHA-256 (hex) of what the pods write: the ConfigMap's data (CA, registries, script),
+/// each key and value length-prefixed so that no two inputs collide.
+pub fn trust_hash(data: &serde_json::Map<String, Value>) -> String {
+    use sha2::{Digest, Sha256};
+    let mut h = Sha256::new();
+    for (k, v) in data {
+        let v = v.as_str().unwrap_or_default();
+        h.update((k.len() as u64).to_be_bytes());
+        h.update(k.as_bytes());
+        h.update((v.len() as u64).to_be_bytes());
+        h.update(v.as_bytes());
+    }
+    hex::encode(h.finalize())
+}
+
 /// `--method daemonset`: the objects that make every node trust the CA, in this order:
 /// the ServiceAccount (its own, no token), the ConfigMap (the CA and the registry list, never
-/// the auth Secret: no password reaches the nodes), and exactly one DaemonSet. The CA is not
-/// in the pod template: a new CA changes the ConfigMap only, the helper rewrites the files,
-/// and the same input gives the same objects (no new generation).
+/// the auth Secret: no password reaches the nodes), and exactly one DaemonSet. The pod
+/// template carries [`trust_hash`] of the ConfigMap: a new CA rolls the pods (each writes
+/// it, and is Ready only once it has), and the same input gives the same objects (no new
+/// generation).
 ///
 /// It needs: a hostPath of the node's `/etc` (writable; never `/`), root, and a namespace
 /// that Pod Security admission lets run it (`privileged`).
@@ -308,6 +337,7 @@ pub fn daemonset_objects(
         "metadata": {"name": name, "namespace": namespace, "labels": labels},
         "data": {"ca.crt": ca_pem, "registries": list, "sync.sh": helper_script()},
     });
+    let hash = cm["data"].as_object().map(trust_hash).unwrap_or_default();
     let ds = json!({
         "apiVersion": "apps/v1",
         "kind": "DaemonSet",
@@ -316,7 +346,7 @@ pub fn daemonset_objects(
             "selector": {"matchLabels": {"app.kubernetes.io/name": name}},
             "updateStrategy": {"type": "RollingUpdate"},
             "template": {
-                "metadata": {"labels": labels},
+                "metadata": {"labels": labels, "annotations": {TRUST_HASH_ANNOTATION: hash}},
                 "spec": {
                     "serviceAccountName": name,
                     "automountServiceAccountToken": false,
@@ -339,13 +369,19 @@ pub fn daemonset_objects(
                             "requests": {"cpu": "1m", "memory": "8Mi"},
                             "limits": {"memory": "32Mi"},
                         },
+                        "readinessProbe": {
+                            "exec": {"command": ["cmp", "-s", "/trust/ca.crt", format!("{STATE_DIR}/ca.crt")]},
+                            "periodSeconds": 5,
+                        },
                         "volumeMounts": [
                             {"name": "trust", "mountPath": "/trust", "readOnly": true},
+                            {"name": "state", "mountPath": STATE_DIR},
                             {"name": "host-etc", "mountPath": HOST_ETC},
                         ],
                     }],
                     "volumes": [
                         {"name": "trust", "configMap": {"name": name}},
+                        {"name": "state", "emptyDir": {"medium": "Memory", "sizeLimit": "1Mi"}},
                         {"name": "host-etc", "hostPath": {"path": "/etc", "type": "Directory"}},
                     ],
                 },
@@ -353,6 +389,129 @@ pub fn daemonset_objects(
         },
     });
     vec![sa, cm, ds]
+}
+
+/// The registries of an auth file's keys (the runner's auth Secret), as the nodes name them:
+/// a key counts when some image the runner parses has it as its registry
+/// ([`crate::runner::name::key_can_match`], the one registry rule); the others are returned
+/// apart (they never match an image, so no node needs their CA).
+pub fn registries_from_auth_keys<'a>(
+    keys: impl IntoIterator<Item = &'a str>,
+) -> (Vec<NodeRegistry>, Vec<String>) {
+    let (mut found, mut skipped) = (vec![], vec![]);
+    for key in keys {
+        match crate::runner::name::key_can_match(key)
+            .then(|| NodeRegistry::parse(key).ok())
+            .flatten()
+        {
+            Some(r) => found.push(r),
+            None => skipped.push(key.to_string()),
+        }
+    }
+    (unique(found), skipped)
+}
+
+/// The Pod Security admission label that decides whether the node-trust pods run.
+pub const PSA_ENFORCE: &str = "pod-security.kubernetes.io/enforce";
+
+/// What a namespace's Pod Security labels mean for the node-trust pods (a hostPath volume,
+/// root, added capabilities: only the `privileged` level admits them).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum PodSecurity {
+    /// `enforce=privileged`.
+    Privileged,
+    /// No `enforce` label: the cluster's default level applies (privileged unless the
+    /// admin configured another default).
+    Unlabelled,
+    /// `enforce=LEVEL` (baseline, restricted, or anything else): the pods are refused.
+    Refused(String),
+}
+
+impl PodSecurity {
+    pub fn of(labels: Option<&serde_json::Map<String, Value>>) -> PodSecurity {
+        match labels
+            .and_then(|l| l.get(PSA_ENFORCE))
+            .and_then(Value::as_str)
+        {
+            Some("privileged") => PodSecurity::Privileged,
+            Some(level) => PodSecurity::Refused(level.to_string()),
+            None => PodSecurity::Unlabelled,
+        }
+    }
+
+    /// The command that lets the pods run in `namespace`.
+    pub fn label_command(namespace: &str) -> String {
+        format!("kubectl label namespace {namespace} {PSA_ENFORCE}=privileged --overwrite")
+    }
+}
+
+/// Where one node stands with the node-trust DaemonSet.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct NodeTrustRow {
+    pub node: String,
+    pub node_ready: bool,
+    /// The DaemonSet's pod on it (None: no pod there).
+    pub pod: Option<String>,
+    pub pod_ready: bool,
+    /// The pod's [`TRUST_HASH_ANNOTATION`] is the ConfigMap's current one.
+    pub current: bool,
+    /// `trusted`, `stale`, `writing`, `no pod`, `node NotReady`.
+    pub state: &'static str,
+}
+
+fn condition_true(obj: &Value, kind: &str) -> bool {
+    obj.pointer("/status/conditions")
+        .and_then(Value::as_array)
+        .into_iter()
+        .flatten()
+        .any(|c| c["type"] == kind && c["status"] == "True")
+}
+
+/// Per node: has the DaemonSet written the CA there? A node is `trusted` when its pod is
+/// Ready (the readiness probe: the mounted CA is the one written to the node) and carries
+/// `current_hash`; `stale` when the pod is from an older CA; `writing` when it is not Ready
+/// yet; `no pod` when the DaemonSet has none there; `node NotReady` first of all.
+pub fn node_rows(nodes: &[Value], pods: &[Value], current_hash: &str) -> Vec<NodeTrustRow> {
+    let mut rows: Vec<NodeTrustRow> = nodes
+        .iter()
+        .map(|n| {
+            let node = n["metadata"]["name"]
+                .as_str()
+                .unwrap_or_default()
+                .to_string();
+            let node_ready = condition_true(n, "Ready");
+            let pod = pods
+                .iter()
+                .filter(|p| p.pointer("/spec/nodeName").and_then(Value::as_str) == Some(&node))
+                .filter(|p| p.pointer("/metadata/deletionTimestamp").is_none())
+                .max_by_key(|p| condition_true(p, "Ready"));
+            let pod_ready = pod.is_some_and(|p| condition_true(p, "Ready"));
+            let current = pod.is_some_and(|p| {
+                p.pointer("/metadata/annotations")
+                    .and_then(|a| a.get(TRUST_HASH_ANNOTATION))
+                    .and_then(Value::as_str)
+                    == Some(current_hash)
+            });
+            let state = match (node_ready, pod.is_some(), pod_ready, current) {
+                (false, _, _, _) => "node NotReady",
+                (true, false, _, _) => "no pod",
+                (true, true, true, true) => "trusted",
+                (true, true, _, false) => "stale",
+                (true, true, false, true) => "writing",
+            };
+            NodeTrustRow {
+                node,
+                node_ready,
+                pod: pod.and_then(|p| p["metadata"]["name"].as_str().map(String::from)),
+                pod_ready,
+                current,
+                state,
+            }
+        })
+        .collect();
+    rows.sort_by(|a, b| a.node.cmp(&b.node));
+    rows
 }
 
 #[cfg(test)]
@@ -438,9 +597,25 @@ mod tests {
         }
         assert_eq!(objs[1]["data"]["ca.crt"], "PEM\n");
         assert_eq!(objs[1]["data"]["registries"], "reg.example.com:5000\n");
-        // the CA is not in the template: a new CA leaves the DaemonSet as it is
+        // the same input: the same objects; a new CA: a new pod template (the pods roll)
+        assert_eq!(
+            objs,
+            daemonset_objects("nt", "kube-system", "busybox:1", &r, "PEM\n")
+        );
         let other = daemonset_objects("nt", "kube-system", "busybox:1", &r, "OTHER\n");
-        assert_eq!(objs[2], other[2]);
+        let hash = |o: &Value| {
+            o["spec"]["template"]["metadata"]["annotations"][TRUST_HASH_ANNOTATION].clone()
+        };
+        assert_ne!(hash(&objs[2]), hash(&other[2]));
+        assert_eq!(
+            hash(&objs[2]),
+            json!(trust_hash(objs[1]["data"].as_object().unwrap()))
+        );
+        let mut no_hash = objs[2].clone();
+        let mut other_no_hash = other[2].clone();
+        no_hash["spec"]["template"]["metadata"]["annotations"] = json!({});
+        other_no_hash["spec"]["template"]["metadata"]["annotations"] = json!({});
+        assert_eq!(no_hash, other_no_hash, "only the hash differs");
         let script = objs[1]["data"]["sync.sh"].as_str().unwrap();
         for d in [
             "containerd/certs.d",
@@ -465,5 +640,74 @@ mod tests {
             steps[1]
                 .contains("'/tmp/my ca.crt' /etc/rancher/k3s/certs.d/reg.example.com:5000/ca.crt")
         );
+    }
+
+    #[test]
+    fn auth_keys_become_node_registries_by_the_runner_rule() {
+        let (found, skipped) = registries_from_auth_keys([
+            "registry.example.com:5000",
+            "https://index.docker.io/v1/",
+            "index.docker.io",
+            "ghcr.io",
+            " ghcr.io",
+        ]);
+        let names: Vec<&str> = found.iter().map(|r| r.as_str()).collect();
+        assert_eq!(names, ["docker.io", "ghcr.io", "registry.example.com:5000"]);
+        assert_eq!(skipped, ["https://index.docker.io/v1/", " ghcr.io"]);
+    }
+
+    #[test]
+    fn pod_security_levels() {
+        let labels = |v: Value| v.as_object().cloned();
+        assert_eq!(PodSecurity::of(None), PodSecurity::Unlabelled);
+        assert_eq!(
+            PodSecurity::of(labels(json!({PSA_ENFORCE: "privileged"})).as_ref()),
+            PodSecurity::Privileged
+        );
+        assert_eq!(
+            PodSecurity::of(labels(json!({PSA_ENFORCE: "baseline", "x": "y"})).as_ref()),
+            PodSecurity::Refused("baseline".into())
+        );
+        assert_eq!(
+            PodSecurity::of(
+                labels(json!({"pod-security.kubernetes.io/warn": "restricted"})).as_ref()
+            ),
+            PodSecurity::Unlabelled
+        );
+    }
+
+    #[test]
+    fn rows_per_node() {
+        let node = |n: &str, ready: &str| json!({"metadata": {"name": n}, "status": {"conditions": [{"type": "Ready", "status": ready}]}});
+        let pod = |n: &str, node: &str, ready: &str, hash: &str| json!({"metadata": {"name": n, "annotations": {TRUST_HASH_ANNOTATION: hash}}, "spec": {"nodeName": node}, "status": {"conditions": [{"type": "Ready", "status": ready}]}});
+        let rows = node_rows(
+            &[
+                node("d", "True"),
+                node("a", "True"),
+                node("b", "True"),
+                node("c", "False"),
+                node("e", "True"),
+            ],
+            &[
+                pod("p-a", "a", "True", "h1"),
+                pod("p-b", "b", "True", "h0"),
+                pod("p-c", "c", "False", "h1"),
+                pod("p-e", "e", "False", "h1"),
+            ],
+            "h1",
+        );
+        let states: Vec<(&str, &str)> = rows.iter().map(|r| (r.node.as_str(), r.state)).collect();
+        assert_eq!(
+            states,
+            [
+                ("a", "trusted"),
+                ("b", "stale"),
+                ("c", "node NotReady"),
+                ("d", "no pod"),
+                ("e", "writing")
+            ]
+        );
+        assert_eq!(rows[0].pod.as_deref(), Some("p-a"));
+        assert_eq!(rows[3].pod, None);
     }
 }

@@ -37,6 +37,7 @@ pub enum Settings {
     Status(Status),
     Fn(Fn),
     NodeTrust(NodeTrust),
+    NodeTrustRemove(NodeTrustRemove),
     Pull(Pull),
     Run(Run),
     Render(Render),
@@ -62,7 +63,12 @@ impl Settings {
             Command::Fn(a) => Settings::Fn(Fn {
                 target: target(&a.target),
             }),
-            Command::NodeTrust(a) => Settings::NodeTrust(NodeTrust::resolve(a)?),
+            Command::NodeTrust(a) => match a.command {
+                Some(cli::NodeTrustCommand::Remove(r)) => {
+                    Settings::NodeTrustRemove(NodeTrustRemove::resolve(r)?)
+                }
+                None => Settings::NodeTrust(NodeTrust::resolve(a)?),
+            },
             Command::Pull(a) => Settings::Pull(Pull::resolve(a)?),
             Command::Run(a) => Settings::Run(Run::resolve(a)?),
             Command::Render(a) => Settings::Render(Render::resolve(a)?),
@@ -145,13 +151,20 @@ pub enum NodeTrustMethod {
 #[derive(Debug, Clone)]
 pub struct NodeTrust {
     pub method: NodeTrustMethod,
-    /// The registries, parsed (host[:port] as the nodes name them), sorted, unique.
+    /// `--registry`, parsed (host[:port] as the nodes name them), sorted, unique; empty:
+    /// the keys of the runner's auth Secret.
     pub registries: Vec<NodeRegistry>,
-    pub ca_file: PathBuf,
+    /// `--ca-file`; None: `ca.crt` of the TLS Secret the runner mounts.
+    pub ca_file: Option<PathBuf>,
     pub name: String,
     pub namespace: Namespace,
     pub image: String,
-    pub output: OutputFormat,
+    /// The runner whose Secrets give the defaults (and the cluster to apply to).
+    pub runner: RunnerLocation,
+    pub dry_run: DryRun,
+    pub rollout: Rollout,
+    /// `-o` when given.
+    pub output: Option<OutputFormat>,
 }
 
 impl NodeTrust {
@@ -161,26 +174,76 @@ impl NodeTrust {
             registries
                 .push(NodeRegistry::parse(r).map_err(|e| Error::usage(format!("--registry {e}")))?);
         }
-        Ok(NodeTrust {
-            method: match a.method {
-                cli::NodeTrustMethodArg::Daemonset => {
-                    if a.dry_run != cli::DryRunArg::Client {
-                        return Err(Error::usage(
-                            "node-trust --method daemonset prints its objects only: add --dry-run=client and pipe them into kubectl apply -f - (applying them itself is not available yet)",
-                        ));
+        let method = match a.method {
+            cli::NodeTrustMethodArg::Daemonset => NodeTrustMethod::Daemonset,
+            cli::NodeTrustMethodArg::Kind => NodeTrustMethod::Kind,
+            cli::NodeTrustMethodArg::K3s => NodeTrustMethod::K3s,
+            cli::NodeTrustMethodArg::Openshift => NodeTrustMethod::Openshift,
+        };
+        let printer = match method {
+            NodeTrustMethod::Daemonset => None,
+            NodeTrustMethod::Kind => Some("kind"),
+            NodeTrustMethod::K3s => Some("k3s"),
+            NodeTrustMethod::Openshift => Some("openshift"),
+        };
+        if let Some(m) = printer {
+            if a.dry_run == cli::DryRunArg::Server {
+                return Err(Error::usage(format!(
+                    "--method {m} prints a configuration and sends nothing: drop --dry-run=server (only --method daemonset applies objects)"
+                )));
+            }
+            if a.ca_file.is_none() && m != "openshift" {
+                return Err(Error::usage(format!(
+                    "--method {m} needs --ca-file: its configuration names the CA file on {} (the runner's TLS Secret is only a default for --method daemonset and openshift)",
+                    if m == "kind" {
+                        "this machine"
+                    } else {
+                        "each node"
                     }
-                    NodeTrustMethod::Daemonset
-                }
-                cli::NodeTrustMethodArg::Kind => NodeTrustMethod::Kind,
-                cli::NodeTrustMethodArg::K3s => NodeTrustMethod::K3s,
-                cli::NodeTrustMethodArg::Openshift => NodeTrustMethod::Openshift,
-            },
+                )));
+            }
+        }
+        Ok(NodeTrust {
+            method,
             registries: node_trust::unique(registries),
             ca_file: a.ca_file,
-            name: a.name,
-            namespace: a.namespace,
+            name: a.trust.name,
+            namespace: a.trust.namespace,
             image: a.image,
-            output: output(a.output),
+            runner: RunnerLocation {
+                cluster: cluster(&a.cluster)?,
+                namespace: a.runner_namespace,
+                target: target(&a.target),
+            },
+            dry_run: dry_run(a.dry_run),
+            rollout: rollout(&a.rollout),
+            output: a.output.map(output),
+        })
+    }
+}
+
+/// `node-trust remove`.
+#[derive(Debug, Clone)]
+pub struct NodeTrustRemove {
+    pub name: String,
+    pub namespace: Namespace,
+    pub cluster: ClusterOptions,
+    pub dry_run: DryRun,
+    /// Wait for the DaemonSet's pods to be gone (their cleanup ran).
+    pub rollout: Rollout,
+}
+
+impl NodeTrustRemove {
+    fn resolve(a: cli::NodeTrustRemoveArgs) -> Result<Self> {
+        Ok(NodeTrustRemove {
+            name: a.trust.name,
+            namespace: a.trust.namespace,
+            cluster: cluster(&a.cluster)?,
+            dry_run: dry_run(a.dry_run),
+            rollout: Rollout {
+                wait: a.wait,
+                timeout: a.timeout,
+            },
         })
     }
 }
@@ -484,7 +547,16 @@ pub struct Status {
     /// Several clusters (`None`: the one of `runner.cluster`).
     pub fleet: Option<Fleet>,
     pub fn_namespace: Namespace,
+    /// The node-trust DaemonSet whose per-node state is shown.
+    pub node_trust: TrustObjects,
     pub output: ReportFormat,
+}
+
+/// Where the node-trust objects are (`--node-trust-name`, `--node-trust-namespace`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TrustObjects {
+    pub name: String,
+    pub namespace: Namespace,
 }
 
 impl Status {
@@ -504,6 +576,10 @@ impl Status {
             },
             fleet,
             fn_namespace: a.fn_namespace,
+            node_trust: TrustObjects {
+                name: a.node_trust_name,
+                namespace: a.node_trust_namespace,
+            },
             output: report(a.output),
         })
     }

@@ -14,6 +14,7 @@ mod generated;
 mod hostile;
 mod install;
 mod node_trust;
+mod node_trust_live;
 mod output_name;
 mod package;
 mod patch;

@@ -159,10 +159,10 @@ fn daemonset_printer_golden() {
     );
 }
 
-/// The same input prints the same objects; a new CA changes only the ConfigMap (the
-/// DaemonSet's template, hence its generation, stays as it is).
+/// The same input prints the same objects; a new CA changes the ConfigMap and, through the
+/// pod template's hash of it, the DaemonSet (a new generation: its pods roll and write it).
 #[test]
-fn daemonset_rerun_is_identical_and_a_new_ca_changes_only_the_configmap() {
+fn daemonset_rerun_is_identical_and_a_new_ca_rolls_the_pods() {
     let (a, _) = printer("daemonset", &["--dry-run=client", "-o", "json"]);
     let (b, _) = printer("daemonset", &["--dry-run=client", "-o", "json"]);
     assert_eq!(a, b);
@@ -176,14 +176,7 @@ fn daemonset_rerun_is_identical_and_a_new_ca_changes_only_the_configmap() {
     pem.push_str(&std::fs::read_to_string(fixture("core/snapshot-ca.crt")).unwrap());
     std::fs::write(&other, pem).unwrap();
     let mut c = bin();
-    c.args([
-        "node-trust",
-        "--method",
-        "daemonset",
-        "--dry-run=client",
-        "-o",
-        "json",
-    ]);
+    c.args(["node-trust", "--dry-run=client", "-o", "json"]);
     for r in REGISTRIES {
         c.args(["--registry", r]);
     }
@@ -191,27 +184,46 @@ fn daemonset_rerun_is_identical_and_a_new_ca_changes_only_the_configmap() {
     assert!(out.status.success());
     let list2: Value = serde_json::from_slice(&out.stdout).unwrap();
     let items2 = list2["items"].as_array().unwrap();
-    assert_eq!(items[2], items2[2], "the DaemonSet is unchanged");
     assert_ne!(items[1]["data"]["ca.crt"], items2[1]["data"]["ca.crt"]);
+    let hash = |o: &Value| {
+        o["spec"]["template"]["metadata"]["annotations"]["kubectl-porch-registry/trust-sha256"]
+            .clone()
+    };
+    assert_ne!(hash(&items[2]), hash(&items2[2]));
+    let (mut d1, mut d2) = (items[2].clone(), items2[2].clone());
+    d1["spec"]["template"]["metadata"]["annotations"] = Value::Null;
+    d2["spec"]["template"]["metadata"]["annotations"] = Value::Null;
+    assert_eq!(d1, d2, "only the hash differs");
 }
 
+/// The printers that name the CA file need --ca-file; they send nothing, so no server dry run.
 #[test]
-fn daemonset_without_dry_run_client_is_a_usage_error() {
-    let out = bin()
-        .args([
-            "node-trust",
-            "--method",
-            "daemonset",
-            "--registry",
-            "reg.example.com",
-        ])
-        .arg("--ca-file")
-        .arg(fixture("core/snapshot-ca.crt"))
-        .output()
-        .unwrap();
-    assert_eq!(out.status.code(), Some(2));
-    assert!(out.stdout.is_empty());
-    let stderr = String::from_utf8(out.stderr).unwrap();
-    assert_eq!(stderr.lines().count(), 1, "{stderr}");
-    assert!(stderr.contains("--dry-run=client"), "{stderr}");
+fn printer_usage_errors() {
+    for (args, needle) in [
+        (
+            vec!["--method", "kind", "--registry", "reg.example.com"],
+            "--ca-file",
+        ),
+        (
+            vec!["--method", "k3s", "--registry", "reg.example.com"],
+            "--ca-file",
+        ),
+        (
+            vec![
+                "--method",
+                "openshift",
+                "--registry",
+                "reg.example.com",
+                "--dry-run=server",
+            ],
+            "--dry-run=server",
+        ),
+    ] {
+        let out = bin().arg("node-trust").args(&args).output().unwrap();
+        assert_eq!(out.status.code(), Some(2), "{args:?}");
+        assert!(out.stdout.is_empty());
+        let stderr = String::from_utf8(out.stderr).unwrap();
+        assert_eq!(stderr.lines().count(), 1, "{stderr}");
+        assert!(stderr.contains(needle), "{stderr}");
+    }
 }

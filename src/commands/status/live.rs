@@ -35,6 +35,9 @@ pub struct StatusReport {
     pub tls_secret: Option<SecretInfo>,
     pub fn_copy: CopyInfo,
     pub rollout: RolloutInfo,
+    /// Per node: has the node-trust DaemonSet written the CA there?
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub node_trust: Option<super::node_trust::NodeTrustInfo>,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -292,5 +295,6 @@ pub fn status_report(
         tls_secret,
         fn_copy,
         rollout,
+        node_trust: None,
     })
 }

@@ -3,6 +3,7 @@
 //! print the report (table, JSON or YAML).
 
 pub mod live;
+pub mod node_trust;
 
 use comfy_table::{ContentArrangement, Table};
 
@@ -18,13 +19,18 @@ pub fn run(args: &Status) -> Result<()> {
         return run_fleet(args, fleet);
     }
     let kube = cluster::connect(&args.runner.cluster)?;
-    let report = live::status_report(
+    let mut report = live::status_report(
         &kube,
         &args.runner.namespace,
         &args.runner.target.deployment,
         &args.runner.target.container,
         &args.fn_namespace,
     )?;
+    report.node_trust = Some(node_trust::node_trust_info(
+        &kube,
+        &args.node_trust.namespace,
+        &args.node_trust.name,
+    ));
     output::print_report(&report, args.output)
 }
 
@@ -36,9 +42,16 @@ fn run_fleet(args: &Status, fleet: &Fleet) -> Result<()> {
     let deployment = args.runner.target.deployment.clone();
     let container = args.runner.target.container.clone();
     let fn_namespace = args.fn_namespace.to_string();
+    let trust = args.node_trust.clone();
     let outcomes = fleet::run_each(fleet, &contexts, move |options| {
         let kube = cluster::connect(&options)?;
-        live::status_report(&kube, &namespace, &deployment, &container, &fn_namespace)
+        let mut r = live::status_report(&kube, &namespace, &deployment, &container, &fn_namespace)?;
+        r.node_trust = Some(node_trust::node_trust_info(
+            &kube,
+            &trust.namespace,
+            &trust.name,
+        ));
+        Ok(r)
     });
     let report = FleetStatus::from(outcomes);
     output::print_report(&report, args.output)?;
@@ -164,6 +177,16 @@ pub fn findings(r: &StatusReport) -> Vec<String> {
             "runner's copy {}/{} STALE: still the old credential",
             r.fn_copy.namespace, r.fn_copy.name
         ));
+    }
+    if let Some(nt) = &r.node_trust {
+        let missing = nt.untrusted();
+        if !missing.is_empty() {
+            f.push(format!(
+                "node trust: {} of {} node(s) without the current CA",
+                missing.len(),
+                nt.nodes.len()
+            ));
+        }
     }
     f
 }
@@ -323,5 +346,34 @@ pub fn render_table(r: &StatusReport) -> String {
             ro.available_replicas
         ),
     ]);
+    if let Some(nt) = &r.node_trust {
+        let mut v = format!("daemonset {}/{}", nt.namespace, nt.name);
+        if !nt.installed {
+            v.push_str(
+                ": not installed (kubectl porch-registry node-trust makes the nodes trust the CA)",
+            );
+        }
+        if !nt.registries.is_empty() {
+            v.push_str(&format!("\nregistries: {}", nt.registries.join(", ")));
+        }
+        if let Some(ro) = &nt.rollout {
+            v.push_str(&format!("\nrollout: {ro}"));
+        }
+        for n in &nt.nodes {
+            v.push_str(&format!(
+                "\nnode {}: {}{}",
+                n.node,
+                n.state,
+                n.pod
+                    .as_ref()
+                    .map(|p| format!(" (pod {p})"))
+                    .unwrap_or_default()
+            ));
+        }
+        if let Some(note) = &nt.note {
+            v.push_str(&format!("\n{note}"));
+        }
+        t.add_row(vec!["node trust".to_string(), v]);
+    }
     format!("{t}\n")
 }

@@ -7,6 +7,7 @@
 
 #![allow(dead_code)]
 
+pub mod daemonsets;
 pub mod patch;
 pub mod store;
 
@@ -129,6 +130,16 @@ impl FakeApi {
             st.objects.insert(key, stored.clone());
         }
         stored
+    }
+
+    /// A node, Ready or NotReady, with `(key, effect)` taints.
+    pub fn node(&self, name: &str, ready: bool, taints: &[(&str, &str)]) -> Value {
+        self.insert(daemonsets::node(name, ready, taints))
+    }
+
+    /// Whether the fake's DaemonSet controller creates pods (default: yes).
+    pub fn daemonset_pods(&self, on: bool) {
+        self.state.lock().unwrap().daemonsets.pods = on;
     }
 
     pub fn namespace(&self, name: &str) {

@@ -27,6 +27,8 @@ pub const RESOURCES: &[ResourceType] = &[
     rt("pods", "", "v1", "Pod", true),
     rt("events", "", "v1", "Event", true),
     rt("deployments", "apps", "v1", "Deployment", true),
+    rt("daemonsets", "apps", "v1", "DaemonSet", true),
+    rt("nodes", "", "v1", "Node", false),
     rt("replicasets", "apps", "v1", "ReplicaSet", true),
     rt("roles", "rbac.authorization.k8s.io", "v1", "Role", true),
     rt(
@@ -227,6 +229,8 @@ pub struct State {
     pub pending: BTreeMap<Key, u32>,
     pub requests: Vec<RequestRecord>,
     pub user: String,
+    /// How the DaemonSet controller behaves (`daemonsets.rs`).
+    pub daemonsets: super::daemonsets::DaemonSetOptions,
     uid: u64,
 }
 
@@ -245,6 +249,7 @@ impl Default for State {
             pending: BTreeMap::new(),
             requests: vec![],
             user: "kubernetes-admin".into(),
+            daemonsets: Default::default(),
             uid: 0,
         }
     }
@@ -366,6 +371,9 @@ impl State {
         if t.rt.resource == "deployments" {
             self.advance_rollout(&key);
         }
+        if t.rt.resource == "daemonsets" {
+            super::daemonsets::advance(self, &key);
+        }
         self.objects
             .get(&key)
             .cloned()
@@ -429,6 +437,9 @@ impl State {
                 for f in ["uid", "creationTimestamp"] {
                     obj["metadata"][f] = old["metadata"][f].clone();
                 }
+                if t.rt.kind == "DaemonSet" {
+                    super::daemonsets::admit_generation(obj, Some(old));
+                }
                 if t.rt.kind == "Deployment" {
                     obj["status"] = old["status"].clone();
                     let gen_old = old
@@ -445,6 +456,9 @@ impl State {
                 self.uid += 1;
                 obj["metadata"]["uid"] = json!(format!("00000000-0000-4000-8000-{:012}", self.uid));
                 obj["metadata"]["creationTimestamp"] = json!("2026-11-23T10:00:00Z");
+                if t.rt.kind == "DaemonSet" {
+                    super::daemonsets::admit_generation(obj, None);
+                }
                 if t.rt.kind == "Deployment" {
                     obj["metadata"]["generation"] = json!(1);
                     let replicas = obj
@@ -513,6 +527,10 @@ impl State {
             if before.get(p) != Some(v) {
                 owned.insert(p.clone(), self.manager.clone());
             }
+        }
+        if key.0 == "daemonsets" {
+            let old = self.objects.get(&key).cloned();
+            super::daemonsets::on_store(self, &key, &mut obj, old.as_ref());
         }
         if key.0 == "deployments" {
             let observed = obj
@@ -725,6 +743,9 @@ impl State {
         if !dry_run {
             self.objects.remove(&key);
             self.pending.remove(&key);
+            if key.0 == "daemonsets" {
+                super::daemonsets::on_delete(self, &old);
+            }
         }
         Ok(old)
     }

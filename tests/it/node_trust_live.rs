@@ -1,0 +1,517 @@
+//! Live `node-trust` (the DaemonSet method), `node-trust remove` and `status` per node,
+//! through the built binary against the fake API: the runner is configured by a real
+//! `setup --ca-file` first, so the defaults (CA, registries) come from its Secrets.
+
+use base64::Engine as _;
+use serde_json::{Value, json};
+
+use crate::cluster::porch_cluster;
+use crate::fake_api::{FakeApi, Rollout};
+use crate::support::bin;
+
+const TRUST_NS: &str = "kube-system";
+const NAME: &str = "porch-registry-ca";
+const PASSWORD: &str = "s3cr3t-Pa55word";
+const HASH: &str = "kubectl-porch-registry/trust-sha256";
+
+fn ca_pem(cn: &str) -> String {
+    let mut params = rcgen::CertificateParams::new(Vec::<String>::new()).unwrap();
+    params.is_ca = rcgen::IsCa::Ca(rcgen::BasicConstraints::Unconstrained);
+    params
+        .distinguished_name
+        .push(rcgen::DnType::CommonName, cn);
+    let key = rcgen::KeyPair::generate().unwrap();
+    params.self_signed(&key).unwrap().pem()
+}
+
+/// `setup` with a CA (the runner then mounts an auth Secret for registry.example.com:5000
+/// and a TLS Secret with this CA).
+fn setup_with_ca(api: &FakeApi, pem: &str) {
+    let ca = api.dir().join(format!("ca-{}.crt", pem.len()));
+    std::fs::write(&ca, pem).unwrap();
+    bin()
+        .args(["setup", "--kubeconfig"])
+        .arg(api.kubeconfig())
+        .args([
+            "--registry",
+            "registry.example.com:5000",
+            "--username",
+            "robot",
+            "--yes",
+            "--timeout=30s",
+            "--ca-file",
+        ])
+        .arg(&ca)
+        .env("PORCH_REGISTRY_PASSWORD", PASSWORD)
+        .env_remove("KUBECONFIG")
+        .assert()
+        .success();
+}
+
+/// A cluster with the runner configured, the trust namespace and two nodes (one tainted
+/// control plane, which the DaemonSet tolerates).
+fn cluster_with_ca(pem: &str) -> FakeApi {
+    let api = porch_cluster();
+    api.namespace(TRUST_NS);
+    api.node("worker-1", true, &[]);
+    api.node(
+        "control-plane",
+        true,
+        &[("node-role.kubernetes.io/control-plane", "NoSchedule")],
+    );
+    setup_with_ca(&api, pem);
+    api.clear_requests();
+    api
+}
+
+fn node_trust(api: &FakeApi, args: &[&str]) -> (Option<i32>, String, String) {
+    let out = bin()
+        .arg("node-trust")
+        .args(args)
+        .arg("--kubeconfig")
+        .arg(api.kubeconfig())
+        .env_remove("KUBECONFIG")
+        .output()
+        .unwrap();
+    (
+        out.status.code(),
+        String::from_utf8(out.stdout).unwrap(),
+        String::from_utf8(out.stderr).unwrap(),
+    )
+}
+
+fn one_error_line(stderr: &str) -> &str {
+    let errors: Vec<&str> = stderr.lines().filter(|l| l.starts_with("error:")).collect();
+    assert_eq!(errors.len(), 1, "{stderr}");
+    assert!(stderr.trim_end().ends_with(errors[0]), "{stderr}");
+    errors[0]
+}
+
+fn ds(api: &FakeApi) -> Value {
+    api.get("daemonsets", TRUST_NS, NAME).expect("daemonset")
+}
+
+fn pods(api: &FakeApi) -> Vec<Value> {
+    let st = api.state.lock().unwrap();
+    st.objects
+        .iter()
+        .filter(|((r, ns, _), _)| *r == "pods" && ns == TRUST_NS)
+        .map(|(_, p)| p.clone())
+        .collect()
+}
+
+/// Nothing the tool stored in the trust namespace holds the password or the auth file.
+fn no_credentials_in_trust_namespace(api: &FakeApi) {
+    let b64 = base64::engine::general_purpose::STANDARD;
+    let auth = api
+        .get("secrets", "porch-system", "registry-auth-secret")
+        .unwrap()["data"][".dockerconfigjson"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let userpass = b64.encode(format!("robot:{PASSWORD}"));
+    let st = api.state.lock().unwrap();
+    for ((r, ns, n), o) in &st.objects {
+        if ns == TRUST_NS {
+            let text = o.to_string();
+            for needle in [PASSWORD, &auth, &userpass] {
+                assert!(!text.contains(needle), "{r}/{n} holds a credential");
+            }
+            assert_ne!(*r, "secrets", "no Secret in the trust namespace");
+        }
+    }
+}
+
+#[test]
+fn apply_defaults_from_the_runner_then_rerun_is_a_no_op() {
+    let pem = ca_pem("Node Trust CA");
+    let api = cluster_with_ca(&pem);
+    let (code, stdout, stderr) = node_trust(&api, &["--timeout=30s"]);
+    assert_eq!(code, Some(0), "{stderr}");
+    assert_eq!(
+        stdout,
+        format!(
+            "serviceaccount/{NAME} created\nconfigmap/{NAME} created\ndaemonset.apps/{NAME} created\n"
+        )
+    );
+    assert!(
+        stderr.contains(&format!("daemon set \"{NAME}\" successfully rolled out")),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains("secret/registry-tls-secret (namespace \"porch-system\")"),
+        "{stderr}"
+    );
+    // The CA of the runner's TLS Secret, the registries of its auth Secret's keys.
+    let cm = api.get("configmaps", TRUST_NS, NAME).expect("configmap");
+    assert_eq!(cm["data"]["ca.crt"], pem.as_str());
+    assert_eq!(cm["data"]["registries"], "registry.example.com:5000\n");
+    no_credentials_in_trust_namespace(&api);
+    // Server-side apply with our field manager, after an access review of each write.
+    let writes = api.writes();
+    let applies: Vec<&str> = writes
+        .iter()
+        .filter(|r| r.method == "PATCH")
+        .map(|r| r.path.as_str())
+        .collect();
+    assert_eq!(
+        applies,
+        [
+            format!("/api/v1/namespaces/{TRUST_NS}/serviceaccounts/{NAME}"),
+            format!("/api/v1/namespaces/{TRUST_NS}/configmaps/{NAME}"),
+            format!("/apis/apps/v1/namespaces/{TRUST_NS}/daemonsets/{NAME}"),
+        ]
+    );
+    assert!(
+        writes
+            .iter()
+            .all(|r| r.content_type.starts_with("application/apply-patch")
+                && r.query.contains("fieldManager=kubectl-porch-registry"))
+    );
+    let reviews = api
+        .requests()
+        .iter()
+        .filter(|r| r.path.ends_with("selfsubjectaccessreviews"))
+        .count();
+    assert_eq!(reviews, 3);
+    // One pod per node, each with the current hash.
+    let d = ds(&api);
+    let hash = d["spec"]["template"]["metadata"]["annotations"][HASH].clone();
+    assert!(hash.as_str().is_some_and(|h| h.len() == 64), "{hash}");
+    let ps = pods(&api);
+    let mut on: Vec<&str> = ps
+        .iter()
+        .map(|p| p["spec"]["nodeName"].as_str().unwrap())
+        .collect();
+    on.sort();
+    assert_eq!(on, ["control-plane", "worker-1"]);
+    assert!(
+        ps.iter()
+            .all(|p| p["metadata"]["annotations"][HASH] == hash)
+    );
+    assert_eq!(d["spec"]["template"]["spec"]["serviceAccountName"], NAME);
+
+    // Again, same input: nothing changes (same generation and resourceVersion).
+    let before = ds(&api);
+    let cm_before = api.get("configmaps", TRUST_NS, NAME).unwrap();
+    let (code, stdout, stderr) = node_trust(&api, &["--timeout=30s"]);
+    assert_eq!(code, Some(0), "{stderr}");
+    assert_eq!(
+        stdout,
+        format!(
+            "serviceaccount/{NAME} unchanged\nconfigmap/{NAME} unchanged\ndaemonset.apps/{NAME} unchanged\n"
+        )
+    );
+    let after = ds(&api);
+    assert_eq!(after["metadata"]["generation"], 1);
+    assert_eq!(
+        after["metadata"]["resourceVersion"],
+        before["metadata"]["resourceVersion"]
+    );
+    assert_eq!(
+        api.get("configmaps", TRUST_NS, NAME).unwrap()["metadata"]["resourceVersion"],
+        cm_before["metadata"]["resourceVersion"]
+    );
+}
+
+/// After `setup --ca-file NEW`, node-trust replaces the CA: the ConfigMap changes, the pod
+/// template's hash changes (a new generation), the pods are replaced by ones with it.
+#[test]
+fn a_new_ca_after_setup_replaces_the_configmap_and_rolls_the_pods() {
+    let old = ca_pem("Old CA");
+    let api = cluster_with_ca(&old);
+    let (code, _, stderr) = node_trust(&api, &["--timeout=30s"]);
+    assert_eq!(code, Some(0), "{stderr}");
+    let old_hash = ds(&api)["spec"]["template"]["metadata"]["annotations"][HASH].clone();
+    let new = ca_pem("New CA");
+    setup_with_ca(&api, &new);
+    let (code, stdout, stderr) = node_trust(&api, &["--timeout=30s"]);
+    assert_eq!(code, Some(0), "{stderr}");
+    assert_eq!(
+        stdout,
+        format!(
+            "serviceaccount/{NAME} unchanged\nconfigmap/{NAME} configured\ndaemonset.apps/{NAME} configured\n"
+        )
+    );
+    let cm = api.get("configmaps", TRUST_NS, NAME).unwrap();
+    assert_eq!(cm["data"]["ca.crt"], new.as_str());
+    let d = ds(&api);
+    assert_eq!(d["metadata"]["generation"], 2);
+    assert_eq!(d["status"]["observedGeneration"], 2);
+    let new_hash = d["spec"]["template"]["metadata"]["annotations"][HASH].clone();
+    assert_ne!(new_hash, old_hash);
+    let ps = pods(&api);
+    assert_eq!(ps.len(), 2);
+    assert!(
+        ps.iter()
+            .all(|p| p["metadata"]["annotations"][HASH] == new_hash)
+    );
+}
+
+#[test]
+fn dry_run_server_sends_dry_run_all_and_persists_nothing() {
+    let api = cluster_with_ca(&ca_pem("CA"));
+    let (code, stdout, stderr) = node_trust(&api, &["--dry-run=server"]);
+    assert_eq!(code, Some(0), "{stderr}");
+    assert!(
+        stdout
+            .lines()
+            .all(|l| l.ends_with("created (server dry run)")),
+        "{stdout}"
+    );
+    assert_eq!(stdout.lines().count(), 3);
+    let sent: Vec<_> = api
+        .requests()
+        .into_iter()
+        .filter(|r| r.is_write())
+        .collect();
+    assert_eq!(sent.len(), 3);
+    assert!(
+        sent.iter().all(|r| r.query.contains("dryRun=All")),
+        "{sent:?}"
+    );
+    assert!(api.writes().is_empty());
+    for r in ["serviceaccounts", "configmaps", "daemonsets"] {
+        assert!(api.get(r, TRUST_NS, NAME).is_none(), "{r}");
+    }
+    // -o json: the objects as the server would store them.
+    let (code, stdout, _) = node_trust(&api, &["--dry-run=server", "-o", "json"]);
+    assert_eq!(code, Some(0));
+    let list: Value = serde_json::from_str(&stdout).unwrap();
+    let kinds: Vec<&str> = list["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|o| o["kind"].as_str().unwrap())
+        .collect();
+    assert_eq!(kinds, ["ServiceAccount", "ConfigMap", "DaemonSet"]);
+    assert!(api.writes().is_empty());
+}
+
+#[test]
+fn remove_deletes_the_three_objects_and_a_second_remove_says_nothing_was_there() {
+    let api = cluster_with_ca(&ca_pem("CA"));
+    assert_eq!(node_trust(&api, &["--timeout=30s"]).0, Some(0));
+    assert_eq!(pods(&api).len(), 2);
+    api.clear_requests();
+    // client and server dry runs delete nothing
+    let (code, stdout, _) = node_trust(&api, &["remove", "--dry-run=client"]);
+    assert_eq!(code, Some(0));
+    assert_eq!(stdout.lines().count(), 3, "{stdout}");
+    assert!(api.requests().iter().all(|r| !r.is_write()));
+    let (code, stdout, stderr) = node_trust(&api, &["remove", "--dry-run=server"]);
+    assert_eq!(code, Some(0), "{stderr}");
+    assert!(stdout.contains("(server dry run)"), "{stdout}");
+    assert!(api.writes().is_empty());
+    assert!(api.get("daemonsets", TRUST_NS, NAME).is_some());
+
+    let (code, stdout, stderr) = node_trust(&api, &["remove", "--timeout=30s"]);
+    assert_eq!(code, Some(0), "{stderr}");
+    assert_eq!(
+        stdout,
+        format!(
+            "daemonset.apps \"{NAME}\" deleted\nconfigmap \"{NAME}\" deleted\nserviceaccount \"{NAME}\" deleted\n"
+        )
+    );
+    for r in ["serviceaccounts", "configmaps", "daemonsets"] {
+        assert!(api.get(r, TRUST_NS, NAME).is_none(), "{r}");
+    }
+    assert!(pods(&api).is_empty(), "the DaemonSet's pods went with it");
+    // The DaemonSet went first, in the foreground (its pods' cleanup needs the ConfigMap).
+    let deletes: Vec<_> = api
+        .writes()
+        .into_iter()
+        .filter(|r| r.method == "DELETE")
+        .collect();
+    assert!(deletes[0].path.ends_with(&format!("daemonsets/{NAME}")));
+    // Again: nothing there, exit 0, nothing sent.
+    api.clear_requests();
+    let (code, stdout, stderr) = node_trust(&api, &["remove"]);
+    assert_eq!(code, Some(0), "{stderr}");
+    assert!(stdout.starts_with("nothing to remove"), "{stdout}");
+    assert!(api.writes().is_empty());
+}
+
+#[test]
+fn pod_security_missing_namespace_and_rbac_are_one_error_line_and_change_nothing() {
+    let api = cluster_with_ca(&ca_pem("CA"));
+    api.insert(
+        json!({"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": "restricted-ns",
+        "labels": {"pod-security.kubernetes.io/enforce": "baseline"}}}),
+    );
+    let (code, stdout, stderr) = node_trust(&api, &["--namespace", "restricted-ns"]);
+    assert_eq!(code, Some(2), "{stderr}");
+    assert!(stdout.is_empty());
+    let e = one_error_line(&stderr);
+    assert!(e.contains("\"baseline\""), "{e}");
+    assert!(
+        e.contains("kubectl label namespace restricted-ns pod-security.kubernetes.io/enforce=privileged --overwrite"),
+        "{e}"
+    );
+    assert!(api.writes().is_empty());
+    let labels = api.get("namespaces", "", "restricted-ns").unwrap()["metadata"]["labels"].clone();
+    assert_eq!(
+        labels,
+        json!({"pod-security.kubernetes.io/enforce": "baseline"}),
+        "never labelled"
+    );
+
+    let (code, _, stderr) = node_trust(&api, &["--namespace", "nowhere"]);
+    assert_eq!(code, Some(4), "{stderr}");
+    assert!(one_error_line(&stderr).contains("namespace \"nowhere\" does not exist"));
+    assert!(api.writes().is_empty());
+
+    api.forbid("patch", "daemonsets", Some(TRUST_NS));
+    let (code, _, stderr) = node_trust(&api, &[]);
+    assert_eq!(code, Some(6), "{stderr}");
+    let e = one_error_line(&stderr);
+    assert!(e.contains("daemonsets.apps") && e.contains("patch"), "{e}");
+    assert!(api.writes().is_empty(), "reviewed before any write");
+}
+
+/// A write refused half way (an admission webhook; the access review allowed it): what was
+/// applied, what was not, and how to undo it.
+#[test]
+fn a_refusal_half_way_reports_what_changed() {
+    let api = cluster_with_ca(&ca_pem("CA"));
+    api.reject("patch", "daemonsets");
+    let (code, _, stderr) = node_trust(&api, &[]);
+    assert_eq!(code, Some(5), "{stderr}");
+    one_error_line(&stderr);
+    assert!(
+        stderr.contains("node-trust stopped at: apply daemonset.apps/porch-registry-ca"),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains(&format!("configmap/{NAME} created")),
+        "{stderr}"
+    );
+    assert!(stderr.contains("node-trust remove"), "{stderr}");
+    assert!(api.get("daemonsets", TRUST_NS, NAME).is_none());
+}
+
+#[test]
+fn a_runner_without_tls_secret_needs_ca_file() {
+    let api = porch_cluster();
+    api.namespace(TRUST_NS);
+    bin()
+        .args(["setup", "--kubeconfig"])
+        .arg(api.kubeconfig())
+        .args([
+            "--registry",
+            "registry.example.com:5000",
+            "--username",
+            "robot",
+            "--yes",
+        ])
+        .env("PORCH_REGISTRY_PASSWORD", PASSWORD)
+        .env_remove("KUBECONFIG")
+        .assert()
+        .success();
+    api.clear_requests();
+    let (code, stdout, stderr) = node_trust(&api, &[]);
+    assert_eq!(code, Some(4), "{stderr}");
+    assert!(stdout.is_empty());
+    assert!(
+        one_error_line(&stderr).contains("pass the CA with --ca-file"),
+        "{stderr}"
+    );
+    assert!(api.writes().is_empty());
+}
+
+#[test]
+fn a_rollout_that_never_finishes_times_out_naming_the_nodes() {
+    let api = cluster_with_ca(&ca_pem("CA"));
+    api.set_rollout(Rollout::Never);
+    let (code, _, stderr) = node_trust(&api, &["--timeout=1s"]);
+    assert_eq!(code, Some(9), "{stderr}");
+    let e = one_error_line(&stderr);
+    assert!(
+        e.contains("rollout status daemonset/porch-registry-ca"),
+        "{e}"
+    );
+    assert!(stderr.contains("node worker-1: no pod"), "{stderr}");
+}
+
+#[test]
+fn status_shows_per_node_whether_the_ca_is_written() {
+    let api = cluster_with_ca(&ca_pem("CA"));
+    api.node(
+        "broken",
+        false,
+        &[("node.kubernetes.io/not-ready", "NoExecute")],
+    );
+    // NotReady node: its pod never becomes available, so do not wait for the rollout.
+    let (code, _, stderr) = node_trust(&api, &["--wait=false"]);
+    assert_eq!(code, Some(0), "{stderr}");
+    // The fake's controller completes the rollout on the next GET (a first status reads
+    // it); a node that joins later has no pod yet.
+    let first = bin()
+        .args(["status", "--kubeconfig"])
+        .arg(api.kubeconfig())
+        .env_remove("KUBECONFIG")
+        .output()
+        .unwrap();
+    assert!(first.status.success());
+    api.node("late", true, &[]);
+    let out = bin()
+        .args(["status", "-o", "json", "--kubeconfig"])
+        .arg(api.kubeconfig())
+        .env_remove("KUBECONFIG")
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let report: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let nt = &report["nodeTrust"];
+    assert_eq!(nt["installed"], true);
+    assert_eq!(nt["registries"], json!(["registry.example.com:5000"]));
+    let states: Vec<(String, String)> = nt["nodes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|n| {
+            (
+                n["node"].as_str().unwrap().to_string(),
+                n["state"].as_str().unwrap().to_string(),
+            )
+        })
+        .collect();
+    let states: Vec<(&str, &str)> = states
+        .iter()
+        .map(|(a, b)| (a.as_str(), b.as_str()))
+        .collect();
+    assert_eq!(
+        states,
+        [
+            ("broken", "node NotReady"),
+            ("control-plane", "trusted"),
+            ("late", "no pod"),
+            ("worker-1", "trusted"),
+        ]
+    );
+    assert_eq!(nt["nodes"][1]["pod"], format!("{NAME}-control-plane"));
+    // The table names them too.
+    let out = bin()
+        .args(["status", "--kubeconfig"])
+        .arg(api.kubeconfig())
+        .env_remove("KUBECONFIG")
+        .output()
+        .unwrap();
+    let table = String::from_utf8(out.stdout).unwrap();
+    assert!(table.contains("node late: no pod"), "{table}");
+    assert!(table.contains("node broken: node NotReady"), "{table}");
+    // Without the DaemonSet: not installed.
+    assert_eq!(node_trust(&api, &["remove", "--wait=false"]).0, Some(0));
+    let out = bin()
+        .args(["status", "-o", "json", "--kubeconfig"])
+        .arg(api.kubeconfig())
+        .env_remove("KUBECONFIG")
+        .output()
+        .unwrap();
+    let report: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(report["nodeTrust"]["installed"], false);
+}
