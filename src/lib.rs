@@ -4,7 +4,7 @@
 //! Layout: `runner` is the pure core (what the function runner expects, no I/O, no clap);
 //! `cli` holds the clap definitions and `settings` (the only reader of them) resolves them into
 //! domain values; `commands` has one module per subcommand, each the story of its flow;
-//! `manifests`, `cluster`, `registry`, `credentials`, `sandbox`, `krm`, `rootfs` and `ui` are
+//! `manifests`, `cluster`, `registry`, `credentials`, `sandbox` (with its `rootfs`), `krm` and `ui` are
 //! the thin edges, which only commands combine.
 
 pub mod cli;
@@ -15,7 +15,6 @@ pub mod error;
 pub mod krm;
 pub mod manifests;
 pub mod registry;
-pub mod rootfs;
 pub mod runner;
 pub mod sandbox;
 pub mod settings;

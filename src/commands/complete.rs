@@ -300,7 +300,7 @@ fn kubeconfig_contexts(explicit: Option<&str>) -> Vec<String> {
         };
         let Ok(config) = serde_saphyr::from_str_with_options::<serde_json::Value>(
             &text,
-            crate::manifests::yaml::serde_options(),
+            crate::runner::yaml::serde_options(),
         ) else {
             continue;
         };

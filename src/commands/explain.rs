@@ -52,7 +52,7 @@ fn runner_of(args: &Explain) -> Result<ConfiguredRunner> {
     };
     match &args.source {
         ExplainSource::Manifests(path) => {
-            let objects = crate::manifests::load(path)?.objects();
+            let objects = super::input::load_manifests(path)?.objects();
             from_objects(&objects, &path.display().to_string())
         }
         ExplainSource::AuthFile { path, tls } => {

@@ -13,13 +13,13 @@ use serde_json::Value;
 use crate::error::{Error, Result};
 use crate::krm::resource_list::{self, KrmResult, ResourceList, ResultSeverity};
 use crate::manifests::edit;
-use crate::manifests::yaml::{self, PathSeg, line_end_incl, line_start};
 use crate::runner::defaults::{
     DEFAULT_AUTH_MOUNT_PATH, DEFAULT_AUTH_SECRET_NAME, DEFAULT_NAMESPACE, DEFAULT_TLS_MOUNT_PATH,
 };
 use crate::runner::lint::{self, LintContext, Severity};
 use crate::runner::plan::RequestedConfig;
 use crate::runner::plan::{Target, plan_patch, plan_remove};
+use crate::runner::yaml::{self, PathSeg, line_end_incl, line_start};
 use crate::settings::Fn as FnArgs;
 
 /// The functionConfig keys, with what they mean (for the error on an unknown key).

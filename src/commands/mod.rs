@@ -9,6 +9,7 @@ pub mod completions;
 pub mod explain;
 pub mod fleet;
 pub mod fn_;
+pub mod input;
 pub mod journal;
 pub mod node_trust;
 pub mod patch;

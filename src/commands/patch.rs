@@ -107,7 +107,7 @@ pub(crate) fn offline_texts(
             "--in-place needs a file or directory: with -f - the result goes to stdout; drop --in-place",
         ));
     }
-    let pkg = manifests::load(path)?;
+    let pkg = super::input::load_manifests(path)?;
     let what = path.display().to_string();
     let found = manifests::find_deployment(
         &pkg,

@@ -58,7 +58,9 @@ pub(crate) fn pull_options(image: &str, src: &PullSource) -> Result<PullOptions>
             }
         }
         AuthSource::AuthFile(p) => CredentialSource::AuthFile(p.clone()),
-        AuthSource::UserConfig => CredentialSource::UserConfig,
+        AuthSource::UserConfig => CredentialSource::UserConfig {
+            helper: crate::credentials::helper::get_for_pull,
+        },
     };
     Ok(PullOptions {
         image: image.to_string(),

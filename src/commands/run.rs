@@ -268,7 +268,7 @@ fn cached_image(cache: &crate::registry::cache::Cache, rec: &Value) -> Option<Fu
             .unwrap_or_default()
     };
     let c = rec.get("config")?;
-    let config = crate::krm::image::ImageConfig {
+    let config = crate::runner::oci::ImageConfig {
         entrypoint: strings(c.get("entrypoint")),
         cmd: strings(c.get("cmd")),
         env: strings(c.get("env")),
@@ -280,7 +280,7 @@ fn cached_image(cache: &crate::registry::cache::Cache, rec: &Value) -> Option<Fu
         let digest = s(l, "digest")?;
         let size = l.get("size").and_then(Value::as_u64);
         let path = cache.get(&digest, size.filter(|s| *s > 0)).ok().flatten()?;
-        layers.push(crate::rootfs::LayerSource {
+        layers.push(crate::runner::oci::LayerSource {
             digest,
             media_type: s(l, "media_type")?,
             path,
@@ -317,7 +317,7 @@ pub fn from_pulled(p: crate::registry::PulledImage) -> FunctionImage {
         layers: p
             .layers
             .into_iter()
-            .map(|l| crate::rootfs::LayerSource {
+            .map(|l| crate::runner::oci::LayerSource {
                 digest: l.digest,
                 media_type: l.media_type,
                 path: l.path,
@@ -349,17 +349,16 @@ pub fn execute(image: &FunctionImage, plan: &RunPlan, input: &[u8]) -> Result<Ru
     }
     match plan.runtime {
         Runtime::Native => {
-            let cached = plan
-                .cache_dir
-                .join("rootfs")
-                .join(crate::rootfs::root_key(&image.layers))
+            let rootfs_dir = crate::registry::cache::rootfs_dir(&plan.cache_dir)?;
+            let cached = rootfs_dir
+                .join(sandbox::rootfs::root_key(&image.layers))
                 .is_dir();
             if !cached {
                 for l in &image.layers {
                     verify_layer(l)?;
                 }
             }
-            let root = crate::rootfs::unpack_cached(&plan.cache_dir, &image.layers)?;
+            let root = sandbox::rootfs::unpack_cached(&rootfs_dir, &image.layers)?;
             let spec = Spec {
                 root,
                 argv,

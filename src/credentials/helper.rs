@@ -12,20 +12,25 @@ use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
 use crate::error::{Error, Result};
-use crate::runner::dockerconfig::Credentials;
-
-/// What a helper answered for one server.
-#[derive(Debug)]
-pub enum HelperAnswer {
-    Found(Credentials),
-    /// The helper holds an identity token (OAuth refresh token), unusable by the runner.
-    IdentityToken,
-    NotFound,
-}
+use crate::runner::dockerconfig::{Credentials, HelperAnswer};
 
 /// Whether `docker-credential-NAME` is on PATH.
 pub fn is_installed(name: &str) -> bool {
     which::which(helper_program(name)).is_ok()
+}
+
+/// `get` as a pull resolves the user's docker config: a configured helper that is not on
+/// PATH is a warning and no answer (docker would fail; we fall back to the config's entries).
+/// Handed to the registry edge by the command (`registry::CredentialSource::UserConfig`).
+pub fn get_for_pull(name: &str, server: &str) -> Result<HelperAnswer> {
+    if !is_installed(name) {
+        crate::ui::warn(format!(
+            "credential helper {} is configured but not on PATH; ignored",
+            helper_program(name)
+        ));
+        return Ok(HelperAnswer::NotFound);
+    }
+    get(name, server)
 }
 
 /// The executable name of a helper.

@@ -9,6 +9,7 @@ use std::path::{Path, PathBuf};
 
 use crate::error::{Error, Result};
 use crate::runner::ca::{CaReport, analyze_ca_pem};
+use crate::runner::dockerconfig::HelperAnswer;
 use crate::runner::dockerconfig::{
     self, Credentials, DockerConfig, NormalizedKey, RegistryCredential, registry_key_from_input,
 };
@@ -310,15 +311,15 @@ pub fn registries_from_docker_config(path: &Path) -> Result<Vec<RegistryCredenti
                 None
             };
             match answer {
-                Some(helper::HelperAnswer::Found(c)) => {
+                Some(HelperAnswer::Found(c)) => {
                     resolved = Some((c, format!("via credential helper {program}")));
                 }
-                Some(helper::HelperAnswer::IdentityToken) => {
+                Some(HelperAnswer::IdentityToken) => {
                     skip_reason = Some(format!(
                         "credential helper {program} holds an identity token for it, which the runner cannot use"
                     ));
                 }
-                Some(helper::HelperAnswer::NotFound) => {
+                Some(HelperAnswer::NotFound) => {
                     skip_reason = Some(format!(
                         "credential helper {program} has no credentials for it"
                     ));

@@ -1,5 +1,5 @@
 //! The function image as `run` needs it: layers on disk plus the image config. Comes from the
-//! registry pull (`crate::registry`) or, for `oci:DIR[:REF]`, from a local OCI image layout
+//! registry pull (`crate::registry`, handed over by the command) or, for `oci:DIR[:REF]`, from a local OCI image layout
 //! (what `skopeo copy ... oci:DIR`, `buildah push ... oci:DIR` and `podman save --format
 //! oci-dir` produce).
 
@@ -10,11 +10,7 @@ use serde_json::Value;
 use sha2::{Digest, Sha256};
 
 use crate::error::{Error, Result};
-use crate::rootfs::LayerSource;
-
-/// The parts of the OCI image config that matter to running a function (one type for a
-/// registry pull and an OCI layout).
-pub use crate::registry::ImageConfig;
+use crate::runner::oci::{ImageConfig, LayerSource};
 
 /// A function image ready to run.
 #[derive(Debug, Clone)]

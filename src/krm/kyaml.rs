@@ -20,7 +20,7 @@ use std::collections::HashMap;
 use saphyr_parser::ScalarStyle;
 use serde_json::Value;
 
-use crate::manifests::yaml::{self, Node, NodeKind};
+use crate::runner::yaml::{self, Node, NodeKind};
 
 /// A scalar's style.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -11,11 +11,11 @@ use crate::error::{Error, Result};
 /// Parse a YAML (multi-document) or JSON text into its non-empty documents.
 pub fn parse_documents(text: &str, what: &str) -> Result<Vec<Value>> {
     let docs: Vec<Value> =
-        serde_saphyr::from_multiple_with_options(text, crate::manifests::yaml::serde_options())
+        serde_saphyr::from_multiple_with_options(text, crate::runner::yaml::serde_options())
             .map_err(|e| {
                 Error::usage(format!(
                     "{what}: not valid YAML: {}; fix the file",
-                    crate::manifests::yaml::serde_error_line(&e)
+                    crate::runner::yaml::serde_error_line(&e)
                 ))
             })?;
     Ok(docs.into_iter().filter(|d| !d.is_null()).collect())

@@ -9,8 +9,8 @@
 
 use serde_json::Value;
 
-use super::yaml::{self, Node, NodeKind, PathSeg, line_end_incl, line_start};
 use crate::runner::plan::{ListField, Op, Plan};
+use crate::runner::yaml::{self, Node, NodeKind, PathSeg, line_end_incl, line_start};
 use saphyr_parser::ScalarStyle;
 
 /// Why an edit could not be made (phrased for the user, without the file name).

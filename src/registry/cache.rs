@@ -59,6 +59,20 @@ pub fn private_dir(dir: &Path) -> std::io::Result<()> {
     }
 }
 
+/// The cache's private `rootfs/` directory, where unpacked roots live (the command hands it to
+/// `sandbox::rootfs::unpack_cached`); made 0700 with the cache root, like the blobs: a private
+/// image's files are for its owner only. The function still reads them: the sandbox's user
+/// namespace maps `nobody` onto this same owner, and the root is bind-mounted by path before
+/// the pivot, so the directories above it are never seen. A `rootfs/` an older version made
+/// 0755 is made private now.
+pub fn rootfs_dir(cache_dir: &Path) -> Result<PathBuf> {
+    let base = cache_dir.join("rootfs");
+    private_dir(cache_dir)
+        .and_then(|()| private_dir(&base))
+        .map_err(|e| Error::io(&base, e))?;
+    Ok(base)
+}
+
 impl Cache {
     pub fn open(root: &Path) -> Result<Cache> {
         for d in [

@@ -7,7 +7,8 @@
 //! we behave like docker (scheme-ful keys, credential helpers) but say when the runner would
 //! not find the key.
 //!
-//! File parsing and credential helpers are H1's (`runner::dockerconfig`, `credentials::helper`);
+//! File parsing is the core's (`runner::dockerconfig`); credential helpers are run by the
+//! `credentials` edge, whose runner the command hands over in [`CredentialSource::UserConfig`];
 //! this module adds the runner's lookup rules and the words for the report.
 
 use std::collections::BTreeMap;
@@ -15,8 +16,12 @@ use std::fmt;
 use std::path::{Path, PathBuf};
 
 use crate::error::{Error, Result};
-use crate::runner::dockerconfig::split_registry_key;
+use crate::runner::dockerconfig::{HelperAnswer, split_registry_key};
 use crate::runner::image_ref::DOCKER_HUB;
+
+/// Runs `docker-credential-HELPER get` for a registry (the `credentials` edge's
+/// `helper::get_for_pull`, handed over by the command).
+pub type HelperGet = fn(helper: &str, registry: &str) -> Result<HelperAnswer>;
 
 /// Where the credentials come from.
 #[derive(Clone)]
@@ -26,8 +31,9 @@ pub enum CredentialSource {
     /// The bytes of a `.dockerconfigjson` (e.g. the runner's mounted Secret read from the
     /// cluster), looked up the runner's way. `origin` names it in messages.
     DockerConfigJson { bytes: Vec<u8>, origin: String },
-    /// The user's docker/podman config (docker's lookup rules, credential helpers).
-    UserConfig,
+    /// The user's docker/podman config (docker's lookup rules, credential helpers run by
+    /// `helper`).
+    UserConfig { helper: HelperGet },
     /// No credentials at all.
     Anonymous,
 }
@@ -39,7 +45,7 @@ impl fmt::Debug for CredentialSource {
             CredentialSource::DockerConfigJson { origin, .. } => {
                 write!(f, "DockerConfigJson({origin}, <redacted>)")
             }
-            CredentialSource::UserConfig => write!(f, "UserConfig"),
+            CredentialSource::UserConfig { .. } => write!(f, "UserConfig"),
             CredentialSource::Anonymous => write!(f, "Anonymous"),
         }
     }
@@ -238,7 +244,7 @@ pub fn resolve(source: &CredentialSource, registry: &str) -> Result<ResolvedCred
             let auths = parse_auths(bytes, origin)?;
             Ok(runner_lookup(&auths, registry, origin))
         }
-        CredentialSource::UserConfig => resolve_user_config(registry),
+        CredentialSource::UserConfig { helper } => resolve_user_config(*helper, registry),
     }
 }
 
@@ -262,7 +268,7 @@ pub fn user_config_paths() -> Vec<PathBuf> {
     v
 }
 
-fn resolve_user_config(registry: &str) -> Result<ResolvedCredential> {
+fn resolve_user_config(get: HelperGet, registry: &str) -> Result<ResolvedCredential> {
     let mut tried = Vec::new();
     for path in user_config_paths() {
         let bytes = match std::fs::read(&path) {
@@ -285,7 +291,7 @@ fn resolve_user_config(registry: &str) -> Result<ResolvedCredential> {
             .and_then(|h| h.as_str())
             .or_else(|| v.get("credsStore").and_then(|h| h.as_str()));
         if let Some(helper) = helper.filter(|h| !h.is_empty())
-            && let Some(c) = run_helper(helper, registry)?
+            && let Some(c) = run_helper(get, helper, registry)?
         {
             return Ok(ResolvedCredential {
                 description: format!(
@@ -335,16 +341,9 @@ fn resolve_user_config(registry: &str) -> Result<ResolvedCredential> {
     })
 }
 
-/// Run `docker-credential-HELPER get` for the registry (H1's helper runner).
-fn run_helper(helper: &str, registry: &str) -> Result<Option<Credential>> {
-    use crate::credentials::helper::{HelperAnswer, get, helper_program};
-    if which::which(helper_program(helper)).is_err() {
-        crate::ui::warn(format!(
-            "credential helper {} is configured but not on PATH; ignored",
-            helper_program(helper)
-        ));
-        return Ok(None);
-    }
+/// Run `docker-credential-HELPER get` for the registry, with the helper runner the command
+/// handed over.
+fn run_helper(get: HelperGet, helper: &str, registry: &str) -> Result<Option<Credential>> {
     Ok(match get(helper, registry)? {
         HelperAnswer::Found(c) => Some(Credential {
             username: c.username,

@@ -3,6 +3,7 @@
 use serde::{Deserialize, Serialize};
 
 use crate::runner::image_ref::Platform;
+pub use crate::runner::oci::ImageConfig;
 
 pub const OCI_INDEX: &str = "application/vnd.oci.image.index.v1+json";
 pub const OCI_MANIFEST: &str = "application/vnd.oci.image.manifest.v1+json";
@@ -145,16 +146,6 @@ pub fn select_platform<'a>(
                 }
             )
         })
-}
-
-/// The parts of an image config that matter to running a function.
-#[derive(Debug, Clone, Default, Serialize, PartialEq, Eq)]
-pub struct ImageConfig {
-    pub entrypoint: Vec<String>,
-    pub cmd: Vec<String>,
-    pub env: Vec<String>,
-    pub working_dir: String,
-    pub user: String,
 }
 
 #[derive(Debug, Deserialize, Default)]

@@ -63,6 +63,15 @@ impl fmt::Debug for AuthEntry {
     }
 }
 
+/// What a helper answered for one server.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum HelperAnswer {
+    Found(Credentials),
+    /// The helper holds an identity token (OAuth refresh token), unusable by the runner.
+    IdentityToken,
+    NotFound,
+}
+
 /// A user name and password.
 #[derive(Clone, PartialEq, Eq)]
 pub struct Credentials {

@@ -16,6 +16,8 @@ pub mod lint;
 pub mod model;
 pub mod name;
 pub mod node_trust;
+pub mod oci;
 pub mod options;
 pub mod plan;
 pub mod secrets;
+pub mod yaml;

@@ -7,9 +7,9 @@ use std::time::Duration;
 
 use sha2::{Digest, Sha256};
 
+use super::rootfs::{Compression, LayerSource};
 use super::{BindMount, RunOutput, User, run_piped};
 use crate::error::{Error, Result};
-use crate::rootfs::{Compression, LayerSource};
 use crate::runner::limits::{Limits, show_cpus};
 
 /// Which container engine.
@@ -71,8 +71,8 @@ fn sha256_digest(bytes: &[u8]) -> String {
 
 fn layer_facts(layer: &LayerSource) -> Result<(String, &'static str)> {
     // diff_id = digest of the uncompressed tar; media type from the bytes.
-    let compression = crate::rootfs::detect_compression(&layer.path)?;
-    let mut reader = crate::rootfs::open_layer(layer)?;
+    let compression = super::rootfs::detect_compression(&layer.path)?;
+    let mut reader = super::rootfs::open_layer(layer)?;
     let mut hasher = Sha256::new();
     let mut buf = vec![0u8; 256 * 1024];
     loop {

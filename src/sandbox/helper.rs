@@ -262,7 +262,7 @@ fn init(spec: &Spec) -> R<std::convert::Infallible> {
         }
         let under_tmp = Path::new(&m.target).starts_with("/tmp");
         let target = ctx(
-            crate::rootfs::open_dir_in_root(root, &m.target, under_tmp),
+            super::rootfs::open_dir_in_root(root, &m.target, under_tmp),
             || format!("--mount target {}", m.target),
         )?
         .ok_or_else(|| {
@@ -283,7 +283,7 @@ fn init(spec: &Spec) -> R<std::convert::Infallible> {
         if !m.rw {
             // Reopen: now the path crosses into the new mount.
             let mounted = ctx(
-                crate::rootfs::open_dir_in_root(root, &m.target, false),
+                super::rootfs::open_dir_in_root(root, &m.target, false),
                 || format!("--mount target {}", m.target),
             )?
             .ok_or_else(|| format!("--mount target {} vanished", m.target))?;
@@ -298,7 +298,7 @@ fn init(spec: &Spec) -> R<std::convert::Infallible> {
             if !host.is_file() {
                 continue;
             }
-            let Ok(Some(etc)) = crate::rootfs::open_dir_in_root(root, "etc", false) else {
+            let Ok(Some(etc)) = super::rootfs::open_dir_in_root(root, "etc", false) else {
                 continue;
             };
             let Ok(file) = nix::fcntl::openat(

@@ -15,6 +15,7 @@
 pub mod cgroup;
 mod engine;
 mod helper;
+pub mod rootfs;
 mod seccomp;
 
 use std::io::{Read, Write};

@@ -6,7 +6,7 @@ use std::io::Write;
 use std::os::unix::fs::{MetadataExt, PermissionsExt};
 use std::path::{Path, PathBuf};
 
-use porch_registry::rootfs::{self, LayerSource};
+use porch_registry::sandbox::rootfs::{self, LayerSource};
 
 /// Build a raw tar header with arbitrary (unsanitised) name and link name.
 fn header(name: &str, kind: tar::EntryType, link: &str, size: u64, mode: u32) -> tar::Header {
@@ -59,6 +59,11 @@ enum Comp {
     Plain,
     Gzip,
     Zstd,
+}
+
+/// Unpack into the cache's private `rootfs/` as `run` does.
+fn unpack(cache: &Path, layers: &[LayerSource]) -> porch_registry::error::Result<PathBuf> {
+    rootfs::unpack_cached(&porch_registry::registry::cache::rootfs_dir(cache)?, layers)
 }
 
 fn write_layer(dir: &Path, n: usize, entries: &[E], comp: Comp) -> LayerSource {
@@ -168,7 +173,7 @@ fn multi_layer_whiteouts_opaque_links_and_compressions() {
     );
     let cache = t.path().join("cache");
     let layers = vec![l1, l2, l3];
-    let root = rootfs::unpack_cached(&cache, &layers).unwrap();
+    let root = unpack(&cache, &layers).unwrap();
     assert!(root.starts_with(cache.join("rootfs")));
     let read = |p: &str| std::fs::read_to_string(root.join(p)).unwrap();
     assert_eq!(read("etc/keep"), "keep");
@@ -212,7 +217,7 @@ fn multi_layer_whiteouts_opaque_links_and_compressions() {
     }
     // Cached: the second call reuses the same directory and leaves no temp dirs behind.
     std::fs::write(root.join("marker"), "x").unwrap();
-    let again = rootfs::unpack_cached(&cache, &layers).unwrap();
+    let again = unpack(&cache, &layers).unwrap();
     assert_eq!(again, root);
     assert!(again.join("marker").exists());
     let leftovers: Vec<_> = std::fs::read_dir(cache.join("rootfs"))
@@ -360,7 +365,7 @@ fn mislabelled_blob_is_rejected() {
     l.path = t.path().join("trunc");
     std::fs::write(&l.path, &bytes[..bytes.len() / 2]).unwrap();
     let cache = t.path().join("cache");
-    assert!(rootfs::unpack_cached(&cache, &[l]).is_err());
+    assert!(unpack(&cache, &[l]).is_err());
     let left: Vec<_> = std::fs::read_dir(cache.join("rootfs")).unwrap().collect();
     assert!(left.is_empty(), "no partial root is cached");
 }
@@ -385,7 +390,7 @@ fn concurrent_unpacks_of_the_same_image_agree() {
     let cache = t.path().join("cache");
     let roots: Vec<PathBuf> = std::thread::scope(|s| {
         let hs: Vec<_> = (0..4)
-            .map(|_| s.spawn(|| rootfs::unpack_cached(&cache, &layers).unwrap()))
+            .map(|_| s.spawn(|| unpack(&cache, &layers).unwrap()))
             .collect();
         hs.into_iter().map(|h| h.join().unwrap()).collect()
     });

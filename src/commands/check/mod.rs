@@ -1,6 +1,6 @@
 //! `check`: lint manifests (-f) or the live cluster for what breaks the function runner.
 //!
-//! The story: the findings, [`offline`] (`manifests::load` -> `runner::lint`, `--probe` on
+//! The story: the findings, [`offline`] (`commands::input::load_manifests` -> `runner::lint`, `--probe` on
 //! the Secrets among the objects) or [`live`] (the live objects through the same lint, the
 //! findings only a cluster can give, `--probe` on the Secrets the runner mounts); then, errors
 //! first, to stdout (table, JSON or YAML); exit code 3 when any is an error.

@@ -9,7 +9,7 @@ use crate::runner::lint::{self, Finding, LintContext};
 use crate::settings::Check;
 
 pub(super) fn findings(args: &Check, path: &Path, ctx: &LintContext) -> Result<Vec<Finding>> {
-    let package = crate::manifests::load(path)?;
+    let package = crate::commands::input::load_manifests(path)?;
     let objects = package.objects();
     if let Err(e) = lint::locate_runner(&objects, ctx) {
         return Err(Error::not_found(format!(

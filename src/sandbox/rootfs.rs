@@ -10,7 +10,9 @@
 //! against the media type); nothing holds a whole layer in memory.
 //!
 //! Unpacked roots are cached under `CACHE/rootfs/<sha256 of the ordered layer digests>`, built
-//! in a temporary directory next to it and renamed into place only when complete.
+//! in a temporary directory next to it and renamed into place only when complete. The private
+//! `CACHE/rootfs` directory itself is the image cache's (`registry::cache::rootfs_dir`): the
+//! command hands it over.
 
 use std::collections::{HashSet, VecDeque};
 use std::ffi::{OsStr, OsString};
@@ -27,22 +29,12 @@ use nix::unistd::{UnlinkatFlags, linkat, symlinkat, unlinkat};
 use sha2::{Digest, Sha256};
 
 use crate::error::{Error, Result};
+pub use crate::runner::oci::LayerSource;
 
 /// Bump when the unpacking rules change, so old cached roots are not reused.
 const ROOTFS_FORMAT: &str = "rootfs-v1";
 /// Linux's own limit on symlinks followed while resolving one path.
 const MAX_SYMLINKS: u32 = 40;
-
-/// One layer blob on disk, as the registry cache hands it over.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct LayerSource {
-    /// `sha256:...` of the (compressed) blob.
-    pub digest: String,
-    /// OCI or Docker layer media type.
-    pub media_type: String,
-    /// Verified blob file.
-    pub path: PathBuf,
-}
 
 /// What applying one or more layers did.
 #[derive(Debug, Default, Clone, PartialEq, Eq)]
@@ -149,27 +141,19 @@ pub fn root_key(layers: &[LayerSource]) -> String {
     hex::encode(h.finalize())
 }
 
-/// Unpack `layers` (bottom first) into `CACHE_DIR/rootfs/<key>` unless it is already there;
+/// Unpack `layers` (bottom first) into `BASE/<key>` unless it is already there (`base`: the
+/// cache's private `rootfs/`, see `registry::cache::rootfs_dir`);
 /// return the root's path. Built in a temporary sibling and renamed into place atomically, so a
 /// half-built root is never used; concurrent callers race harmlessly (the loser discards its copy).
-pub fn unpack_cached(cache_dir: &Path, layers: &[LayerSource]) -> Result<PathBuf> {
-    let base = cache_dir.join("rootfs");
+pub fn unpack_cached(base: &Path, layers: &[LayerSource]) -> Result<PathBuf> {
     let final_dir = base.join(root_key(layers));
     if final_dir.is_dir() {
-        // A root cached by an older version sits in a 0755 `rootfs/`: made private now.
-        crate::registry::cache::private_dir(&base).map_err(|e| Error::io(&base, e))?;
         return Ok(final_dir);
     }
-    // 0700 like the blobs: a private image's files are for its owner only. The function still
-    // reads them: the sandbox's user namespace maps `nobody` onto this same owner, and the root
-    // is bind-mounted by path before the pivot, so the directories above it are never seen.
-    crate::registry::cache::private_dir(cache_dir)
-        .and_then(|()| crate::registry::cache::private_dir(&base))
-        .map_err(|e| Error::io(&base, e))?;
     let tmp = tempfile::Builder::new()
         .prefix(".tmp-")
-        .tempdir_in(&base)
-        .map_err(|e| Error::io(&base, e))?;
+        .tempdir_in(base)
+        .map_err(|e| Error::io(base, e))?;
     let tmp_path = tmp.path().to_path_buf();
     std::fs::set_permissions(
         &tmp_path,
