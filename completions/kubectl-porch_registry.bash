@@ -163,7 +163,7 @@ _kubectl_porch_registry() {
             return 0
             ;;
         kubectl_porch_registry__subcmd__check)
-            opts="-f -n -o -h --filename --deployment --container --namespace --kubeconfig --context --fn-namespace --probe --package --default-image-prefix --output --help"
+            opts="-f -n -o -h --filename --deployment --container --namespace --kubeconfig --context --fn-namespace --probe --package --default-image-prefix --pull-test --timeout --nodes --output --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -210,6 +210,18 @@ _kubectl_porch_registry() {
                     return 0
                     ;;
                 --default-image-prefix)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --pull-test)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --timeout)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --nodes)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

@@ -443,6 +443,15 @@ pub struct CheckArgs {
     pub packages: Vec<PathBuf>,
     #[command(flatten)]
     pub prefix: ImagePrefixArgs,
+    /// Live: pull each IMAGE (and the --package images) on every Ready node from a short-lived pod in the function namespace, as the runner's function pods would; the pods are deleted afterwards
+    #[arg(long = "pull-test", value_name = "IMAGE", num_args = 0.., conflicts_with = "filename")]
+    pub pull_test: Option<Vec<String>>,
+    /// With --pull-test: how long the whole test may take (e.g. 90s, 5m)
+    #[arg(long, value_name = "DURATION", default_value = DEFAULT_TIMEOUT, value_parser = duration::parse_positive, requires = "pull_test")]
+    pub timeout: Duration,
+    /// With --pull-test: test on at most N Ready nodes (by name)
+    #[arg(long, value_name = "N", requires = "pull_test", value_parser = clap::value_parser!(u32).range(1..))]
+    pub nodes: Option<u32>,
     /// Output format
     #[arg(short = 'o', long, value_enum, default_value_t)]
     pub output: ReportArg,

@@ -22,6 +22,7 @@ pub enum Kind {
     Secret,
     Deployment,
     Pod,
+    Event,
     Namespace,
     Role,
     RoleBinding,
@@ -39,6 +40,7 @@ impl Kind {
             Kind::Secret => ApiResource::erase::<Secret>(&()),
             Kind::Deployment => ApiResource::erase::<Deployment>(&()),
             Kind::Pod => ApiResource::erase::<Pod>(&()),
+            Kind::Event => ApiResource::erase::<k8s_openapi::api::core::v1::Event>(&()),
             Kind::Namespace => ApiResource::erase::<Namespace>(&()),
             Kind::Role => ApiResource::erase::<k8s_openapi::api::rbac::v1::Role>(&()),
             Kind::RoleBinding => ApiResource::erase::<k8s_openapi::api::rbac::v1::RoleBinding>(&()),
@@ -58,6 +60,7 @@ impl Kind {
             Kind::Secret => "secrets",
             Kind::Deployment => "deployments.apps",
             Kind::Pod => "pods",
+            Kind::Event => "events",
             Kind::Namespace => "namespaces",
             Kind::Role => "roles.rbac.authorization.k8s.io",
             Kind::RoleBinding => "rolebindings.rbac.authorization.k8s.io",
@@ -75,6 +78,7 @@ impl Kind {
             Kind::Secret => "secret",
             Kind::Deployment => "deployment.apps",
             Kind::Pod => "pod",
+            Kind::Event => "event",
             Kind::Namespace => "namespace",
             Kind::Role => "role.rbac.authorization.k8s.io",
             Kind::RoleBinding => "rolebinding.rbac.authorization.k8s.io",
@@ -255,7 +259,7 @@ pub fn connect(args: &ClusterOptions) -> Result<Kube> {
         }
     })?;
     let mut config = config;
-    // We never watch: a request that hangs this long means a broken connection.
+    // Watches (check --pull-test) ask for at most 50 s: a request that hangs 60 s is broken.
     config.read_timeout = Some(std::time::Duration::from_secs(60));
     let server = config.cluster_url.to_string();
     let context = args.context.clone().unwrap_or_else(|| {
@@ -334,7 +338,7 @@ impl Kube {
         self.rt.block_on(f)
     }
 
-    fn api(&self, kind: Kind, namespace: &str) -> Api<DynamicObject> {
+    pub(super) fn api(&self, kind: Kind, namespace: &str) -> Api<DynamicObject> {
         let ar = kind.api_resource();
         if namespace.is_empty()
             || matches!(
@@ -608,7 +612,7 @@ impl Kube {
     }
 }
 
-fn to_value(o: DynamicObject) -> Value {
+pub(super) fn to_value(o: DynamicObject) -> Value {
     let mut v = serde_json::to_value(o).unwrap_or(Value::Null);
     // kube serialises an empty metadata.managedFields etc. as given; keep the object as is.
     if let Some(m) = v.get_mut("metadata").and_then(Value::as_object_mut) {

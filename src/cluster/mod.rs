@@ -5,6 +5,7 @@
 //! them live in `commands/<cmd>/live.rs`; nothing here knows the command line.
 
 pub mod client;
+pub mod pods;
 pub mod rbac;
 pub mod reads;
 pub mod rollout;

@@ -81,6 +81,7 @@ fn runner_of(args: &Explain) -> Result<ConfiguredRunner> {
                 probe: false,
                 packages: Vec::new(),
                 default_image_prefix: None,
+                pull_test: None,
                 output: ReportFormat::Table,
             };
             let live = super::check::live::live_objects_and_findings(&check)?;

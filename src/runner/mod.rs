@@ -19,5 +19,6 @@ pub mod node_trust;
 pub mod oci;
 pub mod options;
 pub mod plan;
+pub mod pull_test;
 pub mod secrets;
 pub mod yaml;

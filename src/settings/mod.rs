@@ -461,12 +461,47 @@ pub struct Check {
     pub packages: Vec<PathBuf>,
     /// `--default-image-prefix` (None: the runner's own flag, else the default).
     pub default_image_prefix: Option<String>,
+    /// `--pull-test`: pull the images from pods on the nodes (live only).
+    pub pull_test: Option<PullTest>,
     pub output: ReportFormat,
+}
+
+/// `check --pull-test [IMAGE...]`: the images (the `--package` ones are added by the flow),
+/// the bound on the whole test, and how many Ready nodes at most.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PullTest {
+    pub images: Vec<String>,
+    pub timeout: std::time::Duration,
+    pub nodes: Option<usize>,
 }
 
 impl Check {
     fn resolve(a: cli::CheckArgs) -> Result<Self> {
+        let pull_test = match a.pull_test {
+            Some(images) => {
+                if images.is_empty() && a.packages.is_empty() {
+                    return Err(Error::usage(
+                        "check --pull-test needs function images: give them after it (--pull-test IMAGE...) or add --package DIR",
+                    ));
+                }
+                if let Some(bad) = images
+                    .iter()
+                    .find(|i| i.trim().is_empty() || i.starts_with('-'))
+                {
+                    return Err(Error::usage(format!(
+                        "check --pull-test: \"{bad}\" is not an image name; give images such as set-namespace:v0.4.1 or registry.example.com/fn/x:v1"
+                    )));
+                }
+                Some(PullTest {
+                    images,
+                    timeout: a.timeout,
+                    nodes: a.nodes.map(|n| n as usize),
+                })
+            }
+            None => None,
+        };
         Ok(Check {
+            pull_test,
             packages: a.packages,
             default_image_prefix: a.prefix.default_image_prefix,
             source: a.filename,

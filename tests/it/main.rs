@@ -20,6 +20,7 @@ mod package;
 mod patch;
 mod pty;
 mod pull;
+mod pull_test;
 mod registry_support;
 mod render;
 mod rootfs;

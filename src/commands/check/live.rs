@@ -13,8 +13,8 @@ use crate::registry::probe::ProbeInput;
 use crate::runner::lint::{self, Finding, LintContext, Severity};
 use crate::settings::Check;
 
-/// The live objects through the same lint, plus the live-only findings.
-pub(super) fn findings(args: &Check, ctx: &LintContext) -> Result<Vec<Finding>> {
+/// The live objects through the same lint, plus the live-only findings; and the objects.
+pub(super) fn findings(args: &Check, ctx: &LintContext) -> Result<(Vec<Finding>, Vec<Value>)> {
     let live = live_objects_and_findings(args)?;
     let images = super::image_findings(args, &live.objects, ctx)?;
     let mut findings: Vec<Finding> = lint::lint(&live.objects, ctx)
@@ -27,7 +27,7 @@ pub(super) fn findings(args: &Check, ctx: &LintContext) -> Result<Vec<Finding>> 
     findings.extend(live.findings);
     findings.extend(images);
     findings.sort_by_key(|f| f.severity);
-    Ok(findings)
+    Ok((findings, live.objects))
 }
 
 /// What the live runner mounts (auth file, CA when TLS is on), read from the cluster, as the

@@ -2,11 +2,13 @@
 //!
 //! The story: the findings, [`offline`] (`commands::input::load_manifests` -> `runner::lint`, `--probe` on
 //! the Secrets among the objects) or [`live`] (the live objects through the same lint, the
-//! findings only a cluster can give, `--probe` on the Secrets the runner mounts); then, errors
+//! findings only a cluster can give, `--probe` on the Secrets the runner mounts, `--pull-test`:
+//! [`pull_test`], one pod per image x Ready node); then, errors
 //! first, to stdout (table, JSON or YAML); exit code 3 when any is an error.
 
 pub mod live;
 mod offline;
+mod pull_test;
 
 use std::time::{SystemTime, UNIX_EPOCH};
 
@@ -38,9 +40,12 @@ pub fn run(args: &Check) -> Result<()> {
     let mut findings = match &args.source {
         Some(path) => offline::findings(args, path, &ctx)?,
         None => {
-            let mut findings = live::findings(args, &ctx)?;
+            let (mut findings, objects) = live::findings(args, &ctx)?;
             if args.probe {
                 findings.extend(probe::check_findings(&live::probe_inputs(args)?));
+            }
+            if let Some(pt) = &args.pull_test {
+                findings.extend(pull_test::findings(args, pt, &objects, &ctx)?);
             }
             findings
         }

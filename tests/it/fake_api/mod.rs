@@ -8,19 +8,25 @@
 #![allow(dead_code)]
 
 pub mod daemonsets;
+pub mod kubelet;
 pub mod patch;
 pub mod store;
+pub mod watch;
 
 use std::convert::Infallible;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 
-use http_body_util::{BodyExt, Full};
+use http_body_util::BodyExt;
 use hyper::body::{Bytes, Incoming};
 use hyper::{Request, Response, StatusCode};
 use serde_json::{Value, json};
 
+pub use kubelet::PullOutcome;
 pub use store::{ForbidRule, RequestRecord, ResourceType, Rollout, State};
+
+/// A response body: whole (`watch::full`) or streamed (watches).
+pub type Body = http_body_util::combinators::BoxBody<Bytes, std::io::Error>;
 
 pub struct FakeApi {
     pub state: Arc<Mutex<State>>,
@@ -128,6 +134,9 @@ impl FakeApi {
                 stored["metadata"]["name"].as_str().unwrap().to_string(),
             );
             st.objects.insert(key, stored.clone());
+            if let Some(c) = st.changes.last_mut() {
+                c.object = stored.clone();
+            }
         }
         stored
     }
@@ -227,15 +236,15 @@ current-context: {context}\nusers:\n- name: {context}\n  user:\n    token: fake-
     )
 }
 
-fn respond(code: u16, body: &Value) -> Response<Full<Bytes>> {
+fn respond(code: u16, body: &Value) -> Response<Body> {
     Response::builder()
         .status(StatusCode::from_u16(code).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR))
         .header("content-type", "application/json")
-        .body(Full::new(Bytes::from(body.to_string())))
+        .body(watch::full(Bytes::from(body.to_string())))
         .expect("response")
 }
 
-fn query_param(query: &str, key: &str) -> Option<String> {
+pub(crate) fn query_param(query: &str, key: &str) -> Option<String> {
     query.split('&').find_map(|kv| {
         let (k, v) = kv.split_once('=')?;
         (k == key).then(|| percent_decode(v))
@@ -261,7 +270,7 @@ fn percent_decode(s: &str) -> String {
     String::from_utf8_lossy(&out).into_owned()
 }
 
-async fn handle(state: Arc<Mutex<State>>, req: Request<Incoming>) -> Response<Full<Bytes>> {
+async fn handle(state: Arc<Mutex<State>>, req: Request<Incoming>) -> Response<Body> {
     let method = req.method().as_str().to_string();
     let path = req.uri().path().to_string();
     let query = req.uri().query().unwrap_or_default().to_string();
@@ -369,8 +378,10 @@ async fn handle(state: Arc<Mutex<State>>, req: Request<Incoming>) -> Response<Fu
         );
     };
     let name = target.name.clone();
+    let watching = matches!(query_param(&query, "watch").as_deref(), Some("1" | "true"));
     let verb = match (method.as_str(), name.is_some()) {
         ("GET", true) => "get",
+        ("GET", false) if watching => "watch",
         ("GET", false) => "list",
         ("POST", _) => "create",
         ("PUT", _) => "update",
@@ -384,14 +395,27 @@ async fn handle(state: Arc<Mutex<State>>, req: Request<Incoming>) -> Response<Fu
     if let Some(e) = st.rejected(verb, target.rt, name.as_deref()) {
         return respond(e.code, &e.status());
     }
+    if verb == "watch" {
+        drop(st);
+        return watch::serve(state.clone(), target, &query);
+    }
     let result = match (verb, name.as_deref()) {
         ("get", Some(n)) => st.get(&target, n).map(|v| (200, v)),
-        ("list", None) => Ok((
-            200,
-            st.list(&target, query_param(&query, "labelSelector").as_deref()),
-        )),
+        ("list", None) => Ok((200, {
+            let mut list = st.list(&target, query_param(&query, "labelSelector").as_deref());
+            let fields = query_param(&query, "fieldSelector");
+            if let Some(items) = list["items"].as_array_mut() {
+                items.retain(|o| store::matches_fields(o, fields.as_deref()));
+            }
+            list
+        })),
         ("create", None) => match body_json {
-            Some(b) => st.create(&target, b, dry_run).map(|v| (201, v)),
+            Some(b) => st.create(&target, b, dry_run).map(|v| {
+                if target.rt.resource == "pods" && !dry_run {
+                    kubelet::admit(&state, &mut st, &v);
+                }
+                (201, v)
+            }),
             None => {
                 return respond(
                     400,

@@ -232,6 +232,11 @@ pub struct State {
     /// How the DaemonSet controller behaves (`daemonsets.rs`).
     pub daemonsets: super::daemonsets::DaemonSetOptions,
     uid: u64,
+    /// Every change, for watches (see `watch`).
+    pub changes: Vec<super::watch::Change>,
+    pub watch: super::watch::WatchKnobs,
+    /// The simulated kubelets' image pulls (see `kubelet`).
+    pub kubelet: super::kubelet::Kubelet,
 }
 
 impl Default for State {
@@ -251,6 +256,9 @@ impl Default for State {
             user: "kubernetes-admin".into(),
             daemonsets: Default::default(),
             uid: 0,
+            changes: vec![],
+            watch: Default::default(),
+            kubelet: Default::default(),
         }
     }
 }
@@ -305,6 +313,28 @@ impl State {
     pub fn next_rv(&mut self) -> String {
         self.resource_version += 1;
         self.resource_version.to_string()
+    }
+
+    /// Remember a change for watches; `obj` carries the change's resourceVersion.
+    pub fn record(
+        &mut self,
+        resource: &'static str,
+        namespace: &str,
+        kind: &'static str,
+        obj: &Value,
+    ) {
+        let rv = obj
+            .pointer("/metadata/resourceVersion")
+            .and_then(Value::as_str)
+            .and_then(|v| v.parse().ok())
+            .unwrap_or(self.resource_version);
+        self.changes.push(super::watch::Change {
+            rv,
+            resource,
+            namespace: namespace.to_string(),
+            kind,
+            object: obj.clone(),
+        });
     }
 
     pub fn forbidden(
@@ -554,6 +584,12 @@ impl State {
                 obj["status"]["observedGeneration"] = json!(generation);
             }
         }
+        let kind = if self.objects.contains_key(&key) {
+            "MODIFIED"
+        } else {
+            "ADDED"
+        };
+        self.record(key.0, &key.1.clone(), kind, &obj);
         self.objects.insert(key, obj.clone());
         Ok(obj)
     }
@@ -746,6 +782,9 @@ impl State {
             if key.0 == "daemonsets" {
                 super::daemonsets::on_delete(self, &old);
             }
+            let mut gone = old.clone();
+            gone["metadata"]["resourceVersion"] = json!(self.next_rv());
+            self.record(key.0, &key.1, "DELETED", &gone);
         }
         Ok(old)
     }
@@ -940,7 +979,30 @@ fn set_manager(obj: &mut Value, manager: &str, operation: &str) {
     }
 }
 
-fn matches_labels(obj: &Value, selector: Option<&str>) -> bool {
+/// A field selector of `path=value` terms (`involvedObject.name=x`, `metadata.name=x`,
+/// `spec.nodeName=x`), `!=` too, as the API serves the fields it indexes.
+pub fn matches_fields(obj: &Value, selector: Option<&str>) -> bool {
+    let Some(sel) = selector.filter(|s| !s.is_empty()) else {
+        return true;
+    };
+    sel.split(',').all(|term| {
+        let (path, want, negate) = match term.split_once("!=") {
+            Some((p, v)) => (p, v, true),
+            None => match term.split_once('=') {
+                Some((p, v)) => (p, v.trim_start_matches('='), false),
+                None => return false,
+            },
+        };
+        let pointer = format!("/{}", path.replace('.', "/"));
+        let have = obj
+            .pointer(&pointer)
+            .and_then(Value::as_str)
+            .unwrap_or_default();
+        (have == want) != negate
+    })
+}
+
+pub fn matches_labels(obj: &Value, selector: Option<&str>) -> bool {
     let Some(sel) = selector.filter(|s| !s.is_empty()) else {
         return true;
     };

@@ -1,0 +1,440 @@
+//! `check --pull-test` through the built binary against the fake API, whose simulated kubelets
+//! pull with the outcome each test decides per image and node.
+
+use std::time::{Duration, Instant};
+
+use serde_json::{Value, json};
+
+use crate::cluster::porch_cluster;
+use crate::fake_api::{FakeApi, PullOutcome};
+use crate::support::bin;
+
+const FN_NS: &str = "porch-fn-system";
+const IMAGE: &str = "registry.example.com:5000/fn/set-labels:v1";
+/// A catalog short name: the runner resolves it with its default prefix.
+const SHORT: &str = "set-annotations:v0.1.4";
+const SHORT_RESOLVED: &str = "ghcr.io/kptdev/krm-functions-catalog/set-annotations:v0.1.4";
+/// `--registry-auth-secret-name` as `setup` writes it.
+const COPY: &str = "registry-auth-secret";
+const LABEL: &str = "porch-registry.kpt.dev/pull-test";
+
+/// The runner configured for registry.example.com:5000 by `setup`, its copy in the function
+/// namespace, and nodes w1, w2 (tainted) Ready.
+fn cluster() -> FakeApi {
+    let api = porch_cluster();
+    bin()
+        .args(["setup", "--kubeconfig"])
+        .arg(api.kubeconfig())
+        .args([
+            "--registry",
+            "registry.example.com:5000",
+            "--username",
+            "robot",
+            "--timeout=30s",
+        ])
+        .env("PORCH_REGISTRY_PASSWORD", "s3cr3t-Pa55word")
+        .env_remove("KUBECONFIG")
+        .assert()
+        .success();
+    api.node("w1", true, &[]);
+    // A tainted control-plane node still gets its pod (the pods tolerate every taint).
+    api.node("w2", true, &[("node-role.kubernetes.io/control-plane", "NoSchedule")]);
+    api
+}
+
+fn pull_test(api: &FakeApi, extra: &[&str]) -> (Option<i32>, Value, String) {
+    let o = bin()
+        .args(["check", "--kubeconfig"])
+        .arg(api.kubeconfig())
+        .args(["-o", "json"])
+        .args(extra)
+        .env_remove("KUBECONFIG")
+        .timeout(Duration::from_secs(120))
+        .output()
+        .expect("run");
+    let stdout = String::from_utf8_lossy(&o.stdout).into_owned();
+    let json = serde_json::from_str(&stdout).unwrap_or(Value::Null);
+    (
+        o.status.code(),
+        json,
+        String::from_utf8_lossy(&o.stderr).into_owned(),
+    )
+}
+
+/// The pull test's findings: (rule, object, message, fix).
+fn pull_findings(report: &Value) -> Vec<(String, String, String, String)> {
+    report["findings"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter(|f| {
+            f["rule"]
+                .as_str()
+                .unwrap_or_default()
+                .starts_with("pull-test-")
+        })
+        .map(|f| {
+            let s = |k: &str| f[k].as_str().unwrap_or_default().to_string();
+            (s("rule"), s("object"), s("message"), s("fix"))
+        })
+        .collect()
+}
+
+fn assert_no_pods_left(api: &FakeApi) {
+    assert!(
+        api.pods(FN_NS).is_empty(),
+        "pods left behind: {:?}",
+        api.pods(FN_NS)
+    );
+}
+
+#[test]
+fn all_pulled_exactly_as_the_runners_function_pods() {
+    let api = cluster();
+    api.pull_outcome(IMAGE, "*", PullOutcome::Pulled);
+    api.pull_outcome(SHORT_RESOLVED, "*", PullOutcome::Pulled);
+    let (code, report, stderr) = pull_test(&api, &["--pull-test", IMAGE, SHORT]);
+    assert_eq!(code, Some(0), "{report}\n{stderr}");
+    let f = pull_findings(&report);
+    assert_eq!(f.len(), 4, "{f:?}");
+    for (image, node) in [
+        (IMAGE, "w1"),
+        (IMAGE, "w2"),
+        (SHORT_RESOLVED, "w1"),
+        (SHORT_RESOLVED, "w2"),
+    ] {
+        assert!(
+            f.iter()
+                .any(|(rule, obj, msg, _)| rule == "pull-test-pulled"
+                    && obj == &format!("Node/{node}")
+                    && msg.starts_with(image)
+                    && msg.contains(&format!("node {node}"))),
+            "{image} on {node}: {f:?}"
+        );
+    }
+    assert!(
+        f.iter()
+            .any(|(_, _, m, _)| m.contains(&format!("(given as {SHORT})")))
+    );
+    // The pods, as created: the runner's function container, the resolved image, the
+    // runner's copy of the auth Secret (func/internal/podmanager.go appendImagePullSecret:
+    // private registries on and not under gcr.io/kpt-fn/), always pulled, pinned, tolerant.
+    let pods = api.pods_started();
+    assert_eq!(pods.len(), 4);
+    let mut pairs: Vec<(String, String)> = pods
+        .iter()
+        .map(|p| {
+            (
+                p["spec"]["containers"][0]["image"]
+                    .as_str()
+                    .unwrap()
+                    .to_string(),
+                p["spec"]["nodeName"].as_str().unwrap().to_string(),
+            )
+        })
+        .collect();
+    pairs.sort();
+    assert_eq!(
+        pairs,
+        [
+            (SHORT_RESOLVED.to_string(), "w1".to_string()),
+            (SHORT_RESOLVED.to_string(), "w2".to_string()),
+            (IMAGE.to_string(), "w1".to_string()),
+            (IMAGE.to_string(), "w2".to_string()),
+        ]
+    );
+    let run = pods[0]["metadata"]["labels"][LABEL]
+        .as_str()
+        .unwrap()
+        .to_string();
+    for p in &pods {
+        assert_eq!(p["metadata"]["namespace"], FN_NS);
+        assert_eq!(
+            p["metadata"]["labels"][LABEL],
+            run.as_str(),
+            "one run label"
+        );
+        let c = &p["spec"]["containers"][0];
+        assert_eq!(c["name"], "function");
+        assert_eq!(c["imagePullPolicy"], "Always");
+        assert_eq!(p["spec"]["restartPolicy"], "Never");
+        assert_eq!(p["spec"]["imagePullSecrets"], json!([{"name": COPY}]));
+        assert_eq!(p["spec"]["tolerations"], json!([{"operator": "Exists"}]));
+    }
+    assert_no_pods_left(&api);
+    // Access reviews came before the first pod; the pods were watched, not polled.
+    let reqs = api.requests();
+    let first_post = reqs
+        .iter()
+        .position(|r| r.method == "POST" && r.path.ends_with("/pods"))
+        .expect("pods created");
+    let reviews: Vec<_> = reqs[..first_post]
+        .iter()
+        .filter(|r| r.path.ends_with("/selfsubjectaccessreviews"))
+        .collect();
+    assert!(reviews.len() >= 4, "{reviews:?}");
+    assert!(
+        reqs.iter().any(|r| r.method == "GET"
+            && r.path.ends_with("/pods")
+            && r.query.contains("watch=true")
+            && r.query.contains("resourceVersion=")
+            && r.query.contains("timeoutSeconds=")),
+        "a watch: {reqs:?}"
+    );
+}
+
+#[test]
+fn x509_on_one_node_points_at_node_trust() {
+    let api = cluster();
+    api.pull_outcome(IMAGE, "w1", PullOutcome::Pulled);
+    api.pull_outcome(IMAGE, "w2", PullOutcome::X509);
+    let (code, report, stderr) = pull_test(&api, &["--pull-test", IMAGE]);
+    assert_eq!(code, Some(3), "{report}\n{stderr}");
+    let f = pull_findings(&report);
+    assert_eq!(f.len(), 2, "{f:?}");
+    let bad: Vec<_> = f.iter().filter(|x| x.0 == "pull-test-x509").collect();
+    assert_eq!(bad.len(), 1, "{f:?}");
+    let (_, obj, msg, fix) = bad[0];
+    assert_eq!(obj, "Node/w2");
+    assert!(msg.starts_with(IMAGE) && msg.contains("node w2"), "{msg}");
+    assert!(
+        msg.contains("x509: certificate signed by unknown authority"),
+        "{msg}"
+    );
+    assert!(fix.contains("kubectl porch-registry node-trust"), "{fix}");
+    assert!(
+        f.iter()
+            .any(|x| x.0 == "pull-test-pulled" && x.1 == "Node/w1")
+    );
+    assert_eq!(
+        report["findings"][0]["rule"], "pull-test-x509",
+        "errors first"
+    );
+    assert_no_pods_left(&api);
+}
+
+#[test]
+fn unauthorized_points_at_the_credentials() {
+    let api = cluster();
+    api.pull_outcome(IMAGE, "*", PullOutcome::Unauthorized);
+    // Only the back-off is seen (no cause in it): the cause comes from the pod's events.
+    api.state.lock().unwrap().kubelet.backoff_only = true;
+    let (code, report, stderr) = pull_test(&api, &["--pull-test", IMAGE, "--nodes", "1"]);
+    assert_eq!(code, Some(3), "{report}\n{stderr}");
+    let f = pull_findings(&report);
+    assert_eq!(f.len(), 1, "--nodes 1: {f:?}");
+    let (rule, obj, msg, fix) = &f[0];
+    assert_eq!(
+        (rule.as_str(), obj.as_str()),
+        ("pull-test-unauthorized", "Node/w1")
+    );
+    assert!(msg.contains("401 Unauthorized"), "{msg}");
+    assert!(msg.contains(&format!("{FN_NS}/{COPY}")), "{msg}");
+    assert!(fix.contains("kubectl porch-registry setup"), "{fix}");
+    assert_eq!(api.pods_started().len(), 1);
+    assert!(
+        api.requests().iter().any(|r| r.path.ends_with("/events")
+            && r.query
+                .contains("fieldSelector=involvedObject.kind%3DPod%2CinvolvedObject.name%3D")),
+        "{:?}",
+        api.requests()
+    );
+    assert_no_pods_left(&api);
+}
+
+#[test]
+fn not_found_names_the_reference() {
+    let api = cluster();
+    api.pull_outcome(SHORT_RESOLVED, "*", PullOutcome::NotFound);
+    let (code, report, stderr) = pull_test(&api, &["--pull-test", SHORT]);
+    assert_eq!(code, Some(3), "{report}\n{stderr}");
+    let f = pull_findings(&report);
+    assert_eq!(f.len(), 2, "{f:?}");
+    for (rule, _, msg, fix) in &f {
+        assert_eq!(rule, "pull-test-not-found");
+        assert!(msg.starts_with(SHORT_RESOLVED), "{msg}");
+        assert!(fix.contains(SHORT_RESOLVED), "{fix}");
+    }
+    assert_no_pods_left(&api);
+}
+
+#[test]
+fn timeout_reports_every_pair_and_cleans_up() {
+    let api = cluster();
+    api.pull_outcome(IMAGE, "w1", PullOutcome::Never);
+    api.pull_outcome(IMAGE, "w2", PullOutcome::Pulled);
+    let started = Instant::now();
+    let (code, report, stderr) = pull_test(&api, &["--pull-test", IMAGE, "--timeout=2s"]);
+    assert_eq!(code, Some(3), "{report}\n{stderr}");
+    let f = pull_findings(&report);
+    let t: Vec<_> = f.iter().filter(|x| x.0 == "pull-test-timeout").collect();
+    assert_eq!(t.len(), 1, "{f:?}");
+    assert_eq!(t[0].1, "Node/w1");
+    assert!(t[0].2.contains("Pulling image"), "last event: {}", t[0].2);
+    assert!(
+        f.iter()
+            .any(|x| x.0 == "pull-test-pulled" && x.1 == "Node/w2")
+    );
+    assert!(started.elapsed() < Duration::from_secs(60));
+    assert_no_pods_left(&api);
+}
+
+#[test]
+fn forbidden_names_every_missing_permission_and_creates_nothing() {
+    let api = cluster();
+    api.forbid("create", "pods", Some(FN_NS));
+    api.forbid("delete", "pods", Some(FN_NS));
+    api.forbid("list", "nodes", None);
+    let (code, report, stderr) = pull_test(&api, &["--pull-test", IMAGE]);
+    assert_eq!(code, Some(6), "{report}\n{stderr}");
+    let errors: Vec<&str> = stderr.lines().filter(|l| l.starts_with("error:")).collect();
+    assert_eq!(errors.len(), 1, "{stderr}");
+    for want in [
+        "create pods in namespace \"porch-fn-system\"",
+        "delete pods in namespace \"porch-fn-system\"",
+        "list nodes",
+    ] {
+        assert!(errors[0].contains(want), "{want}: {stderr}");
+    }
+    assert!(!errors[0].contains("list pods"), "{stderr}");
+    assert!(
+        !api.requests()
+            .iter()
+            .any(|r| r.method == "POST" && r.path.ends_with("/pods")),
+        "no pod may be created"
+    );
+}
+
+#[test]
+fn not_ready_and_cordoned_nodes_get_no_pod_and_are_named() {
+    let api = cluster();
+    api.node("w3", false, &[]);
+    let mut cordoned = api.get("nodes", "", "w2").unwrap();
+    cordoned["spec"]["unschedulable"] = json!(true);
+    api.remove("nodes", "", "w2");
+    api.insert(cordoned);
+    api.pull_outcome(IMAGE, "*", PullOutcome::Pulled);
+    let (code, report, stderr) = pull_test(&api, &["--pull-test", IMAGE]);
+    assert_eq!(code, Some(0), "{report}\n{stderr}");
+    let f = pull_findings(&report);
+    let skipped: Vec<_> = f
+        .iter()
+        .filter(|x| x.0 == "pull-test-node-skipped")
+        .collect();
+    assert_eq!(skipped.len(), 2, "{f:?}");
+    assert!(
+        skipped
+            .iter()
+            .any(|x| x.1 == "Node/w3" && x.2.contains("NotReady"))
+    );
+    assert!(
+        skipped
+            .iter()
+            .any(|x| x.1 == "Node/w2" && x.2.contains("cordoned"))
+    );
+    let nodes: Vec<String> = api
+        .pods_started()
+        .iter()
+        .map(|p| p["spec"]["nodeName"].as_str().unwrap().to_string())
+        .collect();
+    assert_eq!(nodes, ["w1"]);
+}
+
+#[test]
+fn a_broken_watch_or_no_watch_right_falls_back() {
+    let api = cluster();
+    api.pull_outcome(IMAGE, "*", PullOutcome::X509);
+    api.state.lock().unwrap().watch.break_next = 2;
+    let (code, report, stderr) = pull_test(&api, &["--pull-test", IMAGE]);
+    assert_eq!(code, Some(3), "{report}\n{stderr}");
+    let f = pull_findings(&report);
+    assert_eq!(
+        f.iter().filter(|x| x.0 == "pull-test-x509").count(),
+        2,
+        "{f:?}"
+    );
+    assert!(api.state.lock().unwrap().watch.served >= 3);
+    assert_no_pods_left(&api);
+
+    // May not watch: polled instead.
+    let api = cluster();
+    api.pull_outcome(IMAGE, "*", PullOutcome::Pulled);
+    api.forbid("watch", "pods", Some(FN_NS));
+    let (code, report, stderr) = pull_test(&api, &["--pull-test", IMAGE]);
+    assert_eq!(code, Some(0), "{report}\n{stderr}");
+    assert!(
+        !api.requests()
+            .iter()
+            .any(|r| r.query.contains("watch=true")),
+        "no watch when it is forbidden"
+    );
+    assert_no_pods_left(&api);
+}
+
+#[test]
+fn sigint_deletes_the_pods_before_exiting() {
+    let api = cluster();
+    api.pull_outcome(IMAGE, "*", PullOutcome::Never);
+    let exe = env!("CARGO_BIN_EXE_kubectl-porch-registry");
+    let mut child = std::process::Command::new(exe)
+        .args(["check", "--kubeconfig"])
+        .arg(api.kubeconfig())
+        .args(["--pull-test", IMAGE, "--timeout=2m"])
+        .env_remove("KUBECONFIG")
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("spawn");
+    let until = Instant::now() + Duration::from_secs(60);
+    while api.pods(FN_NS).len() < 2 {
+        assert!(Instant::now() < until, "the pods never appeared");
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    // Both pods are Pulling (never decided): interrupt.
+    std::thread::sleep(Duration::from_millis(300));
+    assert_eq!(api.pods(FN_NS).len(), 2);
+    unsafe {
+        libc::kill(child.id() as i32, libc::SIGINT);
+    }
+    let until = Instant::now() + Duration::from_secs(60);
+    let status = loop {
+        if let Some(s) = child.try_wait().expect("wait") {
+            break s;
+        }
+        assert!(Instant::now() < until, "still running after SIGINT");
+        std::thread::sleep(Duration::from_millis(50));
+    };
+    use std::os::unix::process::ExitStatusExt;
+    assert_eq!(status.signal(), Some(libc::SIGINT), "{status:?}");
+    assert_no_pods_left(&api);
+    let mut stderr = String::new();
+    use std::io::Read;
+    child
+        .stderr
+        .take()
+        .unwrap()
+        .read_to_string(&mut stderr)
+        .unwrap();
+    assert!(stderr.contains("interrupted"), "{stderr}");
+}
+
+#[test]
+fn usage_errors_before_anything_is_sent() {
+    let api = cluster();
+    api.clear_requests();
+    for (args, want) in [
+        (vec!["--pull-test"], "needs function images"),
+        (
+            vec!["--pull-test", IMAGE, "-f", "x.yaml"],
+            "cannot be used with",
+        ),
+        (vec!["--timeout=5s"], "--pull-test"),
+        (vec!["--nodes", "2"], "--pull-test"),
+        (vec!["--pull-test", IMAGE, "--nodes", "0"], "0"),
+    ] {
+        let (code, _, stderr) = pull_test(&api, &args);
+        assert_eq!(code, Some(2), "{args:?}: {stderr}");
+        assert!(stderr.contains(want), "{args:?}: {stderr}");
+    }
+    assert!(api.requests().is_empty(), "{:?}", api.requests());
+}
