@@ -33,6 +33,7 @@ pub mod rules {
     pub const NO_POD: &str = "pull-test-no-pod";
     pub const NODE_SKIPPED: &str = "pull-test-node-skipped";
     pub const NO_NODES: &str = "pull-test-no-nodes";
+    pub const NO_PULL_SECRET: &str = "pull-test-no-pull-secret";
 }
 
 /// One image as the runner would run it.

@@ -36,6 +36,14 @@ fn cluster() -> FakeApi {
         .env_remove("KUBECONFIG")
         .assert()
         .success();
+    // The runner's copy in the function namespace, as it writes it on its first private pull.
+    let auth = api
+        .get("secrets", "porch-system", COPY)
+        .expect("the auth Secret");
+    api.insert(
+        json!({"apiVersion": "v1", "kind": "Secret", "type": "kubernetes.io/dockerconfigjson",
+        "metadata": {"name": COPY, "namespace": FN_NS}, "data": auth["data"]}),
+    );
     api.node("w1", true, &[]);
     // A tainted control-plane node still gets its pod (the pods tolerate every taint).
     api.node("w2", true, &[("node-role.kubernetes.io/control-plane", "NoSchedule")]);
@@ -246,9 +254,17 @@ fn unauthorized_points_at_the_credentials() {
 fn not_found_names_the_reference() {
     let api = cluster();
     api.pull_outcome(SHORT_RESOLVED, "*", PullOutcome::NotFound);
+    // The runner has not made its copy yet: said, as the pods then pull anonymously.
+    api.remove("secrets", FN_NS, COPY);
     let (code, report, stderr) = pull_test(&api, &["--pull-test", SHORT]);
     assert_eq!(code, Some(3), "{report}\n{stderr}");
-    let f = pull_findings(&report);
+    let mut f = pull_findings(&report);
+    let copy = f.remove(
+        f.iter()
+            .position(|x| x.0 == "pull-test-no-pull-secret")
+            .expect("the missing copy is named"),
+    );
+    assert_eq!(copy.1, format!("Secret/{FN_NS}/{COPY}"));
     assert_eq!(f.len(), 2, "{f:?}");
     for (rule, _, msg, fix) in &f {
         assert_eq!(rule, "pull-test-not-found");

@@ -59,7 +59,7 @@ pub(super) fn findings(
     let runner = lint::runner_config(objects, ctx, args.default_image_prefix.as_deref())
         .map_err(|e| {
             Error::not_found(format!(
-                "check --pull-test: cannot read the runner's configuration ({e:?}); check --deployment and --container"
+                "check --pull-test: cannot read the runner's configuration: {e}; check --deployment and --container"
             ))
         })?;
 
@@ -136,6 +136,22 @@ pub(super) fn findings(
             "the function namespace \"{fn_ns}\" does not exist on {}: the runner creates its function pods there (--pod-namespace); create it or pass --fn-namespace",
             kube.server
         )));
+    }
+
+    // The runner creates its copy of the auth Secret on its first private pull: until then a
+    // function pod (and this test) pulls without credentials.
+    if let Some(copy) = images.iter().find_map(|(i, _)| i.pull_secret.clone())
+        && let Ok(None) = kube.get_opt(Kind::Secret, &fn_ns, &copy)
+    {
+        findings.push(Finding {
+            severity: Severity::Warning,
+            rule: rules::NO_PULL_SECRET,
+            object: format!("Secret/{fn_ns}/{copy}"),
+            message: format!("the runner's copy \"{copy}\" of the auth Secret is not in namespace \"{fn_ns}\" yet: the pods name it in imagePullSecrets, but the kubelet pulls without credentials until the runner creates it (on its first private image)"),
+            fix: format!("let the runner evaluate one private function first (it creates the copy), or create it: `kubectl porch-registry secret auth -n {fn_ns} --name {copy} ... | kubectl apply -f -`"),
+            object_index: None,
+            field: None,
+        });
     }
 
     // Which nodes.
