@@ -46,7 +46,11 @@ fn cluster() -> FakeApi {
     );
     api.node("w1", true, &[]);
     // A tainted control-plane node still gets its pod (the pods tolerate every taint).
-    api.node("w2", true, &[("node-role.kubernetes.io/control-plane", "NoSchedule")]);
+    api.node(
+        "w2",
+        true,
+        &[("node-role.kubernetes.io/control-plane", "NoSchedule")],
+    );
     api
 }
 
