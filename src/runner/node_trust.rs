@@ -239,7 +239,7 @@ pub const RUNTIME_DIRS: [(&str, &str); 3] = [
 /// restart), for each registry and each runtime folder that exists on the node, write
 /// `certs.d/REG/ca.crt` when it differs and mark it; warn once when containerd's
 /// config.toml has no `config_path` (then certs.d is not read). `cleanup` (preStop) removes
-/// only the marked files.
+/// only the marked files; `once` syncs once and exits.
 fn helper_script() -> String {
     let runtimes: Vec<String> = RUNTIME_DIRS
         .iter()
@@ -247,24 +247,27 @@ fn helper_script() -> String {
         .collect();
     format!(
         r#"set -eu
-E={HOST_ETC}
+# The paths are the pod's; the variables let the script be run on a scratch tree (tests).
+E=${{NODE_TRUST_ETC:-{HOST_ETC}}}
+T=${{NODE_TRUST_DIR:-/trust}}
+S=${{NODE_TRUST_STATE:-{STATE_DIR}}}
 M={MARKER}
 RUNTIMES="{runtimes}"
 sync_once() {{
-  for reg in $(cat /trust/registries); do
+  for reg in $(cat "$T/registries"); do
     for rd in $RUNTIMES; do
       rt=${{rd%%:*}}; d=${{rd#*:}}
       [ -d "$E/$rt" ] || continue
       t="$E/$d/$reg"
       if [ -f "$t/ca.crt" ] && [ ! -f "$t/$M" ]; then echo "skip $t/ca.crt: not written by node-trust"; continue; fi
-      if ! cmp -s /trust/ca.crt "$t/ca.crt" 2>/dev/null; then
-        mkdir -p "$t" && cp /trust/ca.crt "$t/ca.crt.tmp" && mv "$t/ca.crt.tmp" "$t/ca.crt" && : > "$t/$M"
+      if ! cmp -s "$T/ca.crt" "$t/ca.crt" 2>/dev/null; then
+        mkdir -p "$t" && cp "$T/ca.crt" "$t/ca.crt.tmp" && mv "$t/ca.crt.tmp" "$t/ca.crt" && : > "$t/$M"
         echo "wrote $t/ca.crt"
       fi
     done
   done
   # Ready (the readiness probe) once the CA now mounted is on the node.
-  cp /trust/ca.crt {STATE_DIR}/ca.crt.tmp && mv {STATE_DIR}/ca.crt.tmp {STATE_DIR}/ca.crt
+  cp "$T/ca.crt" "$S/ca.crt.tmp" && mv "$S/ca.crt.tmp" "$S/ca.crt"
 }}
 cleanup() {{
   for rd in $RUNTIMES; do
@@ -277,8 +280,9 @@ cleanup() {{
   done
 }}
 [ "${{1:-}}" = cleanup ] && {{ cleanup; exit 0; }}
+[ "${{1:-}}" = once ] && {{ sync_once; exit 0; }}
 found=
-for rd in $RUNTIMES; do [ -d "$E/${{rd%%:*}}" ] && found=1; done
+for rd in $RUNTIMES; do if [ -d "$E/${{rd%%:*}}" ]; then found=1; fi; done
 [ -n "$found" ] || echo "warning: none of $E/containerd, $E/containers, $E/docker exists on this node: nothing to write"
 if [ -d "$E/containerd" ] && ! grep -qs 'config_path *= *"[^"]' "$E/containerd/config.toml"; then
   echo "warning: $E/containerd/config.toml sets no config_path: containerd does not read certs.d"

@@ -227,3 +227,107 @@ fn printer_usage_errors() {
         assert!(stderr.contains(needle), "{stderr}");
     }
 }
+
+/// The DaemonSet's helper script as the pods run it (busybox sh, the image's shell), on a
+/// scratch tree: it writes ca.crt with its marker under each runtime's certs.d that exists,
+/// skips a file it did not write, rewrites a new CA, is Ready (the probe's cmp) once written,
+/// and its cleanup removes only its own files.
+#[test]
+fn helper_script_writes_marks_and_cleans_only_its_own_files() {
+    let (json, _) = printer("daemonset", &["--dry-run=client", "-o", "json"]);
+    let list: Value = serde_json::from_str(&json).unwrap();
+    let cm = &list["items"][1];
+    let ds = &list["items"][2];
+    let dir = tempfile::tempdir().unwrap();
+    let (trust, state, etc) = (
+        dir.path().join("trust"),
+        dir.path().join("state"),
+        dir.path().join("etc"),
+    );
+    for d in [&trust, &state, &etc.join("containerd"), &etc.join("docker")] {
+        std::fs::create_dir_all(d).unwrap();
+    }
+    for k in ["sync.sh", "ca.crt", "registries"] {
+        std::fs::write(trust.join(k), cm["data"][k].as_str().unwrap()).unwrap();
+    }
+    let foreign = etc.join("docker/certs.d/harbor.example.com/ca.crt");
+    std::fs::create_dir_all(foreign.parent().unwrap()).unwrap();
+    std::fs::write(&foreign, "FOREIGN").unwrap();
+    let run = |arg: &str| {
+        let out = Command::new("busybox")
+            .arg("sh")
+            .arg(trust.join("sync.sh"))
+            .arg(arg)
+            .env("NODE_TRUST_ETC", &etc)
+            .env("NODE_TRUST_DIR", &trust)
+            .env("NODE_TRUST_STATE", &state)
+            .output()
+            .expect("busybox (busybox-static) on PATH");
+        assert!(out.status.success(), "{out:?}");
+        String::from_utf8(out.stdout).unwrap()
+    };
+    // The readiness probe, with the state directory in place of the pod's.
+    let probe = || {
+        let cmd =
+            &ds["spec"]["template"]["spec"]["containers"][0]["readinessProbe"]["exec"]["command"];
+        assert_eq!(cmd[0], "cmp");
+        Command::new("busybox")
+            .args(["cmp", "-s"])
+            .arg(trust.join("ca.crt"))
+            .arg(state.join("ca.crt"))
+            .status()
+            .unwrap()
+            .success()
+    };
+    assert!(!probe(), "not Ready before the first sync");
+    let ca = cm["data"]["ca.crt"].as_str().unwrap();
+    let log = run("once");
+    let written = [
+        "containerd/certs.d/harbor.example.com",
+        "containerd/certs.d/registry.example.com:5000",
+        "docker/certs.d/registry.example.com:5000",
+    ];
+    for w in written {
+        assert_eq!(
+            std::fs::read_to_string(etc.join(w).join("ca.crt")).unwrap(),
+            ca,
+            "{w}"
+        );
+        assert!(
+            etc.join(w).join(".porch-registry-node-trust").exists(),
+            "{w}"
+        );
+    }
+    assert!(
+        log.contains("skip") && log.contains("harbor.example.com/ca.crt"),
+        "{log}"
+    );
+    assert_eq!(std::fs::read_to_string(&foreign).unwrap(), "FOREIGN");
+    assert!(
+        !etc.join("containers").exists(),
+        "no folder for a runtime that is not there"
+    );
+    assert!(probe(), "Ready once written");
+    // Again: nothing to write.
+    assert!(!run("once").contains("wrote"));
+    // A new CA in the ConfigMap: rewritten everywhere it wrote, not Ready until then.
+    let new_ca = format!("{ca}{ca}");
+    std::fs::write(trust.join("ca.crt"), &new_ca).unwrap();
+    assert!(!probe());
+    assert_eq!(run("once").matches("wrote").count(), 3);
+    assert!(probe());
+    for w in written {
+        assert_eq!(
+            std::fs::read_to_string(etc.join(w).join("ca.crt")).unwrap(),
+            new_ca
+        );
+    }
+    // Cleanup (preStop): only its own files, the runtimes' folders stay.
+    let log = run("cleanup");
+    assert_eq!(log.matches("removed").count(), 3, "{log}");
+    for w in written {
+        assert!(!etc.join(w).exists(), "{w}");
+    }
+    assert_eq!(std::fs::read_to_string(&foreign).unwrap(), "FOREIGN");
+    assert!(etc.join("containerd/certs.d").is_dir());
+}
