@@ -17,7 +17,7 @@
 
 use std::collections::HashMap;
 
-use saphyr_parser::ScalarStyle;
+use granit_parser::ScalarStyle;
 use serde_json::Value;
 
 use crate::runner::yaml::{self, Node, NodeKind};

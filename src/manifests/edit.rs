@@ -11,7 +11,7 @@ use serde_json::Value;
 
 use crate::runner::plan::{ListField, Op, Plan};
 use crate::runner::yaml::{self, Node, NodeKind, PathSeg, line_end_incl, line_start};
-use saphyr_parser::ScalarStyle;
+use granit_parser::ScalarStyle;
 
 /// Why an edit could not be made (phrased for the user, without the file name).
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -1,10 +1,11 @@
 //! A YAML node tree that remembers where every node is in the source text (byte offsets), built
-//! from saphyr-parser's events. It is the base of the lossless editor: we locate nodes here and
-//! splice text; we never re-serialise a document.
+//! from granit-parser's events: the one YAML parser in the tree (serde-saphyr, and so kube,
+//! read YAML with it). It is the base of the lossless editor: we locate nodes here and splice
+//! text; we never re-serialise a document.
 
 use std::collections::HashMap;
 
-use saphyr_parser::{Event, Parser, ScalarStyle, Span};
+use granit_parser::{Event, Options, Parser, ScalarStyle, Span, StructureStyle};
 use serde_json::{Map, Number, Value};
 
 /// A parse error with a 1-based line and column.
@@ -46,11 +47,13 @@ pub enum NodeKind {
 #[derive(Debug, Clone, PartialEq)]
 pub struct Node {
     pub kind: NodeKind,
-    /// Byte offset where the node's content starts (a block sequence starts at its first item's
-    /// content, not at the `-`).
+    /// Byte offset where the node's content starts: after its tag and anchor (`!!str`, `&a`),
+    /// at the opening quote or bracket; a block sequence starts at its first item's content, not
+    /// at the `-`; a block scalar at its first content line, not at `|`/`>`.
     pub start: usize,
     /// Byte offset just after the node's last content character (trailing blanks, comments and
-    /// line breaks excluded). For flow collections: after the closing bracket.
+    /// line breaks excluded). For quoted scalars: after the closing quote; for flow
+    /// collections: after the closing bracket.
     pub end: usize,
     /// 0-based column (in characters) of `start`.
     pub col: usize,
@@ -152,36 +155,6 @@ impl Doc {
     }
 }
 
-/// Character index -> byte offset (saphyr reports character indexes).
-struct Offsets {
-    ascii: bool,
-    bytes: Vec<usize>,
-}
-
-impl Offsets {
-    fn new(text: &str) -> Self {
-        if text.is_ascii() {
-            return Offsets {
-                ascii: true,
-                bytes: Vec::new(),
-            };
-        }
-        let mut bytes: Vec<usize> = text.char_indices().map(|(b, _)| b).collect();
-        bytes.push(text.len());
-        Offsets {
-            ascii: false,
-            bytes,
-        }
-    }
-    fn byte(&self, char_index: usize) -> usize {
-        if self.ascii {
-            char_index
-        } else {
-            self.bytes[char_index.min(self.bytes.len() - 1)]
-        }
-    }
-}
-
 #[derive(Clone, Copy, PartialEq, Eq)]
 enum EventKind {
     Alias,
@@ -214,8 +187,9 @@ enum Frame {
     },
 }
 
-fn tag_string(tag: &Option<std::borrow::Cow<'_, saphyr_parser::Tag>>) -> Option<String> {
-    tag.as_ref().map(|t| format!("{}{}", t.handle, t.suffix))
+fn tag_string(tag: &Option<std::borrow::Cow<'_, granit_parser::Tag>>) -> Option<String> {
+    tag.as_ref()
+        .map(|t| format!("{}{}", t.handle(), t.suffix()))
 }
 
 /// How many decoded nodes may come from alias expansion, as the YAML decoders of Kubernetes,
@@ -278,8 +252,10 @@ pub fn serde_error_line(e: &serde_saphyr::Error) -> String {
 
 /// Parse a YAML stream into documents with byte positions.
 pub fn parse_stream(text: &str) -> Result<Vec<Doc>, YamlError> {
-    let offsets = Offsets::new(text);
-    let mut parser = Parser::new_from_str(text);
+    // Comments are read from the text by the editor and kyaml's reader, never from events.
+    let mut options = Options::default();
+    options.set_emit_comments(false);
+    let mut parser = Parser::new_from_str_with_options(text, options);
     let mut docs = Vec::new();
     let mut stack: Vec<Frame> = Vec::new();
     // Expanded sizes: of each open collection (parallel to `stack`) and of each anchor.
@@ -293,6 +269,8 @@ pub fn parse_stream(text: &str) -> Result<Vec<Doc>, YamlError> {
         col: span.start.col() + 1,
         message: msg,
     };
+    // A byte offset of the text (a string parser always knows it; clamped to the text).
+    let byte = |m: &granit_parser::Marker| m.byte_offset().unwrap_or(text.len()).min(text.len());
     while let Some(next) = parser.next_event() {
         let (event, span) = match next {
             Ok(x) => x,
@@ -300,12 +278,12 @@ pub fn parse_stream(text: &str) -> Result<Vec<Doc>, YamlError> {
                 return Err(YamlError {
                     line: e.marker().line(),
                     col: e.marker().col() + 1,
-                    message: e.info().to_string(),
+                    message: e.info(),
                 });
             }
         };
-        let s = offsets.byte(span.start.index());
-        let e = offsets.byte(span.end.index());
+        let s = byte(&span.start);
+        let e = byte(&span.end).max(s);
         let event_kind = match &event {
             Event::Alias(_) => EventKind::Alias,
             Event::Scalar(..) => EventKind::Scalar,
@@ -315,9 +293,13 @@ pub fn parse_stream(text: &str) -> Result<Vec<Doc>, YamlError> {
             _ => EventKind::Other,
         };
         let finished: Option<Node> = match event {
-            Event::StreamStart | Event::Nothing => None,
+            Event::StreamStart | Event::Comment(..) | Event::Anchor(..) => None,
             Event::StreamEnd => break,
-            Event::DocumentStart(_) => {
+            // Not emitted without `emit_unresolved_aliases`; an unknown anchor is an error.
+            Event::UnresolvedAlias(name) => {
+                return Err(err(&span, format!("unknown anchor \"{name}\"")));
+            }
+            Event::DocumentStart(..) => {
                 budget = AliasBudget::default();
                 doc_start = s.min(text.len());
                 // An implicit start sits on the first content; take the line start instead so
@@ -342,6 +324,13 @@ pub fn parse_stream(text: &str) -> Result<Vec<Doc>, YamlError> {
                 tag: None,
             }),
             Event::Scalar(value, style, anchor, tag) => {
+                // An absent value (`key:`) is an empty plain scalar with an empty span; granit
+                // spells it `~`, a written `~` has a span.
+                let value = if style == ScalarStyle::Plain && s == e {
+                    String::new()
+                } else {
+                    value.into_owned()
+                };
                 let end = match style {
                     ScalarStyle::Literal | ScalarStyle::Folded => {
                         let t = &text[s..e];
@@ -350,10 +339,7 @@ pub fn parse_stream(text: &str) -> Result<Vec<Doc>, YamlError> {
                     _ => e,
                 };
                 Some(Node {
-                    kind: NodeKind::Scalar {
-                        value: value.into_owned(),
-                        style,
-                    },
+                    kind: NodeKind::Scalar { value, style },
                     start: s,
                     end,
                     col: span.start.col(),
@@ -361,8 +347,8 @@ pub fn parse_stream(text: &str) -> Result<Vec<Doc>, YamlError> {
                     tag: tag_string(&tag),
                 })
             }
-            Event::SequenceStart(anchor, tag) => {
-                let flow = text[s..].starts_with('[');
+            Event::SequenceStart(style, anchor, tag) => {
+                let flow = style == StructureStyle::Flow;
                 stack.push(Frame::Seq {
                     items: Vec::new(),
                     flow,
@@ -373,8 +359,8 @@ pub fn parse_stream(text: &str) -> Result<Vec<Doc>, YamlError> {
                 });
                 None
             }
-            Event::MappingStart(anchor, tag) => {
-                let flow = text[s..].starts_with('{');
+            Event::MappingStart(style, anchor, tag) => {
+                let flow = style == StructureStyle::Flow;
                 stack.push(Frame::Map {
                     entries: Vec::new(),
                     seen: HashMap::new(),
@@ -438,6 +424,8 @@ pub fn parse_stream(text: &str) -> Result<Vec<Doc>, YamlError> {
                 }
                 _ => return Err(err(&span, "unbalanced mapping".into())),
             },
+            // Event is non-exhaustive; presentation events added later carry no node.
+            _ => None,
         };
         // The alias budget, before any value is built from the tree.
         let opened = matches!(
@@ -740,6 +728,80 @@ mod tests {
         );
         assert_eq!(docs[1].to_json(), serde_json::json!({"f": {}}));
         assert_eq!(&text[docs[1].start..docs[1].end], "---\nf: {}\n");
+    }
+
+    /// Spans end at the node's last content character: after the closing quote or bracket
+    /// even when a comment follows on the line (the comment is not the value's text), and
+    /// start at the content after a tag or an anchor.
+    #[test]
+    fn spans_stop_before_trailing_comments_and_start_after_properties() {
+        let text = "a: 'it''s'   # c\nb: \"x\\\"y\"  # d\nc: [x,\n  y]  # e\nd: {p: 1} # f\nbase: &b {x: 1}\nh: !!str 3\nl: !!binary |\n  aGk=\n";
+        let docs = parse_stream(text).unwrap();
+        let root = docs[0].root.as_ref().unwrap();
+        let src = |k: &str| {
+            let n = root.get(k).unwrap();
+            &text[n.start..n.end]
+        };
+        assert_eq!(src("a"), "'it''s'");
+        assert_eq!(src("b"), "\"x\\\"y\"");
+        assert_eq!(src("c"), "[x,\n  y]");
+        assert_eq!(src("d"), "{p: 1}");
+        let base = root.get("base").unwrap();
+        assert!(base.is_flow() && base.anchor != 0);
+        assert_eq!(src("base"), "{x: 1}");
+        assert_eq!(src("h"), "3");
+        assert_eq!(
+            root.get("h").unwrap().tag.as_deref(),
+            Some("tag:yaml.org,2002:str")
+        );
+        assert_eq!(src("l"), "aGk=");
+        assert_eq!(root.get("l").unwrap().col, 2);
+    }
+
+    /// A key with no value is an empty plain scalar (null), unlike a written `~`, which keeps
+    /// its text; both are null as values.
+    #[test]
+    fn absent_values_are_empty_scalars() {
+        let text = "a:\nb: # c\nc: ~\nd: !!str\n";
+        let docs = parse_stream(text).unwrap();
+        let root = docs[0].root.as_ref().unwrap();
+        assert!(root.get("a").unwrap().is_empty_scalar());
+        assert!(root.get("b").unwrap().is_empty_scalar());
+        assert_eq!(root.get("c").unwrap().as_str(), Some("~"));
+        assert!(!root.get("c").unwrap().is_empty_scalar());
+        assert_eq!(
+            docs[0].to_json(),
+            serde_json::json!({"a": null, "b": null, "c": null, "d": ""})
+        );
+    }
+
+    /// A tab separates a value from its `:` (YAML 1.2 s-separate-in-line; libyaml, and so
+    /// go-yaml and kubectl, read it so).
+    #[test]
+    fn a_tab_after_a_colon_separates() {
+        let docs = parse_stream("a:\tb\n").unwrap();
+        assert_eq!(docs[0].to_json(), serde_json::json!({"a": "b"}));
+    }
+
+    /// Nesting is bounded while parsing (255 block or flow levels), so that no recursive walk
+    /// of the tree (values, kyaml's reader, the editor) can run out of stack.
+    #[test]
+    fn deep_nesting_is_an_error_not_a_stack_overflow() {
+        let flow = format!("a: {}{}\n", "[".repeat(100_000), "]".repeat(100_000));
+        let e = parse_stream(&flow).unwrap_err();
+        assert!(e.message.contains("limit"), "{e}");
+        let block: String = (0..10_000)
+            .map(|i| format!("{}k{i}:\n", " ".repeat(i)))
+            .collect::<String>()
+            + &" ".repeat(10_000)
+            + "x\n";
+        let e = parse_stream(&block).unwrap_err();
+        assert!(e.message.contains("limit"), "{e}");
+        assert_eq!(e.line, 256, "{e}");
+        let ok: String = (0..200)
+            .map(|i| format!("{}k{i}:\n", " ".repeat(i)))
+            .collect();
+        assert!(parse_stream(&ok).is_ok());
     }
 
     #[test]
