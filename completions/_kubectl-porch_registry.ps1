@@ -63,8 +63,8 @@ Register-ArgumentCompleter -Native -CommandName 'kubectl-porch_registry' -Script
             [CompletionResult]::new('-o', '-o', [CompletionResultType]::ParameterName, 'Output format')
             [CompletionResult]::new('--output', '--output', [CompletionResultType]::ParameterName, 'Output format')
             [CompletionResult]::new('--password-stdin', '--password-stdin', [CompletionResultType]::ParameterName, 'Read the password (or token) from stdin')
-            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
-            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
             break
         }
         'kubectl-porch_registry;secret;tls' {
@@ -74,8 +74,8 @@ Register-ArgumentCompleter -Native -CommandName 'kubectl-porch_registry' -Script
             [CompletionResult]::new('--namespace', '--namespace', [CompletionResultType]::ParameterName, 'Namespace of the function runner (and of its Secrets) [default: porch-system]')
             [CompletionResult]::new('-o', '-o', [CompletionResultType]::ParameterName, 'Output format')
             [CompletionResult]::new('--output', '--output', [CompletionResultType]::ParameterName, 'Output format')
-            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
-            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
             break
         }
         'kubectl-porch_registry;secret;help' {
@@ -110,8 +110,8 @@ Register-ArgumentCompleter -Native -CommandName 'kubectl-porch_registry' -Script
             [CompletionResult]::new('-i', '-i', [CompletionResultType]::ParameterName, 'Write the changes back to the files instead of printing them')
             [CompletionResult]::new('--in-place', '--in-place', [CompletionResultType]::ParameterName, 'Write the changes back to the files instead of printing them')
             [CompletionResult]::new('--tls', '--tls', [CompletionResultType]::ParameterName, 'Also configure a registry CA (implied by --tls-secret-name or --ca-file)')
-            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
-            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
             break
         }
         'kubectl-porch_registry;remove' {
@@ -132,12 +132,14 @@ Register-ArgumentCompleter -Native -CommandName 'kubectl-porch_registry' -Script
             [CompletionResult]::new('--dry-run', '--dry-run', [CompletionResultType]::ParameterName, 'none, client (print what would change) or server (dryRun=All)')
             [CompletionResult]::new('-o', '-o', [CompletionResultType]::ParameterName, 'Output format of printed objects (with -f, or live with --dry-run=client)')
             [CompletionResult]::new('--output', '--output', [CompletionResultType]::ParameterName, 'Output format of printed objects (with -f, or live with --dry-run=client)')
+            [CompletionResult]::new('--field-manager', '--field-manager', [CompletionResultType]::ParameterName, 'Name of the field manager that owns what this writes (metadata.managedFields) [default: kubectl-porch-registry]')
             [CompletionResult]::new('--wait', '--wait', [CompletionResultType]::ParameterName, 'Wait for the rollout')
             [CompletionResult]::new('--timeout', '--timeout', [CompletionResultType]::ParameterName, 'How long to wait for the rollout (e.g. 30s, 5m)')
             [CompletionResult]::new('-i', '-i', [CompletionResultType]::ParameterName, 'With -f: write the changes back to the files')
             [CompletionResult]::new('--in-place', '--in-place', [CompletionResultType]::ParameterName, 'With -f: write the changes back to the files')
             [CompletionResult]::new('--tls', '--tls', [CompletionResultType]::ParameterName, 'Also configure a registry CA (implied by --tls-secret-name or --ca-file)')
             [CompletionResult]::new('--delete-secrets', '--delete-secrets', [CompletionResultType]::ParameterName, 'Live: also delete the Secrets and the runner''s copy in the function namespace')
+            [CompletionResult]::new('--force-conflicts', '--force-conflicts', [CompletionResultType]::ParameterName, 'Take fields another field manager owns (Argo CD, Flux, kubectl); without it such a conflict is an error (exit 10) and nothing is changed')
             [CompletionResult]::new('-y', '-y', [CompletionResultType]::ParameterName, 'Don''t ask for confirmation')
             [CompletionResult]::new('--yes', '--yes', [CompletionResultType]::ParameterName, 'Don''t ask for confirmation')
             [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
@@ -170,12 +172,14 @@ Register-ArgumentCompleter -Native -CommandName 'kubectl-porch_registry' -Script
             [CompletionResult]::new('--dry-run', '--dry-run', [CompletionResultType]::ParameterName, 'none, client (print the objects for kubectl apply -f -) or server (dryRun=All)')
             [CompletionResult]::new('-o', '-o', [CompletionResultType]::ParameterName, 'Output format of printed objects')
             [CompletionResult]::new('--output', '--output', [CompletionResultType]::ParameterName, 'Output format of printed objects')
+            [CompletionResult]::new('--field-manager', '--field-manager', [CompletionResultType]::ParameterName, 'Name of the field manager that owns what this writes (metadata.managedFields) [default: kubectl-porch-registry]')
             [CompletionResult]::new('--wait', '--wait', [CompletionResultType]::ParameterName, 'Wait for the rollout')
             [CompletionResult]::new('--timeout', '--timeout', [CompletionResultType]::ParameterName, 'How long to wait for the rollout (e.g. 30s, 5m)')
             [CompletionResult]::new('-i', '-i', [CompletionResultType]::ParameterName, 'With -f: patch the files in place and print only the Secrets')
             [CompletionResult]::new('--in-place', '--in-place', [CompletionResultType]::ParameterName, 'With -f: patch the files in place and print only the Secrets')
             [CompletionResult]::new('--password-stdin', '--password-stdin', [CompletionResultType]::ParameterName, 'Read the password (or token) from stdin')
             [CompletionResult]::new('--tls', '--tls', [CompletionResultType]::ParameterName, 'Also configure a registry CA (implied by --tls-secret-name or --ca-file)')
+            [CompletionResult]::new('--force-conflicts', '--force-conflicts', [CompletionResultType]::ParameterName, 'Take fields another field manager owns (Argo CD, Flux, kubectl); without it such a conflict is an error (exit 10) and nothing is changed')
             [CompletionResult]::new('-y', '-y', [CompletionResultType]::ParameterName, 'Don''t ask for confirmation')
             [CompletionResult]::new('--yes', '--yes', [CompletionResultType]::ParameterName, 'Don''t ask for confirmation')
             [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')

@@ -893,7 +893,7 @@ _kubectl_porch_registry() {
             return 0
             ;;
         kubectl_porch_registry__subcmd__remove)
-            opts="-f -i -n -o -y -h --filename --in-place --deployment --container --auth-secret-name --auth-mount-path --tls --tls-secret-name --tls-mount-path --registry-auth-secret-name --namespace --kubeconfig --context --delete-secrets --fn-namespace --dry-run --output --wait --timeout --yes --help"
+            opts="-f -i -n -o -y -h --filename --in-place --deployment --container --auth-secret-name --auth-mount-path --tls --tls-secret-name --tls-mount-path --registry-auth-secret-name --namespace --kubeconfig --context --delete-secrets --fn-namespace --dry-run --output --field-manager --force-conflicts --wait --timeout --yes --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -965,6 +965,10 @@ _kubectl_porch_registry() {
                     ;;
                 -o)
                     COMPREPLY=($(compgen -W "yaml json name" -- "${cur}"))
+                    return 0
+                    ;;
+                --field-manager)
+                    COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
                 --wait)
@@ -1405,7 +1409,7 @@ _kubectl_porch_registry() {
             return 0
             ;;
         kubectl_porch_registry__subcmd__setup)
-            opts="-f -i -u -p -n -o -y -h --filename --in-place --registry --username --password-stdin --password --email --from-docker-config --ca-file --deployment --container --auth-secret-name --auth-mount-path --tls --tls-secret-name --tls-mount-path --registry-auth-secret-name --namespace --kubeconfig --context --fn-namespace --dry-run --output --wait --timeout --yes --help"
+            opts="-f -i -u -p -n -o -y -h --filename --in-place --registry --username --password-stdin --password --email --from-docker-config --ca-file --deployment --container --auth-secret-name --auth-mount-path --tls --tls-secret-name --tls-mount-path --registry-auth-secret-name --namespace --kubeconfig --context --fn-namespace --dry-run --output --field-manager --force-conflicts --wait --timeout --yes --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1509,6 +1513,10 @@ _kubectl_porch_registry() {
                     ;;
                 -o)
                     COMPREPLY=($(compgen -W "yaml json name" -- "${cur}"))
+                    return 0
+                    ;;
+                --field-manager)
+                    COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
                 --wait)

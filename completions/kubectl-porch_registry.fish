@@ -51,18 +51,18 @@ complete -c kubectl-porch_registry -n "__fish_kubectl_porch_registry_using_subco
 complete -c kubectl-porch_registry -n "__fish_kubectl_porch_registry_using_subcommand secret; and __fish_seen_subcommand_from auth" -s p -l password -d 'The password on the command line (insecure: visible in shell history and ps; prefer --password-stdin or $PORCH_REGISTRY_PASSWORD)' -r
 complete -c kubectl-porch_registry -n "__fish_kubectl_porch_registry_using_subcommand secret; and __fish_seen_subcommand_from auth" -l email -d 'E-mail address stored with the credentials (optional)' -r
 complete -c kubectl-porch_registry -n "__fish_kubectl_porch_registry_using_subcommand secret; and __fish_seen_subcommand_from auth" -l from-docker-config -d 'Take every registry from a docker/podman config (default: the user\'s docker config); helper-only entries are resolved by running the helper' -r -F
-complete -c kubectl-porch_registry -n "__fish_kubectl_porch_registry_using_subcommand secret; and __fish_seen_subcommand_from auth" -s o -l output -d 'Output format' -r -f -a "yaml\t'A YAML stream, ready for kubectl apply -f -'
-json\t'One JSON object, or a v1 List of several'
-name\t'One kind[.group]/name line per object, as kubectl -o name (secret/NAME, deployment.apps/NAME)'"
+complete -c kubectl-porch_registry -n "__fish_kubectl_porch_registry_using_subcommand secret; and __fish_seen_subcommand_from auth" -s o -l output -d 'Output format' -r -f -a "yaml\t''
+json\t''
+name\t''"
 complete -c kubectl-porch_registry -n "__fish_kubectl_porch_registry_using_subcommand secret; and __fish_seen_subcommand_from auth" -l password-stdin -d 'Read the password (or token) from stdin'
-complete -c kubectl-porch_registry -n "__fish_kubectl_porch_registry_using_subcommand secret; and __fish_seen_subcommand_from auth" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c kubectl-porch_registry -n "__fish_kubectl_porch_registry_using_subcommand secret; and __fish_seen_subcommand_from auth" -s h -l help -d 'Print help'
 complete -c kubectl-porch_registry -n "__fish_kubectl_porch_registry_using_subcommand secret; and __fish_seen_subcommand_from tls" -l ca-file -d 'PEM file with the registry\'s CA certificate(s)' -r -F
 complete -c kubectl-porch_registry -n "__fish_kubectl_porch_registry_using_subcommand secret; and __fish_seen_subcommand_from tls" -l name -d 'Name of the Secret' -r
 complete -c kubectl-porch_registry -n "__fish_kubectl_porch_registry_using_subcommand secret; and __fish_seen_subcommand_from tls" -s n -l namespace -d 'Namespace of the function runner (and of its Secrets) [default: porch-system]' -r
-complete -c kubectl-porch_registry -n "__fish_kubectl_porch_registry_using_subcommand secret; and __fish_seen_subcommand_from tls" -s o -l output -d 'Output format' -r -f -a "yaml\t'A YAML stream, ready for kubectl apply -f -'
-json\t'One JSON object, or a v1 List of several'
-name\t'One kind[.group]/name line per object, as kubectl -o name (secret/NAME, deployment.apps/NAME)'"
-complete -c kubectl-porch_registry -n "__fish_kubectl_porch_registry_using_subcommand secret; and __fish_seen_subcommand_from tls" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c kubectl-porch_registry -n "__fish_kubectl_porch_registry_using_subcommand secret; and __fish_seen_subcommand_from tls" -s o -l output -d 'Output format' -r -f -a "yaml\t''
+json\t''
+name\t''"
+complete -c kubectl-porch_registry -n "__fish_kubectl_porch_registry_using_subcommand secret; and __fish_seen_subcommand_from tls" -s h -l help -d 'Print help'
 complete -c kubectl-porch_registry -n "__fish_kubectl_porch_registry_using_subcommand secret; and __fish_seen_subcommand_from help" -f -a "auth" -d 'Print a kubernetes.io/dockerconfigjson Secret with registry credentials'
 complete -c kubectl-porch_registry -n "__fish_kubectl_porch_registry_using_subcommand secret; and __fish_seen_subcommand_from help" -f -a "tls" -d 'Print an Opaque Secret holding a registry CA certificate under ca.crt'
 complete -c kubectl-porch_registry -n "__fish_kubectl_porch_registry_using_subcommand secret; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
@@ -75,12 +75,12 @@ complete -c kubectl-porch_registry -n "__fish_kubectl_porch_registry_using_subco
 complete -c kubectl-porch_registry -n "__fish_kubectl_porch_registry_using_subcommand patch" -l tls-mount-path -d 'Directory where the TLS Secret is mounted (must be dedicated to it)' -r
 complete -c kubectl-porch_registry -n "__fish_kubectl_porch_registry_using_subcommand patch" -l registry-auth-secret-name -d 'Name of the runner\'s copy of the auth Secret in the function namespace (--registry-auth-secret-name)' -r
 complete -c kubectl-porch_registry -n "__fish_kubectl_porch_registry_using_subcommand patch" -s n -l namespace -d 'Namespace of the function runner (used to pick the Deployment)' -r
-complete -c kubectl-porch_registry -n "__fish_kubectl_porch_registry_using_subcommand patch" -s o -l output -d 'Output format of the printed manifests (yaml keeps their comments and layout)' -r -f -a "yaml\t'A YAML stream, ready for kubectl apply -f -'
-json\t'One JSON object, or a v1 List of several'
-name\t'One kind[.group]/name line per object, as kubectl -o name (secret/NAME, deployment.apps/NAME)'"
+complete -c kubectl-porch_registry -n "__fish_kubectl_porch_registry_using_subcommand patch" -s o -l output -d 'Output format of the printed manifests (yaml keeps their comments and layout)' -r -f -a "yaml\t''
+json\t''
+name\t''"
 complete -c kubectl-porch_registry -n "__fish_kubectl_porch_registry_using_subcommand patch" -s i -l in-place -d 'Write the changes back to the files instead of printing them'
 complete -c kubectl-porch_registry -n "__fish_kubectl_porch_registry_using_subcommand patch" -l tls -d 'Also configure a registry CA (implied by --tls-secret-name or --ca-file)'
-complete -c kubectl-porch_registry -n "__fish_kubectl_porch_registry_using_subcommand patch" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c kubectl-porch_registry -n "__fish_kubectl_porch_registry_using_subcommand patch" -s h -l help -d 'Print help'
 complete -c kubectl-porch_registry -n "__fish_kubectl_porch_registry_using_subcommand remove" -s f -l filename -d 'Manifest file, kpt package directory, or - for stdin (default: the live cluster)' -r -F
 complete -c kubectl-porch_registry -n "__fish_kubectl_porch_registry_using_subcommand remove" -l deployment -d 'Name of the function-runner Deployment' -r
 complete -c kubectl-porch_registry -n "__fish_kubectl_porch_registry_using_subcommand remove" -l container -d 'Name of the runner container in the Deployment' -r
@@ -96,15 +96,17 @@ complete -c kubectl-porch_registry -n "__fish_kubectl_porch_registry_using_subco
 complete -c kubectl-porch_registry -n "__fish_kubectl_porch_registry_using_subcommand remove" -l dry-run -d 'none, client (print what would change) or server (dryRun=All)' -r -f -a "none\t'Change things for real'
 client\t'Print what would be applied, send nothing'
 server\t'Send the requests with dryRun=All; nothing is persisted'"
-complete -c kubectl-porch_registry -n "__fish_kubectl_porch_registry_using_subcommand remove" -s o -l output -d 'Output format of printed objects (with -f, or live with --dry-run=client)' -r -f -a "yaml\t'A YAML stream, ready for kubectl apply -f -'
-json\t'One JSON object, or a v1 List of several'
-name\t'One kind[.group]/name line per object, as kubectl -o name (secret/NAME, deployment.apps/NAME)'"
+complete -c kubectl-porch_registry -n "__fish_kubectl_porch_registry_using_subcommand remove" -s o -l output -d 'Output format of printed objects (with -f, or live with --dry-run=client)' -r -f -a "yaml\t''
+json\t''
+name\t''"
+complete -c kubectl-porch_registry -n "__fish_kubectl_porch_registry_using_subcommand remove" -l field-manager -d 'Name of the field manager that owns what this writes (metadata.managedFields) [default: kubectl-porch-registry]' -r
 complete -c kubectl-porch_registry -n "__fish_kubectl_porch_registry_using_subcommand remove" -l wait -d 'Wait for the rollout' -r -f -a "true\t''
 false\t''"
 complete -c kubectl-porch_registry -n "__fish_kubectl_porch_registry_using_subcommand remove" -l timeout -d 'How long to wait for the rollout (e.g. 30s, 5m)' -r
 complete -c kubectl-porch_registry -n "__fish_kubectl_porch_registry_using_subcommand remove" -s i -l in-place -d 'With -f: write the changes back to the files'
 complete -c kubectl-porch_registry -n "__fish_kubectl_porch_registry_using_subcommand remove" -l tls -d 'Also configure a registry CA (implied by --tls-secret-name or --ca-file)'
 complete -c kubectl-porch_registry -n "__fish_kubectl_porch_registry_using_subcommand remove" -l delete-secrets -d 'Live: also delete the Secrets and the runner\'s copy in the function namespace'
+complete -c kubectl-porch_registry -n "__fish_kubectl_porch_registry_using_subcommand remove" -l force-conflicts -d 'Take fields another field manager owns (Argo CD, Flux, kubectl); without it such a conflict is an error (exit 10) and nothing is changed'
 complete -c kubectl-porch_registry -n "__fish_kubectl_porch_registry_using_subcommand remove" -s y -l yes -d 'Don\'t ask for confirmation'
 complete -c kubectl-porch_registry -n "__fish_kubectl_porch_registry_using_subcommand remove" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c kubectl-porch_registry -n "__fish_kubectl_porch_registry_using_subcommand setup" -s f -l filename -d 'Work offline on a manifest file, kpt package directory or - (stdin) instead of the cluster' -r -F
@@ -128,15 +130,17 @@ complete -c kubectl-porch_registry -n "__fish_kubectl_porch_registry_using_subco
 complete -c kubectl-porch_registry -n "__fish_kubectl_porch_registry_using_subcommand setup" -l dry-run -d 'none, client (print the objects for kubectl apply -f -) or server (dryRun=All)' -r -f -a "none\t'Change things for real'
 client\t'Print what would be applied, send nothing'
 server\t'Send the requests with dryRun=All; nothing is persisted'"
-complete -c kubectl-porch_registry -n "__fish_kubectl_porch_registry_using_subcommand setup" -s o -l output -d 'Output format of printed objects' -r -f -a "yaml\t'A YAML stream, ready for kubectl apply -f -'
-json\t'One JSON object, or a v1 List of several'
-name\t'One kind[.group]/name line per object, as kubectl -o name (secret/NAME, deployment.apps/NAME)'"
+complete -c kubectl-porch_registry -n "__fish_kubectl_porch_registry_using_subcommand setup" -s o -l output -d 'Output format of printed objects' -r -f -a "yaml\t''
+json\t''
+name\t''"
+complete -c kubectl-porch_registry -n "__fish_kubectl_porch_registry_using_subcommand setup" -l field-manager -d 'Name of the field manager that owns what this writes (metadata.managedFields) [default: kubectl-porch-registry]' -r
 complete -c kubectl-porch_registry -n "__fish_kubectl_porch_registry_using_subcommand setup" -l wait -d 'Wait for the rollout' -r -f -a "true\t''
 false\t''"
 complete -c kubectl-porch_registry -n "__fish_kubectl_porch_registry_using_subcommand setup" -l timeout -d 'How long to wait for the rollout (e.g. 30s, 5m)' -r
 complete -c kubectl-porch_registry -n "__fish_kubectl_porch_registry_using_subcommand setup" -s i -l in-place -d 'With -f: patch the files in place and print only the Secrets'
 complete -c kubectl-porch_registry -n "__fish_kubectl_porch_registry_using_subcommand setup" -l password-stdin -d 'Read the password (or token) from stdin'
 complete -c kubectl-porch_registry -n "__fish_kubectl_porch_registry_using_subcommand setup" -l tls -d 'Also configure a registry CA (implied by --tls-secret-name or --ca-file)'
+complete -c kubectl-porch_registry -n "__fish_kubectl_porch_registry_using_subcommand setup" -l force-conflicts -d 'Take fields another field manager owns (Argo CD, Flux, kubectl); without it such a conflict is an error (exit 10) and nothing is changed'
 complete -c kubectl-porch_registry -n "__fish_kubectl_porch_registry_using_subcommand setup" -s y -l yes -d 'Don\'t ask for confirmation'
 complete -c kubectl-porch_registry -n "__fish_kubectl_porch_registry_using_subcommand setup" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c kubectl-porch_registry -n "__fish_kubectl_porch_registry_using_subcommand check" -s f -l filename -d 'Manifest file, kpt package directory or - (stdin); default: the live cluster' -r -F
@@ -209,9 +213,9 @@ complete -c kubectl-porch_registry -n "__fish_kubectl_porch_registry_using_subco
 complete -c kubectl-porch_registry -n "__fish_kubectl_porch_registry_using_subcommand node-trust; and not __fish_seen_subcommand_from remove help" -l dry-run -d 'client: print the objects (for kubectl apply -f -), send nothing; server: send them with dryRun=All' -r -f -a "none\t'Change things for real'
 client\t'Print what would be applied, send nothing'
 server\t'Send the requests with dryRun=All; nothing is persisted'"
-complete -c kubectl-porch_registry -n "__fish_kubectl_porch_registry_using_subcommand node-trust; and not __fish_seen_subcommand_from remove help" -s o -l output -d 'Print the objects (as applied, or as the server would apply them) in this format' -r -f -a "yaml\t'A YAML stream, ready for kubectl apply -f -'
-json\t'One JSON object, or a v1 List of several'
-name\t'One kind[.group]/name line per object, as kubectl -o name (secret/NAME, deployment.apps/NAME)'"
+complete -c kubectl-porch_registry -n "__fish_kubectl_porch_registry_using_subcommand node-trust; and not __fish_seen_subcommand_from remove help" -s o -l output -d 'Print the objects (as applied, or as the server would apply them) in this format' -r -f -a "yaml\t''
+json\t''
+name\t''"
 complete -c kubectl-porch_registry -n "__fish_kubectl_porch_registry_using_subcommand node-trust; and not __fish_seen_subcommand_from remove help" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c kubectl-porch_registry -n "__fish_kubectl_porch_registry_using_subcommand node-trust; and not __fish_seen_subcommand_from remove help" -f -a "remove" -d 'Delete the node-trust DaemonSet, ConfigMap and ServiceAccount (the pods first remove the files they wrote)'
 complete -c kubectl-porch_registry -n "__fish_kubectl_porch_registry_using_subcommand node-trust; and not __fish_seen_subcommand_from remove help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'

@@ -11,6 +11,7 @@ use std::time::Duration;
 use clap::builder::TypedValueParser as _;
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
+use crate::runner::defaults::DEFAULT_FIELD_MANAGER;
 use crate::runner::defaults::{
     DEFAULT_AUTH_MOUNT_PATH, DEFAULT_AUTH_SECRET_NAME, DEFAULT_CLUSTER_TIMEOUT, DEFAULT_CONTAINER,
     DEFAULT_CPUS, DEFAULT_DEPLOYMENT, DEFAULT_FN_NAMESPACE, DEFAULT_MEMORY, DEFAULT_NAMESPACE,
@@ -19,6 +20,7 @@ use crate::runner::defaults::{
     DEFAULT_TLS_SECRET_NAME, DEFAULT_TMP_SIZE,
 };
 use crate::runner::duration;
+use crate::runner::managed::FieldManager;
 use crate::runner::options::{ImagePullPolicy, Namespace};
 
 #[derive(Debug, Parser)]
@@ -150,12 +152,11 @@ pub enum SecretCommand {
 /// `-o yaml|json|name` of printed objects (resolved to `ui::output::OutputFormat`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum, Default)]
 pub enum OutputArg {
-    /// A YAML stream, ready for kubectl apply -f -
+    // No per-value help: `__complete` answers bare values, as kubectl's own `-o` does.
     #[default]
     Yaml,
-    /// One JSON object, or a v1 List of several
     Json,
-    /// One kind[.group]/name line per object, as kubectl -o name (secret/NAME, deployment.apps/NAME)
+    // `kind[.group]/name` lines, as kubectl's `-o name`.
     Name,
 }
 
@@ -229,6 +230,22 @@ pub struct NamespaceArgs {
     #[arg(value_parser = namespace_name, short = 'n', long, value_name = "NAMESPACE",
         help = format!("Namespace of the function runner (and of its Secrets) [default: {DEFAULT_NAMESPACE}]"))]
     pub namespace: Option<Namespace>,
+}
+
+/// `--field-manager`: a name the API server accepts.
+fn field_manager(s: &str) -> Result<FieldManager, String> {
+    FieldManager::parse(s)
+}
+
+/// How live writes are made, as kubectl's server-side apply (live `setup` and `remove`).
+#[derive(Debug, Clone, Args)]
+pub struct WriteArgs {
+    #[arg(long, value_name = "NAME", value_parser = field_manager,
+        help = format!("Name of the field manager that owns what this writes (metadata.managedFields) [default: {DEFAULT_FIELD_MANAGER}]"))]
+    pub field_manager: Option<FieldManager>,
+    /// Take fields another field manager owns (Argo CD, Flux, kubectl); without it such a conflict is an error (exit 10) and nothing is changed
+    #[arg(long)]
+    pub force_conflicts: bool,
 }
 
 /// Waiting for the rollout (live `setup` and `remove`).
@@ -378,6 +395,8 @@ pub struct RemoveArgs {
     #[arg(short = 'o', long, value_enum, default_value_t)]
     pub output: OutputArg,
     #[command(flatten)]
+    pub writes: WriteArgs,
+    #[command(flatten)]
     pub rollout: RolloutArgs,
     /// Don't ask for confirmation
     #[arg(long, short = 'y')]
@@ -414,6 +433,8 @@ pub struct SetupArgs {
     /// Output format of printed objects
     #[arg(short = 'o', long, value_enum, default_value_t)]
     pub output: OutputArg,
+    #[command(flatten)]
+    pub writes: WriteArgs,
     #[command(flatten)]
     pub rollout: RolloutArgs,
     /// Don't ask for confirmation

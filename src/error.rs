@@ -26,16 +26,20 @@ pub mod exit {
     pub const FUNCTION_FAILED: u8 = 8;
     /// A rollout or a function did not finish in time.
     pub const TIMEOUT: u8 = 9;
+    /// A live write would change fields another field manager owns (a server-side apply
+    /// conflict); nothing was changed. `--force-conflicts` takes them.
+    pub const CONFLICT: u8 = 10;
 
     /// A run across several clusters exits with the most severe of their codes. "Most
     /// severe" is this order, first wins (it is not the largest number): the cluster cannot
     /// be used at all (6 forbidden, 5 unreachable/API error), then it did not finish (9
-    /// timeout), then something is missing (4), the registry refused (7), a function failed
+    /// timeout), then another manager owns what it would change (10), something is missing (4), the registry refused (7), a function failed
     /// (8), findings (3), bad input (2), anything else (1), success (0).
-    pub const SEVERITY: [u8; 10] = [
+    pub const SEVERITY: [u8; 11] = [
         FORBIDDEN,
         CLUSTER,
         TIMEOUT,
+        CONFLICT,
         NOT_FOUND,
         REGISTRY,
         FUNCTION_FAILED,
@@ -78,6 +82,9 @@ pub enum Error {
     /// Rollout wait or function timed out.
     #[error("{0}")]
     Timeout(String),
+    /// A live write would take fields another field manager owns.
+    #[error("{0}")]
+    Conflict(String),
     /// Anything else (I/O and the like).
     #[error("{0}")]
     Other(String),
@@ -126,6 +133,7 @@ impl Error {
             Error::Registry(_) => exit::REGISTRY,
             Error::FunctionFailed(_) => exit::FUNCTION_FAILED,
             Error::Timeout(_) => exit::TIMEOUT,
+            Error::Conflict(_) => exit::CONFLICT,
             Error::Other(_) => exit::FAILURE,
         }
     }
@@ -143,6 +151,7 @@ impl Error {
             exit::REGISTRY => Error::Registry(msg),
             exit::FUNCTION_FAILED => Error::FunctionFailed(msg),
             exit::TIMEOUT => Error::Timeout(msg),
+            exit::CONFLICT => Error::Conflict(msg),
             _ => Error::Other(msg),
         }
     }
@@ -173,8 +182,10 @@ mod tests {
         assert_eq!(exit::most_severe([9, 5, 6]), exit::FORBIDDEN);
         assert_eq!(exit::most_severe([9, 4, 0]), exit::TIMEOUT);
         assert_eq!(exit::most_severe([3, 1]), exit::FINDINGS);
-        assert_eq!(exit::SEVERITY.len(), 10);
-        for c in 0..=9u8 {
+        assert_eq!(exit::most_severe([10, 4, 3]), exit::CONFLICT);
+        assert_eq!(exit::most_severe([10, 9]), exit::TIMEOUT);
+        assert_eq!(exit::SEVERITY.len(), 11);
+        for c in 0..=10u8 {
             assert_eq!(
                 Error::with_code(c, "x").exit_code(),
                 if c == 0 { 1 } else { c }

@@ -12,9 +12,10 @@ use kube::api::{
 use serde_json::Value;
 
 use crate::error::{Error, Result};
+use crate::runner::managed::{self, WriteOptions};
 
-/// The field manager of every write this tool makes.
-pub const FIELD_MANAGER: &str = "kubectl-porch-registry";
+/// The default field manager of the writes this tool makes (`--field-manager`).
+pub const FIELD_MANAGER: &str = crate::runner::defaults::DEFAULT_FIELD_MANAGER;
 
 /// The kinds this tool reads and writes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -107,6 +108,9 @@ pub struct Kube {
     pub server: String,
     /// The context in use (for messages).
     pub context: String,
+    /// The field manager of writes and whether applies force (`--field-manager`,
+    /// `--force-conflicts`); the default manager and no force unless a command sets them.
+    writes: WriteOptions,
 }
 
 /// The context names of the kubeconfig (`--kubeconfig`, else `$KUBECONFIG` merged as kubectl
@@ -284,6 +288,7 @@ pub fn connect(args: &ClusterOptions) -> Result<Kube> {
         client,
         server: server.trim_end_matches('/').to_string(),
         context,
+        writes: WriteOptions::default(),
     })
 }
 
@@ -334,6 +339,17 @@ pub fn api_code(e: &kube::Error) -> Option<u16> {
 }
 
 impl Kube {
+    /// Write as `writes` says (field manager, force on conflicts).
+    pub fn writing_as(mut self, writes: &WriteOptions) -> Kube {
+        self.writes = writes.clone();
+        self
+    }
+
+    /// The field manager and force of this client's writes.
+    pub fn writes(&self) -> &WriteOptions {
+        &self.writes
+    }
+
     pub fn block<F: Future>(&self, f: F) -> F::Output {
         self.rt.block_on(f)
     }
@@ -454,7 +470,9 @@ impl Kube {
         .map_err(|e| self.error(&op, e))
     }
 
-    /// Server-side apply with our field manager (force: we own the fields we set).
+    /// Server-side apply with the field manager of [`Kube::writing_as`]; forced only with
+    /// `--force-conflicts`, as in kubectl. A conflict with another manager is
+    /// `Error::Conflict` naming the managers and fields (from the Status causes).
     pub fn apply(&self, kind: Kind, namespace: &str, obj: &Value, dry_run: bool) -> Result<Value> {
         let name = obj["metadata"]["name"].as_str().unwrap_or_default();
         let op = Op {
@@ -463,14 +481,35 @@ impl Kube {
             namespace,
             name: Some(name),
         };
-        let mut pp = PatchParams::apply(FIELD_MANAGER).force();
+        let mut pp = PatchParams::apply(self.writes.field_manager.as_str());
+        if self.writes.force_conflicts {
+            pp = pp.force();
+        }
         pp.dry_run = dry_run;
         self.block(
             self.api(kind, namespace)
                 .patch(name, &pp, &Patch::Apply(obj.clone())),
         )
         .map(to_value)
-        .map_err(|e| self.error(&op, e))
+        .map_err(|e| match &e {
+            kube::Error::Api(s) if s.code == 409 && s.reason == "Conflict" => {
+                let conflicts = apply_conflicts(s);
+                let object = object_of(kind, namespace, name);
+                if conflicts.is_empty() {
+                    Error::Conflict(format!(
+                        "{object}: the API server refused the apply: {}; re-run with --force-conflicts to take the fields from the other field manager",
+                        s.message.lines().next().unwrap_or_default()
+                    ))
+                } else {
+                    Error::Conflict(managed::conflict_message(
+                        &object,
+                        &conflicts,
+                        self.writes.field_manager.as_str(),
+                    ))
+                }
+            }
+            _ => self.error(&op, e),
+        })
     }
 
     /// PUT with the resourceVersion the object carries (optimistic concurrency).
@@ -507,7 +546,7 @@ impl Kube {
             serde_json::from_value(obj.clone()).map_err(kube::Error::SerdeError)?;
         let pp = PostParams {
             dry_run,
-            field_manager: Some(FIELD_MANAGER.to_string()),
+            field_manager: Some(self.writes.field_manager.as_str().to_string()),
         };
         self.block(self.api(kind, namespace).replace(name, &pp, &data))
             .map(to_value)
@@ -610,6 +649,41 @@ impl Kube {
             ))),
         }
     }
+}
+
+/// `secret/NAME in namespace "NS"`, `deployment.apps/NAME ...`: an object as messages name it.
+pub fn object_of(kind: Kind, namespace: &str, name: &str) -> String {
+    let res = kind.resource();
+    let (plural, group) = res.split_once('.').unwrap_or((res, ""));
+    let singular = plural.strip_suffix('s').unwrap_or(plural);
+    let what = if group.is_empty() {
+        format!("{singular}/{name}")
+    } else {
+        format!("{singular}.{group}/{name}")
+    };
+    if namespace.is_empty() {
+        what
+    } else {
+        format!("{what} in namespace \"{namespace}\"")
+    }
+}
+
+/// The conflicts of an apply, from the Status causes the API server sends (type
+/// `FieldManagerConflict`, message `conflict with "MANAGER" ...`, field `.PATH`).
+fn apply_conflicts(s: &kube::core::Status) -> Vec<managed::Conflict> {
+    s.details
+        .iter()
+        .flat_map(|d| d.causes.iter())
+        .filter(|c| c.reason == "FieldManagerConflict")
+        .map(|c| managed::Conflict {
+            manager: c
+                .message
+                .strip_prefix("conflict with ")
+                .unwrap_or(&c.message)
+                .to_string(),
+            field: c.field.clone(),
+        })
+        .collect()
 }
 
 pub(super) fn to_value(o: DynamicObject) -> Value {

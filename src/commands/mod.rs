@@ -12,6 +12,7 @@ pub mod fn_;
 pub mod input;
 pub mod journal;
 pub mod node_trust;
+pub mod ownership;
 pub mod patch;
 pub mod pull;
 pub mod remove;

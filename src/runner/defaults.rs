@@ -42,3 +42,6 @@ pub const DEFAULT_NODE_TRUST_NAME: &str = "porch-registry-ca";
 pub const DEFAULT_NODE_TRUST_IMAGE: &str = "docker.io/library/busybox:1.36.1";
 /// `node-trust --namespace` for the DaemonSet (it needs Pod Security `privileged`).
 pub const DEFAULT_NODE_TRUST_NAMESPACE: &str = "kube-system";
+
+/// The field manager of live writes (`--field-manager`), as `managedFields` records them.
+pub const DEFAULT_FIELD_MANAGER: &str = "kubectl-porch-registry";

@@ -13,6 +13,7 @@ pub mod gojson;
 pub mod image_ref;
 pub mod limits;
 pub mod lint;
+pub mod managed;
 pub mod model;
 pub mod name;
 pub mod node_trust;

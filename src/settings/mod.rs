@@ -20,6 +20,7 @@ use crate::runner::node_trust::{self, NodeRegistry};
 pub use crate::cluster::ClusterOptions;
 pub use crate::credentials::CredentialInput;
 pub use crate::krm::select::Selector;
+pub use crate::runner::managed::{FieldManager, WriteOptions};
 pub use crate::runner::options::{DryRun, ImagePullPolicy, Namespace, Verb};
 pub use crate::runner::plan::{DesiredConfig, RequestedConfig, Target};
 pub use crate::ui::output::{OutputFormat, ReportFormat};
@@ -295,6 +296,7 @@ impl Patch {
 
 /// `remove`: offline with `-f`, else live.
 #[derive(Debug, Clone)]
+#[allow(clippy::large_enum_variant)] // built once per run
 pub enum Remove {
     Offline(RemoveOffline),
     Live(RemoveLive),
@@ -325,6 +327,8 @@ pub struct RemoveLive {
     pub dry_run: DryRun,
     /// How `--dry-run=client` prints the Deployment.
     pub output: OutputFormat,
+    /// `--field-manager`, `--force-conflicts`.
+    pub writes: WriteOptions,
     pub rollout: Rollout,
     pub yes: bool,
 }
@@ -346,6 +350,7 @@ impl Remove {
                 delete_secrets: a.delete_secrets,
                 dry_run,
                 output: output(a.output),
+                writes: writes(&a.writes),
                 rollout: rollout(&a.rollout),
                 yes: a.yes,
             }));
@@ -355,6 +360,7 @@ impl Remove {
                 "--dry-run=server needs the cluster; with -f the work is offline: leave --dry-run out (the result is printed unless --in-place)",
             ));
         }
+        offline_writes(&a.writes)?;
         let mut desired = config.desired(true);
         if desired.registry_auth_secret_name.is_empty() {
             desired.registry_auth_secret_name = desired.auth_secret_name.clone();
@@ -402,6 +408,8 @@ pub struct SetupLive {
     pub namespace: Namespace,
     pub fn_namespace: Namespace,
     pub dry_run: DryRun,
+    /// `--field-manager`, `--force-conflicts`.
+    pub writes: WriteOptions,
     pub rollout: Rollout,
 }
 
@@ -415,6 +423,7 @@ impl Setup {
                         "--dry-run=server needs the cluster; with -f the work is offline: use --dry-run=client (or leave it out)",
                     ));
                 }
+                offline_writes(&a.writes)?;
                 if source.as_os_str() == "-" && a.credentials.password_stdin {
                     return Err(Error::usage(
                         "-f - and --password-stdin both read stdin: pass the manifests as a file, or the password in $PORCH_REGISTRY_PASSWORD",
@@ -433,6 +442,7 @@ impl Setup {
                 namespace: namespace(&a.namespace),
                 fn_namespace: a.fn_namespace,
                 dry_run,
+                writes: writes(&a.writes),
                 rollout: rollout(&a.rollout),
             }),
         };
@@ -993,6 +1003,25 @@ fn credentials(a: cli::CredentialArgs) -> CredentialInput {
         email: a.email,
         from_docker_config: a.from_docker_config,
     }
+}
+
+fn writes(a: &cli::WriteArgs) -> WriteOptions {
+    WriteOptions {
+        field_manager: a.field_manager.clone().unwrap_or_default(),
+        force_conflicts: a.force_conflicts,
+    }
+}
+
+/// `-f` works on files: the flags of live writes have nothing to act on.
+fn offline_writes(a: &cli::WriteArgs) -> Result<()> {
+    let flag = match (&a.field_manager, a.force_conflicts) {
+        (_, true) => "--force-conflicts",
+        (Some(_), false) => "--field-manager",
+        (None, false) => return Ok(()),
+    };
+    Err(Error::usage(format!(
+        "{flag} applies to writes to the live cluster; with -f nothing is written to a cluster: drop {flag} (kubectl apply --server-side takes it for the printed objects)"
+    )))
 }
 
 fn rollout(a: &cli::RolloutArgs) -> Rollout {

@@ -1057,7 +1057,7 @@ fn check_reads_roles_when_it_cannot_review_the_runner_rbac() {
 }
 
 #[test]
-fn setup_takes_over_a_secret_made_by_kubectl() {
+fn setup_takes_a_secret_made_by_kubectl_only_with_force_conflicts() {
     let api = porch_cluster();
     // `kubectl create secret docker-registry` made it (another field manager owns .data).
     api.insert(
@@ -1065,7 +1065,18 @@ fn setup_takes_over_a_secret_made_by_kubectl() {
         "metadata": {"name": "registry-auth-secret", "namespace": NS},
         "data": {".dockerconfigjson": b64(b"{\"auths\":{}}")}}),
     );
-    let a = setup(&api, PASSWORD, &[]).success();
+    // As kubectl apply --server-side: a conflict, not a silent takeover (exit 10).
+    let a = setup(&api, PASSWORD, &[]).failure().code(10);
+    let (_, stderr) = out(&a);
+    assert!(
+        stderr.contains("conflict with \"kubectl-create\" using v1")
+            && stderr.contains(".data..dockerconfigjson")
+            && stderr.contains("--force-conflicts")
+            && stderr.contains("nothing was changed"),
+        "{stderr}"
+    );
+    assert!(api.writes().is_empty(), "{:?}", api.writes());
+    let a = setup(&api, PASSWORD, &["--force-conflicts"]).success();
     assert!(out(&a).0.contains("secret/registry-auth-secret configured"));
     let cfg: Value = serde_json::from_slice(&unb64(
         &api.get("secrets", NS, "registry-auth-secret").unwrap()["data"][".dockerconfigjson"],

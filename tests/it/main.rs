@@ -27,5 +27,6 @@ mod rootfs;
 mod run;
 mod sandbox;
 mod secret;
+mod ssa;
 mod support;
 mod wizard;

@@ -11,6 +11,7 @@ use crate::cluster::{Kind, Kube, connect, read_deployment, read_runner_secrets, 
 use crate::error::{Error, Result};
 use crate::registry::probe::ProbeInput;
 use crate::runner::lint::{self, Finding, LintContext, Severity};
+use crate::runner::managed;
 use crate::settings::Check;
 
 /// The live objects through the same lint, plus the live-only findings; and the objects.
@@ -166,6 +167,45 @@ pub fn collect(kube: &Kube, args: &Check) -> Result<LiveCheck> {
                 }
             }
         }
+    }
+
+    // Fields other field managers own: setup meets a conflict there, and a GitOps source
+    // takes back what is changed under it.
+    let keyed: Vec<(&Value, String)> = objects[1..]
+        .iter()
+        .filter_map(|sec| {
+            let name = sec["metadata"]["name"].as_str()?;
+            match view.auth_source() {
+                Some((m, key)) if m.secret == name => Some((sec, key)),
+                _ => view
+                    .tls_source()
+                    .filter(|m| m.secret == name)
+                    .map(|_| (sec, "ca.crt".to_string())),
+            }
+        })
+        .collect();
+    let keyed: Vec<(&Value, &str)> = keyed.iter().map(|(s, k)| (*s, k.as_str())).collect();
+    for o in managed::runner_owned_elsewhere(&d, ctr, &keyed, crate::cluster::FIELD_MANAGER)
+        .into_iter()
+        .filter(|o| o.conflicts())
+    {
+        findings.push(finding(
+            Severity::Warning,
+            lint::rules::MANAGED_ELSEWHERE,
+            o.object.clone(),
+            format!(
+                "{} of {} is owned by field manager \"{}\" ({}): `kubectl porch-registry setup` meets a conflict there, and {} takes back what is changed under it",
+                o.field,
+                o.object,
+                o.manager,
+                o.operation,
+                if o.operation == "Apply" { "that declarative source" } else { "that manager" }
+            ),
+            format!(
+                "make the change in \"{}\"'s source (the GitOps repository or manifests it applies), or hand the field over and run setup with --force-conflicts",
+                o.manager
+            ),
+        ));
     }
 
     // The runner's copy in the function namespace.

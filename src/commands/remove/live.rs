@@ -12,7 +12,7 @@ use crate::settings::RemoveLive;
 /// Live `remove`.
 pub(super) fn run(args: &RemoveLive) -> Result<()> {
     let timeout = args.rollout.timeout;
-    let kube = connect(&args.runner.cluster)?;
+    let kube = connect(&args.runner.cluster)?.writing_as(&args.writes);
     let ns = args.runner.namespace.as_str();
     let (dep, ctr) = (
         args.runner.target.deployment.as_str(),
@@ -63,6 +63,9 @@ pub(super) fn run(args: &RemoveLive) -> Result<()> {
         .clone()
         .unwrap_or_else(|| before.copy_name().to_string());
 
+    if args.dry_run != DryRun::Client && !changes.is_empty() {
+        crate::commands::ownership::deployment_guard(&args.writes, &live, &patched, ns, dep, ctr)?;
+    }
     if args.dry_run == DryRun::Client {
         crate::ui::output::print_objects(&[for_apply(&patched)], args.output)?;
         crate::ui::info(format!(

@@ -8,6 +8,7 @@ use super::SetupInputs;
 use crate::cluster::view::runner_view;
 use crate::cluster::{Kind, connect, rbac, read_deployment, rollout, writes};
 use crate::commands::journal::Journal;
+use crate::commands::ownership;
 use crate::error::{Error, Result};
 use crate::runner::options::DryRun;
 use crate::runner::plan::plan_patch;
@@ -69,7 +70,7 @@ pub(super) fn run(args: &Setup, live: &SetupLive, inputs: &SetupInputs) -> Resul
     let mut secrets = vec![inputs.auth_secret(ns)];
     secrets.extend(inputs.tls_secret(ns));
     let desired = inputs.desired_config();
-    let kube = &connect(&live.cluster)?;
+    let kube = &connect(&live.cluster)?.writing_as(&live.writes);
     // A TLS Secret named but not given (no --ca-file) must already exist.
     if let (None, Some(tls)) = (&inputs.ca, &desired.tls)
         && kube.get_opt(Kind::Secret, ns, &tls.secret_name)?.is_none()
@@ -151,6 +152,11 @@ pub(super) fn run(args: &Setup, live: &SetupLive, inputs: &SetupInputs) -> Resul
     };
     let copy_stale = copy_state == "stale";
     let refresh = auth_changed || copy_stale;
+
+    // Fields a GitOps source applies are not taken silently (kubectl's rule for applies).
+    if live.dry_run != DryRun::Client && !changes.is_empty() {
+        ownership::deployment_guard(&live.writes, &current, &patched, ns, deployment, container)?;
+    }
 
     // 2. dry-run=client: print the objects, send nothing.
     if live.dry_run == DryRun::Client {
@@ -235,6 +241,17 @@ pub(super) fn run(args: &Setup, live: &SetupLive, inputs: &SetupInputs) -> Resul
         checks.push(("update", "apps", "deployments", ns));
     }
     rbac::review_steps(kube, &checks)?;
+    // Every Secret's apply is tried first (dryRun=All): a conflict on the TLS Secret is
+    // found before the auth Secret is written, so nothing partial stays.
+    if !server_dry {
+        let changing: Vec<&Value> = secrets
+            .iter()
+            .zip(&outcomes)
+            .filter(|(_, o)| **o != Outcome::Unchanged)
+            .map(|(s, _)| s)
+            .collect();
+        ownership::preflight_applies(kube, ns, &changing)?;
+    }
 
     // 4. Carry it out, Secrets first: the Deployment never points at a missing Secret.
     let suffix = if server_dry { " (server dry run)" } else { "" };

@@ -10,6 +10,7 @@ use crate::cluster::{Kind, Kube, read_deployment, secret_bytes};
 use crate::error::{Error, Result};
 use crate::runner::authfile::AuthFile;
 use crate::runner::flags;
+use crate::runner::managed::{self, OwnedElsewhere};
 use crate::runner::secrets::DOCKERCONFIGJSON_KEY;
 
 #[derive(Debug, Clone, Serialize)]
@@ -38,6 +39,9 @@ pub struct StatusReport {
     /// Per node: has the node-trust DaemonSet written the CA there?
     #[serde(skip_serializing_if = "Option::is_none")]
     pub node_trust: Option<super::node_trust::NodeTrustInfo>,
+    /// The runner's flags and the Secrets' data as other field managers own them
+    /// (managedFields): a GitOps source that owns them fights changes made here.
+    pub managed_elsewhere: Vec<OwnedElsewhere>,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -208,10 +212,15 @@ pub fn status_report(
         .collect();
     let auth_src = v.auth_source();
     let mut auth_bytes = None;
+    // The Secrets as read, with the data key the runner reads (for their owners).
+    let mut read: Vec<(Value, String)> = vec![];
     let auth_secret = match &auth_src {
         Some((m, key)) => {
             let s = kube.get_opt(Kind::Secret, namespace, &m.secret)?;
             auth_bytes = s.as_ref().and_then(|s| secret_bytes(s, key));
+            if let Some(s) = &s {
+                read.push((s.clone(), key.clone()));
+            }
             Some(auth_info(s.as_ref(), &m.secret, key))
         }
         None => None,
@@ -219,10 +228,22 @@ pub fn status_report(
     let tls_secret = match v.tls_source() {
         Some(m) => {
             let s = kube.get_opt(Kind::Secret, namespace, &m.secret)?;
+            if let Some(s) = &s {
+                let key =
+                    if secret_bytes(s, "ca.crt").is_some() || secret_bytes(s, "ca.pem").is_none() {
+                        "ca.crt"
+                    } else {
+                        "ca.pem"
+                    };
+                read.push((s.clone(), key.to_string()));
+            }
             Some(tls_info(s.as_ref(), &m.secret))
         }
         None => None,
     };
+    let secrets: Vec<(&Value, &str)> = read.iter().map(|(s, k)| (s, k.as_str())).collect();
+    let managed_elsewhere =
+        managed::runner_owned_elsewhere(&d, container, &secrets, crate::cluster::FIELD_MANAGER);
     let fn_ns = v.pod_namespace().unwrap_or(fn_namespace).to_string();
     let copy_name = v.copy_name();
     let fn_copy = match kube.get_opt(Kind::Secret, &fn_ns, &copy_name) {
@@ -296,5 +317,6 @@ pub fn status_report(
         fn_copy,
         rollout,
         node_trust: None,
+        managed_elsewhere,
     })
 }

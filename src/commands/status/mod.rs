@@ -172,6 +172,12 @@ pub fn findings(r: &StatusReport) -> Vec<String> {
             }
         }
     }
+    for o in r.managed_elsewhere.iter().filter(|o| o.conflicts()) {
+        f.push(format!(
+            "{} {} owned by \"{}\" ({})",
+            o.object, o.field, o.manager, o.operation
+        ));
+    }
     if r.fn_copy.matches == Some(false) {
         f.push(format!(
             "runner's copy {}/{} STALE: still the old credential",
@@ -308,6 +314,17 @@ pub fn render_table(r: &StatusReport) -> String {
     if let Some(s) = &r.tls_secret {
         let (a, b) = secret_row("TLS secret", s);
         t.add_row(vec![a, b]);
+    }
+    for o in &r.managed_elsewhere {
+        let what = if o.conflicts() {
+            "setup and remove meet a conflict (exit 10) unless --force-conflicts; hand it over in that manager's source"
+        } else {
+            "an update, not an apply: setup takes it over"
+        };
+        t.add_row(vec![
+            format!("managed by {}", o.manager),
+            format!("{} {} ({}): {what}", o.object, o.field, o.operation),
+        ]);
     }
     let copy = &r.fn_copy;
     let copy_state = match (copy.exists, copy.matches) {

@@ -117,6 +117,8 @@ pub mod rules {
     pub const IMAGE_UNPARSABLE: &str = "image-unparsable";
     pub const IMAGE_NO_CREDENTIALS: &str = "image-no-credentials";
     pub const IMAGE_CREDENTIAL_INCOMPLETE: &str = "image-credential-incomplete";
+    /// Live only: another field manager owns the runner's flags or the Secrets' data.
+    pub const MANAGED_ELSEWHERE: &str = "managed-elsewhere";
 }
 
 /// Every rule id with a one-line description (for docs and `--help`-like listings).
@@ -228,6 +230,10 @@ pub const RULES: &[(&str, &str)] = &[
     (
         rules::NODE_CA_TRUST,
         "reminder: the nodes' container runtime must trust the registry CA too",
+    ),
+    (
+        rules::MANAGED_ELSEWHERE,
+        "live: another field manager (Argo CD, Flux, kubectl) owns the runner's flags or a Secret's data, so setup meets a conflict and that source undoes changes",
     ),
 ];
 

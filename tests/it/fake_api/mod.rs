@@ -151,6 +151,39 @@ impl FakeApi {
         self.state.lock().unwrap().daemonsets.pods = on;
     }
 
+    /// Server-side apply `obj` as `manager` (forced, as GitOps controllers apply: Argo CD,
+    /// Flux), so that `manager` owns its fields with operation `Apply`.
+    pub fn apply_as(&self, manager: &str, obj: Value) -> Value {
+        let kind = obj["kind"].as_str().expect("kind").to_string();
+        let rt = ResourceType::by_kind(&kind).expect("known kind");
+        let ns = obj
+            .pointer("/metadata/namespace")
+            .and_then(Value::as_str)
+            .unwrap_or_default()
+            .to_string();
+        let name = obj["metadata"]["name"].as_str().expect("name").to_string();
+        let mut st = self.state.lock().unwrap();
+        st.force = true;
+        let target = store::Target {
+            rt,
+            namespace: ns,
+            name: Some(name.clone()),
+            subresource: None,
+        };
+        let out = st
+            .patch(
+                &target,
+                &name,
+                "application/apply-patch+yaml",
+                obj.to_string().as_bytes(),
+                false,
+                Some(manager),
+            )
+            .unwrap_or_else(|e| panic!("apply {kind} as {manager}: {}", e.message));
+        st.force = false;
+        out
+    }
+
     pub fn namespace(&self, name: &str) {
         self.insert(json!({"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": name}}));
     }
@@ -301,6 +334,7 @@ async fn handle(state: Arc<Mutex<State>>, req: Request<Incoming>) -> Response<Bo
     });
     let field_manager = query_param(&query, "fieldManager");
     st.manager = field_manager.clone().unwrap_or_else(|| "unknown".into());
+    st.operation = "Update";
     st.force = query_param(&query, "force").as_deref() == Some("true");
 
     if path == "/version" {

@@ -2,6 +2,9 @@
 //! conventions (resourceVersion, generation, optimistic concurrency, dryRun, Status errors,
 //! RBAC rules for the caller, RBAC evaluation for SubjectAccessReview, rollout simulation).
 
+// An ApiError is a Status object (with its causes): the fake returns it by value.
+#![allow(clippy::result_large_err)]
+
 use std::collections::BTreeMap;
 
 use base64::Engine as _;
@@ -97,10 +100,17 @@ pub struct ApiError {
     pub name: String,
     pub kind: String,
     pub group: String,
+    /// `details.causes` (an apply conflict has these and no name/kind, as
+    /// apimachinery's `NewApplyConflict` makes it).
+    pub causes: Option<Vec<Value>>,
 }
 
 impl ApiError {
     pub fn status(&self) -> Value {
+        let details = match &self.causes {
+            None => json!({"name": self.name, "group": self.group, "kind": self.kind}),
+            Some(causes) => json!({ "causes": causes }),
+        };
         json!({
             "kind": "Status",
             "apiVersion": "v1",
@@ -108,7 +118,7 @@ impl ApiError {
             "status": "Failure",
             "message": self.message,
             "reason": self.reason,
-            "details": {"name": self.name, "group": self.group, "kind": self.kind},
+            "details": details,
             "code": self.code,
         })
     }
@@ -128,6 +138,7 @@ fn err(
         name: name.to_string(),
         kind: rt.resource.to_string(),
         group: rt.group.to_string(),
+        causes: None,
     }
 }
 
@@ -154,6 +165,7 @@ fn namespace_not_found(ns: &str) -> ApiError {
         name: ns.to_string(),
         kind: "namespaces".into(),
         group: String::new(),
+        causes: None,
     }
 }
 
@@ -218,10 +230,16 @@ pub struct State {
     /// Resources whose next update meets a concurrent writer (the stored object changes
     /// first, so the request's resourceVersion is stale: 409 Conflict).
     pub race_next_update: Vec<String>,
-    /// Field ownership for server-side apply: object -> leaf path -> manager.
-    pub owners: BTreeMap<Key, BTreeMap<String, String>>,
+    /// Field ownership (server-side apply's managed fields): object -> leaf field -> the
+    /// managers (name, operation) that own it, rendered into `metadata.managedFields`.
+    pub owners: BTreeMap<Key, BTreeMap<FieldPath, Vec<(String, String)>>>,
     /// The field manager of the request being served (fieldManager, else "unknown").
     pub manager: String,
+    /// The managedFields operation of the request being served: `Apply` or `Update`.
+    pub operation: &'static str,
+    /// The leaves of the configuration being applied (the applier co-owns those it does
+    /// not change).
+    applied: Option<Vec<FieldPath>>,
     /// `force=true` on the apply being served.
     pub force: bool,
     pub rollout: Rollout,
@@ -249,6 +267,8 @@ impl Default for State {
             race_next_update: vec![],
             owners: BTreeMap::new(),
             manager: "unknown".into(),
+            operation: "Update",
+            applied: None,
             force: false,
             rollout: Rollout::AfterGets(1),
             pending: BTreeMap::new(),
@@ -371,6 +391,7 @@ impl State {
             name: name.unwrap_or_default().to_string(),
             kind: rt.resource.to_string(),
             group: rt.group.to_string(),
+            causes: None,
         })
     }
 
@@ -388,6 +409,7 @@ impl State {
                 name: name.unwrap_or_default().to_string(),
                 kind: rt.resource.to_string(),
                 group: rt.group.to_string(),
+                causes: None,
             })
     }
 
@@ -541,23 +563,32 @@ impl State {
             obj["metadata"]["resourceVersion"] = json!(self.resource_version.to_string());
             return Ok(obj);
         }
-        if !changed {
+        if !changed && !self.ownership_changes(&key, &obj) {
             return Ok(self.objects[&key].clone());
         }
         obj["metadata"]["resourceVersion"] = json!(self.next_rv());
-        let before: BTreeMap<String, Value> = self
+        let before: BTreeMap<FieldPath, Value> = self
             .objects
             .get(&key)
             .map(|o| leaf_paths(o).into_iter().collect())
             .unwrap_or_default();
+        let me = (self.manager.clone(), self.operation.to_string());
         let owned = self.owners.entry(key.clone()).or_default();
-        let after: BTreeMap<String, Value> = leaf_paths(&obj).into_iter().collect();
+        let after: BTreeMap<FieldPath, Value> = leaf_paths(&obj).into_iter().collect();
         owned.retain(|p, _| after.contains_key(p));
         for (p, v) in &after {
             if before.get(p) != Some(v) {
-                owned.insert(p.clone(), self.manager.clone());
+                // A change takes the field from every other manager.
+                owned.insert(p.clone(), vec![me.clone()]);
+            } else if self.applied.as_ref().is_some_and(|a| a.contains(p)) {
+                let owners = owned.entry(p.clone()).or_default();
+                if !owners.contains(&me) {
+                    owners.push(me.clone());
+                }
             }
         }
+        let order = self.objects.get(&key).map(entry_order).unwrap_or_default();
+        obj["metadata"]["managedFields"] = managed_fields(owned, &order, &obj);
         if key.0 == "daemonsets" {
             let old = self.objects.get(&key).cloned();
             super::daemonsets::on_store(self, &key, &mut obj, old.as_ref());
@@ -682,50 +713,41 @@ impl State {
                 if patch_value.get("kind").and_then(Value::as_str) != Some(t.rt.kind) {
                     return Err(bad(format!("apply patch must name kind {}", t.rt.kind)));
                 }
-                let mut applied = patch_value.clone();
-                match existing {
-                    None => {
-                        set_manager(&mut applied, fm, "Apply");
-                        self.create(t, applied, dry_run)
-                    }
+                let applied = patch_value.clone();
+                self.manager = fm.to_string();
+                self.operation = "Apply";
+                self.applied = Some(leaf_paths(&applied).into_iter().map(|(p, _)| p).collect());
+                let result = match existing {
+                    None => self.create(t, applied, dry_run),
                     Some(old) => {
                         if !self.force {
-                            let have: BTreeMap<String, Value> =
-                                leaf_paths(&old).into_iter().collect();
-                            let owned = self.owners.get(&key).cloned().unwrap_or_default();
-                            let conflicts: Vec<String> = leaf_paths(&applied)
-                                .into_iter()
-                                .filter(|(p, v)| {
-                                    owned.get(p).is_some_and(|m| m != fm) && have.get(p) != Some(v)
-                                })
-                                .map(|(p, _)| format!("conflict with \"{}\": {p}", owned[&p]))
-                                .collect();
+                            let conflicts = self.apply_conflicts(&key, &old, &applied, fm);
                             if !conflicts.is_empty() {
-                                return Err(err(
-                                    409,
-                                    "Conflict",
-                                    t.rt,
-                                    name,
-                                    format!(
-                                        "Apply failed with {} conflict(s): {}",
-                                        conflicts.len(),
-                                        conflicts.join("; ")
-                                    ),
-                                ));
+                                self.operation = "Update";
+                                self.applied = None;
+                                return Err(apply_conflict(&conflicts));
                             }
                         }
                         let mut obj = old.clone();
+                        let mut applied = applied;
                         if let Some(m) = applied.get_mut("metadata").and_then(Value::as_object_mut)
                         {
                             m.remove("resourceVersion");
+                            m.remove("managedFields");
                         }
                         patch::strategic_merge(&mut obj, &applied);
-                        set_manager(&mut obj, fm, "Apply");
-                        self.admit(t, &mut obj, Some(&old))?;
-                        let changed = strip_rv(&obj) != strip_rv(&old);
-                        self.store(key, obj, dry_run, changed)
+                        match self.admit(t, &mut obj, Some(&old)) {
+                            Ok(()) => {
+                                let changed = strip_rv(&obj) != strip_rv(&old);
+                                self.store(key, obj, dry_run, changed)
+                            }
+                            Err(e) => Err(e),
+                        }
                     }
-                }
+                };
+                self.operation = "Update";
+                self.applied = None;
+                result
             }
             "application/merge-patch+json"
             | "application/strategic-merge-patch+json"
@@ -751,9 +773,6 @@ impl State {
                             .unwrap_or_default()
                 {
                     return Err(conflict(t.rt, name));
-                }
-                if let Some(fm) = field_manager {
-                    set_manager(&mut obj, fm, "Update");
                 }
                 self.admit(t, &mut obj, Some(&old))?;
                 let changed = strip_rv(&obj) != strip_rv(&old);
@@ -906,37 +925,275 @@ impl State {
     }
 }
 
-/// The leaves an apply owns: scalars and (atomic) lists, by JSON pointer; server-owned
-/// metadata and status excluded.
-pub fn leaf_paths(v: &Value) -> Vec<(String, Value)> {
-    fn walk(v: &Value, path: String, out: &mut Vec<(String, Value)>) {
+/// One step of a field path as structured-merge-diff names it: a field, or the element of
+/// a keyed list (`containers[name="x"]`, `volumeMounts[mountPath="/p"]`).
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Seg {
+    Field(String),
+    Key(String, String),
+}
+
+/// A leaf field of an object.
+pub type FieldPath = Vec<Seg>;
+
+/// A field path as the API server prints it (`fieldpath.Path.String()`):
+/// `.data.ca.crt`, `.spec.template.spec.containers[name="function-runner"].command`.
+pub fn path_string(p: &[Seg]) -> String {
+    p.iter()
+        .map(|s| match s {
+            Seg::Field(f) => format!(".{f}"),
+            Seg::Key(k, v) => format!("[{k}={}]", Value::String(v.clone())),
+        })
+        .collect()
+}
+
+/// The key of a list's elements when the API merges it by key (containers, volumes, env by
+/// `name`; volumeMounts by `mountPath`); `None`: an atomic list (a leaf, like `command`).
+fn list_key(field: &str, items: &[Value]) -> Option<&'static str> {
+    let key = match field {
+        "volumeMounts" => "mountPath",
+        "volumeDevices" => "devicePath",
+        "containers"
+        | "initContainers"
+        | "ephemeralContainers"
+        | "volumes"
+        | "env"
+        | "imagePullSecrets" => "name",
+        _ => return None,
+    };
+    (!items.is_empty()
+        && items
+            .iter()
+            .all(|i| i.get(key).and_then(Value::as_str).is_some()))
+    .then_some(key)
+}
+
+/// The leaves an apply owns: scalars and atomic lists, keyed list elements' fields;
+/// server-owned metadata and status excluded.
+pub fn leaf_paths(v: &Value) -> Vec<(FieldPath, Value)> {
+    fn walk(v: &Value, path: FieldPath, out: &mut Vec<(FieldPath, Value)>) {
         match v {
             Value::Object(m) => {
                 for (k, x) in m {
-                    let p = format!("{path}/{}", k.replace('~', "~0").replace('/', "~1"));
+                    let mut p = path.clone();
+                    p.push(Seg::Field(k.clone()));
                     const SKIP: &[&str] = &[
-                        "/status",
-                        "/apiVersion",
-                        "/kind",
-                        "/metadata/name",
-                        "/metadata/namespace",
-                        "/metadata/resourceVersion",
-                        "/metadata/uid",
-                        "/metadata/creationTimestamp",
-                        "/metadata/generation",
-                        "/metadata/managedFields",
+                        ".status",
+                        ".apiVersion",
+                        ".kind",
+                        ".metadata.name",
+                        ".metadata.namespace",
+                        ".metadata.resourceVersion",
+                        ".metadata.uid",
+                        ".metadata.creationTimestamp",
+                        ".metadata.generation",
+                        ".metadata.managedFields",
                     ];
-                    if !SKIP.contains(&p.as_str()) {
-                        walk(x, p, out);
+                    if p.len() <= 2 && SKIP.contains(&path_string(&p).as_str()) {
+                        continue;
                     }
+                    walk(x, p, out);
+                }
+            }
+            Value::Array(items) => {
+                let field = match path.last() {
+                    Some(Seg::Field(f)) => f.as_str(),
+                    _ => "",
+                };
+                match list_key(field, items) {
+                    Some(key) => {
+                        for item in items {
+                            let mut p = path.clone();
+                            let value = item[key].as_str().unwrap_or_default().to_string();
+                            p.push(Seg::Key(key.to_string(), value));
+                            walk(item, p, out);
+                        }
+                    }
+                    None => out.push((path, v.clone())),
                 }
             }
             other => out.push((path, other.clone())),
         }
     }
     let mut out = vec![];
-    walk(v, String::new(), &mut out);
+    walk(v, vec![], &mut out);
     out
+}
+
+/// When each managed field entry was last written (the fake's clock stands still).
+const MANAGED_TIME: &str = "2026-11-23T10:00:00Z";
+
+/// The (manager, operation) pairs of an object's managedFields, in their order.
+fn entry_order(obj: &Value) -> Vec<(String, String)> {
+    obj.pointer("/metadata/managedFields")
+        .and_then(Value::as_array)
+        .into_iter()
+        .flatten()
+        .map(|e| {
+            (
+                e["manager"].as_str().unwrap_or_default().to_string(),
+                e["operation"].as_str().unwrap_or_default().to_string(),
+            )
+        })
+        .collect()
+}
+
+/// `metadata.managedFields` as the API server writes it: one entry per (manager,
+/// operation) that owns something, its fields as `FieldsV1` (`f:field`, `k:{"key":"v"}` with
+/// `.` for the element itself).
+fn managed_fields(
+    owned: &BTreeMap<FieldPath, Vec<(String, String)>>,
+    order: &[(String, String)],
+    obj: &Value,
+) -> Value {
+    let mut pairs: Vec<(String, String)> = order.to_vec();
+    for owners in owned.values() {
+        for o in owners {
+            if !pairs.contains(o) {
+                pairs.push(o.clone());
+            }
+        }
+    }
+    let api_version = obj.get("apiVersion").cloned().unwrap_or(Value::Null);
+    let mut entries = vec![];
+    for (manager, operation) in pairs {
+        let mut tree = serde_json::Map::new();
+        let mut any = false;
+        for (path, owners) in owned {
+            if !owners.iter().any(|(m, o)| *m == manager && *o == operation) {
+                continue;
+            }
+            any = true;
+            let mut node = &mut tree;
+            for seg in path {
+                let key = match seg {
+                    Seg::Field(f) => format!("f:{f}"),
+                    Seg::Key(k, v) => format!("k:{}", json!({ k.as_str(): v })),
+                };
+                let is_element = matches!(seg, Seg::Key(..));
+                let next = node.entry(key).or_insert_with(|| json!({}));
+                let next = next.as_object_mut().expect("object");
+                if is_element {
+                    next.entry(".").or_insert_with(|| json!({}));
+                }
+                node = next;
+            }
+        }
+        if any {
+            entries.push(json!({
+                "manager": manager,
+                "operation": operation,
+                "apiVersion": api_version,
+                "time": MANAGED_TIME,
+                "fieldsType": "FieldsV1",
+                "fieldsV1": Value::Object(tree),
+            }));
+        }
+    }
+    Value::Array(entries)
+}
+
+impl State {
+    /// Whether storing `obj` changes who owns what (a co-owning apply of the same values).
+    fn ownership_changes(&self, key: &Key, obj: &Value) -> bool {
+        let Some(applied) = &self.applied else {
+            return false;
+        };
+        let me = (self.manager.clone(), self.operation.to_string());
+        let owned = self.owners.get(key);
+        let after: BTreeMap<FieldPath, Value> = leaf_paths(obj).into_iter().collect();
+        applied.iter().any(|p| {
+            after.contains_key(p)
+                && !owned
+                    .and_then(|o| o.get(p))
+                    .is_some_and(|o| o.contains(&me))
+        })
+    }
+
+    /// The conflicts of applying `applied` over `old` as `fm`: each leaf whose value the
+    /// apply changes and that another manager owns, once per other owner (structured-merge-
+    /// diff's rule).
+    fn apply_conflicts(
+        &self,
+        key: &Key,
+        old: &Value,
+        applied: &Value,
+        fm: &str,
+    ) -> Vec<(String, FieldPath)> {
+        let have: BTreeMap<FieldPath, Value> = leaf_paths(old).into_iter().collect();
+        let owned = self.owners.get(key).cloned().unwrap_or_default();
+        let mut out = vec![];
+        for (p, v) in leaf_paths(applied) {
+            if have.get(&p) == Some(&v) {
+                continue;
+            }
+            for (m, op) in owned.get(&p).into_iter().flatten() {
+                if m != fm {
+                    out.push((print_manager(m, op, &old["apiVersion"]), p.clone()));
+                }
+            }
+        }
+        out
+    }
+}
+
+/// A manager as apimachinery's `printManager` prints it in conflicts: `"m"` for an apply,
+/// `"m" using API_VERSION at TIME` for an update.
+fn print_manager(manager: &str, operation: &str, api_version: &Value) -> String {
+    let quoted = Value::String(manager.to_string()).to_string();
+    if operation == "Update" {
+        format!(
+            "{quoted} using {} at {MANAGED_TIME}",
+            api_version.as_str().unwrap_or_default()
+        )
+    } else {
+        quoted
+    }
+}
+
+/// The 409 of an apply that met conflicts, as apimachinery's `NewConflictError` makes it:
+/// reason `Conflict`, causes of type `FieldManagerConflict` (message `conflict with
+/// MANAGER`, field `.PATH`), and the message of `getConflictMessage` (one conflict inline;
+/// several grouped by manager, managers sorted, one `- PATH` line each).
+fn apply_conflict(conflicts: &[(String, FieldPath)]) -> ApiError {
+    let causes: Vec<Value> = conflicts
+        .iter()
+        .map(|(m, p)| {
+            json!({"reason": "FieldManagerConflict", "message": format!("conflict with {m}"), "field": path_string(p)})
+        })
+        .collect();
+    let message = match conflicts {
+        [(m, p)] => format!(
+            "Apply failed with 1 conflict: conflict with {m}: {}",
+            path_string(p)
+        ),
+        many => {
+            let mut managers: Vec<&String> = many.iter().map(|(m, _)| m).collect();
+            managers.sort();
+            managers.dedup();
+            let mut lines = vec![];
+            for m in managers {
+                lines.push(format!("conflicts with {m}:"));
+                for (_, p) in many.iter().filter(|(x, _)| x == m) {
+                    lines.push(format!("- {}", path_string(p)));
+                }
+            }
+            format!(
+                "Apply failed with {} conflicts: {}",
+                many.len(),
+                lines.join("\n")
+            )
+        }
+    };
+    ApiError {
+        code: 409,
+        reason: "Conflict",
+        message,
+        name: String::new(),
+        kind: String::new(),
+        group: String::new(),
+        causes: Some(causes),
+    }
 }
 
 fn conflict(rt: &ResourceType, name: &str) -> ApiError {
@@ -963,20 +1220,6 @@ fn strip_rv(v: &Value) -> Value {
         m.remove("managedFields");
     }
     v
-}
-
-fn set_manager(obj: &mut Value, manager: &str, operation: &str) {
-    let entry = json!({"manager": manager, "operation": operation, "apiVersion": obj.get("apiVersion").cloned().unwrap_or(Value::Null)});
-    let list = obj["metadata"]
-        .as_object_mut()
-        .map(|m| m.entry("managedFields").or_insert(json!([])));
-    if let Some(Value::Array(list)) = list
-        && !list
-            .iter()
-            .any(|e| e["manager"] == manager && e["operation"] == operation)
-    {
-        list.push(entry);
-    }
 }
 
 /// A field selector of `path=value` terms (`involvedObject.name=x`, `metadata.name=x`,
@@ -1216,11 +1459,20 @@ mod tests {
                 Some("ours"),
             )
             .unwrap_err();
-        assert_eq!((e.code, e.reason), (409, "Conflict"));
-        assert!(
-            e.message.contains("kubectl-create") && e.message.contains("/data/k"),
-            "{}",
-            e.message
+        // As kube-apiserver answers (apimachinery's NewConflictError): reason Conflict,
+        // no name/kind in details, one FieldManagerConflict cause per field, the manager as
+        // printManager prints an Update entry.
+        assert_eq!(
+            e.status(),
+            json!({
+                "kind": "Status", "apiVersion": "v1", "metadata": {}, "status": "Failure",
+                "message": "Apply failed with 1 conflict: conflict with \"kubectl-create\" using v1 at 2026-11-23T10:00:00Z: .data.k",
+                "reason": "Conflict",
+                "details": {"causes": [{"reason": "FieldManagerConflict",
+                    "message": "conflict with \"kubectl-create\" using v1 at 2026-11-23T10:00:00Z",
+                    "field": ".data.k"}]},
+                "code": 409,
+            })
         );
         // Same value: no conflict. Forced: ours.
         let same =
@@ -1256,6 +1508,61 @@ mod tests {
             Some("ours"),
         )
         .unwrap();
+    }
+
+    #[test]
+    fn managed_fields_and_several_conflicts_as_the_api_server_writes_them() {
+        let mut s = state();
+        let t = parse_path("/apis/apps/v1/namespaces/porch-system/deployments").unwrap();
+        let apply = |s: &mut State, m: &str, body: Value| {
+            s.patch(
+                &t,
+                "d",
+                "application/apply-patch+yaml",
+                body.to_string().as_bytes(),
+                false,
+                Some(m),
+            )
+        };
+        let d = json!({"apiVersion": "apps/v1", "kind": "Deployment", "metadata": {"name": "d"},
+            "spec": {"template": {"spec": {"containers": [{"name": "c", "command": ["/s"],
+                "volumeMounts": [{"name": "v", "mountPath": "/p"}]}]}}}});
+        let stored = apply(&mut s, "argocd-controller", d.clone()).unwrap();
+        let mf = &stored["metadata"]["managedFields"];
+        assert_eq!(mf.as_array().unwrap().len(), 1);
+        assert_eq!(mf[0]["manager"], "argocd-controller");
+        assert_eq!(mf[0]["operation"], "Apply");
+        assert_eq!(mf[0]["fieldsType"], "FieldsV1");
+        let ctr = &mf[0]["fieldsV1"]["f:spec"]["f:template"]["f:spec"]["f:containers"]["k:{\"name\":\"c\"}"];
+        assert_eq!(ctr["."], json!({}));
+        assert_eq!(ctr["f:command"], json!({}));
+        assert_eq!(
+            ctr["f:volumeMounts"]["k:{\"mountPath\":\"/p\"}"]["f:name"],
+            json!({})
+        );
+        // An update by another manager takes only what it changed.
+        let mut changed = stored.clone();
+        changed["spec"]["template"]["spec"]["containers"][0]["args"] = json!(["--x"]);
+        s.manager = "kubectl-edit".into();
+        let after = s.update(&t, "d", changed, false).unwrap();
+        let mf = after["metadata"]["managedFields"].as_array().unwrap();
+        assert_eq!(mf.len(), 2);
+        assert_eq!(
+            (mf[1]["manager"].as_str(), mf[1]["operation"].as_str()),
+            (Some("kubectl-edit"), Some("Update"))
+        );
+        // Two managers, three fields: grouped by manager, sorted, one `- PATH` line each.
+        let mut other = d.clone();
+        other["spec"]["template"]["spec"]["containers"][0]["command"] = json!(["/t"]);
+        other["spec"]["template"]["spec"]["containers"][0]["args"] = json!(["--y"]);
+        other["spec"]["template"]["spec"]["containers"][0]["volumeMounts"][0]["name"] = json!("w");
+        let e = apply(&mut s, "ours", other).unwrap_err();
+        assert_eq!(e.code, 409);
+        assert_eq!(
+            e.message,
+            "Apply failed with 3 conflicts: conflicts with \"argocd-controller\":\n- .spec.template.spec.containers[name=\"c\"].command\n- .spec.template.spec.containers[name=\"c\"].volumeMounts[mountPath=\"/p\"].name\nconflicts with \"kubectl-edit\" using apps/v1 at 2026-11-23T10:00:00Z:\n- .spec.template.spec.containers[name=\"c\"].args"
+        );
+        assert_eq!(e.causes.as_ref().map(|c| c.len()), Some(3));
     }
 
     #[test]
