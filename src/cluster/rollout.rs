@@ -149,7 +149,7 @@ pub fn wait_for_daemonset(
 
 fn wait(kube: &Kube, w: &Workload, namespace: &str, name: &str, timeout: Duration) -> Result<()> {
     let start = Instant::now();
-    let bar = if crate::ui::stderr_is_terminal() {
+    let bar = if crate::ui::output::stderr_is_terminal() {
         let pb = indicatif::ProgressBar::new_spinner();
         pb.enable_steady_tick(Duration::from_millis(120));
         Some(pb)
@@ -171,7 +171,7 @@ fn wait(kube: &Kube, w: &Workload, namespace: &str, name: &str, timeout: Duratio
                 let line = format!("Waiting for {noun} \"{name}\" rollout to finish: {m}...");
                 match &bar {
                     Some(pb) => pb.set_message(line.clone()),
-                    None if line != last => crate::ui::info(&line),
+                    None if line != last => crate::ui::output::info(&line),
                     None => {}
                 }
                 last = line;
@@ -190,7 +190,7 @@ fn wait(kube: &Kube, w: &Workload, namespace: &str, name: &str, timeout: Duratio
         pb.finish_and_clear();
     }
     if result.is_ok() {
-        crate::ui::info(format!("{noun} \"{name}\" successfully rolled out"));
+        crate::ui::output::info(format!("{noun} \"{name}\" successfully rolled out"));
     }
     result
 }

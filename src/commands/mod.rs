@@ -23,7 +23,9 @@ pub mod setup;
 pub mod status;
 
 use crate::error::Result;
+use crate::runner::dockerconfig::RegistryCredential;
 use crate::settings::Settings;
+use crate::ui::wizard::Prompter;
 
 pub fn run(settings: Settings) -> Result<()> {
     match settings {
@@ -46,5 +48,19 @@ pub fn run(settings: Settings) -> Result<()> {
         Settings::Sandbox => Err(crate::error::Error::usage(
             "__sandbox is internal to `run` and cannot be called directly",
         )),
+    }
+}
+
+/// The wizard asks for what the credential flags left out (the `credentials` edge takes any
+/// [`crate::credentials::Ask`]; commands hand it the terminal's).
+impl crate::credentials::Ask for Prompter {
+    fn username(&self, registry: &str) -> Result<String> {
+        Prompter::username(self, registry)
+    }
+    fn password(&self, registry: &str, username: &str) -> Result<String> {
+        Prompter::password(self, registry, username)
+    }
+    fn registries(&self) -> Result<Vec<RegistryCredential>> {
+        Prompter::registries(self)
     }
 }

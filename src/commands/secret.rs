@@ -15,7 +15,10 @@ fn check_names(name: &str, namespace: &str) -> Result<()> {
 pub fn run_auth(args: &SecretAuth) -> Result<()> {
     check_names(&args.name, &args.namespace)?;
     let prompter = ui::wizard::Prompter::if_terminal();
-    let registries = credentials::collect_registries(&args.credentials, prompter.as_ref())?;
+    let registries = credentials::collect_registries(
+        &args.credentials,
+        prompter.as_ref().map(|p| p as &dyn credentials::Ask),
+    )?;
     let json = dockerconfig::to_dockerconfigjson(&registries);
     let secret = secrets::auth_secret(&args.name, &args.namespace, &json);
     ui::output::print_objects(&[secret], args.output)

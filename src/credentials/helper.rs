@@ -24,7 +24,7 @@ pub fn is_installed(name: &str) -> bool {
 /// Handed to the registry edge by the command (`registry::CredentialSource::UserConfig`).
 pub fn get_for_pull(name: &str, server: &str) -> Result<HelperAnswer> {
     if !is_installed(name) {
-        crate::ui::warn(format!(
+        crate::ui::output::warn(format!(
             "credential helper {} is configured but not on PATH; ignored",
             helper_program(name)
         ));

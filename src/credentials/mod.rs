@@ -13,8 +13,7 @@ use crate::runner::dockerconfig::HelperAnswer;
 use crate::runner::dockerconfig::{
     self, Credentials, DockerConfig, NormalizedKey, RegistryCredential, registry_key_from_input,
 };
-use crate::ui;
-use crate::ui::wizard::Prompter;
+use crate::ui::output as ui;
 
 /// The environment variable holding the registry password (`$PORCH_REGISTRY_PASSWORD`).
 pub const PASSWORD_ENV: &str = "PORCH_REGISTRY_PASSWORD";
@@ -130,6 +129,14 @@ fn normalize_noted(input: &str, flag: &str) -> Result<NormalizedKey> {
     Ok(n)
 }
 
+/// How missing credentials are asked for: the wizard on a terminal, handed over by the
+/// command (`commands::setup`, `commands::secret`).
+pub trait Ask {
+    fn username(&self, registry: &str) -> Result<String>;
+    fn password(&self, registry: &str, username: &str) -> Result<String>;
+    fn registries(&self) -> Result<Vec<RegistryCredential>>;
+}
+
 const MISSING_CREDENTIALS_HELP: &str = "pass --registry HOST --username USER with the password on stdin (--password-stdin) \
      or in $PORCH_REGISTRY_PASSWORD, or --from-docker-config [PATH]";
 
@@ -138,7 +145,7 @@ const MISSING_CREDENTIALS_HELP: &str = "pass --registry HOST --username USER wit
 /// names the flags. Returns normalised, de-duplicated credentials (never empty).
 pub fn collect_registries(
     args: &CredentialInput,
-    prompter: Option<&Prompter>,
+    prompter: Option<&dyn Ask>,
 ) -> Result<Vec<RegistryCredential>> {
     if let Some(path) = &args.from_docker_config {
         if args.password.is_some() || args.password_stdin || args.username.is_some() {

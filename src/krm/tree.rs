@@ -171,7 +171,7 @@ impl PackageTree {
     /// Print one `warning:` line for each thing skipped.
     pub fn warn_skipped(&self) {
         for s in &self.skipped {
-            crate::ui::warn(s);
+            crate::ui::output::warn(s);
         }
     }
 }

@@ -280,7 +280,7 @@ fn resolve_user_config(get: HelperGet, registry: &str) -> Result<ResolvedCredent
         let v: serde_json::Value = match serde_json::from_slice(&bytes) {
             Ok(v) => v,
             Err(e) => {
-                crate::ui::warn(format!("{origin}: not valid JSON ({e}); skipped"));
+                crate::ui::output::warn(format!("{origin}: not valid JSON ({e}); skipped"));
                 continue;
             }
         };

@@ -105,7 +105,7 @@ pub fn image_for_pull(opts: &PullOptions) -> Result<(ImageRef, bool)> {
     let (image, default_keychain, resolved) =
         image_reference(&opts.image, &opts.default_image_prefix)?;
     if resolved != opts.image {
-        crate::ui::info(format!(
+        crate::ui::output::info(format!(
             "{} resolves to {resolved} (the default image prefix, as porch-server and the runner resolve it)",
             opts.image
         ));
@@ -172,7 +172,7 @@ pub async fn pull_image_async(opts: &PullOptions) -> Result<PulledImage> {
         && let Some(h) = &resolved.hint
     {
         // Works here, but would not in the cluster: say so before pulling.
-        crate::ui::warn(h);
+        crate::ui::output::warn(h);
     }
     let ca = if kpt_fn { None } else { opts.ca.as_ref() };
     let cache = Cache::open(&opts.cache_dir)?;
@@ -183,7 +183,7 @@ pub async fn pull_image_async(opts: &PullOptions) -> Result<PulledImage> {
     let mut found = None;
     for step in &steps {
         if *step == TlsStep::PlainHttp {
-            crate::ui::warn(format!(
+            crate::ui::output::warn(format!(
                 "trying {} over plain HTTP (--allow-insecure-http): the runner has no such step{}",
                 image.registry,
                 if image.runner_tries_plain_http() {

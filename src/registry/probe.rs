@@ -325,11 +325,8 @@ pub fn runner_mounted_secrets(
             && o.pointer("/metadata/name").and_then(Value::as_str) == Some(deployment)
     })?;
     let spec = d.pointer("/spec/template/spec")?;
-    let c = spec
-        .get("containers")?
-        .as_array()?
-        .iter()
-        .find(|c| c.get("name").and_then(Value::as_str) == Some(container))?;
+    // The runner container by THE rule (`runner::container::locate`), as the lint finds it.
+    let (_, c) = crate::runner::container::locate(d, container).ok()?;
     let strings = |v: Option<&Value>| -> Vec<String> {
         v.and_then(Value::as_array)
             .map(|a| {

@@ -1,5 +1,7 @@
 //! THE duration parser (`--timeout`): kubectl's / kpt's syntax, Go's limits. Used as clap's
-//! `value_parser`, so a duration is parsed once, when the command line is.
+//! `value_parser`, so a duration is parsed once, when the command line is. Go's own
+//! `time.ParseDuration` ([`parse_go`]), for the runner's duration flags the lint checks, is
+//! here too: the one module that reads durations.
 //!
 //! Accepted: plain seconds (`90`), or one or more `<number><unit>` parts with the units
 //! `ms`, `s`, `m`, `h` (`30s`, `5m`, `1h30m`, `1.5h`, `250ms`). Go's durations end at 2^63 ns
@@ -53,6 +55,54 @@ pub fn parse(s: &str) -> Result<Duration, String> {
             .ok_or_else(too_long)?;
     }
     Ok(total)
+}
+
+/// Go's `time.ParseDuration`, in nanoseconds (for the runner's own duration flags, which
+/// `runner::flags` checks as Go's flag package would): a sequence of decimal numbers with units
+/// (`ns`, `us`, `µs`, `ms`, `s`, `m`, `h`), optional sign; `0` alone is allowed.
+pub fn parse_go(s: &str) -> Option<f64> {
+    let mut rest = s;
+    let mut neg = false;
+    if let Some(r) = rest.strip_prefix('-') {
+        neg = true;
+        rest = r;
+    } else if let Some(r) = rest.strip_prefix('+') {
+        rest = r;
+    }
+    if rest == "0" {
+        return Some(0.0);
+    }
+    if rest.is_empty() {
+        return None;
+    }
+    let mut total = 0f64;
+    while !rest.is_empty() {
+        let num_len = rest
+            .find(|c: char| !(c.is_ascii_digit() || c == '.'))
+            .unwrap_or(rest.len());
+        let num = &rest[..num_len];
+        if num.is_empty() || num == "." || num.matches('.').count() > 1 {
+            return None;
+        }
+        let value: f64 = num.parse().ok()?;
+        rest = &rest[num_len..];
+        let unit_len = rest
+            .find(|c: char| c.is_ascii_digit() || c == '.')
+            .unwrap_or(rest.len());
+        let unit = &rest[..unit_len];
+        let nanos = match unit {
+            "ns" => 1.0,
+            "us" | "µs" | "μs" => 1e3,
+            "ms" => 1e6,
+            "s" => 1e9,
+            "m" => 60e9,
+            "h" => 3600e9,
+            _ => return None,
+        };
+        total += value * nanos;
+        rest = &rest[unit_len..];
+    }
+    Some(if neg { -total } else { total })
 }
 
 /// Parse a duration that must be longer than zero (`run --timeout`: zero would kill every
@@ -116,6 +166,16 @@ mod tests {
         assert!(e.contains("longer than the longest duration"), "{e}");
         let e = parse("9223372037").unwrap_err();
         assert!(e.contains("longer than the longest duration"), "{e}");
+    }
+
+    #[test]
+    fn go_durations() {
+        assert_eq!(parse_go("30m"), Some(1800e9));
+        assert_eq!(parse_go("1.5h"), Some(5400e9));
+        assert_eq!(parse_go("0"), Some(0.0));
+        assert_eq!(parse_go("10"), None);
+        assert_eq!(parse_go(""), None);
+        assert_eq!(parse_go("1x"), None);
     }
 
     #[test]

@@ -341,53 +341,6 @@ pub fn parse_go_int(s: &str) -> Option<i64> {
     i64::try_from(value).ok()
 }
 
-/// Go's `time.ParseDuration`: a sequence of decimal numbers with units
-/// (`ns`, `us`, `µs`, `ms`, `s`, `m`, `h`), optional sign; `0` alone is allowed.
-pub fn parse_go_duration(s: &str) -> Option<f64> {
-    let mut rest = s;
-    let mut neg = false;
-    if let Some(r) = rest.strip_prefix('-') {
-        neg = true;
-        rest = r;
-    } else if let Some(r) = rest.strip_prefix('+') {
-        rest = r;
-    }
-    if rest == "0" {
-        return Some(0.0);
-    }
-    if rest.is_empty() {
-        return None;
-    }
-    let mut total = 0f64;
-    while !rest.is_empty() {
-        let num_len = rest
-            .find(|c: char| !(c.is_ascii_digit() || c == '.'))
-            .unwrap_or(rest.len());
-        let num = &rest[..num_len];
-        if num.is_empty() || num == "." || num.matches('.').count() > 1 {
-            return None;
-        }
-        let value: f64 = num.parse().ok()?;
-        rest = &rest[num_len..];
-        let unit_len = rest
-            .find(|c: char| c.is_ascii_digit() || c == '.')
-            .unwrap_or(rest.len());
-        let unit = &rest[..unit_len];
-        let nanos = match unit {
-            "ns" => 1.0,
-            "us" | "µs" | "μs" => 1e3,
-            "ms" => 1e6,
-            "s" => 1e9,
-            "m" => 60e9,
-            "h" => 3600e9,
-            _ => return None,
-        };
-        total += value * nanos;
-        rest = &rest[unit_len..];
-    }
-    Some(if neg { -total } else { total })
-}
-
 /// How a flag token was written.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum FlagForm {
@@ -668,7 +621,7 @@ fn invalid_value(spec: &FlagSpec, value: &str) -> Option<String> {
         FlagKind::Bool => parse_go_bool(value).is_some(),
         FlagKind::String => true,
         FlagKind::Int => parse_go_int(value).is_some(),
-        FlagKind::Duration => parse_go_duration(value).is_some(),
+        FlagKind::Duration => crate::runner::duration::parse_go(value).is_some(),
     };
     (!ok).then(|| {
         if spec.kind.is_bool() {
@@ -854,12 +807,6 @@ mod tests {
         assert_eq!(parse_go_int("0x1_000"), Some(4096));
         assert_eq!(parse_go_int(""), None);
         assert_eq!(parse_go_int("9a"), None);
-        assert_eq!(parse_go_duration("30m"), Some(1800e9));
-        assert_eq!(parse_go_duration("1.5h"), Some(5400e9));
-        assert_eq!(parse_go_duration("0"), Some(0.0));
-        assert_eq!(parse_go_duration("10"), None);
-        assert_eq!(parse_go_duration(""), None);
-        assert_eq!(parse_go_duration("1x"), None);
     }
 
     #[test]

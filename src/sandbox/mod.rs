@@ -272,7 +272,7 @@ fn enforce(limits: &Limits) -> (cgroup::RunCgroup, Fallbacks) {
         && !cg.pids
     {
         if nix::unistd::geteuid().is_root() {
-            crate::ui::warn(format!(
+            crate::ui::output::warn(format!(
                 "--pids-limit {n} is not applied: no pids cgroup can be created here, and the kernel exempts root from RLIMIT_NPROC; run as a normal user or on a machine with cgroups"
             ));
         } else {

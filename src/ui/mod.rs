@@ -1,40 +1,15 @@
-//! Terminal edge: warnings, progress, tables, prompts, printers.
+//! Terminal edge: warnings, progress, tables, prompts, printers. Its [`output`] is the one
+//! sink of stdout and stderr that every module writes through; the rest (the wizard, clap's
+//! error line) is for commands and `main_entry` only.
 
 use std::process::ExitCode;
 
-/// Print a `warning: ...` line on stderr.
-pub fn warn(msg: impl std::fmt::Display) {
-    output::stderr_line(format_args!("warning: {msg}"));
-}
-
-/// Print an informational line on stderr (results go to stdout, chatter to stderr).
-pub fn info(msg: impl std::fmt::Display) {
-    output::stderr_line(msg);
-}
-
-/// Tell the user when a registry key is written differently from the input
-/// (`note: registry X is written as Y: why`).
-pub fn note_normalized(n: &crate::runner::dockerconfig::NormalizedKey) {
-    if n.changed {
-        info(format_args!(
-            "note: registry {} is written as {}: {}",
-            n.original,
-            n.key,
-            n.why.join("; ")
-        ));
-    }
-}
+pub use output::{info, note_normalized, stderr_is_terminal, warn};
 
 /// Whether stdin is a terminal (prompts are only ever shown on a terminal).
 pub fn stdin_is_terminal() -> bool {
     use std::io::IsTerminal;
     std::io::stdin().is_terminal()
-}
-
-/// Whether stderr is a terminal (progress bars only on a terminal).
-pub fn stderr_is_terminal() -> bool {
-    use std::io::IsTerminal;
-    std::io::stderr().is_terminal()
 }
 
 /// clap's multi-line usage error as one line: the message, its indented details (e.g. which

@@ -225,6 +225,35 @@ macro_rules! errln {
     };
 }
 
+/// Print a `warning: ...` line on stderr.
+pub fn warn(msg: impl std::fmt::Display) {
+    stderr_line(format_args!("warning: {msg}"));
+}
+
+/// Print an informational line on stderr (results go to stdout, chatter to stderr).
+pub fn info(msg: impl std::fmt::Display) {
+    stderr_line(msg);
+}
+
+/// Tell the user when a registry key is written differently from the input
+/// (`note: registry X is written as Y: why`).
+pub fn note_normalized(n: &crate::runner::dockerconfig::NormalizedKey) {
+    if n.changed {
+        info(format_args!(
+            "note: registry {} is written as {}: {}",
+            n.original,
+            n.key,
+            n.why.join("; ")
+        ));
+    }
+}
+
+/// Whether stderr is a terminal (progress bars only on a terminal).
+pub fn stderr_is_terminal() -> bool {
+    use std::io::IsTerminal;
+    std::io::stderr().is_terminal()
+}
+
 /// Write text to stderr. Failures are ignored: a closed or full stderr never panics and
 /// never changes the outcome.
 pub fn write_stderr(text: &str) {

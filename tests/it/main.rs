@@ -1,6 +1,7 @@
 //! The one integration-test binary. Each area has its own module; helpers that start real
 //! components (registry, fake Kubernetes API) live under `support`.
 
+mod architecture;
 mod check;
 mod cli;
 mod closed_pipes;

@@ -141,7 +141,10 @@ fn collect_inputs(args: &Setup) -> Result<SetupInputs> {
     let prompter = Prompter::if_terminal();
     let registries_missing = args.credentials.registries_missing();
     let opts = &args.config;
-    let registries = credentials::collect_registries(&args.credentials, prompter.as_ref())?;
+    let registries = credentials::collect_registries(
+        &args.credentials,
+        prompter.as_ref().map(|p| p as &dyn credentials::Ask),
+    )?;
     let interactive = prompter.is_some() && registries_missing;
 
     let mut tls = opts.tls || opts.tls_secret_name.is_some() || args.ca_file.is_some();
