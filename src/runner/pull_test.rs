@@ -19,6 +19,8 @@ use crate::runner::lint::{Finding, Severity};
 pub const RUN_LABEL: &str = "porch-registry.kpt.dev/pull-test";
 /// The runner's function container name (`functionContainerName`).
 pub const FUNCTION_CONTAINER: &str = "function";
+/// The runner's PodTemplate in the function namespace (`basePodTemplateName`).
+pub const BASE_POD_TEMPLATE: &str = "base-pod-template";
 /// Prefix of the pods' names.
 pub const POD_PREFIX: &str = "porch-registry-pull-test";
 
@@ -47,9 +49,41 @@ pub struct TestImage {
     pub pull_secret: Option<String>,
 }
 
+/// The parts of the runner's base pod template (the PodTemplate `base-pod-template` in the
+/// function namespace, which the runner reads before every function pod and creates from its
+/// inline template when missing) that change how the image is pulled.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Template {
+    /// `template.spec.imagePullSecrets` (the runner appends its copy when not among them).
+    pub pull_secrets: Vec<String>,
+    /// `template.spec.serviceAccountName` (its `imagePullSecrets` are added by the API server).
+    pub service_account: Option<String>,
+}
+
+/// The PodTemplate `base-pod-template` as the runner uses it.
+pub fn template(pod_template: &Value) -> Template {
+    let spec = pod_template.pointer("/template/spec");
+    Template {
+        pull_secrets: spec
+            .and_then(|s| s["imagePullSecrets"].as_array())
+            .into_iter()
+            .flatten()
+            .filter_map(|s| s["name"].as_str())
+            .filter(|n| !n.is_empty())
+            .map(String::from)
+            .collect(),
+        service_account: spec
+            .and_then(|s| s["serviceAccountName"].as_str())
+            .filter(|n| !n.is_empty())
+            .map(String::from),
+    }
+}
+
 /// What one test pod looks like.
 #[derive(Debug, Clone)]
 pub struct PodInput<'a> {
+    /// The runner's base pod template (default: its inline one).
+    pub template: &'a Template,
     pub name: &'a str,
     pub namespace: &'a str,
     pub run_id: &'a str,
@@ -89,8 +123,23 @@ pub fn pod(p: &PodInput<'_>) -> Value {
             "command": ["true"],
         }],
     });
-    if let Some(s) = &p.image.pull_secret {
-        spec["imagePullSecrets"] = json!([{"name": s}]);
+    // podmanager.go appendImagePullSecret: the template's, then the copy unless already there.
+    let mut secrets = p.template.pull_secrets.clone();
+    if let Some(s) = &p.image.pull_secret
+        && !secrets.contains(s)
+    {
+        secrets.push(s.clone());
+    }
+    if !secrets.is_empty() {
+        spec["imagePullSecrets"] = json!(
+            secrets
+                .iter()
+                .map(|n| json!({"name": n}))
+                .collect::<Vec<_>>()
+        );
+    }
+    if let Some(sa) = &p.template.service_account {
+        spec["serviceAccountName"] = json!(sa);
     }
     json!({
         "apiVersion": "v1",
@@ -375,6 +424,8 @@ pub struct FindingContext<'a> {
     pub registry: Option<&'a str>,
     /// `--timeout` as the user wrote it (for the timeout's fix).
     pub timeout: &'a str,
+    /// The base pod template's `imagePullSecrets`.
+    pub template_secrets: &'a [String],
 }
 
 /// The finding for one image on one node: `outcome` `None` means time ran out (`last` says
@@ -391,10 +442,25 @@ pub fn finding(
     } else {
         format!("{} (given as {})", image.resolved, image.image)
     };
-    let creds = match &image.pull_secret {
+    let mut creds = match &image.pull_secret {
         Some(s) => format!("with the runner's pull secret {}/{s}", ctx.namespace),
-        None => "anonymously (the runner adds no pull secret for this image)".to_string(),
+        None => "without the runner's pull secret (it adds none for this image)".to_string(),
     };
+    let extra: Vec<&String> = ctx
+        .template_secrets
+        .iter()
+        .filter(|s| image.pull_secret.as_ref() != Some(*s))
+        .collect();
+    if !extra.is_empty() {
+        creds.push_str(&format!(
+            " and the base pod template's {}",
+            extra
+                .iter()
+                .map(|s| s.as_str())
+                .collect::<Vec<_>>()
+                .join(", ")
+        ));
+    }
     let registry = ctx.registry.unwrap_or("the registry");
     let (severity, rule, message, fix) = match outcome {
         Some(Outcome::Pulled { how }) => (
@@ -489,7 +555,9 @@ mod tests {
     #[test]
     fn pod_is_the_runners_function_pod_pinned_and_pulling_always() {
         let i = img(Some("auth-secret"));
+        let base = Template::default();
         let p = pod(&PodInput {
+            template: &base,
             name: "n",
             namespace: "porch-fn-system",
             run_id: "r1",
@@ -513,6 +581,7 @@ mod tests {
         let anon = pod(&PodInput {
             image: &img(None),
             ..PodInput {
+                template: &base,
                 name: "n",
                 namespace: "x",
                 run_id: "r",
@@ -522,6 +591,24 @@ mod tests {
             }
         });
         assert!(anon["spec"].get("imagePullSecrets").is_none());
+        // A base pod template's secrets come first; the copy is not added twice.
+        let base = template(&json!({"template": {"spec": {
+            "serviceAccountName": "fn-sa",
+            "imagePullSecrets": [{"name": "extra"}, {"name": "auth-secret"}]}}}));
+        let t = pod(&PodInput {
+            template: &base,
+            image: &i,
+            name: "n",
+            namespace: "x",
+            run_id: "r",
+            node: "w",
+            deadline_seconds: 1,
+        });
+        assert_eq!(
+            t["spec"]["imagePullSecrets"],
+            json!([{"name": "extra"}, {"name": "auth-secret"}])
+        );
+        assert_eq!(t["spec"]["serviceAccountName"], "fn-sa");
     }
 
     #[test]
@@ -619,6 +706,7 @@ mod tests {
             namespace: "porch-fn-system",
             registry: Some("ghcr.io"),
             timeout: "5m",
+            template_secrets: &[],
         };
         let f = finding(
             &img(Some("s")),

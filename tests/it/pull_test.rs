@@ -458,3 +458,27 @@ fn usage_errors_before_anything_is_sent() {
     }
     assert!(api.requests().is_empty(), "{:?}", api.requests());
 }
+
+#[test]
+fn the_runners_base_pod_template_is_followed() {
+    let api = cluster();
+    // podmanager.go getBasePodTemplate: PodTemplate base-pod-template in the pod namespace.
+    api.insert(json!({"apiVersion": "v1", "kind": "PodTemplate",
+        "metadata": {"name": "base-pod-template", "namespace": FN_NS},
+        "template": {"spec": {"serviceAccountName": "fn-puller",
+            "imagePullSecrets": [{"name": "mirror-creds"}],
+            "containers": [{"name": "function", "image": "to-be-replaced"}]}}}));
+    api.pull_outcome(IMAGE, "*", PullOutcome::Pulled);
+    let (code, report, stderr) = pull_test(&api, &["--pull-test", IMAGE, "--nodes=1"]);
+    assert_eq!(code, Some(0), "{report}\n{stderr}");
+    let pods = api.pods_started();
+    assert_eq!(pods.len(), 1);
+    assert_eq!(
+        pods[0]["spec"]["imagePullSecrets"],
+        json!([{"name": "mirror-creds"}, {"name": COPY}])
+    );
+    assert_eq!(pods[0]["spec"]["serviceAccountName"], "fn-puller");
+    let f = pull_findings(&report);
+    assert!(f[0].2.contains("base pod template's mirror-creds"), "{f:?}");
+    assert_no_pods_left(&api);
+}

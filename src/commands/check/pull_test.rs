@@ -154,6 +154,12 @@ pub(super) fn findings(
         });
     }
 
+    // The runner's base pod template, when someone changed it (else its inline one).
+    let base = match kube.get_opt(Kind::PodTemplate, &fn_ns, core::BASE_POD_TEMPLATE) {
+        Ok(Some(t)) => core::template(&t),
+        _ => core::Template::default(),
+    };
+
     // Which nodes.
     let nodes = kube.list(Kind::Node, "")?;
     let choice = core::choose_nodes(&nodes, pt.nodes);
@@ -195,6 +201,7 @@ pub(super) fn findings(
                 image: i,
                 node: node.clone(),
                 pod: core::pod(&PodInput {
+                    template: &base,
                     name: &name,
                     namespace: &fn_ns,
                     run_id: &run_id,
@@ -246,6 +253,7 @@ pub(super) fn findings(
                 namespace: &fn_ns,
                 registry: registry.as_deref(),
                 timeout: &timeout,
+                template_secrets: &base.pull_secrets,
             },
         ));
     }

@@ -29,6 +29,7 @@ pub const RESOURCES: &[ResourceType] = &[
     rt("serviceaccounts", "", "v1", "ServiceAccount", true),
     rt("pods", "", "v1", "Pod", true),
     rt("events", "", "v1", "Event", true),
+    rt("podtemplates", "", "v1", "PodTemplate", true),
     rt("deployments", "apps", "v1", "Deployment", true),
     rt("daemonsets", "apps", "v1", "DaemonSet", true),
     rt("nodes", "", "v1", "Node", false),
