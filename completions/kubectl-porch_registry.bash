@@ -987,7 +987,7 @@ _kubectl_porch_registry() {
             return 0
             ;;
         kubectl_porch_registry__subcmd__render)
-            opts="-o -n -h --output --results-dir --allow-exec --allow-network --image-pull-policy --runtime --timeout --default-image-prefix --auth-file --from-cluster --ca-file --tls-dir --allow-insecure-http --platform --cache-dir --namespace --kubeconfig --context --deployment --container --help"
+            opts="-o -n -h --output --results-dir --allow-exec --allow-network --image-pull-policy --runtime --timeout --pids-limit --memory --cpus --tmp-size --truncate-output --default-image-prefix --auth-file --from-cluster --ca-file --tls-dir --allow-insecure-http --platform --cache-dir --namespace --kubeconfig --context --deployment --container --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1015,6 +1015,26 @@ _kubectl_porch_registry() {
                     ;;
                 --timeout)
                     COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --pids-limit)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --memory)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --cpus)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --tmp-size)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --truncate-output)
+                    COMPREPLY=($(compgen -W "true false" -- "${cur}"))
                     return 0
                     ;;
                 --default-image-prefix)
@@ -1073,7 +1093,7 @@ _kubectl_porch_registry() {
             return 0
             ;;
         kubectl_porch_registry__subcmd__run)
-            opts="-o -e -m -n -h --fn-config --output --results-dir --runtime --network --as-current-user --timeout --env --mount --pids-limit --memory --cpus --tmp-size --image-pull-policy --match-api-version --match-kind --match-name --match-namespace --match-annotations --match-labels --exclude-api-version --exclude-kind --exclude-name --exclude-namespace --exclude-annotations --exclude-labels --include-meta-resources --default-image-prefix --auth-file --from-cluster --ca-file --tls-dir --allow-insecure-http --platform --cache-dir --namespace --kubeconfig --context --deployment --container --help"
+            opts="-o -e -m -n -h --fn-config --output --results-dir --runtime --network --as-current-user --timeout --env --mount --pids-limit --memory --cpus --tmp-size --truncate-output --image-pull-policy --match-api-version --match-kind --match-name --match-namespace --match-annotations --match-labels --exclude-api-version --exclude-kind --exclude-name --exclude-namespace --exclude-annotations --exclude-labels --include-meta-resources --default-image-prefix --auth-file --from-cluster --ca-file --tls-dir --allow-insecure-http --platform --cache-dir --namespace --kubeconfig --context --deployment --container --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1129,6 +1149,10 @@ _kubectl_porch_registry() {
                     ;;
                 --tmp-size)
                     COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --truncate-output)
+                    COMPREPLY=($(compgen -W "true false" -- "${cur}"))
                     return 0
                     ;;
                 --image-pull-policy)

@@ -258,10 +258,12 @@ docker\t'docker run, with kpt\'s flags'"
 complete -c kubectl-porch_registry -n "__fish_kubectl_porch_registry_using_subcommand run" -l timeout -d 'Kill the function after this long (e.g. 30s, 5m)' -r
 complete -c kubectl-porch_registry -n "__fish_kubectl_porch_registry_using_subcommand run" -s e -l env -d 'Environment variables for the function: KEY=VALUE, or KEY to pass the current value' -r
 complete -c kubectl-porch_registry -n "__fish_kubectl_porch_registry_using_subcommand run" -l mount -d 'Bind mounts, as kpt: type=bind,source=/host/dir,target=/dir[,rw=true]' -r
-complete -c kubectl-porch_registry -n "__fish_kubectl_porch_registry_using_subcommand run" -l pids-limit -d 'Most processes and threads the function may have (-1: no limit)' -r
-complete -c kubectl-porch_registry -n "__fish_kubectl_porch_registry_using_subcommand run" -l memory -d 'Memory of the function, all its processes together (e.g. 512m, 4g; 0: no limit)' -r
-complete -c kubectl-porch_registry -n "__fish_kubectl_porch_registry_using_subcommand run" -l cpus -d 'CPUs the function may use, e.g. 0.5 or 2 (0: no limit)' -r
-complete -c kubectl-porch_registry -n "__fish_kubectl_porch_registry_using_subcommand run" -l tmp-size -d 'Size of the function\'s private /tmp, a tmpfs (e.g. 64m, 1g)' -r
+complete -c kubectl-porch_registry -n "__fish_kubectl_porch_registry_using_subcommand run" -l pids-limit -d 'Most processes and threads a function may have (-1: no limit)' -r
+complete -c kubectl-porch_registry -n "__fish_kubectl_porch_registry_using_subcommand run" -l memory -d 'Memory of a function, all its processes together (e.g. 512m, 4g; 0: no limit)' -r
+complete -c kubectl-porch_registry -n "__fish_kubectl_porch_registry_using_subcommand run" -l cpus -d 'CPUs a function may use, e.g. 0.5 or 2 (0: no limit)' -r
+complete -c kubectl-porch_registry -n "__fish_kubectl_porch_registry_using_subcommand run" -l tmp-size -d 'Size of a function\'s private /tmp, a tmpfs (e.g. 64m, 1g)' -r
+complete -c kubectl-porch_registry -n "__fish_kubectl_porch_registry_using_subcommand run" -l truncate-output -d 'Show at most 4 lines of each function\'s results and stderr, as kpt (--truncate-output=false: all)' -r -f -a "true\t''
+false\t''"
 complete -c kubectl-porch_registry -n "__fish_kubectl_porch_registry_using_subcommand run" -l image-pull-policy -d 'When to pull the image: always, ifNotPresent (a cached image makes no network request), never' -r
 complete -c kubectl-porch_registry -n "__fish_kubectl_porch_registry_using_subcommand run" -l match-api-version -d 'Select resources with this apiVersion' -r
 complete -c kubectl-porch_registry -n "__fish_kubectl_porch_registry_using_subcommand run" -l match-kind -d 'Select resources of this kind' -r
@@ -299,6 +301,12 @@ complete -c kubectl-porch_registry -n "__fish_kubectl_porch_registry_using_subco
 podman\t'podman run, with kpt\'s flags'
 docker\t'docker run, with kpt\'s flags'"
 complete -c kubectl-porch_registry -n "__fish_kubectl_porch_registry_using_subcommand render" -l timeout -d 'Kill a function after this long (e.g. 30s, 5m)' -r
+complete -c kubectl-porch_registry -n "__fish_kubectl_porch_registry_using_subcommand render" -l pids-limit -d 'Most processes and threads a function may have (-1: no limit)' -r
+complete -c kubectl-porch_registry -n "__fish_kubectl_porch_registry_using_subcommand render" -l memory -d 'Memory of a function, all its processes together (e.g. 512m, 4g; 0: no limit)' -r
+complete -c kubectl-porch_registry -n "__fish_kubectl_porch_registry_using_subcommand render" -l cpus -d 'CPUs a function may use, e.g. 0.5 or 2 (0: no limit)' -r
+complete -c kubectl-porch_registry -n "__fish_kubectl_porch_registry_using_subcommand render" -l tmp-size -d 'Size of a function\'s private /tmp, a tmpfs (e.g. 64m, 1g)' -r
+complete -c kubectl-porch_registry -n "__fish_kubectl_porch_registry_using_subcommand render" -l truncate-output -d 'Show at most 4 lines of each function\'s results and stderr, as kpt (--truncate-output=false: all)' -r -f -a "true\t''
+false\t''"
 complete -c kubectl-porch_registry -n "__fish_kubectl_porch_registry_using_subcommand render" -l default-image-prefix -d 'Prefix for function names without \'/\' (default: the runner\'s --default-image-prefix, else ghcr.io/kptdev/krm-functions-catalog; "" resolves nothing)' -r
 complete -c kubectl-porch_registry -n "__fish_kubectl_porch_registry_using_subcommand render" -l auth-file -d 'A .dockerconfigjson / config.json to take credentials from' -r -F
 complete -c kubectl-porch_registry -n "__fish_kubectl_porch_registry_using_subcommand render" -l ca-file -d 'PEM file with the registry CA (the runner\'s mounted ca.crt)' -r -F

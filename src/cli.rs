@@ -733,7 +733,24 @@ pub struct RunArgs {
     /// Bind mounts, as kpt: type=bind,source=/host/dir,target=/dir[,rw=true]
     #[arg(long = "mount", value_name = "SPEC")]
     pub mount: Vec<String>,
-    /// Most processes and threads the function may have (-1: no limit)
+    #[command(flatten)]
+    pub limits: LimitArgs,
+    #[command(flatten)]
+    pub truncate: TruncateArgs,
+    /// When to pull the image: always, ifNotPresent (a cached image makes no network request), never
+    #[arg(long, value_name = "POLICY", default_value = "ifNotPresent", value_parser = ImagePullPolicy::parse)]
+    pub image_pull_policy: ImagePullPolicy,
+    #[command(flatten)]
+    pub selection: Box<SelectionArgs>,
+    #[command(flatten)]
+    pub source: PullSourceArgs,
+}
+
+/// The sandbox's limits, the same for `run` and every function of `render`.
+#[derive(Debug, Clone, Args)]
+#[command(next_help_heading = "Limits of the function sandbox")]
+pub struct LimitArgs {
+    /// Most processes and threads a function may have (-1: no limit)
     ///
     /// The default is podman's (2048); a fork that would pass it fails with EAGAIN. Native
     /// runtime: a pids cgroup where one can be made (root; a normal user with a delegated
@@ -742,7 +759,7 @@ pub struct RunArgs {
     /// RLIMIT_NPROC: a warning says the limit is not applied. Engines: --pids-limit.
     #[arg(long, value_name = "N", default_value = DEFAULT_PIDS_LIMIT, value_parser = parse_pids, allow_hyphen_values = true)]
     pub pids_limit: Limit,
-    /// Memory of the function, all its processes together (e.g. 512m, 4g; 0: no limit)
+    /// Memory of a function, all its processes together (e.g. 512m, 4g; 0: no limit)
     ///
     /// Native runtime: a memory cgroup where one can be made (root; a normal user with a
     /// delegated cgroup v2 subtree; /tmp's pages count too), and the kernel's OOM killer
@@ -750,26 +767,28 @@ pub struct RunArgs {
     /// (allocations fail past it). Engines: --memory.
     #[arg(long, value_name = "SIZE", default_value = DEFAULT_MEMORY, value_parser = parse_memory, allow_hyphen_values = true)]
     pub memory: Limit,
-    /// CPUs the function may use, e.g. 0.5 or 2 (0: no limit)
+    /// CPUs a function may use, e.g. 0.5 or 2 (0: no limit)
     ///
     /// Native runtime: a CPU quota in a cpu cgroup where one can be made (root; a normal
     /// user with a delegated cgroup v2 subtree), else the function is pinned to ceil(N) CPUs
     /// and may not change its CPU affinity. Engines: --cpus.
     #[arg(long, value_name = "N", default_value = DEFAULT_CPUS, value_parser = parse_cpus, allow_hyphen_values = true)]
     pub cpus: Limit,
-    /// Size of the function's private /tmp, a tmpfs (e.g. 64m, 1g)
+    /// Size of a function's private /tmp, a tmpfs (e.g. 64m, 1g)
     ///
     /// Writing past it fails with ENOSPC (No space left on device). Applies as root and as a
     /// normal user. Engines: --tmpfs /tmp:size=SIZE.
     #[arg(long, value_name = "SIZE", default_value = DEFAULT_TMP_SIZE, value_parser = parse_tmp_size, allow_hyphen_values = true)]
     pub tmp_size: u64,
-    /// When to pull the image: always, ifNotPresent (a cached image makes no network request), never
-    #[arg(long, value_name = "POLICY", default_value = "ifNotPresent", value_parser = ImagePullPolicy::parse)]
-    pub image_pull_policy: ImagePullPolicy,
-    #[command(flatten)]
-    pub selection: Box<SelectionArgs>,
-    #[command(flatten)]
-    pub source: PullSourceArgs,
+}
+
+/// kpt's global `--truncate-output` (default on): how much of a function's results and
+/// stderr is printed.
+#[derive(Debug, Clone, Args)]
+pub struct TruncateArgs {
+    /// Show at most 4 lines of each function's results and stderr, as kpt (--truncate-output=false: all)
+    #[arg(long, value_name = "BOOL", default_value_t = true, action = clap::ArgAction::Set, num_args = 0..=1, require_equals = true, default_missing_value = "true")]
+    pub truncate_output: bool,
 }
 
 #[derive(Debug, Clone, Args)]
@@ -798,6 +817,10 @@ pub struct RenderArgs {
     /// Kill a function after this long (e.g. 30s, 5m)
     #[arg(long, value_name = "DURATION", default_value = DEFAULT_TIMEOUT, value_parser = duration::parse_positive)]
     pub timeout: Duration,
+    #[command(flatten)]
+    pub limits: LimitArgs,
+    #[command(flatten)]
+    pub truncate: TruncateArgs,
     #[command(flatten)]
     pub source: PullSourceArgs,
 }

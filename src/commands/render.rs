@@ -12,8 +12,9 @@ use std::time::Duration;
 
 use crate::error::{Error, Result};
 use crate::krm::image::FunctionImage;
-use crate::krm::kyaml;
+pub(crate) use crate::krm::render::Written;
 use crate::krm::render::{self, FnRef, FnRun, FunctionRunner, Render};
+use crate::krm::{kyaml, report};
 use crate::manifests;
 use crate::sandbox::{self, Outcome, User};
 use crate::settings::Render as RenderArgs;
@@ -189,7 +190,8 @@ impl FunctionRunner for Runner {
 }
 
 /// Write planned files under `dir`, refusing any path through a symlink first.
-fn write_files(dir: &Path, files: &BTreeMap<String, String>) -> Result<()> {
+fn write_files(dir: &Path, files: &BTreeMap<String, String>, what: Written) -> Result<()> {
+    let what = what.noun();
     for rel in files.keys() {
         let mut cur = dir.to_path_buf();
         for comp in Path::new(rel)
@@ -200,14 +202,14 @@ fn write_files(dir: &Path, files: &BTreeMap<String, String>) -> Result<()> {
             cur.push(comp);
             if std::fs::symlink_metadata(&cur).is_ok_and(|m| m.file_type().is_symlink()) {
                 return Err(Error::FunctionFailed(format!(
-                    "the rendered package writes {rel} through the symlink {}; nothing was written",
+                    "{what} writes {rel} through the symlink {}; nothing was written",
                     cur.display()
                 )));
             }
         }
         if dir.join(rel).is_dir() {
             return Err(Error::FunctionFailed(format!(
-                "the rendered package writes a resource to {rel}, which is a directory; nothing was written"
+                "{what} writes a resource to {rel}, which is a directory; nothing was written"
             )));
         }
     }
@@ -253,8 +255,7 @@ pub fn run(args: &RenderArgs) -> Result<()> {
         timeout: args.timeout,
         mounts: Vec::new(),
         env: Vec::new(),
-        // `run`'s default limits (podman's pids limit, 2g, ...).
-        limits: sandbox::Limits::default(),
+        limits: args.limits,
         user: User::Nobody,
         network: args.allow_network,
         runtime: args.runtime,
@@ -308,6 +309,7 @@ pub fn run(args: &RenderArgs) -> Result<()> {
         executed: 0,
         packages: 0,
         input_files: Default::default(),
+        truncate_output: args.truncate_output,
     };
     let hydrated = r.hydrate(&tree);
     let results = std::mem::take(&mut r.results);
@@ -316,16 +318,27 @@ pub fn run(args: &RenderArgs) -> Result<()> {
     let mut resources = match hydrated {
         Ok(res) => res,
         Err(e) => {
-            save_results(args, &results, true)?;
+            if let Some(dir) = &args.results_dir {
+                save_results(dir, results, true)?;
+            }
             return Err(e);
         }
     };
     render::adjust_rel_paths(&tree, &mut resources);
-    write_back(&dest, &tree.abs, &resources, &input_files)?;
+    write_back(
+        &dest,
+        &tree.abs,
+        &resources,
+        &input_files,
+        Written::RenderedPackage,
+    )?;
     if dest == Dest::InPlace {
         crate::errln!("Successfully executed {executed} function(s) in {packages} package(s).");
     }
-    save_results(args, &results, false)
+    match &args.results_dir {
+        Some(dir) => save_results(dir, results, false),
+        None => Ok(()),
+    }
 }
 
 /// The one write-back of `render` and `run` (kpt's, for `fn render` and `fn eval`): every
@@ -338,11 +351,12 @@ pub(crate) fn write_back(
     root: &Path,
     resources: &[render::Resource],
     input_files: &BTreeSet<String>,
+    what: Written,
 ) -> Result<()> {
     match dest {
         Dest::InPlace => {
-            let files = render::plan_files(resources)?;
-            write_files(root, &files)?;
+            let files = render::plan_files(resources, what)?;
+            write_files(root, &files, what)?;
             for f in input_files.iter().filter(|f| !files.contains_key(*f)) {
                 let p = root.join(f);
                 match std::fs::remove_file(&p) {
@@ -361,8 +375,8 @@ pub(crate) fn write_back(
                 .map_err(|e| Error::other(format!("re-reading the resulting resources: {e}")))?;
             if let Dest::Dir(dir) = dest {
                 std::fs::create_dir_all(dir).map_err(|e| Error::io(dir, e))?;
-                let files = render::plan_files(&items)?;
-                write_files(dir, &files)
+                let files = render::plan_files(&items, what)?;
+                write_files(dir, &files, what)
             } else {
                 let docs: Vec<(kyaml::KDoc, bool)> = items
                     .iter()
@@ -394,19 +408,11 @@ fn resolve_tree_images(p: &mut render::PackageNode) {
     }
 }
 
-fn save_results(args: &RenderArgs, results: &[serde_json::Value], failed: bool) -> Result<()> {
-    let Some(dir) = &args.results_dir else {
-        return Ok(());
-    };
-    let list = serde_json::json!({
-        "apiVersion": "kpt.dev/v1",
-        "kind": "FunctionResultList",
-        "metadata": {"name": "fnresults"},
-        "exitCode": if failed { 1 } else { 0 },
-        "items": results,
-    });
+/// `--results-dir DIR`: the `FunctionResultList` of every function run (`render` and `run`)
+/// written to `DIR/results.yaml` as kpt writes it, and kpt's line saying where.
+pub(crate) fn save_results(dir: &Path, items: Vec<serde_json::Value>, failed: bool) -> Result<()> {
     let doc = kyaml::KDoc {
-        root: kyaml::KNode::from_json(&list),
+        root: kyaml::KNode::from_json(&report::function_result_list(items, failed)),
         head: Vec::new(),
     };
     std::fs::create_dir_all(dir).map_err(|e| Error::io(dir, e))?;

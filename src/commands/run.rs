@@ -2,13 +2,12 @@
 //! compatible with `kpt fn eval` where they overlap.
 
 use std::collections::BTreeSet;
-use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
 use serde_json::{Value, json};
 
-use super::render::Dest;
+use super::render::{Dest, Written};
 use crate::error::{Error, Result};
 use crate::krm::image::{FunctionImage, verify_layer};
 use crate::krm::kyaml::KNode;
@@ -410,16 +409,6 @@ fn results_of(results: &Value) -> Vec<Value> {
     results.as_array().cloned().unwrap_or_default()
 }
 
-fn write_results_dir(dir: &Path, doc: &Value) -> Result<PathBuf> {
-    std::fs::create_dir_all(dir).map_err(|e| Error::io(dir, e))?;
-    let path = dir.join("results.yaml");
-    let mut tmp = tempfile::NamedTempFile::new_in(dir).map_err(|e| Error::io(dir, e))?;
-    tmp.write_all(package::to_yaml_stream(std::slice::from_ref(doc)).as_bytes())
-        .map_err(|e| Error::io(&path, e))?;
-    tmp.persist(&path).map_err(|e| Error::io(&path, e.error))?;
-    Ok(path)
-}
-
 pub fn run(args: &RunArgs) -> Result<()> {
     let plan = RunPlan {
         timeout: args.timeout,
@@ -492,13 +481,13 @@ pub fn run(args: &RunArgs) -> Result<()> {
     let rl_text = render::resource_list_text(&resources, fn_config.as_ref());
 
     let shown = &args.image;
-    match selection {
-        Some(_) => crate::errln!("[RUNNING] {shown:?} on {} resource(s)", resources.len()),
-        None => crate::errln!("[RUNNING] {shown:?}"),
-    }
+    crate::ui::output::write_stderr(&report::running_line(
+        shown,
+        selection.is_some().then_some(resources.len()),
+    ));
     let started = Instant::now();
     let out = execute(&image, &plan, rl_text.as_bytes())?;
-    let took = report::format_duration(started.elapsed());
+    let took = report::kpt_duration(started.elapsed());
 
     // The output ResourceList (also parsed on failure: it may carry the results).
     let stdout_text = String::from_utf8_lossy(&out.stdout);
@@ -544,30 +533,64 @@ pub fn run(args: &RunArgs) -> Result<()> {
             "{shown}: the function was killed by signal {sig}; nothing was written{hit}"
         ))),
     };
-    // Write the output only when the function succeeded.
+    // The output made into the package's resources (kpt's checks: a failure of the function).
+    let mut output = None;
     if failure.is_none()
-        && let Ok((output, _)) = parsed
+        && let Ok((out_items, _)) = parsed
     {
         let pkg_path = input
             .package
             .as_ref()
             .map(|(abs, _)| abs.to_string_lossy().into_owned())
             .unwrap_or_default();
-        let absorbed =
-            render::absorb_output(shown, &resources, &before, output, &pkg_path).map(|output| {
-                match &selection {
-                    // kpt's merge with the resources that were not selected.
+        match render::absorb_output(shown, &resources, &before, out_items, &pkg_path) {
+            // kpt's merge with the resources that were not selected.
+            Ok(absorbed) => {
+                output = Some(match &selection {
                     Some(picked) => {
-                        let mut merged = render::merge_with_input(output, picked, all);
+                        let mut merged = render::merge_with_input(absorbed, picked, all);
                         for r in merged.iter_mut() {
                             r.root.clear_annotation(render::RESOURCE_ID);
                         }
                         merged
                     }
-                    None => output,
-                }
-            });
-        let done = absorbed.and_then(|mut output| match &input.package {
+                    None => absorbed,
+                })
+            }
+            Err(e) => failure = Some(e),
+        }
+    }
+    let exit_code = out.exit_code();
+    let ok = failure.is_none();
+    // kpt's `ExecError` (stderr and exit code printed) is a function that did not exit 0;
+    // a failure found in its output prints only the results.
+    let exec_error = !matches!(out.outcome, Outcome::Exited(0));
+    crate::ui::output::write_stderr(&if ok {
+        report::pass_block(shown, &took, &results, &out.stderr, args.truncate_output)
+    } else {
+        report::fail_block(
+            shown,
+            &took,
+            &results,
+            &out.stderr,
+            exec_error.then_some(exit_code),
+            args.truncate_output,
+        )
+    });
+    if let Some(dir) = &args.results_dir {
+        let item = report::result_item(
+            shown,
+            false,
+            &results,
+            &out.stderr,
+            if ok { 0 } else { exit_code.max(1) },
+        );
+        crate::ui::output::write_stderr("\n");
+        super::render::save_results(dir, vec![item], !ok)?;
+    }
+    // Written only when the function succeeded (after kpt's `[PASS]`, as kpt writes).
+    if let Some(mut output) = output {
+        let written = match &input.package {
             Some((abs, files)) => {
                 let root = render::PackageNode {
                     abs: abs.clone(),
@@ -582,7 +605,7 @@ pub fn run(args: &RunArgs) -> Result<()> {
                     Dest::Dir(d) => d.as_path(),
                     _ => abs.as_path(),
                 };
-                super::render::write_back(&mode, to, &output, files)
+                super::render::write_back(&mode, to, &output, files, Written::FunctionOutput)
             }
             None => {
                 for r in output.iter_mut() {
@@ -592,36 +615,16 @@ pub fn run(args: &RunArgs) -> Result<()> {
                     Dest::Dir(d) => d.clone(),
                     _ => PathBuf::from("."),
                 };
-                super::render::write_back(&mode, &to, &output, &BTreeSet::new())
+                super::render::write_back(
+                    &mode,
+                    &to,
+                    &output,
+                    &BTreeSet::new(),
+                    Written::FunctionOutput,
+                )
             }
-        });
-        if let Err(e) = done {
-            failure = Some(e);
-        }
-    }
-    let exit_code = out.exit_code();
-    let ok = failure.is_none();
-    if ok {
-        crate::errln!("[PASS] {shown:?} in {took}");
-        crate::ui::output::write_stderr(&report::format_details(&results, &out.stderr, None));
-    } else {
-        crate::errln!("[FAIL] {shown:?} in {took}");
-        crate::ui::output::write_stderr(&report::format_details(
-            &results,
-            &out.stderr,
-            Some(exit_code),
-        ));
-    }
-    if let Some(dir) = &args.results_dir {
-        let doc = report::function_result_list(
-            shown,
-            false,
-            &results,
-            &out.stderr,
-            if ok { 0 } else { exit_code.max(1) },
-        );
-        let path = write_results_dir(dir, &doc)?;
-        crate::errln!("\nFor complete results, see {}", path.display());
+        };
+        written?;
     }
     match failure {
         Some(e) => Err(e),

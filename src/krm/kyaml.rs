@@ -281,16 +281,30 @@ impl KNode {
 }
 
 /// A string scalar as go-yaml v3 writes a `!!str` value: plain when it reads back as the same
-/// string, else double-quoted (literal when it has line breaks).
+/// string, else double-quoted; literal when it has line breaks, unless the emitter refuses a
+/// block scalar for it (`yaml_emitter_analyze_scalar`: a trailing space, a space before a
+/// line break, a character it cannot print), then double-quoted.
 pub fn string_node(s: &str) -> KNode {
     let style = if s.contains('\n') {
-        Style::Literal
+        let block_allowed = !s.ends_with(' ')
+            && !s.contains(" \n")
+            && s.chars().all(|c| c == '\t' || go_yaml_printable(c));
+        if block_allowed {
+            Style::Literal
+        } else {
+            Style::Double
+        }
     } else if plain_ok(s) && yaml::resolve_plain_value(s) == Value::String(s.to_string()) {
         Style::Plain
     } else {
         Style::Double
     };
     KNode::scalar(s, style)
+}
+
+/// go-yaml v3's `is_printable` (what its emitter writes as it is).
+fn go_yaml_printable(c: char) -> bool {
+    matches!(c as u32, 0x0A | 0x20..=0x7E | 0xA0..=0xD7FF | 0xE000..=0xFFFD) && c != '\u{feff}'
 }
 
 fn plain_ok(s: &str) -> bool {
@@ -347,6 +361,8 @@ struct Assign {
     line: HashMap<usize, String>,
     foot: HashMap<usize, Vec<String>>,
     doc_head: Vec<String>,
+    /// The document's foot (`""` for the blank line before each block).
+    doc_foot: Vec<String>,
 }
 
 /// Parse a YAML stream into documents (empty documents skipped).
@@ -386,6 +402,7 @@ pub fn parse(text: &str) -> Result<Vec<KDoc>, yaml::YamlError> {
         let assign = assign_comments(text, &comments, &slots, &containers, &line_targets, root);
         let mut root_k = convert(text, root, &assign);
         root_k.head = Vec::new();
+        root_k.foot = assign.doc_foot;
         out.push(KDoc {
             root: root_k,
             head: assign.doc_head,
@@ -622,6 +639,7 @@ fn assign_comments(
 ) -> Assign {
     let li = LineIndex::new(text);
     let mut a = Assign::default();
+    let mut doc_foot_started = false;
     // Own-line comments grouped into blocks (consecutive lines).
     let mut i = 0;
     while i < comments.len() {
@@ -692,6 +710,31 @@ fn assign_comments(
             i = j;
             continue;
         };
+        // After the last content of the document, cut from what is above it by a blank line
+        // (or after such a block): the document's foot, as go-yaml v3 reads it (kpt writes it
+        // at column 0 after a blank line, whatever its indentation, and never sends it to a
+        // function).
+        let blank_above = first.line_no > 0 && {
+            let above = li.starts[first.line_no - 1];
+            text[above..li.starts[first.line_no]].trim().is_empty()
+        };
+        // A block followed by one further left is still the foot of the content above it
+        // (go-yaml splits the comments there); the document's foot starts after it.
+        let mut foot_follows = false;
+        if next.is_none() && (blank_above || doc_foot_started) {
+            let dedent_after = comments[j..].iter().any(|c| !c.trailing && c.col < col);
+            if doc_foot_started || !dedent_after {
+                if blank_above || a.doc_foot.is_empty() {
+                    a.doc_foot.push(String::new());
+                }
+                a.doc_foot.extend(texts);
+                doc_foot_started = true;
+                i = j;
+                continue;
+            }
+            foot_follows = true;
+        }
+        doc_foot_started |= foot_follows;
         let deeper = next.is_none_or(|s| col > s.col);
         let is_head = !deeper && (adjacent_next || !adjacent_prev);
         if is_head {
@@ -1163,6 +1206,8 @@ pub fn flow_scalar(value: &str, style: Style) -> String {
 }
 
 fn double_quoted(value: &str) -> String {
+    // go-yaml v3's `yaml_emitter_write_double_quoted_scalar`: escaped are the characters it
+    // cannot print, the byte order mark, line breaks, `"` and `\`.
     let mut s = String::with_capacity(value.len() + 2);
     s.push('"');
     for ch in value.chars() {
@@ -1179,12 +1224,17 @@ fn double_quoted(value: &str) -> String {
             '"' => s.push_str("\\\""),
             '\\' => s.push_str("\\\\"),
             '\u{85}' => s.push_str("\\N"),
-            '\u{a0}' => s.push_str("\\_"),
             '\u{2028}' => s.push_str("\\L"),
             '\u{2029}' => s.push_str("\\P"),
-            '\u{feff}' => s.push_str("\\uFEFF"),
-            c if (c as u32) < 0x20 || c as u32 == 0x7f => {
-                s.push_str(&format!("\\x{:02X}", c as u32));
+            c if c == '\u{feff}' || !go_yaml_printable(c) => {
+                let u = c as u32;
+                if u <= 0xFF {
+                    s.push_str(&format!("\\x{u:02X}"));
+                } else if u <= 0xFFFF {
+                    s.push_str(&format!("\\u{u:04X}"));
+                } else {
+                    s.push_str(&format!("\\U{u:08X}"));
+                }
             }
             c => s.push(c),
         }
@@ -1391,6 +1441,80 @@ mod tests {
         assert_eq!(round(input), want);
         let input = "- spec:\n    x: 1\n    # at 4\n  # at 2\n- b: 1\n";
         assert_eq!(round(input), input);
+    }
+
+    #[test]
+    fn document_foot_comments_like_kpt() {
+        // After the document's last content and a blank line: the document's foot, written
+        // at column 0 after one blank line, whatever its indentation; blocks keep one blank
+        // line between them. (kpt 1.0.0-beta.56 through `kpt fn render`, `exec: cat`.)
+        let head = "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: a\n";
+        for (body, want) in [
+            ("data:\n  a: 1\n\n  # foot\n", "data:\n  a: 1\n\n# foot\n"),
+            (
+                "data:\n  a:\n    b: 1\n\n    # foot\n",
+                "data:\n  a:\n    b: 1\n\n# foot\n",
+            ),
+            (
+                "data:\n  a: 1\n\n\n  # foot\n\n  # foot2\n",
+                "data:\n  a: 1\n\n# foot\n\n# foot2\n",
+            ),
+            (
+                "data:\n  a: 1\n  # near\n\n  # far\n",
+                "data:\n  a: 1\n  # near\n\n# far\n",
+            ),
+            ("list:\n- a\n\n# foot\n", "list:\n- a\n\n# foot\n"),
+            (
+                "data:\n  text: |\n    two\n\n  # c1\n  # c2\n",
+                "data:\n  text: |\n    two\n\n# c1\n# c2\n",
+            ),
+            (
+                "data:\n  text: |+\n    two\n\n  # foot\n",
+                "data:\n  text: |+\n    two\n\n\n# foot\n",
+            ),
+            (
+                "data:\n  text: >\n    two\n\n  # foot\n",
+                "data:\n  text: \"two\\n\"\n\n# foot\n",
+            ),
+            // A block followed by one further left stays the foot of what is above it.
+            (
+                "data:\n  keep: |+\n    kept\n\n  # after\n# last\n",
+                "data:\n  keep: |+\n    kept\n\n  # after\n\n# last\n",
+            ),
+            (
+                "data:\n  keep: |\n    kept\n\n  # after\n\n# last\n",
+                "data:\n  keep: |\n    kept\n  # after\n\n# last\n",
+            ),
+            (
+                "data:\n  x:\n    y: 1\n\n    # a\n  # b\n",
+                "data:\n  x:\n    y: 1\n    # a\n\n# b\n",
+            ),
+            (
+                "data:\n  keep: |+\n    kept\n\n  # after\n\n  # last\n",
+                "data:\n  keep: |+\n    kept\n\n\n# after\n\n# last\n",
+            ),
+            // No blank line: the innermost entry's foot, where it was.
+            (
+                "data:\n  text: |\n    two\n  # foot\n",
+                "data:\n  text: |\n    two\n  # foot\n",
+            ),
+            // Content after it: the head of that content.
+            (
+                "data:\n  text: |\n    two\n\n  # head\n  b: 1\n",
+                "data:\n  text: |\n    two\n  # head\n  b: 1\n",
+            ),
+        ] {
+            let docs = parse(&format!("{head}{body}")).unwrap();
+            let mut d = docs.into_iter().next().unwrap();
+            // kpt's comment copier turns a folded scalar double-quoted.
+            copy_comments(&d.root.clone(), &mut d.root);
+            assert_eq!(emit_doc(&d, false), format!("{head}{want}"), "{body}");
+        }
+        // Before the next document: the same (the separator is not content of this one).
+        assert_eq!(
+            round(&format!("{head}data:\n  a: 1\n\n# foot\n---\n{head}")),
+            format!("{head}data:\n  a: 1\n\n# foot\n---\n{head}")
+        );
     }
 
     #[test]

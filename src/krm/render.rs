@@ -17,11 +17,12 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::io::Write;
 use std::path::{Path, PathBuf};
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
 use serde_json::Value;
 
 use super::kyaml::{self, KDoc, KNode, Kind, Style};
+use super::report;
 use crate::error::{Error, Result};
 
 pub const PATH: &str = "internal.config.kubernetes.io/path";
@@ -415,29 +416,9 @@ pub struct Render<'a> {
     pub packages: usize,
     /// Files read, relative to the root.
     pub input_files: BTreeSet<String>,
-}
-
-/// kpt's `time.Since(t0).Truncate(100ms)` display.
-pub fn kpt_duration(d: Duration) -> String {
-    let tenths = d.as_millis() / 100;
-    if tenths == 0 {
-        return "0s".into();
-    }
-    if tenths < 10 {
-        return format!("{}ms", tenths * 100);
-    }
-    let minutes = tenths / 600;
-    let rem = tenths % 600;
-    let s = if rem.is_multiple_of(10) {
-        format!("{}s", rem / 10)
-    } else {
-        format!("{}.{}s", rem / 10, rem % 10)
-    };
-    if minutes > 0 {
-        format!("{minutes}m{s}")
-    } else {
-        s
-    }
+    /// kpt's `--truncate-output` (its default: on): at most four lines of each function's
+    /// results and stderr.
+    pub truncate_output: bool,
 }
 
 fn path_join(dir: &str, p: &str) -> String {
@@ -582,17 +563,16 @@ impl Render<'_> {
         show_count: bool,
     ) -> Result<Vec<Resource>> {
         let name = f.fn_ref.name().to_string();
-        self.say(&format!("[RUNNING] {name:?}"));
-        if show_count {
-            self.say(&format!(" on {} resource(s)", input.len()));
-        }
-        self.say("\n");
+        self.say(&report::running_line(
+            &name,
+            show_count.then_some(input.len()),
+        ));
         let started = Instant::now();
         check_krm(&input, "input")?;
         let before = tag_input(&mut input);
         let rl = resource_list_text(&input, config);
         let run = self.runner.run(&f.fn_ref, rl.as_bytes())?;
-        let took = kpt_duration(started.elapsed());
+        let took = report::kpt_duration(started.elapsed());
         let stdout = String::from_utf8_lossy(&run.stdout).into_owned();
         let parsed = parse_resource_list(&stdout);
         let results: Vec<Value> = parsed
@@ -601,45 +581,52 @@ impl Render<'_> {
             .and_then(|(_, r)| r.clone())
             .map(|r| results_of(&r))
             .unwrap_or_default();
-        let stderr = String::from_utf8_lossy(&run.stderr).into_owned();
-        let mut entry = serde_json::Map::new();
-        match &f.fn_ref {
-            FnRef::Image(i) => entry.insert("image".into(), Value::String(i.clone())),
-            FnRef::Exec(e) => entry.insert("exec".into(), Value::String(e.clone())),
-        };
-        if !stderr.is_empty() {
-            entry.insert("stderr".into(), Value::String(stderr.clone()));
-        }
+        // kpt's `ExecError` (the function exited non-zero: stderr and exit code printed) or
+        // a failure found in its output (only the results printed; recorded as exit code 1).
         let failure = match (run.failure, &parsed) {
-            (Some(f), _) => Some(f),
+            (Some((code, err)), _) => Some((code, err, true)),
             (None, Err(e)) => Some((
                 1,
                 Error::FunctionFailed(format!(
                     "{name}: the function's output is not a ResourceList ({e}); nothing was written"
                 )),
+                false,
             )),
             (None, Ok(_)) => None,
         };
-        let code = failure.as_ref().map_or(0, |(c, _)| *c);
-        entry.insert("exitCode".into(), Value::from(code));
-        if !results.is_empty() {
-            entry.insert("results".into(), Value::Array(results.clone()));
-        }
-        self.results.push(Value::Object(entry));
-        if let Some((code, err)) = failure {
-            self.say(&format!("[FAIL] {name:?} in {took}\n"));
-            self.say(&format_results(&results));
-            self.say(&format_stderr(&stderr));
-            self.say(&format!("  Exit code: {code}\n\n"));
+        let code = failure.as_ref().map_or(0, |(c, _, _)| *c);
+        self.results.push(report::result_item(
+            &name,
+            matches!(f.fn_ref, FnRef::Exec(_)),
+            &results,
+            &run.stderr,
+            code,
+        ));
+        let truncate = self.truncate_output;
+        if let Some((code, err, exec_error)) = failure {
+            self.say(&report::fail_block(
+                &name,
+                &took,
+                &results,
+                &run.stderr,
+                exec_error.then_some(code),
+                truncate,
+            ));
             return Err(err);
         }
         let (output, _) = parsed.expect("checked above");
         let output = absorb_output(&name, &input, &before, output, pkg_path).inspect_err(|_| {
-            self.say(&format!("[FAIL] {name:?} in {took}\n"));
+            self.say(&report::fail_block(
+                &name, &took, &results, b"", None, truncate,
+            ));
         })?;
-        self.say(&format!("[PASS] {name:?} in {took}\n"));
-        self.say(&format_results(&results));
-        self.say(&format_stderr(&stderr));
+        self.say(&report::pass_block(
+            &name,
+            &took,
+            &results,
+            &run.stderr,
+            truncate,
+        ));
         Ok(output)
     }
 }
@@ -932,7 +919,17 @@ pub fn resource_list_text(items: &[Resource], config: Option<&KNode>) -> String 
         (plain("kind"), plain("ResourceList")),
         (
             plain("items"),
-            KNode::seq(items.iter().map(|r| r.root.clone()).collect()),
+            // A document's foot stays out (kpt does not send it; the copier brings it back).
+            KNode::seq(
+                items
+                    .iter()
+                    .map(|r| {
+                        let mut n = r.root.clone();
+                        n.foot.clear();
+                        n
+                    })
+                    .collect(),
+            ),
         ),
     ];
     if let Some(c) = config {
@@ -992,63 +989,6 @@ fn results_of(v: &Value) -> Vec<Value> {
     v.as_array().cloned().unwrap_or_default()
 }
 
-const TRUNCATE_LINES: usize = 4;
-
-fn multi_line(title: &str, lines: &[String], quote: bool) -> String {
-    let mut out = format!("  {title}:\n");
-    for (i, l) in lines.iter().enumerate() {
-        if i >= TRUNCATE_LINES {
-            out.push_str(&format!(
-                "    ...({} line(s) truncated, use '--truncate-output=false' to disable)\n",
-                lines.len() - TRUNCATE_LINES
-            ));
-            break;
-        }
-        let l = l.replace('\n', " ");
-        if quote {
-            out.push_str(&format!("    {}\n", go_quote(&l)));
-        } else {
-            out.push_str(&format!("    {l}\n"));
-        }
-    }
-    out
-}
-
-/// Go's `%q` for the common characters.
-fn go_quote(s: &str) -> String {
-    let mut out = String::from("\"");
-    for c in s.chars() {
-        match c {
-            '"' => out.push_str("\\\""),
-            '\\' => out.push_str("\\\\"),
-            '\t' => out.push_str("\\t"),
-            '\r' => out.push_str("\\r"),
-            c if (c as u32) < 0x20 || c as u32 == 0x7f => {
-                out.push_str(&format!("\\x{:02x}", c as u32))
-            }
-            c => out.push(c),
-        }
-    }
-    out.push('"');
-    out
-}
-
-fn format_results(results: &[Value]) -> String {
-    if results.is_empty() {
-        return String::new();
-    }
-    let lines: Vec<String> = results.iter().map(super::report::format_result).collect();
-    multi_line("Results", &lines, false)
-}
-
-fn format_stderr(stderr: &str) -> String {
-    if stderr.is_empty() {
-        return String::new();
-    }
-    let lines: Vec<String> = stderr.split('\n').map(str::to_string).collect();
-    multi_line("Stderr", &lines, true)
-}
-
 /// After the walk: paths relative to the root package, the package-path annotation gone
 /// (kpt's `adjustRelPath`).
 pub fn adjust_rel_paths(root: &PackageNode, resources: &mut [Resource]) {
@@ -1072,8 +1012,26 @@ pub fn adjust_rel_paths(root: &PackageNode, resources: &mut [Resource]) {
     }
 }
 
+/// What is written back, as the refusals name it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Written {
+    /// `render`: the package its pipelines rendered.
+    RenderedPackage,
+    /// `run`: the function's output.
+    FunctionOutput,
+}
+
+impl Written {
+    pub fn noun(self) -> &'static str {
+        match self {
+            Written::RenderedPackage => "the rendered package",
+            Written::FunctionOutput => "the function's output",
+        }
+    }
+}
+
 /// The files to write (relative path -> text), as kyaml's LocalPackageWriter writes them.
-pub fn plan_files(resources: &[Resource]) -> Result<BTreeMap<String, String>> {
+pub fn plan_files(resources: &[Resource], what: Written) -> Result<BTreeMap<String, String>> {
     let mut grouped: BTreeMap<String, Vec<(i64, usize, &Resource)>> = BTreeMap::new();
     let mut max_index: BTreeMap<String, i64> = BTreeMap::new();
     for r in resources {
@@ -1087,7 +1045,8 @@ pub fn plan_files(resources: &[Resource]) -> Result<BTreeMap<String, String>> {
         let p = r.root.annotation(PATH).unwrap_or("").to_string();
         if super::package::safe_relative(&p).is_none() {
             return Err(Error::FunctionFailed(format!(
-                "the rendered package puts a resource at {p:?}, outside the package; nothing was written"
+                "{} puts a resource at {p:?}, outside the package; nothing was written",
+                what.noun()
             )));
         }
         let idx = match r.root.annotation(INDEX).and_then(|i| i.parse::<i64>().ok()) {
@@ -1178,14 +1137,6 @@ mod tests {
         ] {
             assert!(parse_pipeline(&bad, Path::new("Kptfile")).is_err(), "{bad}");
         }
-    }
-
-    #[test]
-    fn durations_truncate_like_go() {
-        assert_eq!(kpt_duration(Duration::from_millis(99)), "0s");
-        assert_eq!(kpt_duration(Duration::from_millis(399)), "300ms");
-        assert_eq!(kpt_duration(Duration::from_millis(1299)), "1.2s");
-        assert_eq!(kpt_duration(Duration::from_millis(61_000)), "1m1s");
     }
 
     #[test]

@@ -840,6 +840,8 @@ pub struct Run {
     pub source: PullSource,
     /// The sandbox's limits (`--pids-limit`, `--memory`, `--cpus`, `--tmp-size`).
     pub limits: crate::sandbox::Limits,
+    /// `--truncate-output` (kpt's, default on).
+    pub truncate_output: bool,
 }
 
 impl Run {
@@ -878,12 +880,8 @@ impl Run {
             )?),
             include_meta_resources: a.selection.include_meta_resources,
             source: PullSource::resolve(a.source)?,
-            limits: crate::sandbox::Limits {
-                pids: a.pids_limit.0,
-                memory: a.memory.0,
-                millicpus: a.cpus.0,
-                tmp_size: a.tmp_size,
-            },
+            limits: limits(a.limits),
+            truncate_output: a.truncate.truncate_output,
         })
     }
 }
@@ -901,6 +899,10 @@ pub struct Render {
     pub runtime: Runtime,
     /// Longer than zero.
     pub timeout: Duration,
+    /// The sandbox's limits for every image function (`run`'s flags).
+    pub limits: crate::sandbox::Limits,
+    /// `--truncate-output` (kpt's, default on).
+    pub truncate_output: bool,
     pub source: PullSource,
 }
 
@@ -915,8 +917,20 @@ impl Render {
             image_pull_policy: a.image_pull_policy,
             runtime: runtime(a.runtime),
             timeout: a.timeout,
+            limits: limits(a.limits),
+            truncate_output: a.truncate.truncate_output,
             source: PullSource::resolve(a.source)?,
         })
+    }
+}
+
+/// `--pids-limit`, `--memory`, `--cpus`, `--tmp-size` (`run` and `render`).
+fn limits(a: cli::LimitArgs) -> crate::sandbox::Limits {
+    crate::sandbox::Limits {
+        pids: a.pids_limit.0,
+        memory: a.memory.0,
+        millicpus: a.cpus.0,
+        tmp_size: a.tmp_size,
     }
 }
 

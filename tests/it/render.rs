@@ -59,8 +59,34 @@ printf 'apiVersion: config.kubernetes.io/v1\nkind: ResourceList\nitems: []\nresu
 exit 1
 "#;
 
+/// Greets with `greeting` of an inline `configMap` (kpt sends it as a flow mapping) and
+/// records the functionConfig data as it got it, in order, in an annotation of every item.
+const CFG: &str = r#"#!/bin/sh
+in=$(cat)
+cfg=$(printf '%s\n' "$in" | sed -n 's/^  data: {\(.*\)}$/\1/p')
+g=$(printf '%s\n' "$cfg" | tr ',' '\n' | sed -n 's/^ *greeting: *//p')
+printf '%s\n' "$in" | sed -e "s/hello: world/hello: $g/" -e "s/^    annotations:$/    annotations:\n      seen-config: '$cfg'/"
+"#;
+
+/// Writes 2 MiB to /tmp (fails with exit 7 when it cannot), then passes everything on.
+const FILL: &str = r#"#!/bin/sh
+head -c 2097152 /dev/zero >/tmp/fill || { echo "no room in /tmp" >&2; exit 7; }
+cat
+"#;
+
+/// Passes everything on with five results and six lines of stderr (kpt shows four of each).
+const NOISY: &str = r#"#!/bin/sh
+cat
+printf 'results:\n'
+for i in 1 2 3 4 5; do printf -- '- message: "note %s"\n  severity: info\n' "$i"; done
+for i in 1 2 3 4 5 6; do echo "noise $i" >&2; done
+"#;
+
 const FUNCTIONS: &[(&str, &str)] = &[
     ("greet", GREET),
+    ("noisy", NOISY),
+    ("cfg", CFG),
+    ("fill", FILL),
     ("label", LABEL),
     ("move", MOVE),
     ("drop", DROP),
@@ -180,7 +206,7 @@ impl World {
             } else {
                 self.ours(extra).output().unwrap()
             };
-            let conv = |s: String| if kpt { s } else { self.as_kpt(&s) };
+            let conv = |s: String| sort_seen_config(&if kpt { s } else { self.as_kpt(&s) });
             runs.push(Run {
                 code: out.status.code(),
                 stdout: conv(String::from_utf8_lossy(&out.stdout).into_owned()),
@@ -263,6 +289,25 @@ fn walkdir(dir: &Path) -> Vec<PathBuf> {
         }
     }
     out
+}
+
+/// kpt sends a multi-key inline `configMap` in Go's random map order (`NewConfigMap` ranges
+/// over a `map[string]string`), so the `seen-config` annotation the `cfg` function records
+/// is compared as a set; ours is asserted sorted where it matters.
+fn sort_seen_config(s: &str) -> String {
+    s.split_inclusive('\n')
+        .map(|l| {
+            let (body, nl) = l.strip_suffix('\n').map_or((l, ""), |b| (b, "\n"));
+            match body.split_once("seen-config: '") {
+                Some((pre, rest)) if rest.ends_with('\'') => {
+                    let mut parts: Vec<&str> = rest[..rest.len() - 1].split(", ").collect();
+                    parts.sort();
+                    format!("{pre}seen-config: '{}'{nl}", parts.join(", "))
+                }
+                _ => l.to_string(),
+            }
+        })
+        .collect()
 }
 
 /// Durations vary; the final error line goes (ours is `error: ...`, kpt's `Error: ...` or
@@ -459,6 +504,123 @@ fn inline_config_map_and_a_resource_matched_twice_match_kpt() {
         "{}",
         o.ours.stderr
     );
+}
+
+#[test]
+fn a_multi_key_inline_config_map_matches_kpt_and_is_sent_sorted() {
+    let w = World::new();
+    let files = vec![
+        (
+            "Kptfile",
+            root_kptfile(
+                "  - FN(cfg)\n    configMap:\n      zeta: \"1\"\n      greeting: hey\n      alpha: a b\n",
+                "",
+            ),
+        ),
+        ("cm.yaml", CM_YAML.into()),
+    ];
+    let o = w.compare(&refs(&files), &[]);
+    assert_eq!(o.kpt.code, Some(0), "{}", o.kpt.stderr);
+    assert_eq!(o.ours.code, Some(0), "{}", o.ours.stderr);
+    let cm = &o.ours.files["cm.yaml"];
+    assert!(cm.contains("hello: hey"), "{cm}");
+    // Ours, as it was written: the keys in sorted order, every time (kpt's order is random).
+    for _ in 0..3 {
+        w.write_pkg(&w.layout(&refs(&files), false));
+        let out = w.ours(&[]).output().unwrap();
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let cm = std::fs::read_to_string(w.t().join("pkg/cm.yaml")).unwrap();
+        assert!(
+            cm.contains("seen-config: 'alpha: a b, greeting: hey, zeta: \"1\"'"),
+            "{cm}"
+        );
+    }
+}
+
+#[test]
+fn document_foot_comments_and_go_yaml_scalar_styles_match_kpt() {
+    let w = World::new();
+    // A foot comment after a block scalar, cut off by a blank line (the document's foot:
+    // kpt writes it at column 0), one right under it (the entry's foot), one before the next
+    // document; a value with a control character (double-quoted, never literal).
+    let cms = "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: first\ndata:\n  hello: world\n  text: |\n    two\n    lines\n  # right under\n\n  # the document's foot\n---\napiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: second\ndata:\n  keep: |+\n    kept\n\n  # after a kept block\n\n# last one\n---\napiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: third\ndata:\n  ctl: \"a\\x01b\\nc \\u00e9\\t\"\n  sp: \"trailing \\n\"\n";
+    let files = vec![
+        ("Kptfile", root_kptfile("  - FN(label)\n", "")),
+        ("cm.yaml", cms.to_string()),
+    ];
+    let o = w.compare(&refs(&files), &[]);
+    assert_eq!(o.ours.code, Some(0), "{}", o.ours.stderr);
+    let cm = &o.ours.files["cm.yaml"];
+    assert!(
+        cm.contains("  # right under\n\n# the document's foot\n---\n"),
+        "{cm}"
+    );
+    assert!(cm.contains("ctl: \"a\\x01b\\nc \u{e9}\\t\""), "{cm}");
+}
+
+#[test]
+fn render_applies_the_sandbox_limits_run_has() {
+    let w = World::new();
+    let files = vec![
+        ("Kptfile", root_kptfile("  - FN(fill)\n", "")),
+        ("cm.yaml", CM_YAML.into()),
+    ];
+    let layout = w.layout(&refs(&files), false);
+    // The default /tmp (256m) has room.
+    w.write_pkg(&layout);
+    let out = w.ours(&[]).output().unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    // --tmp-size 1m has not: the function fails, nothing is written.
+    let pkg = w.write_pkg(&layout);
+    let out = w.ours(&["--tmp-size", "1m"]).output().unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(8), "{stderr}");
+    assert!(stderr.contains("\"no room in /tmp\""), "{stderr}");
+    assert_eq!(
+        std::fs::read_to_string(pkg.join("cm.yaml")).unwrap(),
+        CM_YAML
+    );
+    // The other limits are render flags too, and bad values are usage errors.
+    let out = w
+        .ours(&["--pids-limit", "64", "--memory", "512m", "--cpus", "1"])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let out = w.ours(&["--memory", "lots"]).output().unwrap();
+    assert_eq!(out.status.code(), Some(2));
+}
+
+#[test]
+fn truncate_output_false_shows_every_stderr_line_like_kpt() {
+    let w = World::new();
+    let files = vec![
+        ("Kptfile", root_kptfile("  - FN(noisy)\n", "  - FN(fail)\n")),
+        ("cm.yaml", CM_YAML.into()),
+    ];
+    for extra in [&[][..], &["--truncate-output=false"]] {
+        let o = w.compare(&refs(&files), extra);
+        assert_eq!(o.ours.code, Some(8), "{}", o.ours.stderr);
+        let truncated = o.ours.stderr.matches("line(s) truncated").count();
+        assert_eq!(
+            truncated,
+            if extra.is_empty() { 2 } else { 0 },
+            "{}",
+            o.ours.stderr
+        );
+        assert_eq!(o.ours.stderr.contains("\"noise 6\""), !extra.is_empty());
+    }
 }
 
 #[test]

@@ -1139,3 +1139,149 @@ fn commented_package_written_back_byte_identical_to_kpt_fn_eval() {
     let (dir, _) = case("dir", &["-o", "out"]);
     assert!(dir.contains_key("out/cm.yaml"), "{:?}", dir.keys());
 }
+
+/// Results and stderr of every kind kpt prints: more than four of each (kpt truncates them
+/// by default), quotes, a tab, a non-ASCII letter and a control character in stderr; exit
+/// code $CODE (0: the function passes).
+const REPORTER: &str = r#"#!/bin/sh
+cat
+printf 'results:\n'
+for i in 1 2 3 4 5 6; do
+  printf -- '- message: "result %s"\n  severity: warning\n  resourceRef:\n    apiVersion: v1\n    kind: ConfigMap\n    name: a\n    namespace: ns\n  field:\n    path: data.k\n' "$i"
+done
+for i in 1 2 3 4 5; do printf 'line %s "q" \t\303\251 \001\n' "$i" >&2; done
+exit CODE
+"#;
+
+/// kpt's lines with the function's name swapped and durations gone; our `error:` line and
+/// kpt's `Error:` line dropped (the one place the tools differ on purpose).
+fn report_lines(stderr: &[u8], from: &str, to: &str) -> String {
+    String::from_utf8_lossy(stderr)
+        .replace(from, to)
+        .lines()
+        .filter(|l| !l.starts_with("error: ") && !l.starts_with("Error: "))
+        .map(|l| match l.rfind(" in ") {
+            Some(i) if l.starts_with("[PASS]") || l.starts_with("[FAIL]") => {
+                format!("{} in <t>", &l[..i])
+            }
+            _ => l.to_string(),
+        })
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+#[test]
+fn running_pass_and_fail_lines_equal_kpt_fn_eval_exec_byte_for_byte() {
+    let t = tempfile::tempdir().unwrap();
+    for code in [0, 3] {
+        let script_text = REPORTER.replace("CODE", &code.to_string());
+        let dir = t.path().join(format!("code{code}"));
+        std::fs::create_dir_all(&dir).unwrap();
+        let img = busybox_image(&dir, &script_text);
+        let script = dir.join("fn.sh");
+        std::fs::write(&script, &script_text).unwrap();
+        let exec = format!("/bin/busybox sh {}", script.display());
+        for extra in [
+            &[][..],
+            &["--truncate-output=false"],
+            &["--match-kind", "ConfigMap"],
+            &["--results-dir", "RES"],
+        ] {
+            let mut got = Vec::new();
+            for kpt in [true, false] {
+                let pkg = package(&dir.join(if kpt { "kpt" } else { "ours" }));
+                let res = dir.join(if kpt { "kpt-res" } else { "ours-res" });
+                let _ = std::fs::remove_dir_all(&res);
+                let args: Vec<String> = extra
+                    .iter()
+                    .map(|a| a.replace("RES", res.to_str().unwrap()))
+                    .collect();
+                let out = if kpt {
+                    std::process::Command::new("kpt")
+                        .args(["fn", "eval", pkg.to_str().unwrap(), "--exec", &exec])
+                        .args(&args)
+                        .output()
+                        .expect("kpt is installed")
+                } else {
+                    bin()
+                        .args(["run", &img, pkg.to_str().unwrap(), "--cache-dir"])
+                        .arg(cache(t.path()))
+                        .args(&args)
+                        .output()
+                        .unwrap()
+                };
+                let results = std::fs::read_to_string(res.join("results.yaml"))
+                    .ok()
+                    .map(|r| {
+                        r.replace(&format!("image: {img}"), &format!("exec: {exec}"))
+                            .replace(res.to_str().unwrap(), "RES")
+                    });
+                let lines =
+                    report_lines(&out.stderr, &img, &exec).replace(res.to_str().unwrap(), "RES");
+                got.push((out.status.code(), lines, results));
+            }
+            let (ours, kpt) = (got.pop().unwrap(), got.pop().unwrap());
+            assert_eq!(ours.1, kpt.1, "code {code} {extra:?}: stderr differs");
+            assert_eq!(ours.2, kpt.2, "code {code} {extra:?}: results differ");
+            assert_eq!(kpt.0, Some(if code == 0 { 0 } else { 1 }), "{}", kpt.1);
+            assert_eq!(ours.0, Some(if code == 0 { 0 } else { 8 }), "{}", ours.1);
+            // What the comparison rests on.
+            let truncated = ours.1.contains("...(2 line(s) truncated");
+            assert_eq!(
+                truncated,
+                extra.is_empty() || extra[0] != "--truncate-output=false"
+            );
+            assert!(
+                ours.1.contains("    \"line 1 \\\"q\\\" \\t\u{e9} \\x01\""),
+                "{}",
+                ours.1
+            );
+            assert!(
+                ours.1
+                    .contains("    [warning] v1/ConfigMap/ns/a data.k: result 1"),
+                "{}",
+                ours.1
+            );
+            assert_eq!(
+                ours.1.contains(" on 2 resource(s)"),
+                extra.first() == Some(&"--match-kind")
+            );
+            assert_eq!(ours.1.contains("Exit code: 3"), code == 3);
+        }
+    }
+}
+
+#[test]
+fn output_through_a_symlinked_directory_is_refused_naming_the_function_output() {
+    let t = tempfile::tempdir().unwrap();
+    let img = busybox_image(
+        t.path(),
+        "#!/bin/sh\nsed \"s#path: 'cm.yaml'#path: 'link/cm.yaml'#\"\n",
+    );
+    let pkg = package(t.path());
+    let outside = t.path().join("outside");
+    std::fs::create_dir(&outside).unwrap();
+    std::os::unix::fs::symlink(&outside, pkg.join("link")).unwrap();
+    let before = files(&pkg);
+    let out = bin()
+        .args(["run", &img, pkg.to_str().unwrap(), "--cache-dir"])
+        .arg(cache(t.path()))
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(8), "{stderr}");
+    let errors: Vec<&str> = stderr
+        .lines()
+        .filter(|l| l.starts_with("error: "))
+        .collect();
+    assert_eq!(errors.len(), 1, "{stderr}");
+    assert!(
+        errors[0].contains("the function's output writes link/cm.yaml through the symlink")
+            && errors[0].ends_with("nothing was written"),
+        "{stderr}"
+    );
+    // The function itself passed (kpt prints [PASS] before it writes).
+    assert!(stderr.contains("[PASS]"), "{stderr}");
+    assert_eq!(files(&pkg), before, "package untouched");
+    assert_eq!(std::fs::read_dir(&outside).unwrap().count(), 0);
+}
