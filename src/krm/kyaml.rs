@@ -478,16 +478,10 @@ fn collect(
     line_targets: &mut Vec<(usize, usize)>,
 ) {
     match &n.kind {
-        NodeKind::Scalar { style, .. } => {
-            let end = real_end(text, n.start, n.end, *style);
-            skips.push((n.start, end));
-            line_targets.push((end, n.start));
-        }
-        NodeKind::Alias(_) => {
-            skips.push((n.start, n.end));
-            line_targets.push((n.end, n.start));
-        }
-        NodeKind::Map { flow: true, .. } | NodeKind::Seq { flow: true, .. } => {
+        NodeKind::Scalar { .. }
+        | NodeKind::Alias(_)
+        | NodeKind::Map { flow: true, .. }
+        | NodeKind::Seq { flow: true, .. } => {
             skips.push((n.start, n.end));
             line_targets.push((n.end, n.start));
         }
@@ -502,11 +496,7 @@ fn collect(
                     line_no: li.line(k.start),
                     col: li.col(text, k.start),
                 });
-                let kend = match &k.kind {
-                    NodeKind::Scalar { style, .. } => real_end(text, k.start, k.end, *style),
-                    _ => k.end,
-                };
-                skips.push((k.start, kend));
+                skips.push((k.start, k.end));
                 let block_value = matches!(
                     v.kind,
                     NodeKind::Map { flow: false, .. } | NodeKind::Seq { flow: false, .. }
@@ -549,39 +539,6 @@ fn collect(
                 children,
             });
         }
-    }
-}
-
-/// Where a quoted scalar really ends (the parser's span may run past its closing quote).
-fn real_end(text: &str, start: usize, end: usize, style: ScalarStyle) -> usize {
-    let b = text.as_bytes();
-    match style {
-        ScalarStyle::DoubleQuoted if b.get(start) == Some(&b'"') => {
-            let mut i = start + 1;
-            while i < b.len() {
-                match b[i] {
-                    b'\\' => i += 2,
-                    b'"' => return i + 1,
-                    _ => i += 1,
-                }
-            }
-            end
-        }
-        ScalarStyle::SingleQuoted if b.get(start) == Some(&b'\'') => {
-            let mut i = start + 1;
-            while i < b.len() {
-                if b[i] == b'\'' {
-                    if b.get(i + 1) == Some(&b'\'') {
-                        i += 2;
-                        continue;
-                    }
-                    return i + 1;
-                }
-                i += 1;
-            }
-            end
-        }
-        _ => end.min(text.len()),
     }
 }
 
