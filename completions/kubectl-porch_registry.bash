@@ -595,7 +595,7 @@ _kubectl_porch_registry() {
             return 0
             ;;
         kubectl_porch_registry__subcmd__node__subcmd__trust)
-            opts="-o -h --method --registry --ca-file --name --namespace --image --runner-namespace --deployment --container --kubeconfig --context --wait --timeout --dry-run --output --help remove help"
+            opts="-o -h --method --registry --ca-file --name --namespace --image --runner-namespace --deployment --container --kubeconfig --context --field-manager --force-conflicts --wait --timeout --dry-run --output --help remove help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -642,6 +642,10 @@ _kubectl_porch_registry() {
                     return 0
                     ;;
                 --context)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --field-manager)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

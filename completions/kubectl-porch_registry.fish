@@ -207,6 +207,7 @@ complete -c kubectl-porch_registry -n "__fish_kubectl_porch_registry_using_subco
 complete -c kubectl-porch_registry -n "__fish_kubectl_porch_registry_using_subcommand node-trust; and not __fish_seen_subcommand_from remove help" -l container -d 'Name of the runner container in the Deployment' -r
 complete -c kubectl-porch_registry -n "__fish_kubectl_porch_registry_using_subcommand node-trust; and not __fish_seen_subcommand_from remove help" -l kubeconfig -d 'Path to the kubeconfig file (default: $KUBECONFIG, else ~/.kube/config)' -r -F
 complete -c kubectl-porch_registry -n "__fish_kubectl_porch_registry_using_subcommand node-trust; and not __fish_seen_subcommand_from remove help" -l context -d 'The kubeconfig context to use (default: the current context); `status` takes it several times, one cluster per context' -r
+complete -c kubectl-porch_registry -n "__fish_kubectl_porch_registry_using_subcommand node-trust; and not __fish_seen_subcommand_from remove help" -l field-manager -d 'Name of the field manager that owns what this writes (metadata.managedFields) [default: kubectl-porch-registry]' -r
 complete -c kubectl-porch_registry -n "__fish_kubectl_porch_registry_using_subcommand node-trust; and not __fish_seen_subcommand_from remove help" -l wait -d 'Wait for the rollout' -r -f -a "true\t''
 false\t''"
 complete -c kubectl-porch_registry -n "__fish_kubectl_porch_registry_using_subcommand node-trust; and not __fish_seen_subcommand_from remove help" -l timeout -d 'How long to wait for the rollout (e.g. 30s, 5m)' -r
@@ -216,6 +217,7 @@ server\t'Send the requests with dryRun=All; nothing is persisted'"
 complete -c kubectl-porch_registry -n "__fish_kubectl_porch_registry_using_subcommand node-trust; and not __fish_seen_subcommand_from remove help" -s o -l output -d 'Print the objects (as applied, or as the server would apply them) in this format' -r -f -a "yaml\t''
 json\t''
 name\t''"
+complete -c kubectl-porch_registry -n "__fish_kubectl_porch_registry_using_subcommand node-trust; and not __fish_seen_subcommand_from remove help" -l force-conflicts -d 'Take fields another field manager owns (Argo CD, Flux, kubectl); without it such a conflict is an error (exit 10) and nothing is changed'
 complete -c kubectl-porch_registry -n "__fish_kubectl_porch_registry_using_subcommand node-trust; and not __fish_seen_subcommand_from remove help" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c kubectl-porch_registry -n "__fish_kubectl_porch_registry_using_subcommand node-trust; and not __fish_seen_subcommand_from remove help" -f -a "remove" -d 'Delete the node-trust DaemonSet, ConfigMap and ServiceAccount (the pods first remove the files they wrote)'
 complete -c kubectl-porch_registry -n "__fish_kubectl_porch_registry_using_subcommand node-trust; and not __fish_seen_subcommand_from remove help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'

@@ -237,7 +237,8 @@ fn field_manager(s: &str) -> Result<FieldManager, String> {
     FieldManager::parse(s)
 }
 
-/// How live writes are made, as kubectl's server-side apply (live `setup` and `remove`).
+/// How live writes are made, as kubectl's server-side apply (live `setup`, `remove` and
+/// `node-trust`).
 #[derive(Debug, Clone, Args)]
 pub struct WriteArgs {
     #[arg(long, value_name = "NAME", value_parser = field_manager,
@@ -560,6 +561,8 @@ pub struct NodeTrustArgs {
     pub target: TargetArgs,
     #[command(flatten)]
     pub cluster: ClusterArgs,
+    #[command(flatten)]
+    pub writes: WriteArgs,
     #[command(flatten)]
     pub rollout: RolloutArgs,
     /// client: print the objects (for kubectl apply -f -), send nothing; server: send them with dryRun=All

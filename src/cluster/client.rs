@@ -657,14 +657,7 @@ impl Kube {
 
 /// `secret/NAME in namespace "NS"`, `deployment.apps/NAME ...`: an object as messages name it.
 pub fn object_of(kind: Kind, namespace: &str, name: &str) -> String {
-    let res = kind.resource();
-    let (plural, group) = res.split_once('.').unwrap_or((res, ""));
-    let singular = plural.strip_suffix('s').unwrap_or(plural);
-    let what = if group.is_empty() {
-        format!("{singular}/{name}")
-    } else {
-        format!("{singular}.{group}/{name}")
-    };
+    let what = format!("{}/{name}", kind.short());
     if namespace.is_empty() {
         what
     } else {

@@ -1,8 +1,8 @@
 //! GitOps-safe live writes, shared by live `setup` and `remove`: the runner's Deployment is
 //! updated (PUT), which the API server never refuses for field ownership, so the fields a
 //! declarative source applies (Argo CD, Flux, `kubectl apply --server-side`) are checked here
-//! before anything is written; the Secrets' applies are tried with `dryRun=All` first, so a
-//! conflict on any of them is found before the first one is written.
+//! before anything is written; the applies (the Secrets, node-trust's objects) are tried with
+//! `dryRun=All` first, so a conflict on any of them is found before the first one is written.
 
 use serde_json::Value;
 
@@ -36,10 +36,10 @@ pub fn deployment_guard(
 }
 
 /// Send every apply with `dryRun=All` first: a conflict (or any refusal) of the second
-/// Secret stops the flow before the first is written.
-pub fn preflight_applies(kube: &Kube, namespace: &str, objects: &[&Value]) -> Result<()> {
-    for obj in objects {
-        kube.apply(Kind::Secret, namespace, obj, true)
+/// object stops the flow before the first is written.
+pub fn preflight_applies(kube: &Kube, namespace: &str, objects: &[(Kind, &Value)]) -> Result<()> {
+    for (kind, obj) in objects {
+        kube.apply(*kind, namespace, obj, true)
             .map_err(nothing_changed)?;
     }
     Ok(())
@@ -47,8 +47,9 @@ pub fn preflight_applies(kube: &Kube, namespace: &str, objects: &[&Value]) -> Re
 
 /// The error of a step before any write: it says that nothing was changed.
 pub fn nothing_changed(e: Error) -> Error {
-    match e {
-        Error::Conflict(m) => Error::Conflict(format!("{m}; nothing was changed")),
-        other => other,
+    let msg = e.to_string();
+    if msg.contains("nothing was changed") {
+        return e;
     }
+    Error::with_code(e.exit_code(), format!("{msg}; nothing was changed"))
 }

@@ -163,6 +163,8 @@ pub struct NodeTrust {
     /// The runner whose Secrets give the defaults (and the cluster to apply to).
     pub runner: RunnerLocation,
     pub dry_run: DryRun,
+    /// `--field-manager`, `--force-conflicts` of the applies.
+    pub writes: WriteOptions,
     pub rollout: Rollout,
     /// `-o` when given.
     pub output: Option<OutputFormat>,
@@ -188,6 +190,7 @@ impl NodeTrust {
             NodeTrustMethod::Openshift => Some("openshift"),
         };
         if let Some(m) = printer {
+            live_only(&a.writes, &format!("--method {m} prints a configuration"))?;
             if a.dry_run == cli::DryRunArg::Server {
                 return Err(Error::usage(format!(
                     "--method {m} prints a configuration and sends nothing: drop --dry-run=server (only --method daemonset applies objects)"
@@ -217,6 +220,7 @@ impl NodeTrust {
                 target: target(&a.target),
             },
             dry_run: dry_run(a.dry_run),
+            writes: writes(&a.writes),
             rollout: rollout(&a.rollout),
             output: a.output.map(output),
         })
@@ -1028,13 +1032,18 @@ fn writes(a: &cli::WriteArgs) -> WriteOptions {
 
 /// `-f` works on files: the flags of live writes have nothing to act on.
 fn offline_writes(a: &cli::WriteArgs) -> Result<()> {
+    live_only(a, "-f works on files")
+}
+
+/// The flags of live writes where nothing is written to a cluster (`why`): a usage error.
+fn live_only(a: &cli::WriteArgs, why: &str) -> Result<()> {
     let flag = match (&a.field_manager, a.force_conflicts) {
         (_, true) => "--force-conflicts",
         (Some(_), false) => "--field-manager",
         (None, false) => return Ok(()),
     };
     Err(Error::usage(format!(
-        "{flag} applies to writes to the live cluster; with -f nothing is written to a cluster: drop {flag} (kubectl apply --server-side takes it for the printed objects)"
+        "{flag} applies to writes to the live cluster, and {why}: nothing is written to a cluster; drop {flag} (kubectl apply --server-side takes it for the printed objects)"
     )))
 }
 

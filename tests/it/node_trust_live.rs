@@ -371,23 +371,87 @@ fn pod_security_missing_namespace_and_rbac_are_one_error_line_and_change_nothing
 
 /// A write refused half way (an admission webhook; the access review allowed it): what was
 /// applied, what was not, and how to undo it.
+/// Every apply is tried with dryRun=All before the first write, so a refusal of the
+/// DaemonSet (an admission webhook) is found before the ServiceAccount and the ConfigMap
+/// are written: nothing partial stays.
 #[test]
-fn a_refusal_half_way_reports_what_changed() {
+fn a_refusal_of_the_last_object_is_found_before_any_write() {
     let api = cluster_with_ca(&ca_pem("CA"));
     api.reject("patch", "daemonsets");
-    let (code, _, stderr) = node_trust(&api, &[]);
+    let (code, stdout, stderr) = node_trust(&api, &[]);
     assert_eq!(code, Some(5), "{stderr}");
-    one_error_line(&stderr);
+    let e = one_error_line(&stderr);
     assert!(
-        stderr.contains("node-trust stopped at: apply daemonset.apps/porch-registry-ca"),
-        "{stderr}"
+        e.contains("daemonsets changes are frozen") && e.ends_with("nothing was changed"),
+        "{e}"
     );
-    assert!(
-        stderr.contains(&format!("configmap/{NAME} created")),
-        "{stderr}"
-    );
-    assert!(stderr.contains("node-trust remove"), "{stderr}");
+    assert!(!stdout.contains("created"), "{stdout}");
+    assert!(api.writes().is_empty(), "{:?}", api.writes());
+    assert!(api.get("serviceaccounts", TRUST_NS, NAME).is_none());
+    assert!(api.get("configmaps", TRUST_NS, NAME).is_none());
     assert!(api.get("daemonsets", TRUST_NS, NAME).is_none());
+}
+
+/// Another field manager (GitOps) owns the CA in the ConfigMap: a conflict (exit 10) before
+/// any write, unless --force-conflicts; --field-manager names the writes.
+#[test]
+fn a_configmap_owned_by_another_manager_is_a_conflict_unless_forced() {
+    let api = cluster_with_ca(&ca_pem("CA"));
+    api.apply_as(
+        "argocd-controller",
+        json!({"apiVersion": "v1", "kind": "ConfigMap",
+            "metadata": {"name": NAME, "namespace": TRUST_NS},
+            "data": {"ca.crt": "old", "registries": "old.example.com\n"}}),
+    );
+    api.clear_requests();
+    let (code, _, stderr) = node_trust(&api, &["--wait=false"]);
+    assert_eq!(code, Some(10), "{stderr}");
+    let e = one_error_line(&stderr);
+    assert!(
+        e.contains(&format!("configmap/{NAME} in namespace \"{TRUST_NS}\""))
+            && e.contains("conflict with \"argocd-controller\": .data.ca.crt")
+            && e.contains("--force-conflicts")
+            && e.ends_with("nothing was changed"),
+        "{e}"
+    );
+    assert!(api.writes().is_empty(), "{:?}", api.writes());
+    assert!(api.get("serviceaccounts", TRUST_NS, NAME).is_none());
+    let (code, _, stderr) = node_trust(
+        &api,
+        &[
+            "--wait=false",
+            "--force-conflicts",
+            "--field-manager",
+            "ci-trust",
+        ],
+    );
+    assert_eq!(code, Some(0), "{stderr}");
+    let cm = api.get("configmaps", TRUST_NS, NAME).unwrap();
+    assert_ne!(cm["data"]["ca.crt"], "old");
+    assert!(
+        cm["metadata"]["managedFields"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(
+                |m| m["manager"] == "ci-trust" && m["fieldsV1"]["f:data"].get("f:ca.crt").is_some()
+            ),
+        "{cm}"
+    );
+    // The printers write nothing: the write flags are refused there.
+    let (code, _, stderr) = node_trust(
+        &api,
+        &[
+            "--method",
+            "k3s",
+            "--ca-file",
+            "/dev/null",
+            "--registry",
+            "r.example.com",
+            "--force-conflicts",
+        ],
+    );
+    assert_eq!(code, Some(2), "{stderr}");
 }
 
 #[test]

@@ -28,7 +28,7 @@ pub fn apply(s: &NodeTrust, input: &TrustInput) -> Result<()> {
         return Ok(());
     }
     let server_dry = s.dry_run == DryRun::Server;
-    let kube = &connect(&s.runner.cluster)?;
+    let kube = &connect(&s.runner.cluster)?.writing_as(&s.writes);
 
     // 1. Before any change: the namespace, its Pod Security level, RBAC for each write.
     check_namespace(kube, ns)?;
@@ -41,6 +41,13 @@ pub fn apply(s: &NodeTrust, input: &TrustInput) -> Result<()> {
     let mut existing = vec![];
     for (kind, obj) in KINDS.iter().zip(&objects) {
         existing.push(kube.get_opt(*kind, ns, name_of(obj))?);
+    }
+
+    // Each apply tried first (dryRun=All): a conflict with another field manager on the
+    // ConfigMap or the DaemonSet stops here, before the ServiceAccount is written.
+    if !server_dry {
+        let all: Vec<(Kind, &Value)> = KINDS.iter().copied().zip(&objects).collect();
+        crate::commands::ownership::preflight_applies(kube, ns, &all)?;
     }
 
     // 2. Apply, in order: the pods' account and CA exist before the DaemonSet.

@@ -244,11 +244,11 @@ pub(super) fn run(args: &Setup, live: &SetupLive, inputs: &SetupInputs) -> Resul
     // Every Secret's apply is tried first (dryRun=All): a conflict on the TLS Secret is
     // found before the auth Secret is written, so nothing partial stays.
     if !server_dry {
-        let changing: Vec<&Value> = secrets
+        let changing: Vec<(Kind, &Value)> = secrets
             .iter()
             .zip(&outcomes)
             .filter(|(_, o)| **o != Outcome::Unchanged)
-            .map(|(s, _)| s)
+            .map(|(s, _)| (Kind::Secret, s))
             .collect();
         ownership::preflight_applies(kube, ns, &changing)?;
     }
