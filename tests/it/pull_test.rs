@@ -482,3 +482,19 @@ fn the_runners_base_pod_template_is_followed() {
     assert!(f[0].2.contains("base pod template's mirror-creds"), "{f:?}");
     assert_no_pods_left(&api);
 }
+
+#[test]
+fn an_error_half_way_still_deletes_what_was_created() {
+    let api = cluster();
+    api.pull_outcome(IMAGE, "*", PullOutcome::Never);
+    // The namespace's quota admits one pod: the second create is refused.
+    api.state.lock().unwrap().kubelet.pod_quota = Some(1);
+    let (code, _, stderr) = pull_test(&api, &["--pull-test", IMAGE]);
+    let errors: Vec<&str> = stderr.lines().filter(|l| l.starts_with("error:")).collect();
+    assert_eq!(errors.len(), 1, "{stderr}");
+    assert!(errors[0].contains("exceeded quota"), "{stderr}");
+    assert!(!errors[0].contains("RBAC"), "a quota is not RBAC: {stderr}");
+    assert_eq!(code, Some(5), "{stderr}");
+    assert_eq!(api.pods_started().len(), 1, "one pod was created");
+    assert_no_pods_left(&api);
+}

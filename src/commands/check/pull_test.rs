@@ -422,7 +422,19 @@ impl Run<'_> {
         for p in pairs.iter_mut() {
             // Marked first: a create cut short by a signal may still land on the server.
             p.created = true;
-            self.kube.create_pod(self.namespace, &p.pod).await?;
+            match self.kube.create_pod(self.namespace, &p.pod).await {
+                Ok(_) => {}
+                // ResourceQuota answers 403 too, but no RBAC grant helps there.
+                Err(Error::Forbidden(m)) if m.contains("exceeded quota") => {
+                    let why = m.split_once("): ").map_or(m.as_str(), |(_, w)| w);
+                    let why = why.split("; ask a cluster admin").next().unwrap_or(why);
+                    return Err(Error::Cluster(format!(
+                        "the API server refused pull-test pod {} in namespace \"{}\": {why}; the runner's function pods count against the same quota: raise it, or test fewer images or --nodes at once",
+                        p.name, self.namespace
+                    )));
+                }
+                Err(e) => return Err(e),
+            }
         }
         let mut backoff = Backoff::new();
         loop {

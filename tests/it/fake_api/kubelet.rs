@@ -33,6 +33,8 @@ pub struct Kubelet {
     pub outcomes: Vec<(String, String, PullOutcome)>,
     /// Delay between the kubelet's steps.
     pub step: Option<Duration>,
+    /// A ResourceQuota `pods` limit in every namespace (the API refuses a pod past it).
+    pub pod_quota: Option<usize>,
     /// A failed pull shows only `ImagePullBackOff` (as a client that looks late sees it).
     pub backoff_only: bool,
     /// Pods the kubelets were given, as created (for tests).
@@ -75,6 +77,36 @@ impl FakeApi {
     pub fn pods_started(&self) -> Vec<Value> {
         self.state.lock().unwrap().kubelet.started.clone()
     }
+}
+
+/// The ResourceQuota admission of a new pod: 403 Forbidden past `pod_quota`, as the
+/// API server words it.
+pub fn quota(
+    st: &State,
+    target: &super::store::Target,
+    pod: &Value,
+) -> Option<super::store::ApiError> {
+    let limit = st.kubelet.pod_quota?;
+    if target.rt.resource != "pods" {
+        return None;
+    }
+    let used = st
+        .objects
+        .keys()
+        .filter(|(r, ns, _)| *r == "pods" && *ns == target.namespace)
+        .count();
+    (used >= limit).then(|| super::store::ApiError {
+        code: 403,
+        reason: "Forbidden",
+        message: format!(
+            "pods \"{}\" is forbidden: exceeded quota: pods, requested: pods=1, used: pods={used}, limited: pods={limit}",
+            pod["metadata"]["name"].as_str().unwrap_or_default()
+        ),
+        name: pod["metadata"]["name"].as_str().unwrap_or_default().to_string(),
+        kind: "pods".into(),
+        group: String::new(),
+        causes: None,
+    })
 }
 
 /// A pod was created: if it names a node, that node's kubelet takes it.

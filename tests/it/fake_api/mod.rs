@@ -444,7 +444,11 @@ async fn handle(state: Arc<Mutex<State>>, req: Request<Incoming>) -> Response<Bo
             list
         })),
         ("create", None) => match body_json {
-            Some(b) => st.create(&target, b, dry_run).map(|v| {
+            Some(b) => match kubelet::quota(&st, &target, &b) {
+                Some(e) => Err(e),
+                None => st.create(&target, b, dry_run),
+            }
+            .map(|v| {
                 if target.rt.resource == "pods" && !dry_run {
                     kubelet::admit(&state, &mut st, &v);
                 }
