@@ -36,7 +36,8 @@ fn run(img: &str, dir: &Path, extra: &[&str]) -> Output {
             "--cache-dir",
             &cache(dir),
         ])
-        .args(["-o", "stdout"])
+        // The probers report on stderr: all of it (kpt shows only four lines by default).
+        .args(["-o", "stdout", "--truncate-output=false"])
         .args(extra)
         .output()
         .unwrap()
@@ -65,7 +66,8 @@ fn run_rootless(img: &str, dir: &Path, extra: &[&str]) -> Output {
             "--cache-dir",
             &cache(dir),
         ])
-        .args(["-o", "stdout"])
+        // The probers report on stderr: all of it (kpt shows only four lines by default).
+        .args(["-o", "stdout", "--truncate-output=false"])
         .args(extra)
         .output()
         .unwrap()
