@@ -163,7 +163,7 @@ _kubectl_porch_registry() {
             return 0
             ;;
         kubectl_porch_registry__subcmd__check)
-            opts="-f -n -o -h --filename --deployment --container --namespace --kubeconfig --context --fn-namespace --probe --package --default-image-prefix --pull-test --timeout --nodes --output --help"
+            opts="-f -n -o -h --filename --deployment --container --namespace --kubeconfig --context --all-contexts --context-pattern --parallel --cluster-timeout --fn-namespace --probe --package --default-image-prefix --pull-test --timeout --nodes --output --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -198,6 +198,18 @@ _kubectl_porch_registry() {
                     return 0
                     ;;
                 --context)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --context-pattern)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --parallel)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --cluster-timeout)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -255,7 +267,7 @@ _kubectl_porch_registry() {
             return 0
             ;;
         kubectl_porch_registry__subcmd__explain)
-            opts="-f -n -o -h --package --filename --auth-file --tls --default-image-prefix --deployment --container --namespace --kubeconfig --context --output --help"
+            opts="-f -n -o -h --package --filename --auth-file --tls --default-image-prefix --deployment --container --namespace --kubeconfig --context --all-contexts --context-pattern --parallel --cluster-timeout --output --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -302,6 +314,18 @@ _kubectl_porch_registry() {
                     return 0
                     ;;
                 --context)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --context-pattern)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --parallel)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --cluster-timeout)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -897,7 +921,7 @@ _kubectl_porch_registry() {
             return 0
             ;;
         kubectl_porch_registry__subcmd__remove)
-            opts="-f -i -n -o -y -h --filename --in-place --deployment --container --auth-secret-name --auth-mount-path --tls --tls-secret-name --tls-mount-path --registry-auth-secret-name --namespace --kubeconfig --context --delete-secrets --fn-namespace --dry-run --output --field-manager --force-conflicts --wait --timeout --yes --help"
+            opts="-f -i -n -o -y -h --filename --in-place --deployment --container --auth-secret-name --auth-mount-path --tls --tls-secret-name --tls-mount-path --registry-auth-secret-name --namespace --kubeconfig --context --all-contexts --context-pattern --parallel --cluster-timeout --delete-secrets --fn-namespace --dry-run --output --field-manager --force-conflicts --wait --timeout --yes --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -952,6 +976,18 @@ _kubectl_porch_registry() {
                     return 0
                     ;;
                 --context)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --context-pattern)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --parallel)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --cluster-timeout)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -1437,7 +1473,7 @@ _kubectl_porch_registry() {
             return 0
             ;;
         kubectl_porch_registry__subcmd__setup)
-            opts="-f -i -u -p -n -o -y -h --filename --in-place --registry --username --password-stdin --password --email --from-docker-config --ca-file --deployment --container --auth-secret-name --auth-mount-path --tls --tls-secret-name --tls-mount-path --registry-auth-secret-name --namespace --kubeconfig --context --fn-namespace --dry-run --output --field-manager --force-conflicts --wait --timeout --yes --help"
+            opts="-f -i -u -p -n -o -y -h --filename --in-place --registry --username --password-stdin --password --email --from-docker-config --ca-file --deployment --container --auth-secret-name --auth-mount-path --tls --tls-secret-name --tls-mount-path --registry-auth-secret-name --namespace --kubeconfig --context --all-contexts --context-pattern --parallel --cluster-timeout --fn-namespace --dry-run --output --field-manager --force-conflicts --wait --timeout --yes --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1524,6 +1560,18 @@ _kubectl_porch_registry() {
                     return 0
                     ;;
                 --context)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --context-pattern)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --parallel)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --cluster-timeout)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

@@ -91,7 +91,10 @@ complete -c kubectl-porch_registry -n "__fish_kubectl_porch_registry_using_subco
 complete -c kubectl-porch_registry -n "__fish_kubectl_porch_registry_using_subcommand remove" -l registry-auth-secret-name -d 'Name of the runner\'s copy of the auth Secret in the function namespace (--registry-auth-secret-name)' -r
 complete -c kubectl-porch_registry -n "__fish_kubectl_porch_registry_using_subcommand remove" -s n -l namespace -d 'Namespace of the function runner (and of its Secrets) [default: porch-system]' -r
 complete -c kubectl-porch_registry -n "__fish_kubectl_porch_registry_using_subcommand remove" -l kubeconfig -d 'Path to the kubeconfig file (default: $KUBECONFIG, else ~/.kube/config)' -r -F
-complete -c kubectl-porch_registry -n "__fish_kubectl_porch_registry_using_subcommand remove" -l context -d 'The kubeconfig context to use (default: the current context); `status` takes it several times, one cluster per context' -r
+complete -c kubectl-porch_registry -n "__fish_kubectl_porch_registry_using_subcommand remove" -l context -d 'The kubeconfig context to use (default: the current context); `setup`, `status`, `check`, `remove` and live `explain` take it several times, one cluster per context' -r
+complete -c kubectl-porch_registry -n "__fish_kubectl_porch_registry_using_subcommand remove" -l context-pattern -d 'With --all-contexts: only the contexts whose name matches this glob (`*`, `?`, `[a-z]`)' -r
+complete -c kubectl-porch_registry -n "__fish_kubectl_porch_registry_using_subcommand remove" -l parallel -d 'How many clusters are handled at once' -r
+complete -c kubectl-porch_registry -n "__fish_kubectl_porch_registry_using_subcommand remove" -l cluster-timeout -d 'How long one cluster may take before it is reported as timed out (the others go on)' -r
 complete -c kubectl-porch_registry -n "__fish_kubectl_porch_registry_using_subcommand remove" -l fn-namespace -d 'Namespace where the runner creates function pods (and its Secret copy)' -r
 complete -c kubectl-porch_registry -n "__fish_kubectl_porch_registry_using_subcommand remove" -l dry-run -d 'none, client (print what would change) or server (dryRun=All)' -r -f -a "none\t'Change things for real'
 client\t'Print what would be applied, send nothing'
@@ -105,6 +108,7 @@ false\t''"
 complete -c kubectl-porch_registry -n "__fish_kubectl_porch_registry_using_subcommand remove" -l timeout -d 'How long to wait for the rollout (e.g. 30s, 5m)' -r
 complete -c kubectl-porch_registry -n "__fish_kubectl_porch_registry_using_subcommand remove" -s i -l in-place -d 'With -f: write the changes back to the files'
 complete -c kubectl-porch_registry -n "__fish_kubectl_porch_registry_using_subcommand remove" -l tls -d 'Also configure a registry CA (implied by --tls-secret-name or --ca-file)'
+complete -c kubectl-porch_registry -n "__fish_kubectl_porch_registry_using_subcommand remove" -l all-contexts -d 'Every context of the kubeconfig (with --context-pattern: those whose name matches)'
 complete -c kubectl-porch_registry -n "__fish_kubectl_porch_registry_using_subcommand remove" -l delete-secrets -d 'Live: also delete the Secrets and the runner\'s copy in the function namespace'
 complete -c kubectl-porch_registry -n "__fish_kubectl_porch_registry_using_subcommand remove" -l force-conflicts -d 'Take fields another field manager owns (Argo CD, Flux, kubectl); without it such a conflict is an error (exit 10) and nothing is changed'
 complete -c kubectl-porch_registry -n "__fish_kubectl_porch_registry_using_subcommand remove" -s y -l yes -d 'Don\'t ask for confirmation'
@@ -125,7 +129,10 @@ complete -c kubectl-porch_registry -n "__fish_kubectl_porch_registry_using_subco
 complete -c kubectl-porch_registry -n "__fish_kubectl_porch_registry_using_subcommand setup" -l registry-auth-secret-name -d 'Name of the runner\'s copy of the auth Secret in the function namespace (--registry-auth-secret-name)' -r
 complete -c kubectl-porch_registry -n "__fish_kubectl_porch_registry_using_subcommand setup" -s n -l namespace -d 'Namespace of the function runner (and of its Secrets) [default: porch-system]' -r
 complete -c kubectl-porch_registry -n "__fish_kubectl_porch_registry_using_subcommand setup" -l kubeconfig -d 'Path to the kubeconfig file (default: $KUBECONFIG, else ~/.kube/config)' -r -F
-complete -c kubectl-porch_registry -n "__fish_kubectl_porch_registry_using_subcommand setup" -l context -d 'The kubeconfig context to use (default: the current context); `status` takes it several times, one cluster per context' -r
+complete -c kubectl-porch_registry -n "__fish_kubectl_porch_registry_using_subcommand setup" -l context -d 'The kubeconfig context to use (default: the current context); `setup`, `status`, `check`, `remove` and live `explain` take it several times, one cluster per context' -r
+complete -c kubectl-porch_registry -n "__fish_kubectl_porch_registry_using_subcommand setup" -l context-pattern -d 'With --all-contexts: only the contexts whose name matches this glob (`*`, `?`, `[a-z]`)' -r
+complete -c kubectl-porch_registry -n "__fish_kubectl_porch_registry_using_subcommand setup" -l parallel -d 'How many clusters are handled at once' -r
+complete -c kubectl-porch_registry -n "__fish_kubectl_porch_registry_using_subcommand setup" -l cluster-timeout -d 'How long one cluster may take before it is reported as timed out (the others go on)' -r
 complete -c kubectl-porch_registry -n "__fish_kubectl_porch_registry_using_subcommand setup" -l fn-namespace -d 'Namespace where the runner creates function pods (and its Secret copy)' -r
 complete -c kubectl-porch_registry -n "__fish_kubectl_porch_registry_using_subcommand setup" -l dry-run -d 'none, client (print the objects for kubectl apply -f -) or server (dryRun=All)' -r -f -a "none\t'Change things for real'
 client\t'Print what would be applied, send nothing'
@@ -140,6 +147,7 @@ complete -c kubectl-porch_registry -n "__fish_kubectl_porch_registry_using_subco
 complete -c kubectl-porch_registry -n "__fish_kubectl_porch_registry_using_subcommand setup" -s i -l in-place -d 'With -f: patch the files in place and print only the Secrets'
 complete -c kubectl-porch_registry -n "__fish_kubectl_porch_registry_using_subcommand setup" -l password-stdin -d 'Read the password (or token) from stdin'
 complete -c kubectl-porch_registry -n "__fish_kubectl_porch_registry_using_subcommand setup" -l tls -d 'Also configure a registry CA (implied by --tls-secret-name or --ca-file)'
+complete -c kubectl-porch_registry -n "__fish_kubectl_porch_registry_using_subcommand setup" -l all-contexts -d 'Every context of the kubeconfig (with --context-pattern: those whose name matches)'
 complete -c kubectl-porch_registry -n "__fish_kubectl_porch_registry_using_subcommand setup" -l force-conflicts -d 'Take fields another field manager owns (Argo CD, Flux, kubectl); without it such a conflict is an error (exit 10) and nothing is changed'
 complete -c kubectl-porch_registry -n "__fish_kubectl_porch_registry_using_subcommand setup" -s y -l yes -d 'Don\'t ask for confirmation'
 complete -c kubectl-porch_registry -n "__fish_kubectl_porch_registry_using_subcommand setup" -s h -l help -d 'Print help (see more with \'--help\')'
@@ -148,7 +156,10 @@ complete -c kubectl-porch_registry -n "__fish_kubectl_porch_registry_using_subco
 complete -c kubectl-porch_registry -n "__fish_kubectl_porch_registry_using_subcommand check" -l container -d 'Name of the runner container in the Deployment' -r
 complete -c kubectl-porch_registry -n "__fish_kubectl_porch_registry_using_subcommand check" -s n -l namespace -d 'Namespace of the function runner (and of its Secrets) [default: porch-system]' -r
 complete -c kubectl-porch_registry -n "__fish_kubectl_porch_registry_using_subcommand check" -l kubeconfig -d 'Path to the kubeconfig file (default: $KUBECONFIG, else ~/.kube/config)' -r -F
-complete -c kubectl-porch_registry -n "__fish_kubectl_porch_registry_using_subcommand check" -l context -d 'The kubeconfig context to use (default: the current context); `status` takes it several times, one cluster per context' -r
+complete -c kubectl-porch_registry -n "__fish_kubectl_porch_registry_using_subcommand check" -l context -d 'The kubeconfig context to use (default: the current context); `setup`, `status`, `check`, `remove` and live `explain` take it several times, one cluster per context' -r
+complete -c kubectl-porch_registry -n "__fish_kubectl_porch_registry_using_subcommand check" -l context-pattern -d 'With --all-contexts: only the contexts whose name matches this glob (`*`, `?`, `[a-z]`)' -r
+complete -c kubectl-porch_registry -n "__fish_kubectl_porch_registry_using_subcommand check" -l parallel -d 'How many clusters are handled at once' -r
+complete -c kubectl-porch_registry -n "__fish_kubectl_porch_registry_using_subcommand check" -l cluster-timeout -d 'How long one cluster may take before it is reported as timed out (the others go on)' -r
 complete -c kubectl-porch_registry -n "__fish_kubectl_porch_registry_using_subcommand check" -l fn-namespace -d 'Namespace where the runner creates function pods' -r
 complete -c kubectl-porch_registry -n "__fish_kubectl_porch_registry_using_subcommand check" -l package -d 'Also judge every function image of the Kptfile pipelines in DIR and its subpackages' -r -F
 complete -c kubectl-porch_registry -n "__fish_kubectl_porch_registry_using_subcommand check" -l default-image-prefix -d 'Prefix for function names without \'/\' (default: the runner\'s --default-image-prefix, else ghcr.io/kptdev/krm-functions-catalog; "" resolves nothing)' -r
@@ -158,6 +169,7 @@ complete -c kubectl-porch_registry -n "__fish_kubectl_porch_registry_using_subco
 complete -c kubectl-porch_registry -n "__fish_kubectl_porch_registry_using_subcommand check" -s o -l output -d 'Output format' -r -f -a "table\t'A table for people'
 json\t'JSON for scripts'
 yaml\t'YAML'"
+complete -c kubectl-porch_registry -n "__fish_kubectl_porch_registry_using_subcommand check" -l all-contexts -d 'Every context of the kubeconfig (with --context-pattern: those whose name matches)'
 complete -c kubectl-porch_registry -n "__fish_kubectl_porch_registry_using_subcommand check" -l probe -d 'Also log in to every registry in the auth Secret and report credentials and TLS step'
 complete -c kubectl-porch_registry -n "__fish_kubectl_porch_registry_using_subcommand check" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c kubectl-porch_registry -n "__fish_kubectl_porch_registry_using_subcommand explain" -l package -d 'Add every function image of the Kptfile pipelines in DIR and its subpackages' -r -F
@@ -168,17 +180,21 @@ complete -c kubectl-porch_registry -n "__fish_kubectl_porch_registry_using_subco
 complete -c kubectl-porch_registry -n "__fish_kubectl_porch_registry_using_subcommand explain" -l container -d 'Name of the runner container in the Deployment' -r
 complete -c kubectl-porch_registry -n "__fish_kubectl_porch_registry_using_subcommand explain" -s n -l namespace -d 'Namespace of the function runner (and of its Secrets) [default: porch-system]' -r
 complete -c kubectl-porch_registry -n "__fish_kubectl_porch_registry_using_subcommand explain" -l kubeconfig -d 'Path to the kubeconfig file (default: $KUBECONFIG, else ~/.kube/config)' -r -F
-complete -c kubectl-porch_registry -n "__fish_kubectl_porch_registry_using_subcommand explain" -l context -d 'The kubeconfig context to use (default: the current context); `status` takes it several times, one cluster per context' -r
+complete -c kubectl-porch_registry -n "__fish_kubectl_porch_registry_using_subcommand explain" -l context -d 'The kubeconfig context to use (default: the current context); `setup`, `status`, `check`, `remove` and live `explain` take it several times, one cluster per context' -r
+complete -c kubectl-porch_registry -n "__fish_kubectl_porch_registry_using_subcommand explain" -l context-pattern -d 'With --all-contexts: only the contexts whose name matches this glob (`*`, `?`, `[a-z]`)' -r
+complete -c kubectl-porch_registry -n "__fish_kubectl_porch_registry_using_subcommand explain" -l parallel -d 'How many clusters are handled at once' -r
+complete -c kubectl-porch_registry -n "__fish_kubectl_porch_registry_using_subcommand explain" -l cluster-timeout -d 'How long one cluster may take before it is reported as timed out (the others go on)' -r
 complete -c kubectl-porch_registry -n "__fish_kubectl_porch_registry_using_subcommand explain" -s o -l output -d 'Output format' -r -f -a "table\t'A table for people'
 json\t'JSON for scripts'
 yaml\t'YAML'"
 complete -c kubectl-porch_registry -n "__fish_kubectl_porch_registry_using_subcommand explain" -l tls -d 'With --auth-file: the runner has --enable-private-registries-tls=true too'
+complete -c kubectl-porch_registry -n "__fish_kubectl_porch_registry_using_subcommand explain" -l all-contexts -d 'Every context of the kubeconfig (with --context-pattern: those whose name matches)'
 complete -c kubectl-porch_registry -n "__fish_kubectl_porch_registry_using_subcommand explain" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c kubectl-porch_registry -n "__fish_kubectl_porch_registry_using_subcommand status" -l deployment -d 'Name of the function-runner Deployment' -r
 complete -c kubectl-porch_registry -n "__fish_kubectl_porch_registry_using_subcommand status" -l container -d 'Name of the runner container in the Deployment' -r
 complete -c kubectl-porch_registry -n "__fish_kubectl_porch_registry_using_subcommand status" -s n -l namespace -d 'Namespace of the function runner (and of its Secrets) [default: porch-system]' -r
 complete -c kubectl-porch_registry -n "__fish_kubectl_porch_registry_using_subcommand status" -l kubeconfig -d 'Path to the kubeconfig file (default: $KUBECONFIG, else ~/.kube/config)' -r -F
-complete -c kubectl-porch_registry -n "__fish_kubectl_porch_registry_using_subcommand status" -l context -d 'The kubeconfig context to use (default: the current context); `status` takes it several times, one cluster per context' -r
+complete -c kubectl-porch_registry -n "__fish_kubectl_porch_registry_using_subcommand status" -l context -d 'The kubeconfig context to use (default: the current context); `setup`, `status`, `check`, `remove` and live `explain` take it several times, one cluster per context' -r
 complete -c kubectl-porch_registry -n "__fish_kubectl_porch_registry_using_subcommand status" -l context-pattern -d 'With --all-contexts: only the contexts whose name matches this glob (`*`, `?`, `[a-z]`)' -r
 complete -c kubectl-porch_registry -n "__fish_kubectl_porch_registry_using_subcommand status" -l parallel -d 'How many clusters are handled at once' -r
 complete -c kubectl-porch_registry -n "__fish_kubectl_porch_registry_using_subcommand status" -l cluster-timeout -d 'How long one cluster may take before it is reported as timed out (the others go on)' -r
@@ -206,7 +222,7 @@ complete -c kubectl-porch_registry -n "__fish_kubectl_porch_registry_using_subco
 complete -c kubectl-porch_registry -n "__fish_kubectl_porch_registry_using_subcommand node-trust; and not __fish_seen_subcommand_from remove help" -l deployment -d 'Name of the function-runner Deployment' -r
 complete -c kubectl-porch_registry -n "__fish_kubectl_porch_registry_using_subcommand node-trust; and not __fish_seen_subcommand_from remove help" -l container -d 'Name of the runner container in the Deployment' -r
 complete -c kubectl-porch_registry -n "__fish_kubectl_porch_registry_using_subcommand node-trust; and not __fish_seen_subcommand_from remove help" -l kubeconfig -d 'Path to the kubeconfig file (default: $KUBECONFIG, else ~/.kube/config)' -r -F
-complete -c kubectl-porch_registry -n "__fish_kubectl_porch_registry_using_subcommand node-trust; and not __fish_seen_subcommand_from remove help" -l context -d 'The kubeconfig context to use (default: the current context); `status` takes it several times, one cluster per context' -r
+complete -c kubectl-porch_registry -n "__fish_kubectl_porch_registry_using_subcommand node-trust; and not __fish_seen_subcommand_from remove help" -l context -d 'The kubeconfig context to use (default: the current context); `setup`, `status`, `check`, `remove` and live `explain` take it several times, one cluster per context' -r
 complete -c kubectl-porch_registry -n "__fish_kubectl_porch_registry_using_subcommand node-trust; and not __fish_seen_subcommand_from remove help" -l field-manager -d 'Name of the field manager that owns what this writes (metadata.managedFields) [default: kubectl-porch-registry]' -r
 complete -c kubectl-porch_registry -n "__fish_kubectl_porch_registry_using_subcommand node-trust; and not __fish_seen_subcommand_from remove help" -l wait -d 'Wait for the rollout' -r -f -a "true\t''
 false\t''"
@@ -224,7 +240,7 @@ complete -c kubectl-porch_registry -n "__fish_kubectl_porch_registry_using_subco
 complete -c kubectl-porch_registry -n "__fish_kubectl_porch_registry_using_subcommand node-trust; and __fish_seen_subcommand_from remove" -l name -d 'Name of the node-trust objects (DaemonSet, ServiceAccount, ConfigMap)' -r
 complete -c kubectl-porch_registry -n "__fish_kubectl_porch_registry_using_subcommand node-trust; and __fish_seen_subcommand_from remove" -l namespace -d 'Namespace of the DaemonSet (Pod Security admission must allow `privileged` there)' -r
 complete -c kubectl-porch_registry -n "__fish_kubectl_porch_registry_using_subcommand node-trust; and __fish_seen_subcommand_from remove" -l kubeconfig -d 'Path to the kubeconfig file (default: $KUBECONFIG, else ~/.kube/config)' -r -F
-complete -c kubectl-porch_registry -n "__fish_kubectl_porch_registry_using_subcommand node-trust; and __fish_seen_subcommand_from remove" -l context -d 'The kubeconfig context to use (default: the current context); `status` takes it several times, one cluster per context' -r
+complete -c kubectl-porch_registry -n "__fish_kubectl_porch_registry_using_subcommand node-trust; and __fish_seen_subcommand_from remove" -l context -d 'The kubeconfig context to use (default: the current context); `setup`, `status`, `check`, `remove` and live `explain` take it several times, one cluster per context' -r
 complete -c kubectl-porch_registry -n "__fish_kubectl_porch_registry_using_subcommand node-trust; and __fish_seen_subcommand_from remove" -l wait -d 'Wait until the DaemonSet\'s pods are gone (their cleanup ran) before deleting its ConfigMap' -r -f -a "true\t''
 false\t''"
 complete -c kubectl-porch_registry -n "__fish_kubectl_porch_registry_using_subcommand node-trust; and __fish_seen_subcommand_from remove" -l timeout -d 'How long to wait for the pods to go (e.g. 30s, 5m)' -r
@@ -242,7 +258,7 @@ complete -c kubectl-porch_registry -n "__fish_kubectl_porch_registry_using_subco
 complete -c kubectl-porch_registry -n "__fish_kubectl_porch_registry_using_subcommand pull" -l cache-dir -d 'Cache directory (default: $XDG_CACHE_HOME/kubectl-porch-registry)' -r -F
 complete -c kubectl-porch_registry -n "__fish_kubectl_porch_registry_using_subcommand pull" -s n -l namespace -d 'Namespace of the function runner (and of its Secrets) [default: porch-system]' -r
 complete -c kubectl-porch_registry -n "__fish_kubectl_porch_registry_using_subcommand pull" -l kubeconfig -d 'Path to the kubeconfig file (default: $KUBECONFIG, else ~/.kube/config)' -r -F
-complete -c kubectl-porch_registry -n "__fish_kubectl_porch_registry_using_subcommand pull" -l context -d 'The kubeconfig context to use (default: the current context); `status` takes it several times, one cluster per context' -r
+complete -c kubectl-porch_registry -n "__fish_kubectl_porch_registry_using_subcommand pull" -l context -d 'The kubeconfig context to use (default: the current context); `setup`, `status`, `check`, `remove` and live `explain` take it several times, one cluster per context' -r
 complete -c kubectl-porch_registry -n "__fish_kubectl_porch_registry_using_subcommand pull" -l deployment -d 'Name of the function-runner Deployment' -r
 complete -c kubectl-porch_registry -n "__fish_kubectl_porch_registry_using_subcommand pull" -l container -d 'Name of the runner container in the Deployment' -r
 complete -c kubectl-porch_registry -n "__fish_kubectl_porch_registry_using_subcommand pull" -s o -l output -d 'Output format of the summary' -r -f -a "table\t'A table for people'
@@ -287,7 +303,7 @@ complete -c kubectl-porch_registry -n "__fish_kubectl_porch_registry_using_subco
 complete -c kubectl-porch_registry -n "__fish_kubectl_porch_registry_using_subcommand run" -l cache-dir -d 'Cache directory (default: $XDG_CACHE_HOME/kubectl-porch-registry)' -r -F
 complete -c kubectl-porch_registry -n "__fish_kubectl_porch_registry_using_subcommand run" -s n -l namespace -d 'Namespace of the function runner (and of its Secrets) [default: porch-system]' -r
 complete -c kubectl-porch_registry -n "__fish_kubectl_porch_registry_using_subcommand run" -l kubeconfig -d 'Path to the kubeconfig file (default: $KUBECONFIG, else ~/.kube/config)' -r -F
-complete -c kubectl-porch_registry -n "__fish_kubectl_porch_registry_using_subcommand run" -l context -d 'The kubeconfig context to use (default: the current context); `status` takes it several times, one cluster per context' -r
+complete -c kubectl-porch_registry -n "__fish_kubectl_porch_registry_using_subcommand run" -l context -d 'The kubeconfig context to use (default: the current context); `setup`, `status`, `check`, `remove` and live `explain` take it several times, one cluster per context' -r
 complete -c kubectl-porch_registry -n "__fish_kubectl_porch_registry_using_subcommand run" -l deployment -d 'Name of the function-runner Deployment' -r
 complete -c kubectl-porch_registry -n "__fish_kubectl_porch_registry_using_subcommand run" -l container -d 'Name of the runner container in the Deployment' -r
 complete -c kubectl-porch_registry -n "__fish_kubectl_porch_registry_using_subcommand run" -l network -d 'Give the function network access'
@@ -317,7 +333,7 @@ complete -c kubectl-porch_registry -n "__fish_kubectl_porch_registry_using_subco
 complete -c kubectl-porch_registry -n "__fish_kubectl_porch_registry_using_subcommand render" -l cache-dir -d 'Cache directory (default: $XDG_CACHE_HOME/kubectl-porch-registry)' -r -F
 complete -c kubectl-porch_registry -n "__fish_kubectl_porch_registry_using_subcommand render" -s n -l namespace -d 'Namespace of the function runner (and of its Secrets) [default: porch-system]' -r
 complete -c kubectl-porch_registry -n "__fish_kubectl_porch_registry_using_subcommand render" -l kubeconfig -d 'Path to the kubeconfig file (default: $KUBECONFIG, else ~/.kube/config)' -r -F
-complete -c kubectl-porch_registry -n "__fish_kubectl_porch_registry_using_subcommand render" -l context -d 'The kubeconfig context to use (default: the current context); `status` takes it several times, one cluster per context' -r
+complete -c kubectl-porch_registry -n "__fish_kubectl_porch_registry_using_subcommand render" -l context -d 'The kubeconfig context to use (default: the current context); `setup`, `status`, `check`, `remove` and live `explain` take it several times, one cluster per context' -r
 complete -c kubectl-porch_registry -n "__fish_kubectl_porch_registry_using_subcommand render" -l deployment -d 'Name of the function-runner Deployment' -r
 complete -c kubectl-porch_registry -n "__fish_kubectl_porch_registry_using_subcommand render" -l container -d 'Name of the runner container in the Deployment' -r
 complete -c kubectl-porch_registry -n "__fish_kubectl_porch_registry_using_subcommand render" -l allow-exec -d 'Allow `exec:` functions (they run unsandboxed, as kpt runs them)'

@@ -190,8 +190,8 @@ pub struct ClusterArgs {
     /// Path to the kubeconfig file (default: $KUBECONFIG, else ~/.kube/config)
     #[arg(long, value_name = "PATH", global = false)]
     pub kubeconfig: Option<PathBuf>,
-    /// The kubeconfig context to use (default: the current context); `status` takes it
-    /// several times, one cluster per context
+    /// The kubeconfig context to use (default: the current context); `setup`, `status`,
+    /// `check`, `remove` and live `explain` take it several times, one cluster per context
     #[arg(long, value_name = "NAME", action = clap::ArgAction::Append)]
     pub context: Vec<String>,
 }
@@ -383,6 +383,8 @@ pub struct RemoveArgs {
     pub namespace: NamespaceArgs,
     #[command(flatten)]
     pub cluster: ClusterArgs,
+    #[command(flatten)]
+    pub fleet: FleetArgs,
     /// Live: also delete the Secrets and the runner's copy in the function namespace
     #[arg(long)]
     pub delete_secrets: bool,
@@ -425,6 +427,8 @@ pub struct SetupArgs {
     pub namespace: NamespaceArgs,
     #[command(flatten)]
     pub cluster: ClusterArgs,
+    #[command(flatten)]
+    pub fleet: FleetArgs,
     /// Namespace where the runner creates function pods (and its Secret copy)
     #[arg(value_parser = namespace_name, long, value_name = "NAMESPACE", default_value = DEFAULT_FN_NAMESPACE)]
     pub fn_namespace: Namespace,
@@ -454,6 +458,8 @@ pub struct CheckArgs {
     pub namespace: NamespaceArgs,
     #[command(flatten)]
     pub cluster: ClusterArgs,
+    #[command(flatten)]
+    pub fleet: FleetArgs,
     /// Namespace where the runner creates function pods
     #[arg(value_parser = namespace_name, long, value_name = "NAMESPACE", default_value = DEFAULT_FN_NAMESPACE)]
     pub fn_namespace: Namespace,
@@ -517,6 +523,8 @@ pub struct ExplainArgs {
     pub namespace: NamespaceArgs,
     #[command(flatten)]
     pub cluster: ClusterArgs,
+    #[command(flatten)]
+    pub fleet: FleetArgs,
     /// Output format
     #[arg(short = 'o', long, value_enum, default_value_t)]
     pub output: ReportArg,

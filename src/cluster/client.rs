@@ -97,17 +97,60 @@ impl Kind {
     }
 }
 
-/// Where the cluster is: `--kubeconfig` and `--context` (None: kubectl's defaults).
+/// Where the cluster is: `--kubeconfig` and `--context` (None: kubectl's defaults), and by
+/// when the work on it must end (None: no deadline beyond each request's read timeout).
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct ClusterOptions {
     pub kubeconfig: Option<std::path::PathBuf>,
     pub context: Option<String>,
+    pub deadline: Option<Deadline>,
+}
+
+/// The end of the time one cluster is given (`--cluster-timeout` of a run across clusters).
+/// Past it the client sends nothing more: a request in flight is cancelled (its future
+/// dropped, the connection closed) and every later one fails at once with a Timeout error, so
+/// the work on that cluster ends instead of going on behind the others' backs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Deadline {
+    pub at: std::time::Instant,
+    /// The budget it was computed from (for messages).
+    pub budget: std::time::Duration,
+}
+
+impl Deadline {
+    /// `budget` from now.
+    pub fn after(budget: std::time::Duration) -> Deadline {
+        Deadline {
+            at: std::time::Instant::now() + budget,
+            budget,
+        }
+    }
+    pub fn passed(&self) -> bool {
+        std::time::Instant::now() >= self.at
+    }
+}
+
+/// The error a request gets when the deadline cancelled it or came before it.
+#[derive(Debug)]
+struct DeadlineExceeded;
+
+impl std::fmt::Display for DeadlineExceeded {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("the cluster's deadline passed")
+    }
+}
+
+impl std::error::Error for DeadlineExceeded {}
+
+fn deadline_exceeded(e: &kube::Error) -> bool {
+    matches!(e, kube::Error::Service(b) if b.is::<DeadlineExceeded>())
 }
 
 /// A connected client plus the runtime that drives it.
 pub struct Kube {
     rt: tokio::runtime::Runtime,
     client: kube::Client,
+    deadline: Option<Deadline>,
     /// The API server URL (for messages).
     pub server: String,
     /// The context in use (for messages).
@@ -229,7 +272,7 @@ pub fn connect(args: &ClusterOptions) -> Result<Kube> {
             ))
         }
     };
-    let config = rt.block_on(async {
+    let load = async {
         match &args.kubeconfig {
             Some(path) => {
                 if !path.exists() {
@@ -265,6 +308,21 @@ pub fn connect(args: &ClusterOptions) -> Result<Kube> {
                 }
             }
         }
+    };
+    // Loading may run the kubeconfig's exec credential plugin: under the deadline too.
+    let config = rt.block_on(async {
+        match args.deadline {
+            None => load.await,
+            Some(d) => tokio::time::timeout_at(tokio::time::Instant::from_std(d.at), load)
+                .await
+                .unwrap_or_else(|_| {
+                    Err(timed_out(
+                        args.context.as_deref().unwrap_or("current"),
+                        d,
+                        "load the kubeconfig's credentials",
+                    ))
+                }),
+        }
     })?;
     let mut config = config;
     // Watches (check --pull-test) ask for at most 50 s: a request that hangs 60 s is broken.
@@ -290,6 +348,7 @@ pub fn connect(args: &ClusterOptions) -> Result<Kube> {
     Ok(Kube {
         rt,
         client,
+        deadline: args.deadline,
         server: server.trim_end_matches('/').to_string(),
         context,
         writes: WriteOptions::default(),
@@ -342,6 +401,14 @@ pub fn api_code(e: &kube::Error) -> Option<u16> {
     }
 }
 
+/// The Timeout error of a cluster whose deadline passed at `step`.
+fn timed_out(context: &str, d: Deadline, step: &str) -> Error {
+    Error::Timeout(format!(
+        "context \"{context}\" did not finish within {} (--cluster-timeout): stopped at the step \"{step}\" and sent nothing more to it; the other clusters went on",
+        crate::runner::duration::display(d.budget)
+    ))
+}
+
 impl Kube {
     /// Write as `writes` says (field manager, force on conflicts).
     pub fn writing_as(mut self, writes: &WriteOptions) -> Kube {
@@ -354,8 +421,42 @@ impl Kube {
         &self.writes
     }
 
+    /// Drive async work to its end whatever the deadline: only for work that bounds itself
+    /// and must not be cut short (the pull test's clean-up of its pods); it should take its
+    /// bound from [`Kube::remaining`]. Every other request goes through the deadline.
     pub fn block<F: Future>(&self, f: F) -> F::Output {
         self.rt.block_on(f)
+    }
+
+    /// The time left before the deadline (`None`: no deadline).
+    pub fn remaining(&self) -> Option<std::time::Duration> {
+        self.deadline
+            .map(|d| d.at.saturating_duration_since(std::time::Instant::now()))
+    }
+
+    /// Drive one request to its end, or to the deadline: past it nothing is sent, and a
+    /// request in flight is dropped (cancelled).
+    fn call<T, F>(&self, f: F) -> std::result::Result<T, kube::Error>
+    where
+        F: Future<Output = std::result::Result<T, kube::Error>>,
+    {
+        let Some(d) = self.deadline else {
+            return self.rt.block_on(f);
+        };
+        if d.passed() {
+            return Err(kube::Error::Service(Box::new(DeadlineExceeded)));
+        }
+        self.rt.block_on(async {
+            match tokio::time::timeout_at(tokio::time::Instant::from_std(d.at), f).await {
+                Ok(r) => r,
+                Err(_) => Err(kube::Error::Service(Box::new(DeadlineExceeded))),
+            }
+        })
+    }
+
+    /// Whether this cluster's deadline has passed (the work on it should stop).
+    pub fn deadline_passed(&self) -> bool {
+        self.deadline.is_some_and(|d| d.passed())
     }
 
     pub(super) fn api(&self, kind: Kind, namespace: &str) -> Api<DynamicObject> {
@@ -375,6 +476,11 @@ impl Kube {
     /// Turn a kube error into our error, naming the operation.
     pub fn error(&self, op: &Op<'_>, e: kube::Error) -> Error {
         let what = op.describe();
+        if deadline_exceeded(&e)
+            && let Some(d) = self.deadline
+        {
+            return timed_out(&self.context, d, &what);
+        }
         match &e {
             kube::Error::Api(s) if s.code == 403 => Error::Forbidden(format!(
                 "RBAC forbids the step \"{what}\" (verb {}, resource {}): {}; ask a cluster admin to grant `{}` on {}{}",
@@ -419,7 +525,7 @@ impl Kube {
             namespace,
             name: Some(name),
         };
-        match self.block(self.api(kind, namespace).get(name)) {
+        match self.call(self.api(kind, namespace).get(name)) {
             Ok(o) => Ok(Some(to_value(o))),
             Err(e) if api_code(&e) == Some(404) => {
                 // A missing namespace answers 404 on the object too; say which.
@@ -441,7 +547,7 @@ impl Kube {
             namespace,
             name: Some(name),
         };
-        self.block(self.api(kind, namespace).get(name))
+        self.call(self.api(kind, namespace).get(name))
             .map(to_value)
             .map_err(|e| self.error(&op, e))
     }
@@ -453,7 +559,7 @@ impl Kube {
             namespace,
             name: None,
         };
-        self.block(self.api(kind, namespace).list(&ListParams::default()))
+        self.call(self.api(kind, namespace).list(&ListParams::default()))
             .map(|l| l.items.into_iter().map(to_value).collect())
             .map_err(|e| self.error(&op, e))
     }
@@ -466,7 +572,7 @@ impl Kube {
             namespace,
             name: None,
         };
-        self.block(
+        self.call(
             self.api(kind, namespace)
                 .list(&ListParams::default().labels(selector)),
         )
@@ -490,7 +596,7 @@ impl Kube {
             pp = pp.force();
         }
         pp.dry_run = dry_run;
-        self.block(
+        self.call(
             self.api(kind, namespace)
                 .patch(name, &pp, &Patch::Apply(obj.clone())),
         )
@@ -552,7 +658,7 @@ impl Kube {
             dry_run,
             field_manager: Some(self.writes.field_manager.as_str().to_string()),
         };
-        self.block(self.api(kind, namespace).replace(name, &pp, &data))
+        self.call(self.api(kind, namespace).replace(name, &pp, &data))
             .map(to_value)
     }
 
@@ -583,7 +689,7 @@ impl Kube {
             DeleteParams::default()
         };
         let dp = DeleteParams { dry_run, ..base };
-        match self.block(self.api(kind, namespace).delete(name, &dp)) {
+        match self.call(self.api(kind, namespace).delete(name, &dp)) {
             Ok(_) => Ok(true),
             Err(e) if api_code(&e) == Some(404) => Ok(false),
             Err(e) => Err(self.error(&op, e)),
@@ -606,7 +712,7 @@ impl Kube {
         }))
         .map_err(|e| Error::other(format!("building a SelfSubjectAccessReview: {e}")))?;
         let api: Api<SelfSubjectAccessReview> = Api::all(self.client.clone());
-        match self.block(api.create(&PostParams::default(), &review)) {
+        match self.call(api.create(&PostParams::default(), &review)) {
             Ok(r) => Ok(r.status.map(|s| s.allowed)),
             Err(e) if api_code(&e).is_some() => Ok(None),
             Err(e) => Err(self.error(
@@ -643,9 +749,18 @@ impl Kube {
         }))
         .map_err(|e| Error::other(format!("building a SubjectAccessReview: {e}")))?;
         let api: Api<SubjectAccessReview> = Api::all(self.client.clone());
-        match self.block(api.create(&PostParams::default(), &sar)) {
+        match self.call(api.create(&PostParams::default(), &sar)) {
             Ok(r) => Ok(Some(r.status.map(|s| s.allowed).unwrap_or(false))),
             Err(e) if matches!(api_code(&e), Some(403) | Some(404)) => Ok(None),
+            Err(e) if deadline_exceeded(&e) => Err(self.error(
+                &Op {
+                    verb: "create",
+                    kind: Kind::Namespace,
+                    namespace: "",
+                    name: None,
+                },
+                e,
+            )),
             Err(e) => Err(Error::Cluster(format!(
                 "cannot create a SubjectAccessReview on {}: {}",
                 self.server,

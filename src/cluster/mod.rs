@@ -12,5 +12,5 @@ pub mod rollout;
 pub mod view;
 pub mod writes;
 
-pub use client::{ClusterOptions, FIELD_MANAGER, Kind, Kube, connect, context_names};
+pub use client::{ClusterOptions, Deadline, FIELD_MANAGER, Kind, Kube, connect, context_names};
 pub use reads::{RunnerSecrets, read_deployment, read_runner_secrets, secret_bytes};

@@ -16,7 +16,9 @@ use crate::runner::model::{
     AuthFileState, DEFAULT_IMAGE_PREFIX, Family, Prediction, RunnerConfig, builtin_images, predict,
     stock_function_configs,
 };
-use crate::settings::{Check, Explain, ExplainSource, Namespace, ReportFormat};
+use crate::settings::{
+    Check, Explain, ExplainSource, Fleet, Namespace, ReportFormat, RunnerLocation,
+};
 use crate::ui::output::{self, Report};
 
 pub fn run(args: &Explain) -> Result<()> {
@@ -31,9 +33,62 @@ pub fn run(args: &Explain) -> Result<()> {
     for dir in &args.packages {
         images.extend(crate::krm::pipeline::package_images(dir)?);
     }
+    if let ExplainSource::Live {
+        runner,
+        fleet: Some(fleet),
+    } = &args.source
+    {
+        return run_fleet(args, runner, fleet, &images);
+    }
     let runner = runner_of(args)?;
     let report = explain(&images, &runner);
     output::print_report(&report, args.output)
+}
+
+/// Live `explain` across contexts: each cluster's runner read concurrently, the same images
+/// predicted for each; one entry per context (its report under `explain`), the summary table
+/// naming per context the images that get no pod or no credential.
+fn run_fleet(
+    args: &Explain,
+    loc: &RunnerLocation,
+    fleet: &Fleet,
+    images: &[ImageUse],
+) -> Result<()> {
+    let contexts = super::fleet::contexts(fleet)?;
+    let outcomes = super::fleet::run_each(fleet, &contexts, |cluster| {
+        let loc = RunnerLocation {
+            cluster,
+            ..loc.clone()
+        };
+        live_runner(args, &loc).map(|runner| explain(images, &runner))
+    });
+    let report = super::fleet::FleetReport { outcomes };
+    output::print_report(&report, args.output)?;
+    super::fleet::verdict(&report.outcomes)
+}
+
+impl super::fleet::ClusterReport for ExplainReport {
+    const KEY: &'static str = "explain";
+    fn findings(&self) -> Vec<String> {
+        let mut f = Vec::new();
+        if let Some(e) = &self.auth_file.error {
+            f.push(format!("auth file unparsable by the runner: {e}"));
+        }
+        for i in &self.images {
+            if let Some(e) = &i.error {
+                f.push(format!("{}: {e}: no pod", i.image));
+            } else if !i.reaches_runner {
+                continue;
+            } else if i.credential.is_none() && i.keychain == Some("auth-file") {
+                f.push(format!(
+                    "{}: no credential for {} (anonymous pull)",
+                    i.image,
+                    i.registry.as_deref().unwrap_or("its registry")
+                ));
+            }
+        }
+        f
+    }
 }
 
 /// The runner configuration `explain` predicts with.
@@ -71,26 +126,36 @@ fn runner_of(args: &Explain) -> Result<ConfiguredRunner> {
                 object: "--auth-file".into(),
             })
         }
-        ExplainSource::Live(loc) => {
-            let check = Check {
-                source: None,
-                namespace: loc.namespace.clone(),
-                target: loc.target.clone(),
-                cluster: loc.cluster.clone(),
-                fn_namespace: Namespace::fn_default(),
-                probe: false,
-                packages: Vec::new(),
-                default_image_prefix: None,
-                pull_test: None,
-                output: ReportFormat::Table,
-            };
-            let live = super::check::live::live_objects_and_findings(&check)?;
-            from_objects(
-                &live.objects,
-                &format!("Deployment/{}/{}", loc.namespace, loc.target.deployment),
-            )
-        }
+        ExplainSource::Live { runner, .. } => live_runner(args, runner),
     }
+}
+
+/// The configuration of the runner at `loc` (the live cluster's objects).
+fn live_runner(args: &Explain, loc: &RunnerLocation) -> Result<ConfiguredRunner> {
+    let ctx = LintContext {
+        namespace: args.namespace.to_string(),
+        deployment: args.target.deployment.clone(),
+        container: args.target.container.clone(),
+        offline: true,
+        now_unix: super::check::now_unix(),
+    };
+    let check = Check {
+        source: None,
+        namespace: loc.namespace.clone(),
+        target: loc.target.clone(),
+        cluster: loc.cluster.clone(),
+        fleet: None,
+        fn_namespace: Namespace::fn_default(),
+        probe: false,
+        pull_test: None,
+        packages: Vec::new(),
+        default_image_prefix: None,
+        output: ReportFormat::Table,
+    };
+    let live = super::check::live::live_objects_and_findings(&check)?;
+    let shown = format!("Deployment/{}/{}", loc.namespace, loc.target.deployment);
+    lint::runner_config(&live.objects, &ctx, args.default_image_prefix.as_deref())
+        .map_err(|e| Error::not_found(format!("{shown}: {e}; {}", e.fix())))
 }
 
 /// A bare auth file, read as bytes (the runner does not need UTF-8), bounded.

@@ -1,15 +1,18 @@
 //! Many clusters in one run: the contexts of a [`Fleet`] handled concurrently (`--parallel`
 //! at once), each under its own deadline (`--cluster-timeout`), a progress line per cluster on
 //! a terminal, and the outcomes in the contexts' order. One cluster failing (unreachable,
-//! forbidden, timed out, even a panic) is that cluster's outcome and never stops the others.
+//! forbidden, timed out, even a panic) is that cluster's outcome and never stops the others;
+//! a cluster past its deadline gets no more requests (the client enforces it), so nothing is
+//! left running when the summary is printed.
 
+use std::panic::AssertUnwindSafe;
+use std::sync::Mutex;
 use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::{Arc, Mutex, mpsc};
 use std::time::{Duration, Instant};
 
 use serde::Serialize;
 
-use crate::cluster::{self, ClusterOptions};
+use crate::cluster::{self, ClusterOptions, Deadline};
 use crate::error::{Error, Result, exit};
 use crate::settings::Fleet;
 use crate::ui;
@@ -30,19 +33,128 @@ pub struct ErrorInfo {
     pub message: String,
 }
 
-impl<T> Outcome<T> {
+/// What a cluster's own report says in a run across clusters: a JSON entry names its context
+/// and holds the report under [`ClusterReport::KEY`]; the summary table has one row per
+/// context (context, what changed, rollout, findings, error).
+pub trait ClusterReport: Serialize {
+    /// The key of the cluster's report in its JSON entry (`status`, `setup`, ...).
+    const KEY: &'static str;
+    /// What the run changed on the cluster, one short line each; `None`: it only reads.
+    fn changed(&self) -> Option<Vec<String>> {
+        None
+    }
+    /// Where the runner's rollout stands ("-" when the command does not look at it).
+    fn rollout(&self) -> String {
+        "-".to_string()
+    }
+    /// What needs attention, one short line each.
+    fn findings(&self) -> Vec<String>;
+    /// How the cluster's run ended although it has a report (a rollout that timed out, error
+    /// findings); `None`: it succeeded.
+    fn problem(&self) -> Option<ErrorInfo> {
+        None
+    }
+}
+
+impl<T: ClusterReport> Outcome<T> {
     pub fn exit_code(&self) -> u8 {
-        match &self.result {
-            Ok(_) => exit::OK,
-            Err(e) => e.exit_code(),
-        }
+        self.error().map_or(exit::OK, |e| e.exit_code)
     }
 
     pub fn error(&self) -> Option<ErrorInfo> {
-        self.result.as_ref().err().map(|e| ErrorInfo {
+        match &self.result {
+            Ok(r) => r.problem(),
+            Err(e) => Some(ErrorInfo::of(e)),
+        }
+    }
+}
+
+impl ErrorInfo {
+    pub fn of(e: &Error) -> ErrorInfo {
+        ErrorInfo {
             exit_code: e.exit_code(),
             message: e.one_line(),
-        })
+        }
+    }
+}
+
+/// The outcomes of a run across clusters, as one report: a JSON/YAML list with one entry per
+/// context, or the summary table.
+pub struct FleetReport<T> {
+    pub outcomes: Vec<Outcome<T>>,
+}
+
+impl<T: ClusterReport> Serialize for FleetReport<T> {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> std::result::Result<S::Ok, S::Error> {
+        use serde::ser::{SerializeMap, SerializeSeq};
+        struct Entry<'a, T>(&'a Outcome<T>);
+        impl<T: ClusterReport> Serialize for Entry<'_, T> {
+            fn serialize<S: serde::Serializer>(
+                &self,
+                s: S,
+            ) -> std::result::Result<S::Ok, S::Error> {
+                let o = self.0;
+                let mut m = s.serialize_map(None)?;
+                m.serialize_entry("context", &o.context)?;
+                m.serialize_entry("exitCode", &o.exit_code())?;
+                if let Some(e) = o.error() {
+                    m.serialize_entry("error", &e)?;
+                }
+                if let Ok(r) = &o.result {
+                    if let Some(changed) = r.changed().filter(|c| !c.is_empty()) {
+                        m.serialize_entry("changed", &changed)?;
+                    }
+                    let findings = r.findings();
+                    if !findings.is_empty() {
+                        m.serialize_entry("findings", &findings)?;
+                    }
+                    m.serialize_entry(T::KEY, r)?;
+                }
+                m.end()
+            }
+        }
+        let mut seq = s.serialize_seq(Some(self.outcomes.len()))?;
+        for o in &self.outcomes {
+            seq.serialize_element(&Entry(o))?;
+        }
+        seq.end()
+    }
+}
+
+impl<T: ClusterReport> ui::output::Report for FleetReport<T> {
+    fn table(&self) -> String {
+        use comfy_table::{ContentArrangement, Table, presets};
+        let mut t = Table::new();
+        t.load_preset(presets::UTF8_FULL_CONDENSED);
+        t.set_content_arrangement(ContentArrangement::Dynamic);
+        t.set_header(vec!["CONTEXT", "CHANGED", "ROLLOUT", "FINDINGS", "ERROR"]);
+        for o in &self.outcomes {
+            let (changed, rollout, found) = match &o.result {
+                Ok(r) => {
+                    let f = r.findings();
+                    (
+                        match r.changed() {
+                            None => "nothing (read only)".to_string(),
+                            Some(c) if c.is_empty() => "nothing".to_string(),
+                            Some(c) => c.join("\n"),
+                        },
+                        r.rollout(),
+                        if f.is_empty() {
+                            "none".to_string()
+                        } else {
+                            f.join("\n")
+                        },
+                    )
+                }
+                Err(_) => ("-".to_string(), "-".to_string(), "-".to_string()),
+            };
+            let error = o
+                .error()
+                .map(|e| format!("exit {}: {}", e.exit_code, e.message))
+                .unwrap_or_default();
+            t.add_row(vec![o.context.clone(), changed, rollout, found, error]);
+        }
+        format!("{t}\n")
     }
 }
 
@@ -53,18 +165,19 @@ pub fn contexts(fleet: &Fleet) -> Result<Vec<String>> {
     fleet.select(&available)
 }
 
-/// Run `work` once per context, `fleet.parallel` at a time, each given
-/// `fleet.cluster_timeout`; the outcomes come back in the order of `contexts`.
+/// Run `work` once per context, `fleet.parallel` at a time, each under its own deadline
+/// (`fleet.cluster_timeout` from the moment its work starts); the outcomes come back in the
+/// order of `contexts`.
 ///
-/// A cluster that overruns its deadline is reported as timed out (exit 9) and its slot goes
-/// to the next cluster; its thread is left to end on its own (every API request has its own
-/// read timeout), so only read-only work may be given here without its own deadline.
+/// The deadline travels in the [`ClusterOptions`] `work` connects with: past it the client
+/// cancels the request in flight and sends nothing more, so a slow cluster's work ends (as a
+/// Timeout, exit 9) instead of being abandoned, and when this returns no work is left
+/// running on any cluster. A panic in `work` is that cluster's outcome too.
 pub fn run_each<T, F>(fleet: &Fleet, contexts: &[String], work: F) -> Vec<Outcome<T>>
 where
-    T: Send + 'static,
-    F: Fn(ClusterOptions) -> Result<T> + Send + Sync + 'static,
+    T: Send,
+    F: Fn(ClusterOptions) -> Result<T> + Sync,
 {
-    let work = Arc::new(work);
     let total = contexts.len();
     let next = AtomicUsize::new(0);
     let done = AtomicUsize::new(0);
@@ -79,12 +192,24 @@ where
                     if i >= total {
                         break;
                     }
-                    let context = contexts[i].clone();
+                    let context = &contexts[i];
+                    let start = Instant::now();
                     let options = ClusterOptions {
                         kubeconfig: fleet.kubeconfig.clone(),
                         context: Some(context.clone()),
+                        deadline: Some(Deadline::after(fleet.cluster_timeout)),
                     };
-                    let outcome = one(&work, options, &context, fleet.cluster_timeout);
+                    let result = std::panic::catch_unwind(AssertUnwindSafe(|| work(options)))
+                        .unwrap_or_else(|_| {
+                            Err(Error::other(format!(
+                                "context \"{context}\": the work stopped unexpectedly (a bug); the other clusters went on"
+                            )))
+                        });
+                    let outcome = Outcome {
+                        context: context.clone(),
+                        result,
+                        elapsed: start.elapsed(),
+                    };
                     let n = done.fetch_add(1, Ordering::SeqCst) + 1;
                     if progress {
                         ui::output::stderr_line(format_args!(
@@ -119,51 +244,13 @@ where
         .collect()
 }
 
-/// One cluster, on its own thread, under its deadline.
-fn one<T, F>(
-    work: &Arc<F>,
-    options: ClusterOptions,
-    context: &str,
-    deadline: Duration,
-) -> Outcome<T>
-where
-    T: Send + 'static,
-    F: Fn(ClusterOptions) -> Result<T> + Send + Sync + 'static,
-{
-    let start = Instant::now();
-    let (tx, rx) = mpsc::channel();
-    let work = work.clone();
-    let spawned = std::thread::Builder::new()
-        .name(format!("cluster {context}"))
-        .spawn(move || {
-            let _ = tx.send(work(options));
-        });
-    let result = match spawned {
-        Err(e) => Err(Error::other(format!(
-            "cannot start a thread for context \"{context}\": {e}"
-        ))),
-        Ok(_) => match rx.recv_timeout(deadline) {
-            Ok(r) => r,
-            Err(mpsc::RecvTimeoutError::Timeout) => Err(Error::Timeout(format!(
-                "context \"{context}\" did not answer within {} (--cluster-timeout); the other clusters went on",
-                crate::runner::duration::display(deadline)
-            ))),
-            Err(mpsc::RecvTimeoutError::Disconnected) => Err(Error::other(format!(
-                "context \"{context}\": the worker stopped unexpectedly (a bug); the other clusters went on"
-            ))),
-        },
-    };
-    Outcome {
-        context: context.to_string(),
-        result,
-        elapsed: start.elapsed(),
-    }
-}
-
 /// The end of a run across clusters: `Ok` when every cluster succeeded, else the most severe
 /// of their exit codes (see [`exit::most_severe`]) with one line naming the failed contexts.
-pub fn verdict<T>(outcomes: &[Outcome<T>]) -> Result<()> {
-    let failed: Vec<&Outcome<T>> = outcomes.iter().filter(|o| o.result.is_err()).collect();
+pub fn verdict<T: ClusterReport>(outcomes: &[Outcome<T>]) -> Result<()> {
+    let failed: Vec<&Outcome<T>> = outcomes
+        .iter()
+        .filter(|o| o.exit_code() != exit::OK)
+        .collect();
     if failed.is_empty() {
         return Ok(());
     }

@@ -322,6 +322,8 @@ pub struct RemoveOffline {
 #[derive(Debug, Clone)]
 pub struct RemoveLive {
     pub runner: RunnerLocation,
+    /// Several clusters (`None`: the one of `runner.cluster`).
+    pub fleet: Option<Fleet>,
     pub fn_namespace: Namespace,
     /// The names as given (which Secrets `--delete-secrets` deletes).
     pub config: RequestedConfig,
@@ -342,9 +344,11 @@ impl Remove {
         let config = requested(&a.options);
         let dry_run = dry_run(a.dry_run);
         let Some(source) = a.filename else {
+            let (cluster, fleet) = clusters(&a.cluster, &a.fleet)?;
             return Ok(Remove::Live(RemoveLive {
+                fleet,
                 runner: RunnerLocation {
-                    cluster: cluster(&a.cluster)?,
+                    cluster,
                     namespace: namespace(&a.namespace),
                     target: target(&a.target),
                 },
@@ -365,6 +369,7 @@ impl Remove {
             ));
         }
         offline_writes(&a.writes)?;
+        offline_alone(&a.cluster, &a.fleet)?;
         let mut desired = config.desired(true);
         if desired.registry_auth_secret_name.is_empty() {
             desired.registry_auth_secret_name = desired.auth_secret_name.clone();
@@ -409,6 +414,8 @@ pub enum SetupMode {
 #[derive(Debug, Clone)]
 pub struct SetupLive {
     pub cluster: ClusterOptions,
+    /// Several clusters (`None`: the one of `cluster`).
+    pub fleet: Option<Fleet>,
     pub namespace: Namespace,
     pub fn_namespace: Namespace,
     pub dry_run: DryRun,
@@ -428,6 +435,7 @@ impl Setup {
                     ));
                 }
                 offline_writes(&a.writes)?;
+                offline_alone(&a.cluster, &a.fleet)?;
                 if source.as_os_str() == "-" && a.credentials.password_stdin {
                     return Err(Error::usage(
                         "-f - and --password-stdin both read stdin: pass the manifests as a file, or the password in $PORCH_REGISTRY_PASSWORD",
@@ -441,14 +449,18 @@ impl Setup {
                     verb: Verb::Setup,
                 })
             }
-            None => SetupMode::Live(SetupLive {
-                cluster: cluster(&a.cluster)?,
-                namespace: namespace(&a.namespace),
-                fn_namespace: a.fn_namespace,
-                dry_run,
-                writes: writes(&a.writes),
-                rollout: rollout(&a.rollout),
-            }),
+            None => {
+                let (cluster, fleet) = clusters(&a.cluster, &a.fleet)?;
+                SetupMode::Live(SetupLive {
+                    cluster,
+                    fleet,
+                    namespace: namespace(&a.namespace),
+                    fn_namespace: a.fn_namespace,
+                    dry_run,
+                    writes: writes(&a.writes),
+                    rollout: rollout(&a.rollout),
+                })
+            }
         };
         Ok(Setup {
             credentials: credentials(a.credentials),
@@ -469,6 +481,8 @@ pub struct Check {
     pub namespace: Namespace,
     pub target: Target,
     pub cluster: ClusterOptions,
+    /// Several clusters (`None`: the one of `cluster`).
+    pub fleet: Option<Fleet>,
     pub fn_namespace: Namespace,
     pub probe: bool,
     /// `--package DIR`: judge the function images of these Kptfile pipelines too.
@@ -514,14 +528,22 @@ impl Check {
             }
             None => None,
         };
+        let (cluster, fleet) = match &a.filename {
+            Some(_) => {
+                offline_alone(&a.cluster, &a.fleet)?;
+                (cluster(&a.cluster)?, None)
+            }
+            None => clusters(&a.cluster, &a.fleet)?,
+        };
         Ok(Check {
             pull_test,
+            fleet,
             packages: a.packages,
             default_image_prefix: a.prefix.default_image_prefix,
             source: a.filename,
             namespace: namespace(&a.namespace),
             target: target(&a.target),
-            cluster: cluster(&a.cluster)?,
+            cluster,
             fn_namespace: a.fn_namespace,
             probe: a.probe,
             output: report(a.output),
@@ -545,8 +567,11 @@ pub enum ExplainSource {
     Manifests(PathBuf),
     /// `--auth-file FILE`: a bare auth file; private registries on, TLS as `--tls`.
     AuthFile { path: PathBuf, tls: bool },
-    /// Neither: the live cluster's runner.
-    Live(RunnerLocation),
+    /// Neither: the live cluster's runner (or, with a fleet, each cluster's).
+    Live {
+        runner: RunnerLocation,
+        fleet: Option<Box<Fleet>>,
+    },
 }
 
 /// `explain IMAGE... [--package DIR]...`.
@@ -569,13 +594,25 @@ impl Explain {
             ));
         }
         let source = match (a.filename, a.auth_file) {
-            (Some(f), _) => ExplainSource::Manifests(f),
-            (None, Some(path)) => ExplainSource::AuthFile { path, tls: a.tls },
-            (None, None) => ExplainSource::Live(RunnerLocation {
-                cluster: cluster(&a.cluster)?,
-                namespace: namespace(&a.namespace),
-                target: target(&a.target),
-            }),
+            (Some(f), _) => {
+                offline_alone(&a.cluster, &a.fleet)?;
+                ExplainSource::Manifests(f)
+            }
+            (None, Some(path)) => {
+                offline_alone(&a.cluster, &a.fleet)?;
+                ExplainSource::AuthFile { path, tls: a.tls }
+            }
+            (None, None) => {
+                let (cluster, fleet) = clusters(&a.cluster, &a.fleet)?;
+                ExplainSource::Live {
+                    runner: RunnerLocation {
+                        cluster,
+                        namespace: namespace(&a.namespace),
+                        target: target(&a.target),
+                    },
+                    fleet: fleet.map(Box::new),
+                }
+            }
         };
         Ok(Explain {
             images: a.images,
@@ -616,7 +653,7 @@ impl Status {
                 cluster: match &fleet {
                     Some(_) => ClusterOptions {
                         kubeconfig: a.cluster.kubeconfig.clone(),
-                        context: None,
+                        ..ClusterOptions::default()
                     },
                     None => cluster(&a.cluster)?,
                 },
@@ -692,6 +729,32 @@ impl Fleet {
             }
         }
     }
+}
+
+/// The cluster of a command that also runs across clusters: one (`--context` at most once,
+/// exactly as without the fleet flags) or several (the fleet; the options then name only the
+/// kubeconfig, each cluster gets its context and deadline when its turn comes).
+fn clusters(c: &cli::ClusterArgs, f: &cli::FleetArgs) -> Result<(ClusterOptions, Option<Fleet>)> {
+    match fleet(c, f) {
+        Some(fleet) => Ok((
+            ClusterOptions {
+                kubeconfig: c.kubeconfig.clone(),
+                ..ClusterOptions::default()
+            },
+            Some(fleet),
+        )),
+        None => Ok((cluster(c)?, None)),
+    }
+}
+
+/// Offline work (`-f`, `--auth-file`) reads no cluster: several contexts are a usage error.
+fn offline_alone(c: &cli::ClusterArgs, f: &cli::FleetArgs) -> Result<()> {
+    if fleet(c, f).is_some() {
+        return Err(Error::usage(
+            "several contexts (--context twice, --all-contexts) need the live clusters; with -f or --auth-file the work is offline: leave them out",
+        ));
+    }
+    Ok(())
 }
 
 /// `Some` when the flags ask for several clusters; `None` (one `--context` or none): one
@@ -1002,13 +1065,14 @@ fn cluster(a: &cli::ClusterArgs) -> Result<ClusterOptions> {
     let first = a.context.first();
     if let Some(other) = a.context.iter().find(|c| Some(*c) != first) {
         return Err(Error::usage(format!(
-            "--context given twice (\"{}\", \"{other}\"): this command handles one cluster; pass one --context (several are supported by `status`)",
+            "--context given twice (\"{}\", \"{other}\"): this command handles one cluster; pass one --context (several are supported by setup, status, check, remove and live explain)",
             first.map(String::as_str).unwrap_or_default()
         )));
     }
     Ok(ClusterOptions {
         kubeconfig: a.kubeconfig.clone(),
         context: first.cloned(),
+        deadline: None,
     })
 }
 

@@ -723,7 +723,7 @@ fn read_runner_secrets_returns_the_mounted_bytes() {
     setup(&api, PASSWORD, &["--ca-file", ca.to_str().unwrap()]).success();
     let cluster = porch_registry::cluster::ClusterOptions {
         kubeconfig: Some(api.kubeconfig().to_path_buf()),
-        context: None,
+        ..Default::default()
     };
     let got = porch_registry::cluster::read_runner_secrets(
         &cluster,

@@ -354,8 +354,19 @@ fn single_context_behaves_as_before_and_bad_selections_are_usage_errors() {
         assert!(stderr.contains("kubectl config get-contexts"), "{stderr}");
     }
     assert!(a.requests().is_empty());
-    // Several contexts for a command that does not take them yet: a usage error.
-    let (code, _, stderr) = run(&kc, &["check", "--context", "a", "--context", "b"]);
+    // Several contexts for a command that does not take them: a usage error.
+    let (code, _, stderr) = run(
+        &kc,
+        &[
+            "pull",
+            "--from-cluster",
+            "x.example/fn:v1",
+            "--context",
+            "a",
+            "--context",
+            "b",
+        ],
+    );
     assert_eq!(code, 2, "{stderr}");
     assert!(stderr.contains("--context given twice"), "{stderr}");
 }
@@ -382,4 +393,166 @@ fn bench_serve_20_clusters() {
     while !dir.join("stop").exists() && start.elapsed() < std::time::Duration::from_secs(600) {
         std::thread::sleep(std::time::Duration::from_millis(50));
     }
+}
+
+/// Times of the requests a server received, relative to the first.
+fn request_offsets(api: &FakeApi) -> Vec<std::time::Duration> {
+    let reqs = api.requests();
+    let Some(first) = reqs.first().map(|r| r.at) else {
+        return vec![];
+    };
+    reqs.iter().map(|r| r.at.duration_since(first)).collect()
+}
+
+#[test]
+fn a_timed_out_cluster_gets_no_more_requests_while_the_others_go_on() {
+    // `slow` answers every request after 1.3 s: its `check` (a dozen requests) cannot end
+    // within the 3 s deadline. `a` comes after it (one slot) and takes a second or two
+    // itself, so the process lives on past slow's deadline: an abandoned worker would go on
+    // sending (one request every 1.3 s) during that time.
+    let slow = porch_cluster();
+    let a = porch_cluster();
+    let dir = tempfile::tempdir().unwrap();
+    let kc = fleet_kubeconfig(dir.path(), &[("slow", slow.url()), ("a", a.url())]);
+    for ctx in ["slow", "a"] {
+        let (code, out, err) = run(
+            &kc,
+            &[
+                "setup",
+                "--context",
+                ctx,
+                "--registry",
+                "registry.example.com:5000",
+                "--username",
+                "robot",
+                "--timeout=30s",
+            ],
+        );
+        assert_eq!(code, 0, "{out}{err}");
+    }
+    slow.clear_requests();
+    slow.set_latency(std::time::Duration::from_millis(1300));
+    a.set_latency(std::time::Duration::from_millis(150));
+    let start = std::time::Instant::now();
+    let (code, stdout, stderr) = run(
+        &kc,
+        &[
+            "check",
+            "--all-contexts",
+            "--cluster-timeout",
+            "3s",
+            "--parallel",
+            "1",
+            "-o",
+            "json",
+        ],
+    );
+    let total = start.elapsed();
+    let entries = json_entries(&stdout);
+    let s = entry(&entries, "slow");
+    assert_eq!(s["exitCode"], 9, "{stdout}{stderr}");
+    let msg = s["error"]["message"].as_str().unwrap();
+    assert!(
+        msg.contains("--cluster-timeout") && msg.contains("sent nothing more"),
+        "{msg}"
+    );
+    assert!(s.get("check").is_none(), "{s}");
+    // `a` was checked in full after slow's slot was freed.
+    assert!(entry(&entries, "a").get("check").is_some(), "{stdout}");
+    assert_eq!(code, 9, "{stderr}");
+    let offsets = request_offsets(&slow);
+    assert!(offsets.len() >= 2, "{offsets:?}");
+    let last = *offsets.last().unwrap();
+    assert!(
+        last < std::time::Duration::from_millis(3000),
+        "a request reached the timed-out cluster {last:?} after its first one (deadline 3s): {offsets:?}"
+    );
+    // ... although the run went on for seconds after slow's deadline.
+    assert!(
+        total > std::time::Duration::from_secs(4),
+        "the run ended too early to tell: {total:?}"
+    );
+}
+
+#[test]
+fn check_and_explain_across_contexts_one_entry_each() {
+    let good = porch_cluster();
+    let broken = porch_cluster();
+    let dir = tempfile::tempdir().unwrap();
+    let kc = fleet_kubeconfig(
+        dir.path(),
+        &[
+            ("good", good.url()),
+            ("broken", broken.url()),
+            ("down", unreachable_url()),
+        ],
+    );
+    // `good` is set up; `broken` mounts an auth Secret that does not exist.
+    for ctx in ["good", "broken"] {
+        let (code, out, err) = run(
+            &kc,
+            &[
+                "setup",
+                "--context",
+                ctx,
+                "--registry",
+                "registry.example.com:5000",
+                "--username",
+                "robot",
+                "--timeout=30s",
+            ],
+        );
+        assert_eq!(code, 0, "{out}{err}");
+    }
+    broken.remove("secrets", NS, "registry-auth-secret");
+    let (code, stdout, stderr) = run(&kc, &["check", "--all-contexts", "-o", "json"]);
+    // Unreachable (5) is more severe than findings (3).
+    assert_eq!(code, 5, "{stdout}{stderr}");
+    let entries = json_entries(&stdout);
+    let g = entry(&entries, "good");
+    assert_eq!(g["exitCode"], 0, "{g}");
+    assert!(g["check"]["findings"].is_array(), "{g}");
+    let b = entry(&entries, "broken");
+    assert_eq!(b["exitCode"], 3, "{b}");
+    assert!(
+        b["check"]["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|f| f["severity"] == "error"
+                && f["message"].to_string().contains("registry-auth-secret")),
+        "{b}"
+    );
+    assert_eq!(entry(&entries, "down")["exitCode"], 5);
+    // Without the unreachable one: the findings decide (3).
+    let (code, table, _) = run(&kc, &["check", "--context", "good", "--context", "broken"]);
+    assert_eq!(code, 3, "{table}");
+    assert!(
+        table.contains("CONTEXT") && table.contains("exit 3"),
+        "{table}"
+    );
+
+    // explain: the same image predicted with each cluster's runner.
+    let (code, stdout, stderr) = run(
+        &kc,
+        &[
+            "explain",
+            "registry.example.com:5000/fn/set-labels:v1",
+            "--context",
+            "good",
+            "--context",
+            "down",
+            "-o",
+            "json",
+        ],
+    );
+    assert_eq!(code, 5, "{stdout}{stderr}");
+    let entries = json_entries(&stdout);
+    let g = entry(&entries, "good");
+    assert_eq!(g["exitCode"], 0);
+    let img = &g["explain"]["images"][0];
+    assert_eq!(img["registry"], "registry.example.com:5000", "{g}");
+    assert_eq!(img["username"], "robot", "{g}");
+    assert!(!stdout.contains(PASSWORD));
+    assert_eq!(entry(&entries, "down")["exitCode"], 5);
 }

@@ -30,6 +30,9 @@ pub fn now_unix() -> i64 {
 }
 
 pub fn run(args: &Check) -> Result<()> {
+    if let Some(fleet) = &args.fleet {
+        return run_fleet(args, fleet);
+    }
     let ctx = LintContext {
         namespace: args.namespace.to_string(),
         deployment: args.target.deployment.clone(),
@@ -68,6 +71,71 @@ pub fn run(args: &Check) -> Result<()> {
         )));
     }
     Ok(())
+}
+
+/// Live `check` across contexts: each cluster checked concurrently (with `--probe`, its
+/// runner's Secrets probed against their registries; with `--pull-test`, its own test pods,
+/// the test ended early enough to clean up within `--cluster-timeout`), one entry per context with its
+/// findings (errors first), the summary table naming each error; a cluster with an error
+/// finding counts as exit 3, the run's code the most severe of the clusters'.
+fn run_fleet(args: &Check, fleet: &crate::settings::Fleet) -> Result<()> {
+    let contexts = crate::commands::fleet::contexts(fleet)?;
+    let outcomes = crate::commands::fleet::run_each(fleet, &contexts, |cluster| {
+        let one = Check {
+            cluster,
+            fleet: None,
+            ..args.clone()
+        };
+        let ctx = LintContext {
+            namespace: one.namespace.to_string(),
+            deployment: one.target.deployment.clone(),
+            container: one.target.container.clone(),
+            offline: false,
+            now_unix: now_unix(),
+        };
+        let (mut findings, objects) = live::findings(&one, &ctx)?;
+        if one.probe {
+            findings.extend(probe::check_findings(&live::probe_inputs(&one)?));
+        }
+        if let Some(pt) = &one.pull_test {
+            findings.extend(pull_test::findings(&one, pt, &objects, &ctx)?);
+        }
+        findings.sort_by_key(|f| f.severity);
+        Ok(ClusterFindings { findings })
+    });
+    let report = crate::commands::fleet::FleetReport { outcomes };
+    output::print_report(&report, args.output)?;
+    crate::commands::fleet::verdict(&report.outcomes)
+}
+
+/// One cluster's findings in a run across clusters (its JSON entry: `check.findings`).
+#[derive(Debug, Serialize)]
+pub struct ClusterFindings {
+    pub findings: Vec<Finding>,
+}
+
+impl crate::commands::fleet::ClusterReport for ClusterFindings {
+    const KEY: &'static str = "check";
+    fn findings(&self) -> Vec<String> {
+        self.findings
+            .iter()
+            .filter(|f| f.severity != Severity::Info)
+            .map(|f| format!("{} {}: {}", f.severity.as_str(), f.rule, f.object))
+            .collect()
+    }
+    fn problem(&self) -> Option<crate::commands::fleet::ErrorInfo> {
+        let errors = self
+            .findings
+            .iter()
+            .filter(|f| f.severity == Severity::Error)
+            .count();
+        (errors > 0).then(|| crate::commands::fleet::ErrorInfo {
+            exit_code: crate::error::exit::FINDINGS,
+            message: format!(
+                "{errors} error finding(s): the function runner will not work as configured"
+            ),
+        })
+    }
 }
 
 /// `--package DIR`: the function images of the Kptfile pipelines, judged by the runner model

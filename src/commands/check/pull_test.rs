@@ -232,7 +232,15 @@ pub(super) fn findings(
         selector: core::selector(&run_id),
         can_watch,
     };
-    let end = kube.block(run.test_and_clean_up(&mut pairs, pt.timeout));
+    // In a run across clusters the test ends early enough for its clean-up to finish within
+    // the cluster's deadline (the clean-up is never cut short: no pods left behind).
+    let timeout = match kube.remaining() {
+        Some(left) => pt
+            .timeout
+            .min(left.saturating_sub(CLEANUP_BOUND + Duration::from_secs(5))),
+        None => pt.timeout,
+    };
+    let end = kube.block(run.test_and_clean_up(&mut pairs, timeout));
     let end = end?;
     if let End::Interrupted(sig) = end {
         ui::info(format!(

@@ -11,6 +11,9 @@ use crate::settings::Remove;
 pub fn run(s: &Remove) -> Result<()> {
     match s {
         Remove::Offline(s) => offline::run(s),
+        Remove::Live(s) if s.fleet.is_some() => Err(crate::error::Error::usage(
+            "remove across several contexts is not available yet: run it once per --context",
+        )),
         Remove::Live(s) => live::run(s),
     }
 }

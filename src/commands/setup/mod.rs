@@ -20,6 +20,11 @@ use crate::ui;
 use crate::ui::wizard::Prompter;
 
 pub fn run(args: &Setup) -> Result<()> {
+    if let SetupMode::Live(SetupLive { fleet: Some(_), .. }) = &args.mode {
+        return Err(Error::usage(
+            "setup across several contexts is not available yet: run it once per --context",
+        ));
+    }
     if let SetupMode::Offline(edit) = &args.mode
         && !edit.is_stdin()
     {

@@ -8,7 +8,7 @@ pub mod node_trust;
 use comfy_table::{ContentArrangement, Table};
 
 use crate::cluster;
-use crate::commands::fleet::{self, ErrorInfo, Outcome};
+use crate::commands::fleet;
 use crate::error::Result;
 use crate::settings::{Fleet, Status};
 use crate::ui::output::{self, Report};
@@ -43,7 +43,7 @@ fn run_fleet(args: &Status, fleet: &Fleet) -> Result<()> {
     let container = args.runner.target.container.clone();
     let fn_namespace = args.fn_namespace.to_string();
     let trust = args.node_trust.clone();
-    let outcomes = fleet::run_each(fleet, &contexts, move |options| {
+    let outcomes = fleet::run_each(fleet, &contexts, |options| {
         let kube = cluster::connect(&options)?;
         let mut r = live::status_report(&kube, &namespace, &deployment, &container, &fn_namespace)?;
         r.node_trust = Some(node_trust::node_trust_info(
@@ -53,88 +53,18 @@ fn run_fleet(args: &Status, fleet: &Fleet) -> Result<()> {
         ));
         Ok(r)
     });
-    let report = FleetStatus::from(outcomes);
+    let report = fleet::FleetReport { outcomes };
     output::print_report(&report, args.output)?;
     fleet::verdict(&report.outcomes)
 }
 
-/// The outcome of `status` across contexts.
-pub struct FleetStatus {
-    pub outcomes: Vec<Outcome<StatusReport>>,
-}
-
-impl From<Vec<Outcome<StatusReport>>> for FleetStatus {
-    fn from(outcomes: Vec<Outcome<StatusReport>>) -> Self {
-        FleetStatus { outcomes }
+impl fleet::ClusterReport for StatusReport {
+    const KEY: &'static str = "status";
+    fn rollout(&self) -> String {
+        self.rollout.state.clone()
     }
-}
-
-/// One JSON/YAML entry: the context, and its report or its error.
-#[derive(serde::Serialize)]
-#[serde(rename_all = "camelCase")]
-struct FleetEntry<'a> {
-    context: &'a str,
-    exit_code: u8,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    error: Option<ErrorInfo>,
-    #[serde(skip_serializing_if = "Vec::is_empty")]
-    findings: Vec<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    status: Option<&'a StatusReport>,
-}
-
-impl serde::Serialize for FleetStatus {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> std::result::Result<S::Ok, S::Error> {
-        use serde::ser::SerializeSeq;
-        let mut seq = s.serialize_seq(Some(self.outcomes.len()))?;
-        for o in &self.outcomes {
-            seq.serialize_element(&FleetEntry {
-                context: &o.context,
-                exit_code: o.exit_code(),
-                error: o.error(),
-                findings: o.result.as_ref().map(findings).unwrap_or_default(),
-                status: o.result.as_ref().ok(),
-            })?;
-        }
-        seq.end()
-    }
-}
-
-impl Report for FleetStatus {
-    fn table(&self) -> String {
-        let mut t = Table::new();
-        t.load_preset(comfy_table::presets::UTF8_FULL_CONDENSED);
-        t.set_content_arrangement(ContentArrangement::Dynamic);
-        t.set_header(vec!["CONTEXT", "CHANGED", "ROLLOUT", "FINDINGS", "ERROR"]);
-        for o in &self.outcomes {
-            let (rollout, found) = match &o.result {
-                Ok(r) => {
-                    let f = findings(r);
-                    (
-                        r.rollout.state.clone(),
-                        if f.is_empty() {
-                            "none".to_string()
-                        } else {
-                            f.join("\n")
-                        },
-                    )
-                }
-                Err(_) => ("-".to_string(), "-".to_string()),
-            };
-            let error = o
-                .error()
-                .map(|e| format!("exit {}: {}", e.exit_code, e.message))
-                .unwrap_or_default();
-            // `status` only reads: nothing changes on any cluster.
-            t.add_row(vec![
-                o.context.clone(),
-                "nothing (read only)".into(),
-                rollout,
-                found,
-                error,
-            ]);
-        }
-        format!("{t}\n")
+    fn findings(&self) -> Vec<String> {
+        findings(self)
     }
 }
 

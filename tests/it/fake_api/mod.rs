@@ -229,6 +229,11 @@ impl FakeApi {
             .push(resource.into());
     }
 
+    /// Hold every answer back this long (requests are recorded when they arrive).
+    pub fn set_latency(&self, latency: std::time::Duration) {
+        self.state.lock().unwrap().latency = latency;
+    }
+
     pub fn set_rollout(&self, rollout: Rollout) {
         self.state.lock().unwrap().rollout = rollout;
     }
@@ -317,7 +322,6 @@ async fn handle(state: Arc<Mutex<State>>, req: Request<Incoming>) -> Response<Bo
         Ok(b) => b.to_bytes(),
         Err(_) => Bytes::new(),
     };
-    let mut st = state.lock().unwrap();
     let body_json: Option<Value> = serde_json::from_slice(&body).ok();
     let dry_run = query_param(&query, "dryRun").as_deref() == Some("All")
         || (method == "DELETE"
@@ -325,13 +329,23 @@ async fn handle(state: Arc<Mutex<State>>, req: Request<Incoming>) -> Response<Bo
                 .as_ref()
                 .and_then(|b| b.get("dryRun"))
                 .is_some_and(|d| d.to_string().contains("All")));
-    st.requests.push(RequestRecord {
-        dry_run,
-        method: method.clone(),
-        path: path.clone(),
-        query: query.clone(),
-        content_type: content_type.clone(),
-    });
+    // Recorded on arrival; answered after the latency (none unless a test sets one).
+    let latency = {
+        let mut st = state.lock().unwrap();
+        st.requests.push(RequestRecord {
+            dry_run,
+            method: method.clone(),
+            path: path.clone(),
+            query: query.clone(),
+            content_type: content_type.clone(),
+            at: std::time::Instant::now(),
+        });
+        st.latency
+    };
+    if !latency.is_zero() {
+        tokio::time::sleep(latency).await;
+    }
+    let mut st = state.lock().unwrap();
     let field_manager = query_param(&query, "fieldManager");
     st.manager = field_manager.clone().unwrap_or_else(|| "unknown".into());
     st.operation = "Update";

@@ -208,6 +208,8 @@ pub struct RequestRecord {
     pub path: String,
     pub query: String,
     pub content_type: String,
+    /// When it arrived.
+    pub at: std::time::Instant,
 }
 
 impl RequestRecord {
@@ -247,6 +249,8 @@ pub struct State {
     /// Deployments with a pending rollout: key -> GETs seen since the template changed.
     pub pending: BTreeMap<Key, u32>,
     pub requests: Vec<RequestRecord>,
+    /// How long every answer is held back (a slow cluster).
+    pub latency: std::time::Duration,
     pub user: String,
     /// How the DaemonSet controller behaves (`daemonsets.rs`).
     pub daemonsets: super::daemonsets::DaemonSetOptions,
@@ -274,6 +278,7 @@ impl Default for State {
             rollout: Rollout::AfterGets(1),
             pending: BTreeMap::new(),
             requests: vec![],
+            latency: std::time::Duration::ZERO,
             user: "kubernetes-admin".into(),
             daemonsets: Default::default(),
             uid: 0,
