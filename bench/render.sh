@@ -5,35 +5,10 @@
 # Knobs: RENDER_RUNS (default 5).
 
 runs=${RENDER_RUNS:-5}
-for tool in /bin/busybox podman skopeo kpt docker-registry sha256sum gzip tar; do
-    command -v "$tool" >/dev/null || { echo "error: bench render needs $tool" >&2; exit 1; }
-done
+need /bin/busybox podman skopeo kpt docker-registry sha256sum gzip tar
 
 # --- the image as an OCI layout (as bench/sandbox.sh builds it) -----------------------------
-mkdir -p rootfs/bin rootfs/etc rootfs/tmp fnlayer layout/blobs/sha256
-cp /bin/busybox rootfs/bin/busybox
-for a in sh cat; do ln -s busybox "rootfs/bin/$a"; done
-printf 'root:x:0:0:root:/root:/bin/sh\nnobody:x:65534:65534:nobody:/nonexistent:/bin/false\n' >rootfs/etc/passwd
-printf '#!/bin/sh\nexec cat\n' >fnlayer/fn.sh
-chmod 755 fnlayer/fn.sh
-tar -C rootfs --owner=0 --group=0 --numeric-owner -cf l1.tar .
-tar -C fnlayer --owner=0 --group=0 --numeric-owner -cf l2.tar .
-gzip -n -1 -c l1.tar >l1.tar.gz
-sha() { sha256sum "$1" | cut -d' ' -f1; }
-size() { stat -c %s "$1"; }
-blob() { cp "$1" "layout/blobs/sha256/$(sha "$1")"; }
-blob l1.tar.gz
-blob l2.tar
-printf '{"architecture":"amd64","os":"linux","config":{"Entrypoint":["/bin/sh","/fn.sh"],"Env":["PATH=/bin"],"WorkingDir":"/"},"rootfs":{"type":"layers","diff_ids":["sha256:%s","sha256:%s"]}}' \
-    "$(sha l1.tar)" "$(sha l2.tar)" >config.json
-blob config.json
-printf '{"schemaVersion":2,"mediaType":"application/vnd.oci.image.manifest.v1+json","config":{"mediaType":"application/vnd.oci.image.config.v1+json","digest":"sha256:%s","size":%s},"layers":[{"mediaType":"application/vnd.oci.image.layer.v1.tar+gzip","digest":"sha256:%s","size":%s},{"mediaType":"application/vnd.oci.image.layer.v1.tar","digest":"sha256:%s","size":%s}]}' \
-    "$(sha config.json)" "$(size config.json)" "$(sha l1.tar.gz)" "$(size l1.tar.gz)" \
-    "$(sha l2.tar)" "$(size l2.tar)" >manifest.json
-blob manifest.json
-printf '{"schemaVersion":2,"manifests":[{"mediaType":"application/vnd.oci.image.manifest.v1+json","digest":"sha256:%s","size":%s,"annotations":{"org.opencontainers.image.ref.name":"latest"}}]}' \
-    "$(sha manifest.json)" "$(size manifest.json)" >layout/index.json
-printf '{"imageLayoutVersion":"1.0.0"}' >layout/oci-layout
+busybox_oci_layout
 
 # --- a loopback registry (plain HTTP) holding it; podman storage holding it under that name --
 port=$(awk 'BEGIN { srand(); print 20000 + int(rand() * 20000) }')

@@ -22,17 +22,8 @@ use crate::settings::{
 use crate::ui::output::{self, Report};
 
 pub fn run(args: &Explain) -> Result<()> {
-    let mut images: Vec<ImageUse> = args
-        .images
-        .iter()
-        .map(|i| ImageUse {
-            image: i.clone(),
-            source: "command line".into(),
-        })
-        .collect();
-    for dir in &args.packages {
-        images.extend(crate::krm::pipeline::package_images(dir)?);
-    }
+    let images =
+        crate::krm::pipeline::command_line_and_package_images(&args.images, &args.packages)?;
     if let ExplainSource::Live {
         runner,
         fleet: Some(fleet),

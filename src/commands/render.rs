@@ -242,15 +242,7 @@ fn write_files(dir: &Path, files: &BTreeMap<String, String>, what: Written) -> R
 
 pub fn run(args: &RenderArgs) -> Result<()> {
     let dest = dest(args)?;
-    if let Some(dir) = &args.results_dir
-        && dir.exists()
-        && !dir.is_dir()
-    {
-        return Err(Error::usage(format!(
-            "--results-dir {}: is a file, not a directory; give a directory (it is created when missing)",
-            dir.display()
-        )));
-    }
+    super::run::refuse_results_file(args.results_dir.as_deref())?;
     let plan = RunPlan {
         timeout: args.timeout,
         mounts: Vec::new(),

@@ -433,17 +433,7 @@ pub fn run(args: &RunArgs) -> Result<()> {
         limits: args.limits,
     };
     let mode = output_mode(args)?;
-    // Refused before anything runs: failing on it afterwards would leave the package written
-    // and report an error.
-    if let Some(dir) = &args.results_dir
-        && dir.exists()
-        && !dir.is_dir()
-    {
-        return Err(Error::usage(format!(
-            "--results-dir {}: is a file, not a directory; give a directory (it is created when missing)",
-            dir.display()
-        )));
-    }
+    refuse_results_file(args.results_dir.as_deref())?;
     if args.include_meta_resources {
         crate::ui::warn(
             "--include-meta-resources is no longer needed: the Kptfile and function configs are always part of the input (as in kpt 1.0)",
@@ -629,5 +619,17 @@ pub fn run(args: &RunArgs) -> Result<()> {
     match failure {
         Some(e) => Err(e),
         None => Ok(()),
+    }
+}
+
+/// `--results-dir` naming a file (of `run` and `render`), refused before anything runs:
+/// failing on it afterwards would leave the package written and report an error.
+pub(super) fn refuse_results_file(dir: Option<&Path>) -> Result<()> {
+    match dir {
+        Some(dir) if dir.exists() && !dir.is_dir() => Err(Error::usage(format!(
+            "--results-dir {}: is a file, not a directory; give a directory (it is created when missing)",
+            dir.display()
+        ))),
+        _ => Ok(()),
     }
 }

@@ -27,6 +27,25 @@ pub fn kptfile_images(kptfile: &Value, file: &Path) -> Result<Vec<(String, Strin
     Ok(out)
 }
 
+/// The images named on the command line, then every function image of the Kptfiles of
+/// `packages` (`explain`, `check --pull-test`).
+pub fn command_line_and_package_images(
+    images: &[String],
+    packages: &[std::path::PathBuf],
+) -> Result<Vec<ImageUse>> {
+    let mut uses: Vec<ImageUse> = images
+        .iter()
+        .map(|i| ImageUse {
+            image: i.clone(),
+            source: "command line".into(),
+        })
+        .collect();
+    for dir in packages {
+        uses.extend(package_images(dir)?);
+    }
+    Ok(uses)
+}
+
 /// Every function image of the Kptfiles in `dir` and its subpackages, in package order.
 pub fn package_images(dir: &Path) -> Result<Vec<ImageUse>> {
     let meta = std::fs::metadata(dir).map_err(|e| Error::io(dir, e))?;

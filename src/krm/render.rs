@@ -861,18 +861,8 @@ fn enforce_path_invariants(rs: &[Resource]) -> std::result::Result<(), String> {
     let mut seen: BTreeSet<(String, String, String)> = BTreeSet::new();
     for r in rs {
         let pkg = r.root.annotation(PKG_PATH).unwrap_or("").to_string();
-        let p = r
-            .root
-            .annotation(PATH)
-            .or_else(|| r.root.annotation(LEGACY_PATH))
-            .unwrap_or("")
-            .to_string();
-        let idx = r
-            .root
-            .annotation(INDEX)
-            .or_else(|| r.root.annotation(LEGACY_INDEX))
-            .unwrap_or("")
-            .to_string();
+        let p = annotation_or_legacy(&r.root, PATH, LEGACY_PATH);
+        let idx = annotation_or_legacy(&r.root, INDEX, LEGACY_INDEX);
         let clean = clean_path(&p);
         if clean.starts_with("../") || clean == ".." || p.starts_with('/') {
             return Err(format!(
@@ -999,12 +989,7 @@ pub fn adjust_rel_paths(root: &PackageNode, resources: &mut [Resource]) {
             .strip_prefix(&root.abs)
             .map(|p| p.to_string_lossy().into_owned())
             .unwrap_or_default();
-        let p = r
-            .root
-            .annotation(PATH)
-            .or_else(|| r.root.annotation(LEGACY_PATH))
-            .unwrap_or("")
-            .to_string();
+        let p = annotation_or_legacy(&r.root, PATH, LEGACY_PATH);
         let new = path_join(&rel_pkg, &clean_path(&p));
         r.root.set_annotation(PATH, &new);
         r.root.set_annotation(LEGACY_PATH, &new);
@@ -1110,6 +1095,15 @@ fn json_text(n: &KNode) -> String {
 /// The `-o stdout` text: a ResourceList of every resource with the reader's annotations.
 pub fn stdout_text(resources: &[Resource]) -> String {
     resource_list_text(resources, None)
+}
+
+/// An annotation, else its legacy (`config.kubernetes.io/...`) name, else "" (as kpt reads
+/// the path and index of a resource).
+fn annotation_or_legacy(node: &KNode, key: &str, legacy: &str) -> String {
+    node.annotation(key)
+        .or_else(|| node.annotation(legacy))
+        .unwrap_or("")
+        .to_string()
 }
 
 #[cfg(test)]

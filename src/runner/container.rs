@@ -353,11 +353,12 @@ impl<'a> RunnerContainer<'a> {
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
     use serde_json::json;
 
-    fn deployment(containers: Value, init: Value) -> Value {
+    /// A Deployment with these containers and initContainers (shared with `runner`'s tests).
+    pub(crate) fn deployment(containers: Value, init: Value) -> Value {
         json!({"apiVersion": "apps/v1", "kind": "Deployment",
                "metadata": {"name": "function-runner"},
                "spec": {"template": {"spec": {"containers": containers, "initContainers": init}}}})

@@ -28,11 +28,7 @@ pub mod yaml;
 mod tests {
     use serde_json::{Value, json};
 
-    fn deployment(containers: Value, init: Value) -> Value {
-        json!({"apiVersion": "apps/v1", "kind": "Deployment",
-               "metadata": {"name": "function-runner"},
-               "spec": {"template": {"spec": {"containers": containers, "initContainers": init}}}})
-    }
+    use super::container::tests::deployment;
 
     /// The plan's and the lint's answers for one Deployment: both go through `container::locate`.
     fn plan_and_lint(d: &Value) -> (Option<usize>, Option<usize>) {

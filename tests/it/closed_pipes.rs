@@ -269,7 +269,7 @@ fn every_command_with_stdout_or_stderr_closed() {
         );
     }
     let layout =
-        crate::run::busybox_image(dir, "#!/bin/sh\necho from-the-function >&2\nexec cat\n");
+        crate::support::busybox_image(dir, "#!/bin/sh\necho from-the-function >&2\nexec cat\n");
     let pkg = dir.join("pkg");
     std::fs::create_dir_all(&pkg).unwrap();
     std::fs::write(

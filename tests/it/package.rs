@@ -10,7 +10,7 @@ use std::time::Duration;
 
 use serde_json::Value;
 
-use crate::run::busybox_image;
+use crate::support::busybox_image;
 use crate::support::{bin, fixture};
 
 const RUNNER: &str = "2-function-runner.yaml";

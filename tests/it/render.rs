@@ -9,8 +9,8 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 
 use crate::registry_support::{Auth, Registry, TestImage};
-use crate::run::{busybox_layer, gzip, script_layer};
 use crate::support::bin;
+use crate::support::{busybox_layer, gzip, script_layer};
 
 /// `greeting` of the functionConfig replaces `hello: world` in the items.
 const GREET: &str = r#"#!/bin/sh

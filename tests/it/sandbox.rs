@@ -9,11 +9,11 @@ use std::process::{Command, Output};
 use std::sync::OnceLock;
 
 use crate::registry_support::{Auth, Registry, TestImage};
-use crate::run::{
+use crate::support::{bin, fixture};
+use crate::support::{
     busybox_image, busybox_layer, cache, file_header, gzip, oci_image, package, sandbox_processes,
     script_layer,
 };
-use crate::support::{bin, fixture};
 
 const NOBODY: u32 = 65534;
 
@@ -27,26 +27,38 @@ fn stderr(out: &Output) -> String {
 
 /// `run IMG PKG --cache-dir CACHE -o stdout EXTRA...` as the current user.
 fn run(img: &str, dir: &Path, extra: &[&str]) -> Output {
+    bin().args(run_args(img, dir, extra)).output().unwrap()
+}
+
+/// `run IMG PKG --cache-dir CACHE -o stdout --truncate-output=false EXTRA...` (the package
+/// made in `dir`).
+fn run_args(img: &str, dir: &Path, extra: &[&str]) -> Vec<String> {
     let pkg = package(dir);
-    bin()
-        .args([
-            "run",
-            img,
-            pkg.to_str().unwrap(),
-            "--cache-dir",
-            &cache(dir),
-        ])
-        // The probers report on stderr: all of it (kpt shows only four lines by default).
-        .args(["-o", "stdout", "--truncate-output=false"])
-        .args(extra)
-        .output()
-        .unwrap()
+    let mut args: Vec<String> = [
+        "run",
+        img,
+        pkg.to_str().unwrap(),
+        "--cache-dir",
+        &cache(dir),
+    ]
+    .iter()
+    .map(|s| s.to_string())
+    .collect();
+    // The probers report on stderr: all of it (kpt shows only four lines by default).
+    args.extend(
+        ["-o", "stdout", "--truncate-output=false"]
+            .into_iter()
+            .chain(extra.iter().copied())
+            .map(String::from),
+    );
+    args
 }
 
 /// The same as a normal user: uid 65534 through `setpriv` when we are root (the whole `dir`
 /// is given to that user first), else as we are.
 fn run_rootless(img: &str, dir: &Path, extra: &[&str]) -> Output {
-    let pkg = package(dir);
+    // The package is made before `dir` is given away.
+    let args = run_args(img, dir, extra);
     let exe = assert_cmd::cargo::cargo_bin("kubectl-porch-registry");
     let mut cmd = if is_root() {
         chown_tree(dir, NOBODY);
@@ -59,16 +71,7 @@ fn run_rootless(img: &str, dir: &Path, extra: &[&str]) -> Output {
     };
     cmd.env("HOME", dir)
         .env("XDG_CACHE_HOME", dir.join("xdg"))
-        .args([
-            "run",
-            img,
-            pkg.to_str().unwrap(),
-            "--cache-dir",
-            &cache(dir),
-        ])
-        // The probers report on stderr: all of it (kpt shows only four lines by default).
-        .args(["-o", "stdout", "--truncate-output=false"])
-        .args(extra)
+        .args(args)
         .output()
         .unwrap()
 }

@@ -20,7 +20,7 @@ use crate::cluster::pods::Change;
 use crate::cluster::view::runner_view;
 use crate::cluster::{Kind, Kube, connect};
 use crate::error::{Error, Result};
-use crate::runner::lint::{self, Finding, ImageUse, LintContext, Severity};
+use crate::runner::lint::{self, Finding, LintContext, Severity};
 use crate::runner::model::{Keychain, predict};
 use crate::runner::pull_test::{
     self as core, FindingContext, Outcome, PodInput, PullFailure, TestImage, rules,
@@ -64,17 +64,7 @@ pub(super) fn findings(
         })?;
 
     // Each image as the runner would run it.
-    let mut uses: Vec<ImageUse> = pt
-        .images
-        .iter()
-        .map(|i| ImageUse {
-            image: i.clone(),
-            source: "command line".into(),
-        })
-        .collect();
-    for dir in &args.packages {
-        uses.extend(crate::krm::pipeline::package_images(dir)?);
-    }
+    let uses = crate::krm::pipeline::command_line_and_package_images(&pt.images, &args.packages)?;
     let mut findings = Vec::new();
     let mut images: Vec<(TestImage, Option<String>)> = Vec::new();
     for u in &uses {

@@ -13,7 +13,7 @@ use crate::credentials::{self, CaInput};
 use crate::error::{Error, Result};
 use crate::runner::defaults::DEFAULT_TLS_SECRET_NAME;
 use crate::runner::dockerconfig::{RegistryCredential, to_dockerconfigjson};
-use crate::runner::plan::{DesiredConfig, TlsConfig};
+use crate::runner::plan::{DesiredConfig, RequestedConfig};
 use crate::runner::secrets;
 use crate::settings::{Setup, SetupLive, SetupMode};
 use crate::ui;
@@ -98,18 +98,16 @@ impl SetupInputs {
     /// The runner configuration these inputs ask for (offline and live `setup` alike): the
     /// runner's copy is named like the auth Secret unless `--registry-auth-secret-name` is given.
     pub fn desired_config(&self) -> DesiredConfig {
-        DesiredConfig {
+        // TLS exactly when a TLS Secret is named (the CA was resolved into it already).
+        RequestedConfig {
             auth_secret_name: self.auth_secret_name.clone(),
             auth_mount_path: self.auth_mount_path.clone(),
-            registry_auth_secret_name: self
-                .registry_auth_secret_name
-                .clone()
-                .unwrap_or_else(|| self.auth_secret_name.clone()),
-            tls: self.tls_secret_name.as_ref().map(|name| TlsConfig {
-                secret_name: name.clone(),
-                mount_path: self.tls_mount_path.clone(),
-            }),
+            tls: false,
+            tls_secret_name: self.tls_secret_name.clone(),
+            tls_mount_path: self.tls_mount_path.clone(),
+            registry_auth_secret_name: self.registry_auth_secret_name.clone(),
         }
+        .desired(false)
     }
     /// Human lines for the summary (never a password).
     pub fn summary_lines(&self) -> Vec<String> {
