@@ -127,7 +127,24 @@ pub fn wait_for_rollout(kube: &Kube, namespace: &str, name: &str, timeout: Durat
         resource: "deployment",
         state: rollout_state,
     };
-    wait(kube, &w, namespace, name, timeout)
+    wait(kube, &w, namespace, name, timeout, false)
+}
+
+/// [`wait_for_rollout`] without a spinner or progress lines (one cluster of a run across
+/// clusters: the run prints one line per cluster).
+pub fn wait_for_rollout_quietly(
+    kube: &Kube,
+    namespace: &str,
+    name: &str,
+    timeout: Duration,
+) -> Result<()> {
+    let w = Workload {
+        kind: Kind::Deployment,
+        noun: "deployment",
+        resource: "deployment",
+        state: rollout_state,
+    };
+    wait(kube, &w, namespace, name, timeout, true)
 }
 
 /// Wait until a DaemonSet's rollout is complete (every scheduled pod updated and
@@ -144,12 +161,19 @@ pub fn wait_for_daemonset(
         resource: "daemonset",
         state: daemonset_rollout_state,
     };
-    wait(kube, &w, namespace, name, timeout)
+    wait(kube, &w, namespace, name, timeout, false)
 }
 
-fn wait(kube: &Kube, w: &Workload, namespace: &str, name: &str, timeout: Duration) -> Result<()> {
+fn wait(
+    kube: &Kube,
+    w: &Workload,
+    namespace: &str,
+    name: &str,
+    timeout: Duration,
+    quiet: bool,
+) -> Result<()> {
     let start = Instant::now();
-    let bar = if crate::ui::output::stderr_is_terminal() {
+    let bar = if !quiet && crate::ui::output::stderr_is_terminal() {
         let pb = indicatif::ProgressBar::new_spinner();
         pb.enable_steady_tick(Duration::from_millis(120));
         Some(pb)
@@ -171,7 +195,7 @@ fn wait(kube: &Kube, w: &Workload, namespace: &str, name: &str, timeout: Duratio
                 let line = format!("Waiting for {noun} \"{name}\" rollout to finish: {m}...");
                 match &bar {
                     Some(pb) => pb.set_message(line.clone()),
-                    None if line != last => crate::ui::output::info(&line),
+                    None if line != last && !quiet => crate::ui::output::info(&line),
                     None => {}
                 }
                 last = line;
@@ -189,7 +213,7 @@ fn wait(kube: &Kube, w: &Workload, namespace: &str, name: &str, timeout: Duratio
     if let Some(pb) = bar {
         pb.finish_and_clear();
     }
-    if result.is_ok() {
+    if result.is_ok() && !quiet {
         crate::ui::output::info(format!("{noun} \"{name}\" successfully rolled out"));
     }
     result

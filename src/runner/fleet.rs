@@ -95,6 +95,47 @@ fn class(p: &[char], start: usize, c: char) -> Option<(bool, usize)> {
     None
 }
 
+/// What became of the runner's copy of the auth Secret in a rotation.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CopyRefresh {
+    /// Updated to the new credential (or it already held it).
+    Current,
+    /// Not there: the runner creates it, from the new file, on its next image lookup.
+    Absent,
+    /// Could not be updated: only a restart of the runner refreshes it.
+    NotRefreshed,
+}
+
+/// How the runner's rollout ended after the setup.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RolloutEnd {
+    /// Nothing restarted the runner.
+    NotRestarted,
+    Complete,
+    /// `--wait=false`: not waited for.
+    NotWaited,
+    TimedOut,
+    Failed,
+}
+
+/// After a rotation (new credential in the auth Secret, or a stale copy): why the cluster's
+/// runner may still run with the old credential, `None` when the new one is in use. The old
+/// pods run on until the rollout is complete; a copy the tool could not update stays stale
+/// until the runner restarts (the runner refreshes it only on a cache miss).
+pub fn old_credential(copy: CopyRefresh, rollout: RolloutEnd) -> Option<&'static str> {
+    match rollout {
+        RolloutEnd::TimedOut => Some("rollout not done: old runner pods still run"),
+        RolloutEnd::Failed => Some("rollout failed: old runner pods still run"),
+        RolloutEnd::NotWaited => {
+            Some("rollout not waited for (--wait=false): old pods may still run")
+        }
+        RolloutEnd::NotRestarted if copy == CopyRefresh::NotRefreshed => {
+            Some("runner's copy not updated and the runner not restarted")
+        }
+        RolloutEnd::NotRestarted | RolloutEnd::Complete => None,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -116,6 +157,21 @@ mod tests {
         assert!(glob_match("[x", "[x"));
         assert!(glob_match("exact", "exact"));
         assert!(!glob_match("exact", "exactly"));
+    }
+
+    #[test]
+    fn old_credential_until_the_copy_or_the_rollout_says_otherwise() {
+        use CopyRefresh::*;
+        use RolloutEnd::*;
+        assert_eq!(old_credential(Current, NotRestarted), None);
+        assert_eq!(old_credential(Absent, NotRestarted), None);
+        assert_eq!(old_credential(NotRefreshed, Complete), None);
+        assert!(old_credential(NotRefreshed, NotRestarted).is_some());
+        for copy in [Current, Absent, NotRefreshed] {
+            assert!(old_credential(copy, TimedOut).unwrap().contains("not done"));
+            assert!(old_credential(copy, Failed).unwrap().contains("failed"));
+            assert!(old_credential(copy, NotWaited).is_some());
+        }
     }
 
     #[test]

@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 use serde_json::{Value, json};
 
 use crate::cluster::porch_cluster;
-use crate::fake_api::FakeApi;
+use crate::fake_api::{FakeApi, Rollout};
 use crate::support::bin;
 
 const NS: &str = "porch-system";
@@ -555,4 +555,206 @@ fn check_and_explain_across_contexts_one_entry_each() {
     assert_eq!(img["username"], "robot", "{g}");
     assert!(!stdout.contains(PASSWORD));
     assert_eq!(entry(&entries, "down")["exitCode"], 5);
+}
+
+/// The credential stored in a cluster's auth Secret, decoded.
+fn stored_password(api: &FakeApi) -> String {
+    let s = api
+        .get("secrets", NS, "registry-auth-secret")
+        .expect("auth secret");
+    let b64 = s["data"][".dockerconfigjson"].as_str().unwrap();
+    use base64::Engine;
+    let cfg: Value = serde_json::from_slice(
+        &base64::engine::general_purpose::STANDARD
+            .decode(b64)
+            .unwrap(),
+    )
+    .unwrap();
+    let auth = cfg["auths"]["registry.example.com:5000"]["auth"]
+        .as_str()
+        .unwrap();
+    let up = base64::engine::general_purpose::STANDARD
+        .decode(auth)
+        .unwrap();
+    String::from_utf8(up)
+        .unwrap()
+        .split_once(':')
+        .unwrap()
+        .1
+        .to_string()
+}
+
+const SETUP: [&str; 6] = [
+    "setup",
+    "--registry",
+    "registry.example.com:5000",
+    "--username",
+    "robot",
+    "--timeout=5s",
+];
+
+#[test]
+fn setup_across_contexts_password_once_failures_stay_with_their_cluster() {
+    let ok = porch_cluster();
+    let locked = porch_cluster();
+    locked.forbid("patch", "secrets", Some(NS));
+    let slow = porch_cluster();
+    slow.set_rollout(Rollout::Never);
+    let dir = tempfile::tempdir().unwrap();
+    let kc = fleet_kubeconfig(
+        dir.path(),
+        &[
+            ("ok", ok.url()),
+            ("locked", locked.url()),
+            ("down", unreachable_url()),
+            ("slow", slow.url()),
+        ],
+    );
+    // The password comes once, on stdin, for every cluster.
+    let o = bin()
+        .args(SETUP)
+        .args(["--all-contexts", "--password-stdin", "-o", "json"])
+        .arg("--kubeconfig")
+        .arg(&kc)
+        .env_remove("KUBECONFIG")
+        .env_remove("PORCH_REGISTRY_PASSWORD")
+        .write_stdin(format!("{PASSWORD}\n"))
+        .output()
+        .unwrap();
+    let (stdout, stderr) = (
+        String::from_utf8_lossy(&o.stdout).into_owned(),
+        String::from_utf8_lossy(&o.stderr).into_owned(),
+    );
+    // Forbidden (6) outranks unreachable (5) and the timed-out rollout (9).
+    assert_eq!(o.status.code(), Some(6), "{stdout}{stderr}");
+    assert!(!stdout.contains(PASSWORD) && !stderr.contains(PASSWORD));
+    let entries = json_entries(&stdout);
+    assert_eq!(entries.len(), 4);
+    let e = entry(&entries, "ok");
+    assert_eq!(e["exitCode"], 0, "{e}");
+    assert_eq!(e["setup"]["rollout"], "complete", "{e}");
+    assert!(
+        e["changed"]
+            .to_string()
+            .contains("secret/registry-auth-secret created"),
+        "{e}"
+    );
+    assert_eq!(stored_password(&ok), PASSWORD);
+    assert_eq!(
+        stored_password(&slow),
+        PASSWORD,
+        "slow got the same password"
+    );
+    // locked: forbidden before anything was written there.
+    let l = entry(&entries, "locked");
+    assert_eq!(l["exitCode"], 6, "{l}");
+    assert!(locked.writes().is_empty(), "{:?}", locked.writes());
+    assert!(locked.get("secrets", NS, "registry-auth-secret").is_none());
+    assert_eq!(entry(&entries, "down")["exitCode"], 5);
+    // slow: set up, its rollout timed out: exit 9 with what changed.
+    let s = entry(&entries, "slow");
+    assert_eq!(s["exitCode"], 9, "{s}");
+    assert_eq!(s["setup"]["rollout"], "TIMED OUT", "{s}");
+    assert!(
+        s["changed"]
+            .to_string()
+            .contains("deployment.apps/function-runner configured"),
+        "{s}"
+    );
+    // The Deployment of ok was patched exactly once.
+    let updates = ok
+        .writes()
+        .iter()
+        .filter(|r| r.method == "PUT" && r.path.contains("deployments"))
+        .count();
+    assert_eq!(updates, 1);
+}
+
+#[test]
+fn rotation_across_all_contexts_names_who_still_runs_the_old_credential() {
+    let apis: Vec<FakeApi> = (0..3).map(|_| porch_cluster()).collect();
+    let dir = tempfile::tempdir().unwrap();
+    let kc = fleet_kubeconfig(
+        dir.path(),
+        &[
+            ("a", apis[0].url()),
+            ("b", apis[1].url()),
+            ("c", apis[2].url()),
+        ],
+    );
+    let (code, out, err) = run(&kc, &[&SETUP[..], &["--all-contexts"]].concat());
+    assert_eq!(code, 0, "{out}{err}");
+    // Each runner has made its copy (the old credential).
+    for api in &apis {
+        let auth = api.get("secrets", NS, "registry-auth-secret").unwrap();
+        api.insert(
+            json!({"apiVersion": "v1", "kind": "Secret", "type": "kubernetes.io/dockerconfigjson",
+            "metadata": {"name": "registry-auth-secret", "namespace": FN_NS},
+            "data": auth["data"].clone()}),
+        );
+    }
+    // b: the runner's copy cannot be updated, and b's restart never finishes rolling out.
+    apis[1].forbid("update", "secrets", Some(FN_NS));
+    apis[1].set_rollout(Rollout::Never);
+    let rotated = "n3w-r0tated-Pa55";
+    let o = bin()
+        .args(SETUP)
+        .args(["--all-contexts", "-o", "json"])
+        .arg("--kubeconfig")
+        .arg(&kc)
+        .env_remove("KUBECONFIG")
+        .env("PORCH_REGISTRY_PASSWORD", rotated)
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&o.stdout).into_owned();
+    let stderr = String::from_utf8_lossy(&o.stderr).into_owned();
+    assert_eq!(o.status.code(), Some(9), "{stdout}{stderr}");
+    assert!(!stdout.contains(rotated) && !stderr.contains(rotated));
+    let entries = json_entries(&stdout);
+    for (ctx, api) in [("a", &apis[0]), ("c", &apis[2])] {
+        let e = entry(&entries, ctx);
+        assert_eq!(e["exitCode"], 0, "{e}");
+        assert_eq!(e["setup"]["rotation"], true, "{e}");
+        assert!(e["setup"].get("oldCredential").is_none(), "{e}");
+        assert!(e.get("findings").is_none(), "{e}");
+        assert_eq!(stored_password(api), rotated);
+        // The runner's copy holds the new credential too.
+        let copy = api.get("secrets", FN_NS, "registry-auth-secret").unwrap();
+        let auth = api.get("secrets", NS, "registry-auth-secret").unwrap();
+        assert_eq!(copy["data"], auth["data"], "{ctx}");
+    }
+    let b = entry(&entries, "b");
+    assert_eq!(b["exitCode"], 9, "{b}");
+    assert_eq!(stored_password(&apis[1]), rotated);
+    assert!(
+        b["findings"]
+            .to_string()
+            .contains("STILL THE OLD CREDENTIAL"),
+        "{b}"
+    );
+    assert!(
+        b["setup"]["oldCredential"]
+            .as_str()
+            .unwrap()
+            .contains("rollout not done"),
+        "{b}"
+    );
+    // Rotated again: the table says it in the FINDINGS column of b's row only.
+    let o = bin()
+        .args(SETUP)
+        .arg("--all-contexts")
+        .arg("--kubeconfig")
+        .arg(&kc)
+        .env_remove("KUBECONFIG")
+        .env("PORCH_REGISTRY_PASSWORD", "th1rd-Pa55")
+        .output()
+        .unwrap();
+    let table = String::from_utf8_lossy(&o.stdout);
+    assert_eq!(o.status.code(), Some(9), "{table}");
+    assert_eq!(
+        table.matches("STILL THE OLD CREDENTIAL").count(),
+        1,
+        "{table}"
+    );
+    assert!(table.contains("TIMED OUT"), "{table}");
 }

@@ -2,14 +2,17 @@
 //! offline `patch`), the runner's copy in the function namespace on rotation, and the rollout.
 //! A step that fails half way reports what changed, what did not, and how to undo it.
 
+use serde::Serialize;
 use serde_json::Value;
 
 use super::SetupInputs;
 use crate::cluster::view::runner_view;
 use crate::cluster::{Kind, connect, rbac, read_deployment, rollout, writes};
+use crate::commands::fleet::{ClusterReport, ErrorInfo};
 use crate::commands::journal::Journal;
 use crate::commands::ownership;
 use crate::error::{Error, Result};
+use crate::runner::fleet::{CopyRefresh, RolloutEnd, old_credential};
 use crate::runner::options::DryRun;
 use crate::runner::plan::plan_patch;
 use crate::runner::secrets::DOCKERCONFIGJSON_KEY;
@@ -62,8 +65,81 @@ fn name_of(o: &Value) -> &str {
     o["metadata"]["name"].as_str().unwrap_or_default()
 }
 
+/// How one run of the flow goes: alone (as always: it prints, asks, waits with a spinner), or
+/// as one cluster of a run across clusters: first the plan only (nothing written), then,
+/// once every plan was confirmed together, the changes without asking, collected.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum Pass {
+    Alone,
+    Plan,
+    Apply,
+}
+
+/// One cluster's `setup` in a run across clusters (its JSON entry: `setup`).
+#[derive(Debug, Default, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ClusterSetup {
+    pub server: String,
+    /// The plan as the confirmation shows it.
+    #[serde(skip)]
+    pub plan: String,
+    /// One line per object written (or, with --dry-run=client, per object planned).
+    pub changed: Vec<String>,
+    pub rollout: String,
+    /// After a rotation: why the runner may still run with the old credential (`None`: the
+    /// new one is in use, or nothing was rotated).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub old_credential: Option<String>,
+    /// Whether the credential changed (or the runner's copy was stale).
+    pub rotation: bool,
+    #[serde(skip)]
+    pub problem: Option<ErrorInfo>,
+}
+
+impl ClusterReport for ClusterSetup {
+    const KEY: &'static str = "setup";
+    fn changed(&self) -> Option<Vec<String>> {
+        Some(self.changed.clone())
+    }
+    fn rollout(&self) -> String {
+        self.rollout.clone()
+    }
+    fn findings(&self) -> Vec<String> {
+        self.old_credential
+            .iter()
+            .map(|why| format!("STILL THE OLD CREDENTIAL: {why}"))
+            .collect()
+    }
+    fn problem(&self) -> Option<ErrorInfo> {
+        self.problem.clone()
+    }
+}
+
+/// A result line: printed when alone, collected for the summary otherwise.
+macro_rules! say {
+    ($report:expr, $pass:expr, $($arg:tt)*) => {{
+        let line = format!($($arg)*);
+        if $pass == Pass::Alone {
+            crate::outln!("{line}");
+        } else {
+            $report.changed.push(line);
+        }
+    }};
+}
+
 /// Live `setup`, from the gathered inputs (flags, env, stdin or the wizard).
 pub(super) fn run(args: &Setup, live: &SetupLive, inputs: &SetupInputs) -> Result<()> {
+    flow(args, live, inputs, Pass::Alone).map(|_| ())
+}
+
+/// The flow of live `setup` on one cluster (see [`Pass`]).
+pub(super) fn flow(
+    args: &Setup,
+    live: &SetupLive,
+    inputs: &SetupInputs,
+    pass: Pass,
+) -> Result<ClusterSetup> {
+    let mut report = ClusterSetup::default();
     let ns = live.namespace.as_str();
     let (deployment, container) = (&args.target.deployment, &args.target.container);
     // 0. What to apply: the Secrets and the runner configuration, from the inputs.
@@ -71,6 +147,7 @@ pub(super) fn run(args: &Setup, live: &SetupLive, inputs: &SetupInputs) -> Resul
     secrets.extend(inputs.tls_secret(ns));
     let desired = inputs.desired_config();
     let kube = &connect(&live.cluster)?.writing_as(&live.writes);
+    report.server = kube.server.clone();
     // A TLS Secret named but not given (no --ca-file) must already exist.
     if let (None, Some(tls)) = (&inputs.ca, &desired.tls)
         && kube.get_opt(Kind::Secret, ns, &tls.secret_name)?.is_none()
@@ -98,8 +175,10 @@ pub(super) fn run(args: &Setup, live: &SetupLive, inputs: &SetupInputs) -> Resul
     // 1. Read everything and decide, before any change.
     let current = read_deployment(kube, ns, deployment)?;
     let (patched, changes, notes) = patch(&current)?;
-    for n in &notes {
-        crate::ui::warn(n);
+    if pass != Pass::Apply {
+        for n in &notes {
+            crate::ui::warn(n);
+        }
     }
     let view = runner_view(&patched, container).ok_or_else(|| {
         Error::not_found(format!(
@@ -152,6 +231,7 @@ pub(super) fn run(args: &Setup, live: &SetupLive, inputs: &SetupInputs) -> Resul
     };
     let copy_stale = copy_state == "stale";
     let refresh = auth_changed || copy_stale;
+    report.rotation = refresh;
 
     // Fields a GitOps source applies are not taken silently (kubectl's rule for applies).
     if live.dry_run != DryRun::Client && !changes.is_empty() {
@@ -159,7 +239,7 @@ pub(super) fn run(args: &Setup, live: &SetupLive, inputs: &SetupInputs) -> Resul
     }
 
     // 2. dry-run=client: print the objects, send nothing.
-    if live.dry_run == DryRun::Client {
+    if live.dry_run == DryRun::Client && pass == Pass::Alone {
         let mut objs: Vec<Value> = secrets.iter().map(writes::for_apply).collect();
         objs.push(writes::for_apply(&patched));
         crate::ui::output::print_objects(&objs, args.output)?;
@@ -179,7 +259,7 @@ pub(super) fn run(args: &Setup, live: &SetupLive, inputs: &SetupInputs) -> Resul
                 "configured"
             }
         ));
-        return Ok(());
+        return Ok(report);
     }
 
     // 3. Summary and confirmation.
@@ -226,7 +306,29 @@ pub(super) fn run(args: &Setup, live: &SetupLive, inputs: &SetupInputs) -> Resul
         _ => {}
     }
     let server_dry = live.dry_run == DryRun::Server;
-    if !server_dry && !ui::wizard::confirm(&summary, args.yes)? {
+    if pass == Pass::Plan {
+        if live.dry_run == DryRun::Client {
+            for (sec, o) in secrets.iter().zip(&outcomes) {
+                report.changed.push(format!(
+                    "secret/{} would be {} (dry run)",
+                    name_of(sec),
+                    o.word()
+                ));
+            }
+            report.changed.push(format!(
+                "deployment.apps/{deployment} would be {} (dry run)",
+                if changes.is_empty() {
+                    "unchanged"
+                } else {
+                    "configured"
+                }
+            ));
+            report.rollout = "-".into();
+        }
+        report.plan = summary;
+        return Ok(report);
+    }
+    if pass == Pass::Alone && !server_dry && !ui::wizard::confirm(&summary, args.yes)? {
         return Err(Error::usage("setup cancelled; nothing was changed"));
     }
 
@@ -287,7 +389,7 @@ pub(super) fn run(args: &Setup, live: &SetupLive, inputs: &SetupInputs) -> Resul
                 }
             }
         }
-        crate::outln!("secret/{name} {}{suffix}", o.word());
+        say!(report, pass, "secret/{name} {}{suffix}", o.word());
     }
     pending.remove(0);
 
@@ -310,25 +412,45 @@ pub(super) fn run(args: &Setup, live: &SetupLive, inputs: &SetupInputs) -> Resul
                 ),
             );
         }
-        crate::outln!("deployment.apps/{} configured{suffix}", deployment);
+        say!(
+            report,
+            pass,
+            "deployment.apps/{} configured{suffix}",
+            deployment
+        );
     } else {
-        crate::outln!("deployment.apps/{} unchanged{suffix}", deployment);
+        say!(
+            report,
+            pass,
+            "deployment.apps/{} unchanged{suffix}",
+            deployment
+        );
     }
 
     // 5. Rotation: the runner refreshes its copy only on a cache miss.
+    let mut copy_end = CopyRefresh::Current;
     if refresh {
         let dockerconfig = secrets[0]["data"][DOCKERCONFIGJSON_KEY].clone();
         match writes::refresh_copy(kube, &fn_ns, &copy_name, &dockerconfig, server_dry) {
-            Ok(writes::CopyRefresh::Updated) => crate::outln!(
+            Ok(writes::CopyRefresh::Updated) => say!(
+                report,
+                pass,
                 "secret/{copy_name} in namespace \"{fn_ns}\" updated{suffix} (the runner's copy, used as imagePullSecret of function pods; the runner refreshes it only on a cache miss)"
             ),
-            Ok(writes::CopyRefresh::Current) => crate::ui::info(format!(
+            Ok(writes::CopyRefresh::Current) if pass == Pass::Alone => crate::ui::info(format!(
                 "the runner's copy secret/{copy_name} in namespace \"{fn_ns}\" already matches"
             )),
-            Ok(writes::CopyRefresh::Missing) => crate::ui::info(format!(
-                "the runner's copy secret/{copy_name} in namespace \"{fn_ns}\" does not exist yet; the runner creates it on its next image lookup"
-            )),
+            Ok(writes::CopyRefresh::Current) => {}
+            Ok(writes::CopyRefresh::Missing) => {
+                copy_end = CopyRefresh::Absent;
+                if pass == Pass::Alone {
+                    crate::ui::info(format!(
+                        "the runner's copy secret/{copy_name} in namespace \"{fn_ns}\" does not exist yet; the runner creates it on its next image lookup"
+                    ));
+                }
+            }
             Err(why) => {
+                copy_end = CopyRefresh::NotRefreshed;
                 crate::ui::warn(format!(
                     "cannot update the runner's copy secret/{copy_name} in namespace \"{fn_ns}\" ({why}); restarting the runner instead so that it refreshes the copy"
                 ));
@@ -342,7 +464,12 @@ pub(super) fn run(args: &Setup, live: &SetupLive, inputs: &SetupInputs) -> Resul
                         );
                         return Err(e);
                     }
-                    crate::outln!("deployment.apps/{} restarted{suffix}", deployment);
+                    say!(
+                        report,
+                        pass,
+                        "deployment.apps/{} restarted{suffix}",
+                        deployment
+                    );
                     restarted = true;
                 }
             }
@@ -350,8 +477,42 @@ pub(super) fn run(args: &Setup, live: &SetupLive, inputs: &SetupInputs) -> Resul
     }
 
     // 6. Wait.
-    if restarted && live.rollout.wait && !server_dry {
+    if restarted && live.rollout.wait && !server_dry && pass == Pass::Alone {
         rollout::wait_for_rollout(kube, ns, deployment, live.rollout.timeout)?;
     }
-    Ok(())
+    // Across clusters: a rollout that does not finish is this cluster's outcome (exit 9 or
+    // 5), with what changed and whether the old credential still runs.
+    let end = if server_dry {
+        report.rollout = "- (server dry run)".into();
+        RolloutEnd::NotRestarted
+    } else if !restarted {
+        report.rollout = "no restart needed".into();
+        RolloutEnd::NotRestarted
+    } else if !live.rollout.wait {
+        report.rollout = "not waited for (--wait=false)".into();
+        RolloutEnd::NotWaited
+    } else if pass == Pass::Alone {
+        RolloutEnd::Complete
+    } else {
+        match rollout::wait_for_rollout_quietly(kube, ns, deployment, live.rollout.timeout) {
+            Ok(()) => {
+                report.rollout = "complete".into();
+                RolloutEnd::Complete
+            }
+            Err(e) => {
+                let timed_out = matches!(e, Error::Timeout(_));
+                report.rollout = if timed_out { "TIMED OUT" } else { "FAILED" }.into();
+                report.problem = Some(ErrorInfo::of(&e));
+                if timed_out {
+                    RolloutEnd::TimedOut
+                } else {
+                    RolloutEnd::Failed
+                }
+            }
+        }
+    };
+    if refresh && !server_dry {
+        report.old_credential = old_credential(copy_end, end).map(str::to_string);
+    }
+    Ok(report)
 }

@@ -20,10 +20,10 @@ use crate::ui;
 use crate::ui::wizard::Prompter;
 
 pub fn run(args: &Setup) -> Result<()> {
-    if let SetupMode::Live(SetupLive { fleet: Some(_), .. }) = &args.mode {
-        return Err(Error::usage(
-            "setup across several contexts is not available yet: run it once per --context",
-        ));
+    if let SetupMode::Live(live) = &args.mode
+        && let Some(fleet) = &live.fleet
+    {
+        return run_fleet(args, live, fleet);
     }
     if let SetupMode::Offline(edit) = &args.mode
         && !edit.is_stdin()
@@ -42,6 +42,103 @@ pub fn run(args: &Setup) -> Result<()> {
         SetupMode::Live(s) => live::run(args, s, &inputs),
         SetupMode::Offline(edit) => offline::run(args, edit, &inputs),
     }
+}
+
+/// `setup` across contexts. The story: on a terminal, every cluster answers before the
+/// wizard asks anything (a cluster that does not is reported and left out); the inputs are
+/// gathered once for all (the password read once: stdin, environment or the wizard); every
+/// cluster's plan is read (nothing written), all plans are shown and confirmed once; then
+/// each cluster is set up concurrently, its rollout waited for, and one summary says per
+/// context what changed, the rollout, whether the runner still runs with the old credential
+/// after a rotation, and the error. Exit code: the most severe of the clusters'.
+fn run_fleet(args: &Setup, live: &SetupLive, fleet: &crate::settings::Fleet) -> Result<()> {
+    use crate::commands::fleet::{self, FleetReport, Outcome};
+    let contexts = fleet::contexts(fleet)?;
+    let one = |cluster| SetupLive {
+        cluster,
+        fleet: None,
+        ..live.clone()
+    };
+    let mut contexts = contexts;
+    let mut unreachable: Vec<Outcome<live::ClusterSetup>> = Vec::new();
+    if Prompter::if_terminal().is_some() {
+        let checked = fleet::run_each(fleet, &contexts, |c| preflight(args, &one(c)));
+        if checked.iter().all(|o| o.result.is_err()) {
+            let failed = checked
+                .into_iter()
+                .map(|o| Outcome {
+                    context: o.context,
+                    result: o.result.map(|()| live::ClusterSetup::default()),
+                    elapsed: o.elapsed,
+                })
+                .collect::<Vec<_>>();
+            let report = FleetReport { outcomes: failed };
+            crate::ui::output::print_report(&report, crate::settings::ReportFormat::Table)?;
+            return fleet::verdict(&report.outcomes);
+        }
+        for o in checked {
+            if let Err(e) = o.result {
+                unreachable.push(Outcome {
+                    context: o.context,
+                    result: Err(e),
+                    elapsed: o.elapsed,
+                });
+            }
+        }
+        contexts.retain(|c| !unreachable.iter().any(|u| &u.context == c));
+    }
+    let inputs = collect_inputs(args)?;
+    let plans = fleet::run_each(fleet, &contexts, |c| {
+        live::flow(args, &one(c), &inputs, live::Pass::Plan)
+    });
+    let format = match args.output {
+        crate::ui::output::OutputFormat::Json => crate::settings::ReportFormat::Json,
+        _ => crate::settings::ReportFormat::Table,
+    };
+    let finish = |mut outcomes: Vec<Outcome<live::ClusterSetup>>| -> Result<()> {
+        outcomes.extend(unreachable);
+        let order = fleet::contexts(fleet)?;
+        outcomes.sort_by_key(|o| order.iter().position(|c| c == &o.context));
+        let report = FleetReport { outcomes };
+        crate::ui::output::print_report(&report, format)?;
+        fleet::verdict(&report.outcomes)
+    };
+    if live.dry_run == crate::runner::options::DryRun::Client {
+        return finish(plans);
+    }
+    let mut text = String::new();
+    for o in &plans {
+        match &o.result {
+            Ok(p) => text.push_str(&p.plan),
+            Err(e) => text.push_str(&format!(
+                "Context {}: left out (exit {}): {}\n",
+                o.context,
+                e.exit_code(),
+                e.one_line()
+            )),
+        }
+    }
+    let ready: Vec<String> = plans
+        .iter()
+        .filter(|o| o.result.is_ok())
+        .map(|o| o.context.clone())
+        .collect();
+    if ready.is_empty() {
+        return finish(plans);
+    }
+    let server_dry = live.dry_run == crate::runner::options::DryRun::Server;
+    if !server_dry && !ui::wizard::confirm(&text, args.yes)? {
+        return Err(Error::usage(
+            "setup cancelled; nothing was changed on any cluster",
+        ));
+    }
+    let applied = fleet::run_each(fleet, &ready, |c| {
+        live::flow(args, &one(c), &inputs, live::Pass::Apply)
+    });
+    let mut outcomes: Vec<Outcome<live::ClusterSetup>> =
+        plans.into_iter().filter(|o| o.result.is_err()).collect();
+    outcomes.extend(applied);
+    finish(outcomes)
 }
 
 /// Before the wizard asks anything: the cluster answers, and the namespace, the Deployment
