@@ -300,7 +300,7 @@ Register-ArgumentCompleter -Native -CommandName 'kubectl-porch_registry' -Script
             [CompletionResult]::new('--namespace', '--namespace', [CompletionResultType]::ParameterName, 'Namespace of the DaemonSet (Pod Security admission must allow `privileged` there)')
             [CompletionResult]::new('--kubeconfig', '--kubeconfig', [CompletionResultType]::ParameterName, 'Path to the kubeconfig file (default: $KUBECONFIG, else ~/.kube/config)')
             [CompletionResult]::new('--context', '--context', [CompletionResultType]::ParameterName, 'The kubeconfig context to use (default: the current context); `setup`, `status`, `check`, `remove` and live `explain` take it several times, one cluster per context')
-            [CompletionResult]::new('--wait', '--wait', [CompletionResultType]::ParameterName, 'Wait until the DaemonSet''s pods are gone (their cleanup ran) before deleting its ConfigMap')
+            [CompletionResult]::new('--wait', '--wait', [CompletionResultType]::ParameterName, 'Wait for the pods'' cleanup (a rollout) and for the pods to go before deleting the ConfigMap')
             [CompletionResult]::new('--timeout', '--timeout', [CompletionResultType]::ParameterName, 'How long to wait for the pods to go (e.g. 30s, 5m)')
             [CompletionResult]::new('--dry-run', '--dry-run', [CompletionResultType]::ParameterName, 'client: say what would be deleted, send nothing; server: send the deletes with dryRun=All')
             [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')

@@ -281,7 +281,7 @@ set edit:completion:arg-completer[kubectl-porch_registry] = {|@words|
             cand --namespace 'Namespace of the DaemonSet (Pod Security admission must allow `privileged` there)'
             cand --kubeconfig 'Path to the kubeconfig file (default: $KUBECONFIG, else ~/.kube/config)'
             cand --context 'The kubeconfig context to use (default: the current context); `setup`, `status`, `check`, `remove` and live `explain` take it several times, one cluster per context'
-            cand --wait 'Wait until the DaemonSet''s pods are gone (their cleanup ran) before deleting its ConfigMap'
+            cand --wait 'Wait for the pods'' cleanup (a rollout) and for the pods to go before deleting the ConfigMap'
             cand --timeout 'How long to wait for the pods to go (e.g. 30s, 5m)'
             cand --dry-run 'client: say what would be deleted, send nothing; server: send the deletes with dryRun=All'
             cand -h 'Print help (see more with ''--help'')'

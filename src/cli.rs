@@ -607,7 +607,7 @@ pub struct NodeTrustRemoveArgs {
     pub trust: NodeTrustObjectArgs,
     #[command(flatten)]
     pub cluster: ClusterArgs,
-    /// Wait until the DaemonSet's pods are gone (their cleanup ran) before deleting its ConfigMap
+    /// Wait for the pods' cleanup (a rollout) and for the pods to go before deleting the ConfigMap
     #[arg(long, default_value_t = true, action = clap::ArgAction::Set, num_args = 0..=1, default_missing_value = "true", require_equals = true)]
     pub wait: bool,
     /// How long to wait for the pods to go (e.g. 30s, 5m)

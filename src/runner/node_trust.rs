@@ -237,9 +237,12 @@ pub const RUNTIME_DIRS: [(&str, &str); 3] = [
 
 /// The helper's script: every 30 s (a changed ConfigMap reaches the mounted volume without a
 /// restart), for each registry and each runtime folder that exists on the node, write
-/// `certs.d/REG/ca.crt` when it differs and mark it; warn once when containerd's
-/// config.toml has no `config_path` (then certs.d is not read). `cleanup` (preStop) removes
-/// only the marked files; `once` syncs once and exits.
+/// `certs.d/REG/ca.crt` when it differs and mark it, and remove the marked folders of
+/// registries no longer listed; warn once when containerd's config.toml has no
+/// `config_path` (then certs.d is not read). The files stay when a pod stops (a rollout or a
+/// restart leaves no gap in the node's trust); with `NODE_TRUST_MODE=remove` (the template
+/// `node-trust remove` rolls out before deleting the DaemonSet) the pod removes every marked
+/// file, then is Ready and idles. `cleanup` does that once, `once` syncs once; both exit.
 fn helper_script() -> String {
     let runtimes: Vec<String> = RUNTIME_DIRS
         .iter()
@@ -266,6 +269,17 @@ sync_once() {{
       fi
     done
   done
+  for rd in $RUNTIMES; do
+    d=${{rd#*:}}
+    for m in "$E/$d"/*/"$M"; do
+      [ -f "$m" ] || continue
+      t=${{m%/*}}
+      if ! grep -qxF "${{t##*/}}" "$T/registries"; then
+        rm -f "$t/ca.crt" "$m"; rmdir "$t" 2>/dev/null || true
+        echo "removed $t/ca.crt: registry no longer listed"
+      fi
+    done
+  done
   # Ready (the readiness probe) once the CA now mounted is on the node.
   cp "$T/ca.crt" "$S/ca.crt.tmp" && mv "$S/ca.crt.tmp" "$S/ca.crt"
 }}
@@ -281,6 +295,12 @@ cleanup() {{
 }}
 [ "${{1:-}}" = cleanup ] && {{ cleanup; exit 0; }}
 [ "${{1:-}}" = once ] && {{ sync_once; exit 0; }}
+if [ "${{NODE_TRUST_MODE:-}}" = remove ]; then
+  cleanup
+  cp "$T/ca.crt" "$S/ca.crt"
+  echo "cleaned up: waiting to be deleted"
+  while true; do sleep 3600; done
+fi
 found=
 for rd in $RUNTIMES; do if [ -d "$E/${{rd%%:*}}" ]; then found=1; fi; done
 [ -n "$found" ] || echo "warning: none of $E/containerd, $E/containers, $E/docker exists on this node: nothing to write"
@@ -361,7 +381,6 @@ pub fn daemonset_objects(
                         "name": "node-trust",
                         "image": image,
                         "command": ["/bin/sh", "/trust/sync.sh"],
-                        "lifecycle": {"preStop": {"exec": {"command": ["/bin/sh", "/trust/sync.sh", "cleanup"]}}},
                         "securityContext": {
                             "runAsUser": 0,
                             "runAsNonRoot": false,
@@ -393,6 +412,31 @@ pub fn daemonset_objects(
         },
     });
     vec![sa, cm, ds]
+}
+
+/// The environment variable that turns the helper into its cleanup.
+pub const MODE_ENV: &str = "NODE_TRUST_MODE";
+
+/// `node-trust remove`, first step: the live DaemonSet with its pods switched to cleanup
+/// (`NODE_TRUST_MODE=remove` on the helper container): once rolled out, every node's pod has
+/// removed the files it wrote, and the DaemonSet can go. None when it already is.
+pub fn cleanup_mode(ds: &Value) -> Option<Value> {
+    let mut ds = ds.clone();
+    let containers = ds
+        .pointer_mut("/spec/template/spec/containers")
+        .and_then(Value::as_array_mut)?;
+    let c = containers.iter_mut().find(|c| c["name"] == "node-trust")?;
+    let env = c.as_object_mut()?.entry("env").or_insert_with(|| json!([]));
+    let list = env.as_array_mut()?;
+    if list
+        .iter()
+        .any(|e| e["name"] == MODE_ENV && e["value"] == "remove")
+    {
+        return None;
+    }
+    list.retain(|e| e["name"] != MODE_ENV);
+    list.push(json!({"name": MODE_ENV, "value": "remove"}));
+    Some(ds)
 }
 
 /// The registries of an auth file's keys (the runner's auth Secret), as the nodes name them:
@@ -629,6 +673,23 @@ mod tests {
         ] {
             assert!(script.contains(d), "{d}");
         }
+    }
+
+    #[test]
+    fn cleanup_mode_is_one_env_on_the_helper() {
+        let r = regs(&["reg.example.com:5000"]);
+        let ds = daemonset_objects("nt", "kube-system", "busybox:1", &r, "PEM\n").remove(2);
+        assert!(
+            ds.pointer("/spec/template/spec/containers/0/lifecycle")
+                .is_none(),
+            "no preStop: the files outlive a pod"
+        );
+        let off = cleanup_mode(&ds).unwrap();
+        assert_eq!(
+            off["spec"]["template"]["spec"]["containers"][0]["env"],
+            json!([{"name": MODE_ENV, "value": "remove"}])
+        );
+        assert_eq!(cleanup_mode(&off), None);
     }
 
     #[test]

@@ -322,7 +322,47 @@ fn helper_script_writes_marks_and_cleans_only_its_own_files() {
             new_ca
         );
     }
-    // Cleanup (preStop): only its own files, the runtimes' folders stay.
+    // A registry dropped from the list: its marked folders go, the others stay.
+    std::fs::write(trust.join("registries"), "registry.example.com:5000\n").unwrap();
+    let log = run("once");
+    assert_eq!(log.matches("no longer listed").count(), 1, "{log}");
+    assert!(!etc.join(written[0]).exists());
+    assert!(etc.join(written[1]).join("ca.crt").exists());
+    assert_eq!(std::fs::read_to_string(&foreign).unwrap(), "FOREIGN");
+    std::fs::write(
+        trust.join("registries"),
+        cm["data"]["registries"].as_str().unwrap(),
+    )
+    .unwrap();
+    run("once");
+    // The pods of `node-trust remove` (NODE_TRUST_MODE=remove): they clean up, then are Ready
+    // and idle until deleted.
+    std::fs::remove_file(state.join("ca.crt")).unwrap();
+    let mut child = Command::new("busybox")
+        .arg("sh")
+        .arg(trust.join("sync.sh"))
+        .env("NODE_TRUST_ETC", &etc)
+        .env("NODE_TRUST_DIR", &trust)
+        .env("NODE_TRUST_STATE", &state)
+        .env("NODE_TRUST_MODE", "remove")
+        .stdout(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let start = std::time::Instant::now();
+    while !probe() && start.elapsed() < std::time::Duration::from_secs(20) {
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+    let ready = probe();
+    let still_running = child.try_wait().unwrap().is_none();
+    child.kill().unwrap();
+    child.wait().unwrap();
+    assert!(ready && still_running);
+    for w in written {
+        assert!(!etc.join(w).exists(), "{w}");
+    }
+    assert_eq!(std::fs::read_to_string(&foreign).unwrap(), "FOREIGN");
+    run("once");
+    // `cleanup`: only its own files, the runtimes' folders stay.
     let log = run("cleanup");
     assert_eq!(log.matches("removed").count(), 3, "{log}");
     for w in written {

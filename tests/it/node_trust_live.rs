@@ -297,7 +297,7 @@ fn remove_deletes_the_three_objects_and_a_second_remove_says_nothing_was_there()
     // client and server dry runs delete nothing
     let (code, stdout, _) = node_trust(&api, &["remove", "--dry-run=client"]);
     assert_eq!(code, Some(0));
-    assert_eq!(stdout.lines().count(), 3, "{stdout}");
+    assert_eq!(stdout.lines().count(), 4, "{stdout}");
     assert!(api.requests().iter().all(|r| !r.is_write()));
     let (code, stdout, stderr) = node_trust(&api, &["remove", "--dry-run=server"]);
     assert_eq!(code, Some(0), "{stderr}");
@@ -310,20 +310,35 @@ fn remove_deletes_the_three_objects_and_a_second_remove_says_nothing_was_there()
     assert_eq!(
         stdout,
         format!(
-            "daemonset.apps \"{NAME}\" deleted\nconfigmap \"{NAME}\" deleted\nserviceaccount \"{NAME}\" deleted\n"
+            "daemonset.apps/{NAME} switched to cleanup (each node's pod removes the files it wrote)\n\
+             daemonset.apps \"{NAME}\" deleted\nconfigmap \"{NAME}\" deleted\nserviceaccount \"{NAME}\" deleted\n"
         )
+    );
+    assert!(
+        stderr.contains(&format!("daemon set \"{NAME}\" successfully rolled out")),
+        "the cleanup rollout finished before the delete: {stderr}"
     );
     for r in ["serviceaccounts", "configmaps", "daemonsets"] {
         assert!(api.get(r, TRUST_NS, NAME).is_none(), "{r}");
     }
     assert!(pods(&api).is_empty(), "the DaemonSet's pods went with it");
-    // The DaemonSet went first, in the foreground (its pods' cleanup needs the ConfigMap).
-    let deletes: Vec<_> = api
+    // The cleanup template first (an update guarded by resourceVersion), then the deletes,
+    // the DaemonSet first.
+    let writes: Vec<(String, String)> = api
         .writes()
         .into_iter()
-        .filter(|r| r.method == "DELETE")
+        .map(|r| (r.method, r.path.rsplit('/').nth(1).unwrap().to_string()))
         .collect();
-    assert!(deletes[0].path.ends_with(&format!("daemonsets/{NAME}")));
+    let want: Vec<(String, String)> = [
+        ("PUT", "daemonsets"),
+        ("DELETE", "daemonsets"),
+        ("DELETE", "configmaps"),
+        ("DELETE", "serviceaccounts"),
+    ]
+    .iter()
+    .map(|(a, b)| (a.to_string(), b.to_string()))
+    .collect();
+    assert_eq!(writes, want);
     // Again: nothing there, exit 0, nothing sent.
     api.clear_requests();
     let (code, stdout, stderr) = node_trust(&api, &["remove"]);
@@ -578,4 +593,30 @@ fn status_shows_per_node_whether_the_ca_is_written() {
         .unwrap();
     let report: Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(report["nodeTrust"]["installed"], false);
+}
+
+/// The cleanup rollout does not finish: nothing is deleted, so that the pods can finish.
+#[test]
+fn remove_waits_for_the_cleanup_and_deletes_nothing_on_timeout() {
+    let api = cluster_with_ca(&ca_pem("CA"));
+    assert_eq!(node_trust(&api, &["--timeout=30s"]).0, Some(0));
+    api.set_rollout(Rollout::Never);
+    let (code, _, stderr) = node_trust(&api, &["remove", "--timeout=1s"]);
+    assert_eq!(code, Some(9), "{stderr}");
+    let e = one_error_line(&stderr);
+    assert!(e.contains("nothing was deleted yet"), "{e}");
+    let ds = ds(&api);
+    assert_eq!(
+        ds["spec"]["template"]["spec"]["containers"][0]["env"],
+        json!([{"name": "NODE_TRUST_MODE", "value": "remove"}])
+    );
+    assert!(api.get("configmaps", TRUST_NS, NAME).is_some());
+    // Again, once the pods have run: the template is already switched (no second update).
+    api.set_rollout(Rollout::AfterGets(1));
+    api.clear_requests();
+    let (code, stdout, stderr) = node_trust(&api, &["remove", "--timeout=30s"]);
+    assert_eq!(code, Some(0), "{stderr}");
+    assert!(!stdout.contains("switched"), "{stdout}");
+    assert!(api.writes().iter().all(|r| r.method == "DELETE"));
+    assert!(api.get("daemonsets", TRUST_NS, NAME).is_none());
 }

@@ -1,13 +1,15 @@
-//! `node-trust remove`: delete the DaemonSet (foreground: its pods go first, and each pod's
-//! preStop removes only the files it wrote, by their marker), wait until its pods are gone,
-//! then delete the ConfigMap (the pods' script and CA, needed by that cleanup) and the
-//! ServiceAccount. Nothing there: exit 0, saying so.
+//! `node-trust remove`: switch the DaemonSet's pods to their cleanup (an update of the pod
+//! template: each node's new pod removes only the files it wrote, by their marker) and wait
+//! for that rollout, then delete the DaemonSet (foreground: its pods go first), wait until
+//! its pods are gone, then the ConfigMap (the pods' script) and the ServiceAccount. The
+//! files outlive a pod otherwise (a rollout or restart leaves no gap in a node's trust).
+//! Nothing there: exit 0, saying so.
 
 use std::time::{Duration, Instant};
 
-use crate::cluster::{Kind, Kube, connect, rbac};
+use crate::cluster::{Kind, Kube, connect, rbac, rollout};
 use crate::error::{Error, Result};
-use crate::runner::node_trust::NAME_LABEL;
+use crate::runner::node_trust::{self, NAME_LABEL};
 use crate::runner::options::DryRun;
 use crate::settings::NodeTrustRemove;
 use crate::ui;
@@ -26,11 +28,16 @@ pub fn run(s: &NodeTrustRemove) -> Result<()> {
         return Ok(());
     }
     let mut present = vec![];
+    let mut daemonset = None;
     for kind in KINDS {
-        if kube.get_opt(kind, ns, name)?.is_some() {
+        if let Some(o) = kube.get_opt(kind, ns, name)? {
+            if kind == Kind::DaemonSet {
+                daemonset = Some(o);
+            }
             present.push(kind);
         }
     }
+    let cleanup = daemonset.as_ref().and_then(node_trust::cleanup_mode);
     if present.is_empty() {
         crate::outln!(
             "nothing to remove: no daemonset, configmap or serviceaccount \"{name}\" in namespace \"{ns}\""
@@ -38,12 +45,15 @@ pub fn run(s: &NodeTrustRemove) -> Result<()> {
         return Ok(());
     }
     if s.dry_run == DryRun::Client {
+        if cleanup.is_some() {
+            crate::outln!("daemonset.apps/{name} switched to cleanup (dry run)");
+        }
         for kind in &present {
             crate::outln!("{} \"{name}\" deleted (dry run)", kind.short());
         }
         return Ok(());
     }
-    let checks: Vec<(&str, &str, &str, &str)> = present
+    let mut checks: Vec<(&str, &str, &str, &str)> = present
         .iter()
         .map(|k| match k {
             Kind::DaemonSet => ("delete", "apps", "daemonsets", ns),
@@ -51,9 +61,34 @@ pub fn run(s: &NodeTrustRemove) -> Result<()> {
             _ => ("delete", "", "serviceaccounts", ns),
         })
         .collect();
+    if cleanup.is_some() {
+        checks.insert(0, ("update", "apps", "daemonsets", ns));
+    }
     rbac::review_steps(kube, &checks)?;
     let server_dry = s.dry_run == DryRun::Server;
     let suffix = if server_dry { " (server dry run)" } else { "" };
+    // 1. Each node's pod removes the files it wrote; then the DaemonSet may go.
+    if let Some(ds) = &cleanup {
+        kube.replace(Kind::DaemonSet, ns, ds, server_dry)?;
+        crate::outln!(
+            "daemonset.apps/{name} switched to cleanup{suffix} (each node's pod removes the files it wrote)"
+        );
+    }
+    if daemonset.is_some() && !server_dry {
+        if s.rollout.wait {
+            rollout::wait_for_daemonset(kube, ns, name, s.rollout.timeout).map_err(|e| match e {
+                Error::Timeout(m) => Error::Timeout(format!(
+                    "{m}; nothing was deleted yet, so that every node's pod can finish its cleanup: run `kubectl porch-registry node-trust remove` again, or with --wait=false to delete it anyway (nodes whose pod did not clean up keep the files)"
+                )),
+                other => other,
+            })?;
+        } else {
+            ui::warn(
+                "--wait=false: the DaemonSet is deleted without waiting for its pods' cleanup; nodes whose pod had not run it keep the CA files",
+            );
+        }
+    }
+    // 2. Delete, the DaemonSet first.
     for kind in present {
         let foreground = kind == Kind::DaemonSet;
         if kube.delete_with(kind, ns, name, server_dry, foreground)? {
@@ -66,7 +101,7 @@ pub fn run(s: &NodeTrustRemove) -> Result<()> {
     Ok(())
 }
 
-/// Wait until the DaemonSet and its pods are gone (each pod's preStop has cleaned its node).
+/// Wait until the DaemonSet and its pods are gone.
 fn wait_for_pods(kube: &Kube, ns: &str, name: &str, timeout: Duration) -> Result<()> {
     let start = Instant::now();
     let selector = format!("{NAME_LABEL}={name}");
@@ -91,7 +126,7 @@ fn wait_for_pods(kube: &Kube, ns: &str, name: &str, timeout: Duration) -> Result
                 .filter_map(|p| p["metadata"]["name"].as_str())
                 .collect();
             return Err(Error::Timeout(format!(
-                "the pods of daemon set \"{name}\" in namespace \"{ns}\" were not gone within {}s ({}); configmap and serviceaccount \"{name}\" are kept for their cleanup: run `kubectl porch-registry node-trust remove` again once they are gone, or raise --timeout",
+                "the pods of daemon set \"{name}\" in namespace \"{ns}\" were not gone within {}s ({}); configmap and serviceaccount \"{name}\" are kept for them: run `kubectl porch-registry node-trust remove` again once they are gone, or raise --timeout",
                 timeout.as_secs(),
                 if names.is_empty() {
                     "the daemon set is still being deleted".to_string()
