@@ -17,6 +17,17 @@ use crate::error::{Error, Result, exit};
 use crate::settings::Fleet;
 use crate::ui;
 
+/// How one run of a single-cluster flow goes: alone (as always: it prints, asks, waits with a
+/// spinner), or as one cluster of a run across clusters: first the plan only (nothing
+/// written), then, once every plan was confirmed together, the changes without asking,
+/// collected for the summary.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Pass {
+    Alone,
+    Plan,
+    Apply,
+}
+
 /// What became of one cluster.
 #[derive(Debug)]
 pub struct Outcome<T> {

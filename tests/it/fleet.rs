@@ -758,3 +758,114 @@ fn rotation_across_all_contexts_names_who_still_runs_the_old_credential() {
     );
     assert!(table.contains("TIMED OUT"), "{table}");
 }
+
+/// Whether a cluster's runner Deployment still mounts the auth Secret.
+fn configured(api: &FakeApi) -> bool {
+    api.get("deployments", NS, "function-runner")
+        .expect("deployment")
+        .to_string()
+        .contains("registry-auth-secret")
+}
+
+#[test]
+fn remove_across_contexts_cleans_the_good_one_and_leaves_the_others() {
+    let good = porch_cluster();
+    let locked = porch_cluster();
+    let fresh = porch_cluster();
+    let dir = tempfile::tempdir().unwrap();
+    let kc = fleet_kubeconfig(
+        dir.path(),
+        &[
+            ("good", good.url()),
+            ("locked", locked.url()),
+            ("down", unreachable_url()),
+        ],
+    );
+    for ctx in ["good", "locked"] {
+        let (code, out, err) = run(&kc, &[&SETUP[..], &["--context", ctx]].concat());
+        assert_eq!(code, 0, "{out}{err}");
+    }
+    let locked_before = locked.get("deployments", NS, "function-runner").unwrap();
+    locked.forbid("update", "deployments", Some(NS));
+    locked.forbid("delete", "secrets", None);
+    let (code, stdout, stderr) = run(
+        &kc,
+        &[
+            "remove",
+            "--all-contexts",
+            "--delete-secrets",
+            "--timeout=5s",
+            "-o",
+            "json",
+        ],
+    );
+    // Forbidden (6) outranks unreachable (5).
+    assert_eq!(code, 6, "{stdout}{stderr}");
+    let entries = json_entries(&stdout);
+    assert_eq!(entries.len(), 3);
+    let order: Vec<&str> = entries
+        .iter()
+        .map(|e| e["context"].as_str().unwrap())
+        .collect();
+    assert_eq!(order, ["good", "locked", "down"]);
+    // good: cleaned, Secrets deleted, rollout waited for.
+    let g = entry(&entries, "good");
+    assert_eq!(g["exitCode"], 0, "{g}");
+    assert_eq!(g["remove"]["rollout"], "complete", "{g}");
+    assert_eq!(g["remove"]["server"], good.url(), "{g}");
+    let changed = g["changed"].to_string();
+    assert!(
+        changed.contains("deployment.apps/function-runner configured")
+            && changed.contains("secret/registry-auth-secret deleted"),
+        "{g}"
+    );
+    assert!(!configured(&good));
+    assert!(good.get("secrets", NS, "registry-auth-secret").is_none());
+    // locked: forbidden, its Deployment and Secret as before.
+    let l = entry(&entries, "locked");
+    assert_eq!(l["exitCode"], 6, "{l}");
+    assert!(l.get("remove").is_none(), "{l}");
+    assert_eq!(
+        locked.get("deployments", NS, "function-runner").unwrap(),
+        locked_before
+    );
+    assert!(locked.get("secrets", NS, "registry-auth-secret").is_some());
+    assert_eq!(entry(&entries, "down")["exitCode"], 5);
+    let errors: Vec<&str> = stderr.lines().filter(|l| l.starts_with("error:")).collect();
+    assert_eq!(errors.len(), 1, "{stderr}");
+    assert!(
+        errors[0].contains("2 of 3 contexts failed: locked (exit 6), down (exit 5)"),
+        "{stderr}"
+    );
+
+    // Again, across every context of a kubeconfig whose clusters all answer (the cleaned
+    // one and one never set up): exit 0, nothing to remove, nothing written.
+    good.clear_requests();
+    let kc2_dir = tempfile::tempdir().unwrap();
+    let kc2 = fleet_kubeconfig(
+        kc2_dir.path(),
+        &[("good", good.url()), ("fresh", fresh.url())],
+    );
+    let (code, table, stderr) = run(&kc2, &["remove", "--all-contexts", "--delete-secrets"]);
+    assert_eq!(code, 0, "{table}{stderr}");
+    assert!(
+        table.contains("CONTEXT") && table.contains("nothing"),
+        "{table}"
+    );
+    assert!(!table.contains("exit "), "{table}");
+    for api in [&good, &fresh] {
+        let updates: Vec<_> = api
+            .writes()
+            .into_iter()
+            .filter(|r| r.path.contains("deployments"))
+            .collect();
+        assert!(updates.is_empty(), "{updates:?}");
+    }
+    let (code, stdout, _) = run(&kc2, &["remove", "--all-contexts", "-o", "json"]);
+    assert_eq!(code, 0);
+    for e in json_entries(&stdout) {
+        assert_eq!(e["exitCode"], 0, "{e}");
+        assert!(e.get("changed").is_none(), "{e}");
+        assert_eq!(e["remove"]["rollout"], "no restart needed", "{e}");
+    }
+}

@@ -1,18 +1,71 @@
 //! Live `remove`: take the configuration out of the Deployment (the same plan as offline
 //! `remove`), then with `--delete-secrets` delete the Secrets and the runner's copy.
 
+use serde::Serialize;
+
 use crate::cluster::view::runner_view;
 use crate::cluster::writes::for_apply;
 use crate::cluster::{Kind, connect, read_deployment, rollout};
+use crate::commands::fleet::{ClusterReport, ErrorInfo, Pass};
 use crate::commands::journal::Journal;
 use crate::error::{Error, Result};
 use crate::runner::options::DryRun;
 use crate::settings::RemoveLive;
 
+/// One cluster's `remove` in a run across clusters (its JSON entry: `remove`).
+#[derive(Debug, Default, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ClusterRemove {
+    pub server: String,
+    /// The plan as the confirmation shows it.
+    #[serde(skip)]
+    pub plan: String,
+    /// One line per object changed (or, with --dry-run=client, per object planned).
+    pub changed: Vec<String>,
+    pub rollout: String,
+    #[serde(skip)]
+    pub problem: Option<ErrorInfo>,
+}
+
+impl ClusterReport for ClusterRemove {
+    const KEY: &'static str = "remove";
+    fn changed(&self) -> Option<Vec<String>> {
+        Some(self.changed.clone())
+    }
+    fn rollout(&self) -> String {
+        self.rollout.clone()
+    }
+    fn findings(&self) -> Vec<String> {
+        vec![]
+    }
+    fn problem(&self) -> Option<ErrorInfo> {
+        self.problem.clone()
+    }
+}
+
+/// A result line: printed when alone, collected for the summary otherwise.
+macro_rules! say {
+    ($report:expr, $pass:expr, $($arg:tt)*) => {{
+        let line = format!($($arg)*);
+        if $pass == Pass::Alone {
+            crate::outln!("{line}");
+        } else {
+            $report.changed.push(line);
+        }
+    }};
+}
+
 /// Live `remove`.
 pub(super) fn run(args: &RemoveLive) -> Result<()> {
+    flow(args, Pass::Alone).map(|_| ())
+}
+
+/// The flow of live `remove` on one cluster (see [`Pass`]).
+pub(super) fn flow(args: &RemoveLive, pass: Pass) -> Result<ClusterRemove> {
+    let mut report = ClusterRemove::default();
     let timeout = args.rollout.timeout;
     let kube = connect(&args.runner.cluster)?.writing_as(&args.writes);
+    report.server = kube.server.clone();
     let ns = args.runner.namespace.as_str();
     let (dep, ctr) = (
         args.runner.target.deployment.as_str(),
@@ -27,8 +80,10 @@ pub(super) fn run(args: &RemoveLive) -> Result<()> {
     let plan = crate::runner::plan::plan_remove(&live, &args.runner.target, &args.desired)?;
     let mut patched = live.clone();
     plan.apply_to_value(&mut patched)?;
-    for n in &plan.notes {
-        crate::ui::warn(n);
+    if pass != Pass::Apply {
+        for n in &plan.notes {
+            crate::ui::warn(n);
+        }
     }
     let changes = match (plan.is_empty(), plan.changes.is_empty()) {
         (true, _) => vec![],
@@ -66,6 +121,28 @@ pub(super) fn run(args: &RemoveLive) -> Result<()> {
     if args.dry_run != DryRun::Client && !changes.is_empty() {
         crate::commands::ownership::deployment_guard(&args.writes, &live, &patched, ns, dep, ctr)?;
     }
+    if args.dry_run == DryRun::Client && pass != Pass::Alone {
+        report.changed.push(format!(
+            "deployment.apps/{dep} would be {} (dry run)",
+            if changes.is_empty() {
+                "unchanged"
+            } else {
+                "configured"
+            }
+        ));
+        for s in &secrets {
+            report
+                .changed
+                .push(format!("secret/{s} would be deleted (dry run)"));
+        }
+        if args.delete_secrets {
+            report.changed.push(format!(
+                "secret/{copy} in namespace \"{fn_ns}\" would be deleted (dry run)"
+            ));
+        }
+        report.rollout = "-".into();
+        return Ok(report);
+    }
     if args.dry_run == DryRun::Client {
         crate::ui::output::print_objects(&[for_apply(&patched)], args.output)?;
         crate::ui::info(format!(
@@ -87,7 +164,7 @@ pub(super) fn run(args: &RemoveLive) -> Result<()> {
                 "secret/{copy} in namespace \"{fn_ns}\" would be deleted (dry run)"
             ));
         }
-        return Ok(());
+        return Ok(report);
     }
     let server_dry = args.dry_run == DryRun::Server;
     let mut summary = format!(
@@ -114,13 +191,19 @@ pub(super) fn run(args: &RemoveLive) -> Result<()> {
             "  secret/{copy} in namespace \"{fn_ns}\": delete (the runner's copy)\n"
         ));
     }
-    if !server_dry && !crate::ui::wizard::confirm(&summary, args.yes)? {
+    if pass == Pass::Plan {
+        report.plan = summary;
+        return Ok(report);
+    }
+    if pass == Pass::Alone && !server_dry && !crate::ui::wizard::confirm(&summary, args.yes)? {
         return Err(Error::other("remove cancelled; nothing was changed"));
     }
     let suffix = if server_dry { " (server dry run)" } else { "" };
     let mut journal = Journal::default();
     if changes.is_empty() {
-        crate::outln!("deployment.apps/{dep} unchanged{suffix}");
+        if pass == Pass::Alone {
+            crate::outln!("deployment.apps/{dep} unchanged{suffix}");
+        }
     } else {
         kube.replace(Kind::Deployment, ns, &patched, server_dry)
             .inspect_err(|_| {
@@ -133,7 +216,7 @@ pub(super) fn run(args: &RemoveLive) -> Result<()> {
             format!("deployment.apps/{dep} no longer uses private registries"),
             "run `kubectl porch-registry setup` again to restore it".to_string(),
         );
-        crate::outln!("deployment.apps/{dep} configured{suffix}");
+        say!(report, pass, "deployment.apps/{dep} configured{suffix}");
     }
     // Secrets after the Deployment no longer points at them.
     let mut targets: Vec<(String, String)> = secrets
@@ -146,15 +229,20 @@ pub(super) fn run(args: &RemoveLive) -> Result<()> {
     for (i, (sns, name)) in targets.iter().enumerate() {
         match kube.delete(Kind::Secret, sns, name, server_dry) {
             Ok(true) => {
-                crate::outln!("secret/{name} deleted from namespace \"{sns}\"{suffix}");
+                say!(
+                    report,
+                    pass,
+                    "secret/{name} deleted from namespace \"{sns}\"{suffix}"
+                );
                 journal.push(
                     format!("secret/{name} deleted from \"{sns}\""),
                     format!("re-create secret/{name} with `kubectl porch-registry setup`"),
                 );
             }
-            Ok(false) => {
+            Ok(false) if pass == Pass::Alone => {
                 crate::outln!("secret/{name} not found in namespace \"{sns}\" (nothing to delete)")
             }
+            Ok(false) => {}
             Err(e) => {
                 let pending: Vec<String> = targets[i..]
                     .iter()
@@ -165,8 +253,29 @@ pub(super) fn run(args: &RemoveLive) -> Result<()> {
             }
         }
     }
-    if !changes.is_empty() && args.rollout.wait && !server_dry {
+    if server_dry {
+        report.rollout = "- (server dry run)".into();
+    } else if changes.is_empty() {
+        report.rollout = "no restart needed".into();
+    } else if !args.rollout.wait {
+        report.rollout = "not waited for (--wait=false)".into();
+    } else if pass == Pass::Alone {
         rollout::wait_for_rollout(&kube, ns, dep, timeout)?;
+    } else {
+        // Across clusters: a rollout that does not finish is this cluster's outcome (exit 9
+        // or 5), with what changed.
+        match rollout::wait_for_rollout_quietly(&kube, ns, dep, timeout) {
+            Ok(()) => report.rollout = "complete".into(),
+            Err(e) => {
+                report.rollout = if matches!(e, Error::Timeout(_)) {
+                    "TIMED OUT"
+                } else {
+                    "FAILED"
+                }
+                .into();
+                report.problem = Some(ErrorInfo::of(&e));
+            }
+        }
     }
-    Ok(())
+    Ok(report)
 }

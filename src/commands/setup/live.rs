@@ -65,15 +65,7 @@ fn name_of(o: &Value) -> &str {
     o["metadata"]["name"].as_str().unwrap_or_default()
 }
 
-/// How one run of the flow goes: alone (as always: it prints, asks, waits with a spinner), or
-/// as one cluster of a run across clusters: first the plan only (nothing written), then,
-/// once every plan was confirmed together, the changes without asking, collected.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(super) enum Pass {
-    Alone,
-    Plan,
-    Apply,
-}
+pub(super) use crate::commands::fleet::Pass;
 
 /// One cluster's `setup` in a run across clusters (its JSON entry: `setup`).
 #[derive(Debug, Default, Serialize)]
