@@ -869,3 +869,39 @@ fn remove_across_contexts_cleans_the_good_one_and_leaves_the_others() {
         assert_eq!(e["remove"]["rollout"], "no restart needed", "{e}");
     }
 }
+
+#[test]
+fn remove_dry_run_across_contexts_writes_nothing() {
+    let apis: Vec<FakeApi> = (0..2).map(|_| porch_cluster()).collect();
+    let dir = tempfile::tempdir().unwrap();
+    let kc = fleet_kubeconfig(dir.path(), &[("a", apis[0].url()), ("b", apis[1].url())]);
+    let (code, out, err) = run(&kc, &[&SETUP[..], &["--all-contexts"]].concat());
+    assert_eq!(code, 0, "{out}{err}");
+    for api in &apis {
+        api.clear_requests();
+    }
+    let (code, stdout, stderr) = run(
+        &kc,
+        &[
+            "remove",
+            "--all-contexts",
+            "--delete-secrets",
+            "--dry-run=client",
+            "-o",
+            "json",
+        ],
+    );
+    assert_eq!(code, 0, "{stdout}{stderr}");
+    let entries = json_entries(&stdout);
+    assert_eq!(entries.len(), 2);
+    for (e, api) in entries.iter().zip(&apis) {
+        let changed = e["changed"].to_string();
+        assert!(
+            changed.contains("deployment.apps/function-runner would be configured (dry run)")
+                && changed.contains("secret/registry-auth-secret would be deleted (dry run)"),
+            "{e}"
+        );
+        assert!(api.writes().is_empty(), "{:?}", api.writes());
+        assert!(configured(api));
+    }
+}
