@@ -119,15 +119,23 @@ struct Workload {
     state: fn(&Value) -> RolloutState,
 }
 
+const DEPLOYMENT: Workload = Workload {
+    kind: Kind::Deployment,
+    noun: "deployment",
+    resource: "deployment",
+    state: rollout_state,
+};
+
+const DAEMONSET: Workload = Workload {
+    kind: Kind::DaemonSet,
+    noun: "daemon set",
+    resource: "daemonset",
+    state: daemonset_rollout_state,
+};
+
 /// Wait until the rollout is complete; Timeout / Cluster errors otherwise.
 pub fn wait_for_rollout(kube: &Kube, namespace: &str, name: &str, timeout: Duration) -> Result<()> {
-    let w = Workload {
-        kind: Kind::Deployment,
-        noun: "deployment",
-        resource: "deployment",
-        state: rollout_state,
-    };
-    wait(kube, &w, namespace, name, timeout, false)
+    wait(kube, &DEPLOYMENT, namespace, name, timeout, false)
 }
 
 /// [`wait_for_rollout`] without a spinner or progress lines (one cluster of a run across
@@ -138,13 +146,7 @@ pub fn wait_for_rollout_quietly(
     name: &str,
     timeout: Duration,
 ) -> Result<()> {
-    let w = Workload {
-        kind: Kind::Deployment,
-        noun: "deployment",
-        resource: "deployment",
-        state: rollout_state,
-    };
-    wait(kube, &w, namespace, name, timeout, true)
+    wait(kube, &DEPLOYMENT, namespace, name, timeout, true)
 }
 
 /// Wait until a DaemonSet's rollout is complete (every scheduled pod updated and
@@ -155,13 +157,7 @@ pub fn wait_for_daemonset(
     name: &str,
     timeout: Duration,
 ) -> Result<()> {
-    let w = Workload {
-        kind: Kind::DaemonSet,
-        noun: "daemon set",
-        resource: "daemonset",
-        state: daemonset_rollout_state,
-    };
-    wait(kube, &w, namespace, name, timeout, false)
+    wait(kube, &DAEMONSET, namespace, name, timeout, false)
 }
 
 fn wait(

@@ -36,6 +36,32 @@ pub struct Outcome<T> {
     pub elapsed: Duration,
 }
 
+/// What the one confirmation across clusters shows (each cluster's plan; a cluster whose plan
+/// could not be read, with its error) and the contexts whose plan is ready to apply.
+pub fn plans_to_confirm<T>(
+    plans: &[Outcome<T>],
+    plan: impl Fn(&T) -> &str,
+) -> (String, Vec<String>) {
+    let mut text = String::new();
+    for o in plans {
+        match &o.result {
+            Ok(p) => text.push_str(plan(p)),
+            Err(e) => text.push_str(&format!(
+                "Context {}: left out (exit {}): {}\n",
+                o.context,
+                e.exit_code(),
+                e.one_line()
+            )),
+        }
+    }
+    let ready = plans
+        .iter()
+        .filter(|o| o.result.is_ok())
+        .map(|o| o.context.clone())
+        .collect();
+    (text, ready)
+}
+
 /// One error as a run across clusters reports it (JSON entries, the summary table).
 #[derive(Debug, Clone, Serialize)]
 #[serde(rename_all = "camelCase")]

@@ -2,6 +2,7 @@
 //! the document; stderr, the steps), the OpenShift ConfigMap against real kubectl, and the
 //! usage errors.
 
+use std::os::unix::process::CommandExt;
 use std::process::Command;
 
 use serde_json::Value;
@@ -346,6 +347,10 @@ fn helper_script_writes_marks_and_cleans_only_its_own_files() {
         .env("NODE_TRUST_STATE", &state)
         .env("NODE_TRUST_MODE", "remove")
         .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        // Its own process group: the script's `sleep 3600` child must die with it (an orphaned
+        // sleep holding the test's output pipe kept `cargo test | tee` waiting for an hour).
+        .process_group(0)
         .spawn()
         .unwrap();
     let start = std::time::Instant::now();
@@ -354,7 +359,8 @@ fn helper_script_writes_marks_and_cleans_only_its_own_files() {
     }
     let ready = probe();
     let still_running = child.try_wait().unwrap().is_none();
-    child.kill().unwrap();
+    let group = nix::unistd::Pid::from_raw(child.id() as i32);
+    nix::sys::signal::killpg(group, nix::sys::signal::Signal::SIGKILL).unwrap();
     child.wait().unwrap();
     assert!(ready && still_running);
     for w in written {

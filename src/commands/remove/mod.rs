@@ -51,23 +51,7 @@ fn run_fleet(args: &RemoveLive, fleet: &Fleet) -> Result<()> {
     if args.dry_run == DryRun::Client {
         return finish(plans);
     }
-    let mut text = String::new();
-    for o in &plans {
-        match &o.result {
-            Ok(p) => text.push_str(&p.plan),
-            Err(e) => text.push_str(&format!(
-                "Context {}: left out (exit {}): {}\n",
-                o.context,
-                e.exit_code(),
-                e.one_line()
-            )),
-        }
-    }
-    let ready: Vec<String> = plans
-        .iter()
-        .filter(|o| o.result.is_ok())
-        .map(|o| o.context.clone())
-        .collect();
+    let (text, ready) = fleet::plans_to_confirm(&plans, |p| &p.plan);
     if ready.is_empty() {
         return finish(plans);
     }
