@@ -9,7 +9,8 @@ trap 'touch "$FLEET_BENCH_DIR/stop"; wait $SERVER || true' RETURN EXIT
 for _ in $(seq 1 6000); do [ -e "$FLEET_BENCH_DIR/ready" ] && break; sleep 0.1; done
 [ -e "$FLEET_BENCH_DIR/ready" ] || { echo "fleet bench: the fake API servers did not start" >&2; exit 1; }
 KC="$FLEET_BENCH_DIR/kubeconfig"
-sequential() { for i in $(seq 0 19); do "$BIN" status --kubeconfig "$KC" --context "ctx-$i" >/dev/null; done; }
+# `local`: measure (lib.sh) counts its runs in `i`; a global `i` here ended it after one run.
+sequential() { local i; for i in $(seq 0 19); do "$BIN" status --kubeconfig "$KC" --context "ctx-$i" >/dev/null; done; }
 measure fleet-status "20 sequential status --context runs" 5 -- sequential
 SEQ=$MEAN_MS
 NOTE="" measure fleet-status "status --all-contexts (20 clusters, --parallel 4)" 5 -- \

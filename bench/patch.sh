@@ -30,6 +30,7 @@ row patch-10k "=> goal: well under 1000 ms" - "$MEAN_MS" "$MIN_MS" ""
     printf 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: wide\ndata:\n'
     for i in $(seq 1 80000); do printf '  k%s: v\n' "$i"; done
 } >wide.yaml
+# The file holds no function-runner Deployment: check reads all of it, then exits 4 (not found).
 measure check-wide "kubectl porch-registry check -f wide.yaml (80,000 keys in one mapping)" "$runs" -- \
-    sh -c '"$0" check -f wide.yaml >/dev/null 2>&1; [ $? -le 3 ]' "$BIN"
+    sh -c '"$0" check -f wide.yaml >/dev/null 2>&1; [ $? -le 4 ]' "$BIN"
 row check-wide "=> goal: well under 1000 ms" - "$MEAN_MS" "$MIN_MS" ""
