@@ -73,11 +73,7 @@ pub fn read_runner_secrets(
 ) -> Result<RunnerSecrets> {
     let kube = connect(cluster)?;
     let d = read_deployment(&kube, namespace, deployment)?;
-    let view = view::runner_view(&d, container).ok_or_else(|| {
-        Error::not_found(format!(
-            "container \"{container}\" not found in deployment \"{deployment}\"; pass it with --container"
-        ))
-    })?;
+    let view = view::runner_view(&d, container)?;
     let mut out = RunnerSecrets {
         auth_path: view.auth_path().to_string(),
         tls_path: view.tls_path().to_string(),

@@ -7,7 +7,8 @@
 
 use serde_json::Value;
 
-use crate::runner::container::RunnerContainer;
+use crate::error::{Error, Result};
+use crate::runner::container::{LocateError, RunnerContainer};
 use crate::runner::flags::{self, GoArgs, Stop};
 
 /// One secret volume mounted into the runner container.
@@ -28,6 +29,8 @@ pub struct RunnerView {
     /// the flag that makes it exit at start-up.
     pub ignored: Vec<String>,
     pub mounts: Vec<SecretMount>,
+    /// The runner container's own name (THE rule may pick a container not named as asked).
+    pub container: String,
     pub service_account: String,
     pub image: String,
 }
@@ -93,10 +96,26 @@ impl RunnerView {
     }
 }
 
-/// Read the view from a Deployment (through the one container model,
-/// [`crate::runner::container`]); `None` when the container is not there.
-pub fn runner_view(deployment: &Value, container: &str) -> Option<RunnerView> {
-    let c = RunnerContainer::named(deployment, container)?;
+/// Read the view from a Deployment: its runner container found by THE rule
+/// ([`crate::runner::container::locate`]: the container named `container`, else the only
+/// one), read through the one container model. An error (exit 4) when the Deployment has no
+/// such container.
+pub fn runner_view(deployment: &Value, container: &str) -> Result<RunnerView> {
+    let c = RunnerContainer::find(deployment, container).map_err(|e| {
+        let name = deployment
+            .pointer("/metadata/name")
+            .and_then(Value::as_str)
+            .unwrap_or_default();
+        let fix = match e {
+            LocateError::NoneNamed { .. } => "pass the runner's container with --container NAME",
+            // The API server refuses both; a Deployment read back is never like this.
+            _ => "is it the function runner's Deployment? pass it with --deployment",
+        };
+        Error::not_found(format!(
+            "deployment \"{name}\": {}; {fix}",
+            e.describe(container)
+        ))
+    })?;
     let args = c.go_args();
     let ignored_from = match &args.stop {
         // `--` is consumed.
@@ -121,10 +140,11 @@ pub fn runner_view(deployment: &Value, container: &str) -> Option<RunnerView> {
             })
         })
         .collect();
-    Some(RunnerView {
+    Ok(RunnerView {
         args,
         ignored,
         mounts,
+        container: c.name.unwrap_or_default().to_string(),
         service_account: c.service_account.clone(),
         image: c.image.unwrap_or_default().to_string(),
     })
@@ -159,7 +179,16 @@ mod tests {
             (m.secret.as_str(), key.as_str()),
             ("registry-auth-secret", ".dockerconfigjson")
         );
-        assert!(runner_view(&d, "other").is_none());
+        // The only container is the runner whatever its name (THE rule).
+        assert_eq!(runner_view(&d, "other").unwrap(), v);
+        let two = json!({"metadata": {"name": "fr"}, "spec": {"template": {"spec": {
+            "containers": [{"name": "a"}, {"name": "b"}]}}}});
+        let e = runner_view(&two, "function-runner").unwrap_err();
+        assert_eq!(e.exit_code(), 4);
+        assert_eq!(
+            e.to_string(),
+            "deployment \"fr\": 2 candidate containers (a, b) and none is named function-runner; pass the runner's container with --container NAME"
+        );
     }
 
     #[test]

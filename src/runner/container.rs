@@ -23,8 +23,24 @@ pub enum LocateError {
     SameName { indexes: Vec<usize> },
 }
 
-/// THE rule for which container of a Deployment is the runner, shared by the patch plan and
-/// the lint: the container named `name`; when none is, the only container whatever its
+impl LocateError {
+    /// What is wrong, for an error line (the caller names the Deployment and the fix).
+    pub fn describe(&self, name: &str) -> String {
+        match self {
+            LocateError::NoList => "no spec.template.spec.containers".into(),
+            LocateError::Empty => "spec.template.spec.containers is empty".into(),
+            LocateError::NoneNamed { names } => format!(
+                "{} candidate containers ({}) and none is named {name}",
+                names.len(),
+                names.join(", ")
+            ),
+            LocateError::SameName { .. } => format!("two containers are named {name}"),
+        }
+    }
+}
+
+/// THE rule for which container of a Deployment is the runner, shared by the patch plan,
+/// the lint, the probe, the ownership reads and the live views (`cluster::view`): the container named `name`; when none is, the only container whatever its
 /// name; with its index. Only `spec.template.spec.containers` is searched: an initContainer is never the
 /// runner, whatever it is named.
 pub fn locate<'a>(deployment: &'a Value, name: &str) -> Result<(usize, &'a Value), LocateError> {
@@ -277,14 +293,11 @@ impl<'a> RunnerContainer<'a> {
         })
     }
 
-    /// The container named exactly `name`.
-    pub fn named(deployment: &'a Value, name: &str) -> Option<RunnerContainer<'a>> {
-        let index = deployment
-            .pointer("/spec/template/spec/containers")?
-            .as_array()?
-            .iter()
-            .position(|c| c["name"] == name)?;
-        RunnerContainer::at(deployment, index)
+    /// The runner container of a Deployment, found by THE rule ([`locate`]).
+    pub fn find(deployment: &'a Value, name: &str) -> Result<RunnerContainer<'a>, LocateError> {
+        let (index, _) = locate(deployment, name)?;
+        // `locate` found a container at `index`: `at` reads the same list.
+        RunnerContainer::at(deployment, index).ok_or(LocateError::NoList)
     }
 
     /// `command[0]`, the binary, when `command:` is set.
@@ -438,7 +451,7 @@ pub(crate) mod tests {
                 {"name": "auth", "secret": {"secretName": "registry-auth", "items": [{"key": "k", "path": "p"}]}},
                 {"name": "cm", "configMap": {"name": "c"}},
                 {"name": "e", "emptyDir": {}}]}}}});
-        let c = RunnerContainer::named(&d, "function-runner").unwrap();
+        let c = RunnerContainer::find(&d, "function-runner").unwrap();
         assert_eq!(c.index, 1);
         assert_eq!(c.field, "spec.template.spec.containers[1]");
         assert_eq!(c.binary(), Some("/server"));
@@ -464,7 +477,11 @@ pub(crate) mod tests {
         assert!(
             matches!(c.volume("e").unwrap().source, VolumeSource::Other(ref k) if k == "emptyDir")
         );
-        assert!(RunnerContainer::named(&d, "nope").is_none());
+        // Two containers and none named as asked: no runner.
+        assert!(matches!(
+            RunnerContainer::find(&d, "nope"),
+            Err(LocateError::NoneNamed { .. })
+        ));
         assert!(RunnerContainer::at(&d, 2).is_none());
     }
 

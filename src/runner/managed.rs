@@ -7,6 +7,7 @@
 
 use serde_json::Value;
 
+use super::container;
 use super::defaults::DEFAULT_FIELD_MANAGER;
 
 /// A valid `fieldManager` (`--field-manager`): at most 128 bytes, printable characters only
@@ -324,17 +325,17 @@ pub fn runner_owned_elsewhere(
             });
         }
     };
-    let ctr = deployment
-        .pointer("/spec/template/spec/containers")
-        .and_then(Value::as_array)
-        .and_then(|cs| cs.iter().find(|c| c["name"] == container));
-    for f in ["command", "args"] {
-        if ctr.is_some_and(|c| c.get(f).is_some()) {
-            push(
-                deployment,
-                format!("deployment.apps/{}", name(deployment)),
-                container_field(container, f),
-            );
+    // The runner container by THE rule; its fields are keyed by its own name.
+    if let Ok((_, ctr)) = container::locate(deployment, container) {
+        let own = ctr["name"].as_str().unwrap_or_default();
+        for f in ["command", "args"] {
+            if ctr.get(f).is_some() {
+                push(
+                    deployment,
+                    format!("deployment.apps/{}", name(deployment)),
+                    container_field(own, f),
+                );
+            }
         }
     }
     for (secret, key) in secrets {
@@ -364,14 +365,19 @@ pub fn container_field(container: &str, field: &str) -> Vec<Step> {
 /// runner's container and pod: its `command` and `args` (atomic lists), the volumeMounts
 /// (by mountPath) and volumes (by name) added, changed or taken out.
 pub fn changed_runner_fields(before: &Value, after: &Value, container: &str) -> Vec<Vec<Step>> {
+    // The runner container by THE rule, in both; its fields are keyed by its own name.
     let ctr = |d: &Value| -> Value {
-        d.pointer("/spec/template/spec/containers")
-            .and_then(Value::as_array)
-            .and_then(|cs| cs.iter().find(|c| c["name"] == container))
-            .cloned()
+        container::locate(d, container)
+            .map(|(_, c)| c.clone())
             .unwrap_or(Value::Null)
     };
     let (cb, ca) = (ctr(before), ctr(after));
+    let own = cb["name"]
+        .as_str()
+        .or(ca["name"].as_str())
+        .unwrap_or(container)
+        .to_string();
+    let container = own.as_str();
     let mut out = vec![];
     for f in ["command", "args"] {
         if cb.get(f) != ca.get(f) {
@@ -561,6 +567,35 @@ mod tests {
             c[0].field,
             ".spec.template.spec.containers[name=\"function-runner\"].volumeMounts[mountPath=\"/pod-cache-config\"]"
         );
+    }
+
+    #[test]
+    fn the_runner_container_by_the_one_rule_keyed_by_its_own_name() {
+        // The only container is the runner whatever its name; the API server keys its
+        // fields by that name (`k:{"name":"runner"}`), never by the --container asked for.
+        let text = deployment()
+            .to_string()
+            .replace("function-runner", "runner");
+        let before: Value = serde_json::from_str(&text).unwrap();
+        let mut after = before.clone();
+        after["spec"]["template"]["spec"]["containers"][0]["command"] = json!(["/server"]);
+        let c = deployment_conflicts(&before, &after, "function-runner", "kubectl-porch-registry");
+        assert_eq!(
+            c.iter().map(|c| c.field.as_str()).collect::<Vec<_>>(),
+            [".spec.template.spec.containers[name=\"runner\"].command"]
+        );
+        let o = runner_owned_elsewhere(&before, "function-runner", &[], "kubectl-porch-registry");
+        assert_eq!(
+            o.iter().map(|o| o.field.as_str()).collect::<Vec<_>>(),
+            [".spec.template.spec.containers[name=\"runner\"].command"]
+        );
+        // Two containers and none named as asked: no runner, no owner of its fields.
+        let mut two = before.clone();
+        two["spec"]["template"]["spec"]["containers"]
+            .as_array_mut()
+            .unwrap()
+            .push(json!({"name": "sidecar"}));
+        assert!(runner_owned_elsewhere(&two, "function-runner", &[], "x").is_empty());
     }
 
     #[test]

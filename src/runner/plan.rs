@@ -439,28 +439,18 @@ fn the_container<'a>(deployment: &'a Value, target: &Target) -> Result<(usize, &
             target.deployment
         )));
     }
-    match container::locate(deployment, &target.container) {
-        Ok(found) => Ok(found),
-        Err(LocateError::NoList) => Err(Error::usage(format!(
-            "Deployment {}: no spec.template.spec.containers; is it a complete Deployment manifest?",
-            target.deployment
-        ))),
-        Err(LocateError::Empty) => Err(Error::usage(format!(
-            "Deployment {}: spec.template.spec.containers is empty; is it a complete Deployment manifest?",
-            target.deployment
-        ))),
-        Err(LocateError::NoneNamed { names }) => Err(Error::usage(format!(
-            "Deployment {}: {} candidate containers ({}) and none is named {}; pass --container NAME",
+    container::locate(deployment, &target.container).map_err(|e| {
+        let fix = match e {
+            LocateError::NoList | LocateError::Empty => "is it a complete Deployment manifest?",
+            LocateError::NoneNamed { .. } => "pass --container NAME",
+            LocateError::SameName { .. } => "container names must be unique, fix the manifest",
+        };
+        Error::usage(format!(
+            "Deployment {}: {}; {fix}",
             target.deployment,
-            names.len(),
-            names.join(", "),
-            target.container
-        ))),
-        Err(LocateError::SameName { .. }) => Err(Error::usage(format!(
-            "Deployment {}: two containers are named {}; container names must be unique, fix the manifest",
-            target.deployment, target.container
-        ))),
-    }
+            e.describe(&target.container)
+        ))
+    })
 }
 
 /// The model of the container `the_container` chose.

@@ -422,16 +422,46 @@ fn one_model_per_concept() {
         ["runner/container.rs"]
     );
     assert_eq!(files_with("fn locate<", false), ["runner/container.rs"]);
+    // Every reader of the runner container: the plan, the lint, the probe, the ownership
+    // reads and the live views (status, check, setup, remove, pull-test read `cluster::view`).
     for f in [
         "runner/plan.rs",
         "runner/lint/model.rs",
         "registry/probe.rs",
+        "runner/managed.rs",
+        "cluster/view.rs",
     ] {
         assert!(
-            files_with("container::locate(", false).contains(&f.to_string()),
+            files_with("container::locate(", false).contains(&f.to_string())
+                || files_with("RunnerContainer::find(", false).contains(&f.to_string()),
             "{f} finds the runner container through runner::container::locate"
         );
     }
+    // No second rule: nothing else picks a Deployment's container out of the list by an
+    // exact name (`.find(|c| c["name"] == container)`). The two left pick containers of
+    // pod specs the tool writes or Porch defines, never the runner's: the node-trust
+    // DaemonSet's own `node-trust` container, and Porch's base pod template's `function`.
+    let root = src_dir();
+    let by_name: Vec<String> = sources()
+        .into_iter()
+        // THE rule's own file reads the names to apply it.
+        .filter(|s| s.rel != "runner/container.rs")
+        .filter(|s| {
+            let t = std::fs::read_to_string(root.join(&s.rel)).unwrap();
+            let t = t.split("#[cfg(test)]").next().unwrap_or_default();
+            t.lines().any(|l| {
+                let l = l.replace(' ', "");
+                (l.contains("|c|c[\"name\"]==") || l.contains("|c|c.get(\"name\")"))
+                    && !l.contains("c[\"name\"]!=")
+            })
+        })
+        .map(|s| s.rel)
+        .collect();
+    assert_eq!(by_name, ["runner/node_trust.rs", "runner/pull_test.rs"]);
+    assert!(
+        !files_with("fn named(", false).contains(&"runner/container.rs".to_string()),
+        "RunnerContainer has no exact-name lookup beside THE rule"
+    );
 }
 
 #[test]

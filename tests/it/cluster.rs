@@ -1123,3 +1123,142 @@ fn status_of_an_unconfigured_runner() {
     let a = bin().arg("status").args(base_args(&api)).assert().success();
     assert!(out(&a).0.contains("disabled"));
 }
+
+/// The runner's Deployment with its containers replaced (a rename of the runner's, a sidecar).
+fn set_containers(api: &FakeApi, edit: impl FnOnce(&mut Vec<Value>)) {
+    let mut d = deployment(api);
+    api.remove("deployments", NS, "function-runner");
+    let list = d["spec"]["template"]["spec"]["containers"]
+        .as_array_mut()
+        .unwrap();
+    edit(list);
+    d["metadata"] = json!({"name": "function-runner", "namespace": NS});
+    d.as_object_mut().unwrap().remove("status");
+    api.insert(d);
+}
+
+#[test]
+fn a_single_runner_container_under_another_name_is_the_runner_everywhere() {
+    // THE rule (`runner::container::locate`): the only container is the runner whatever its
+    // name, for setup, status, check and explain alike.
+    let api = porch_cluster();
+    set_containers(&api, |cs| cs[0]["name"] = json!("server"));
+    setup(&api, PASSWORD, &[]).success();
+    let d = deployment(&api);
+    assert_eq!(
+        d["spec"]["template"]["spec"]["containers"][0]["name"],
+        "server"
+    );
+    assert!(
+        command_of(&d).contains(&"--enable-private-registries=true".to_string()),
+        "{d}"
+    );
+    runner_copy(
+        &api,
+        &unb64(
+            &api.get("secrets", NS, "registry-auth-secret").unwrap()["data"][".dockerconfigjson"],
+        ),
+    );
+
+    let a = bin()
+        .arg("status")
+        .args(base_args(&api))
+        .args(["-o", "json"])
+        .assert()
+        .success();
+    let s: Value = serde_json::from_str(&out(&a).0).unwrap();
+    assert_eq!(s["container"], "server", "{s}");
+    assert_eq!(s["privateRegistries"], true, "{s}");
+    assert_eq!(
+        s["authSecret"]["registries"],
+        json!(["registry.example.com:5000"])
+    );
+    assert_eq!(s["fnCopy"]["matches"], true, "{s}");
+
+    let a = bin()
+        .arg("check")
+        .args(base_args(&api))
+        .args(["-o", "json"])
+        .assert()
+        .success();
+    let report: Value = serde_json::from_str(&out(&a).0).unwrap();
+    let findings = report["findings"].as_array().unwrap();
+    assert!(
+        findings.iter().all(|f| f["severity"] != "error"),
+        "{report}"
+    );
+    // The lint read the runner's flags: the auth Secret it mounts was found and read.
+    assert!(
+        !findings.iter().any(|f| f["rule"]
+            .as_str()
+            .unwrap_or_default()
+            .contains("private-registries-off")),
+        "{report}"
+    );
+
+    let a = bin()
+        .args(["explain", "registry.example.com:5000/fn/set-labels:v1"])
+        .args(base_args(&api))
+        .args(["-o", "json"])
+        .assert()
+        .success();
+    let e: Value = serde_json::from_str(&out(&a).0).unwrap();
+    let img = &e["images"][0];
+    assert_eq!(img["entry"], "registry.example.com:5000", "{e}");
+    assert_eq!(img["username"], "robot", "{e}");
+    assert!(img["credential"].is_string(), "{e}");
+    no_password(&api, &[&e.to_string()]);
+
+    // Another manager that applied the renamed container's command is named by its own
+    // key (`containers[name="server"]`), as the API server keys it.
+    let mut owned = deployment(&api);
+    owned["metadata"] = json!({"name": "function-runner", "namespace": NS});
+    owned.as_object_mut().unwrap().remove("status");
+    api.apply_as("argocd-controller", owned);
+    let a = bin()
+        .arg("status")
+        .args(base_args(&api))
+        .args(["-o", "json"])
+        .assert()
+        .success();
+    let s: Value = serde_json::from_str(&out(&a).0).unwrap();
+    assert!(
+        s["managedElsewhere"]
+            .to_string()
+            .contains(r#"containers[name=\"server\"].command"#),
+        "{s}"
+    );
+}
+
+#[test]
+fn two_containers_and_none_the_runner_is_one_error_line() {
+    let api = porch_cluster();
+    set_containers(&api, |cs| {
+        cs[0]["name"] = json!("server");
+        cs.push(json!({"name": "sidecar", "image": "busybox"}));
+    });
+    for cmd in [
+        &["status"][..],
+        &["check"],
+        &["explain", "fn:v1"],
+        &["setup"],
+    ] {
+        let mut c = bin();
+        c.args(cmd).args(base_args(&api)).env_remove("KUBECONFIG");
+        if cmd[0] == "setup" {
+            c.args(["--registry", "r.example.com", "--username", "u"])
+                .env("PORCH_REGISTRY_PASSWORD", PASSWORD);
+        }
+        let o = c.output().unwrap();
+        let err = String::from_utf8_lossy(&o.stderr);
+        assert_eq!(o.status.code(), Some(4), "{cmd:?}: {err}");
+        assert_eq!(err.lines().count(), 1, "{cmd:?}: {err}");
+        assert!(
+            err.starts_with("error: ")
+                && err.contains("2 candidate containers (server, sidecar)")
+                && err.contains("--container"),
+            "{cmd:?}: {err}"
+        );
+    }
+    assert!(api.writes().is_empty(), "{:?}", api.writes());
+}

@@ -99,11 +99,7 @@ pub fn collect(kube: &Kube, args: &Check) -> Result<LiveCheck> {
         args.target.container.as_str(),
     );
     let d = read_deployment(kube, ns, dep)?;
-    let view = runner_view(&d, ctr).ok_or_else(|| {
-        Error::not_found(format!(
-            "container \"{ctr}\" not found in deployment \"{dep}\"; pass it with --container"
-        ))
-    })?;
+    let view = runner_view(&d, ctr)?;
     let mut objects = vec![d.clone()];
     let mut findings = vec![];
     let fn_ns = view

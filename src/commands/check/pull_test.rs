@@ -46,12 +46,7 @@ pub(super) fn findings(
             "check --pull-test needs the runner's Deployment; pass it with --deployment",
         )
     })?;
-    let view = runner_view(deployment, &args.target.container).ok_or_else(|| {
-        Error::not_found(format!(
-            "container \"{}\" not found in deployment \"{}\"; pass it with --container",
-            args.target.container, args.target.deployment
-        ))
-    })?;
+    let view = runner_view(deployment, &args.target.container)?;
     let fn_ns = view
         .pod_namespace()
         .unwrap_or(args.fn_namespace.as_str())

@@ -72,11 +72,7 @@ pub(super) fn flow(args: &RemoveLive, pass: Pass) -> Result<ClusterRemove> {
         args.runner.target.container.as_str(),
     );
     let live = read_deployment(&kube, ns, dep)?;
-    let before = runner_view(&live, ctr).ok_or_else(|| {
-        Error::not_found(format!(
-            "container \"{ctr}\" not found in deployment \"{dep}\"; pass it with --container"
-        ))
-    })?;
+    let before = runner_view(&live, ctr)?;
     let plan = crate::runner::plan::plan_remove(&live, &args.runner.target, &args.desired)?;
     let mut patched = live.clone();
     plan.apply_to_value(&mut patched)?;

@@ -166,17 +166,15 @@ pub(super) fn flow(
 
     // 1. Read everything and decide, before any change.
     let current = read_deployment(kube, ns, deployment)?;
+    // No runner container is "not there" (exit 4), as for every live command.
+    runner_view(&current, container)?;
     let (patched, changes, notes) = patch(&current)?;
     if pass != Pass::Apply {
         for n in &notes {
             crate::ui::warn(n);
         }
     }
-    let view = runner_view(&patched, container).ok_or_else(|| {
-        Error::not_found(format!(
-            "container \"{container}\" not found in deployment \"{deployment}\"; pass it with --container"
-        ))
-    })?;
+    let view = runner_view(&patched, container)?;
     let mut existing = vec![];
     for sec in &secrets {
         let ex = kube.get_opt(Kind::Secret, ns, name_of(sec))?;

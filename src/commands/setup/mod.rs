@@ -130,12 +130,7 @@ fn run_fleet(args: &Setup, live: &SetupLive, fleet: &crate::settings::Fleet) -> 
 fn preflight(args: &Setup, live: &SetupLive) -> Result<()> {
     let kube = crate::cluster::connect(&live.cluster)?;
     let d = crate::cluster::read_deployment(&kube, &live.namespace, &args.target.deployment)?;
-    if crate::cluster::view::runner_view(&d, &args.target.container).is_none() {
-        return Err(Error::not_found(format!(
-            "container \"{}\" not found in deployment \"{}\"; pass it with --container",
-            args.target.container, args.target.deployment
-        )));
-    }
+    crate::cluster::view::runner_view(&d, &args.target.container)?;
     Ok(())
 }
 

@@ -7,7 +7,7 @@ use serde_json::Value;
 use crate::cluster::rollout::{RolloutState, rollout_state};
 use crate::cluster::view::{RunnerView, runner_view};
 use crate::cluster::{Kind, Kube, read_deployment, secret_bytes};
-use crate::error::{Error, Result};
+use crate::error::Result;
 use crate::runner::authfile::AuthFile;
 use crate::runner::flags;
 use crate::runner::managed::{self, OwnedElsewhere};
@@ -191,11 +191,7 @@ pub fn status_report(
     fn_namespace: &str,
 ) -> Result<StatusReport> {
     let d = read_deployment(kube, namespace, deployment)?;
-    let v: RunnerView = runner_view(&d, container).ok_or_else(|| {
-        Error::not_found(format!(
-            "container \"{container}\" not found in deployment \"{deployment}\"; pass it with --container"
-        ))
-    })?;
+    let v: RunnerView = runner_view(&d, container)?;
     // The legacy late-2024 names never show here: Go exits on them (see `ignored_args`).
     let flags = v
         .args
@@ -294,7 +290,7 @@ pub fn status_report(
         server: kube.server.clone(),
         namespace: namespace.to_string(),
         deployment: deployment.to_string(),
-        container: container.to_string(),
+        container: v.container.clone(),
         image: v.image.clone(),
         service_account: v.service_account.clone(),
         private_registries: v.private_registries(),
