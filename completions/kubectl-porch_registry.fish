@@ -99,7 +99,7 @@ complete -c kubectl-porch_registry -n "__fish_kubectl_porch_registry_using_subco
 complete -c kubectl-porch_registry -n "__fish_kubectl_porch_registry_using_subcommand remove" -l dry-run -d 'none, client (print what would change) or server (dryRun=All)' -r -f -a "none\t'Change things for real'
 client\t'Print what would be applied, send nothing'
 server\t'Send the requests with dryRun=All; nothing is persisted'"
-complete -c kubectl-porch_registry -n "__fish_kubectl_porch_registry_using_subcommand remove" -s o -l output -d 'Output format of printed objects (with -f, or live with --dry-run=client)' -r -f -a "yaml\t''
+complete -c kubectl-porch_registry -n "__fish_kubectl_porch_registry_using_subcommand remove" -s o -l output -d 'Output format of printed objects (with -f, or live with --dry-run=client; default yaml); across contexts, of the summary: json or yaml (default: a table)' -r -f -a "yaml\t''
 json\t''
 name\t''"
 complete -c kubectl-porch_registry -n "__fish_kubectl_porch_registry_using_subcommand remove" -l field-manager -d 'Name of the field manager that owns what this writes (metadata.managedFields) [default: kubectl-porch-registry]' -r
@@ -137,7 +137,7 @@ complete -c kubectl-porch_registry -n "__fish_kubectl_porch_registry_using_subco
 complete -c kubectl-porch_registry -n "__fish_kubectl_porch_registry_using_subcommand setup" -l dry-run -d 'none, client (print the objects for kubectl apply -f -) or server (dryRun=All)' -r -f -a "none\t'Change things for real'
 client\t'Print what would be applied, send nothing'
 server\t'Send the requests with dryRun=All; nothing is persisted'"
-complete -c kubectl-porch_registry -n "__fish_kubectl_porch_registry_using_subcommand setup" -s o -l output -d 'Output format of printed objects' -r -f -a "yaml\t''
+complete -c kubectl-porch_registry -n "__fish_kubectl_porch_registry_using_subcommand setup" -s o -l output -d 'Output format of printed objects (default yaml); across contexts, of the summary: json or yaml (default: a table)' -r -f -a "yaml\t''
 json\t''
 name\t''"
 complete -c kubectl-porch_registry -n "__fish_kubectl_porch_registry_using_subcommand setup" -l field-manager -d 'Name of the field manager that owns what this writes (metadata.managedFields) [default: kubectl-porch-registry]' -r

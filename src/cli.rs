@@ -394,9 +394,9 @@ pub struct RemoveArgs {
     /// none, client (print what would change) or server (dryRun=All)
     #[arg(long, value_enum, default_value_t, num_args = 0..=1, default_missing_value = "client", require_equals = true)]
     pub dry_run: DryRunArg,
-    /// Output format of printed objects (with -f, or live with --dry-run=client)
-    #[arg(short = 'o', long, value_enum, default_value_t)]
-    pub output: OutputArg,
+    /// Output format of printed objects (with -f, or live with --dry-run=client; default yaml); across contexts, of the summary: json or yaml (default: a table)
+    #[arg(short = 'o', long, value_enum)]
+    pub output: Option<OutputArg>,
     #[command(flatten)]
     pub writes: WriteArgs,
     #[command(flatten)]
@@ -435,9 +435,9 @@ pub struct SetupArgs {
     /// none, client (print the objects for kubectl apply -f -) or server (dryRun=All)
     #[arg(long, value_enum, default_value_t, num_args = 0..=1, default_missing_value = "client", require_equals = true)]
     pub dry_run: DryRunArg,
-    /// Output format of printed objects
-    #[arg(short = 'o', long, value_enum, default_value_t)]
-    pub output: OutputArg,
+    /// Output format of printed objects (default yaml); across contexts, of the summary: json or yaml (default: a table)
+    #[arg(short = 'o', long, value_enum)]
+    pub output: Option<OutputArg>,
     #[command(flatten)]
     pub writes: WriteArgs,
     #[command(flatten)]

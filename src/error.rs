@@ -10,8 +10,13 @@ pub mod exit {
     pub const OK: u8 = 0;
     /// A generic failure (I/O and anything not covered below).
     pub const FAILURE: u8 = 1;
-    /// Bad flags or invalid input (malformed files, bad PEM, missing required input).
+    /// Bad flags or invalid input (malformed files, bad PEM, missing required input); also a
+    /// run the user cancelled ([`CANCELLED`]).
     pub const USAGE: u8 = 2;
+    /// The user answered no at the confirmation, or pressed Ctrl-C at a prompt: nothing was
+    /// changed. One code for every command, on one cluster or across contexts (`setup`,
+    /// `remove`); gh exits 2 on a cancelled prompt too.
+    pub const CANCELLED: u8 = USAGE;
     /// `check` found at least one finding of severity `error`; `fn` reported error results.
     pub const FINDINGS: u8 = 3;
     /// A file, namespace, Deployment, container, Secret or image that is not there.
@@ -101,6 +106,10 @@ impl Error {
     }
     pub fn other(msg: impl Into<String>) -> Self {
         Error::Other(msg.into())
+    }
+    /// The user cancelled (see [`exit::CANCELLED`]); `msg` says that nothing was changed.
+    pub fn cancelled(msg: impl Into<String>) -> Self {
+        Error::with_code(exit::CANCELLED, msg)
     }
 
     /// An I/O error on a named path, phrased for the user.

@@ -215,6 +215,17 @@ where
     T: Send,
     F: Fn(ClusterOptions) -> Result<T> + Sync,
 {
+    run_step(fleet, contexts, "done", work)
+}
+
+/// [`run_each`] for one step of a run that visits the clusters more than once (`setup` and
+/// `remove`: is it there, its plan, the change): a cluster's progress line says which step
+/// it finished (`step`; [`run_each`]'s is `done`).
+pub fn run_step<T, F>(fleet: &Fleet, contexts: &[String], step: &str, work: F) -> Vec<Outcome<T>>
+where
+    T: Send,
+    F: Fn(ClusterOptions) -> Result<T> + Sync,
+{
     let total = contexts.len();
     let next = AtomicUsize::new(0);
     let done = AtomicUsize::new(0);
@@ -236,7 +247,9 @@ where
                         context: Some(context.clone()),
                         deadline: Some(Deadline::after(fleet.cluster_timeout)),
                     };
-                    let result = std::panic::catch_unwind(AssertUnwindSafe(|| work(options)))
+                    let result = std::panic::catch_unwind(AssertUnwindSafe(|| {
+                        ui::output::tagged(context, || work(options))
+                    }))
                         .unwrap_or_else(|_| {
                             Err(Error::other(format!(
                                 "context \"{context}\": the work stopped unexpectedly (a bug); the other clusters went on"
@@ -252,7 +265,7 @@ where
                         ui::output::stderr_line(format_args!(
                             "[{n}/{total}] {context:<width$}  {} ({:.1}s)",
                             match &outcome.result {
-                                Ok(_) => "done".to_string(),
+                                Ok(_) => step.to_string(),
                                 Err(e) =>
                                     format!("error (exit {}): {}", e.exit_code(), e.one_line()),
                             },

@@ -17,31 +17,38 @@ impl Journal {
         self.report_failure_in("setup", failed_step, pending)
     }
 
-    /// [`Journal::report_failure`] for another command (`node-trust`).
+    /// [`Journal::report_failure`] for another command (`remove`, `node-trust`). The report
+    /// is written as one block: in a run across contexts every line names the context, and
+    /// another cluster's lines never come in between.
     pub fn report_failure_in(&self, command: &str, failed_step: &str, pending: &[String]) {
-        crate::ui::info(format!("{command} stopped at: {failed_step}"));
+        crate::ui::info(self.failure_text(command, failed_step, pending).trim_end());
+    }
+
+    fn failure_text(&self, command: &str, failed_step: &str, pending: &[String]) -> String {
+        let mut t = format!("{command} stopped at: {failed_step}\n");
         if self.done.is_empty() {
-            crate::ui::info("  nothing was changed in the cluster");
+            t.push_str("  nothing was changed in the cluster\n");
         } else {
-            crate::ui::info("  already changed:");
+            t.push_str("  already changed:\n");
             for (what, _) in &self.done {
-                crate::ui::info(format!("    - {what}"));
+                t.push_str(&format!("    - {what}\n"));
             }
         }
         if !pending.is_empty() {
-            crate::ui::info("  not changed:");
+            t.push_str("  not changed:\n");
             for p in pending {
-                crate::ui::info(format!("    - {p}"));
+                t.push_str(&format!("    - {p}\n"));
             }
         }
         if !self.done.is_empty() {
-            crate::ui::info("  to undo:");
+            t.push_str("  to undo:\n");
             for (_, undo) in self.done.iter().rev() {
-                crate::ui::info(format!("    {undo}"));
+                t.push_str(&format!("    {undo}\n"));
             }
-            crate::ui::info(format!(
-                "  or fix the cause and run the same {command} command again (it is idempotent)"
+            t.push_str(&format!(
+                "  or fix the cause and run the same {command} command again (it is idempotent)\n"
             ));
         }
+        t
     }
 }

@@ -111,6 +111,9 @@ pub enum CopyRefresh {
 pub enum RolloutEnd {
     /// Nothing restarted the runner.
     NotRestarted,
+    /// Nothing restarted the runner, but an earlier change of its Deployment is still rolling
+    /// out: pods of the old template still run.
+    EarlierPending,
     Complete,
     /// `--wait=false`: not waited for.
     NotWaited,
@@ -128,6 +131,9 @@ pub fn old_credential(copy: CopyRefresh, rollout: RolloutEnd) -> Option<&'static
         RolloutEnd::Failed => Some("rollout failed: old runner pods still run"),
         RolloutEnd::NotWaited => {
             Some("rollout not waited for (--wait=false): old pods may still run")
+        }
+        RolloutEnd::EarlierPending => {
+            Some("an earlier rollout of the runner is not done: old runner pods still run")
         }
         RolloutEnd::NotRestarted if copy == CopyRefresh::NotRefreshed => {
             Some("runner's copy not updated and the runner not restarted")
@@ -171,6 +177,11 @@ mod tests {
             assert!(old_credential(copy, TimedOut).unwrap().contains("not done"));
             assert!(old_credential(copy, Failed).unwrap().contains("failed"));
             assert!(old_credential(copy, NotWaited).is_some());
+            assert!(
+                old_credential(copy, EarlierPending)
+                    .unwrap()
+                    .contains("earlier rollout")
+            );
         }
     }
 

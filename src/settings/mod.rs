@@ -324,6 +324,8 @@ pub struct RemoveLive {
     pub runner: RunnerLocation,
     /// Several clusters (`None`: the one of `runner.cluster`).
     pub fleet: Option<Fleet>,
+    /// Across contexts: how the summary is printed (see [`fleet_report`]).
+    pub report: ReportFormat,
     pub fn_namespace: Namespace,
     /// The names as given (which Secrets `--delete-secrets` deletes).
     pub config: RequestedConfig,
@@ -345,8 +347,10 @@ impl Remove {
         let dry_run = dry_run(a.dry_run);
         let Some(source) = a.filename else {
             let (cluster, fleet) = clusters(&a.cluster, &a.fleet)?;
+            let report = fleet_report(a.output, fleet.as_ref(), "remove")?;
             return Ok(Remove::Live(RemoveLive {
                 fleet,
+                report,
                 runner: RunnerLocation {
                     cluster,
                     namespace: namespace(&a.namespace),
@@ -357,7 +361,7 @@ impl Remove {
                 config,
                 delete_secrets: a.delete_secrets,
                 dry_run,
-                output: output(a.output),
+                output: output(a.output.unwrap_or_default()),
                 writes: writes(&a.writes),
                 rollout: rollout(&a.rollout),
                 yes: a.yes,
@@ -384,7 +388,7 @@ impl Remove {
             },
             desired,
             delete_secrets: a.delete_secrets,
-            output: output(a.output),
+            output: output(a.output.unwrap_or_default()),
         }))
     }
 }
@@ -416,6 +420,8 @@ pub struct SetupLive {
     pub cluster: ClusterOptions,
     /// Several clusters (`None`: the one of `cluster`).
     pub fleet: Option<Fleet>,
+    /// Across contexts: how the summary is printed (see [`fleet_report`]).
+    pub report: ReportFormat,
     pub namespace: Namespace,
     pub fn_namespace: Namespace,
     pub dry_run: DryRun,
@@ -451,9 +457,11 @@ impl Setup {
             }
             None => {
                 let (cluster, fleet) = clusters(&a.cluster, &a.fleet)?;
+                let report = fleet_report(a.output, fleet.as_ref(), "setup")?;
                 SetupMode::Live(SetupLive {
                     cluster,
                     fleet,
+                    report,
                     namespace: namespace(&a.namespace),
                     fn_namespace: a.fn_namespace,
                     dry_run,
@@ -467,7 +475,7 @@ impl Setup {
             ca_file: a.ca_file,
             config: requested(&a.options),
             target: target(&a.target),
-            output: output(a.output),
+            output: output(a.output.unwrap_or_default()),
             yes: a.yes,
             mode,
         })
@@ -1124,6 +1132,27 @@ fn dry_run(a: cli::DryRunArg) -> DryRun {
         cli::DryRunArg::Client => DryRun::Client,
         cli::DryRunArg::Server => DryRun::Server,
     }
+}
+
+/// The summary of `setup` / `remove` across contexts: one entry per context, as `status`
+/// and `check` print theirs: a table without `-o`, the list as JSON or YAML with `-o json` /
+/// `-o yaml`. `-o name` prints object names, and a run across contexts has no one list of
+/// objects: a usage error. (One cluster: the table is never used.)
+fn fleet_report(
+    a: Option<cli::OutputArg>,
+    fleet: Option<&Fleet>,
+    command: &str,
+) -> Result<ReportFormat> {
+    Ok(match (a, fleet) {
+        (_, None) | (None, _) => ReportFormat::Table,
+        (Some(cli::OutputArg::Json), _) => ReportFormat::Json,
+        (Some(cli::OutputArg::Yaml), _) => ReportFormat::Yaml,
+        (Some(cli::OutputArg::Name), Some(_)) => {
+            return Err(Error::usage(format!(
+                "-o name prints the names of one cluster's objects; {command} across contexts prints one entry per context: use -o json or -o yaml, or leave -o out for the table"
+            )));
+        }
+    })
 }
 
 fn output(a: cli::OutputArg) -> OutputFormat {

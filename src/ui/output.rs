@@ -254,9 +254,48 @@ pub fn stderr_is_terminal() -> bool {
     std::io::stderr().is_terminal()
 }
 
+thread_local! {
+    /// The context whose work this thread is doing in a run across contexts (see [`tagged`]).
+    static CONTEXT: std::cell::RefCell<Option<String>> = const { std::cell::RefCell::new(None) };
+}
+
+/// Run `work` with every stderr line it writes on this thread (warnings, notes, progress, a
+/// half-way report) starting with `[context] `, as `parallel --tag` tags its jobs' lines: in a
+/// run across contexts each line says which cluster it is about. The tag is taken off again
+/// when `work` ends, also by a panic.
+pub fn tagged<R>(context: &str, work: impl FnOnce() -> R) -> R {
+    struct Untag(Option<String>);
+    impl Drop for Untag {
+        fn drop(&mut self) {
+            let before = self.0.take();
+            CONTEXT.with(|c| *c.borrow_mut() = before);
+        }
+    }
+    let before = CONTEXT.with(|c| c.borrow_mut().replace(context.to_string()));
+    let _untag = Untag(before);
+    work()
+}
+
+/// `text` with every line tagged `[context] ` (unchanged without a context).
+fn tag_lines(context: Option<&str>, text: &str) -> String {
+    match context {
+        None => text.to_string(),
+        Some(c) => {
+            let mut out = String::with_capacity(text.len() + 16);
+            for line in text.split_inclusive('\n') {
+                out.push_str(&format!("[{c}] {line}"));
+            }
+            out
+        }
+    }
+}
+
 /// Write text to stderr. Failures are ignored: a closed or full stderr never panics and
-/// never changes the outcome.
+/// never changes the outcome. The text is written whole under the lock: lines of other
+/// threads (the other clusters of a run across contexts) never come in between; its lines
+/// carry the thread's context tag (see [`tagged`]).
 pub fn write_stderr(text: &str) {
+    let text = CONTEXT.with(|c| tag_lines(c.borrow().as_deref(), text));
     let stderr = std::io::stderr();
     let mut lock = stderr.lock();
     let _ = lock.write_all(text.as_bytes()).and_then(|_| lock.flush());
@@ -376,6 +415,28 @@ mod tests {
         assert!(stdout_closed());
         // Later writes are skipped, whatever stdout is.
         assert!(write_stdout("never written\n").is_ok());
+    }
+
+    #[test]
+    fn lines_carry_the_context_tag_only_inside_tagged() {
+        assert_eq!(tag_lines(None, "a\nb\n"), "a\nb\n");
+        assert_eq!(
+            tag_lines(Some("prod"), "a\n  b\n"),
+            "[prod] a\n[prod]   b\n"
+        );
+        assert_eq!(tag_lines(Some("p"), "no newline"), "[p] no newline");
+        let here = || CONTEXT.with(|c| c.borrow().clone());
+        assert_eq!(here(), None);
+        tagged("outer", || {
+            assert_eq!(here().as_deref(), Some("outer"));
+            tagged("inner", || assert_eq!(here().as_deref(), Some("inner")));
+            assert_eq!(here().as_deref(), Some("outer"));
+            let other = std::thread::spawn(|| CONTEXT.with(|c| c.borrow().clone()));
+            assert_eq!(other.join().unwrap(), None, "the tag is the thread's");
+        });
+        assert_eq!(here(), None);
+        let _ = std::panic::catch_unwind(|| tagged("boom", || panic!("x")));
+        assert_eq!(here(), None, "a panic takes the tag off too");
     }
 
     #[test]

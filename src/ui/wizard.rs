@@ -19,7 +19,7 @@ pub struct Prompter {
 fn cancelled(e: dialoguer::Error) -> Error {
     let dialoguer::Error::IO(io) = e;
     if io.kind() == std::io::ErrorKind::Interrupted {
-        Error::other("cancelled; nothing was changed")
+        Error::cancelled("cancelled at the prompt; nothing was changed")
     } else {
         Error::other(format!("cannot read from the terminal: {io}"))
     }

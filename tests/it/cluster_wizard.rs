@@ -70,8 +70,11 @@ fn wizard_summary_then_no_changes_nothing() {
     s.expect("Apply these changes?").expect("confirmation");
     s.send_line("n").unwrap();
     let out = rest(&mut s);
-    assert_ne!(exit_code(&s), 0, "{out}");
-    assert!(out.contains("nothing was changed"), "{out}");
+    assert_eq!(exit_code(&s), 2, "the documented cancel code: {out}");
+    assert!(
+        out.contains("error: setup cancelled; nothing was changed"),
+        "{out}"
+    );
     assert!(api.writes().is_empty(), "{:?}", api.writes());
 }
 
@@ -134,4 +137,143 @@ fn wizard_checks_the_cluster_before_asking_anything() {
         assert_eq!(exit_code(&s), code, "{args:?}: {out}");
     }
     assert!(api.writes().is_empty(), "{:?}", api.writes());
+}
+
+/// Across contexts on a terminal the wizard asks once for all clusters, then shows every
+/// cluster's plan and asks "Apply these changes?" once. No: nothing is written anywhere,
+/// exit 2 (the cancel code of every command). Yes: each cluster is set up with the one
+/// password; a cluster that does not answer is left out before the wizard asks.
+#[test]
+fn wizard_across_contexts_asks_once_shows_each_plan_and_confirms_once() {
+    let apis = [porch_cluster(), porch_cluster()];
+    let dir = tempfile::tempdir().unwrap();
+    let dead = {
+        let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        format!("http://{}", l.local_addr().unwrap())
+    };
+    let kc = crate::fleet::fleet_kubeconfig(
+        dir.path(),
+        &[
+            ("east", apis[0].url()),
+            ("down", dead),
+            ("west", apis[1].url()),
+        ],
+    );
+    let kc = kc.display().to_string();
+    let argv = [
+        "setup",
+        "--all-contexts",
+        "--kubeconfig",
+        &kc,
+        "--timeout=30s",
+    ];
+
+    // Answered no.
+    let mut s = spawn(&argv, dir.path());
+    wizard(&mut s);
+    for api in &apis {
+        s.expect(format!("Cluster {} (context ", api.url()).as_str())
+            .expect("each cluster's plan");
+    }
+    s.expect("secret/registry-auth-secret (kubernetes.io/dockerconfigjson): create")
+        .expect("the plan lists the changes");
+    s.expect("Apply these changes?").expect("one confirmation");
+    s.send_line("n").unwrap();
+    let out = rest(&mut s);
+    assert_eq!(exit_code(&s), 2, "{out}");
+    assert!(
+        out.contains("error: setup cancelled; nothing was changed on any cluster"),
+        "{out}"
+    );
+    // One answer each: a second question would wait for input and `rest` would not end.
+    assert!(!out.contains("Registry host"), "asked twice: {out}");
+    for api in &apis {
+        assert!(api.writes().is_empty(), "{:?}", api.writes());
+    }
+
+    // Answered yes: one wizard, one confirmation, both clusters set up with that password.
+    let mut s = spawn(&argv, dir.path());
+    s.expect("down")
+        .expect("the unreachable cluster is named before the wizard asks");
+    wizard(&mut s);
+    s.expect("Apply these changes?").expect("one confirmation");
+    s.send_line("y").unwrap();
+    let out = rest(&mut s);
+    assert_eq!(exit_code(&s), 5, "{out}");
+    assert!(!out.contains(PASSWORD), "password echoed: {out}");
+    assert!(!out.contains("Registry host"), "asked twice: {out}");
+    // A progress line per cluster on the terminal, then the summary table.
+    for ctx in ["east", "west"] {
+        assert!(out.contains(&format!("] {ctx}  done (")), "{out}");
+    }
+    assert!(out.contains("CONTEXT") && out.contains("complete"), "{out}");
+    assert!(
+        out.contains("1 of 3 contexts failed: down (exit 5)"),
+        "{out}"
+    );
+    for api in &apis {
+        let secret = api
+            .get("secrets", "porch-system", "registry-auth-secret")
+            .unwrap();
+        let raw = base64::engine::general_purpose::STANDARD
+            .decode(secret["data"][".dockerconfigjson"].as_str().unwrap())
+            .unwrap();
+        let cfg: Value = serde_json::from_slice(&raw).unwrap();
+        assert_eq!(
+            cfg["auths"]["registry.example.com:5000"]["password"],
+            PASSWORD
+        );
+    }
+}
+
+/// Cancelling `remove` (one cluster or across contexts) exits 2, as cancelling `setup` does,
+/// and changes nothing.
+#[test]
+fn cancelled_remove_exits_2_like_setup_alone_and_across_contexts() {
+    let apis = [porch_cluster(), porch_cluster()];
+    let dir = tempfile::tempdir().unwrap();
+    let kc = crate::fleet::fleet_kubeconfig(
+        dir.path(),
+        &[("east", apis[0].url()), ("west", apis[1].url())],
+    );
+    let o = crate::support::bin()
+        .args([
+            "setup",
+            "--all-contexts",
+            "--registry",
+            "r.example:5000",
+            "--username",
+            "u",
+        ])
+        .arg("--kubeconfig")
+        .arg(&kc)
+        .env("PORCH_REGISTRY_PASSWORD", PASSWORD)
+        .env_remove("KUBECONFIG")
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    for api in &apis {
+        api.clear_requests();
+    }
+    let kc = kc.display().to_string();
+    for (argv, needle) in [
+        (
+            vec!["remove", "--all-contexts", "--kubeconfig", &kc],
+            "error: remove cancelled; nothing was changed on any cluster",
+        ),
+        (
+            vec!["remove", "--context", "west", "--kubeconfig", &kc],
+            "error: remove cancelled; nothing was changed",
+        ),
+    ] {
+        let mut s = spawn(&argv, dir.path());
+        s.expect("Apply these changes?").expect("confirmation");
+        s.send_line("n").unwrap();
+        let out = rest(&mut s);
+        assert_eq!(exit_code(&s), 2, "{argv:?}: {out}");
+        assert!(out.contains(needle), "{argv:?}: {out}");
+    }
+    for api in &apis {
+        assert!(api.writes().is_empty(), "{:?}", api.writes());
+    }
 }

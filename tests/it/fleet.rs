@@ -905,3 +905,467 @@ fn remove_dry_run_across_contexts_writes_nothing() {
         assert!(configured(api));
     }
 }
+
+/// Two fresh clusters `a`, `b` in one kubeconfig.
+fn two_clusters() -> (Vec<FakeApi>, tempfile::TempDir, PathBuf) {
+    let apis: Vec<FakeApi> = (0..2).map(|_| porch_cluster()).collect();
+    let dir = tempfile::tempdir().unwrap();
+    let kc = fleet_kubeconfig(dir.path(), &[("a", apis[0].url()), ("b", apis[1].url())]);
+    (apis, dir, kc)
+}
+
+/// `-o json` and `-o yaml` of setup and remove across contexts are the same list, one entry
+/// per context naming it, as status's and check's are; no `-o`: the summary table; `-o name`
+/// (object names of one cluster) is a usage error before any cluster is asked.
+#[test]
+fn setup_and_remove_across_contexts_print_json_or_yaml_lists_like_status() {
+    let (apis, _dir, kc) = two_clusters();
+    let (code, stdout, stderr) = run(
+        &kc,
+        &[&SETUP[..], &["--all-contexts", "-o", "yaml"]].concat(),
+    );
+    assert_eq!(code, 0, "{stdout}{stderr}");
+    let yaml: Value = serde_saphyr::from_str(&stdout)
+        .unwrap_or_else(|e| panic!("-o yaml is not YAML ({e}): {stdout}"));
+    let entries = yaml.as_array().expect("a list").clone();
+    assert_eq!(entries.len(), 2, "{stdout}");
+    for (e, (ctx, api)) in entries.iter().zip([("a", &apis[0]), ("b", &apis[1])]) {
+        assert_eq!(e["context"], ctx, "{e}");
+        assert_eq!(e["exitCode"], 0, "{e}");
+        assert_eq!(e["setup"]["server"], api.url(), "{e}");
+        assert_eq!(e["setup"]["rollout"], "complete", "{e}");
+        assert!(
+            e["changed"]
+                .to_string()
+                .contains("secret/registry-auth-secret created")
+        );
+    }
+    assert!(!stdout.contains("CONTEXT"), "a table: {stdout}");
+    // The same run again as JSON: the same entries (now nothing changed).
+    let (code, json_out, _) = run(
+        &kc,
+        &[&SETUP[..], &["--all-contexts", "-o", "json"]].concat(),
+    );
+    assert_eq!(code, 0, "{json_out}");
+    let (code, yaml_out, _) = run(
+        &kc,
+        &[&SETUP[..], &["--all-contexts", "-o", "yaml"]].concat(),
+    );
+    assert_eq!(code, 0, "{yaml_out}");
+    let as_json = json_entries(&json_out);
+    let as_yaml: Value = serde_saphyr::from_str(&yaml_out).unwrap();
+    assert_eq!(Value::Array(as_json.clone()), as_yaml);
+    assert_eq!(
+        entry(&as_json, "b")["setup"]["rollout"],
+        "no restart needed"
+    );
+    // No -o: the table.
+    let (code, table, _) = run(&kc, &[&SETUP[..], &["--all-contexts"]].concat());
+    assert_eq!(code, 0);
+    assert!(
+        table.contains("CONTEXT") && table.contains("ROLLOUT"),
+        "{table}"
+    );
+
+    // remove: the same three forms.
+    let (code, stdout, stderr) = run(
+        &kc,
+        &["remove", "--all-contexts", "--dry-run=client", "-o", "yaml"],
+    );
+    assert_eq!(code, 0, "{stdout}{stderr}");
+    let yaml: Value = serde_saphyr::from_str(&stdout).unwrap();
+    let list = yaml.as_array().expect("a list");
+    assert_eq!(list.len(), 2);
+    assert_eq!(list[0]["context"], "a");
+    assert!(
+        list[1]["changed"]
+            .to_string()
+            .contains("would be configured (dry run)")
+    );
+    let (code, stdout, _) = run(&kc, &["remove", "--all-contexts", "--dry-run=client"]);
+    assert_eq!(code, 0);
+    assert!(stdout.contains("CONTEXT"), "{stdout}");
+
+    // -o name across contexts: one usage line, no cluster asked.
+    for api in &apis {
+        api.clear_requests();
+    }
+    for cmd in [&SETUP[..], &["remove"][..]] {
+        let (code, stdout, stderr) = run(&kc, &[cmd, &["--all-contexts", "-o", "name"]].concat());
+        assert_eq!(code, 2, "{stdout}{stderr}");
+        assert_eq!(stderr.lines().count(), 1, "{stderr}");
+        assert!(
+            stderr.starts_with("error: -o name") && stderr.contains("-o json or -o yaml"),
+            "{stderr}"
+        );
+    }
+    for api in &apis {
+        assert!(api.requests().is_empty(), "{:?}", api.requests());
+    }
+    // One context: -o name prints the objects' names as before.
+    let (code, stdout, stderr) = run(
+        &kc,
+        &[
+            &SETUP[..],
+            &["--context", "a", "--dry-run=client", "-o", "name"],
+        ]
+        .concat(),
+    );
+    assert_eq!(code, 0, "{stderr}");
+    assert_eq!(
+        stdout,
+        "secret/registry-auth-secret\ndeployment.apps/function-runner\n"
+    );
+}
+
+/// `--dry-run=server` across contexts: every write is sent with dryRun=All, nothing is
+/// stored on any cluster, no rollout is waited for, and the summary says so per context.
+#[test]
+fn setup_and_remove_server_dry_run_across_contexts_store_nothing() {
+    let (apis, _dir, kc) = two_clusters();
+    let before: Vec<Value> = apis
+        .iter()
+        .map(|a| a.get("deployments", NS, "function-runner").unwrap())
+        .collect();
+    let (code, stdout, stderr) = run(
+        &kc,
+        &[
+            &SETUP[..],
+            &["--all-contexts", "--dry-run=server", "-o", "json"],
+        ]
+        .concat(),
+    );
+    assert_eq!(code, 0, "{stdout}{stderr}");
+    let entries = json_entries(&stdout);
+    for ((ctx, api), before) in [("a", &apis[0]), ("b", &apis[1])].into_iter().zip(&before) {
+        let e = entry(&entries, ctx);
+        assert_eq!(e["exitCode"], 0, "{e}");
+        assert_eq!(e["setup"]["rollout"], "- (server dry run)", "{e}");
+        let changed = e["changed"].to_string();
+        assert!(
+            changed.contains("secret/registry-auth-secret created (server dry run)")
+                && changed.contains("deployment.apps/function-runner configured (server dry run)"),
+            "{e}"
+        );
+        assert!(api.writes().is_empty(), "{ctx}: {:?}", api.writes());
+        let dry: Vec<_> = api
+            .requests()
+            .into_iter()
+            .filter(|r| r.is_write() && r.dry_run())
+            .collect();
+        assert!(
+            dry.iter().any(|r| r.path.contains("/secrets/"))
+                && dry
+                    .iter()
+                    .any(|r| r.method == "PUT" && r.path.contains("/deployments/")),
+            "{ctx}: the server was asked with dryRun=All: {dry:?}"
+        );
+        assert!(
+            api.get("secrets", NS, "registry-auth-secret").is_none(),
+            "{ctx}"
+        );
+        assert_eq!(
+            &api.get("deployments", NS, "function-runner").unwrap(),
+            before,
+            "{ctx}"
+        );
+    }
+    // remove --dry-run=server after a real setup: nothing deleted, nothing un-patched.
+    let (code, out, err) = run(&kc, &[&SETUP[..], &["--all-contexts"]].concat());
+    assert_eq!(code, 0, "{out}{err}");
+    for api in &apis {
+        api.clear_requests();
+    }
+    let (code, stdout, stderr) = run(
+        &kc,
+        &[
+            "remove",
+            "--all-contexts",
+            "--delete-secrets",
+            "--dry-run=server",
+            "-o",
+            "json",
+        ],
+    );
+    assert_eq!(code, 0, "{stdout}{stderr}");
+    for (e, api) in json_entries(&stdout).iter().zip(&apis) {
+        assert_eq!(e["exitCode"], 0, "{e}");
+        assert_eq!(e["remove"]["rollout"], "- (server dry run)", "{e}");
+        assert!(
+            e["changed"]
+                .to_string()
+                .contains("secret/registry-auth-secret deleted from namespace \\\"porch-system\\\" (server dry run)"),
+            "{e}"
+        );
+        assert!(api.writes().is_empty(), "{:?}", api.writes());
+        assert!(
+            api.requests()
+                .iter()
+                .any(|r| r.method == "DELETE" && r.dry_run()),
+            "the deletes were sent with dryRun=All"
+        );
+        assert!(configured(api));
+        assert!(api.get("secrets", NS, "registry-auth-secret").is_some());
+    }
+}
+
+/// `--wait=false` across contexts: a rollout that never finishes is not waited for (exit 0,
+/// no read of the Deployment after its update); the next rotation, which restarts nothing,
+/// still names the cluster whose earlier rollout is not done as running the old credential.
+#[test]
+fn wait_false_across_contexts_then_a_rotation_names_the_pending_rollout() {
+    let (apis, _dir, kc) = two_clusters();
+    apis[1].set_rollout(Rollout::Never);
+    let (code, stdout, stderr) = run(
+        &kc,
+        &[
+            &SETUP[..],
+            &["--all-contexts", "--wait=false", "-o", "json"],
+        ]
+        .concat(),
+    );
+    assert_eq!(code, 0, "{stdout}{stderr}");
+    let entries = json_entries(&stdout);
+    for (ctx, api) in [("a", &apis[0]), ("b", &apis[1])] {
+        let e = entry(&entries, ctx);
+        assert_eq!(e["exitCode"], 0, "{e}");
+        assert_eq!(
+            e["setup"]["rollout"], "not waited for (--wait=false)",
+            "{e}"
+        );
+        assert!(configured(api), "{ctx}");
+        let reqs = api.requests();
+        let put = reqs
+            .iter()
+            .rposition(|r| r.method == "PUT" && r.path.ends_with("/deployments/function-runner"))
+            .expect("the Deployment was updated");
+        assert!(
+            !reqs[put + 1..]
+                .iter()
+                .any(|r| r.method == "GET" && r.path.ends_with("/deployments/function-runner")),
+            "{ctx}: the rollout was polled: {:?}",
+            &reqs[put + 1..]
+        );
+    }
+    // Rotation: nothing to restart (the Deployment is configured), but b's earlier rollout
+    // never finished: b still runs old pods.
+    let rotated = "r0tated-w1th-pending";
+    let o = bin()
+        .args(SETUP)
+        .args(["--all-contexts", "-o", "json"])
+        .arg("--kubeconfig")
+        .arg(&kc)
+        .env_remove("KUBECONFIG")
+        .env("PORCH_REGISTRY_PASSWORD", rotated)
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&o.stdout).into_owned();
+    assert_eq!(
+        o.status.code(),
+        Some(0),
+        "{stdout}{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    let entries = json_entries(&stdout);
+    let a = entry(&entries, "a");
+    assert_eq!(a["setup"]["rotation"], true, "{a}");
+    assert_eq!(a["setup"]["rollout"], "no restart needed", "{a}");
+    assert!(a.get("findings").is_none(), "{a}");
+    let b = entry(&entries, "b");
+    assert_eq!(b["setup"]["rotation"], true, "{b}");
+    assert!(
+        b["setup"]["rollout"].as_str().unwrap().starts_with(
+            "no restart needed, but an earlier rollout is not done: 0 out of 2 new replicas"
+        ),
+        "{b}"
+    );
+    assert!(
+        b["findings"]
+            .to_string()
+            .contains("STILL THE OLD CREDENTIAL")
+            && b["setup"]["oldCredential"]
+                .as_str()
+                .unwrap()
+                .contains("earlier rollout"),
+        "{b}"
+    );
+    for api in &apis {
+        assert_eq!(stored_password(api), rotated);
+    }
+    // One cluster alone: a warning says it.
+    let o = bin()
+        .args(SETUP)
+        .args(["--context", "b"])
+        .arg("--kubeconfig")
+        .arg(&kc)
+        .env_remove("KUBECONFIG")
+        .env("PORCH_REGISTRY_PASSWORD", "and-0nce-more")
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&o.stderr);
+    assert_eq!(o.status.code(), Some(0), "{stderr}");
+    assert!(
+        stderr.contains(
+            "warning: deployment.apps/function-runner is still rolling out from an earlier change"
+        ) && stderr.contains("may hold the old credential"),
+        "{stderr}"
+    );
+}
+
+/// Every stderr line of a cluster's work in a run across contexts starts with `[context] `,
+/// and a cluster's half-way report comes as one block, never cut by another's lines.
+#[test]
+fn stderr_lines_across_contexts_name_their_context_and_stay_whole() {
+    let names = ["east", "west", "north"];
+    let apis: Vec<FakeApi> = names.iter().map(|_| porch_cluster()).collect();
+    let dir = tempfile::tempdir().unwrap();
+    let kc = fleet_kubeconfig(
+        dir.path(),
+        &names
+            .iter()
+            .zip(&apis)
+            .map(|(n, a)| (*n, a.url()))
+            .collect::<Vec<_>>(),
+    );
+    // east and west refuse the Deployment update after the Secret was written: each prints
+    // its half-way report; north succeeds.
+    apis[0].reject("update", "deployments");
+    apis[1].reject("update", "deployments");
+    let (code, stdout, stderr) = run(
+        &kc,
+        &[
+            &SETUP[..],
+            &["--all-contexts", "--parallel", "3", "-o", "json"],
+        ]
+        .concat(),
+    );
+    assert_ne!(code, 0, "{stdout}{stderr}");
+    let entries = json_entries(&stdout);
+    assert_eq!(entry(&entries, "north")["exitCode"], 0);
+    let lines: Vec<&str> = stderr.lines().collect();
+    for ctx in ["east", "west"] {
+        assert_ne!(entry(&entries, ctx)["exitCode"], 0);
+        let tag = format!("[{ctx}] ");
+        let start = lines
+            .iter()
+            .position(|l| {
+                *l == format!("{tag}setup stopped at: update deployment.apps/function-runner")
+            })
+            .unwrap_or_else(|| panic!("no tagged report of {ctx}: {stderr}"));
+        let block: Vec<&str> = lines[start..]
+            .iter()
+            .take_while(|l| l.starts_with(&tag))
+            .copied()
+            .collect();
+        let text = block.join("\n");
+        assert!(
+            text.contains(&format!("{tag}  already changed:"))
+                && text.contains(&format!("{tag}    - secret/registry-auth-secret created"))
+                && text.contains(&format!("{tag}  to undo:"))
+                && text.contains(&format!(
+                    "{tag}    kubectl -n porch-system delete secret registry-auth-secret"
+                ))
+                && text.contains("(it is idempotent)"),
+            "{ctx}'s report is cut or untagged:\n{stderr}"
+        );
+    }
+    // Every line is tagged with a context of the run, or is part of the one confirmation
+    // text (each plan headed by its context), or the run's own error line.
+    for l in &lines {
+        assert!(
+            names.iter().any(|n| l.starts_with(&format!("[{n}] ")))
+                || (l.starts_with("Cluster ") && l.contains("(context "))
+                || l.starts_with("  ")
+                || l.starts_with("error: "),
+            "an untagged line: {l:?}\n{stderr}"
+        );
+    }
+    assert!(!stderr.contains(PASSWORD));
+}
+
+/// `check --pull-test` across clusters: one cluster's node cannot pull (x509), the other
+/// pulls everywhere; exit 3 (findings) with the failure in that cluster's entry only, the
+/// progress lines tagged with their context, no pod left anywhere.
+#[test]
+fn pull_test_across_clusters_one_node_cannot_pull() {
+    const IMAGE: &str = "registry.example.com:5000/fn/set-labels:v1";
+    let good = crate::pull_test::cluster();
+    let bad = crate::pull_test::cluster();
+    good.pull_outcome(IMAGE, "*", crate::fake_api::PullOutcome::Pulled);
+    bad.pull_outcome(IMAGE, "w1", crate::fake_api::PullOutcome::Pulled);
+    bad.pull_outcome(IMAGE, "w2", crate::fake_api::PullOutcome::X509);
+    let dir = tempfile::tempdir().unwrap();
+    let kc = fleet_kubeconfig(dir.path(), &[("good", good.url()), ("bad", bad.url())]);
+    let (code, stdout, stderr) = run(
+        &kc,
+        &[
+            "check",
+            "--all-contexts",
+            "--pull-test",
+            IMAGE,
+            "--timeout=60s",
+            "-o",
+            "json",
+        ],
+    );
+    assert_eq!(code, 3, "{stdout}{stderr}");
+    let entries = json_entries(&stdout);
+    let rules = |e: &Value| -> Vec<(String, String)> {
+        e["check"]["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|f| f["rule"].as_str().unwrap().starts_with("pull-test-"))
+            .map(|f| {
+                (
+                    f["rule"].as_str().unwrap().to_string(),
+                    f["object"].as_str().unwrap().to_string(),
+                )
+            })
+            .collect()
+    };
+    let g = entry(&entries, "good");
+    assert_eq!(g["exitCode"], 0, "{g}");
+    let mut gr = rules(g);
+    gr.sort();
+    assert_eq!(
+        gr,
+        [
+            ("pull-test-pulled".to_string(), "Node/w1".to_string()),
+            ("pull-test-pulled".to_string(), "Node/w2".to_string())
+        ]
+    );
+    let b = entry(&entries, "bad");
+    assert_eq!(b["exitCode"], 3, "{b}");
+    let br = rules(b);
+    assert!(
+        br.contains(&("pull-test-x509".into(), "Node/w2".into())),
+        "{br:?}"
+    );
+    assert!(
+        br.contains(&("pull-test-pulled".into(), "Node/w1".into())),
+        "{br:?}"
+    );
+    // Each cluster's progress line names it.
+    for ctx in ["good", "bad"] {
+        assert!(
+            stderr
+                .lines()
+                .any(|l| l.starts_with(&format!("[{ctx}] pull test ")) && l.contains("2 pod(s)")),
+            "{ctx}: {stderr}"
+        );
+    }
+    assert!(
+        stderr.lines().all(|l| l.starts_with("[good] ")
+            || l.starts_with("[bad] ")
+            || l.starts_with("error: ")),
+        "{stderr}"
+    );
+    for api in [&good, &bad] {
+        assert!(
+            api.pods(FN_NS).is_empty(),
+            "pods left: {:?}",
+            api.pods(FN_NS)
+        );
+    }
+}

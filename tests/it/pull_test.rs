@@ -20,7 +20,7 @@ const LABEL: &str = "porch-registry.kpt.dev/pull-test";
 
 /// The runner configured for registry.example.com:5000 by `setup`, its copy in the function
 /// namespace, and nodes w1, w2 (tainted) Ready.
-fn cluster() -> FakeApi {
+pub fn cluster() -> FakeApi {
     let api = porch_cluster();
     bin()
         .args(["setup", "--kubeconfig"])

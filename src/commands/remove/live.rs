@@ -192,7 +192,7 @@ pub(super) fn flow(args: &RemoveLive, pass: Pass) -> Result<ClusterRemove> {
         return Ok(report);
     }
     if pass == Pass::Alone && !server_dry && !crate::ui::wizard::confirm(&summary, args.yes)? {
-        return Err(Error::other("remove cancelled; nothing was changed"));
+        return Err(Error::cancelled("remove cancelled; nothing was changed"));
     }
     let suffix = if server_dry { " (server dry run)" } else { "" };
     let mut journal = Journal::default();
@@ -203,7 +203,8 @@ pub(super) fn flow(args: &RemoveLive, pass: Pass) -> Result<ClusterRemove> {
     } else {
         kube.replace(Kind::Deployment, ns, &patched, server_dry)
             .inspect_err(|_| {
-                journal.report_failure(
+                journal.report_failure_in(
+                    "remove",
                     &format!("update deployment.apps/{dep}"),
                     &[format!("deployment.apps/{dep} (still configured)")],
                 )
@@ -244,7 +245,11 @@ pub(super) fn flow(args: &RemoveLive, pass: Pass) -> Result<ClusterRemove> {
                     .iter()
                     .map(|(n, s)| format!("secret/{s} in \"{n}\" not deleted"))
                     .collect();
-                journal.report_failure(&format!("delete secret/{name} in \"{sns}\""), &pending);
+                journal.report_failure_in(
+                    "remove",
+                    &format!("delete secret/{name} in \"{sns}\""),
+                    &pending,
+                );
                 return Err(e);
             }
         }

@@ -9,8 +9,7 @@ mod offline;
 use crate::commands::fleet::{self, FleetReport, Outcome, Pass};
 use crate::error::{Error, Result};
 use crate::runner::options::DryRun;
-use crate::settings::{Fleet, Remove, RemoveLive, ReportFormat};
-use crate::ui::output::OutputFormat;
+use crate::settings::{Fleet, Remove, RemoveLive};
 
 pub fn run(s: &Remove) -> Result<()> {
     match s {
@@ -37,15 +36,13 @@ fn run_fleet(args: &RemoveLive, fleet: &Fleet) -> Result<()> {
         fleet: None,
         ..args.clone()
     };
-    let plans = fleet::run_each(fleet, &contexts, |c| live::flow(&one(c), Pass::Plan));
-    let format = match args.output {
-        OutputFormat::Json => ReportFormat::Json,
-        _ => ReportFormat::Table,
-    };
+    let plans = fleet::run_step(fleet, &contexts, "plan read", |c| {
+        live::flow(&one(c), Pass::Plan)
+    });
     let finish = |mut outcomes: Vec<Outcome<live::ClusterRemove>>| -> Result<()> {
         outcomes.sort_by_key(|o| contexts.iter().position(|c| c == &o.context));
         let report = FleetReport { outcomes };
-        crate::ui::output::print_report(&report, format)?;
+        crate::ui::output::print_report(&report, args.report)?;
         fleet::verdict(&report.outcomes)
     };
     if args.dry_run == DryRun::Client {
@@ -56,7 +53,7 @@ fn run_fleet(args: &RemoveLive, fleet: &Fleet) -> Result<()> {
         return finish(plans);
     }
     if args.dry_run != DryRun::Server && !crate::ui::wizard::confirm(&text, args.yes)? {
-        return Err(Error::other(
+        return Err(Error::cancelled(
             "remove cancelled; nothing was changed on any cluster",
         ));
     }

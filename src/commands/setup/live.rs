@@ -319,7 +319,7 @@ pub(super) fn flow(
         return Ok(report);
     }
     if pass == Pass::Alone && !server_dry && !ui::wizard::confirm(&summary, args.yes)? {
-        return Err(Error::usage("setup cancelled; nothing was changed"));
+        return Err(Error::cancelled("setup cancelled; nothing was changed"));
     }
 
     let mut checks = vec![];
@@ -466,6 +466,28 @@ pub(super) fn flow(
         }
     }
 
+    // An earlier change still rolling out although this run restarts nothing (a setup with
+    // --wait=false, a stuck rollout, old pods pending termination): old runner pods still
+    // run, and after a rotation they may still hold the old credential.
+    let earlier = match (restarted || server_dry, rollout::rollout_state(&current)) {
+        (true, _) | (false, rollout::RolloutState::Complete) => None,
+        (false, rollout::RolloutState::Progressing(m) | rollout::RolloutState::Failed(m)) => {
+            Some(m)
+        }
+    };
+    if let Some(m) = &earlier
+        && pass == Pass::Alone
+    {
+        crate::ui::warn(format!(
+            "deployment.apps/{deployment} is still rolling out from an earlier change ({m}): old runner pods still run{}; watch it with `kubectl -n {ns} rollout status deployment/{deployment}`",
+            if refresh {
+                " and may hold the old credential"
+            } else {
+                ""
+            }
+        ));
+    }
+
     // 6. Wait.
     if restarted && live.rollout.wait && !server_dry && pass == Pass::Alone {
         rollout::wait_for_rollout(kube, ns, deployment, live.rollout.timeout)?;
@@ -475,6 +497,9 @@ pub(super) fn flow(
     let end = if server_dry {
         report.rollout = "- (server dry run)".into();
         RolloutEnd::NotRestarted
+    } else if let Some(m) = earlier {
+        report.rollout = format!("no restart needed, but an earlier rollout is not done: {m}");
+        RolloutEnd::EarlierPending
     } else if !restarted {
         report.rollout = "no restart needed".into();
         RolloutEnd::NotRestarted

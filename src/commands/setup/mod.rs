@@ -62,7 +62,7 @@ fn run_fleet(args: &Setup, live: &SetupLive, fleet: &crate::settings::Fleet) -> 
     let mut contexts = contexts;
     let mut unreachable: Vec<Outcome<live::ClusterSetup>> = Vec::new();
     if Prompter::if_terminal().is_some() {
-        let checked = fleet::run_each(fleet, &contexts, |c| preflight(args, &one(c)));
+        let checked = fleet::run_step(fleet, &contexts, "found", |c| preflight(args, &one(c)));
         if checked.iter().all(|o| o.result.is_err()) {
             let failed = checked
                 .into_iter()
@@ -73,7 +73,7 @@ fn run_fleet(args: &Setup, live: &SetupLive, fleet: &crate::settings::Fleet) -> 
                 })
                 .collect::<Vec<_>>();
             let report = FleetReport { outcomes: failed };
-            crate::ui::output::print_report(&report, crate::settings::ReportFormat::Table)?;
+            crate::ui::output::print_report(&report, live.report)?;
             return fleet::verdict(&report.outcomes);
         }
         for o in checked {
@@ -88,19 +88,15 @@ fn run_fleet(args: &Setup, live: &SetupLive, fleet: &crate::settings::Fleet) -> 
         contexts.retain(|c| !unreachable.iter().any(|u| &u.context == c));
     }
     let inputs = collect_inputs(args)?;
-    let plans = fleet::run_each(fleet, &contexts, |c| {
+    let plans = fleet::run_step(fleet, &contexts, "plan read", |c| {
         live::flow(args, &one(c), &inputs, live::Pass::Plan)
     });
-    let format = match args.output {
-        crate::ui::output::OutputFormat::Json => crate::settings::ReportFormat::Json,
-        _ => crate::settings::ReportFormat::Table,
-    };
     let finish = |mut outcomes: Vec<Outcome<live::ClusterSetup>>| -> Result<()> {
         outcomes.extend(unreachable);
         let order = fleet::contexts(fleet)?;
         outcomes.sort_by_key(|o| order.iter().position(|c| c == &o.context));
         let report = FleetReport { outcomes };
-        crate::ui::output::print_report(&report, format)?;
+        crate::ui::output::print_report(&report, live.report)?;
         fleet::verdict(&report.outcomes)
     };
     if live.dry_run == crate::runner::options::DryRun::Client {
@@ -112,7 +108,7 @@ fn run_fleet(args: &Setup, live: &SetupLive, fleet: &crate::settings::Fleet) -> 
     }
     let server_dry = live.dry_run == crate::runner::options::DryRun::Server;
     if !server_dry && !ui::wizard::confirm(&text, args.yes)? {
-        return Err(Error::usage(
+        return Err(Error::cancelled(
             "setup cancelled; nothing was changed on any cluster",
         ));
     }

@@ -16,8 +16,9 @@ pub(super) fn run(args: &Setup, edit: &OfflineEdit, inputs: &SetupInputs) -> Res
     if inputs.interactive && edit.in_place {
         let summary = inputs.summary_lines().join("\n");
         if !ui::wizard::confirm(&summary, args.yes)? {
-            ui::info("nothing written");
-            return Ok(());
+            return Err(crate::error::Error::cancelled(
+                "setup cancelled; nothing was written",
+            ));
         }
     }
     let prepared =
