@@ -13,8 +13,8 @@ pub mod exit {
     /// Bad flags or invalid input (malformed files, bad PEM, missing required input); also a
     /// run the user cancelled ([`CANCELLED`]).
     pub const USAGE: u8 = 2;
-    /// The user answered no at the confirmation, or pressed Ctrl-C at a prompt: nothing was
-    /// changed. One code for every command, on one cluster or across contexts (`setup`,
+    /// The user answered no at the confirmation: nothing was changed. (Ctrl-C at a prompt
+    /// ends the run by SIGINT, as a shell expects, before anything is written.) One code for every command, on one cluster or across contexts (`setup`,
     /// `remove`); gh exits 2 on a cancelled prompt too.
     pub const CANCELLED: u8 = USAGE;
     /// `check` found at least one finding of severity `error`; `fn` reported error results.

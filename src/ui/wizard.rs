@@ -100,6 +100,7 @@ impl Prompter {
 
     /// The password, hidden, not empty.
     pub fn password(&self, registry: &str, username: &str) -> Result<String> {
+        let _restore = EchoGuard::install();
         Password::with_theme(&self.theme)
             .with_prompt(format!("Password (or token) for {username}@{registry}"))
             .allow_empty_password(true)
@@ -204,6 +205,62 @@ impl Prompter {
             match read(&path) {
                 Ok(ca) => return Ok(Some(ca)),
                 Err(e) => crate::ui::info(format_args!("error: {e}; try again")),
+            }
+        }
+    }
+}
+
+/// The terminal as it was before the first hidden prompt turned its echo off.
+static TERMINAL: std::sync::OnceLock<libc::termios> = std::sync::OnceLock::new();
+const ENDING_SIGNALS: [libc::c_int; 3] = [libc::SIGINT, libc::SIGTERM, libc::SIGHUP];
+
+/// A signal during the hidden password prompt (Ctrl-C) ends the run as a shell expects, by
+/// that signal and with nothing written (the wizard asks before anything is sent), but with
+/// the terminal's echo back on: the prompt's own restore never runs when the signal kills
+/// the process. Only `tcsetattr`, `signal` and `raise` here (async-signal-safe).
+extern "C" fn restore_terminal_and_die(sig: libc::c_int) {
+    if let Some(t) = TERMINAL.get() {
+        // SAFETY: tcsetattr on stdin with a termios read from it; async-signal-safe.
+        unsafe { libc::tcsetattr(libc::STDIN_FILENO, libc::TCSANOW, t) };
+    }
+    // SAFETY: back to the default action, then die of the signal.
+    unsafe {
+        libc::signal(sig, libc::SIG_DFL);
+        libc::raise(sig);
+    }
+}
+
+/// While it lives, a signal that ends the run first restores the terminal (see
+/// [`restore_terminal_and_die`]); dropped, the handlers before it are back.
+struct EchoGuard {
+    before: Vec<(libc::c_int, libc::sighandler_t)>,
+}
+
+impl EchoGuard {
+    fn install() -> EchoGuard {
+        // SAFETY: a zeroed termios is a valid out-parameter for tcgetattr.
+        let mut t: libc::termios = unsafe { std::mem::zeroed() };
+        // SAFETY: stdin is the terminal the prompter reads (it exists only then).
+        if unsafe { libc::tcgetattr(libc::STDIN_FILENO, &mut t) } != 0 {
+            return EchoGuard { before: vec![] };
+        }
+        let _ = TERMINAL.set(t);
+        let handler = restore_terminal_and_die as extern "C" fn(libc::c_int) as libc::sighandler_t;
+        let before = ENDING_SIGNALS
+            .iter()
+            // SAFETY: installs a handler that only calls async-signal-safe functions.
+            .map(|&sig| (sig, unsafe { libc::signal(sig, handler) }))
+            .collect();
+        EchoGuard { before }
+    }
+}
+
+impl Drop for EchoGuard {
+    fn drop(&mut self) {
+        for &(sig, old) in &self.before {
+            if old != libc::SIG_ERR {
+                // SAFETY: puts back the handler that was there before.
+                unsafe { libc::signal(sig, old) };
             }
         }
     }

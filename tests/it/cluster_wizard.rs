@@ -277,3 +277,52 @@ fn cancelled_remove_exits_2_like_setup_alone_and_across_contexts() {
         assert!(api.writes().is_empty(), "{:?}", api.writes());
     }
 }
+
+/// Ctrl-C at a wizard prompt (even the hidden password prompt) ends the run as a shell
+/// expects, by SIGINT, with nothing written and the terminal's echo back on.
+#[test]
+fn ctrl_c_at_a_prompt_ends_the_run_and_restores_the_terminal() {
+    let apis = [porch_cluster(), porch_cluster()];
+    let dir = tempfile::tempdir().unwrap();
+    let kc = crate::fleet::fleet_kubeconfig(
+        dir.path(),
+        &[("east", apis[0].url()), ("west", apis[1].url())],
+    );
+    let kc = kc.display().to_string();
+    for argv in [
+        vec!["setup", "--all-contexts", "--kubeconfig", &kc],
+        vec!["setup", "--context", "west", "--kubeconfig", &kc],
+    ] {
+        let mut s = spawn(&argv, dir.path());
+        answer(&mut s, "Registry host", "registry.example.com:5000");
+        answer(&mut s, "Username", "robot");
+        s.expect("Password").unwrap();
+        let mut tries = 0;
+        while s.get_process().get_echo().expect("termios") {
+            tries += 1;
+            assert!(tries < 6000, "the password prompt never turned echo off");
+            std::thread::sleep(std::time::Duration::from_millis(10));
+        }
+        s.send("\x03").unwrap();
+        let out = rest(&mut s);
+        let status = s.get_process().wait().expect("wait");
+        assert!(
+            matches!(
+                status,
+                expectrl::process::unix::WaitStatus::Signaled(
+                    _,
+                    expectrl::process::unix::Signal::SIGINT,
+                    _
+                )
+            ),
+            "{argv:?}: {status:?}: {out}"
+        );
+        assert!(
+            s.get_process().get_echo().expect("termios"),
+            "{argv:?}: the terminal's echo was left off: {out}"
+        );
+    }
+    for api in &apis {
+        assert!(api.writes().is_empty(), "{:?}", api.writes());
+    }
+}
