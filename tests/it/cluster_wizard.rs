@@ -196,6 +196,8 @@ fn wizard_across_contexts_asks_once_shows_each_plan_and_confirms_once() {
     s.expect("down")
         .expect("the unreachable cluster is named before the wizard asks");
     wizard(&mut s);
+    s.expect("Context down: left out (exit 5)")
+        .expect("the confirmation names the cluster left out");
     s.expect("Apply these changes?").expect("one confirmation");
     s.send_line("y").unwrap();
     let out = rest(&mut s);

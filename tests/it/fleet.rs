@@ -1369,3 +1369,54 @@ fn pull_test_across_clusters_one_node_cannot_pull() {
         );
     }
 }
+
+/// `check --probe` across contexts: each cluster's runner Secrets are tried against the real
+/// registry; the cluster set up with an old password is refused (its entry only, exit 3),
+/// the other is accepted; no password in the output.
+#[test]
+fn probe_across_contexts_names_the_cluster_whose_credential_is_refused() {
+    use crate::registry_support::{Auth, Registry};
+    let reg = Registry::start(Auth::htpasswd("robot", "curr3nt-pw"), true);
+    let (apis, _dir, kc) = two_clusters();
+    for (ctx, pw) in [("a", "curr3nt-pw"), ("b", "0ld-pw")] {
+        let o = bin()
+            .args([
+                "setup",
+                "--context",
+                ctx,
+                "--registry",
+                &reg.host(),
+                "--username",
+                "robot",
+            ])
+            .arg("--ca-file")
+            .arg(reg.ca_path())
+            .args(["--timeout=30s", "--kubeconfig"])
+            .arg(&kc)
+            .env("PORCH_REGISTRY_PASSWORD", pw)
+            .env_remove("KUBECONFIG")
+            .output()
+            .unwrap();
+        assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    }
+    let (code, stdout, stderr) = run(&kc, &["check", "--all-contexts", "--probe", "-o", "json"]);
+    assert_eq!(code, 3, "{stdout}{stderr}");
+    assert!(!stdout.contains("curr3nt-pw") && !stderr.contains("curr3nt-pw"));
+    assert!(!stdout.contains("0ld-pw") && !stderr.contains("0ld-pw"));
+    let entries = json_entries(&stdout);
+    let probes = |ctx: &str| -> Vec<String> {
+        entry(&entries, ctx)["check"]["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter_map(|f| f["rule"].as_str())
+            .filter(|r| r.starts_with("probe-"))
+            .map(String::from)
+            .collect()
+    };
+    assert_eq!(probes("a"), ["probe-credentials-accepted"], "{stdout}");
+    assert_eq!(entry(&entries, "a")["exitCode"], 0);
+    assert_eq!(probes("b"), ["probe-credentials-refused"], "{stdout}");
+    assert_eq!(entry(&entries, "b")["exitCode"], 3);
+    drop(apis);
+}

@@ -87,6 +87,8 @@ fn run_fleet(args: &Setup, live: &SetupLive, fleet: &crate::settings::Fleet) -> 
         }
         contexts.retain(|c| !unreachable.iter().any(|u| &u.context == c));
     }
+    // The confirmation names the clusters left out too.
+    let (left_out, _) = fleet::plans_to_confirm(&unreachable, |p| &p.plan);
     let inputs = collect_inputs(args)?;
     let plans = fleet::run_step(fleet, &contexts, "plan read", |c| {
         live::flow(args, &one(c), &inputs, live::Pass::Plan)
@@ -103,6 +105,7 @@ fn run_fleet(args: &Setup, live: &SetupLive, fleet: &crate::settings::Fleet) -> 
         return finish(plans);
     }
     let (text, ready) = fleet::plans_to_confirm(&plans, |p| &p.plan);
+    let text = left_out + &text;
     if ready.is_empty() {
         return finish(plans);
     }
