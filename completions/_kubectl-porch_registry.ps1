@@ -212,6 +212,8 @@ Register-ArgumentCompleter -Native -CommandName 'kubectl-porch_registry' -Script
             [CompletionResult]::new('--pull-test', '--pull-test', [CompletionResultType]::ParameterName, 'Live: pull each IMAGE (and the --package images) on every Ready node from a short-lived pod in the function namespace, as the runner''s function pods would; the pods are deleted afterwards')
             [CompletionResult]::new('--timeout', '--timeout', [CompletionResultType]::ParameterName, 'With --pull-test: how long the whole test may take (e.g. 90s, 5m)')
             [CompletionResult]::new('--nodes', '--nodes', [CompletionResultType]::ParameterName, 'With --pull-test: test on at most N Ready nodes (by name)')
+            [CompletionResult]::new('--node-trust-name', '--node-trust-name', [CompletionResultType]::ParameterName, 'Live, with TLS on: the node-trust DaemonSet whose per-node state tells whether the nodes trust the CA')
+            [CompletionResult]::new('--node-trust-namespace', '--node-trust-namespace', [CompletionResultType]::ParameterName, 'Namespace of the node-trust DaemonSet')
             [CompletionResult]::new('-o', '-o', [CompletionResultType]::ParameterName, 'Output format')
             [CompletionResult]::new('--output', '--output', [CompletionResultType]::ParameterName, 'Output format')
             [CompletionResult]::new('--all-contexts', '--all-contexts', [CompletionResultType]::ParameterName, 'Every context of the kubeconfig (with --context-pattern: those whose name matches)')

@@ -163,7 +163,7 @@ _kubectl_porch_registry() {
             return 0
             ;;
         kubectl_porch_registry__subcmd__check)
-            opts="-f -n -o -h --filename --deployment --container --namespace --kubeconfig --context --all-contexts --context-pattern --parallel --cluster-timeout --fn-namespace --probe --package --default-image-prefix --pull-test --timeout --nodes --output --help"
+            opts="-f -n -o -h --filename --deployment --container --namespace --kubeconfig --context --all-contexts --context-pattern --parallel --cluster-timeout --fn-namespace --probe --package --default-image-prefix --pull-test --timeout --nodes --node-trust-name --node-trust-namespace --output --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -234,6 +234,14 @@ _kubectl_porch_registry() {
                     return 0
                     ;;
                 --nodes)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --node-trust-name)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --node-trust-namespace)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

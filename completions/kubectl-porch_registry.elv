@@ -198,6 +198,8 @@ set edit:completion:arg-completer[kubectl-porch_registry] = {|@words|
             cand --pull-test 'Live: pull each IMAGE (and the --package images) on every Ready node from a short-lived pod in the function namespace, as the runner''s function pods would; the pods are deleted afterwards'
             cand --timeout 'With --pull-test: how long the whole test may take (e.g. 90s, 5m)'
             cand --nodes 'With --pull-test: test on at most N Ready nodes (by name)'
+            cand --node-trust-name 'Live, with TLS on: the node-trust DaemonSet whose per-node state tells whether the nodes trust the CA'
+            cand --node-trust-namespace 'Namespace of the node-trust DaemonSet'
             cand -o 'Output format'
             cand --output 'Output format'
             cand --all-contexts 'Every context of the kubeconfig (with --context-pattern: those whose name matches)'

@@ -166,6 +166,8 @@ complete -c kubectl-porch_registry -n "__fish_kubectl_porch_registry_using_subco
 complete -c kubectl-porch_registry -n "__fish_kubectl_porch_registry_using_subcommand check" -l pull-test -d 'Live: pull each IMAGE (and the --package images) on every Ready node from a short-lived pod in the function namespace, as the runner\'s function pods would; the pods are deleted afterwards' -r
 complete -c kubectl-porch_registry -n "__fish_kubectl_porch_registry_using_subcommand check" -l timeout -d 'With --pull-test: how long the whole test may take (e.g. 90s, 5m)' -r
 complete -c kubectl-porch_registry -n "__fish_kubectl_porch_registry_using_subcommand check" -l nodes -d 'With --pull-test: test on at most N Ready nodes (by name)' -r
+complete -c kubectl-porch_registry -n "__fish_kubectl_porch_registry_using_subcommand check" -l node-trust-name -d 'Live, with TLS on: the node-trust DaemonSet whose per-node state tells whether the nodes trust the CA' -r
+complete -c kubectl-porch_registry -n "__fish_kubectl_porch_registry_using_subcommand check" -l node-trust-namespace -d 'Namespace of the node-trust DaemonSet' -r
 complete -c kubectl-porch_registry -n "__fish_kubectl_porch_registry_using_subcommand check" -s o -l output -d 'Output format' -r -f -a "table\t'A table for people'
 json\t'JSON for scripts'
 yaml\t'YAML'"

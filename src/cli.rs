@@ -480,6 +480,12 @@ pub struct CheckArgs {
     /// With --pull-test: test on at most N Ready nodes (by name)
     #[arg(long, value_name = "N", requires = "pull_test", value_parser = clap::value_parser!(u32).range(1..))]
     pub nodes: Option<u32>,
+    /// Live, with TLS on: the node-trust DaemonSet whose per-node state tells whether the nodes trust the CA
+    #[arg(value_parser = object_name, long, value_name = "NAME", default_value = DEFAULT_NODE_TRUST_NAME, conflicts_with = "filename")]
+    pub node_trust_name: String,
+    /// Namespace of the node-trust DaemonSet
+    #[arg(value_parser = namespace_name, long, value_name = "NAMESPACE", default_value = DEFAULT_NODE_TRUST_NAMESPACE, conflicts_with = "filename")]
+    pub node_trust_namespace: Namespace,
     /// Output format
     #[arg(short = 'o', long, value_enum, default_value_t)]
     pub output: ReportArg,

@@ -110,7 +110,7 @@ pub fn read_runner_secrets(
         && let Some(m) = view.tls_source()
         && let Some(s) = kube.get_opt(Kind::Secret, namespace, &m.secret)?
     {
-        out.ca_pem = secret_bytes(&s, "ca.crt").or_else(|| secret_bytes(&s, "ca.pem"));
+        out.ca_pem = crate::runner::secrets::runner_ca(&s);
         out.tls_secret = Some(m.secret.clone());
     }
     Ok(out)

@@ -139,6 +139,7 @@ fn live_runner(args: &Explain, loc: &RunnerLocation) -> Result<ConfiguredRunner>
         fn_namespace: Namespace::fn_default(),
         probe: false,
         pull_test: None,
+        node_trust: None,
         packages: Vec::new(),
         default_image_prefix: None,
         output: ReportFormat::Table,

@@ -493,6 +493,45 @@ impl PodSecurity {
     }
 }
 
+/// Where one node stands with the node-trust DaemonSet: THE per-node rule ([`node_rows`]),
+/// which `status`, `check` and `node-trust`'s timed-out rollout all read.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize)]
+pub enum NodeState {
+    /// Its pod is Ready with the current CA: the CA is on the node.
+    #[serde(rename = "trusted")]
+    Trusted,
+    /// Its pod carries the current CA but is not Ready: it has not written it yet.
+    #[serde(rename = "writing")]
+    Writing,
+    /// Its pod is from an older CA (an older hash): the rollout has not replaced it yet.
+    #[serde(rename = "stale")]
+    Stale,
+    /// The DaemonSet has no pod on this Ready node.
+    #[serde(rename = "no pod")]
+    NoPod,
+    /// The node is not Ready (no function pod is scheduled there either).
+    #[serde(rename = "node NotReady")]
+    NodeNotReady,
+}
+
+impl NodeState {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            NodeState::Trusted => "trusted",
+            NodeState::Writing => "writing",
+            NodeState::Stale => "stale",
+            NodeState::NoPod => "no pod",
+            NodeState::NodeNotReady => "node NotReady",
+        }
+    }
+}
+
+impl std::fmt::Display for NodeState {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
 /// Where one node stands with the node-trust DaemonSet.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
 #[serde(rename_all = "camelCase")]
@@ -504,8 +543,65 @@ pub struct NodeTrustRow {
     pub pod_ready: bool,
     /// The pod's [`TRUST_HASH_ANNOTATION`] is the ConfigMap's current one.
     pub current: bool,
-    /// `trusted`, `stale`, `writing`, `no pod`, `node NotReady`.
-    pub state: &'static str,
+    pub state: NodeState,
+}
+
+/// What the cluster shows of the node-trust objects: the DaemonSet, its ConfigMap and a row
+/// per node ([`node_rows`]). Read by the commands (`status`, `check`), judged here.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct NodeTrustInfo {
+    pub name: String,
+    pub namespace: String,
+    /// The DaemonSet exists.
+    pub installed: bool,
+    /// The registries its ConfigMap lists.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub registries: Vec<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub rollout: Option<String>,
+    /// One row per node (sorted by name).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub nodes: Vec<NodeTrustRow>,
+    /// What could not be read.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub note: Option<String>,
+    /// The ConfigMap's `ca.crt`: the CA the pods write to the nodes (compared, not shown).
+    #[serde(skip)]
+    pub ca_pem: Option<String>,
+}
+
+impl NodeTrustInfo {
+    /// Nothing read yet: the DaemonSet `namespace/name` as not installed.
+    pub fn not_installed(name: &str, namespace: &str) -> NodeTrustInfo {
+        NodeTrustInfo {
+            name: name.to_string(),
+            namespace: namespace.to_string(),
+            installed: false,
+            registries: vec![],
+            rollout: None,
+            nodes: vec![],
+            note: None,
+            ca_pem: None,
+        }
+    }
+
+    /// The nodes that do not have the current CA from a Ready pod.
+    pub fn untrusted(&self) -> Vec<&NodeTrustRow> {
+        self.nodes
+            .iter()
+            .filter(|r| r.state != NodeState::Trusted)
+            .collect()
+    }
+
+    /// The names of the nodes in `state`, in order.
+    pub fn nodes_in(&self, state: NodeState) -> Vec<&str> {
+        self.nodes
+            .iter()
+            .filter(|r| r.state == state)
+            .map(|r| r.node.as_str())
+            .collect()
+    }
 }
 
 fn condition_true(obj: &Value, kind: &str) -> bool {
@@ -542,11 +638,11 @@ pub fn node_rows(nodes: &[Value], pods: &[Value], current_hash: &str) -> Vec<Nod
                     == Some(current_hash)
             });
             let state = match (node_ready, pod.is_some(), pod_ready, current) {
-                (false, _, _, _) => "node NotReady",
-                (true, false, _, _) => "no pod",
-                (true, true, true, true) => "trusted",
-                (true, true, _, false) => "stale",
-                (true, true, false, true) => "writing",
+                (false, _, _, _) => NodeState::NodeNotReady,
+                (true, false, _, _) => NodeState::NoPod,
+                (true, true, true, true) => NodeState::Trusted,
+                (true, true, _, false) => NodeState::Stale,
+                (true, true, false, true) => NodeState::Writing,
             };
             NodeTrustRow {
                 node,
@@ -761,7 +857,10 @@ mod tests {
             ],
             "h1",
         );
-        let states: Vec<(&str, &str)> = rows.iter().map(|r| (r.node.as_str(), r.state)).collect();
+        let states: Vec<(&str, &str)> = rows
+            .iter()
+            .map(|r| (r.node.as_str(), r.state.as_str()))
+            .collect();
         assert_eq!(
             states,
             [

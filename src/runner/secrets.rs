@@ -54,6 +54,12 @@ pub fn secret_data(secret: &Value, key: &str) -> Option<Vec<u8>> {
         .ok()
 }
 
+/// The CA the runner reads from its TLS Secret: `ca.crt`, else `ca.pem` (the files of the
+/// `--tls-secret-path` folder it tries, in that order).
+pub fn runner_ca(secret: &Value) -> Option<Vec<u8>> {
+    secret_data(secret, "ca.crt").or_else(|| secret_data(secret, "ca.pem"))
+}
+
 /// Check a Secret name (a DNS-1123 subdomain: lower-case alphanumerics, '-' and '.', starting
 /// and ending alphanumeric, at most 253 characters). The error says what is wrong.
 pub fn validate_object_name(name: &str) -> Result<(), String> {

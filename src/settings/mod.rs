@@ -499,6 +499,9 @@ pub struct Check {
     pub default_image_prefix: Option<String>,
     /// `--pull-test`: pull the images from pods on the nodes (live only).
     pub pull_test: Option<PullTest>,
+    /// Live: the node-trust DaemonSet whose state judges the nodes' trust of the CA (None:
+    /// not read, e.g. by live `explain`, which only needs the runner's objects).
+    pub node_trust: Option<TrustObjects>,
     pub output: ReportFormat,
 }
 
@@ -554,6 +557,10 @@ impl Check {
             cluster,
             fn_namespace: a.fn_namespace,
             probe: a.probe,
+            node_trust: Some(TrustObjects {
+                name: a.node_trust_name,
+                namespace: a.node_trust_namespace,
+            }),
             output: report(a.output),
         })
     }

@@ -620,3 +620,156 @@ fn remove_waits_for_the_cleanup_and_deletes_nothing_on_timeout() {
     assert!(api.writes().iter().all(|r| r.method == "DELETE"));
     assert!(api.get("daemonsets", TRUST_NS, NAME).is_none());
 }
+
+/// `check -o json`: its exit code and its node-ca-trust findings (severity, message).
+fn node_ca_findings(api: &FakeApi) -> (Option<i32>, Vec<(String, String)>) {
+    let out = bin()
+        .args(["check", "-o", "json", "--kubeconfig"])
+        .arg(api.kubeconfig())
+        .env_remove("KUBECONFIG")
+        .output()
+        .unwrap();
+    let report: Value = serde_json::from_slice(&out.stdout)
+        .unwrap_or_else(|e| panic!("{e}: {}", String::from_utf8_lossy(&out.stderr)));
+    let found = report["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| f["rule"] == "node-ca-trust")
+        .map(|f| {
+            (
+                f["severity"].as_str().unwrap().to_string(),
+                f["message"].as_str().unwrap().to_string(),
+            )
+        })
+        .collect();
+    (out.status.code(), found)
+}
+
+/// `check` judges the nodes' trust of the CA by the node-trust DaemonSet's state, with the
+/// per-node rule `status` shows: not installed, every node trusted, a node with no pod, pods
+/// from an older CA (stale, rolling out), a CA other than the runner's.
+#[test]
+fn check_reads_the_node_trust_daemonset_state() {
+    let api = cluster_with_ca(&ca_pem("CA"));
+    // Not installed: the reminder, naming the DaemonSet and the command.
+    let (code, f) = node_ca_findings(&api);
+    assert_eq!(code, Some(0), "{f:?}");
+    assert_eq!(f.len(), 1, "{f:?}");
+    assert_eq!(f[0].0, "info");
+    assert!(
+        f[0].1
+            .starts_with(&format!("no node-trust DaemonSet {TRUST_NS}/{NAME}")),
+        "{f:?}"
+    );
+
+    // Installed and rolled out: every Ready node trusted.
+    assert_eq!(node_trust(&api, &["--timeout=30s"]).0, Some(0));
+    let (code, f) = node_ca_findings(&api);
+    assert_eq!(code, Some(0), "{f:?}");
+    assert_eq!(f.len(), 1, "{f:?}");
+    assert_eq!(f[0].0, "info");
+    assert!(
+        f[0].1
+            .contains("has written the runner's CA on all 2 Ready node(s)"),
+        "{f:?}"
+    );
+
+    // A node joins that has no pod yet: an error (exit 3), the node named, as status shows it.
+    api.node("late", true, &[]);
+    let (code, f) = node_ca_findings(&api);
+    assert_eq!(code, Some(3), "{f:?}");
+    assert_eq!(f.len(), 1, "{f:?}");
+    assert_eq!(f[0].0, "error");
+    assert!(
+        f[0].1
+            .starts_with("1 Ready node(s) have no node-trust pod, so the registry CA was not written there: late;"),
+        "{f:?}"
+    );
+    api.remove("nodes", "", "late");
+
+    // A new CA by setup, node-trust not run again: the nodes have another CA than the runner.
+    let new = ca_pem("New CA");
+    setup_with_ca(&api, &new);
+    let (code, f) = node_ca_findings(&api);
+    assert_eq!(code, Some(0), "{f:?}");
+    assert_eq!(f.len(), 1, "{f:?}");
+    assert_eq!(f[0].0, "warning");
+    assert!(
+        f[0].1.contains(
+            "writes a CA other than the runner's Secret/porch-system/registry-tls-secret"
+        ),
+        "{f:?}"
+    );
+
+    // node-trust takes the new CA; its rollout does not finish: both pods are from the old
+    // CA (stale). The CA itself is the runner's now.
+    api.set_rollout(Rollout::Never);
+    assert_eq!(node_trust(&api, &["--wait=false"]).0, Some(0));
+    let (code, f) = node_ca_findings(&api);
+    assert_eq!(code, Some(0), "{f:?}");
+    assert_eq!(f.len(), 1, "{f:?}");
+    assert_eq!(f[0].0, "warning");
+    assert!(
+        f[0].1
+            .starts_with("stale: the node-trust pods on 2 node(s) are from an older CA (rolling out): control-plane, worker-1;"),
+        "{f:?}"
+    );
+    // The same nodes as status names them.
+    let out = bin()
+        .args(["status", "-o", "json", "--kubeconfig"])
+        .arg(api.kubeconfig())
+        .env_remove("KUBECONFIG")
+        .output()
+        .unwrap();
+    let report: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let states: Vec<&str> = report["nodeTrust"]["nodes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|n| n["state"].as_str().unwrap())
+        .collect();
+    assert_eq!(states, ["stale", "stale"]);
+
+    // Once rolled out, trusted again.
+    api.set_rollout(Rollout::AfterGets(1));
+    assert_eq!(node_trust(&api, &["--timeout=30s"]).0, Some(0));
+    let (code, f) = node_ca_findings(&api);
+    assert_eq!(code, Some(0), "{f:?}");
+    assert!(f[0].1.contains("on all 2 Ready node(s)"), "{f:?}");
+}
+
+/// Another DaemonSet name or namespace is given as for status; with -f it is refused.
+#[test]
+fn check_takes_the_node_trust_objects_by_flag() {
+    let api = cluster_with_ca(&ca_pem("CA"));
+    api.namespace("trust-system");
+    let ns = node_trust(&api, &["--namespace", "trust-system", "--timeout=30s"]);
+    assert_eq!(ns.0, Some(0), "{}", ns.2);
+    let out = bin()
+        .args([
+            "check",
+            "-o",
+            "json",
+            "--node-trust-namespace",
+            "trust-system",
+        ])
+        .arg("--kubeconfig")
+        .arg(api.kubeconfig())
+        .env_remove("KUBECONFIG")
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0));
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        text.contains(&format!(
+            "the node-trust DaemonSet trust-system/{NAME} has written the runner's CA"
+        )),
+        "{text}"
+    );
+    let out = bin()
+        .args(["check", "-f", "x.yaml", "--node-trust-name", "x"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+}

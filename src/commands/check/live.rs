@@ -10,20 +10,28 @@ use crate::cluster::view::runner_view;
 use crate::cluster::{Kind, Kube, connect, read_deployment, read_runner_secrets, secret_bytes};
 use crate::error::{Error, Result};
 use crate::registry::probe::ProbeInput;
-use crate::runner::lint::{self, Finding, LintContext, Severity};
+use crate::runner::authfile::AuthFile;
+use crate::runner::lint::{self, Finding, LintContext, RunnerTrust, Severity};
 use crate::runner::managed;
+use crate::runner::node_trust;
 use crate::settings::Check;
 
 /// The live objects through the same lint, plus the live-only findings; and the objects.
 pub(super) fn findings(args: &Check, ctx: &LintContext) -> Result<(Vec<Finding>, Vec<Value>)> {
     let live = live_objects_and_findings(args)?;
     let images = super::image_findings(args, &live.objects, ctx)?;
+    // The node-trust DaemonSet's state replaces the offline reminder about the nodes' CA.
+    let nodes_judged = live
+        .findings
+        .iter()
+        .any(|f| f.rule == lint::rules::NODE_CA_TRUST);
     let mut findings: Vec<Finding> = lint::lint(&live.objects, ctx)
         .into_iter()
         // The cluster answers authoritatively whether mounted Secrets exist (and where).
         .filter(|f| {
             f.rule != lint::rules::SECRET_MISSING && f.rule != lint::rules::SECRET_WRONG_NAMESPACE
         })
+        .filter(|f| !(nodes_judged && f.rule == lint::rules::NODE_CA_TRUST))
         .collect();
     findings.extend(live.findings);
     findings.extend(images);
@@ -201,6 +209,39 @@ pub fn collect(kube: &Kube, args: &Check) -> Result<LiveCheck> {
                 "make the change in \"{}\"'s source (the GitOps repository or manifests it applies), or hand the field over and run setup with --force-conflicts",
                 o.manager
             ),
+        ));
+    }
+
+    // With TLS on: does every node trust the CA? The node-trust DaemonSet's state, read as
+    // `status` reads it, judged against the runner's own CA and registries.
+    if view.tls()
+        && let Some(t) = &args.node_trust
+    {
+        let info = crate::commands::node_trust::state::read(kube, &t.namespace, &t.name);
+        let tls = view.tls_source();
+        let ca = tls
+            .and_then(|m| {
+                objects[1..]
+                    .iter()
+                    .find(|o| o["metadata"]["name"] == m.secret.as_str())
+            })
+            .and_then(crate::runner::secrets::runner_ca);
+        let registries = auth_bytes
+            .as_deref()
+            .and_then(|b| AuthFile::parse(b).ok())
+            .map(|f| node_trust::registries_from_auth_keys(f.auths.keys().map(String::as_str)).0)
+            .unwrap_or_default();
+        let tls_secret = format!(
+            "Secret/{ns}/{}",
+            tls.map(|m| m.secret.as_str()).unwrap_or("?")
+        );
+        findings.extend(lint::node_trust_findings(
+            &info,
+            RunnerTrust {
+                tls_secret: &tls_secret,
+                ca: ca.as_deref(),
+                registries: &registries,
+            },
         ));
     }
 

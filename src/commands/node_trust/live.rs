@@ -9,7 +9,7 @@ use super::TrustInput;
 use crate::cluster::{Kind, Kube, connect, rbac, rollout};
 use crate::commands::journal::Journal;
 use crate::error::{Error, Result};
-use crate::runner::node_trust::{self, NAME_LABEL, PodSecurity};
+use crate::runner::node_trust::{self, PodSecurity};
 use crate::runner::options::DryRun;
 use crate::settings::NodeTrust;
 use crate::ui;
@@ -100,7 +100,7 @@ pub fn apply(s: &NodeTrust, input: &TrustInput) -> Result<()> {
     if s.rollout.wait {
         if let Err(e) = rollout::wait_for_daemonset(kube, ns, &s.name, s.rollout.timeout) {
             if matches!(e, Error::Timeout(_)) {
-                report_nodes(kube, ns, &s.name, &applied[2]);
+                report_nodes(kube, ns, &s.name);
             }
             return Err(e);
         }
@@ -197,26 +197,16 @@ fn without_managed_fields(mut v: Value) -> Value {
 }
 
 /// After a timed-out rollout: which nodes have no Ready pod with the current CA (stderr).
-fn report_nodes(kube: &Kube, ns: &str, name: &str, ds: &Value) {
-    let hash = ds
-        .pointer("/spec/template/metadata/annotations")
-        .and_then(|a| a.get(node_trust::TRUST_HASH_ANNOTATION))
-        .and_then(Value::as_str)
-        .unwrap_or_default();
-    let (Ok(nodes), Ok(pods)) = (
-        kube.list(Kind::Node, ""),
-        kube.list_labelled(Kind::Pod, ns, &format!("{NAME_LABEL}={name}")),
-    ) else {
-        return;
-    };
-    for row in node_trust::node_rows(&nodes, &pods, hash) {
-        if row.state != "trusted" {
-            ui::info(format_args!(
-                "  node {}: {}{}",
-                row.node,
-                row.state,
-                row.pod.map(|p| format!(" (pod {p})")).unwrap_or_default()
-            ));
-        }
+fn report_nodes(kube: &Kube, ns: &str, name: &str) {
+    for row in super::state::read(kube, ns, name).untrusted() {
+        ui::info(format_args!(
+            "  node {}: {}{}",
+            row.node,
+            row.state,
+            row.pod
+                .as_ref()
+                .map(|p| format!(" (pod {p})"))
+                .unwrap_or_default()
+        ));
     }
 }

@@ -6,6 +6,7 @@
 
 pub mod live;
 pub mod remove;
+pub mod state;
 
 use std::path::PathBuf;
 

@@ -38,7 +38,7 @@ pub struct StatusReport {
     pub rollout: RolloutInfo,
     /// Per node: has the node-trust DaemonSet written the CA there?
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub node_trust: Option<super::node_trust::NodeTrustInfo>,
+    pub node_trust: Option<crate::runner::node_trust::NodeTrustInfo>,
     /// The runner's flags and the Secrets' data as other field managers own them
     /// (managedFields): a GitOps source that owns them fights changes made here.
     pub managed_elsewhere: Vec<OwnedElsewhere>,

@@ -3,12 +3,12 @@
 //! print the report (table, JSON or YAML).
 
 pub mod live;
-pub mod node_trust;
 
 use comfy_table::{ContentArrangement, Table};
 
 use crate::cluster;
 use crate::commands::fleet;
+use crate::commands::node_trust::state as node_trust;
 use crate::error::Result;
 use crate::settings::{Fleet, Status};
 use crate::ui::output::{self, Report};
@@ -26,7 +26,7 @@ pub fn run(args: &Status) -> Result<()> {
         &args.runner.target.container,
         &args.fn_namespace,
     )?;
-    report.node_trust = Some(node_trust::node_trust_info(
+    report.node_trust = Some(node_trust::read(
         &kube,
         &args.node_trust.namespace,
         &args.node_trust.name,
@@ -46,11 +46,7 @@ fn run_fleet(args: &Status, fleet: &Fleet) -> Result<()> {
     let outcomes = fleet::run_each(fleet, &contexts, |options| {
         let kube = cluster::connect(&options)?;
         let mut r = live::status_report(&kube, &namespace, &deployment, &container, &fn_namespace)?;
-        r.node_trust = Some(node_trust::node_trust_info(
-            &kube,
-            &trust.namespace,
-            &trust.name,
-        ));
+        r.node_trust = Some(node_trust::read(&kube, &trust.namespace, &trust.name));
         Ok(r)
     });
     let report = fleet::FleetReport { outcomes };

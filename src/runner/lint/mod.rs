@@ -10,6 +10,7 @@ mod flagrules;
 mod imagerules;
 mod model;
 mod mountrules;
+mod noderules;
 mod secretrules;
 
 use serde::Serialize;
@@ -17,6 +18,7 @@ use serde_json::Value;
 
 pub use imagerules::{ConfiguredRunner, ImageUse, image_findings, runner_config};
 pub use model::{RunnerLocateError, locate_runner};
+pub use noderules::{RunnerTrust, node_trust_findings};
 
 /// How bad a finding is. `Error` makes `check` exit non-zero.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
@@ -229,7 +231,7 @@ pub const RULES: &[(&str, &str)] = &[
     ),
     (
         rules::NODE_CA_TRUST,
-        "reminder: the nodes' container runtime must trust the registry CA too",
+        "the nodes' container runtime must trust the registry CA too: a reminder offline; live, the node-trust DaemonSet's state (nodes without a pod are errors; stale or rolling-out nodes, another CA than the runner's, warnings)",
     ),
     (
         rules::MANAGED_ELSEWHERE,
