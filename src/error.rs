@@ -11,12 +11,10 @@ pub mod exit {
     /// A generic failure (I/O and anything not covered below).
     pub const FAILURE: u8 = 1;
     /// Bad flags or invalid input (malformed files, bad PEM, missing required input); also a
-    /// run the user cancelled ([`CANCELLED`]).
+    /// run the user cancelled: "no" at the confirmation, nothing changed (one code for every
+    /// command, one cluster or across contexts; gh exits 2 on a cancelled prompt too). Ctrl-C
+    /// at a prompt ends the run by SIGINT, as a shell expects, before anything is written.
     pub const USAGE: u8 = 2;
-    /// The user answered no at the confirmation: nothing was changed. (Ctrl-C at a prompt
-    /// ends the run by SIGINT, as a shell expects, before anything is written.) One code for every command, on one cluster or across contexts (`setup`,
-    /// `remove`); gh exits 2 on a cancelled prompt too.
-    pub const CANCELLED: u8 = USAGE;
     /// `check` found at least one finding of severity `error`; `fn` reported error results.
     pub const FINDINGS: u8 = 3;
     /// A file, namespace, Deployment, container, Secret or image that is not there.
@@ -107,9 +105,9 @@ impl Error {
     pub fn other(msg: impl Into<String>) -> Self {
         Error::Other(msg.into())
     }
-    /// The user cancelled (see [`exit::CANCELLED`]); `msg` says that nothing was changed.
+    /// The user cancelled (exit 2, see [`exit::USAGE`]); `msg` says that nothing was changed.
     pub fn cancelled(msg: impl Into<String>) -> Self {
-        Error::with_code(exit::CANCELLED, msg)
+        Error::Usage(msg.into())
     }
 
     /// An I/O error on a named path, phrased for the user.
