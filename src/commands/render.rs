@@ -406,6 +406,7 @@ pub(crate) fn save_results(dir: &Path, items: Vec<serde_json::Value>, failed: bo
     let doc = kyaml::KDoc {
         root: kyaml::KNode::from_json(&report::function_result_list(items, failed)),
         head: Vec::new(),
+        foot: Vec::new(),
     };
     std::fs::create_dir_all(dir).map_err(|e| Error::io(dir, e))?;
     let path = dir.join("results.yaml");

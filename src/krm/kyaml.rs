@@ -219,7 +219,7 @@ impl KNode {
         match &self.kind {
             Kind::Scalar { value, style } => {
                 if *style == Style::Plain && self.tag.is_none() {
-                    yaml::resolve_plain_value(value)
+                    resolve_plain_v3(value)
                 } else {
                     Value::String(value.clone())
                 }
@@ -280,6 +280,17 @@ impl KNode {
     }
 }
 
+/// A plain scalar's value as go-yaml v3 resolves it (kpt reads Kptfiles and function
+/// output with it): YAML 1.2's booleans only, so YAML 1.1's others (`y`, `yes`, `on`,
+/// `off`, ...) are strings. (go-yaml still quotes them when it writes a string.)
+fn resolve_plain_v3(s: &str) -> Value {
+    match s {
+        "y" | "Y" | "yes" | "Yes" | "YES" | "on" | "On" | "ON" | "n" | "N" | "no" | "No" | "NO"
+        | "off" | "Off" | "OFF" => Value::String(s.to_string()),
+        _ => yaml::resolve_plain_value(s),
+    }
+}
+
 /// A string scalar as go-yaml v3 writes a `!!str` value: plain when it reads back as the same
 /// string, else double-quoted; literal when it has line breaks, unless the emitter refuses a
 /// block scalar for it (`yaml_emitter_analyze_scalar`: a trailing space, a space before a
@@ -323,12 +334,18 @@ fn plain_ok(s: &str) -> bool {
 // ---------------------------------------------------------------------------------------
 // Reading
 
-/// One document of a file: its root and its head comment.
+/// One document of a file: its root and its head and foot comments.
 #[derive(Debug, Clone, PartialEq)]
 pub struct KDoc {
     pub root: KNode,
     /// The document's own head comment (blocks above the first key cut off by a blank line).
     pub head: Vec<String>,
+    /// The document's own foot comment (blocks after its last content, the first cut off
+    /// by a blank line; `""` for the blank line before each block), go-yaml's
+    /// `DocumentNode.FootComment`. kyaml's comment copier moves it onto the root mapping
+    /// (`root.foot`) of a function's output, and from there go-yaml's emitter writes it
+    /// where it gets to it (see [`emit_resource_list`]).
+    pub foot: Vec<String>,
 }
 
 struct Comment {
@@ -360,6 +377,9 @@ struct Assign {
     head: HashMap<usize, Vec<String>>,
     line: HashMap<usize, String>,
     foot: HashMap<usize, Vec<String>>,
+    /// A key's foot from above it (after a lone `-`): go-yaml's key foot, written before
+    /// the foot of the key's value, one blank line apart.
+    lead_foot: HashMap<usize, Vec<String>>,
     doc_head: Vec<String>,
     /// The document's foot (`""` for the blank line before each block).
     doc_foot: Vec<String>,
@@ -402,10 +422,10 @@ pub fn parse(text: &str) -> Result<Vec<KDoc>, yaml::YamlError> {
         let assign = assign_comments(text, &comments, &slots, &containers, &line_targets, root);
         let mut root_k = convert(text, root, &assign);
         root_k.head = Vec::new();
-        root_k.foot = assign.doc_foot;
         out.push(KDoc {
             root: root_k,
             head: assign.doc_head,
+            foot: assign.doc_foot,
         });
     }
     Ok(out)
@@ -626,11 +646,56 @@ fn assign_comments(
         }
         // A `- # comment` line: the head of the item's first key.
         let ls = li.starts[c.line_no];
+        // With the comment lines after it up to that key (blocks one blank line apart).
         if text[ls..c.pos].contains('-') {
-            if let Some(s) = slots.iter().find(|s| s.pos > c.pos) {
-                a.head.entry(s.pos).or_default().push(c.text.clone());
-            }
             i += 1;
+            if let Some(s) = slots.iter().find(|s| s.pos > c.pos) {
+                let head = a.head.entry(s.pos).or_default();
+                head.push(c.text.clone());
+                let mut last_line = c.line_no;
+                while i < comments.len() && !comments[i].trailing && comments[i].pos < s.pos {
+                    if comments[i].line_no > last_line + 1 {
+                        head.push(String::new());
+                    }
+                    head.push(comments[i].text.clone());
+                    last_line = comments[i].line_no;
+                    i += 1;
+                }
+            }
+            continue;
+        }
+        // Between a `-` alone on its line and the item's first key (what go-yaml's emitter
+        // writes for a pending foot comment, see `emit_resource_list`): go-yaml's scanner
+        // makes the first block, when a blank line follows it, the foot of that key, and
+        // the rest (blocks one blank line apart) its head.
+        if let Some(next) = slots.iter().find(|s| s.pos > c.pos)
+            && after_lone_dash(text, &li, c.line_no)
+        {
+            let mut blocks: Vec<Vec<String>> = Vec::new();
+            let mut last_line = usize::MAX;
+            let mut j = i;
+            while j < comments.len() && !comments[j].trailing && comments[j].pos < next.pos {
+                let cj = &comments[j];
+                match blocks.last_mut() {
+                    Some(b) if cj.line_no == last_line + 1 => b.push(cj.text.clone()),
+                    _ => blocks.push(vec![cj.text.clone()]),
+                }
+                last_line = cj.line_no;
+                j += 1;
+            }
+            let first_cut = blocks.len() > 1 || next.line_no > last_line + 1;
+            let mut rest = blocks.into_iter();
+            if first_cut && let Some(f) = rest.next() {
+                a.lead_foot.entry(next.pos).or_default().extend(f);
+            }
+            let head = a.head.entry(next.pos).or_default();
+            for (n, b) in rest.enumerate() {
+                if n > 0 {
+                    head.push(String::new());
+                }
+                head.extend(b);
+            }
+            i = j;
             continue;
         }
         let mut block = vec![i];
@@ -739,6 +804,19 @@ fn assign_comments(
     a
 }
 
+/// Whether the last line above `line_no` that is neither blank nor a comment is a `-` alone.
+fn after_lone_dash(text: &str, li: &LineIndex, line_no: usize) -> bool {
+    for l in (0..line_no).rev() {
+        let end = li.starts.get(l + 1).map_or(text.len(), |e| e - 1);
+        let t = text[li.starts[l]..end].trim();
+        if t.is_empty() || t.starts_with('#') {
+            continue;
+        }
+        return t == "-";
+    }
+    false
+}
+
 fn style_of(s: ScalarStyle) -> Style {
     match s {
         ScalarStyle::Plain => Style::Plain,
@@ -769,6 +847,14 @@ fn convert(text: &str, n: &Node, a: &Assign) -> KNode {
                     }
                     if let Some(f) = a.foot.get(&k.start) {
                         kk.foot = f.clone();
+                    }
+                    if let Some(lead) = a.lead_foot.get(&k.start) {
+                        let mut f = lead.clone();
+                        if !kk.foot.is_empty() {
+                            f.push(String::new());
+                        }
+                        f.append(&mut kk.foot);
+                        kk.foot = f;
                     }
                     let vv = convert(text, v, a);
                     (kk, vv)
@@ -824,6 +910,91 @@ pub fn emit_doc(doc: &KDoc, wide: bool) -> String {
         e.out.push('\n');
     }
     e.top(&doc.root);
+    // go-yaml's DOCUMENT-END: the document's foot comment (else the root mapping's, still
+    // pending in the emitter) after one blank line ("force document foot separation").
+    let foot = if doc.foot.is_empty() {
+        &doc.root.foot
+    } else {
+        &doc.foot
+    };
+    e.document_foot(foot);
+    e.out
+}
+
+/// A foot comment without the blank line kept before its first block.
+fn foot_text(foot: &[String]) -> &[String] {
+    match foot.first() {
+        Some(f) if f.is_empty() => &foot[1..],
+        _ => foot,
+    }
+}
+
+/// A `ResourceList` as kyaml's `ByteWriter` wraps resources (`items` are their root
+/// mappings, compact sequences; a document's own head and foot comments are not written),
+/// with `rest` (the functionConfig) after the items.
+///
+/// A root mapping's foot comment (what kyaml's comment copier moved there from the
+/// document) is written where go-yaml v3's emitter gets to it: the MAPPING-END event of an
+/// item leaves it pending, and the emitter writes it at its next foot-comment point, which
+/// is after the next item's `-` (at the sequence's column, the item's first key then on
+/// the next line), else after the next key of the ResourceList (`functionConfig:`), else
+/// at the end of the document after a blank line. Read back by go-yaml (a function's
+/// output, `-o unwrap|DIR`), the comment is the next item's first key's: that is how kpt
+/// moves a document's foot comment to the next resource.
+pub fn emit_resource_list(items: &[KNode], rest: &[(KNode, KNode)]) -> String {
+    let mut e = Emitter {
+        out: String::new(),
+        wide: false,
+    };
+    e.out
+        .push_str("apiVersion: config.kubernetes.io/v1\nkind: ResourceList\n");
+    if items.is_empty() {
+        e.out.push_str("items: []\n");
+    } else {
+        e.out.push_str("items:\n");
+    }
+    let mut pending: Vec<String> = Vec::new();
+    for item in items {
+        let mut it = item.clone();
+        let foot = std::mem::take(&mut it.foot);
+        match &it.kind {
+            Kind::Map {
+                entries,
+                flow: false,
+            } if !entries.is_empty() && !pending.is_empty() => {
+                e.comments(&it.head, 0);
+                e.out.push_str("-\n");
+                e.comments(&pending, 0);
+                e.map_entries(entries, 2, false);
+            }
+            _ => {
+                e.comments(&pending, 0);
+                e.seq_items(std::slice::from_ref(&it), 0);
+            }
+        }
+        pending = foot_text(&foot).to_vec();
+    }
+    for (k, v) in rest {
+        e.comments(&k.head, 0);
+        e.key(k);
+        e.out.push(':');
+        match &v.kind {
+            Kind::Map {
+                entries,
+                flow: false,
+            } if !entries.is_empty() && !pending.is_empty() => {
+                e.line_comment(v.line.as_ref().or(k.line.as_ref()));
+                e.out.push('\n');
+                e.comments(&std::mem::take(&mut pending), 0);
+                e.map_entries(entries, 2, false);
+            }
+            _ => {
+                e.after_key(k, v, 0);
+                e.comments(&std::mem::take(&mut pending), 0);
+            }
+        }
+    }
+    e.document_foot(&pending);
     e.out
 }
 
@@ -853,9 +1024,21 @@ impl Emitter {
 
     fn comments(&mut self, lines: &[String], indent: usize) {
         for l in lines {
-            self.pad(indent);
-            self.out.push_str(l);
+            // A blank line between blocks of a comment (go-yaml writes it as it is).
+            if !l.is_empty() {
+                self.pad(indent);
+                self.out.push_str(l);
+            }
             self.out.push('\n');
+        }
+    }
+
+    /// A foot comment at the end of a document: one blank line, then its lines at column 0.
+    fn document_foot(&mut self, foot: &[String]) {
+        let foot = foot_text(foot);
+        if !foot.is_empty() {
+            self.out.push('\n');
+            self.comments(foot, 0);
         }
     }
 
@@ -880,7 +1063,6 @@ impl Emitter {
                 self.out.push('\n');
             }
         }
-        self.comments(&n.foot, 0);
     }
 
     fn map_entries(&mut self, entries: &[(KNode, KNode)], indent: usize, first_inline: bool) {
@@ -994,7 +1176,7 @@ impl Emitter {
                     self.out.push(' ');
                     let first = &entries[0].0;
                     for (j, h) in first.head.iter().enumerate() {
-                        if j > 0 {
+                        if j > 0 && !h.is_empty() {
                             self.pad(dash + 2);
                         }
                         self.out.push_str(h);
@@ -1475,6 +1657,91 @@ mod tests {
     }
 
     #[test]
+    fn a_pending_root_foot_goes_where_go_yaml_writes_it() {
+        // kpt 1.0.0-beta.56's ResourceList (`render -o stdout`, a function's input) for
+        // resources whose root mapping carries a foot comment.
+        let m = |name: &str, foot: &[&str]| {
+            let mut d = parse(&format!("kind: ConfigMap\nmetadata:\n  name: {name}\n"))
+                .unwrap()
+                .remove(0);
+            d.root.foot = foot.iter().map(|s| s.to_string()).collect();
+            d.root
+        };
+        let mut b = m("b", &["", "# fb"]);
+        b.head = vec!["# head of b".into()];
+        let items = [m("a", &["", "# f1", "", "# f2"]), b, m("c", &["", "# fc"])];
+        let body = "- kind: ConfigMap\n  metadata:\n    name: a\n# head of b\n-\n# f1\n\n# f2\n  kind: ConfigMap\n  metadata:\n    name: b\n-\n# fb\n  kind: ConfigMap\n  metadata:\n    name: c\n";
+        let head = "apiVersion: config.kubernetes.io/v1\nkind: ResourceList\nitems:\n";
+        assert_eq!(
+            emit_resource_list(&items, &[]),
+            format!("{head}{body}\n# fc\n")
+        );
+        let cfg = parse("apiVersion: v1\nkind: ConfigMap\n")
+            .unwrap()
+            .remove(0)
+            .root;
+        let fc = KNode::scalar("functionConfig", Style::Plain);
+        assert_eq!(
+            emit_resource_list(&items, &[(fc, cfg)]),
+            format!("{head}{body}functionConfig:\n# fc\n  apiVersion: v1\n  kind: ConfigMap\n")
+        );
+        assert_eq!(
+            emit_resource_list(&[], &[]),
+            "apiVersion: config.kubernetes.io/v1\nkind: ResourceList\nitems: []\n"
+        );
+    }
+
+    #[test]
+    fn comments_after_a_lone_dash_are_the_first_keys_like_go_yaml() {
+        // kpt 1.0.0-beta.56 writing a function's output items back (`exec:` printing them).
+        let item = |pre: &str| format!("items:\n-{pre}  apiVersion: v1\n  kind: K\n");
+        for (pre, want) in [
+            ("\n# F\n", "# F\napiVersion: v1\nkind: K\n"),
+            ("\n# F1\n\n", "apiVersion: v1\n# F1\n\nkind: K\n"),
+            (
+                "\n# G1\n\n# G2\n\n# G3\n",
+                "# G2\n\n# G3\napiVersion: v1\n# G1\n\nkind: K\n",
+            ),
+            (
+                "\n# J1\n# J1b\n\n# J2\n\n# J3\n\n",
+                "# J2\n\n# J3\napiVersion: v1\n# J1\n# J1b\n\nkind: K\n",
+            ),
+            (
+                " # G2\n\n  # G3\n",
+                "# G2\n\n# G3\napiVersion: v1\nkind: K\n",
+            ),
+        ] {
+            let doc = parse(&item(pre)).unwrap().remove(0);
+            let first = doc.root.get("items").unwrap().items().unwrap()[0].clone();
+            let d = KDoc {
+                root: first,
+                head: vec![],
+                foot: vec![],
+            };
+            assert_eq!(emit_doc(&d, false), want, "{pre:?}");
+        }
+    }
+
+    #[test]
+    fn plain_scalars_resolve_like_go_yaml_v3() {
+        let d = parse("a: y\nb: on\nc: true\nd: No\ne: 1\nf: ~\n")
+            .unwrap()
+            .remove(0);
+        assert_eq!(
+            d.root.to_json(),
+            serde_json::json!({"a": "y", "b": "on", "c": true, "d": "No", "e": 1, "f": null})
+        );
+        // Written back, go-yaml quotes them (`isOldBool`).
+        assert_eq!(
+            string_node("y").kind,
+            Kind::Scalar {
+                value: "y".into(),
+                style: Style::Double
+            }
+        );
+    }
+
+    #[test]
     fn scalars_like_kpt() {
         let input = "a:\n  multi: this is\n    a multiline plain\n  empty:\n  tilde: ~\n  tab: \"a\\tb\"\n  uni: \"h\u{e9}llo\"\n  sq: 'it''s'\n  keep: |+\n    kept\n\n  strip: |-\n    stripped\n  ind: |2\n      indented\n  emptyflow: []\n  flowseq: [a, \"b\", c]\n  nested:\n  - name: x\n    value: y\n  -   name: z\n  - - inner\n  - {a: 1}\n";
         let want = "a:\n  multi: this is a multiline plain\n  empty:\n  tilde: ~\n  tab: \"a\\tb\"\n  uni: \"h\u{e9}llo\"\n  sq: 'it''s'\n  keep: |+\n    kept\n\n  strip: |-\n    stripped\n  ind: |2\n      indented\n  emptyflow: []\n  flowseq: [a, \"b\", c]\n  nested:\n  - name: x\n    value: y\n  - name: z\n  - - inner\n  - {a: 1}\n";
@@ -1500,6 +1767,7 @@ mod tests {
         let d = KDoc {
             root: to,
             head: vec![],
+            foot: vec![],
         };
         assert_eq!(
             emit_doc(&d, false),

@@ -695,6 +695,11 @@ pub fn absorb_output(
             o.root.head = doc_head;
         }
         o.head.clear();
+        // And the document's foot comment, which then travels with the mapping too.
+        if o.root.foot.is_empty() {
+            o.root.foot = from.foot.clone();
+        }
+        o.foot.clear();
         kyaml::sync_order(&from.root, &mut o.root);
         o.root.clear_annotation(ID);
         o.root.clear_annotation(LEGACY_ID);
@@ -901,41 +906,20 @@ fn clean_path(p: &str) -> String {
     }
 }
 
-/// The `ResourceList` text kpt sends: items as written by kyaml (compact sequences, no
-/// document comments), then the functionConfig.
+/// The `ResourceList` text kpt sends (and prints for `-o stdout`): items as kyaml's
+/// ByteWriter wraps them (their root mappings: a document's own head and foot comments stay
+/// out, what the comment copier moved onto the mapping goes in), then the functionConfig.
 pub fn resource_list_text(items: &[Resource], config: Option<&KNode>) -> String {
-    let mut entries = vec![
-        (plain("apiVersion"), plain("config.kubernetes.io/v1")),
-        (plain("kind"), plain("ResourceList")),
-        (
-            plain("items"),
-            // A document's foot stays out (kpt does not send it; the copier brings it back).
-            KNode::seq(
-                items
-                    .iter()
-                    .map(|r| {
-                        let mut n = r.root.clone();
-                        n.foot.clear();
-                        n
-                    })
-                    .collect(),
-            ),
-        ),
-    ];
-    if let Some(c) = config {
-        let mut c = c.clone();
-        c.head.clear();
-        entries.push((plain("functionConfig"), c));
-    }
-    let doc = KDoc {
-        root: KNode::map(entries),
-        head: Vec::new(),
-    };
-    let mut text = kyaml::emit_doc(&doc, false);
-    if items.is_empty() {
-        text = text.replace("items:\n", "items: []\n");
-    }
-    text
+    let roots: Vec<KNode> = items.iter().map(|r| r.root.clone()).collect();
+    let rest: Vec<(KNode, KNode)> = config
+        .map(|c| {
+            let mut c = c.clone();
+            c.head.clear();
+            (plain("functionConfig"), c)
+        })
+        .into_iter()
+        .collect();
+    kyaml::emit_resource_list(&roots, &rest)
 }
 
 /// Parse a function's output: its items and its `results`.
@@ -957,6 +941,7 @@ pub fn parse_resource_list(
             .map(|i| KDoc {
                 root: i.clone(),
                 head: Vec::new(),
+                foot: Vec::new(),
             })
             .collect(),
         Some(Kind::Scalar { value, .. }) if value.is_empty() || value == "null" => Vec::new(),
@@ -1141,6 +1126,7 @@ mod tests {
                     &json!({"apiVersion": "v1", "kind": kind, "metadata": {"name": name}}),
                 ),
                 head: vec![],
+                foot: vec![],
             };
             d.root.set_annotation(RESOURCE_ID, &id.to_string());
             d

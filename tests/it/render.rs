@@ -562,6 +562,91 @@ fn document_foot_comments_and_go_yaml_scalar_styles_match_kpt() {
     assert!(cm.contains("ctl: \"a\\x01b\\nc \u{e9}\\t\""), "{cm}");
 }
 
+/// Documents whose foot comment follows a blank line: several blocks, a document head
+/// comment on the next one, the last document of a file, a file of one document followed
+/// by another file, and the last document of the package.
+const FOOTED: &[(&str, &str)] = &[
+    (
+        "cm.yaml",
+        "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: a\ndata:\n  hello: world\n\n# f1\n\n\n# f2\n---\n# head of b\n\napiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: b\ndata:\n  k: v\n\n# foot of b\n---\napiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: c\ndata:\n  k: v\n# foot of c, no blank line\n",
+    ),
+    (
+        "x.yaml",
+        "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: x\ndata:\n  k: v\n\n  # foot of x\n",
+    ),
+    (
+        "y.yaml",
+        "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: y\ndata:\n  k: v\n",
+    ),
+    (
+        "z.yaml",
+        "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: z\ndata:\n  hello: world\n\n# foot of z, the last one\n",
+    ),
+];
+
+#[test]
+fn document_foot_comments_move_like_kpt_in_every_output_mode() {
+    // kyaml's comment copier moves a document's foot comment onto the resource's mapping;
+    // go-yaml's emitter then writes it after the next item's `-` of a ResourceList (after
+    // `functionConfig:` for the last item, at the end after a blank line when nothing
+    // follows), and read back it is the next resource's head comment. So each function
+    // after the first sees it twice, `-o stdout` prints it there, `-o unwrap|DIR` (kpt
+    // re-reads its ResourceList) write it on the next resource, also in the next file,
+    // and drop the last one; in place it stays where it was (and a copy accumulates).
+    // (`name: y` is a string to kpt: go-yaml v3 has no YAML 1.1 booleans.)
+    let w = World::new();
+    let mut files = vec![(
+        "Kptfile",
+        root_kptfile(
+            "  - FN(label)\n  - FN(greet)\n    configMap:\n      greeting: hey\n  - FN(move)\n    exclude:\n    - name: y\n",
+            "",
+        ),
+    )];
+    files.extend(FOOTED.iter().map(|(p, t)| (*p, t.to_string())));
+    let mut seen = BTreeMap::new();
+    for extra in [
+        &[][..],
+        &["-o", "stdout"],
+        &["-o", "unwrap"],
+        &["-o", "out"],
+    ] {
+        let o = w.compare(&refs(&files), extra);
+        assert_eq!(o.ours.code, Some(0), "{extra:?}: {}", o.ours.stderr);
+        seen.insert(extra.join(" "), o);
+    }
+    // What the comparison rests on: the comment moved, and how.
+    let stdout = &seen["-o stdout"].ours.stdout;
+    assert!(
+        stdout.contains("\n-\n# foot of x\n  # foot of x\n"),
+        "{stdout}"
+    );
+    assert!(
+        stdout.ends_with("    hello: hey\n\n# foot of z, the last one\n"),
+        "{stdout}"
+    );
+    let unwrapped = &seen["-o unwrap"].ours.stdout;
+    assert!(
+        unwrapped.contains(
+            "---\n# foot of x\n# foot of x\napiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: y\n"
+        ),
+        "{unwrapped}"
+    );
+    assert!(!unwrapped.contains("# foot of z"), "{unwrapped}");
+    let out = &seen["-o out"].ours.out;
+    assert!(
+        out["y.yaml"].starts_with("# foot of x\n"),
+        "{:?}",
+        out["y.yaml"]
+    );
+    assert!(!out["z.yaml"].contains("foot of z"), "{:?}", out["z.yaml"]);
+    let in_place = &seen[""].ours.files;
+    assert!(
+        in_place["x.yaml"].ends_with("  k: v\n\n# foot of x\n"),
+        "{:?}",
+        in_place["x.yaml"]
+    );
+}
+
 #[test]
 fn render_applies_the_sandbox_limits_run_has() {
     let w = World::new();

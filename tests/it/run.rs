@@ -1080,3 +1080,108 @@ fn output_through_a_symlinked_directory_is_refused_naming_the_function_output() 
     assert_eq!(files(&pkg), before, "package untouched");
     assert_eq!(std::fs::read_dir(&outside).unwrap().count(), 0);
 }
+
+/// Documents whose foot comment follows a blank line (one in each file of a package of two
+/// files, the last one last of all) and one without a blank line.
+const FOOTED: &[(&str, &str)] = &[
+    (
+        "a.yaml",
+        "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: a\ndata:\n  hello: world\n\n# foot of a\n---\napiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: b\ndata:\n  k: v\n  # foot of b, no blank line\n---\napiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: c\ndata:\n  k: v\n\n# foot of c, last in its file\n",
+    ),
+    (
+        "b.yaml",
+        "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: d\ndata:\n  hello: world\n\n  # foot of d, the last one\n",
+    ),
+];
+
+#[test]
+fn document_foot_comments_in_every_output_mode_match_kpt_fn_eval() {
+    // kpt moves a document's foot comment onto the next resource in a ResourceList
+    // (go-yaml's emitter writes the pending foot after the next `-`), so `-o stdout`,
+    // `-o unwrap` and `-o DIR` show it there and drop the last one; in place it stays.
+    let t = tempfile::tempdir().unwrap();
+    let img = busybox_image(t.path(), RENAME_HELLO);
+    let script = t.path().join("fn.sh");
+    std::fs::write(&script, RENAME_HELLO).unwrap();
+    let mut got = std::collections::BTreeMap::new();
+    for extra in [
+        &[][..],
+        &["-o", "stdout"],
+        &["-o", "unwrap"],
+        &["-o", "out"],
+    ] {
+        let mut runs = Vec::new();
+        for kpt in [true, false] {
+            let dir = t.path().join(if kpt { "kpt" } else { "ours" });
+            let _ = std::fs::remove_dir_all(&dir);
+            for (rel, text) in FOOTED {
+                let p = dir.join("pkg").join(rel);
+                std::fs::create_dir_all(p.parent().unwrap()).unwrap();
+                std::fs::write(p, text).unwrap();
+            }
+            let out = if kpt {
+                std::process::Command::new("kpt")
+                    .current_dir(&dir)
+                    .args(["fn", "eval", "pkg", "--exec"])
+                    .arg(format!("/bin/busybox sh {}", script.display()))
+                    .args(extra)
+                    .output()
+                    .expect("kpt is installed")
+            } else {
+                bin()
+                    .current_dir(&dir)
+                    .args(["run", &img, "pkg", "--cache-dir", &cache(t.path())])
+                    .args(extra)
+                    .output()
+                    .unwrap()
+            };
+            assert!(
+                out.status.success(),
+                "{extra:?} kpt={kpt}: {}",
+                String::from_utf8_lossy(&out.stderr)
+            );
+            runs.push((String::from_utf8(out.stdout).unwrap(), files(&dir)));
+        }
+        let (ours, kpt) = (runs.pop().unwrap(), runs.pop().unwrap());
+        assert_eq!(ours.0, kpt.0, "{extra:?}: stdout");
+        assert_eq!(
+            ours.1.keys().collect::<Vec<_>>(),
+            kpt.1.keys().collect::<Vec<_>>(),
+            "{extra:?}"
+        );
+        for (rel, bytes) in &ours.1 {
+            let (a, b) = (
+                String::from_utf8_lossy(bytes),
+                String::from_utf8_lossy(&kpt.1[rel]),
+            );
+            assert_eq!(a, b, "{extra:?} {rel}: ours\n{a}\nkpt\n{b}");
+        }
+        got.insert(extra.join(" "), ours);
+    }
+    // What the comparison rests on.
+    let stdout = &got["-o stdout"].0;
+    assert!(
+        stdout.contains("    k: v\n-\n# foot of c, last in its file\n  apiVersion: v1\n"),
+        "{stdout}"
+    );
+    assert!(
+        stdout.ends_with("\n\n# foot of d, the last one\n"),
+        "{stdout}"
+    );
+    let unwrapped = &got["-o unwrap"].0;
+    assert!(
+        unwrapped.contains("---\n# foot of c, last in its file\napiVersion: v1\n"),
+        "{unwrapped}"
+    );
+    assert!(!unwrapped.contains("the last one"), "{unwrapped}");
+    let b = String::from_utf8_lossy(&got["-o out"].1["out/b.yaml"]).into_owned();
+    assert!(b.starts_with("# foot of c, last in its file\n"), "{b}");
+    let a = String::from_utf8_lossy(&got[""].1["pkg/a.yaml"]).into_owned();
+    assert!(
+        a.contains("  k: v\n\n# foot of c, last in its file\n"),
+        "{a}"
+    );
+}
+
+/// Changes `hello: world` (so the function's output goes through kpt's comment copier).
+const RENAME_HELLO: &str = "#!/bin/sh\nsed 's/hello: world/hello: there/'\n";
