@@ -402,9 +402,9 @@ fn resolve_tree_images(p: &mut render::PackageNode) {
 
 /// `--results-dir DIR`: the `FunctionResultList` of every function run (`render` and `run`)
 /// written to `DIR/results.yaml` as kpt writes it, and kpt's line saying where.
-pub(crate) fn save_results(dir: &Path, items: Vec<serde_json::Value>, failed: bool) -> Result<()> {
+pub(crate) fn save_results(dir: &Path, items: Vec<kyaml::KNode>, failed: bool) -> Result<()> {
     let doc = kyaml::KDoc {
-        root: kyaml::KNode::from_json(&report::function_result_list(items, failed)),
+        root: report::function_result_list(items, failed),
         head: Vec::new(),
         foot: Vec::new(),
     };

@@ -313,6 +313,32 @@ pub fn string_node(s: &str) -> KNode {
     KNode::scalar(s, style)
 }
 
+/// A Go string of raw bytes as go-yaml v3 writes it (`encoder.stringv`): valid UTF-8 as a
+/// string, anything else tagged `!!binary` and base64-encoded, broken into lines of 70
+/// characters each ended by a line break when it is longer than that (then a literal
+/// block), on one line otherwise.
+pub fn bytes_node(b: &[u8]) -> KNode {
+    use base64::Engine as _;
+    if let Ok(s) = std::str::from_utf8(b) {
+        return string_node(s);
+    }
+    let enc = base64::engine::general_purpose::STANDARD.encode(b);
+    const LINE: usize = 70;
+    let (value, style) = if enc.len() / LINE + 1 > 1 {
+        let mut v = String::with_capacity(enc.len() + enc.len() / LINE + 1);
+        for chunk in enc.as_bytes().chunks(LINE) {
+            v.push_str(std::str::from_utf8(chunk).expect("base64 is ASCII"));
+            v.push('\n');
+        }
+        (v, Style::Literal)
+    } else {
+        (enc, Style::Plain)
+    };
+    let mut n = KNode::scalar(&value, style);
+    n.tag = Some("!!binary".into());
+    n
+}
+
 /// go-yaml v3's `is_printable` (what its emitter writes as it is).
 fn go_yaml_printable(c: char) -> bool {
     matches!(c as u32, 0x0A | 0x20..=0x7E | 0xA0..=0xD7FF | 0xE000..=0xFFFD) && c != '\u{feff}'
@@ -1738,6 +1764,59 @@ mod tests {
                 value: "y".into(),
                 style: Style::Double
             }
+        );
+    }
+
+    #[test]
+    fn bytes_are_a_string_or_go_yaml_binary() {
+        // go-yaml v3 `encodeBase64`: base64 in lines of 70, each ended by a line break, once
+        // it is 70 characters or more (then a literal block).
+        assert_eq!(bytes_node("é\n".as_bytes()), string_node("é\n"));
+        let short = bytes_node(b"ok \xff");
+        assert_eq!(short.tag.as_deref(), Some("!!binary"));
+        assert_eq!(short.as_str(), Some("b2sg/w=="));
+        assert_eq!(
+            short.kind,
+            Kind::Scalar {
+                value: "b2sg/w==".into(),
+                style: Style::Plain
+            }
+        );
+        // 51 bytes encode to 68 characters (one line), 53 to 72 (a line of 70 and one of 2).
+        let b = |n: usize| {
+            let mut v = vec![b'a'; n - 1];
+            v.push(0xff);
+            v
+        };
+        let one = bytes_node(&b(51));
+        assert_eq!(one.as_str().unwrap().len(), 68);
+        assert!(matches!(
+            one.kind,
+            Kind::Scalar {
+                style: Style::Plain,
+                ..
+            }
+        ));
+        let two = bytes_node(&b(53));
+        let v = two.as_str().unwrap().to_string();
+        assert_eq!(v.len(), 72 + 2);
+        assert_eq!(v.find('\n'), Some(70));
+        assert!(v.ends_with("Yf\n8=\n"), "{v}");
+        assert!(matches!(
+            two.kind,
+            Kind::Scalar {
+                style: Style::Literal,
+                ..
+            }
+        ));
+        let d = KDoc {
+            root: KNode::map(vec![(KNode::scalar("stderr", Style::Plain), two)]),
+            head: vec![],
+            foot: vec![],
+        };
+        assert_eq!(
+            emit_doc(&d, true),
+            format!("stderr: !!binary |\n  {}\n  {}\n", &v[..70], &v[71..73])
         );
     }
 

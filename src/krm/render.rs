@@ -411,7 +411,7 @@ pub struct Render<'a> {
     /// kpt's messages (stderr).
     pub log: &'a mut dyn Write,
     /// All function results, in run order (kpt's `FunctionResultList.items`).
-    pub results: Vec<Value>,
+    pub results: Vec<KNode>,
     pub executed: usize,
     pub packages: usize,
     /// Files read, relative to the root.

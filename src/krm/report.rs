@@ -8,6 +8,8 @@ use std::time::Duration;
 
 use serde_json::{Value, json};
 
+use super::kyaml::{self, KNode, Style};
+
 /// `MultiLineFormatter`'s `FnExecErrorTruncateLines`: lines shown with `--truncate-output`
 /// (kpt's default).
 pub const TRUNCATE_LINES: usize = 4;
@@ -217,35 +219,36 @@ pub fn result_item(
     results: &[Value],
     stderr: &[u8],
     exit_code: i32,
-) -> Value {
-    let mut item = serde_json::Map::new();
-    item.insert(
-        (if exec { "exec" } else { "image" }).into(),
-        Value::String(name.to_string()),
-    );
+) -> KNode {
+    let key = |k: &str| KNode::scalar(k, Style::Plain);
+    let mut entries = vec![(
+        key(if exec { "exec" } else { "image" }),
+        kyaml::string_node(name),
+    )];
     if !stderr.is_empty() {
-        item.insert(
-            "stderr".into(),
-            Value::String(String::from_utf8_lossy(stderr).into_owned()),
-        );
+        entries.push((key("stderr"), kyaml::bytes_node(stderr)));
     }
-    item.insert("exitCode".into(), json!(exit_code));
+    entries.push((key("exitCode"), KNode::from_json(&json!(exit_code))));
     if !results.is_empty() {
-        item.insert("results".into(), Value::Array(results.to_vec()));
+        entries.push((
+            key("results"),
+            KNode::from_json(&Value::Array(results.to_vec())),
+        ));
     }
-    Value::Object(item)
+    KNode::map(entries)
 }
 
 /// The `FunctionResultList` written to `--results-dir/results.yaml`: every item in run
 /// order, exit code 1 when a function failed.
-pub fn function_result_list(items: Vec<Value>, failed: bool) -> Value {
-    json!({
+pub fn function_result_list(items: Vec<KNode>, failed: bool) -> KNode {
+    let mut list = KNode::from_json(&json!({
         "apiVersion": "kpt.dev/v1",
         "kind": "FunctionResultList",
         "metadata": {"name": "fnresults"},
         "exitCode": if failed { 1 } else { 0 },
-        "items": items,
-    })
+    }));
+    list.set("items", KNode::seq(items));
+    list
 }
 
 #[cfg(test)]

@@ -44,10 +44,10 @@ END { flush(); if (!made) gen() }
 '
 "#;
 
-/// A validator that passes with a result and some stderr.
+/// A validator that passes with a result and some stderr (a byte of it not UTF-8).
 const OK: &str = r#"#!/bin/sh
 cat >/dev/null
-echo "checked" >&2
+printf 'checked \377\n' >&2
 printf 'apiVersion: config.kubernetes.io/v1\nkind: ResourceList\nitems: []\nresults:\n- message: all good\n  severity: info\n'
 "#;
 
@@ -416,6 +416,16 @@ fn deletion_generation_validators_and_results_match_kpt() {
     let results = o.ours.results.unwrap();
     assert!(results.contains("kind: FunctionResultList"), "{results}");
     assert!(results.contains("all good"), "{results}");
+    // Not UTF-8: go-yaml's `!!binary` (short: on one line).
+    assert!(
+        results.contains("    stderr: !!binary Y2hlY2tlZCD/Cg==\n"),
+        "{results}"
+    );
+    assert!(
+        o.ours.stderr.contains("    \"checked \\xff\"\n"),
+        "{}",
+        o.ours.stderr
+    );
 }
 
 #[test]

@@ -936,15 +936,15 @@ fn commented_package_written_back_byte_identical_to_kpt_fn_eval() {
 }
 
 /// Results and stderr of every kind kpt prints: more than four of each (kpt truncates them
-/// by default), quotes, a tab, a non-ASCII letter and a control character in stderr; exit
-/// code $CODE (0: the function passes).
+/// by default), quotes, a tab, a non-ASCII letter, a control character and a byte that is
+/// not UTF-8 in stderr; exit code $CODE (0: the function passes).
 const REPORTER: &str = r#"#!/bin/sh
 cat
 printf 'results:\n'
 for i in 1 2 3 4 5 6; do
   printf -- '- message: "result %s"\n  severity: warning\n  resourceRef:\n    apiVersion: v1\n    kind: ConfigMap\n    name: a\n    namespace: ns\n  field:\n    path: data.k\n' "$i"
 done
-for i in 1 2 3 4 5; do printf 'line %s "q" \t\303\251 \001\n' "$i" >&2; done
+for i in 1 2 3 4 5; do printf 'line %s "q" \t\303\251 \001 \377\n' "$i" >&2; done
 exit CODE
 "#;
 
@@ -1027,7 +1027,8 @@ fn running_pass_and_fail_lines_equal_kpt_fn_eval_exec_byte_for_byte() {
                 extra.is_empty() || extra[0] != "--truncate-output=false"
             );
             assert!(
-                ours.1.contains("    \"line 1 \\\"q\\\" \\t\u{e9} \\x01\""),
+                ours.1
+                    .contains("    \"line 1 \\\"q\\\" \\t\u{e9} \\x01 \\xff\""),
                 "{}",
                 ours.1
             );
@@ -1042,6 +1043,13 @@ fn running_pass_and_fail_lines_equal_kpt_fn_eval_exec_byte_for_byte() {
                 extra.first() == Some(&"--match-kind")
             );
             assert_eq!(ours.1.contains("Exit code: 3"), code == 3);
+            // Not UTF-8: go-yaml's `!!binary`, base64 in lines of 70.
+            if let Some(r) = &ours.2 {
+                assert!(
+                    r.contains("    stderr: !!binary |\n      bGluZSAxICJxIiAJw6kgASD/Cmxp"),
+                    "{r}"
+                );
+            }
         }
     }
 }
