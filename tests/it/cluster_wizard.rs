@@ -27,6 +27,17 @@ fn wizard(s: &mut Pty) {
     answer(s, "Auth Secret mount path", "");
 }
 
+/// The `.dockerconfigjson` of a cluster's auth Secret, decoded.
+fn stored_config(api: &crate::fake_api::FakeApi) -> Value {
+    let secret = api
+        .get("secrets", "porch-system", "registry-auth-secret")
+        .expect("the auth Secret");
+    let raw = base64::engine::general_purpose::STANDARD
+        .decode(secret["data"][".dockerconfigjson"].as_str().unwrap())
+        .unwrap();
+    serde_json::from_slice(&raw).unwrap()
+}
+
 #[test]
 fn wizard_asks_shows_the_summary_and_applies_on_yes() {
     let api = porch_cluster();
@@ -40,16 +51,9 @@ fn wizard_asks_shows_the_summary_and_applies_on_yes() {
     assert!(!out.contains(PASSWORD), "password echoed: {out}");
     assert!(out.contains("secret/registry-auth-secret created"), "{out}");
     assert!(out.contains("successfully rolled out"), "{out}");
-    let secret = api
-        .get("secrets", "porch-system", "registry-auth-secret")
-        .unwrap();
-    let raw = base64::engine::general_purpose::STANDARD
-        .decode(secret["data"][".dockerconfigjson"].as_str().unwrap())
-        .unwrap();
-    let cfg: Value = serde_json::from_slice(&raw).unwrap();
     // The host was normalised the way the runner looks it up.
     assert_eq!(
-        cfg["auths"]["registry.example.com:5000"]["password"],
+        stored_config(&api)["auths"]["registry.example.com:5000"]["password"],
         PASSWORD
     );
 }
@@ -214,15 +218,8 @@ fn wizard_across_contexts_asks_once_shows_each_plan_and_confirms_once() {
         "{out}"
     );
     for api in &apis {
-        let secret = api
-            .get("secrets", "porch-system", "registry-auth-secret")
-            .unwrap();
-        let raw = base64::engine::general_purpose::STANDARD
-            .decode(secret["data"][".dockerconfigjson"].as_str().unwrap())
-            .unwrap();
-        let cfg: Value = serde_json::from_slice(&raw).unwrap();
         assert_eq!(
-            cfg["auths"]["registry.example.com:5000"]["password"],
+            stored_config(api)["auths"]["registry.example.com:5000"]["password"],
             PASSWORD
         );
     }

@@ -872,9 +872,7 @@ fn remove_across_contexts_cleans_the_good_one_and_leaves_the_others() {
 
 #[test]
 fn remove_dry_run_across_contexts_writes_nothing() {
-    let apis: Vec<FakeApi> = (0..2).map(|_| porch_cluster()).collect();
-    let dir = tempfile::tempdir().unwrap();
-    let kc = fleet_kubeconfig(dir.path(), &[("a", apis[0].url()), ("b", apis[1].url())]);
+    let (apis, _dir, kc) = two_clusters();
     let (code, out, err) = run(&kc, &[&SETUP[..], &["--all-contexts"]].concat());
     assert_eq!(code, 0, "{out}{err}");
     for api in &apis {
