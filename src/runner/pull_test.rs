@@ -6,8 +6,12 @@
 //! `--pod-namespace`, its container `function` has the resolved image, and
 //! `appendImagePullSecret` adds `--registry-auth-secret-name` to `imagePullSecrets` only when
 //! private registries are on and the image does not start with `gcr.io/kpt-fn/` (the model's
-//! [`Keychain::AuthFile`](crate::runner::model::Keychain)); no service account is set (the
-//! namespace's `default`, whose own `imagePullSecrets` the API server adds to both pods alike).
+//! [`Keychain::AuthFile`](crate::runner::model::Keychain)). Every other field of the function
+//! pod is the base pod template's (`CreatePod` copies `template.spec` whole): its
+//! `nodeSelector`, `affinity` and `tolerations` decide where the scheduler places function
+//! pods ([`placement`]: the nodes it never uses get no test pod), its `serviceAccountName`
+//! (else `default`) the service account, whose `imagePullSecrets` the ServiceAccount admission
+//! plugin copies into a pod only when the pod names none ([`admitted_pull_secrets`]).
 //! The kubelet pulls before it creates the container (`kuberuntime_container.go`
 //! `startContainer`: `EnsureImageExists` first), so any later container error means pulled.
 
@@ -34,6 +38,12 @@ pub mod rules {
     pub const FAILED: &str = "pull-test-failed";
     pub const NO_POD: &str = "pull-test-no-pod";
     pub const NODE_SKIPPED: &str = "pull-test-node-skipped";
+    /// A node the base pod template keeps function pods off (nodeSelector, affinity, taints).
+    pub const NODE_EXCLUDED: &str = "pull-test-node-excluded";
+    /// The function pods' service account does not exist: the API server refuses them.
+    pub const NO_SERVICE_ACCOUNT: &str = "pull-test-no-service-account";
+    /// The service account's imagePullSecrets, which pods naming their own never get.
+    pub const SERVICE_ACCOUNT_SECRETS: &str = "pull-test-service-account-secrets";
     pub const NO_NODES: &str = "pull-test-no-nodes";
     pub const NO_PULL_SECRET: &str = "pull-test-no-pull-secret";
 }
@@ -51,31 +61,306 @@ pub struct TestImage {
 
 /// The parts of the runner's base pod template (the PodTemplate `base-pod-template` in the
 /// function namespace, which the runner reads before every function pod and creates from its
-/// inline template when missing) that change how the image is pulled.
+/// inline template when missing) that change where and how the image is pulled.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Template {
     /// `template.spec.imagePullSecrets` (the runner appends its copy when not among them).
     pub pull_secrets: Vec<String>,
     /// `template.spec.serviceAccountName` (its `imagePullSecrets` are added by the API server).
     pub service_account: Option<String>,
+    /// `template.spec.nodeSelector`.
+    pub node_selector: Vec<(String, String)>,
+    /// `template.spec.affinity.nodeAffinity` as written (the test pod keeps it, as the
+    /// function pod does).
+    pub node_affinity: Option<Value>,
+    /// `template.spec.tolerations` as written.
+    pub tolerations: Vec<Value>,
+}
+
+impl Template {
+    /// The service account function pods run as: the template's, else `default` (the
+    /// ServiceAccount admission plugin's default).
+    pub fn service_account_name(&self) -> &str {
+        self.service_account.as_deref().unwrap_or("default")
+    }
 }
 
 /// The PodTemplate `base-pod-template` as the runner uses it.
 pub fn template(pod_template: &Value) -> Template {
     let spec = pod_template.pointer("/template/spec");
+    let field = |k: &str| spec.and_then(|s| s.get(k));
     Template {
-        pull_secrets: spec
-            .and_then(|s| s["imagePullSecrets"].as_array())
+        pull_secrets: field("imagePullSecrets")
+            .and_then(Value::as_array)
             .into_iter()
             .flatten()
             .filter_map(|s| s["name"].as_str())
             .filter(|n| !n.is_empty())
             .map(String::from)
             .collect(),
-        service_account: spec
-            .and_then(|s| s["serviceAccountName"].as_str())
+        service_account: field("serviceAccountName")
+            .and_then(Value::as_str)
             .filter(|n| !n.is_empty())
             .map(String::from),
+        node_selector: field("nodeSelector")
+            .and_then(Value::as_object)
+            .into_iter()
+            .flatten()
+            .map(|(k, v)| (k.clone(), v.as_str().unwrap_or_default().to_string()))
+            .collect(),
+        node_affinity: field("affinity")
+            .and_then(|a| a.get("nodeAffinity"))
+            .filter(|a| !a.is_null())
+            .cloned(),
+        tolerations: field("tolerations")
+            .and_then(Value::as_array)
+            .cloned()
+            .unwrap_or_default(),
+    }
+}
+
+/// One `NodeSelectorRequirement` against a node's labels (or fields): the scheduler's
+/// operators (`In`, `NotIn`, `Exists`, `DoesNotExist`, `Gt`, `Lt` with one integer).
+fn requirement_matches(req: &Value, value_of: &dyn Fn(&str) -> Option<String>) -> bool {
+    let key = req["key"].as_str().unwrap_or_default();
+    let values: Vec<&str> = req["values"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(Value::as_str)
+        .collect();
+    let v = value_of(key);
+    let int = |s: &str| s.parse::<i64>().ok();
+    match req["operator"].as_str().unwrap_or_default() {
+        "In" => v.is_some_and(|v| values.contains(&v.as_str())),
+        "NotIn" => !v.is_some_and(|v| values.contains(&v.as_str())),
+        "Exists" => v.is_some(),
+        "DoesNotExist" => v.is_none(),
+        op @ ("Gt" | "Lt") => match (values.as_slice(), v.as_deref().and_then(int)) {
+            ([bound], Some(n)) => {
+                int(bound).is_some_and(|b| if op == "Gt" { n > b } else { n < b })
+            }
+            _ => false,
+        },
+        _ => false,
+    }
+}
+
+/// `requiredDuringSchedulingIgnoredDuringExecution`: the terms are ORed; in a term every
+/// `matchExpressions` (labels) and `matchFields` (only `metadata.name`) requirement must
+/// hold; an empty term matches no node.
+fn required_affinity_matches(affinity: &Value, node: &Value) -> bool {
+    let Some(required) = affinity.get("requiredDuringSchedulingIgnoredDuringExecution") else {
+        return true;
+    };
+    let labels = node.pointer("/metadata/labels").and_then(Value::as_object);
+    let label = |k: &str| -> Option<String> {
+        labels
+            .and_then(|l| l.get(k))
+            .and_then(Value::as_str)
+            .map(String::from)
+    };
+    let field = |k: &str| -> Option<String> {
+        (k == "metadata.name")
+            .then(|| node.pointer("/metadata/name").and_then(Value::as_str))
+            .flatten()
+            .map(String::from)
+    };
+    required["nodeSelectorTerms"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .any(|term| {
+            let list = |k: &str| term[k].as_array().cloned().unwrap_or_default();
+            let (exprs, fields) = (list("matchExpressions"), list("matchFields"));
+            (!exprs.is_empty() || !fields.is_empty())
+                && exprs.iter().all(|r| requirement_matches(r, &label))
+                && fields.iter().all(|r| requirement_matches(r, &field))
+        })
+}
+
+/// Whether a toleration tolerates a taint (`Toleration.ToleratesTaint`): the effect (empty:
+/// all), the key (empty: all), then `Exists`, or `Equal` (the default) with the same value.
+pub fn tolerates(toleration: &Value, taint: &Value) -> bool {
+    let s = |v: &Value, k: &str| v[k].as_str().unwrap_or_default().to_string();
+    let effect = s(toleration, "effect");
+    if !effect.is_empty() && effect != s(taint, "effect") {
+        return false;
+    }
+    let key = s(toleration, "key");
+    if !key.is_empty() && key != s(taint, "key") {
+        return false;
+    }
+    match s(toleration, "operator").as_str() {
+        "" | "Equal" => s(toleration, "value") == s(taint, "value"),
+        "Exists" => true,
+        _ => false,
+    }
+}
+
+/// Why the scheduler never places a function pod from `template` on `node`: its
+/// `nodeSelector`, its required node affinity, or a `NoSchedule`/`NoExecute` taint none of
+/// its tolerations tolerates. `None`: function pods may go there.
+pub fn placement(node: &Value, template: &Template) -> Option<String> {
+    let label = |k: &str| {
+        node.pointer("/metadata/labels")
+            .and_then(|l| l.get(k))
+            .and_then(Value::as_str)
+    };
+    let unmatched: Vec<String> = template
+        .node_selector
+        .iter()
+        .filter(|(k, v)| label(k) != Some(v.as_str()))
+        .map(|(k, v)| format!("{k}={v}"))
+        .collect();
+    if !unmatched.is_empty() {
+        return Some(format!(
+            "the base pod template's nodeSelector {} does not match its labels",
+            unmatched.join(",")
+        ));
+    }
+    if let Some(a) = &template.node_affinity
+        && !required_affinity_matches(a, node)
+    {
+        return Some(
+            "the base pod template's required node affinity (requiredDuringSchedulingIgnoredDuringExecution) excludes it".into(),
+        );
+    }
+    let taint = node
+        .pointer("/spec/taints")
+        .and_then(Value::as_array)
+        .into_iter()
+        .flatten()
+        .filter(|t| matches!(t["effect"].as_str(), Some("NoSchedule" | "NoExecute")))
+        .find(|t| !template.tolerations.iter().any(|tol| tolerates(tol, t)));
+    taint.map(|t| {
+        let value = t["value"].as_str().filter(|v| !v.is_empty());
+        format!(
+            "its taint {}{}:{} is not tolerated by the base pod template",
+            t["key"].as_str().unwrap_or_default(),
+            value.map(|v| format!("={v}")).unwrap_or_default(),
+            t["effect"].as_str().unwrap_or_default()
+        )
+    })
+}
+
+/// The `imagePullSecrets` the runner puts on the function pod for `image`
+/// (`appendImagePullSecret`): the template's, then its copy unless already among them.
+pub fn pod_pull_secrets(template: &Template, image: &TestImage) -> Vec<String> {
+    let mut secrets = template.pull_secrets.clone();
+    if let Some(s) = &image.pull_secret
+        && !secrets.contains(s)
+    {
+        secrets.push(s.clone());
+    }
+    secrets
+}
+
+/// The `imagePullSecrets` the kubelet pulls with once the ServiceAccount admission plugin
+/// has run: a pod that names any keeps exactly its own; a pod that names none gets its
+/// service account's (`if len(pod.Spec.ImagePullSecrets) == 0 { copy(...) }`): they are
+/// never merged.
+pub fn admitted_pull_secrets(pod_secrets: &[String], service_account: &[String]) -> Vec<String> {
+    if pod_secrets.is_empty() {
+        service_account.to_vec()
+    } else {
+        pod_secrets.to_vec()
+    }
+}
+
+/// The function pods' service account as the API server finds it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ServiceAccount {
+    /// It exists, with these `imagePullSecrets`.
+    Found(Vec<String>),
+    /// It does not exist: the API server refuses every pod that runs as it.
+    Missing,
+    /// It could not be read (why).
+    Unknown(String),
+}
+
+impl ServiceAccount {
+    /// From a ServiceAccount object.
+    pub fn of(sa: &Value) -> ServiceAccount {
+        ServiceAccount::Found(
+            sa["imagePullSecrets"]
+                .as_array()
+                .into_iter()
+                .flatten()
+                .filter_map(|s| s["name"].as_str())
+                .filter(|n| !n.is_empty())
+                .map(String::from)
+                .collect(),
+        )
+    }
+    fn secrets(&self) -> Option<&[String]> {
+        match self {
+            ServiceAccount::Found(s) => Some(s),
+            _ => None,
+        }
+    }
+}
+
+/// What the service account means for the test: a missing one (every pod refused: an error,
+/// no pod is created), one that cannot be read, or `imagePullSecrets` that the images whose
+/// pods name their own never get.
+pub fn service_account_findings(
+    namespace: &str,
+    template: &Template,
+    sa: &ServiceAccount,
+    images: &[TestImage],
+) -> Vec<Finding> {
+    let name = template.service_account_name();
+    let whose = if template.service_account.is_some() {
+        "the base pod template's serviceAccountName"
+    } else {
+        "the namespace's default: the base pod template names none"
+    };
+    let finding = |severity, rule, message: String, fix: String| Finding {
+        severity,
+        rule,
+        object: format!("ServiceAccount/{namespace}/{name}"),
+        message,
+        fix,
+        object_index: None,
+        field: None,
+    };
+    match sa {
+        ServiceAccount::Missing => vec![finding(
+            Severity::Error,
+            rules::NO_SERVICE_ACCOUNT,
+            format!(
+                "service account {namespace}/{name} ({whose}) does not exist: the API server refuses every function pod (\"service account {namespace}/{name} was not found, retry after the service account is created\"); no pull-test pod was created"
+            ),
+            format!(
+                "create it (`kubectl -n {namespace} create serviceaccount {name}`) or name an existing one in the PodTemplate {BASE_POD_TEMPLATE} of \"{namespace}\""
+            ),
+        )],
+        ServiceAccount::Unknown(why) => vec![finding(
+            Severity::Info,
+            rules::SERVICE_ACCOUNT_SECRETS,
+            format!(
+                "service account {namespace}/{name} ({whose}) could not be read ({why}): its imagePullSecrets, which the API server adds to pods naming none, are not shown"
+            ),
+            format!("grant get on serviceaccounts in \"{namespace}\" to see them"),
+        )],
+        ServiceAccount::Found(secrets) if !secrets.is_empty() => {
+            let own: Vec<&str> = images
+                .iter()
+                .filter(|i| !pod_pull_secrets(template, i).is_empty())
+                .map(|i| i.resolved.as_str())
+                .collect();
+            if own.is_empty() {
+                return vec![];
+            }
+            vec![finding(
+                Severity::Info,
+                rules::SERVICE_ACCOUNT_SECRETS,
+                format!("service account {namespace}/{name} lists imagePullSecrets {}, which the API server adds only to pods that name none: the function pods of {} name their own, so they never pull with those", secrets.join(", "), own.join(", ")),
+                "put the credentials in the runner's auth Secret (`kubectl porch-registry setup`), or add those Secrets to the base pod template's imagePullSecrets".into(),
+            )]
+        }
+        ServiceAccount::Found(_) => vec![],
     }
 }
 
@@ -104,9 +389,11 @@ pub fn selector(run_id: &str) -> String {
 }
 
 /// The pod: the runner's function container with the resolved image and the runner's pull
-/// secret, in the function namespace; `imagePullPolicy: Always` (a cached image proves
-/// nothing), `restartPolicy: Never`, pinned to the node, tolerating every taint, and a command
-/// that exits at once (`true`; an image without it fails to start, which is after the pull).
+/// secret, in the function namespace, with the template's service account, nodeSelector,
+/// node affinity and tolerations; `imagePullPolicy: Always` (a cached image proves nothing),
+/// `restartPolicy: Never`, pinned to a node the template lets it run on ([`choose_nodes`]),
+/// and a command that exits at once (`true`; an image without it fails to start, which is
+/// after the pull).
 pub fn pod(p: &PodInput<'_>) -> Value {
     let mut spec = json!({
         "nodeName": p.node,
@@ -115,7 +402,6 @@ pub fn pod(p: &PodInput<'_>) -> Value {
         "activeDeadlineSeconds": p.deadline_seconds.max(1),
         "automountServiceAccountToken": false,
         "enableServiceLinks": false,
-        "tolerations": [{"operator": "Exists"}],
         "containers": [{
             "name": FUNCTION_CONTAINER,
             "image": p.image.resolved,
@@ -123,13 +409,26 @@ pub fn pod(p: &PodInput<'_>) -> Value {
             "command": ["true"],
         }],
     });
-    // podmanager.go appendImagePullSecret: the template's, then the copy unless already there.
-    let mut secrets = p.template.pull_secrets.clone();
-    if let Some(s) = &p.image.pull_secret
-        && !secrets.contains(s)
-    {
-        secrets.push(s.clone());
+    // Where the function pod may run, as the template says it (the kubelet checks the
+    // nodeSelector, the required node affinity and NoExecute taints of a pinned pod too).
+    if !p.template.tolerations.is_empty() {
+        spec["tolerations"] = json!(p.template.tolerations);
     }
+    if !p.template.node_selector.is_empty() {
+        let m: serde_json::Map<String, Value> = p
+            .template
+            .node_selector
+            .iter()
+            .map(|(k, v)| (k.clone(), json!(v)))
+            .collect();
+        spec["nodeSelector"] = Value::Object(m);
+    }
+    if let Some(a) = &p.template.node_affinity {
+        spec["affinity"] = json!({ "nodeAffinity": a });
+    }
+    // podmanager.go appendImagePullSecret: the template's, then the copy unless already there;
+    // none named: the API server adds the service account's.
+    let secrets = pod_pull_secrets(p.template, p.image);
     if !secrets.is_empty() {
         spec["imagePullSecrets"] = json!(
             secrets
@@ -166,13 +465,16 @@ pub fn pod(p: &PodInput<'_>) -> Value {
 pub struct NodeChoice {
     /// Ready, schedulable nodes (by name; at most `--nodes`).
     pub tested: Vec<String>,
-    /// Nodes that get no pod, with why.
+    /// Nodes that get no pod, with why: NotReady or cordoned.
     pub skipped: Vec<(String, String)>,
+    /// Nodes the base pod template keeps function pods off ([`placement`]), with why.
+    pub excluded: Vec<(String, String)>,
 }
 
-/// Ready (condition `Ready` is `True`) and schedulable (not cordoned) nodes get a pod, the
-/// first `limit` of them by name; the others are named with the reason.
-pub fn choose_nodes(nodes: &[Value], limit: Option<usize>) -> NodeChoice {
+/// Ready (condition `Ready` is `True`) and schedulable (not cordoned) nodes where the
+/// template lets the scheduler place function pods ([`placement`]) get a pod, the first
+/// `limit` of them by name; the others are named with the reason.
+pub fn choose_nodes(nodes: &[Value], template: &Template, limit: Option<usize>) -> NodeChoice {
     let mut sorted: Vec<&Value> = nodes.iter().collect();
     sorted.sort_by_key(|n| n.pointer("/metadata/name").and_then(Value::as_str));
     let mut out = NodeChoice::default();
@@ -206,6 +508,10 @@ pub fn choose_nodes(nodes: &[Value], limit: Option<usize>) -> NodeChoice {
                 name,
                 "unschedulable (cordoned): function pods are not placed there".into(),
             ));
+            continue;
+        }
+        if let Some(why) = placement(n, template) {
+            out.excluded.push((name, why));
             continue;
         }
         if limit.is_some_and(|l| out.tested.len() >= l) {
@@ -424,8 +730,46 @@ pub struct FindingContext<'a> {
     pub registry: Option<&'a str>,
     /// `--timeout` as the user wrote it (for the timeout's fix).
     pub timeout: &'a str,
-    /// The base pod template's `imagePullSecrets`.
-    pub template_secrets: &'a [String],
+    /// The runner's base pod template.
+    pub template: &'a Template,
+    /// The function pods' service account as read.
+    pub service_account: &'a ServiceAccount,
+}
+
+/// With which pull secrets the kubelet pulls `image` (for the findings).
+fn credentials_text(image: &TestImage, ctx: &FindingContext<'_>) -> String {
+    let own = pod_pull_secrets(ctx.template, image);
+    let sa = format!("{}/{}", ctx.namespace, ctx.template.service_account_name());
+    if own.is_empty() {
+        return match ctx.service_account.secrets() {
+            Some(s) if !s.is_empty() => format!(
+                "without the runner's pull secret (it adds none for this image) but with service account {sa}'s imagePullSecrets {} (the API server adds them to a pod that names none)",
+                admitted_pull_secrets(&own, s).join(", ")
+            ),
+            Some(_) => format!(
+                "without any pull secret (the runner adds none for this image; service account {sa} lists none)"
+            ),
+            None => format!(
+                "without the runner's pull secret (it adds none for this image; service account {sa}'s imagePullSecrets, if any, are added by the API server)"
+            ),
+        };
+    }
+    let mut creds = match &image.pull_secret {
+        Some(s) => format!("with the runner's pull secret {}/{s}", ctx.namespace),
+        None => "without the runner's pull secret (it adds none for this image)".to_string(),
+    };
+    let extra: Vec<&str> = own
+        .iter()
+        .filter(|s| image.pull_secret.as_ref() != Some(*s))
+        .map(String::as_str)
+        .collect();
+    if !extra.is_empty() {
+        creds.push_str(&format!(
+            " and the base pod template's {}",
+            extra.join(", ")
+        ));
+    }
+    creds
 }
 
 /// The finding for one image on one node: `outcome` `None` means time ran out (`last` says
@@ -442,25 +786,7 @@ pub fn finding(
     } else {
         format!("{} (given as {})", image.resolved, image.image)
     };
-    let mut creds = match &image.pull_secret {
-        Some(s) => format!("with the runner's pull secret {}/{s}", ctx.namespace),
-        None => "without the runner's pull secret (it adds none for this image)".to_string(),
-    };
-    let extra: Vec<&String> = ctx
-        .template_secrets
-        .iter()
-        .filter(|s| image.pull_secret.as_ref() != Some(*s))
-        .collect();
-    if !extra.is_empty() {
-        creds.push_str(&format!(
-            " and the base pod template's {}",
-            extra
-                .iter()
-                .map(|s| s.as_str())
-                .collect::<Vec<_>>()
-                .join(", ")
-        ));
-    }
+    let creds = credentials_text(image, ctx);
     let registry = ctx.registry.unwrap_or("the registry");
     let (severity, rule, message, fix) = match outcome {
         Some(Outcome::Pulled { how }) => (
@@ -490,12 +816,16 @@ pub fn finding(
                     rules::UNAUTHORIZED,
                     text,
                     match &image.pull_secret {
-                        Some(_) => format!(
+                        Some(_) if ctx.template.pull_secrets.is_empty() => format!(
                             "{registry} refused the credentials: check the auth Secret's entry for {registry} with `kubectl porch-registry explain {}` and fix it with `kubectl porch-registry setup` (it updates the runner's copy too)",
                             image.image
                         ),
+                        Some(_) => format!(
+                            "{registry} refused the credentials of the pod's imagePullSecrets (the kubelet tries each): check the auth Secret's entry for {registry} with `kubectl porch-registry explain {}` and fix it with `kubectl porch-registry setup`, and the base pod template's Secrets",
+                            image.image
+                        ),
                         None => format!(
-                            "the pod pulled without credentials: configure the runner for {registry} with `kubectl porch-registry setup`"
+                            "the runner adds no pull secret for this image: configure the runner for {registry} with `kubectl porch-registry setup`"
                         ),
                     },
                 ),
@@ -573,7 +903,8 @@ mod tests {
             p["spec"]["imagePullSecrets"],
             json!([{"name": "auth-secret"}])
         );
-        assert_eq!(p["spec"]["tolerations"], json!([{"operator": "Exists"}]));
+        // The inline template tolerates nothing: nor does the test pod.
+        assert!(p["spec"].get("tolerations").is_none());
         let c = &p["spec"]["containers"][0];
         assert_eq!(c["name"], "function");
         assert_eq!(c["image"], i.resolved);
@@ -624,13 +955,231 @@ mod tests {
             node("d", "True", true),
             json!({"metadata": {"name": "e"}}),
         ];
-        let all = choose_nodes(&nodes, None);
+        let none = Template::default();
+        let all = choose_nodes(&nodes, &none, None);
         assert_eq!(all.tested, ["a", "c"]);
         let skipped: Vec<&str> = all.skipped.iter().map(|(n, _)| n.as_str()).collect();
         assert_eq!(skipped, ["b", "d", "e"]);
         assert!(all.skipped[0].1.contains("NotReady (KubeletNotReady)"));
         assert!(all.skipped[1].1.contains("cordoned"));
-        assert_eq!(choose_nodes(&nodes, Some(1)).tested, ["a"]);
+        assert_eq!(choose_nodes(&nodes, &none, Some(1)).tested, ["a"]);
+    }
+
+    /// A node as the API server returns it: labels (with `kubernetes.io/hostname`), taints.
+    fn labelled(name: &str, labels: Value, taints: Value) -> Value {
+        let mut l = labels;
+        l["kubernetes.io/hostname"] = json!(name);
+        json!({"metadata": {"name": name, "labels": l}, "spec": {"taints": taints},
+            "status": {"conditions": [{"type": "Ready", "status": "True"}]}})
+    }
+
+    #[test]
+    fn the_base_pod_template_decides_where_function_pods_run() {
+        let nodes = vec![
+            labelled(
+                "cp",
+                json!({"node-role.kubernetes.io/control-plane": ""}),
+                json!([{"key": "node-role.kubernetes.io/control-plane", "effect": "NoSchedule"}]),
+            ),
+            labelled(
+                "gpu",
+                json!({"disk": "ssd", "gpu": "4"}),
+                json!([{"key": "gpu", "value": "true", "effect": "NoExecute"}]),
+            ),
+            labelled("w1", json!({"disk": "ssd", "zone": "a"}), json!([])),
+            labelled("w2", json!({"disk": "hdd", "zone": "b"}), json!([])),
+            labelled(
+                "w3",
+                json!({"disk": "ssd", "zone": "c"}),
+                json!([{"key": "soft", "effect": "PreferNoSchedule"}]),
+            ),
+        ];
+        let choose = |spec: Value| {
+            let c = choose_nodes(
+                &nodes,
+                &template(&json!({"template": {"spec": spec}})),
+                None,
+            );
+            (c.tested, c.excluded)
+        };
+        // The runner's inline template: no tolerations, so tainted nodes get no function pod
+        // (PreferNoSchedule is no exclusion).
+        let (tested, excluded) = choose(json!({}));
+        assert_eq!(tested, ["w1", "w2", "w3"]);
+        assert_eq!(
+            excluded,
+            [
+                ("cp".to_string(), "its taint node-role.kubernetes.io/control-plane:NoSchedule is not tolerated by the base pod template".to_string()),
+                ("gpu".to_string(), "its taint gpu=true:NoExecute is not tolerated by the base pod template".to_string()),
+            ]
+        );
+        // nodeSelector: every pair must match.
+        let (tested, excluded) = choose(json!({"nodeSelector": {"disk": "ssd"}}));
+        assert_eq!(tested, ["w1", "w3"]);
+        assert!(excluded.iter().any(|(n, why)| n == "w2"
+            && why == "the base pod template's nodeSelector disk=ssd does not match its labels"));
+        // Tolerations: Exists on a key, Equal with the value, an empty key with Exists.
+        let (tested, _) =
+            choose(json!({"tolerations": [{"key": "gpu", "operator": "Equal", "value": "true"}]}));
+        assert_eq!(tested, ["gpu", "w1", "w2", "w3"]);
+        let (tested, _) = choose(json!({"tolerations": [{"key": "gpu", "value": "false"}]}));
+        assert_eq!(tested, ["w1", "w2", "w3"]);
+        let (tested, _) =
+            choose(json!({"tolerations": [{"operator": "Exists", "effect": "NoSchedule"}]}));
+        assert_eq!(tested, ["cp", "w1", "w2", "w3"]);
+        let (tested, _) = choose(json!({"tolerations": [{"operator": "Exists"}]}));
+        assert_eq!(tested, ["cp", "gpu", "w1", "w2", "w3"]);
+        // Required node affinity: terms ORed, requirements ANDed, all operators.
+        let affinity = |terms: Value| {
+            json!({"tolerations": [{"operator": "Exists"}], "affinity": {"nodeAffinity": {
+            "requiredDuringSchedulingIgnoredDuringExecution": {"nodeSelectorTerms": terms},
+            "preferredDuringSchedulingIgnoredDuringExecution": [{"weight": 1, "preference": {"matchExpressions": [{"key": "zone", "operator": "In", "values": ["z"]}]}}]}}})
+        };
+        let (tested, excluded) = choose(affinity(json!([
+            {"matchExpressions": [{"key": "disk", "operator": "In", "values": ["ssd"]}, {"key": "zone", "operator": "NotIn", "values": ["c"]}]},
+            {"matchFields": [{"key": "metadata.name", "operator": "In", "values": ["w2"]}]}])));
+        assert_eq!(tested, ["gpu", "w1", "w2"]);
+        assert!(
+            excluded
+                .iter()
+                .all(|(_, why)| why.contains("required node affinity"))
+        );
+        let (tested, _) = choose(affinity(
+            json!([{"matchExpressions": [{"key": "gpu", "operator": "Gt", "values": ["2"]}]}]),
+        ));
+        assert_eq!(tested, ["gpu"]);
+        let (tested, _) = choose(affinity(
+            json!([{"matchExpressions": [{"key": "gpu", "operator": "Lt", "values": ["2"]}]}]),
+        ));
+        assert!(tested.is_empty());
+        let (tested, _) = choose(affinity(
+            json!([{"matchExpressions": [{"key": "zone", "operator": "DoesNotExist"}]}]),
+        ));
+        assert_eq!(tested, ["cp", "gpu"]);
+        let (tested, _) = choose(affinity(
+            json!([{"matchExpressions": [{"key": "node-role.kubernetes.io/control-plane", "operator": "Exists"}]}]),
+        ));
+        assert_eq!(tested, ["cp"]);
+        // An empty term matches no node; preferred terms alone narrow nothing.
+        let (tested, _) = choose(affinity(json!([{}])));
+        assert!(tested.is_empty());
+        let (tested, _) = choose(
+            json!({"tolerations": [{"operator": "Exists"}], "affinity": {"nodeAffinity": {
+            "preferredDuringSchedulingIgnoredDuringExecution": [{"weight": 1, "preference": {"matchExpressions": [{"key": "zone", "operator": "In", "values": ["z"]}]}}]}}}),
+        );
+        assert_eq!(tested.len(), 5);
+    }
+
+    #[test]
+    fn the_test_pod_keeps_the_templates_placement_and_service_account() {
+        let base = template(&json!({"template": {"spec": {
+            "serviceAccountName": "fn-sa",
+            "nodeSelector": {"disk": "ssd"},
+            "affinity": {"nodeAffinity": {"requiredDuringSchedulingIgnoredDuringExecution": {"nodeSelectorTerms": [{"matchExpressions": [{"key": "zone", "operator": "Exists"}]}]}},
+                         "podAntiAffinity": {"x": 1}},
+            "tolerations": [{"key": "gpu", "operator": "Exists"}]}}}));
+        let i = img(None);
+        let p = pod(&PodInput {
+            template: &base,
+            name: "n",
+            namespace: "porch-fn-system",
+            run_id: "r1",
+            image: &i,
+            node: "w1",
+            deadline_seconds: 60,
+        });
+        let spec = &p["spec"];
+        assert_eq!(spec["nodeSelector"], json!({"disk": "ssd"}));
+        assert_eq!(
+            spec["tolerations"],
+            json!([{"key": "gpu", "operator": "Exists"}])
+        );
+        assert_eq!(
+            spec["affinity"],
+            json!({"nodeAffinity": {"requiredDuringSchedulingIgnoredDuringExecution": {"nodeSelectorTerms": [{"matchExpressions": [{"key": "zone", "operator": "Exists"}]}]}}})
+        );
+        assert_eq!(spec["serviceAccountName"], "fn-sa");
+        // No pull secret named: the API server adds the service account's.
+        assert!(spec.get("imagePullSecrets").is_none());
+    }
+
+    #[test]
+    fn service_account_pull_secrets_only_for_pods_that_name_none() {
+        let s = |v: &[&str]| v.iter().map(|x| x.to_string()).collect::<Vec<_>>();
+        assert_eq!(
+            admitted_pull_secrets(&[], &s(&["sa-1", "sa-2"])),
+            s(&["sa-1", "sa-2"])
+        );
+        assert_eq!(
+            admitted_pull_secrets(&s(&["auth-secret"]), &s(&["sa-1"])),
+            s(&["auth-secret"])
+        );
+        assert!(admitted_pull_secrets(&[], &[]).is_empty());
+        let base = Template::default();
+        assert_eq!(base.service_account_name(), "default");
+        let sa = ServiceAccount::of(&json!({"imagePullSecrets": [{"name": "hub"}, {"name": ""}]}));
+        assert_eq!(sa, ServiceAccount::Found(s(&["hub"])));
+        // The pods of private images name the runner's copy: the account's are unused.
+        let f = service_account_findings("fns", &base, &sa, &[img(Some("auth-secret")), img(None)]);
+        assert_eq!(f.len(), 1);
+        assert_eq!(
+            (f[0].severity, f[0].rule),
+            (Severity::Info, rules::SERVICE_ACCOUNT_SECRETS)
+        );
+        assert_eq!(f[0].object, "ServiceAccount/fns/default");
+        assert!(
+            f[0].message.contains("lists imagePullSecrets hub"),
+            "{f:#?}"
+        );
+        assert!(service_account_findings("fns", &base, &sa, &[img(None)]).is_empty());
+        // Missing: every pod is refused.
+        let f = service_account_findings("fns", &base, &ServiceAccount::Missing, &[img(None)]);
+        assert_eq!(
+            (f[0].severity, f[0].rule),
+            (Severity::Error, rules::NO_SERVICE_ACCOUNT)
+        );
+        assert!(f[0].message.contains(
+            "service account fns/default was not found, retry after the service account is created"
+        ));
+        // The finding says which secrets the pull used.
+        let ctx = FindingContext {
+            namespace: "fns",
+            registry: Some("ghcr.io"),
+            timeout: "5m",
+            template: &base,
+            service_account: &sa,
+        };
+        let pulled = Outcome::Pulled { how: "x".into() };
+        let f = finding(&img(None), "w1", Some(&pulled), "", &ctx);
+        assert!(
+            f.message
+                .contains("with service account fns/default's imagePullSecrets hub"),
+            "{}",
+            f.message
+        );
+        let f = finding(&img(Some("auth-secret")), "w1", Some(&pulled), "", &ctx);
+        assert!(
+            f.message
+                .contains("with the runner's pull secret fns/auth-secret:"),
+            "{}",
+            f.message
+        );
+        let none = ServiceAccount::Found(vec![]);
+        let f = finding(
+            &img(None),
+            "w1",
+            Some(&pulled),
+            "",
+            &FindingContext {
+                service_account: &none,
+                ..ctx.clone()
+            },
+        );
+        assert!(
+            f.message.contains("without any pull secret"),
+            "{}",
+            f.message
+        );
     }
 
     #[test]
@@ -706,7 +1255,8 @@ mod tests {
             namespace: "porch-fn-system",
             registry: Some("ghcr.io"),
             timeout: "5m",
-            template_secrets: &[],
+            template: &Template::default(),
+            service_account: &ServiceAccount::Found(vec![]),
         };
         let f = finding(
             &img(Some("s")),

@@ -19,7 +19,7 @@ const COPY: &str = "registry-auth-secret";
 const LABEL: &str = "porch-registry.kpt.dev/pull-test";
 
 /// The runner configured for registry.example.com:5000 by `setup`, its copy in the function
-/// namespace, and nodes w1, w2 (tainted) Ready.
+/// namespace, and nodes w1, w2 Ready.
 pub fn cluster() -> FakeApi {
     let api = porch_cluster();
     bin()
@@ -45,12 +45,7 @@ pub fn cluster() -> FakeApi {
         "metadata": {"name": COPY, "namespace": FN_NS}, "data": auth["data"]}),
     );
     api.node("w1", true, &[]);
-    // A tainted control-plane node still gets its pod (the pods tolerate every taint).
-    api.node(
-        "w2",
-        true,
-        &[("node-role.kubernetes.io/control-plane", "NoSchedule")],
-    );
+    api.node("w2", true, &[]);
     api
 }
 
@@ -130,7 +125,8 @@ fn all_pulled_exactly_as_the_runners_function_pods() {
     );
     // The pods, as created: the runner's function container, the resolved image, the
     // runner's copy of the auth Secret (func/internal/podmanager.go appendImagePullSecret:
-    // private registries on and not under gcr.io/kpt-fn/), always pulled, pinned, tolerant.
+    // private registries on and not under gcr.io/kpt-fn/), always pulled, pinned, with the
+    // inline template's (no) tolerations, the default service account.
     let pods = api.pods_started();
     assert_eq!(pods.len(), 4);
     let mut pairs: Vec<(String, String)> = pods
@@ -171,7 +167,8 @@ fn all_pulled_exactly_as_the_runners_function_pods() {
         assert_eq!(c["imagePullPolicy"], "Always");
         assert_eq!(p["spec"]["restartPolicy"], "Never");
         assert_eq!(p["spec"]["imagePullSecrets"], json!([{"name": COPY}]));
-        assert_eq!(p["spec"]["tolerations"], json!([{"operator": "Exists"}]));
+        assert_eq!(p["spec"].get("tolerations"), None);
+        assert_eq!(p["spec"]["serviceAccountName"], "default");
     }
     assert_no_pods_left(&api);
     // Access reviews came before the first pod; the pods were watched, not polled.
@@ -468,6 +465,8 @@ fn the_runners_base_pod_template_is_followed() {
         "template": {"spec": {"serviceAccountName": "fn-puller",
             "imagePullSecrets": [{"name": "mirror-creds"}],
             "containers": [{"name": "function", "image": "to-be-replaced"}]}}}));
+    api.insert(json!({"apiVersion": "v1", "kind": "ServiceAccount",
+        "metadata": {"name": "fn-puller", "namespace": FN_NS}}));
     api.pull_outcome(IMAGE, "*", PullOutcome::Pulled);
     let (code, report, stderr) = pull_test(&api, &["--pull-test", IMAGE, "--nodes=1"]);
     assert_eq!(code, Some(0), "{report}\n{stderr}");
@@ -497,4 +496,210 @@ fn an_error_half_way_still_deletes_what_was_created() {
     assert_eq!(code, Some(5), "{stderr}");
     assert_eq!(api.pods_started().len(), 1, "one pod was created");
     assert_no_pods_left(&api);
+}
+
+/// A Ready node with these labels and `(key, value, effect)` taints.
+fn labelled_node(api: &FakeApi, name: &str, labels: Value, taints: Value) {
+    let mut n = api.node(name, true, &[]);
+    api.remove("nodes", "", name);
+    for (k, v) in labels.as_object().unwrap() {
+        n["metadata"]["labels"][k] = v.clone();
+    }
+    n["spec"] = json!({"taints": taints});
+    n["metadata"] = json!({"name": name, "labels": n["metadata"]["labels"]});
+    api.insert(n);
+}
+
+/// podmanager.go CreatePod keeps the base pod template's spec: its nodeSelector, required
+/// node affinity and tolerations decide where the scheduler puts function pods, so only those
+/// nodes are tested, and the test pods carry the same fields.
+#[test]
+fn the_base_pod_templates_placement_narrows_the_nodes() {
+    let api = cluster();
+    api.remove("nodes", "", "w1");
+    api.remove("nodes", "", "w2");
+    labelled_node(&api, "w1", json!({"pool": "fn"}), json!([]));
+    labelled_node(&api, "w2", json!({"pool": "other"}), json!([]));
+    labelled_node(&api, "w3", json!({"pool": "fn"}), json!([]));
+    labelled_node(
+        &api,
+        "gpu",
+        json!({"pool": "fn"}),
+        json!([{"key": "gpu", "value": "true", "effect": "NoExecute"}]),
+    );
+    labelled_node(
+        &api,
+        "cp",
+        json!({"pool": "fn"}),
+        json!([{"key": "node-role.kubernetes.io/control-plane", "effect": "NoSchedule"}]),
+    );
+    let affinity = json!({"requiredDuringSchedulingIgnoredDuringExecution": {"nodeSelectorTerms": [
+        {"matchExpressions": [{"key": "kubernetes.io/hostname", "operator": "NotIn", "values": ["w3"]}]}]}});
+    api.insert(json!({"apiVersion": "v1", "kind": "PodTemplate",
+        "metadata": {"name": "base-pod-template", "namespace": FN_NS},
+        "template": {"spec": {
+            "nodeSelector": {"pool": "fn"},
+            "affinity": {"nodeAffinity": affinity},
+            "tolerations": [{"key": "gpu", "operator": "Exists"}],
+            "containers": [{"name": "function", "image": "to-be-replaced"}]}}}));
+    api.pull_outcome(IMAGE, "*", PullOutcome::Pulled);
+    let (code, report, stderr) = pull_test(&api, &["--pull-test", IMAGE]);
+    assert_eq!(code, Some(0), "{report}\n{stderr}");
+    let mut nodes: Vec<String> = api
+        .pods_started()
+        .iter()
+        .map(|p| p["spec"]["nodeName"].as_str().unwrap().to_string())
+        .collect();
+    nodes.sort();
+    assert_eq!(nodes, ["gpu", "w1"]);
+    for p in api.pods_started() {
+        assert_eq!(p["spec"]["nodeSelector"], json!({"pool": "fn"}));
+        assert_eq!(p["spec"]["affinity"], json!({"nodeAffinity": affinity}));
+        assert_eq!(
+            p["spec"]["tolerations"],
+            json!([{"key": "gpu", "operator": "Exists"}])
+        );
+    }
+    let f = pull_findings(&report);
+    let excluded: Vec<(&str, &str)> = f
+        .iter()
+        .filter(|x| x.0 == "pull-test-node-excluded")
+        .map(|x| (x.1.as_str(), x.2.as_str()))
+        .collect();
+    assert_eq!(excluded.len(), 3, "{f:?}");
+    for (node, why) in [
+        (
+            "Node/cp",
+            "its taint node-role.kubernetes.io/control-plane:NoSchedule is not tolerated by the base pod template",
+        ),
+        (
+            "Node/w2",
+            "the base pod template's nodeSelector pool=fn does not match its labels",
+        ),
+        ("Node/w3", "the base pod template's required node affinity"),
+    ] {
+        assert!(
+            excluded.iter().any(|(n, m)| *n == node && m.contains(why)),
+            "{node}: {excluded:?}"
+        );
+    }
+    assert_eq!(
+        report["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|x| x["rule"] == "pull-test-node-excluded")
+            .map(|x| x["severity"].as_str().unwrap())
+            .collect::<Vec<_>>(),
+        ["info"; 3]
+    );
+    assert_no_pods_left(&api);
+}
+
+/// The ServiceAccount admission plugin copies the service account's imagePullSecrets into a
+/// pod that names none, and only then (never merged): a `gcr.io/kpt-fn/` image (the runner
+/// adds no copy) pulls with the account's; a private image's pod names the runner's copy, so
+/// the account's are not used for it.
+#[test]
+fn the_service_accounts_pull_secrets_only_reach_pods_that_name_none() {
+    const KPT_FN: &str = "gcr.io/kpt-fn/set-labels:v0.2.0";
+    let api = cluster();
+    api.remove("serviceaccounts", FN_NS, "default");
+    api.insert(json!({"apiVersion": "v1", "kind": "ServiceAccount",
+        "metadata": {"name": "default", "namespace": FN_NS},
+        "imagePullSecrets": [{"name": "hub-creds"}]}));
+    // Both registries accept only the account's Secret.
+    api.pull_needs_secret(KPT_FN, "hub-creds");
+    api.pull_needs_secret(IMAGE, "hub-creds");
+    api.pull_outcome(KPT_FN, "*", PullOutcome::Pulled);
+    api.pull_outcome(IMAGE, "*", PullOutcome::Pulled);
+    let (code, report, stderr) = pull_test(&api, &["--pull-test", KPT_FN, IMAGE, "--nodes=1"]);
+    assert_eq!(code, Some(3), "{report}\n{stderr}");
+    let f = pull_findings(&report);
+    let of = |rule: &str| -> Vec<&(String, String, String, String)> {
+        f.iter().filter(|x| x.0 == rule).collect()
+    };
+    let pulled = of("pull-test-pulled");
+    assert_eq!(pulled.len(), 1, "{f:?}");
+    assert!(
+        pulled[0].2.starts_with(KPT_FN)
+            && pulled[0].2.contains(&format!(
+                "with service account {FN_NS}/default's imagePullSecrets hub-creds"
+            )),
+        "{f:?}"
+    );
+    let refused = of("pull-test-unauthorized");
+    assert_eq!(refused.len(), 1, "{f:?}");
+    assert!(refused[0].2.starts_with(IMAGE), "{f:?}");
+    assert!(
+        refused[0]
+            .2
+            .contains(&format!("with the runner's pull secret {FN_NS}/{COPY}")),
+        "{f:?}"
+    );
+    let sa = of("pull-test-service-account-secrets");
+    assert_eq!(sa.len(), 1, "{f:?}");
+    assert_eq!(sa[0].1, format!("ServiceAccount/{FN_NS}/default"));
+    assert!(
+        sa[0].2.contains("lists imagePullSecrets hub-creds")
+            && sa[0].2.contains(IMAGE)
+            && !sa[0].2.contains(KPT_FN),
+        "{f:?}"
+    );
+    // The pods as the API server admitted them.
+    let pods = api.pods_started();
+    let by_image = |i: &str| {
+        pods.iter()
+            .find(|p| p["spec"]["containers"][0]["image"] == i)
+            .unwrap()["spec"]["imagePullSecrets"]
+            .clone()
+    };
+    assert_eq!(by_image(KPT_FN), json!([{"name": "hub-creds"}]));
+    assert_eq!(by_image(IMAGE), json!([{"name": COPY}]));
+    assert_no_pods_left(&api);
+}
+
+/// A service account the base pod template names that does not exist: the API server would
+/// refuse every function pod; no test pod is created.
+#[test]
+fn a_missing_service_account_is_an_error_and_creates_no_pod() {
+    let api = cluster();
+    api.insert(json!({"apiVersion": "v1", "kind": "PodTemplate",
+        "metadata": {"name": "base-pod-template", "namespace": FN_NS},
+        "template": {"spec": {"serviceAccountName": "fn-puller",
+            "containers": [{"name": "function", "image": "to-be-replaced"}]}}}));
+    api.pull_outcome(IMAGE, "*", PullOutcome::Pulled);
+    let (code, report, stderr) = pull_test(&api, &["--pull-test", IMAGE]);
+    assert_eq!(code, Some(3), "{report}\n{stderr}");
+    let f = pull_findings(&report);
+    assert_eq!(f.len(), 1, "{f:?}");
+    assert_eq!(f[0].0, "pull-test-no-service-account");
+    assert!(
+        f[0].2.contains(&format!(
+            "service account {FN_NS}/fn-puller was not found, retry after the service account is created"
+        )),
+        "{f:?}"
+    );
+    assert!(api.pods_started().is_empty());
+    // The fake's admission says the same to a pod that names it.
+    let (code, status) = crate::fake_api::raw_request(
+        &api.url(),
+        "POST",
+        &format!("/api/v1/namespaces/{FN_NS}/pods"),
+        "application/json",
+        &json!({"apiVersion": "v1", "kind": "Pod", "metadata": {"name": "x"},
+            "spec": {"serviceAccountName": "fn-puller", "containers": [{"name": "c", "image": "i"}]}})
+        .to_string(),
+    );
+    assert_eq!(
+        (code, status["reason"].as_str()),
+        (403, Some("Forbidden")),
+        "{status}"
+    );
+    assert_eq!(
+        status["message"],
+        format!(
+            "pods \"x\" is forbidden: service account {FN_NS}/fn-puller was not found, retry after the service account is created"
+        )
+    );
 }

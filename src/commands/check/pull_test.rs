@@ -145,9 +145,41 @@ pub(super) fn findings(
         _ => core::Template::default(),
     };
 
-    // Which nodes.
+    // The service account the function pods run as (the API server refuses them when it is
+    // missing, and adds its imagePullSecrets to a pod that names none).
+    let sa_name = base.service_account_name().to_string();
+    let service_account = match kube.get_opt(Kind::ServiceAccount, &fn_ns, &sa_name) {
+        Ok(Some(sa)) => core::ServiceAccount::of(&sa),
+        // The serviceaccounts controller makes `default` in every namespace; without it
+        // (controller off) the API server refuses the pod as for any other.
+        Ok(None) => core::ServiceAccount::Missing,
+        Err(e) => core::ServiceAccount::Unknown(e.to_string()),
+    };
+    let tested_images: Vec<TestImage> = images.iter().map(|(i, _)| i.clone()).collect();
+    findings.extend(core::service_account_findings(
+        &fn_ns,
+        &base,
+        &service_account,
+        &tested_images,
+    ));
+    if service_account == core::ServiceAccount::Missing {
+        return Ok(findings);
+    }
+
+    // Which nodes: Ready, schedulable, and where the base pod template lets function pods run.
     let nodes = kube.list(Kind::Node, "")?;
-    let choice = core::choose_nodes(&nodes, pt.nodes);
+    let choice = core::choose_nodes(&nodes, &base, pt.nodes);
+    for (node, why) in &choice.excluded {
+        findings.push(Finding {
+            severity: Severity::Info,
+            rule: rules::NODE_EXCLUDED,
+            object: format!("Node/{node}"),
+            message: format!("node {node} gets no pull-test pod: {why}, so the scheduler never places function pods there"),
+            fix: format!("nothing to do; the PodTemplate {} in \"{fn_ns}\" decides where function pods run", core::BASE_POD_TEMPLATE),
+            object_index: None,
+            field: None,
+        });
+    }
     for (node, why) in &choice.skipped {
         findings.push(Finding {
             severity: Severity::Warning,
@@ -164,8 +196,8 @@ pub(super) fn findings(
             severity: Severity::Error,
             rule: rules::NO_NODES,
             object: format!("Namespace/{fn_ns}"),
-            message: format!("no Ready, schedulable node among the cluster's {} node(s): no function pod can run", nodes.len()),
-            fix: "check `kubectl get nodes`".into(),
+            message: format!("no Ready, schedulable node among the cluster's {} node(s) where the base pod template lets function pods run: no function pod can run", nodes.len()),
+            fix: format!("check `kubectl get nodes` and the nodeSelector, affinity and tolerations of the PodTemplate {} in \"{fn_ns}\"", core::BASE_POD_TEMPLATE),
             object_index: None,
             field: None,
         });
@@ -246,7 +278,8 @@ pub(super) fn findings(
                 namespace: &fn_ns,
                 registry: registry.as_deref(),
                 timeout: &timeout,
-                template_secrets: &base.pull_secrets,
+                template: &base,
+                service_account: &service_account,
             },
         ));
     }

@@ -39,6 +39,9 @@ pub struct Kubelet {
     pub backoff_only: bool,
     /// Pods the kubelets were given, as created (for tests).
     pub started: Vec<Value>,
+    /// (image, Secret): the registry answers 401 to a pull of the image unless the pod's
+    /// `imagePullSecrets` (as admitted) name that Secret; the kubelet pulls with those only.
+    pub needs_secret: Vec<(String, String)>,
 }
 
 impl Kubelet {
@@ -61,6 +64,16 @@ impl FakeApi {
             .kubelet
             .outcomes
             .push((image.into(), node.into(), outcome));
+    }
+
+    /// The registry of `image` answers 401 unless the pod's `imagePullSecrets` name `secret`.
+    pub fn pull_needs_secret(&self, image: &str, secret: &str) {
+        self.state
+            .lock()
+            .unwrap()
+            .kubelet
+            .needs_secret
+            .push((image.into(), secret.into()));
     }
 
     /// The pods of a namespace as stored.
@@ -109,6 +122,56 @@ pub fn quota(
     })
 }
 
+/// The ServiceAccount admission plugin on a new pod (`plugin/pkg/admission/serviceaccount`):
+/// `serviceAccountName` defaults to `default`; a service account that does not exist refuses
+/// the pod (403, the plugin's words); a pod that names no `imagePullSecrets` gets the
+/// account's (never merged with its own). [`FakeApi::namespace`] makes the `default` account,
+/// as the serviceaccounts controller does.
+pub fn service_account_admission(
+    st: &State,
+    target: &super::store::Target,
+    pod: &mut Value,
+) -> Option<super::store::ApiError> {
+    if target.rt.resource != "pods" {
+        return None;
+    }
+    let name = pod
+        .pointer("/spec/serviceAccountName")
+        .and_then(Value::as_str)
+        .filter(|s| !s.is_empty())
+        .unwrap_or("default")
+        .to_string();
+    pod["spec"]["serviceAccountName"] = json!(name);
+    let sa = st
+        .objects
+        .get(&("serviceaccounts", target.namespace.clone(), name.clone()));
+    let Some(sa) = sa else {
+        let pod_name = pod["metadata"]["name"]
+            .as_str()
+            .unwrap_or_default()
+            .to_string();
+        return Some(super::store::ApiError {
+            code: 403,
+            reason: "Forbidden",
+            message: format!(
+                "pods \"{pod_name}\" is forbidden: service account {}/{name} was not found, retry after the service account is created",
+                target.namespace
+            ),
+            name: pod_name,
+            kind: "pods".into(),
+            group: String::new(),
+            causes: None,
+        });
+    };
+    let none = pod["spec"]["imagePullSecrets"]
+        .as_array()
+        .is_none_or(|a| a.is_empty());
+    if none && let Some(secrets) = sa.get("imagePullSecrets").filter(|s| s.is_array()) {
+        pod["spec"]["imagePullSecrets"] = secrets.clone();
+    }
+    None
+}
+
 /// A pod was created: if it names a node, that node's kubelet takes it.
 pub fn admit(state: &Arc<Mutex<State>>, st: &mut State, pod: &Value) {
     let Some(node) = pod.pointer("/spec/nodeName").and_then(Value::as_str) else {
@@ -133,7 +196,23 @@ pub fn admit(state: &Arc<Mutex<State>>, st: &mut State, pod: &Value) {
         .unwrap_or_default()
         .to_string();
     st.kubelet.started.push(pod.clone());
-    let outcome = st.kubelet.outcome(&image, node);
+    let named: Vec<&str> = pod
+        .pointer("/spec/imagePullSecrets")
+        .and_then(Value::as_array)
+        .into_iter()
+        .flatten()
+        .filter_map(|s| s["name"].as_str())
+        .collect();
+    let refused = st
+        .kubelet
+        .needs_secret
+        .iter()
+        .any(|(i, s)| *i == image && !named.contains(&s.as_str()));
+    let outcome = if refused {
+        PullOutcome::Unauthorized
+    } else {
+        st.kubelet.outcome(&image, node)
+    };
     let step = st.kubelet.step.unwrap_or(Duration::from_millis(40));
     let backoff_only = st.kubelet.backoff_only;
     let node = node.to_string();

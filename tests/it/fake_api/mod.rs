@@ -184,8 +184,12 @@ impl FakeApi {
         out
     }
 
+    /// A namespace, with the `default` ServiceAccount the serviceaccounts controller makes in
+    /// every namespace (pods that name no service account run as it).
     pub fn namespace(&self, name: &str) {
         self.insert(json!({"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": name}}));
+        self.insert(json!({"apiVersion": "v1", "kind": "ServiceAccount",
+            "metadata": {"name": "default", "namespace": name}}));
     }
 
     pub fn get(&self, resource: &str, namespace: &str, name: &str) -> Option<Value> {
@@ -458,7 +462,9 @@ async fn handle(state: Arc<Mutex<State>>, req: Request<Incoming>) -> Response<Bo
             list
         })),
         ("create", None) => match body_json {
-            Some(b) => match kubelet::quota(&st, &target, &b) {
+            Some(mut b) => match kubelet::service_account_admission(&st, &target, &mut b)
+                .or_else(|| kubelet::quota(&st, &target, &b))
+            {
                 Some(e) => Err(e),
                 None => st.create(&target, b, dry_run),
             }
