@@ -10,13 +10,14 @@
 #   git              diff checks of --in-place edits
 #   bash-completion  kubectl's bash completion needs it (the completion tests drive it in a pty)
 #   gcc, libc6-dev   a static C program that probes the sandbox's seccomp filter
+#   unicode-data     Unicode 15.0.0 data: the table of Go's strconv.IsPrint (kpt's %q) is checked against it
 #
 # Idempotent: installs only what is missing. Works on a fresh Debian/Ubuntu machine as root
 # (or with password-less sudo), with no terminal (CI=true, stdin closed).
 # kubectl and kpt are expected to be on PATH already; their absence is reported, not fixed.
 set -euo pipefail
 
-packages=(docker-registry apache2-utils skopeo busybox-static openssl podman runc uidmap git ca-certificates bash-completion gcc libc6-dev)
+packages=(docker-registry apache2-utils skopeo busybox-static openssl podman runc uidmap git ca-certificates bash-completion gcc libc6-dev unicode-data)
 
 installed() {
     dpkg-query -W -f='${Status}' "$1" 2>/dev/null | grep -q 'install ok installed'

@@ -339,10 +339,7 @@ pub fn bytes_node(b: &[u8]) -> KNode {
     n
 }
 
-/// go-yaml v3's `is_printable` (what its emitter writes as it is).
-fn go_yaml_printable(c: char) -> bool {
-    matches!(c as u32, 0x0A | 0x20..=0x7E | 0xA0..=0xD7FF | 0xE000..=0xFFFD) && c != '\u{feff}'
-}
+use super::go_print::yaml_is_printable as go_yaml_printable;
 
 fn plain_ok(s: &str) -> bool {
     if s.is_empty() || s.starts_with(' ') || s.ends_with(' ') {

@@ -1,5 +1,6 @@
 //! KRM function contract: ResourceList in and out, package <-> items, results.
 
+pub mod go_print;
 pub mod image;
 pub mod krmignore;
 pub mod kyaml;

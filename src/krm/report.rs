@@ -162,8 +162,7 @@ pub fn format_stderr(stderr: &[u8], truncate: bool) -> String {
 
 /// Go's `strconv.Quote` (what `%q` prints) of raw bytes: invalid UTF-8 as `\xHH`, the
 /// C escapes, other control characters as `\xHH` (ASCII) or `\uHHHH`, printable
-/// characters as they are. "Printable" is Go's `unicode.IsPrint` for everything but
-/// unassigned code points (kept as they are here; Go escapes them).
+/// characters (Go's `strconv.IsPrint`, [`super::go_print::is_print`]) as they are.
 pub fn go_quote(bytes: &[u8]) -> String {
     let mut out = String::from("\"");
     for chunk in bytes.utf8_chunks() {
@@ -181,7 +180,7 @@ pub fn go_quote(bytes: &[u8]) -> String {
                 c if (c as u32) < 0x20 || c as u32 == 0x7f => {
                     out.push_str(&format!("\\x{:02x}", c as u32))
                 }
-                c if go_printable(c) => out.push(c),
+                c if super::go_print::is_print(c) => out.push(c),
                 c if (c as u32) < 0x10000 => out.push_str(&format!("\\u{:04x}", c as u32)),
                 c => out.push_str(&format!("\\U{:08x}", c as u32)),
             }
@@ -192,23 +191,6 @@ pub fn go_quote(bytes: &[u8]) -> String {
     }
     out.push('"');
     out
-}
-
-/// Go's `unicode.IsPrint`: not a control character, no space but U+0020, no format
-/// character (category Cf), no private-use character, no non-character.
-fn go_printable(c: char) -> bool {
-    let u = c as u32;
-    if c.is_control() || (c.is_whitespace() && c != ' ') {
-        return false;
-    }
-    let format = matches!(u,
-        0xAD | 0x600..=0x605 | 0x61C | 0x6DD | 0x70F | 0x890..=0x891 | 0x8E2 | 0x180E
-        | 0x200B..=0x200F | 0x202A..=0x202E | 0x2060..=0x2064 | 0x2066..=0x206F | 0xFEFF
-        | 0xFFF9..=0xFFFB | 0x110BD | 0x110CD | 0x13430..=0x1343F | 0x1BCA0..=0x1BCA3
-        | 0x1D173..=0x1D17A | 0xE0001 | 0xE0020..=0xE007F);
-    let private = matches!(u, 0xE000..=0xF8FF | 0xF0000..=0xFFFFD | 0x100000..=0x10FFFD);
-    let nonchar = (0xFDD0..=0xFDEF).contains(&u) || u & 0xFFFE == 0xFFFE;
-    !(format || private || nonchar)
 }
 
 /// One item of a `FunctionResultList` (kpt's `fnresult.Result`): `image` or `exec`, the

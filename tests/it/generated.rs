@@ -162,3 +162,48 @@ fn bash_completion_completes_subcommands_flags_and_values() {
     let top = bash_complete(&[""]);
     assert!(!top.iter().any(|s| s.starts_with("__")), "{top:?}");
 }
+
+/// The table behind Go's `strconv.IsPrint` (`krm::go_print`) is the one
+/// `scripts/gen-go-print.py` derives from the Unicode Character Database of the Unicode
+/// version kpt's Go uses (15.0.0: Debian's unicode-data, installed by
+/// scripts/install-test-deps.sh): categories L, M, N, P, S and U+0020.
+#[test]
+fn go_print_table_is_unicode_15_data() {
+    let path = Path::new("/usr/share/unicode/UnicodeData.txt");
+    let readme = std::fs::read_to_string("/usr/share/unicode/ReadMe.txt")
+        .expect("unicode-data is installed (scripts/install-test-deps.sh)");
+    assert!(
+        readme.contains("Version 15.0.0"),
+        "UnicodeData.txt is not 15.0.0"
+    );
+    let mut cat = vec!['C'; 0x110000];
+    let mut first = None;
+    for line in std::fs::read_to_string(path).unwrap().lines() {
+        let f: Vec<&str> = line.split(';').collect();
+        let cp = u32::from_str_radix(f[0], 16).unwrap() as usize;
+        let major = f[2].chars().next().unwrap();
+        if f[1].ends_with(", First>") {
+            first = Some(cp);
+        } else if f[1].ends_with(", Last>") {
+            cat[first.take().unwrap()..=cp].fill(major);
+        } else {
+            cat[cp] = major;
+        }
+    }
+    let mut want: Vec<(u32, u32)> = Vec::new();
+    for (cp, c) in cat.iter().enumerate() {
+        let cp = cp as u32;
+        if cp == 0x20 || "LMNPS".contains(*c) {
+            match want.last_mut() {
+                Some(r) if r.1 + 1 == cp => r.1 = cp,
+                _ => want.push((cp, cp)),
+            }
+        }
+    }
+    assert_eq!(
+        porch_registry::krm::go_print::print_ranges(),
+        want.as_slice(),
+        "regenerate: python3 scripts/gen-go-print.py {} > src/krm/go_print_table.rs",
+        path.display()
+    );
+}

@@ -1193,3 +1193,65 @@ fn document_foot_comments_in_every_output_mode_match_kpt_fn_eval() {
 
 /// Changes `hello: world` (so the function's output goes through kpt's comment copier).
 const RENAME_HELLO: &str = "#!/bin/sh\nsed 's/hello: world/hello: there/'\n";
+
+/// One line of stderr per sample character (Go's `strconv.IsPrint` decides which `%q`
+/// escapes): U+00A0, U+0085, U+FEFF, U+200B, U+E000, U+1F600, U+10FFFF, a control character,
+/// a combining mark, characters new in Unicode 15.0 (U+1FAE8, U+31350) and ones it does not
+/// have (U+1FAE9, U+2FFC, U+0378, U+2EBF0), U+00AD, U+3000, U+2028.
+const SAMPLES: &str = "#!/bin/sh\ncat\nprintf 'nbsp \\302\\240|nel \\302\\205|bom \\357\\273\\277|zw \\342\\200\\213|pua \\356\\200\\200|emoji \\360\\237\\230\\200|max \\364\\217\\277\\277|ctl \\001|comb e\\314\\201|new \\360\\237\\253\\250 \\360\\261\\215\\220|none \\360\\237\\253\\251 \\342\\277\\274 \\315\\270 \\360\\256\\257\\260|shy \\302\\255|ideo \\343\\200\\200|ls \\342\\200\\250\\n' | tr '|' '\\n' >&2\n";
+
+#[test]
+fn stderr_characters_are_quoted_with_go_s_is_print_like_kpt() {
+    let t = tempfile::tempdir().unwrap();
+    let img = busybox_image(t.path(), SAMPLES);
+    let script = t.path().join("fn.sh");
+    std::fs::write(&script, SAMPLES).unwrap();
+    let exec = format!("/bin/busybox sh {}", script.display());
+    let pkg = package(&t.path().join("kpt"));
+    let kpt = std::process::Command::new("kpt")
+        .args(["fn", "eval", pkg.to_str().unwrap(), "--exec", &exec])
+        .arg("--truncate-output=false")
+        .output()
+        .expect("kpt is installed");
+    assert!(
+        kpt.status.success(),
+        "{}",
+        String::from_utf8_lossy(&kpt.stderr)
+    );
+    let pkg = package(&t.path().join("ours"));
+    let ours = bin()
+        .args(["run", &img, pkg.to_str().unwrap(), "--cache-dir"])
+        .arg(cache(t.path()))
+        .arg("--truncate-output=false")
+        .output()
+        .unwrap();
+    assert!(
+        ours.status.success(),
+        "{}",
+        String::from_utf8_lossy(&ours.stderr)
+    );
+    let (a, b) = (
+        report_lines(&ours.stderr, &img, &exec),
+        report_lines(&kpt.stderr, &exec, &exec),
+    );
+    assert_eq!(a, b);
+    // What the comparison rests on (Go 1.23.6, Unicode 15.0.0).
+    for line in [
+        r#"    "nbsp \u00a0""#,
+        r#"    "nel \u0085""#,
+        r#"    "bom \ufeff""#,
+        r#"    "zw \u200b""#,
+        r#"    "pua \ue000""#,
+        "    \"emoji \u{1f600}\"",
+        r#"    "max \U0010ffff""#,
+        r#"    "ctl \x01""#,
+        "    \"comb e\u{301}\"",
+        "    \"new \u{1fae8} \u{31350}\"",
+        r#"    "none \U0001fae9 \u2ffc \u0378 \U0002ebf0""#,
+        r#"    "shy \u00ad""#,
+        r#"    "ideo \u3000""#,
+        r#"    "ls \u2028""#,
+    ] {
+        assert!(a.lines().any(|l| l == line), "{line}\n{a}");
+    }
+}
