@@ -398,6 +398,34 @@ fn install_temp_cleanup() {
     });
 }
 
+/// SIGINT, SIGTERM and SIGHUP held back (blocked for this thread) while it lives; one that
+/// came meanwhile is delivered when it is dropped.
+struct SignalsHeld(libc::sigset_t);
+
+impl SignalsHeld {
+    fn hold() -> SignalsHeld {
+        // SAFETY: sigset_t filled by sigemptyset/sigaddset before use; pthread_sigmask with
+        // valid pointers.
+        unsafe {
+            let mut set: libc::sigset_t = std::mem::zeroed();
+            libc::sigemptyset(&mut set);
+            for sig in [libc::SIGINT, libc::SIGTERM, libc::SIGHUP] {
+                libc::sigaddset(&mut set, sig);
+            }
+            let mut before: libc::sigset_t = std::mem::zeroed();
+            libc::pthread_sigmask(libc::SIG_BLOCK, &set, &mut before);
+            SignalsHeld(before)
+        }
+    }
+}
+
+impl Drop for SignalsHeld {
+    fn drop(&mut self) {
+        // SAFETY: restores the mask read in `hold`.
+        unsafe { libc::pthread_sigmask(libc::SIG_SETMASK, &self.0, std::ptr::null_mut()) };
+    }
+}
+
 /// Registers a temp file for removal on SIGINT/SIGTERM while it lives.
 struct TempGuard(*mut libc::c_char);
 
@@ -442,11 +470,21 @@ fn write_if_unchanged(path: &Path, before: Option<&str>, contents: &[u8]) -> Res
         .filter(|p| !p.as_os_str().is_empty())
         .unwrap_or(Path::new("."));
     check_writable(path)?;
-    let mut tmp = tempfile::Builder::new()
+    // The temp file is registered for the signal handler before a signal can come: one that
+    // arrives while it is created waits, then removes it.
+    install_temp_cleanup();
+    let held = SignalsHeld::hold();
+    let (mut tmp, _guard) = match tempfile::Builder::new()
         .prefix(".porch-registry-")
         .tempfile_in(dir)
-        .map_err(|e| Error::io(dir, e))?;
-    let _guard = TempGuard::new(tmp.path());
+    {
+        Ok(t) => {
+            let g = TempGuard::new(t.path());
+            (t, g)
+        }
+        Err(e) => return Err(Error::io(dir, e)),
+    };
+    drop(held);
     tmp.write_all(contents).map_err(|e| Error::io(path, e))?;
     tmp.as_file().sync_all().map_err(|e| Error::io(path, e))?;
     if let Ok(meta) = std::fs::metadata(path) {
