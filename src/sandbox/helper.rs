@@ -1,6 +1,8 @@
-//! The single-threaded sandbox helper (`/proc/self/exe __sandbox`, spec in the environment).
+//! The single-threaded sandbox helper: a fork of the single-threaded main process ([`fork_helper`]),
+//! or, when the main process has threads, `/proc/self/exe __sandbox` with the spec in its
+//! environment (run before any thread exists).
 //!
-//! Runs before any thread exists, so `fork` here is safe.
+//! Either way the helper has one thread, so it may run any code, and `fork` here is safe.
 
 use std::ffi::CString;
 use std::os::fd::AsRawFd;
@@ -26,9 +28,87 @@ fn ctx<T, E: std::fmt::Display>(
     r.map_err(|e| format!("{}: {e}", what()))
 }
 
+/// Start the helper as a fork of this process, which must have one thread only (the caller
+/// checks): the child then is what a fresh process would be, and may allocate, format and
+/// open files like the re-executed helper. Its stdin, stdout and stderr are new pipes (our
+/// ends returned), it leads its own process group, and it keeps no other descriptor of ours.
+pub(super) fn fork_helper(spec: &Spec) -> std::io::Result<super::Piped> {
+    let parent = std::process::id() as i32;
+    let cloexec = nix::fcntl::OFlag::O_CLOEXEC;
+    let (in_r, in_w) = nix::unistd::pipe2(cloexec)?;
+    let (out_r, out_w) = nix::unistd::pipe2(cloexec)?;
+    let (err_r, err_w) = nix::unistd::pipe2(cloexec)?;
+    // SAFETY: this process has one thread (the caller's check; no other thread can appear
+    // meanwhile), so the child inherits no lock held elsewhere. It leaves with `_exit`.
+    let pid = unsafe { libc::fork() };
+    if pid < 0 {
+        return Err(std::io::Error::last_os_error());
+    }
+    if pid == 0 {
+        let ends = [in_r.as_raw_fd(), out_w.as_raw_fd(), err_w.as_raw_fd()];
+        let code = std::panic::catch_unwind(|| {
+            if !become_child(ends) {
+                return SETUP_FAILED;
+            }
+            run(spec, Some(parent))
+        })
+        .unwrap_or(SETUP_FAILED);
+        // SAFETY: leave without running the parent's exit handlers or flushing its buffers.
+        unsafe { libc::_exit(code) }
+    }
+    // Both sides set the group, so it exists before either goes on (as posix_spawn does).
+    // SAFETY: setpgid on our own child.
+    unsafe { libc::setpgid(pid, pid) };
+    drop((in_r, out_w, err_w));
+    Ok(super::Piped {
+        pid,
+        stdin: in_w,
+        stdout: out_r,
+        stderr: err_r,
+    })
+}
+
+/// In the forked child: own process group, the pipe ends `ends` as fds 0, 1, 2, every other
+/// descriptor closed (ours, the parent's, its ends of the pipes). False when that failed.
+fn become_child(ends: [i32; 3]) -> bool {
+    // SAFETY: plain syscalls on descriptors of this process.
+    unsafe {
+        libc::setpgid(0, 0);
+        // Above 2 first: an end may itself be 0, 1 or 2 when the parent runs with one closed.
+        let mut high = [-1; 3];
+        for (h, fd) in high.iter_mut().zip(ends) {
+            *h = libc::fcntl(fd, libc::F_DUPFD_CLOEXEC, 3);
+            if *h < 0 {
+                return false;
+            }
+        }
+        for (target, fd) in high.into_iter().enumerate() {
+            if libc::dup2(fd, target as i32) < 0 {
+                return false;
+            }
+        }
+        if libc::syscall(libc::SYS_close_range, 3u32, u32::MAX, 0u32) != 0 {
+            // No close_range (kernel < 5.9): what /proc lists.
+            let open: Vec<i32> = std::fs::read_dir("/proc/self/fd")
+                .map(|d| {
+                    d.flatten()
+                        .filter_map(|e| e.file_name().to_str()?.parse().ok())
+                        .filter(|fd| *fd > 2)
+                        .collect()
+                })
+                .unwrap_or_default();
+            for fd in open {
+                libc::close(fd);
+            }
+        }
+    }
+    true
+}
+
 /// Run the helper; returns the exit code to leave with (only on failure or after the child).
-pub fn run(spec: &Spec) -> i32 {
-    match outer(spec) {
+/// `parent`: the pid of the process that forked this helper (`None`: the re-executed helper).
+pub fn run(spec: &Spec, parent: Option<i32>) -> i32 {
+    match outer(spec, parent) {
         Ok(code) => code,
         Err(msg) => {
             crate::errln!("{SETUP_ERROR_PREFIX}{msg}");
@@ -66,10 +146,11 @@ fn join_cgroups(dirs: &[PathBuf]) -> R<()> {
     Ok(())
 }
 
-fn outer(spec: &Spec) -> R<i32> {
+fn outer(spec: &Spec, parent: Option<i32>) -> R<i32> {
     set_pdeathsig();
     // If the parent died before we set PDEATHSIG, stop now.
-    if nix::unistd::getppid().as_raw() == 1 {
+    let ppid = nix::unistd::getppid().as_raw();
+    if parent.map_or(ppid == 1, |p| ppid != p) {
         return Ok(SETUP_FAILED);
     }
     // Into the run's cgroups first, so every process of the function starts inside.
@@ -389,12 +470,37 @@ fn init(spec: &Spec) -> R<std::convert::Infallible> {
     let args = spec.argv.iter().map(|a| cstr(a)).collect::<R<Vec<_>>>()?;
     let env = spec.env.iter().map(|a| cstr(a)).collect::<R<Vec<_>>>()?;
     apply_fallbacks(&spec.fallbacks)?;
+    default_signals();
     // Last: nothing of the sandbox's own setup needs a denied call after this.
     seccomp::install(spec.fallbacks.cpus.is_some())?;
     Err(match execve(&path, &args, &env) {
         Err(e) => format!("exec {}: {e}", exe.display()),
         Ok(never) => match never {},
     })
+}
+
+/// Default dispositions and an empty mask for the function, as a container engine gives it:
+/// an ignored signal stays ignored across exec (Rust's runtime ignores SIGPIPE; what started
+/// us may have ignored others, libc's reserved 32 and 33 too, which its wrappers refuse).
+fn default_signals() {
+    // The kernel's `struct sigaction` all zero is SIG_DFL, no flags, an empty mask.
+    let dfl = [0u64; 4];
+    // SAFETY: rt_sigaction with a valid action of the kernel's size; SIGKILL and SIGSTOP
+    // just fail. sigprocmask with a valid empty set.
+    unsafe {
+        for sig in 1..=libc::SIGRTMAX() {
+            libc::syscall(
+                libc::SYS_rt_sigaction,
+                sig,
+                dfl.as_ptr(),
+                std::ptr::null_mut::<u64>(),
+                8usize,
+            );
+        }
+        let mut set: libc::sigset_t = std::mem::zeroed();
+        libc::sigemptyset(&mut set);
+        libc::sigprocmask(libc::SIG_SETMASK, &set, std::ptr::null_mut());
+    }
 }
 
 fn set_rlimit(resource: libc::__rlimit_resource_t, value: u64, what: &str) -> R<()> {

@@ -18,9 +18,8 @@ mod helper;
 pub mod rootfs;
 mod seccomp;
 
-use std::io::{Read, Write};
 use std::os::fd::{AsRawFd, FromRawFd, OwnedFd};
-use std::os::unix::process::{CommandExt, ExitStatusExt};
+use std::os::unix::process::CommandExt;
 use std::path::PathBuf;
 use std::process::{Command, ExitCode, Stdio};
 use std::time::{Duration, Instant};
@@ -152,7 +151,7 @@ pub fn maybe_run_helper() -> Option<ExitCode> {
         ));
         return Some(ExitCode::from(SETUP_FAILED as u8));
     };
-    let code = helper::run(&spec);
+    let code = helper::run(&spec, None);
     Some(ExitCode::from(code as u8))
 }
 
@@ -166,32 +165,18 @@ fn pidfd_open(pid: i32) -> std::io::Result<OwnedFd> {
     Ok(unsafe { OwnedFd::from_raw_fd(fd as i32) })
 }
 
-/// Wait until the process behind `pidfd` exits or `deadline` passes; true if it exited.
-fn wait_pidfd(pidfd: &OwnedFd, deadline: Instant) -> bool {
-    loop {
-        let left = deadline.saturating_duration_since(Instant::now());
-        if left.is_zero() {
-            return false;
-        }
-        let ms = left.as_millis().min(i32::MAX as u128) as i32;
-        let mut pfd = libc::pollfd {
-            fd: pidfd.as_raw_fd(),
-            events: libc::POLLIN,
-            revents: 0,
-        };
-        // SAFETY: one valid pollfd.
-        let r = unsafe { libc::poll(&mut pfd, 1, ms.max(1)) };
-        if r > 0 {
-            return true;
-        }
-        if r < 0 && std::io::Error::last_os_error().kind() != std::io::ErrorKind::Interrupted {
-            return false;
-        }
-    }
+/// A started child: its pid (the leader of its own process group) and our ends of its
+/// stdin, stdout and stderr pipes.
+pub(crate) struct Piped {
+    pub pid: i32,
+    pub stdin: OwnedFd,
+    pub stdout: OwnedFd,
+    pub stderr: OwnedFd,
 }
 
 /// Run `cmd` with `input` on stdin, collecting stdout and stderr, killing its whole process
-/// group after `timeout`. Shared by the native sandbox and the engines.
+/// group after `timeout`. Shared by the native sandbox's helper fallback, the engines and
+/// `exec:` functions.
 pub(crate) fn run_piped(mut cmd: Command, input: &[u8], timeout: Duration) -> Result<RunOutput> {
     cmd.stdin(Stdio::piped())
         .stdout(Stdio::piped())
@@ -201,63 +186,201 @@ pub(crate) fn run_piped(mut cmd: Command, input: &[u8], timeout: Duration) -> Re
     let mut child = cmd
         .spawn()
         .map_err(|e| Error::other(format!("cannot start {program}: {e}")))?;
-    let pid = child.id() as i32;
-    let mut stdin = child.stdin.take().expect("piped");
-    let mut stdout = child.stdout.take().expect("piped");
-    let mut stderr = child.stderr.take().expect("piped");
-    let input = input.to_vec();
-    let writer = std::thread::spawn(move || {
-        // A function may exit without reading its input: ignore EPIPE.
-        let _ = stdin.write_all(&input);
-    });
-    let out_reader = std::thread::spawn(move || {
-        let mut buf = Vec::new();
-        let _ = stdout.read_to_end(&mut buf);
-        buf
-    });
-    let err_reader = std::thread::spawn(move || {
-        let mut buf = Vec::new();
-        let _ = stderr.read_to_end(&mut buf);
-        buf
-    });
-    let deadline = Instant::now() + timeout;
-    let exited = match pidfd_open(pid) {
-        Ok(fd) => wait_pidfd(&fd, deadline),
-        Err(_) => loop {
-            if child.try_wait().ok().flatten().is_some() {
-                break true;
-            }
-            if Instant::now() >= deadline {
-                break false;
-            }
-            std::thread::sleep(Duration::from_millis(5));
-        },
+    let piped = Piped {
+        pid: child.id() as i32,
+        stdin: child.stdin.take().expect("piped").into(),
+        stdout: child.stdout.take().expect("piped").into(),
+        stderr: child.stderr.take().expect("piped").into(),
     };
-    if !exited {
-        // The helper's process group; the namespace's init dies with the helper (PDEATHSIG)
-        // and takes every process of the PID namespace with it.
-        // SAFETY: signalling our own child's process group.
-        unsafe {
-            libc::kill(-pid, libc::SIGKILL);
-            libc::kill(pid, libc::SIGKILL);
+    // Reaped by pid in `supervise` (dropping a `Child` neither waits nor kills).
+    drop(child);
+    supervise(piped, input, timeout)
+        .map_err(|e| Error::other(format!("waiting for {program}: {e}")))
+}
+
+/// How long the pipes are still read after the child exited (what is left of its process
+/// group or namespace is dying): a descendant that escaped and kept them open cannot hang us.
+const DRAIN_AFTER_EXIT: Duration = Duration::from_secs(2);
+
+fn set_nonblocking(fd: &OwnedFd) {
+    // SAFETY: fcntl on an fd we own.
+    unsafe {
+        let flags = libc::fcntl(fd.as_raw_fd(), libc::F_GETFL);
+        if flags >= 0 {
+            libc::fcntl(fd.as_raw_fd(), libc::F_SETFL, flags | libc::O_NONBLOCK);
         }
     }
-    let status = child
-        .wait()
-        .map_err(|e| Error::other(format!("waiting for {program}: {e}")))?;
-    let _ = writer.join();
-    let stdout = out_reader.join().unwrap_or_default();
-    let stderr = err_reader.join().unwrap_or_default();
-    let outcome = if !exited {
+}
+
+/// The child's wait status if it has exited (reaped now), without blocking.
+fn try_reap(pid: i32) -> std::io::Result<Option<i32>> {
+    let mut status = 0;
+    loop {
+        // SAFETY: waitpid on our own child.
+        let r = unsafe { libc::waitpid(pid, &mut status, libc::WNOHANG) };
+        if r == pid {
+            return Ok(Some(status));
+        }
+        if r == 0 {
+            return Ok(None);
+        }
+        let e = std::io::Error::last_os_error();
+        if e.kind() != std::io::ErrorKind::Interrupted {
+            return Err(e);
+        }
+    }
+}
+
+/// Read what `fd` has now into `buf`; false once it is at end of file (or broken).
+fn drain(fd: &OwnedFd, buf: &mut Vec<u8>) -> bool {
+    let mut chunk = [0u8; 16 * 1024];
+    loop {
+        // SAFETY: reading into a local buffer of that size.
+        let n = unsafe { libc::read(fd.as_raw_fd(), chunk.as_mut_ptr().cast(), chunk.len()) };
+        if n > 0 {
+            buf.extend_from_slice(&chunk[..n as usize]);
+            continue;
+        }
+        if n == 0 {
+            return false;
+        }
+        match std::io::Error::last_os_error().kind() {
+            std::io::ErrorKind::Interrupted => continue,
+            std::io::ErrorKind::WouldBlock => return true,
+            _ => return false,
+        }
+    }
+}
+
+/// Feed `input` to the child, collect its output and wait for it, in this one thread (no
+/// thread is started: a later sandbox of the same process can still be forked, see
+/// [`run_native`]). After `timeout` the child's process group is killed.
+fn supervise(p: Piped, input: &[u8], timeout: Duration) -> std::io::Result<RunOutput> {
+    let pid = p.pid;
+    for fd in [&p.stdin, &p.stdout, &p.stderr] {
+        set_nonblocking(fd);
+    }
+    let pidfd = pidfd_open(pid).ok();
+    let deadline = Instant::now() + timeout;
+    // Dropping our end closes the function's stdin: at once when there is nothing to send.
+    let mut stdin = (!input.is_empty()).then_some(p.stdin);
+    let mut sent = 0;
+    let mut stdout = Some(p.stdout);
+    let mut stderr = Some(p.stderr);
+    let (mut out_buf, mut err_buf) = (Vec::new(), Vec::new());
+    let mut status = None;
+    let mut timed_out = false;
+    let mut drain_until = None;
+    loop {
+        let now = Instant::now();
+        if status.is_none()
+            && let Some(st) = try_reap(pid)?
+        {
+            status = Some(st);
+            drain_until = Some(now + DRAIN_AFTER_EXIT);
+            // Input it did not read is not an error (a function may ignore stdin).
+            stdin = None;
+        }
+        if status.is_some() && stdout.is_none() && stderr.is_none() {
+            break;
+        }
+        if drain_until.is_some_and(|d| now >= d) {
+            break;
+        }
+        if status.is_none() && !timed_out && now >= deadline {
+            // The helper's process group; the namespace's init dies with the helper
+            // (PDEATHSIG) and takes every process of the PID namespace with it.
+            // SAFETY: signalling our own child's process group, then the child.
+            unsafe {
+                libc::kill(-pid, libc::SIGKILL);
+                libc::kill(pid, libc::SIGKILL);
+            }
+            timed_out = true;
+            continue;
+        }
+        let mut fds = Vec::with_capacity(4);
+        let mut add = |fd: Option<&OwnedFd>, events| {
+            fds.push(libc::pollfd {
+                fd: fd.map_or(-1, |f| f.as_raw_fd()),
+                events,
+                revents: 0,
+            })
+        };
+        add(stdin.as_ref(), libc::POLLOUT);
+        add(stdout.as_ref(), libc::POLLIN);
+        add(stderr.as_ref(), libc::POLLIN);
+        add(pidfd.as_ref().filter(|_| status.is_none()), libc::POLLIN);
+        let until = match (status, timed_out) {
+            (Some(_), _) => drain_until,
+            (None, false) => Some(deadline),
+            // Killed: SIGKILL ends it.
+            (None, true) => None,
+        };
+        let mut ms = until.map_or(-1, |t| {
+            let left = t.saturating_duration_since(now).as_millis();
+            left.clamp(1, i32::MAX as u128) as i32
+        });
+        if pidfd.is_none() && status.is_none() {
+            // No pidfd (kernel < 5.3): look at the child every 5 ms.
+            ms = if ms < 0 { 5 } else { ms.min(5) };
+        }
+        // SAFETY: `fds` is a valid array of pollfd (negative fds are ignored).
+        let r = unsafe { libc::poll(fds.as_mut_ptr(), fds.len() as libc::nfds_t, ms) };
+        if r < 0 {
+            let e = std::io::Error::last_os_error();
+            if e.kind() == std::io::ErrorKind::Interrupted {
+                continue;
+            }
+            return Err(e);
+        }
+        if fds[0].revents != 0
+            && let Some(fd) = &stdin
+        {
+            let rest = &input[sent..];
+            // SAFETY: writing from a live slice of that length.
+            let n = unsafe { libc::write(fd.as_raw_fd(), rest.as_ptr().cast(), rest.len()) };
+            if n > 0 {
+                sent += n as usize;
+            }
+            let blocked = n < 0
+                && matches!(
+                    std::io::Error::last_os_error().kind(),
+                    std::io::ErrorKind::WouldBlock | std::io::ErrorKind::Interrupted
+                );
+            // All sent, or the function closed its stdin (EPIPE): close ours.
+            if sent == input.len() || (n < 0 && !blocked) {
+                stdin = None;
+            }
+        }
+        if fds[1].revents != 0
+            && let Some(fd) = &stdout
+            && !drain(fd, &mut out_buf)
+        {
+            stdout = None;
+        }
+        if fds[2].revents != 0
+            && let Some(fd) = &stderr
+            && !drain(fd, &mut err_buf)
+        {
+            stderr = None;
+        }
+    }
+    // The loop ends only after the child was reaped.
+    let Some(status) = status else {
+        return Err(std::io::Error::other("the child was not reaped"));
+    };
+    let outcome = if timed_out {
         Outcome::TimedOut
-    } else if let Some(code) = status.code() {
-        Outcome::Exited(code)
+    } else if libc::WIFEXITED(status) {
+        Outcome::Exited(libc::WEXITSTATUS(status))
+    } else if libc::WIFSIGNALED(status) {
+        Outcome::Signaled(libc::WTERMSIG(status))
     } else {
-        Outcome::Signaled(status.signal().unwrap_or(libc::SIGKILL))
+        Outcome::Signaled(libc::SIGKILL)
     };
     Ok(RunOutput {
-        stdout,
-        stderr,
+        stdout: out_buf,
+        stderr: err_buf,
         outcome,
         events: Events::default(),
     })
@@ -296,6 +419,24 @@ fn enforce(limits: &Limits) -> (cgroup::RunCgroup, Fallbacks) {
     (cg, fb)
 }
 
+/// Whether this process has one thread only (then nothing can hold a lock another thread
+/// would have to release, and no thread can appear unless this one starts it): a fork of it
+/// may run any code, as a freshly executed process may. An exiting thread still listed
+/// counts: the answer errs on the side of the helper fallback.
+fn single_threaded() -> bool {
+    std::fs::read_dir("/proc/self/task").is_ok_and(|d| d.count() == 1)
+}
+
+/// How the helper of a native run is started.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum HelperStart {
+    /// A fork of this single-threaded process runs the helper (no second exec).
+    Fork,
+    /// `/proc/self/exe __sandbox`, the spec in its environment: when this process has
+    /// other threads (a pull's tokio runtime, say), forking it could deadlock the child.
+    Exec,
+}
+
 /// Run `spec` in the native sandbox with `input` on stdin.
 pub fn run_native(spec: &Spec, input: &[u8], timeout: Duration) -> Result<RunOutput> {
     let (cg, fallbacks) = enforce(&spec.limits);
@@ -304,10 +445,29 @@ pub fn run_native(spec: &Spec, input: &[u8], timeout: Duration) -> Result<RunOut
         fallbacks,
         ..spec.clone()
     };
-    let json = serde_json::to_string(&spec).expect("spec serializes");
-    let mut cmd = Command::new("/proc/self/exe");
-    cmd.arg(HELPER_ARG).env_clear().env(SPEC_ENV, json);
-    let mut out = run_piped(cmd, input, timeout)?;
+    let start = if single_threaded() {
+        HelperStart::Fork
+    } else {
+        HelperStart::Exec
+    };
+    let mut out = match start {
+        HelperStart::Fork => {
+            let piped = helper::fork_helper(&spec).map_err(|e| {
+                Error::other(format!(
+                    "sandbox: cannot start the sandbox helper (fork): {e}"
+                ))
+            })?;
+            supervise(piped, input, timeout).map_err(|e| {
+                Error::other(format!("sandbox: waiting for the sandbox helper: {e}"))
+            })?
+        }
+        HelperStart::Exec => {
+            let json = serde_json::to_string(&spec).expect("spec serializes");
+            let mut cmd = Command::new("/proc/self/exe");
+            cmd.arg(HELPER_ARG).env_clear().env(SPEC_ENV, json);
+            run_piped(cmd, input, timeout)?
+        }
+    };
     if out.outcome == Outcome::TimedOut {
         cg.kill();
     }

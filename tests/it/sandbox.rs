@@ -430,3 +430,152 @@ fn unpacked_roots_of_a_private_image_are_private_to_their_owner() {
     assert!(out.status.success(), "{}", stderr(&out));
     assert_eq!(mode(&cache_dir.join("rootfs")), 0o700);
 }
+
+/// The parent pid of `pid`, from /proc.
+fn parent_of(pid: u32) -> Option<u32> {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
+    // `PID (COMM) STATE PPID ...`; COMM may hold spaces and parentheses.
+    stat.rsplit_once(')')?
+        .1
+        .split_whitespace()
+        .nth(1)?
+        .parse()
+        .ok()
+}
+
+fn cmdline_of(pid: u32) -> String {
+    let raw = std::fs::read(format!("/proc/{pid}/cmdline")).unwrap_or_default();
+    String::from_utf8_lossy(&raw).replace('\0', " ")
+}
+
+fn fds_of(pid: u32) -> Vec<u32> {
+    let mut fds: Vec<u32> = std::fs::read_dir(format!("/proc/{pid}/fd"))
+        .unwrap()
+        .flatten()
+        .filter_map(|e| e.file_name().to_str()?.parse().ok())
+        .collect();
+    fds.sort();
+    fds
+}
+
+#[test]
+fn the_sandbox_helper_is_a_fork_of_the_command_not_a_second_exec() {
+    let t = tempfile::tempdir().unwrap();
+    let img = busybox_image(t.path(), "#!/bin/sh\nexec sleep 4345\n");
+    let exe = assert_cmd::cargo::cargo_bin("kubectl-porch-registry");
+    let mut main = Command::new(&exe)
+        .args(run_args(&img, t.path(), &[]))
+        .stdin(std::process::Stdio::null())
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let main_pid = main.id();
+    // The function, once it runs: the process whose parent's parent is the command.
+    let mut function = None;
+    for _ in 0..300 {
+        function = sandbox_processes("sleep 4345").iter().find_map(|p| {
+            let pid: u32 = p.split(':').next()?.parse().ok()?;
+            (parent_of(parent_of(pid)?)? == main_pid).then_some(pid)
+        });
+        if function.is_some() {
+            break;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+    let Some(function) = function else {
+        let _ = main.kill();
+        let out = main.wait_with_output().unwrap();
+        panic!("the function never ran under the command: {}", stderr(&out));
+    };
+    let helper = parent_of(function).unwrap();
+    // The helper is the command's own image, forked: the same command line (a re-executed
+    // helper would be `/proc/self/exe __sandbox`), the same executable, and no descriptor
+    // of the command's but its three pipes.
+    assert_eq!(cmdline_of(helper), cmdline_of(main_pid));
+    assert!(!cmdline_of(helper).contains("__sandbox"));
+    assert_eq!(
+        std::fs::read_link(format!("/proc/{helper}/exe")).unwrap(),
+        std::fs::read_link(format!("/proc/{main_pid}/exe")).unwrap()
+    );
+    assert_eq!(fds_of(helper), vec![0, 1, 2]);
+    assert_eq!(fds_of(function), vec![0, 1, 2]);
+    // Ending the function (the namespace's init) ends the run: a failed function (the
+    // helper reports a signal as 128 + its number, as a shell does).
+    // SAFETY: signalling the test's own sandboxed process.
+    unsafe { libc::kill(function as i32, libc::SIGKILL) };
+    let out = main.wait_with_output().unwrap();
+    assert_eq!(out.status.code(), Some(8), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("failed with exit code 137"),
+        "{}",
+        stderr(&out)
+    );
+}
+
+#[test]
+fn the_function_starts_with_default_signal_dispositions_and_an_empty_mask() {
+    // Rust's runtime ignores SIGPIPE, and an ignored signal stays ignored across exec: the
+    // function must get the defaults, as a container engine gives them.
+    let t = tempfile::tempdir().unwrap();
+    let img = busybox_image(
+        t.path(),
+        "#!/bin/sh\ngrep -E '^Sig(Ign|Blk):' /proc/self/status >&2\nexec cat\n",
+    );
+    let out = run(&img, t.path(), &[]);
+    let err = stderr(&out);
+    assert!(out.status.success(), "{err}");
+    assert!(err.contains(r"SigIgn:\t0000000000000000"), "{err}");
+    assert!(err.contains(r"SigBlk:\t0000000000000000"), "{err}");
+}
+
+#[test]
+fn a_sandbox_helper_that_cannot_be_forked_is_one_error_line_and_changes_nothing() {
+    // A normal user at RLIMIT_NPROC: the command runs, its fork of the helper fails.
+    if !is_root() {
+        return; // setpriv to another user needs root
+    }
+    let t = tempfile::tempdir().unwrap();
+    let img = busybox_image(t.path(), "#!/bin/sh\nexec cat\n");
+    let args = run_args(&img, t.path(), &[]);
+    chown_tree(t.path(), NOBODY);
+    let pkg = package_files(&t.path().join("pkg"));
+    let exe = assert_cmd::cargo::cargo_bin("kubectl-porch-registry");
+    // The limit is lowered after the uid change (a limit already exceeded at setuid time
+    // would fail the exec of the command instead).
+    let out = Command::new("setpriv")
+        .args(["--reuid=65534", "--regid=65534", "--clear-groups", "--"])
+        .args(["prlimit", "--nproc=1:1", "--"])
+        .arg(&exe)
+        .args(args)
+        .env("HOME", t.path())
+        .output()
+        .unwrap();
+    let err = stderr(&out);
+    assert_eq!(out.status.code(), Some(1), "{err}");
+    let errors: Vec<&str> = err.lines().filter(|l| l.starts_with("error:")).collect();
+    assert_eq!(errors.len(), 1, "{err}");
+    assert!(
+        errors[0].contains("cannot start the sandbox helper (fork)")
+            && errors[0].contains("Resource temporarily unavailable"),
+        "{err}"
+    );
+    assert_eq!(package_files(&t.path().join("pkg")), pkg);
+}
+
+fn package_files(dir: &Path) -> Vec<(PathBuf, Vec<u8>)> {
+    let mut out = Vec::new();
+    let mut stack = vec![dir.to_path_buf()];
+    while let Some(d) = stack.pop() {
+        for e in std::fs::read_dir(&d).unwrap().flatten() {
+            let p = e.path();
+            if p.is_dir() {
+                stack.push(p);
+            } else {
+                out.push((p.clone(), std::fs::read(&p).unwrap()));
+            }
+        }
+    }
+    out.sort();
+    out
+}
