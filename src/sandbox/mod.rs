@@ -1,16 +1,27 @@
 //! Run a function's entrypoint in Linux namespaces; podman/docker alternatives.
 //!
-//! The main process (multi-threaded: tokio, reader threads) never forks to set up namespaces.
-//! It spawns `/proc/self/exe __sandbox` (the JSON spec in its environment) (a plain fork+exec done by std), and that
-//! fresh, single-threaded helper does `unshare`, writes the user-namespace maps, forks the PID 1
-//! of the new PID namespace, mounts the read-only root, `/proc`, a private `/tmp`, a minimal
-//! `/dev`, pivots into the root, sets no_new_privs, the per-process limits and the seccomp
-//! filter, and execs the entrypoint. Before it starts, the main process makes the run's cgroup
-//! ([`cgroup`]) where it can; the helper joins it first thing (`runner::limits` says what applies
-//! where). The main process
-//! only pipes the ResourceList in and out and enforces the timeout by killing the helper's
-//! process group; the helper's child (the namespace's init) has PDEATHSIG=SIGKILL, and when
-//! the init dies the kernel kills every process of the namespace.
+//! The namespace setup happens in a single-threaded helper process, never in a process with
+//! other threads (a fork there could inherit a lock another thread holds). How the helper
+//! starts ([`HelperStart`]):
+//! - **fork** (the warm `run`/`render` path): when the main process has one thread only (no
+//!   pull ran a tokio runtime, no reader thread exists: checked in `/proc/self/task` right
+//!   before), it forks, and the child is the helper, running the same code with the spec it
+//!   already has. No second exec of the binary, no JSON. The child moves its pipe ends to
+//!   fds 0-2, closes every other descriptor, leads its own process group, and leaves with
+//!   `_exit`;
+//! - **exec** (fallback, when other threads exist): `/proc/self/exe __sandbox` (the JSON spec in
+//!   its environment), a plain fork+exec done by std; that fresh process runs the same code.
+//!
+//! The helper does `unshare`, writes the user-namespace maps, forks the PID 1 of the new PID
+//! namespace, mounts the read-only root, `/proc`, a private `/tmp`, a minimal `/dev`, pivots
+//! into the root, sets no_new_privs, the per-process limits, default signal dispositions and
+//! the seccomp filter, and execs the entrypoint. Before it starts, the main process makes the
+//! run's cgroup ([`cgroup`]) where it can; the helper joins it first thing (`runner::limits`
+//! says what applies where). The main process only pipes the ResourceList in and out (one
+//! thread, a poll loop: no thread is started, so the next function of a `render` forks too)
+//! and enforces the timeout by killing the helper's process group; the helper has
+//! PDEATHSIG=SIGKILL, so has its child (the namespace's init), and when the init dies the
+//! kernel kills every process of the namespace.
 
 pub mod cgroup;
 mod engine;

@@ -579,3 +579,74 @@ fn package_files(dir: &Path) -> Vec<(PathBuf, Vec<u8>)> {
     out.sort();
     out
 }
+
+/// `__sandbox` with `spec` (JSON) in its environment, `input` on stdin: the helper as the
+/// fallback re-executes it when the command has threads.
+fn exec_helper(spec: &serde_json::Value, input: &[u8]) -> Output {
+    use std::io::Write;
+    let exe = assert_cmd::cargo::cargo_bin("kubectl-porch-registry");
+    let mut child = Command::new(exe)
+        .arg("__sandbox")
+        .env_clear()
+        .env("KUBECTL_PORCH_REGISTRY_SANDBOX_SPEC", spec.to_string())
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    child.stdin.take().unwrap().write_all(input).unwrap();
+    child.wait_with_output().unwrap()
+}
+
+#[test]
+fn the_re_executed_helper_fallback_builds_the_same_sandbox() {
+    let t = tempfile::tempdir().unwrap();
+    let img = busybox_image(
+        t.path(),
+        "#!/bin/sh\nid -u >&2\nhostname >&2\ngrep -E '^SigIgn:' /proc/self/status >&2\nexec cat\n",
+    );
+    // A run unpacks the root into the cache; the helper is then given that root.
+    let out = run(&img, t.path(), &[]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let roots: Vec<PathBuf> = std::fs::read_dir(Path::new(&cache(t.path())).join("rootfs"))
+        .unwrap()
+        .flatten()
+        .map(|e| e.path())
+        .filter(|p| p.is_dir())
+        .collect();
+    assert_eq!(roots.len(), 1, "{roots:?}");
+    let spec = |root: &Path| {
+        serde_json::json!({
+            "root": root,
+            "argv": ["/bin/sh", "/fn.sh"],
+            "env": ["PATH=/bin"],
+            "workdir": "/",
+            "user": "Nobody",
+            "network": false,
+            "mounts": [],
+            "limits": {"pids": null, "memory": null, "millicpus": null, "tmp_size": 1 << 20},
+        })
+    };
+    let out = exec_helper(&spec(&roots[0]), b"some input\n");
+    let err = stderr(&out);
+    assert_eq!(out.status.code(), Some(0), "{err}");
+    assert_eq!(out.stdout, b"some input\n");
+    assert_eq!(
+        err.lines().collect::<Vec<_>>(),
+        ["65534", "krm-function", "SigIgn:\t0000000000000000"]
+    );
+    // A root that cannot be mounted: the setup fails with its one line and exit 125.
+    let out = exec_helper(&spec(&t.path().join("no-such-root")), b"");
+    let err = stderr(&out);
+    assert_eq!(out.status.code(), Some(125), "{err}");
+    assert_eq!(err.lines().count(), 1, "{err}");
+    assert!(
+        err.starts_with("kubectl-porch-registry sandbox: mounting "),
+        "{err}"
+    );
+    // Without a spec it is refused: it is internal to `run`.
+    let exe = assert_cmd::cargo::cargo_bin("kubectl-porch-registry");
+    let out = Command::new(exe).arg("__sandbox").output().unwrap();
+    assert_eq!(out.status.code(), Some(125));
+    assert!(stderr(&out).contains("__sandbox is internal to `run`"));
+}
