@@ -37,46 +37,15 @@ impl FunctionImage {
     }
 }
 
-fn strings(v: Option<&Value>) -> Vec<String> {
-    v.and_then(Value::as_array)
-        .map(|a| {
-            a.iter()
-                .filter_map(|s| s.as_str().map(str::to_string))
-                .collect()
-        })
-        .unwrap_or_default()
-}
-
-/// Parse an OCI/Docker image config blob.
-pub fn parse_config(bytes: &[u8]) -> Result<(ImageConfig, String, String)> {
-    let v: Value = serde_json::from_slice(bytes)
-        .map_err(|e| Error::other(format!("image config is not JSON: {e}")))?;
-    let c = v.get("config");
-    let get = |k: &str| c.and_then(|c| c.get(k));
-    let config = ImageConfig {
-        entrypoint: strings(get("Entrypoint")),
-        cmd: strings(get("Cmd")),
-        env: strings(get("Env")),
-        working_dir: get("WorkingDir")
-            .and_then(Value::as_str)
-            .unwrap_or("")
-            .to_string(),
-        user: get("User")
-            .and_then(Value::as_str)
-            .unwrap_or("")
-            .to_string(),
-    };
-    let os = v
-        .get("os")
-        .and_then(Value::as_str)
-        .unwrap_or("linux")
-        .to_string();
-    let arch = v
-        .get("architecture")
-        .and_then(Value::as_str)
-        .unwrap_or("amd64")
-        .to_string();
-    Ok((config, os, arch))
+/// An OCI layout's image config, read by THE config reader ([`crate::runner::oci::parse_config`],
+/// go-containerregistry's rules): (config, os, architecture). A config that names no platform
+/// (the image spec requires `os` and `architecture`; some builders leave them out) is run as
+/// linux/amd64, the platform the local engines assume for it.
+fn layout_config(bytes: &[u8], path: &Path) -> Result<(ImageConfig, String, String)> {
+    let cf = crate::runner::oci::parse_config(bytes)
+        .map_err(|e| Error::usage(format!("{}: {e}", path.display())))?;
+    let or = |v: String, default: &str| if v.is_empty() { default.to_string() } else { v };
+    Ok((cf.config, or(cf.os, "linux"), or(cf.architecture, "amd64")))
 }
 
 /// The host platform in OCI terms.
@@ -265,7 +234,8 @@ pub fn load_oci_layout(spec: &str) -> Result<FunctionImage> {
         .and_then(Value::as_str)
         .ok_or_else(|| Error::usage(format!("{}: manifest without config", layout.display())))?;
     let (_, config_bytes) = read_json_blob(&layout, config_digest)?;
-    let (config, os, architecture) = parse_config(&config_bytes)?;
+    let (config, os, architecture) =
+        layout_config(&config_bytes, &blob_path(&layout, config_digest)?)?;
     let mut layers = Vec::new();
     for l in manifest
         .get("layers")
@@ -292,4 +262,29 @@ pub fn load_oci_layout(spec: &str) -> Result<FunctionImage> {
         config,
         layers,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_layout_config_is_read_by_the_one_reader_with_the_layout_platform_default() {
+        let p = Path::new("/l/blobs/sha256/c");
+        // go-containerregistry leaves a missing platform empty; a layout runs it as linux/amd64.
+        let (c, os, arch) = layout_config(br#"{"config":{"Cmd":["/fn"]}}"#, p).unwrap();
+        assert_eq!((os.as_str(), arch.as_str()), ("linux", "amd64"));
+        assert_eq!(c.cmd, ["/fn"]);
+        let (_, os, arch) =
+            layout_config(br#"{"os":"linux","architecture":"arm64","config":{}}"#, p).unwrap();
+        assert_eq!((os.as_str(), arch.as_str()), ("linux", "arm64"));
+        // A wrong type fails as the runner's library fails (it used to be dropped quietly).
+        let e = layout_config(br#"{"config":{"Env":"A=1"}}"#, p).unwrap_err();
+        assert_eq!(e.exit_code(), 2);
+        assert!(
+            e.to_string()
+                .starts_with("/l/blobs/sha256/c: image config: json: cannot unmarshal string"),
+            "{e}"
+        );
+    }
 }

@@ -148,55 +148,6 @@ pub fn select_platform<'a>(
         })
 }
 
-#[derive(Debug, Deserialize, Default)]
-struct RawConfig {
-    #[serde(default)]
-    os: String,
-    #[serde(default)]
-    architecture: String,
-    #[serde(default)]
-    variant: Option<String>,
-    #[serde(default)]
-    config: Option<RawInner>,
-}
-
-#[derive(Debug, Deserialize, Default)]
-#[serde(rename_all = "PascalCase")]
-struct RawInner {
-    #[serde(default)]
-    entrypoint: Option<Vec<String>>,
-    #[serde(default)]
-    cmd: Option<Vec<String>>,
-    #[serde(default)]
-    env: Option<Vec<String>>,
-    #[serde(default)]
-    working_dir: Option<String>,
-    #[serde(default)]
-    user: Option<String>,
-}
-
-/// Parse an image config blob: (config, platform string such as linux/amd64).
-pub fn parse_config(bytes: &[u8]) -> Result<(ImageConfig, String), String> {
-    let raw: RawConfig = serde_json::from_slice(bytes)
-        .map_err(|e| format!("image config is not valid JSON: {e}"))?;
-    let inner = raw.config.unwrap_or_default();
-    let mut platform = format!("{}/{}", raw.os, raw.architecture);
-    if let Some(v) = raw.variant.filter(|v| !v.is_empty()) {
-        platform.push('/');
-        platform.push_str(&v);
-    }
-    Ok((
-        ImageConfig {
-            entrypoint: inner.entrypoint.unwrap_or_default(),
-            cmd: inner.cmd.unwrap_or_default(),
-            env: inner.env.unwrap_or_default(),
-            working_dir: inner.working_dir.unwrap_or_default(),
-            user: inner.user.unwrap_or_default(),
-        },
-        platform,
-    ))
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -246,16 +197,5 @@ mod tests {
     fn schema1_refused() {
         let err = parse_manifest(br#"{"schemaVersion":1,"fsLayers":[]}"#, None).unwrap_err();
         assert!(err.contains("schema 1"));
-    }
-
-    #[test]
-    fn config() {
-        let c = br#"{"architecture":"arm","os":"linux","variant":"v7","config":{"Entrypoint":["/fn"],"Env":["A=1"],"WorkingDir":"/w","User":"65534"}}"#;
-        let (cfg, plat) = parse_config(c).unwrap();
-        assert_eq!(plat, "linux/arm/v7");
-        assert_eq!(cfg.entrypoint, vec!["/fn"]);
-        assert!(cfg.cmd.is_empty());
-        assert_eq!(cfg.working_dir, "/w");
-        assert_eq!(cfg.user, "65534");
     }
 }

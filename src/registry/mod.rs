@@ -255,8 +255,11 @@ pub async fn pull_image_async(opts: &PullOptions) -> Result<PulledImage> {
         .small_blob(&manifest.config, &cache)
         .await
         .map_err(|e| e.into_error(&image.registry, &session.step))?;
-    let (config, config_platform) = manifest::parse_config(&config_bytes)
+    // THE config reader (go-containerregistry's rules, as the runner reads the entrypoint).
+    let config_file = crate::runner::oci::parse_config(&config_bytes)
         .map_err(|e| Error::Registry(format!("{image}: {e}")))?;
+    let config_platform = config_file.platform();
+    let config = config_file.config;
 
     // Layers, in parallel, streamed and verified.
     let bars = progress_bars(opts.progress, &manifest.layers, &cache);

@@ -427,6 +427,25 @@ impl<'a> Reader<'a> {
         }
     }
 
+    /// `json.NewDecoder(r).Decode(&v)`: only the first value is read (and checked); what
+    /// follows it is never looked at. An input of whitespace only is Go's `EOF`.
+    pub fn first_value(src: &'a [u8]) -> Result<Reader<'a>, SyntaxError> {
+        let mut probe = Reader { src, pos: 0 };
+        probe.ws();
+        if probe.pos == src.len() {
+            return Err(SyntaxError {
+                offset: src.len(),
+                what: "EOF",
+            });
+        }
+        probe.skip();
+        check_valid(&src[..probe.pos])?;
+        Ok(Reader {
+            src: &src[..probe.pos],
+            pos: 0,
+        })
+    }
+
     /// The kind of the next value.
     pub fn peek(&mut self) -> Kind {
         self.ws();
@@ -481,6 +500,27 @@ impl<'a> Reader<'a> {
             }
             if depth == 0 {
                 return;
+            }
+        }
+    }
+
+    /// Visit the elements of the array that is the next value: `f(reader)` must consume each
+    /// element (read it or [`Reader::skip`] it).
+    pub fn elements(&mut self, mut f: impl FnMut(&mut Reader<'a>)) {
+        self.ws();
+        self.pos += 1; // '['
+        loop {
+            self.ws();
+            match self.src.get(self.pos) {
+                Some(b']') | None => {
+                    self.pos += 1;
+                    return;
+                }
+                Some(b',') => {
+                    self.pos += 1;
+                    continue;
+                }
+                _ => f(self),
             }
         }
     }

@@ -422,6 +422,8 @@ fn one_model_per_concept() {
         ["runner/container.rs"]
     );
     assert_eq!(files_with("fn locate<", false), ["runner/container.rs"]);
+    // One image-config reader (go-containerregistry's rules) for a pull and an OCI layout.
+    assert_eq!(files_with("fn parse_config(", false), ["runner/oci.rs"]);
     // Every reader of the runner container: the plan, the lint, the probe, the ownership
     // reads and the live views (status, check, setup, remove, pull-test read `cluster::view`).
     for f in [

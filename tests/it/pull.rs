@@ -1183,3 +1183,49 @@ fn malformed_image_references_are_usage_errors_with_the_fix() {
         }
     }
 }
+
+/// THE config reader for a pull: go-containerregistry v0.20.6 `ParseConfigFile` rules (what
+/// the runner's `img.ConfigFile()` does before every function pod): a type error fails the
+/// pull with Go's words (exit 7); keys fold case; a config with no platform reports none.
+#[test]
+fn the_image_config_is_read_as_go_containerregistry_reads_it() {
+    let reg = Registry::start(Auth::htpasswd("alice", "pw"), true);
+    let mut bad = three_layer_image();
+    bad.config["config"]["Entrypoint"] = serde_json::json!("/bin/fn --serve");
+    reg.push("fn/bad", "v1", &bad);
+    let mut folded = three_layer_image();
+    folded.config = serde_json::json!({
+        "config": {"entrypoint": ["/bin/fn"], "CMD": ["--serve"], "Cmd": null},
+        "rootfs": folded.config["rootfs"].clone(),
+    });
+    reg.push("fn/folded", "v1", &folded);
+    let env = Env::new();
+    let auth = reg.auth_file(env.path());
+    let ca = reg.ca_path();
+    let args = [
+        "--auth-file",
+        auth.to_str().unwrap(),
+        "--ca-file",
+        ca.to_str().unwrap(),
+        "-o",
+        "json",
+    ];
+    let a = env
+        .pull(&format!("{}/fn/bad:v1", reg.host()), &args)
+        .failure()
+        .code(7);
+    let e = one_error_line(&a);
+    assert!(
+        e.contains("json: cannot unmarshal string into Go struct field Config.config.Entrypoint of type []string"),
+        "{e}"
+    );
+    let a = env
+        .pull(&format!("{}/fn/folded:v1", reg.host()), &args)
+        .success();
+    let v = json_of(&a);
+    assert_eq!(v["config"]["entrypoint"], serde_json::json!(["/bin/fn"]));
+    // The last of the case-folded keys wins: `Cmd: null` empties it.
+    assert_eq!(v["config"]["cmd"], serde_json::json!([]));
+    // No platform named: none reported (the library gives no default).
+    assert_eq!(v["platform"], "");
+}

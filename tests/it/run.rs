@@ -1255,3 +1255,87 @@ fn stderr_characters_are_quoted_with_go_s_is_print_like_kpt() {
         assert!(a.lines().any(|l| l == line), "{line}\n{a}");
     }
 }
+
+/// Replace the image config of the `oci:DIR` layout with `config` (new config, manifest and
+/// index, digests kept consistent).
+fn with_config(img: &str, config: &[u8]) {
+    let layout = Path::new(img.trim_start_matches("oci:")).to_path_buf();
+    let sha = |b: &[u8]| hex::encode(<sha2::Sha256 as sha2::Digest>::digest(b));
+    let write = |b: &[u8]| {
+        let h = sha(b);
+        std::fs::write(layout.join("blobs/sha256").join(&h), b).unwrap();
+        (format!("sha256:{h}"), b.len())
+    };
+    let mut index: Value =
+        serde_json::from_slice(&std::fs::read(layout.join("index.json")).unwrap()).unwrap();
+    let md = index["manifests"][0]["digest"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let mut manifest: Value = serde_json::from_slice(
+        &std::fs::read(
+            layout
+                .join("blobs/sha256")
+                .join(md.trim_start_matches("sha256:")),
+        )
+        .unwrap(),
+    )
+    .unwrap();
+    let (cd, cs) = write(config);
+    manifest["config"]["digest"] = json!(cd);
+    manifest["config"]["size"] = json!(cs);
+    let (md, ms) = write(&serde_json::to_vec(&manifest).unwrap());
+    index["manifests"][0]["digest"] = json!(md);
+    index["manifests"][0]["size"] = json!(ms);
+    std::fs::write(
+        layout.join("index.json"),
+        serde_json::to_vec(&index).unwrap(),
+    )
+    .unwrap();
+}
+
+/// THE config reader for an OCI layout too: go-containerregistry's rules, so a config whose
+/// Entrypoint is a string (which the runner's `img.ConfigFile()` refuses) is one error line,
+/// exit 2, nothing run; a lower-case key (Go folds case) and a missing platform still run.
+#[test]
+fn an_oci_layouts_config_is_read_as_go_containerregistry_reads_it() {
+    let t = tempfile::tempdir().unwrap();
+    let img = busybox_image(t.path(), "#!/bin/sh\nexec cat\n");
+    let pkg = package(t.path());
+    let run = || {
+        bin()
+            .args([
+                "run",
+                &img,
+                pkg.to_str().unwrap(),
+                "--cache-dir",
+                &cache(t.path()),
+            ])
+            .args(["-o", "stdout"])
+            .output()
+            .unwrap()
+    };
+    with_config(
+        &img,
+        br#"{"architecture":"amd64","os":"linux","config":{"Entrypoint":"/bin/sh /fn.sh","Env":["PATH=/bin"]}}"#,
+    );
+    let out = run();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    assert_eq!(stderr.lines().count(), 1, "{stderr}");
+    assert!(
+        stderr.starts_with("error: ")
+            && stderr.contains("json: cannot unmarshal string into Go struct field Config.config.Entrypoint of type []string"),
+        "{stderr}"
+    );
+    assert!(out.stdout.is_empty());
+    // Keys fold case as in Go; no os/architecture: run as linux/amd64 (the layout default).
+    with_config(
+        &img,
+        br#"{"config":{"entrypoint":["/bin/sh","/fn.sh"],"env":["PATH=/bin"],"workingdir":"/"}}"#,
+    );
+    let out = run();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{stderr}");
+    assert!(stderr.contains("[PASS]"), "{stderr}");
+}
