@@ -296,21 +296,150 @@ fn resolve_plain_v3(s: &str) -> Value {
 /// block scalar for it (`yaml_emitter_analyze_scalar`: a trailing space, a space before a
 /// line break, a character it cannot print), then double-quoted.
 pub fn string_node(s: &str) -> KNode {
+    // go-yaml v3's `encoder.stringv`: literal with a line break, plain when it reads back
+    // as the same string, else double-quoted; the emitter then picks what it can write
+    // ([`go_style`]: a block scalar it cannot write, say, becomes double-quoted).
     let style = if s.contains('\n') {
-        let block_allowed = !s.ends_with(' ')
-            && !s.contains(" \n")
-            && s.chars().all(|c| c == '\t' || go_yaml_printable(c));
-        if block_allowed {
-            Style::Literal
-        } else {
-            Style::Double
-        }
-    } else if plain_ok(s) && yaml::resolve_plain_value(s) == Value::String(s.to_string()) {
+        Style::Literal
+    } else if yaml::resolve_plain_value(s) == Value::String(s.to_string())
+        && !is_base60_float(s)
+        && !go_yaml_v3_non_str(s)
+    {
         Style::Plain
     } else {
         Style::Double
     };
     KNode::scalar(s, style)
+}
+
+/// What go-yaml v3's `resolve` reads as something else than a string where the YAML 1.1
+/// resolution above does not: timestamps (`2001-12-14`, `2001-12-14t21:59:43.10-05:00`),
+/// numbers with `_` (removed before parsing), `0b`/`0o`/`0x` integers, `.inf`/`.nan`.
+fn go_yaml_v3_non_str(s: &str) -> bool {
+    if matches!(
+        s,
+        ".inf"
+            | ".Inf"
+            | ".INF"
+            | "+.inf"
+            | "+.Inf"
+            | "+.INF"
+            | "-.inf"
+            | "-.Inf"
+            | "-.INF"
+            | ".nan"
+            | ".NaN"
+            | ".NAN"
+    ) {
+        return true;
+    }
+    if is_timestamp(s) {
+        return true;
+    }
+    let first = s.chars().next().unwrap_or(' ');
+    if !(first.is_ascii_digit() || matches!(first, '+' | '-' | '.')) {
+        return false;
+    }
+    let plain: String = s.chars().filter(|c| *c != '_').collect();
+    // Go's strconv.ParseInt(plain, 0, 64) / ParseUint.
+    let (neg_body, _) = match plain.strip_prefix(['+', '-']) {
+        Some(b) => (b, true),
+        None => (plain.as_str(), false),
+    };
+    let int = |b: &str| -> bool {
+        let (digits, radix) = if let Some(h) = b.strip_prefix("0x").or(b.strip_prefix("0X")) {
+            (h, 16)
+        } else if let Some(o) = b.strip_prefix("0o").or(b.strip_prefix("0O")) {
+            (o, 8)
+        } else if let Some(bin) = b.strip_prefix("0b").or(b.strip_prefix("0B")) {
+            (bin, 2)
+        } else if b.len() > 1 && b.starts_with('0') {
+            (&b[1..], 8)
+        } else {
+            (b, 10)
+        };
+        !digits.is_empty() && u64::from_str_radix(digits, radix).is_ok()
+    };
+    if int(neg_body) {
+        return true;
+    }
+    // yamlStyleFloat: ^[-+]?(\.[0-9]+|[0-9]+(\.[0-9]*)?)([eE][-+]?[0-9]+)?$
+    let (mant, exp) = match neg_body.find(['e', 'E']) {
+        Some(i) => (&neg_body[..i], Some(&neg_body[i + 1..])),
+        None => (neg_body, None),
+    };
+    let digits = |t: &str| !t.is_empty() && t.bytes().all(|b| b.is_ascii_digit());
+    let mant_ok = match mant.split_once('.') {
+        Some(("", f)) => digits(f),
+        Some((i, f)) => digits(i) && (f.is_empty() || digits(f)),
+        None => digits(mant),
+    };
+    let exp_ok = exp.is_none_or(|e| digits(e.strip_prefix(['+', '-']).unwrap_or(e)));
+    mant_ok && exp_ok
+}
+
+/// go-yaml v3's `parseTimestamp` (Go layouts `2006-1-2T15:4:5.999999999Z07:00`, the same
+/// with `t` or a space, and `2006-1-2`): four digits and a dash first.
+fn is_timestamp(s: &str) -> bool {
+    let b = s.as_bytes();
+    if b.len() < 8 || !b[..4].iter().all(u8::is_ascii_digit) || b[4] != b'-' {
+        return false;
+    }
+    let num = |t: &str, max: usize| {
+        !t.is_empty() && t.len() <= max && t.bytes().all(|c| c.is_ascii_digit())
+    };
+    let (date, time) = match s.find(['T', 't', ' ']) {
+        Some(i) => (&s[..i], Some(&s[i + 1..])),
+        None => (s, None),
+    };
+    let d: Vec<&str> = date.split('-').collect();
+    if d.len() != 3 || !num(d[1], 2) || !num(d[2], 2) {
+        return false;
+    }
+    let Some(time) = time else { return true };
+    // 15:4:5, optional fraction, then Z, or ±hh:mm (not with a space layout: no zone).
+    let (clock, zone) = match time.find(['Z', '+', '-']) {
+        Some(i) => (&time[..i], &time[i..]),
+        None => (time, ""),
+    };
+    let (hms, frac) = match clock.split_once('.') {
+        Some((a, f)) => (a, Some(f)),
+        None => (clock, None),
+    };
+    let t: Vec<&str> = hms.split(':').collect();
+    t.len() == 3
+        && t.iter().all(|p| num(p, 2))
+        && frac.is_none_or(|f| num(f, 9))
+        && (zone.is_empty()
+            || zone == "Z"
+            || (zone.len() == 6
+                && zone.as_bytes()[3] == b':'
+                && num(&zone[1..3], 2)
+                && num(&zone[4..], 2)))
+}
+
+/// go-yaml's `isBase60Float` (YAML 1.1 sexagesimal numbers, `1:20`), which it quotes.
+fn is_base60_float(s: &str) -> bool {
+    let body = s.strip_prefix(['+', '-']).unwrap_or(s);
+    let (int_part, frac) = match body.split_once('.') {
+        Some((a, b)) => (a, Some(b)),
+        None => (body, None),
+    };
+    let mut parts = int_part.split(':');
+    let Some(first) = parts.next() else {
+        return false;
+    };
+    let first_ok = first.starts_with(|c: char| c.is_ascii_digit())
+        && first.chars().all(|c| c.is_ascii_digit() || c == '_');
+    let rest: Vec<&str> = parts.collect();
+    first_ok
+        && !rest.is_empty()
+        && rest.iter().all(|p| {
+            (1..=2).contains(&p.len())
+                && p.chars().all(|c| c.is_ascii_digit())
+                && (p.len() == 1 || p.as_bytes()[0] <= b'5')
+        })
+        && frac.is_none_or(|f| f.chars().all(|c| c.is_ascii_digit() || c == '_'))
 }
 
 /// A Go string of raw bytes as go-yaml v3 writes it (`encoder.stringv`): valid UTF-8 as a
@@ -340,19 +469,6 @@ pub fn bytes_node(b: &[u8]) -> KNode {
 }
 
 use super::go_print::yaml_is_printable as go_yaml_printable;
-
-fn plain_ok(s: &str) -> bool {
-    if s.is_empty() || s.starts_with(' ') || s.ends_with(' ') {
-        return false;
-    }
-    let first = s.chars().next().unwrap_or(' ');
-    if "-?:,[]{}#&*!|>'\"%@`".contains(first) {
-        // `-x` / `:x` style starts are plain-safe in YAML 1.2 only when followed by non-space;
-        // go-yaml quotes them anyway.
-        return false;
-    }
-    !(s.contains(": ") || s.contains(" #") || s.ends_with(':') || s.chars().any(|c| c.is_control()))
-}
 
 // ---------------------------------------------------------------------------------------
 // Reading
@@ -1073,6 +1189,7 @@ impl Emitter {
     }
 
     fn top(&mut self, n: &KNode) {
+        let n = &*as_written(n, false, false);
         self.comments(&n.head, 0);
         match &n.kind {
             Kind::Map {
@@ -1112,11 +1229,7 @@ impl Emitter {
     fn key(&mut self, k: &KNode) {
         match &k.kind {
             Kind::Scalar { value, style } => {
-                let style = if matches!(style, Style::Literal | Style::Folded) {
-                    Style::Double
-                } else {
-                    *style
-                };
+                let style = go_style(value, *style, false, true);
                 self.tag(k);
                 self.out.push_str(&flow_scalar(value, style));
             }
@@ -1132,6 +1245,7 @@ impl Emitter {
     }
 
     fn after_key(&mut self, k: &KNode, v: &KNode, indent: usize) {
+        let v = &*as_written(v, false, false);
         let comment = v.line.as_ref().or(k.line.as_ref());
         match &v.kind {
             Kind::Map {
@@ -1176,6 +1290,16 @@ impl Emitter {
                 self.tag(v);
                 self.folded(value, indent + 2, comment);
             }
+            Kind::Scalar {
+                value,
+                style: Style::Single,
+            } if value.contains(is_break) => {
+                self.out.push(' ');
+                self.tag(v);
+                self.out.push_str(&single_quoted_block(value, indent + 2));
+                self.line_comment(comment);
+                self.out.push('\n');
+            }
             _ => {
                 self.out.push(' ');
                 self.inline_value(v);
@@ -1188,6 +1312,7 @@ impl Emitter {
     fn seq_items(&mut self, items: &[KNode], dash: usize) {
         let n = items.len();
         for (i, it) in items.iter().enumerate() {
+            let it = &*as_written(it, false, false);
             self.comments(&it.head, dash);
             self.pad(dash);
             self.out.push('-');
@@ -1277,8 +1402,9 @@ impl Emitter {
                     if i > 0 {
                         self.out.push_str(", ");
                     }
-                    self.inline_value(k);
+                    self.inline_value(&as_written(k, true, true));
                     self.out.push(':');
+                    let v = &*as_written(v, true, false);
                     if !(matches!(&v.kind, Kind::Scalar { value, style: Style::Plain } if value.is_empty()))
                     {
                         self.out.push(' ');
@@ -1293,7 +1419,7 @@ impl Emitter {
                     if i > 0 {
                         self.out.push_str(", ");
                     }
-                    self.inline_value(it);
+                    self.inline_value(&as_written(it, true, false));
                 }
                 self.out.push(']');
             }
@@ -1358,6 +1484,159 @@ fn chomp_of(value: &str) -> &'static str {
     }
 }
 
+fn is_break(c: char) -> bool {
+    matches!(c, '\r' | '\n' | '\u{85}' | '\u{2028}' | '\u{2029}')
+}
+
+/// The style go-yaml v3's emitter writes a scalar in (`yaml_emitter_analyze_scalar` and
+/// `yaml_emitter_select_scalar_style`), whatever style the node asks for: plain only
+/// where it reads back the same (no leading/trailing space or break, no indicator, no
+/// line break, no tab, nothing `is_printable` refuses), else single-quoted where that can
+/// hold it (no tab, no character `is_printable` refuses, no space next to a break), else
+/// double-quoted; a block scalar only outside flow collections and keys, and only without
+/// a trailing space, a space before a break or a refused character.
+fn go_style(value: &str, requested: Style, flow: bool, simple_key: bool) -> Style {
+    let chars: Vec<char> = value.chars().collect();
+    let (multiline, flow_plain, block_plain, single, block) = if chars.is_empty() {
+        (false, false, true, true, false)
+    } else {
+        let blank = |c: Option<&char>| matches!(c, Some(' ' | '\t'));
+        let (mut block_ind, mut flow_ind) = (false, false);
+        if value.starts_with("---") || value.starts_with("...") {
+            block_ind = true;
+            flow_ind = true;
+        }
+        let (mut line_breaks, mut special, mut tabs) = (false, false, false);
+        let (mut leading_space, mut leading_break) = (false, false);
+        let (mut trailing_space, mut trailing_break) = (false, false);
+        let (mut break_space, mut space_break) = (false, false);
+        let (mut prev_space, mut prev_break, mut preceded_ws) = (false, false, true);
+        let last = chars.len() - 1;
+        for (i, &c) in chars.iter().enumerate() {
+            let followed_ws = i == last || blank(chars.get(i + 1));
+            if i == 0 {
+                match c {
+                    '#' | ',' | '[' | ']' | '{' | '}' | '&' | '*' | '!' | '|' | '>' | '\''
+                    | '"' | '%' | '@' | '`' => {
+                        flow_ind = true;
+                        block_ind = true;
+                    }
+                    '?' | ':' => {
+                        flow_ind = true;
+                        block_ind |= followed_ws;
+                    }
+                    '-' if followed_ws => {
+                        flow_ind = true;
+                        block_ind = true;
+                    }
+                    _ => {}
+                }
+            } else {
+                match c {
+                    ',' | '?' | '[' | ']' | '{' | '}' => flow_ind = true,
+                    ':' => {
+                        flow_ind = true;
+                        block_ind |= followed_ws;
+                    }
+                    '#' if preceded_ws => {
+                        flow_ind = true;
+                        block_ind = true;
+                    }
+                    _ => {}
+                }
+            }
+            if c == '\t' {
+                tabs = true;
+            } else if !go_yaml_printable(c) {
+                special = true;
+            }
+            if c == ' ' {
+                leading_space |= i == 0;
+                trailing_space |= i == last;
+                break_space |= prev_break;
+                prev_space = true;
+                prev_break = false;
+            } else if is_break(c) {
+                line_breaks = true;
+                leading_break |= i == 0;
+                trailing_break |= i == last;
+                space_break |= prev_space;
+                prev_space = false;
+                prev_break = true;
+            } else {
+                prev_space = false;
+                prev_break = false;
+            }
+            preceded_ws = matches!(c, ' ' | '\t' | '\0') || is_break(c);
+        }
+        let (mut fp, mut bp, mut sq, mut bl) = (true, true, true, true);
+        if leading_space || leading_break || trailing_space || trailing_break {
+            fp = false;
+            bp = false;
+        }
+        if trailing_space {
+            bl = false;
+        }
+        if break_space || space_break || tabs || special {
+            fp = false;
+            bp = false;
+            sq = false;
+        }
+        if space_break || special {
+            bl = false;
+        }
+        if line_breaks {
+            fp = false;
+            bp = false;
+        }
+        if flow_ind {
+            fp = false;
+        }
+        if block_ind {
+            bp = false;
+        }
+        (line_breaks, fp, bp, sq, bl)
+    };
+    let mut style = requested;
+    if simple_key && multiline {
+        style = Style::Double;
+    }
+    if style == Style::Plain
+        && ((flow && !flow_plain)
+            || (!flow && !block_plain)
+            || (chars.is_empty() && (flow || simple_key)))
+    {
+        style = Style::Single;
+    }
+    if style == Style::Single && !single {
+        style = Style::Double;
+    }
+    if matches!(style, Style::Literal | Style::Folded) && (!block || flow || simple_key) {
+        style = Style::Double;
+    }
+    style
+}
+
+/// A scalar node with the style go-yaml writes it in there ([`go_style`]).
+fn as_written(n: &KNode, flow: bool, simple_key: bool) -> std::borrow::Cow<'_, KNode> {
+    match &n.kind {
+        Kind::Scalar { value, style } => {
+            let s = go_style(value, *style, flow, simple_key);
+            if s == *style {
+                std::borrow::Cow::Borrowed(n)
+            } else {
+                let mut c = n.clone();
+                c.kind = Kind::Scalar {
+                    value: value.clone(),
+                    style: s,
+                };
+                std::borrow::Cow::Owned(c)
+            }
+        }
+        _ => std::borrow::Cow::Borrowed(n),
+    }
+}
+
 /// A scalar in flow position (plain, single- or double-quoted), as go-yaml v3 writes it.
 pub fn flow_scalar(value: &str, style: Style) -> String {
     match style {
@@ -1367,12 +1646,52 @@ pub fn flow_scalar(value: &str, style: Style) -> String {
     }
 }
 
+/// go-yaml v3's `yaml_emitter_write_single_quoted_scalar` in a block context whose
+/// scalars are indented to `indent`: a line break is written as two (the first `\n` of a
+/// run), U+0085/U+2028/U+2029 as they are, and the line after a break indented.
+fn single_quoted_block(value: &str, indent: usize) -> String {
+    let mut s = String::from("'");
+    let mut breaks = false;
+    for c in value.chars() {
+        if is_break(c) {
+            if !breaks && c == '\n' {
+                s.push('\n');
+            }
+            s.push(c);
+            breaks = true;
+        } else {
+            if breaks {
+                s.push_str(&" ".repeat(indent));
+            }
+            if c == '\'' {
+                s.push('\'');
+            }
+            s.push(c);
+            breaks = false;
+        }
+    }
+    s.push('\'');
+    s
+}
+
 fn double_quoted(value: &str) -> String {
     // go-yaml v3's `yaml_emitter_write_double_quoted_scalar`: escaped are the characters it
-    // cannot print, the byte order mark, line breaks, `"` and `\`.
+    // cannot print, the byte order mark, line breaks, `"` and `\`; and every character of
+    // a value that starts with a byte order mark (its `is_bom` looks at the value's start).
+    let all = value.starts_with('\u{feff}');
     let mut s = String::with_capacity(value.len() + 2);
     s.push('"');
     for ch in value.chars() {
+        let escape = all
+            || ch == '\u{feff}'
+            || !go_yaml_printable(ch)
+            || is_break(ch)
+            || ch == '"'
+            || ch == '\\';
+        if !escape {
+            s.push(ch);
+            continue;
+        }
         match ch {
             '\0' => s.push_str("\\0"),
             '\x07' => s.push_str("\\a"),
@@ -1386,9 +1705,10 @@ fn double_quoted(value: &str) -> String {
             '"' => s.push_str("\\\""),
             '\\' => s.push_str("\\\\"),
             '\u{85}' => s.push_str("\\N"),
+            '\u{a0}' => s.push_str("\\_"),
             '\u{2028}' => s.push_str("\\L"),
             '\u{2029}' => s.push_str("\\P"),
-            c if c == '\u{feff}' || !go_yaml_printable(c) => {
+            c => {
                 let u = c as u32;
                 if u <= 0xFF {
                     s.push_str(&format!("\\x{u:02X}"));
@@ -1398,7 +1718,6 @@ fn double_quoted(value: &str) -> String {
                     s.push_str(&format!("\\U{u:08X}"));
                 }
             }
-            c => s.push(c),
         }
     }
     s.push('"');
@@ -1815,6 +2134,50 @@ mod tests {
             emit_doc(&d, true),
             format!("stderr: !!binary |\n  {}\n  {}\n", &v[..70], &v[71..73])
         );
+    }
+
+    #[test]
+    fn scalars_are_written_in_the_style_go_yaml_can_write_them_in() {
+        // kpt 1.0.0-beta.56 (go-yaml v3's emitter) rewriting these package values.
+        let input = "data:\n  plain: caf\u{e9} \u{1f600} ok\n  single: 'smile \u{1f600}'\n  lit: |\n    smile \u{1f600}\n    two\n  nb: a\u{a0}b\n  k: 'a\n\n    b'\n  t: 'x\ty'\n  f: [\"\u{1f600}\", 'a b', c d]\n  m: {a: , b: ~}\n  \u{1f600}k: 1\n  pl: a\u{feff}b\n";
+        let want = "data:\n  plain: \"caf\u{e9} \\U0001F600 ok\"\n  single: \"smile \\U0001F600\"\n  lit: \"smile \\U0001F600\\ntwo\\n\"\n  nb: a\u{a0}b\n  k: 'a\n\n    b'\n  t: \"x\\ty\"\n  f: [\"\\U0001F600\", 'a b', c d]\n  m: {a: '', b: ~}\n  \"\\U0001F600k\": 1\n  pl: \"a\\uFEFFb\"\n";
+        assert_eq!(round(input), want);
+        // Strings (results, generated values): go-yaml's stringv, then its emitter.
+        let v = |s: &str| {
+            let d = KDoc {
+                root: KNode::map(vec![(KNode::scalar("m", Style::Plain), string_node(s))]),
+                head: vec![],
+                foot: vec![],
+            };
+            emit_doc(&d, false)
+        };
+        for (s, want) in [
+            ("a: b", "m: 'a: b'\n"),
+            ("- dash", "m: '- dash'\n"),
+            (" lead", "m: ' lead'\n"),
+            ("?q", "m: ?q\n"),
+            (":colon", "m: :colon\n"),
+            ("...x", "m: '...x'\n"),
+            ("x #y", "m: 'x #y'\n"),
+            ("tab\there", "m: \"tab\\there\"\n"),
+            ("y", "m: \"y\"\n"),
+            ("1:20", "m: \"1:20\"\n"),
+            ("1_000", "m: \"1_000\"\n"),
+            ("0b101", "m: \"0b101\"\n"),
+            (".inf", "m: \".inf\"\n"),
+            ("2001-12-14", "m: \"2001-12-14\"\n"),
+            (
+                "2001-12-14t21:59:43.10-05:00",
+                "m: \"2001-12-14t21:59:43.10-05:00\"\n",
+            ),
+            ("nel\u{85}x", "m: \"nel\\Nx\"\n"),
+            ("ls\u{2028}x", "m: 'ls\u{2028}  x'\n"),
+            ("\u{feff}ab", "m: \"\\uFEFF\\x61\\x62\"\n"),
+            ("e\u{301}", "m: e\u{301}\n"),
+            ("trail \nx", "m: \"trail \\nx\"\n"),
+        ] {
+            assert_eq!(v(s), want, "{s:?}");
+        }
     }
 
     #[test]

@@ -82,7 +82,19 @@ for i in 1 2 3 4 5; do printf -- '- message: "note %s"\n  severity: info\n' "$i"
 for i in 1 2 3 4 5 6; do echo "noise $i" >&2; done
 "#;
 
+/// Passes everything on, with results whose messages go-yaml must quote in every way it
+/// can, and the same text on stderr (Go's `%q`).
+const CHARS: &str = r#"#!/bin/sh
+cat
+printf 'results:\n'
+for m in '"a: b"' '"- dash"' '" lead"' '"tab\there"' '"emoji \U0001F600"' '"bom\uFEFFx"' '"\uFEFFab"' '"nel\u0085x"' '"ls\u2028x"' '"y"' '"1:20"' '"1_000"' '"2001-12-14"' '"?q"' '"...x"' '"none \U0001FAE9 \u2FFC"' '"new \U0001FAE8"'; do
+  printf -- '- message: %s\n  severity: info\n' "$m"
+done
+printf 'emoji \360\237\230\200|none \360\237\253\251 \342\277\274|new \360\237\253\250|bom \357\273\277\n' | tr '|' '\n' >&2
+"#;
+
 const FUNCTIONS: &[(&str, &str)] = &[
+    ("chars", CHARS),
     ("greet", GREET),
     ("noisy", NOISY),
     ("cfg", CFG),
@@ -655,6 +667,45 @@ fn document_foot_comments_move_like_kpt_in_every_output_mode() {
         "{:?}",
         in_place["x.yaml"]
     );
+}
+
+#[test]
+fn characters_are_written_and_quoted_like_kpt() {
+    // go-yaml's emitter picks the style it can write (`is_printable`: nothing beyond the
+    // BMP, no BOM; indicators; breaks), whatever the file had; Go's `%q` escapes what
+    // `strconv.IsPrint` (Unicode 15.0.0) refuses.
+    let w = World::new();
+    let cm = "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: chars\ndata:\n  plain: caf\u{e9} \u{1f600} ok\n  single: 'smile \u{1f600}'\n  lit: |\n    smile \u{1f600}\n    two\n  nb: a\u{a0}b\n  k: 'a\n\n    b'\n  f: [\"\u{1f600}\", 'a b', c d]\n  m: {a: , b: ~}\n  \u{1f600}k: 1\n  pl: a\u{feff}b\n  hello: world\n";
+    let files = vec![
+        (
+            "Kptfile",
+            root_kptfile(
+                "  - FN(chars)\n  - FN(greet)\n    configMap:\n      greeting: hey\n",
+                "",
+            ),
+        ),
+        ("cm.yaml", cm.to_string()),
+    ];
+    for extra in [&["--results-dir", "res"][..], &["-o", "stdout"]] {
+        let o = w.compare(&refs(&files), extra);
+        assert_eq!(o.ours.code, Some(0), "{}", o.ours.stderr);
+        if extra[0] == "--results-dir" {
+            let cm = &o.ours.files["cm.yaml"];
+            assert!(
+                cm.contains("  plain: \"caf\u{e9} \\U0001F600 ok\"\n"),
+                "{cm}"
+            );
+            assert!(cm.contains("  m: {a: '', b: ~}\n"), "{cm}");
+            let r = o.ours.results.as_deref().unwrap();
+            assert!(r.contains("message: 'a: b'"), "{r}");
+            assert!(r.contains("message: \"\\uFEFF\\x61\\x62\""), "{r}");
+            assert!(
+                o.ours.stderr.contains(r#""none \U0001fae9 \u2ffc""#),
+                "{}",
+                o.ours.stderr
+            );
+        }
+    }
 }
 
 #[test]
