@@ -170,11 +170,7 @@ pub fn context_names(kubeconfig: Option<&std::path::Path>) -> Result<Vec<String>
         }
         None => "~/.kube/config".to_string(),
     };
-    let kc = match kubeconfig {
-        Some(p) => kube::config::Kubeconfig::read_from(p),
-        None => kube::config::Kubeconfig::read(),
-    }
-    .map_err(|e| {
+    let kc = read_kubeconfig(kubeconfig).map_err(|e| {
         let full = e.to_string();
         let first = full.lines().next().unwrap_or("invalid kubeconfig").trim_end().to_string();
         match &e {
@@ -197,6 +193,28 @@ pub fn context_names(kubeconfig: Option<&std::path::Path>) -> Result<Vec<String>
         }
     }
     Ok(names)
+}
+
+/// The kubeconfig at `path` (None: `$KUBECONFIG` merged as kubectl merges it, else
+/// ~/.kube/config), read and parsed once per process: a run across contexts lists the
+/// contexts and connects to each from the one reading (it was parsed again for every
+/// cluster, the whole file each time). A failed read is not kept: it is the caller's error.
+fn read_kubeconfig(
+    path: Option<&std::path::Path>,
+) -> std::result::Result<kube::config::Kubeconfig, kube::config::KubeconfigError> {
+    type Read = Vec<(Option<std::path::PathBuf>, kube::config::Kubeconfig)>;
+    static READ: std::sync::Mutex<Read> = std::sync::Mutex::new(Vec::new());
+    // Held while reading: the clusters asking at the same time wait for the one reading.
+    let mut read = READ.lock().unwrap_or_else(|p| p.into_inner());
+    if let Some((_, kc)) = read.iter().find(|(p, _)| p.as_deref() == path) {
+        return Ok(kc.clone());
+    }
+    let kc = match path {
+        Some(p) => kube::config::Kubeconfig::read_from(p)?,
+        None => kube::config::Kubeconfig::read()?,
+    };
+    read.push((path.map(std::path::Path::to_path_buf), kc.clone()));
+    Ok(kc)
 }
 
 /// Build a client from --kubeconfig / --context / $KUBECONFIG (merged, as kubectl does) /
@@ -281,7 +299,7 @@ pub fn connect(args: &ClusterOptions) -> Result<Kube> {
                         path.display()
                     )));
                 }
-                let kc = kube::config::Kubeconfig::read_from(path)
+                let kc = read_kubeconfig(Some(path))
                     .map_err(|e| kubeconfig_err(e, &path.display().to_string()))?;
                 kube::Config::from_custom_kubeconfig(kc, &options)
                     .await
@@ -294,7 +312,11 @@ pub fn connect(args: &ClusterOptions) -> Result<Kube> {
                 } else {
                     "~/.kube/config"
                 };
-                match kube::Config::from_kubeconfig(&options).await {
+                let config = match read_kubeconfig(None) {
+                    Ok(kc) => kube::Config::from_custom_kubeconfig(kc, &options).await,
+                    Err(e) => Err(e),
+                };
+                match config {
                     Ok(c) => Ok(c),
                     Err(e) => {
                         if args.context.is_none()
@@ -327,24 +349,18 @@ pub fn connect(args: &ClusterOptions) -> Result<Kube> {
     let mut config = config;
     // Watches (check --pull-test) ask for at most 50 s: a request that hangs 60 s is broken.
     config.read_timeout = Some(std::time::Duration::from_secs(60));
-    // A plain `http://` server never does TLS, but kube builds its TLS config all the same and,
-    // with no CA in the kubeconfig, loads every system root to do it (146 files here, once per
-    // cluster of a run across contexts). Nothing is verified over plain HTTP: give it no roots.
-    if config.root_cert.is_none() && config.cluster_url.scheme_str() == Some("http") {
-        config.root_cert = Some(Vec::new());
-    }
     let server = config.cluster_url.to_string();
     let context = args.context.clone().unwrap_or_else(|| {
-        let kc = match &args.kubeconfig {
-            Some(p) => kube::config::Kubeconfig::read_from(p).ok(),
-            None => kube::config::Kubeconfig::read().ok(),
-        };
-        kc.and_then(|k| k.current_context)
+        read_kubeconfig(args.kubeconfig.as_deref())
+            .ok()
+            .and_then(|k| k.current_context)
             .unwrap_or_else(|| "in-cluster".into())
     });
     // The client spawns its buffer worker on the runtime: build it inside.
     let _guard = rt.enter();
-    let client = kube::Client::try_from(config).map_err(|e| {
+    // Our stack, not kube's `Client::try_from`: the system roots are loaded once per process
+    // (a plain `http://` server gets none), not once per cluster (`transport`).
+    let client = super::transport::client(config).map_err(|e| {
         Error::Cluster(format!(
             "cannot build a client for {server}: {}; check the kubeconfig's certificates",
             chain(&e)
@@ -374,6 +390,27 @@ fn chain(e: &dyn std::error::Error) -> String {
         src = s.source();
     }
     out
+}
+
+/// Why the TLS handshake refused the server's certificate (unknown issuer, wrong name,
+/// expired), when that is what an error comes from: rustls's error travels inside the
+/// connectors' `io::Error`s (one in another), whose `source()` skips the error they wrap.
+fn refused_certificate(e: &(dyn std::error::Error + 'static)) -> Option<String> {
+    let mut next = Some(e);
+    while let Some(e) = next {
+        if let Some(tls @ rustls::Error::InvalidCertificate(_)) = e.downcast_ref::<rustls::Error>()
+        {
+            return Some(tls.to_string());
+        }
+        next = match e
+            .downcast_ref::<std::io::Error>()
+            .and_then(|io| io.get_ref())
+        {
+            Some(inner) => Some(inner as &(dyn std::error::Error + 'static)),
+            None => e.source(),
+        };
+    }
+    None
 }
 
 /// What a request was about, for messages: `get secrets "x" in namespace "y"`.
@@ -515,11 +552,17 @@ impl Kube {
                 "the API server refused to {what}: {} ({}, HTTP {})",
                 s.message, s.reason, s.code
             )),
-            other => Error::Cluster(format!(
-                "cannot reach the Kubernetes API at {} to {what}: {}; check that the cluster is up and the kubeconfig (--kubeconfig, --context) points at it",
-                self.server,
-                chain(other)
-            )),
+            other => match refused_certificate(other) {
+                Some(why) => Error::Cluster(format!(
+                    "the Kubernetes API at {} is not trusted ({why}), so nothing was sent to {what}; give the cluster's CA in the kubeconfig (certificate-authority-data: `kubectl config set-cluster CLUSTER --certificate-authority=ca.crt --embed-certs`) or add it to the system trust store",
+                    self.server
+                )),
+                None => Error::Cluster(format!(
+                    "cannot reach the Kubernetes API at {} to {what}: {}; check that the cluster is up and the kubeconfig (--kubeconfig, --context) points at it",
+                    self.server,
+                    chain(other)
+                )),
+            },
         }
     }
 

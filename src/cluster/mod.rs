@@ -9,6 +9,7 @@ pub mod pods;
 pub mod rbac;
 pub mod reads;
 pub mod rollout;
+pub mod transport;
 pub mod view;
 pub mod writes;
 

@@ -27,7 +27,11 @@ fn unb64(s: &Value) -> Vec<u8> {
 /// The catalog-style function runner (flags in `command:`), with its namespace, service
 /// account, the stock Role on secrets in the function namespace, and its binding.
 pub fn porch_cluster() -> FakeApi {
-    let api = FakeApi::start();
+    porch_objects(FakeApi::start())
+}
+
+/// `api` with the objects of [`porch_cluster`] (e.g. an HTTPS one, `FakeApi::start_tls`).
+pub fn porch_objects(api: FakeApi) -> FakeApi {
     api.namespace(NS);
     api.namespace(FN_NS);
     api.insert(json!({"apiVersion": "v1", "kind": "ServiceAccount",

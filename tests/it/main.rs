@@ -6,6 +6,7 @@ mod check;
 mod cli;
 mod closed_pipes;
 mod cluster;
+mod cluster_tls;
 mod cluster_wizard;
 mod explain;
 mod fake_api;

@@ -1,7 +1,8 @@
 //! An HTTP fake of the Kubernetes API on loopback, for driving the real `kube` client stack
 //! (kubeconfig, HTTP, serialisation) end to end from the built binary.
 //!
-//! `FakeApi::start()` serves on 127.0.0.1 (plain HTTP) and writes a kubeconfig pointing at it.
+//! `FakeApi::start()` serves on 127.0.0.1 (plain HTTP; `FakeApi::start_tls` serves HTTPS with a
+//! given certificate) and writes a kubeconfig pointing at it.
 //! The test handle inserts and reads objects, forbids verbs, drives Deployment rollouts and
 //! records every request.
 
@@ -31,6 +32,8 @@ pub type Body = http_body_util::combinators::BoxBody<Bytes, std::io::Error>;
 pub struct FakeApi {
     pub state: Arc<Mutex<State>>,
     addr: std::net::SocketAddr,
+    /// `http`, or `https` for [`FakeApi::start_tls`].
+    scheme: &'static str,
     dir: tempfile::TempDir,
     kubeconfig: PathBuf,
     shutdown: Option<tokio::sync::oneshot::Sender<()>>,
@@ -40,6 +43,18 @@ pub struct FakeApi {
 impl FakeApi {
     /// Start an empty API server (no namespaces).
     pub fn start() -> FakeApi {
+        FakeApi::serve(None)
+    }
+
+    /// Start an empty API server serving HTTPS with this certificate (chain) and key (PEM),
+    /// as a real API server does; its kubeconfig names it with `https://` and no CA (add
+    /// `certificate-authority-data` yourself to trust a private CA).
+    pub fn start_tls(cert_pem: &str, key_pem: &str) -> FakeApi {
+        FakeApi::serve(Some(tls_acceptor(cert_pem, key_pem)))
+    }
+
+    fn serve(tls: Option<tokio_rustls::TlsAcceptor>) -> FakeApi {
+        let scheme = if tls.is_some() { "https" } else { "http" };
         let state = Arc::new(Mutex::new(State::default()));
         let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind loopback");
         listener.set_nonblocking(true).expect("nonblocking");
@@ -59,14 +74,28 @@ impl FakeApi {
                         accepted = listener.accept() => {
                             let Ok((stream, _)) = accepted else { continue };
                             let st = st.clone();
+                            let tls = tls.clone();
                             tokio::spawn(async move {
                                 let svc = hyper::service::service_fn(move |req| {
                                     let st = st.clone();
                                     async move { Ok::<_, Infallible>(handle(st, req).await) }
                                 });
-                                let _ = hyper::server::conn::http1::Builder::new()
-                                    .serve_connection(hyper_util::rt::TokioIo::new(stream), svc)
-                                    .await;
+                                let http = hyper::server::conn::http1::Builder::new();
+                                match tls {
+                                    None => {
+                                        let _ = http
+                                            .serve_connection(hyper_util::rt::TokioIo::new(stream), svc)
+                                            .await;
+                                    }
+                                    Some(tls) => {
+                                        // A client that refuses the certificate ends the
+                                        // handshake: that connection is simply closed.
+                                        let Ok(stream) = tls.accept(stream).await else { return };
+                                        let _ = http
+                                            .serve_connection(hyper_util::rt::TokioIo::new(stream), svc)
+                                            .await;
+                                    }
+                                }
                             });
                         }
                     }
@@ -77,12 +106,13 @@ impl FakeApi {
         let kubeconfig = dir.path().join("kubeconfig");
         std::fs::write(
             &kubeconfig,
-            kubeconfig_text(&format!("http://{addr}"), "fake"),
+            kubeconfig_text(&format!("{scheme}://{addr}"), "fake"),
         )
         .expect("write kubeconfig");
         FakeApi {
             state,
             addr,
+            scheme,
             dir,
             kubeconfig,
             shutdown: Some(tx),
@@ -91,7 +121,7 @@ impl FakeApi {
     }
 
     pub fn url(&self) -> String {
-        format!("http://{}", self.addr)
+        format!("{}://{}", self.scheme, self.addr)
     }
 
     /// A kubeconfig whose current context `fake` points at this server.
@@ -268,6 +298,26 @@ impl Drop for FakeApi {
             let _ = t.join();
         }
     }
+}
+
+/// A TLS acceptor serving this certificate (chain) and key (PEM), HTTP/1.1 only.
+fn tls_acceptor(cert_pem: &str, key_pem: &str) -> tokio_rustls::TlsAcceptor {
+    use rustls_pki_types::pem::PemObject;
+    use rustls_pki_types::{CertificateDer, PrivateKeyDer};
+    let certs: Vec<CertificateDer<'static>> = CertificateDer::pem_slice_iter(cert_pem.as_bytes())
+        .map(|c| c.expect("certificate PEM"))
+        .collect();
+    let key = PrivateKeyDer::from_pem_slice(key_pem.as_bytes()).expect("key PEM");
+    let mut cfg = rustls::ServerConfig::builder_with_provider(Arc::new(
+        rustls::crypto::ring::default_provider(),
+    ))
+    .with_safe_default_protocol_versions()
+    .expect("protocol versions")
+    .with_no_client_auth()
+    .with_single_cert(certs, key)
+    .expect("server certificate");
+    cfg.alpn_protocols = vec![b"http/1.1".to_vec()];
+    tokio_rustls::TlsAcceptor::from(Arc::new(cfg))
 }
 
 pub fn kubeconfig_text(server: &str, context: &str) -> String {
