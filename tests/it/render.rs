@@ -475,6 +475,35 @@ fn a_failing_validator_leaves_the_package_untouched_like_kpt() {
 }
 
 #[test]
+fn a_failing_mutator_leaves_the_package_untouched_like_kpt() {
+    // The first mutator passes, the second exits 1: kpt stops there and writes nothing,
+    // in place or out of place (and ours exits 8).
+    let w = World::new();
+    let files = vec![
+        (
+            "Kptfile",
+            root_kptfile("  - FN(label)\n  - FN(fail)\n  - FN(greet)\n", ""),
+        ),
+        ("cm.yaml", CM_YAML.into()),
+    ];
+    for extra in [&["--results-dir", "res"][..], &["-o", "out"]] {
+        let o = w.compare(&refs(&files), extra);
+        assert_eq!(o.kpt.code, Some(1), "{}", o.kpt.stderr);
+        assert_eq!(o.ours.code, Some(8), "{}", o.ours.stderr);
+        let before: BTreeMap<String, String> = o
+            .ours
+            .input
+            .iter()
+            .cloned()
+            .map(|(k, v)| (k, w.as_kpt(&v)))
+            .collect();
+        assert_eq!(o.ours.files, before, "{extra:?}");
+        assert!(o.ours.out.is_empty(), "{extra:?}: {:?}", o.ours.out.keys());
+        assert!(!o.ours.stderr.contains("greet.sh"), "{}", o.ours.stderr);
+    }
+}
+
+#[test]
 fn out_of_place_outputs_match_kpt() {
     let w = World::new();
     let pkg = tree_package();
