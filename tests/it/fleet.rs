@@ -381,6 +381,16 @@ fn bench_serve_20_clusters() {
         return;
     };
     let apis: Vec<FakeApi> = (0..20).map(|_| porch_cluster()).collect();
+    // bench/fleet.sh's remote row: every answer held back this long (a management cluster
+    // in another region), so the wall time is the requests' latency, not the servers' CPU.
+    if let Some(ms) = std::env::var("FLEET_BENCH_LATENCY_MS")
+        .ok()
+        .and_then(|v| v.parse::<u64>().ok())
+    {
+        for api in &apis {
+            api.set_latency(std::time::Duration::from_millis(ms));
+        }
+    }
     let names: Vec<String> = (0..20).map(|i| format!("ctx-{i}")).collect();
     let clusters: Vec<(&str, String)> = names
         .iter()
