@@ -48,7 +48,7 @@ pub fn plans_to_confirm<T>(
             Ok(p) => text.push_str(plan(p)),
             Err(e) => text.push_str(&format!(
                 "Context {}: left out (exit {}): {}\n",
-                o.context,
+                ui::output::printable(&o.context),
                 e.exit_code(),
                 e.one_line()
             )),
@@ -189,7 +189,13 @@ impl<T: ClusterReport> ui::output::Report for FleetReport<T> {
                 .error()
                 .map(|e| format!("exit {}: {}", e.exit_code, e.message))
                 .unwrap_or_default();
-            t.add_row(vec![o.context.clone(), changed, rollout, found, error]);
+            t.add_row(vec![
+                ui::output::printable(&o.context).into_owned(),
+                changed,
+                rollout,
+                found,
+                error,
+            ]);
         }
         format!("{t}\n")
     }
@@ -231,7 +237,11 @@ where
     let done = AtomicUsize::new(0);
     let slots: Vec<Mutex<Option<Outcome<T>>>> = (0..total).map(|_| Mutex::new(None)).collect();
     let progress = ui::stderr_is_terminal();
-    let width = contexts.iter().map(String::len).max().unwrap_or(0);
+    let shown: Vec<String> = contexts
+        .iter()
+        .map(|c| ui::output::printable(c).into_owned())
+        .collect();
+    let width = shown.iter().map(|c| c.chars().count()).max().unwrap_or(0);
     std::thread::scope(|scope| {
         for _ in 0..fleet.parallel.min(total.max(1)) {
             scope.spawn(|| {
@@ -241,6 +251,7 @@ where
                         break;
                     }
                     let context = &contexts[i];
+                    let name = &shown[i];
                     let start = Instant::now();
                     let options = ClusterOptions {
                         kubeconfig: fleet.kubeconfig.clone(),
@@ -252,7 +263,7 @@ where
                     }))
                         .unwrap_or_else(|_| {
                             Err(Error::other(format!(
-                                "context \"{context}\": the work stopped unexpectedly (a bug); the other clusters went on"
+                                "context \"{name}\": the work stopped unexpectedly (a bug); the other clusters went on"
                             )))
                         });
                     let outcome = Outcome {
@@ -263,7 +274,7 @@ where
                     let n = done.fetch_add(1, Ordering::SeqCst) + 1;
                     if progress {
                         ui::output::stderr_line(format_args!(
-                            "[{n}/{total}] {context:<width$}  {} ({:.1}s)",
+                            "[{n}/{total}] {name:<width$}  {} ({:.1}s)",
                             match &outcome.result {
                                 Ok(_) => step.to_string(),
                                 Err(e) =>
@@ -279,15 +290,13 @@ where
     });
     slots
         .into_iter()
-        .zip(contexts)
-        .map(|(slot, context)| {
+        .zip(contexts.iter().zip(&shown))
+        .map(|(slot, (context, name))| {
             slot.into_inner()
                 .unwrap_or_else(|p| p.into_inner())
                 .unwrap_or_else(|| Outcome {
                     context: context.clone(),
-                    result: Err(Error::other(format!(
-                        "context \"{context}\" was not handled"
-                    ))),
+                    result: Err(Error::other(format!("context \"{name}\" was not handled"))),
                     elapsed: Duration::ZERO,
                 })
         })
@@ -307,7 +316,13 @@ pub fn verdict<T: ClusterReport>(outcomes: &[Outcome<T>]) -> Result<()> {
     let code = exit::most_severe(failed.iter().map(|o| o.exit_code()));
     let names = failed
         .iter()
-        .map(|o| format!("{} (exit {})", o.context, o.exit_code()))
+        .map(|o| {
+            format!(
+                "{} (exit {})",
+                ui::output::printable(&o.context),
+                o.exit_code()
+            )
+        })
         .collect::<Vec<_>>()
         .join(", ");
     Err(Error::with_code(

@@ -276,11 +276,31 @@ pub fn tagged<R>(context: &str, work: impl FnOnce() -> R) -> R {
     work()
 }
 
+/// A name that came from a file or a server (a kubeconfig context, a server URL), as it is
+/// shown in a line or a table cell: control characters (C0, DEL, C1: a newline, an escape
+/// sequence) are written as Rust escapes (`\n`, `\u{1b}`), so a name can neither break a
+/// line in two nor drive the terminal. JSON output keeps the name as it is.
+pub fn printable(name: &str) -> std::borrow::Cow<'_, str> {
+    if !name.chars().any(char::is_control) {
+        return std::borrow::Cow::Borrowed(name);
+    }
+    let mut out = String::with_capacity(name.len() + 8);
+    for c in name.chars() {
+        if c.is_control() {
+            out.extend(c.escape_default());
+        } else {
+            out.push(c);
+        }
+    }
+    std::borrow::Cow::Owned(out)
+}
+
 /// `text` with every line tagged `[context] ` (unchanged without a context).
 fn tag_lines(context: Option<&str>, text: &str) -> String {
     match context {
         None => text.to_string(),
         Some(c) => {
+            let c = printable(c);
             let mut out = String::with_capacity(text.len() + 16);
             for line in text.split_inclusive('\n') {
                 out.push_str(&format!("[{c}] {line}"));
@@ -347,6 +367,19 @@ mod tests {
     }
 
     /// kubectl's name printer (`kubectl label --local -f - -o name` on these objects).
+    #[test]
+    fn names_from_files_are_shown_without_control_characters() {
+        assert_eq!(printable("prod-eu"), "prod-eu");
+        assert_eq!(printable("ünïcode ctx"), "ünïcode ctx");
+        assert_eq!(printable("a\nb"), "a\\nb");
+        assert_eq!(printable("\u{1b}[31mred"), "\\u{1b}[31mred");
+        assert_eq!(printable("x\u{85}y\u{7f}"), "x\\u{85}y\\u{7f}");
+        assert_eq!(
+            tag_lines(Some("a\nb"), "one\ntwo\n"),
+            "[a\\nb] one\n[a\\nb] two\n"
+        );
+    }
+
     #[test]
     fn names_as_kubectl_prints_them() {
         let objs = vec![

@@ -1428,3 +1428,38 @@ fn probe_across_contexts_names_the_cluster_whose_credential_is_refused() {
     assert_eq!(entry(&entries, "b")["exitCode"], 3);
     drop(apis);
 }
+
+#[test]
+fn context_names_with_control_characters_cannot_break_lines_or_drive_the_terminal() {
+    // A kubeconfig is a file anyone can hand over: a context named with an escape sequence
+    // (here "clear the screen") or a newline is shown escaped in the table, in the `[context]`
+    // tags and in the one error line; `-o json` keeps the name as it is.
+    let good = porch_cluster();
+    let evil = porch_cluster();
+    let dir = tempfile::tempdir().unwrap();
+    let kc = fleet_kubeconfig(
+        dir.path(),
+        &[
+            ("good", good.url()),
+            ("\"evil\\e[2Jctx\"", evil.url()),
+            ("\"bad\\nname\"", unreachable_url()),
+        ],
+    );
+    let (code, stdout, stderr) = run(&kc, &["status", "--all-contexts"]);
+    assert_eq!(code, 5, "{stdout}{stderr}");
+    assert!(!stdout.contains('\u{1b}') && !stderr.contains('\u{1b}'), "{stdout:?}{stderr:?}");
+    assert!(stdout.contains("evil\\u{1b}[2Jctx"), "{stdout}");
+    assert!(stdout.contains("bad\\nname"), "{stdout}");
+    let errors: Vec<&str> = stderr.lines().filter(|l| l.starts_with("error:")).collect();
+    assert_eq!(errors.len(), 1, "{stderr}");
+    assert!(errors[0].contains("bad\\nname (exit 5)"), "{stderr}");
+    let (_, json, _) = run(&kc, &["status", "--all-contexts", "-o", "json"]);
+    let v: serde_json::Value = serde_json::from_str(&json).unwrap();
+    let names: Vec<&str> = v
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["context"].as_str().unwrap())
+        .collect();
+    assert!(names.contains(&"evil\u{1b}[2Jctx") && names.contains(&"bad\nname"), "{json}");
+}

@@ -165,7 +165,8 @@ pub(super) fn flow(args: &RemoveLive, pass: Pass) -> Result<ClusterRemove> {
     let server_dry = args.dry_run == DryRun::Server;
     let mut summary = format!(
         "Cluster {} (context {}), namespace \"{ns}\":\n",
-        kube.server, kube.context
+        crate::ui::output::printable(&kube.server),
+        crate::ui::output::printable(&kube.context)
     );
     if changes.is_empty() {
         summary.push_str(&format!(

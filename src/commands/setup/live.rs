@@ -255,7 +255,8 @@ pub(super) fn flow(
     // 3. Summary and confirmation.
     let mut summary = format!(
         "Cluster {} (context {}), namespace \"{ns}\":\n",
-        kube.server, kube.context
+        crate::ui::output::printable(&kube.server),
+        crate::ui::output::printable(&kube.context)
     );
     for line in &inputs.summary_lines() {
         summary.push_str(&format!("  {line}\n"));
