@@ -2,9 +2,9 @@
 # the same image (busybox `sh` running `cat`), warm caches, in one run; and a warm `run` with
 # `--image-pull-policy ifNotPresent` (no registry request) vs `podman run` of the same image.
 # Sourced by bench/run.sh (see bench/README.md): $BIN, $WORK, measure, row, ratio are set.
-# Knobs: RENDER_RUNS (default 5).
+# Knobs: RENDER_RUNS (default 20: with 5, a warm run's mean moved by 15% between runs).
 
-runs=${RENDER_RUNS:-5}
+runs=${RENDER_RUNS:-20}
 need /bin/busybox podman skopeo kpt docker-registry sha256sum gzip tar
 
 # --- the image as an OCI layout (as bench/sandbox.sh builds it) -----------------------------
