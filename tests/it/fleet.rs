@@ -1447,7 +1447,10 @@ fn context_names_with_control_characters_cannot_break_lines_or_drive_the_termina
     );
     let (code, stdout, stderr) = run(&kc, &["status", "--all-contexts"]);
     assert_eq!(code, 5, "{stdout}{stderr}");
-    assert!(!stdout.contains('\u{1b}') && !stderr.contains('\u{1b}'), "{stdout:?}{stderr:?}");
+    assert!(
+        !stdout.contains('\u{1b}') && !stderr.contains('\u{1b}'),
+        "{stdout:?}{stderr:?}"
+    );
     assert!(stdout.contains("evil\\u{1b}[2Jctx"), "{stdout}");
     assert!(stdout.contains("bad\\nname"), "{stdout}");
     let errors: Vec<&str> = stderr.lines().filter(|l| l.starts_with("error:")).collect();
@@ -1461,5 +1464,46 @@ fn context_names_with_control_characters_cannot_break_lines_or_drive_the_termina
         .iter()
         .map(|e| e["context"].as_str().unwrap())
         .collect();
-    assert!(names.contains(&"evil\u{1b}[2Jctx") && names.contains(&"bad\nname"), "{json}");
+    assert!(
+        names.contains(&"evil\u{1b}[2Jctx") && names.contains(&"bad\nname"),
+        "{json}"
+    );
+}
+
+#[test]
+fn remove_with_nothing_to_remove_names_an_earlier_rollout_still_pending() {
+    // b's runner never finishes rolling out the change of a first `remove --wait=false`;
+    // a second remove has nothing left to change, and says b still runs old pods, as setup
+    // does in the same case; a is done.
+    let (apis, _dir, kc) = two_clusters();
+    let (code, out, err) = run(&kc, &[&SETUP[..], &["--all-contexts"]].concat());
+    assert_eq!(code, 0, "{out}{err}");
+    apis[1].set_rollout(Rollout::Never);
+    let remove = ["remove", "--all-contexts", "--timeout=5s"];
+    let (code, out, err) = run(&kc, &[&remove[..], &["--wait=false"]].concat());
+    assert_eq!(code, 0, "{out}{err}");
+    let (code, stdout, stderr) = run(&kc, &[&remove[..], &["-o", "json"]].concat());
+    assert_eq!(code, 0, "{stdout}{stderr}");
+    let entries = json_entries(&stdout);
+    assert_eq!(
+        entry(&entries, "a")["remove"]["rollout"],
+        "no restart needed",
+        "{stdout}"
+    );
+    let b = entry(&entries, "b")["remove"]["rollout"].as_str().unwrap();
+    assert!(
+        b.starts_with(
+            "no restart needed, but an earlier rollout is not done: 0 out of 2 new replicas"
+        ),
+        "{b}"
+    );
+    // Alone: the same case is a warning naming the command to watch it.
+    let (code, _, stderr) = run(&kc, &["remove", "--context", "b", "--timeout=5s"]);
+    assert_eq!(code, 0, "{stderr}");
+    assert!(
+        stderr.contains(
+            "warning: deployment.apps/function-runner is still rolling out from an earlier change"
+        ) && stderr.contains("kubectl -n porch-system rollout status deployment/function-runner"),
+        "{stderr}"
+    );
 }

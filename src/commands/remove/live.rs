@@ -255,8 +255,24 @@ pub(super) fn flow(args: &RemoveLive, pass: Pass) -> Result<ClusterRemove> {
             }
         }
     }
+    // Nothing to restart, but an earlier change of the Deployment still rolling out (a setup
+    // with --wait=false, a stuck rollout): old runner pods still run, with the configuration
+    // being removed, as `setup` says in the same case.
+    let earlier = match rollout::rollout_state(&live) {
+        rollout::RolloutState::Complete => None,
+        rollout::RolloutState::Progressing(m) | rollout::RolloutState::Failed(m) => Some(m),
+    };
     if server_dry {
         report.rollout = "- (server dry run)".into();
+    } else if changes.is_empty()
+        && let Some(m) = earlier
+    {
+        if pass == Pass::Alone {
+            crate::ui::warn(format!(
+                "deployment.apps/{dep} is still rolling out from an earlier change ({m}): old runner pods still run; watch it with `kubectl -n {ns} rollout status deployment/{dep}`"
+            ));
+        }
+        report.rollout = format!("no restart needed, but an earlier rollout is not done: {m}");
     } else if changes.is_empty() {
         report.rollout = "no restart needed".into();
     } else if !args.rollout.wait {
