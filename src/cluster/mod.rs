@@ -10,7 +10,6 @@ pub mod rbac;
 pub mod reads;
 pub mod rollout;
 pub mod transport;
-pub mod view;
 pub mod writes;
 
 pub use client::{ClusterOptions, Deadline, FIELD_MANAGER, Kind, Kube, connect, context_names};

@@ -4,8 +4,8 @@
 use serde_json::Value;
 
 use super::client::{ClusterOptions, Kind, Kube, connect};
-use super::view;
 use crate::error::{Error, Result};
+use crate::runner::view;
 
 /// Read the Deployment, telling a missing namespace from a missing Deployment.
 pub fn read_deployment(kube: &Kube, namespace: &str, name: &str) -> Result<Value> {

@@ -313,7 +313,9 @@ impl fmt::Debug for ProbeInput {
 }
 
 /// The names of the Secrets the runner container mounts at its auth path and (when TLS is
-/// on) at its TLS path, read from its flags as Go parses them (defaults from the runner's code).
+/// on) at its TLS path, read from its flags as Go parses them (defaults from the runner's
+/// code): THE view of the runner ([`crate::runner::view`]), which `status` and `check` read
+/// from a live Deployment, here over a Deployment from manifests.
 pub fn runner_mounted_secrets(
     objects: &[serde_json::Value],
     deployment: &str,
@@ -324,48 +326,10 @@ pub fn runner_mounted_secrets(
         o.get("kind").and_then(Value::as_str) == Some("Deployment")
             && o.pointer("/metadata/name").and_then(Value::as_str) == Some(deployment)
     })?;
-    let spec = d.pointer("/spec/template/spec")?;
-    // The runner container by THE rule (`runner::container::locate`), as the lint finds it.
-    let (_, c) = crate::runner::container::locate(d, container).ok()?;
-    let strings = |v: Option<&Value>| -> Vec<String> {
-        v.and_then(Value::as_array)
-            .map(|a| {
-                a.iter()
-                    .filter_map(|s| s.as_str().map(String::from))
-                    .collect()
-            })
-            .unwrap_or_default()
-    };
-    let command = strings(c.get("command"));
-    let mut argv: Vec<String> = command.iter().skip(1).cloned().collect();
-    argv.extend(strings(c.get("args")));
-    let go = crate::runner::flags::parse_go_args(&argv);
-    let auth_path = go.effective_value("registry-auth-secret-path")?;
-    let tls_path = go.effective_value("tls-secret-path")?;
-    let tls_on = go.is_true("enable-private-registries-tls");
-    let trim = |p: &str| p.trim_end_matches('/').to_string();
-    let secret_of_mount = |pred: &dyn Fn(&str) -> bool| -> Option<String> {
-        let m = c
-            .get("volumeMounts")?
-            .as_array()?
-            .iter()
-            .filter(|m| m.get("mountPath").and_then(Value::as_str).is_some_and(pred))
-            .max_by_key(|m| m.get("mountPath").and_then(Value::as_str).map(str::len))?;
-        let vname = m.get("name")?.as_str()?;
-        spec.get("volumes")?
-            .as_array()?
-            .iter()
-            .find(|v| v.get("name").and_then(Value::as_str) == Some(vname))?
-            .pointer("/secret/secretName")?
-            .as_str()
-            .map(String::from)
-    };
-    let auth = secret_of_mount(&|mp: &str| {
-        let mp = trim(mp);
-        auth_path.starts_with(&format!("{mp}/"))
-    });
-    let tls = if tls_on {
-        secret_of_mount(&|mp: &str| trim(mp) == trim(&tls_path))
+    let view = crate::runner::view::runner_view(d, container).ok()?;
+    let auth = view.auth_source().map(|(m, _)| m.secret.clone());
+    let tls = if view.tls() {
+        view.tls_source().map(|m| m.secret.clone())
     } else {
         None
     };
@@ -746,6 +710,15 @@ mod tests {
             runner_mounted_secrets(&objects(false), "function-runner", "function-runner"),
             Some((Some("mounted-auth".into()), None)),
             "TLS off: no TLS Secret"
+        );
+        // The runner uses its TLS folder only when private registries are on too (facts: TLS):
+        // the TLS flag alone leaves the probe without a CA, as the runner is.
+        let mut off = objects(true);
+        off[2]["spec"]["template"]["spec"]["containers"][0]["command"][1] =
+            "--enable-private-registries=false".into();
+        assert_eq!(
+            runner_mounted_secrets(&off, "function-runner", "function-runner"),
+            Some((Some("mounted-auth".into()), None))
         );
         let i =
             inputs_from_objects_for(&objects(true), "function-runner", "function-runner").unwrap();

@@ -1,6 +1,6 @@
 //! THE model of the runner container, read once from a Deployment and shared by the patch
 //! plan (`runner::plan`), the lint (`runner::lint::model`) and the live views
-//! (`cluster::view`): the argv Go's flag package sees and where each token lives, the
+//! (`runner::view`): the argv Go's flag package sees and where each token lives, the
 //! container's mounts, the pod's volumes, the service account. Pure: values in, values out.
 //!
 //! Items keep a reference to their raw value, for the plan's edits that keep every other key.
@@ -40,7 +40,7 @@ impl LocateError {
 }
 
 /// THE rule for which container of a Deployment is the runner, shared by the patch plan,
-/// the lint, the probe, the ownership reads and the live views (`cluster::view`): the container named `name`; when none is, the only container whatever its
+/// the lint, the probe, the ownership reads and the live views (`runner::view`): the container named `name`; when none is, the only container whatever its
 /// name; with its index. Only `spec.template.spec.containers` is searched: an initContainer is never the
 /// runner, whatever it is named.
 pub fn locate<'a>(deployment: &'a Value, name: &str) -> Result<(usize, &'a Value), LocateError> {

@@ -22,6 +22,7 @@ pub mod options;
 pub mod plan;
 pub mod pull_test;
 pub mod secrets;
+pub mod view;
 pub mod yaml;
 
 #[cfg(test)]

@@ -424,18 +424,20 @@ fn one_model_per_concept() {
     assert_eq!(files_with("fn locate<", false), ["runner/container.rs"]);
     // One image-config reader (go-containerregistry's rules) for a pull and an OCI layout.
     assert_eq!(files_with("fn parse_config(", false), ["runner/oci.rs"]);
-    // Every reader of the runner container: the plan, the lint, the probe, the ownership
-    // reads and the live views (status, check, setup, remove, pull-test read `cluster::view`).
+    // Every reader of the runner container: the plan, the lint, the ownership reads and THE
+    // view (`runner::view`: status, check, setup, remove, pull-test read it live, the probe
+    // over manifests) find it through the rule, or read it through the view.
     for f in [
         "runner/plan.rs",
         "runner/lint/model.rs",
         "registry/probe.rs",
         "runner/managed.rs",
-        "cluster/view.rs",
+        "runner/view.rs",
     ] {
         assert!(
             files_with("container::locate(", false).contains(&f.to_string())
-                || files_with("RunnerContainer::find(", false).contains(&f.to_string()),
+                || files_with("RunnerContainer::find(", false).contains(&f.to_string())
+                || files_with("view::runner_view(", false).contains(&f.to_string()),
             "{f} finds the runner container through runner::container::locate"
         );
     }

@@ -6,7 +6,6 @@
 use serde_json::Value;
 
 use crate::cluster::rbac::{self, RbacObjects};
-use crate::cluster::view::runner_view;
 use crate::cluster::{Kind, Kube, connect, read_deployment, read_runner_secrets, secret_bytes};
 use crate::error::{Error, Result};
 use crate::registry::probe::ProbeInput;
@@ -14,6 +13,7 @@ use crate::runner::authfile::AuthFile;
 use crate::runner::lint::{self, Finding, LintContext, RunnerTrust, Severity};
 use crate::runner::managed;
 use crate::runner::node_trust;
+use crate::runner::view::runner_view;
 use crate::settings::Check;
 
 /// The live objects through the same lint, plus the live-only findings; and the objects.

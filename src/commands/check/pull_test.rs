@@ -17,7 +17,6 @@ use serde_json::Value;
 use tokio::time::Instant;
 
 use crate::cluster::pods::Change;
-use crate::cluster::view::runner_view;
 use crate::cluster::{Kind, Kube, connect};
 use crate::error::{Error, Result};
 use crate::runner::lint::{self, Finding, LintContext, Severity};
@@ -25,6 +24,7 @@ use crate::runner::model::{Keychain, predict};
 use crate::runner::pull_test::{
     self as core, FindingContext, Outcome, PodInput, PullFailure, TestImage, rules,
 };
+use crate::runner::view::runner_view;
 use crate::settings::{Check, PullTest};
 use crate::ui;
 

@@ -3,13 +3,13 @@
 
 use serde::Serialize;
 
-use crate::cluster::view::runner_view;
 use crate::cluster::writes::for_apply;
 use crate::cluster::{Kind, connect, read_deployment, rollout};
 use crate::commands::fleet::{ClusterReport, ErrorInfo, Pass};
 use crate::commands::journal::Journal;
 use crate::error::{Error, Result};
 use crate::runner::options::DryRun;
+use crate::runner::view::runner_view;
 use crate::settings::RemoveLive;
 
 /// One cluster's `remove` in a run across clusters (its JSON entry: `remove`).

@@ -6,7 +6,6 @@ use serde::Serialize;
 use serde_json::Value;
 
 use super::SetupInputs;
-use crate::cluster::view::runner_view;
 use crate::cluster::{Kind, connect, rbac, read_deployment, rollout, writes};
 use crate::commands::fleet::{ClusterReport, ErrorInfo};
 use crate::commands::journal::Journal;
@@ -16,6 +15,7 @@ use crate::runner::fleet::{CopyRefresh, RolloutEnd, old_credential};
 use crate::runner::options::DryRun;
 use crate::runner::plan::plan_patch;
 use crate::runner::secrets::DOCKERCONFIGJSON_KEY;
+use crate::runner::view::runner_view;
 use crate::settings::{Setup, SetupLive};
 use crate::ui;
 

@@ -129,7 +129,7 @@ fn run_fleet(args: &Setup, live: &SetupLive, fleet: &crate::settings::Fleet) -> 
 fn preflight(args: &Setup, live: &SetupLive) -> Result<()> {
     let kube = crate::cluster::connect(&live.cluster)?;
     let d = crate::cluster::read_deployment(&kube, &live.namespace, &args.target.deployment)?;
-    crate::cluster::view::runner_view(&d, &args.target.container)?;
+    crate::runner::view::runner_view(&d, &args.target.container)?;
     Ok(())
 }
 

@@ -5,13 +5,13 @@ use serde::Serialize;
 use serde_json::Value;
 
 use crate::cluster::rollout::{RolloutState, rollout_state};
-use crate::cluster::view::{RunnerView, runner_view};
 use crate::cluster::{Kind, Kube, read_deployment, secret_bytes};
 use crate::error::Result;
 use crate::runner::authfile::AuthFile;
 use crate::runner::flags;
 use crate::runner::managed::{self, OwnedElsewhere};
 use crate::runner::secrets::DOCKERCONFIGJSON_KEY;
+use crate::runner::view::{RunnerView, runner_view};
 
 #[derive(Debug, Clone, Serialize)]
 #[serde(rename_all = "camelCase")]

@@ -1,4 +1,4 @@
-//! What a live function-runner Deployment says about private registries: the flags as the Go
+//! What a function-runner Deployment (live or from manifests) says about private registries: the flags as the Go
 //! binary reads them, and which Secret is mounted where. Pure (values in, values out).
 //!
 //! Flags are read with the one model of Go's `flag` package, [`crate::runner::flags`], over
