@@ -275,10 +275,21 @@ pub fn parse_stream(text: &str) -> Result<Vec<Doc>, YamlError> {
         let (event, span) = match next {
             Ok(x) => x,
             Err(e) => {
+                use granit_parser::ErrorKind as K;
+                // A lone surrogate or an escape past U+10FFFF: said as go-yaml's scanner says it
+                // (granit marks the scalar's start, as go-yaml's line does).
+                let message = match e.kind() {
+                    K::MissingLowSurrogate
+                    | K::UnpairedLowSurrogate
+                    | K::InvalidLowSurrogate
+                    | K::InvalidLowSurrogateHexEscape
+                    | K::InvalidUnicodeEscape => INVALID_ESCAPE.to_string(),
+                    _ => e.info(),
+                };
                 return Err(YamlError {
                     line: e.marker().line(),
                     col: e.marker().col() + 1,
-                    message: e.info(),
+                    message,
                 });
             }
         };
@@ -324,6 +335,11 @@ pub fn parse_stream(text: &str) -> Result<Vec<Doc>, YamlError> {
                 tag: None,
             }),
             Event::Scalar(value, style, anchor, tag) => {
+                if style == ScalarStyle::DoubleQuoted && invalid_unicode_escape(&text[s..e]) {
+                    // go-yaml's scanner refuses the scalar (kpt: `MalformedYAMLError: yaml:
+                    // line N: found invalid Unicode character escape code`, N the scalar's line).
+                    return Err(err(&span, INVALID_ESCAPE.to_string()));
+                }
                 // An absent value (`key:`) is an empty plain scalar with an empty span; granit
                 // spells it `~`, a written `~` has a span.
                 let value = if style == ScalarStyle::Plain && s == e {
@@ -514,6 +530,40 @@ pub fn parse_stream(text: &str) -> Result<Vec<Doc>, YamlError> {
         docs[i].end = next_start;
     }
     Ok(docs)
+}
+
+/// go-yaml's scanner error for a `\\u`/`\\U` escape it refuses.
+const INVALID_ESCAPE: &str = "found invalid Unicode character escape code";
+
+/// Whether the source of a double-quoted scalar holds a `\u`/`\U` escape go-yaml's scanner
+/// refuses: a surrogate (U+D800..U+DFFF, alone or as a pair: go-yaml never joins them) or a
+/// value above U+10FFFF. Other escapes are skipped whole, so `\\udbff` is a backslash and text.
+fn invalid_unicode_escape(src: &str) -> bool {
+    let b = src.as_bytes();
+    let mut i = 0;
+    while i < b.len() {
+        if b[i] != b'\\' {
+            i += 1;
+            continue;
+        }
+        let len = match b.get(i + 1) {
+            Some(b'u') => 4,
+            Some(b'U') => 8,
+            _ => {
+                i += 2;
+                continue;
+            }
+        };
+        let value = b
+            .get(i + 2..i + 2 + len)
+            .and_then(|h| std::str::from_utf8(h).ok())
+            .and_then(|h| u32::from_str_radix(h, 16).ok());
+        if value.is_some_and(|v| (0xD800..=0xDFFF).contains(&v) || v > 0x10FFFF) {
+            return true;
+        }
+        i += 2 + len;
+    }
+    false
 }
 
 /// JSON value of a node, resolving plain scalars like Kubernetes' YAML decoder would for
@@ -773,6 +823,39 @@ mod tests {
             docs[0].to_json(),
             serde_json::json!({"a": null, "b": null, "c": null, "d": ""})
         );
+    }
+
+    /// go-yaml's scanner refuses a `\u`/`\U` escape naming a surrogate (a pair too: it never
+    /// joins them) or a value above U+10FFFF, on the line where the scalar starts.
+    #[test]
+    fn surrogate_escapes_are_refused_like_go_yaml() {
+        for bad in [
+            "a: \"\\udbff\"\n",
+            "a: \"\\ud800\\udc00\"\n",
+            "a: \"x\\uDFFFy\"\n",
+            "a: \"\\U00110000\"\n",
+            "a: \"\\U0000d800\"\n",
+            "\"\\ud800\": b\n",
+            "a: [\"\\udbff\"]\n",
+        ] {
+            let e = parse_stream(bad).unwrap_err();
+            assert_eq!(
+                e.message, "found invalid Unicode character escape code",
+                "{bad}"
+            );
+        }
+        let e = parse_stream("x: 1\ny:\n  a: \"ok\n    \\udbff\"\n").unwrap_err();
+        assert_eq!(e.line, 3);
+        for good in [
+            "a: \"\\ud7ff\\ue000\\U0010FFFF\"\n",
+            "a: \"\\\\udbff\"\n",
+            "a: '\\udbff'\n",
+            "a: \\udbff\n",
+        ] {
+            assert!(parse_stream(good).is_ok(), "{good}");
+        }
+        let docs = parse_stream("a: \"\\\\udbff\"\n").unwrap();
+        assert_eq!(docs[0].to_json(), serde_json::json!({"a": "\\udbff"}));
     }
 
     /// A tab separates a value from its `:` (YAML 1.2 s-separate-in-line; libyaml, and so

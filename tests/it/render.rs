@@ -93,7 +93,19 @@ done
 printf 'emoji \360\237\230\200|none \360\237\253\251 \342\277\274|new \360\237\253\250|bom \357\273\277\n' | tr '|' '\n' >&2
 "#;
 
+/// Writes a lone surrogate escape into a double-quoted value (go-yaml refuses it).
+const LONE: &str = r#"#!/bin/sh
+sed 's/hello: world/hello: "\\udbff"/'
+"#;
+
+/// Writes a surrogate pair escape (go-yaml refuses each half: it never joins them).
+const PAIR: &str = r#"#!/bin/sh
+sed 's/hello: world/hello: "x\\ud800\\udc00"/'
+"#;
+
 const FUNCTIONS: &[(&str, &str)] = &[
+    ("lone", LONE),
+    ("pair", PAIR),
     ("chars", CHARS),
     ("greet", GREET),
     ("noisy", NOISY),
@@ -472,6 +484,89 @@ fn a_failing_validator_leaves_the_package_untouched_like_kpt() {
         .collect();
     assert_eq!(o.ours.files, before);
     assert!(o.ours.results.unwrap().contains("replicas too high"));
+}
+
+#[test]
+fn a_surrogate_escape_in_a_function_output_or_a_file_is_refused_like_kpt() {
+    // go-yaml's scanner refuses `\udbff` and `\ud800\udc00` in a double-quoted scalar: kpt
+    // fails the function (`MalformedYAMLError: yaml: line N: found invalid Unicode character
+    // escape code`) and writes nothing; we exit 8 with one error line naming the same.
+    let w = World::new();
+    for f in ["lone", "pair"] {
+        let files = vec![
+            (
+                "Kptfile",
+                root_kptfile(&format!("  - FN(label)\n  - FN({f})\n"), ""),
+            ),
+            ("cm.yaml", CM_YAML.into()),
+        ];
+        for extra in [&["--results-dir", "res"][..], &["-o", "out"]] {
+            let o = w.compare(&refs(&files), extra);
+            assert_eq!(o.kpt.code, Some(1), "{}", o.kpt.stderr);
+            assert!(
+                o.kpt
+                    .stderr
+                    .contains("found invalid Unicode character escape code"),
+                "{}",
+                o.kpt.stderr
+            );
+            assert_eq!(o.ours.code, Some(8), "{}", o.ours.stderr);
+            let errors: Vec<_> = o
+                .ours
+                .stderr
+                .lines()
+                .filter(|l| l.starts_with("error: "))
+                .collect();
+            assert_eq!(errors.len(), 1, "{}", o.ours.stderr);
+            assert!(
+                errors[0].contains("found invalid Unicode character escape code"),
+                "{}",
+                errors[0]
+            );
+            let before: BTreeMap<String, String> = o
+                .ours
+                .input
+                .iter()
+                .cloned()
+                .map(|(k, v)| (k, w.as_kpt(&v)))
+                .collect();
+            assert_eq!(o.ours.files, before, "{f} {extra:?}");
+            assert!(o.ours.out.is_empty(), "{f} {extra:?}");
+        }
+    }
+    // The same escape in a package file: kpt refuses the file before any function runs.
+    for bad in ["\"\\udbff\"", "\"\\ud800\\udc00\""] {
+        let cm =
+            format!("apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: b\ndata:\n  k: {bad}\n");
+        let files = vec![
+            ("Kptfile", root_kptfile("  - FN(label)\n", "")),
+            ("b.yaml", cm),
+        ];
+        let o = w.compare(&refs(&files), &[]);
+        assert_eq!(o.kpt.code, Some(1), "{}", o.kpt.stderr);
+        assert!(
+            o.kpt
+                .stderr
+                .contains("line 6: found invalid Unicode character escape code"),
+            "{}",
+            o.kpt.stderr
+        );
+        assert_ne!(o.ours.code, Some(0), "{}", o.ours.stderr);
+        let errors: Vec<_> = o
+            .ours
+            .stderr
+            .lines()
+            .filter(|l| l.starts_with("error: "))
+            .collect();
+        assert_eq!(errors.len(), 1, "{}", o.ours.stderr);
+        assert!(
+            errors[0].contains("b.yaml")
+                && errors[0].contains("line 6")
+                && errors[0].contains("found invalid Unicode character escape code"),
+            "{}",
+            errors[0]
+        );
+    }
 }
 
 #[test]

@@ -1339,3 +1339,85 @@ fn an_oci_layouts_config_is_read_as_go_containerregistry_reads_it() {
     assert!(out.status.success(), "{stderr}");
     assert!(stderr.contains("[PASS]"), "{stderr}");
 }
+
+#[test]
+fn a_surrogate_escape_in_the_output_fails_the_function_like_kpt_fn_eval() {
+    // go-yaml's scanner refuses `\udbff` and `\ud800\udc00` (it never joins a pair) in a
+    // double-quoted scalar: kpt fails the function and writes nothing; we exit 8 with one
+    // `[FAIL]` and one `error:` line naming the same scanner error.
+    for esc in ["\\\\udbff", "\\\\ud800\\\\udc00"] {
+        let t = tempfile::tempdir().unwrap();
+        let script = format!("#!/bin/sh\nsed 's/k: v$/k: \"{esc}\"/'\n");
+        let img = busybox_image(t.path(), &script);
+        let ours = package(t.path());
+        let theirs = t.path().join("kpt-pkg");
+        std::fs::create_dir(&theirs).unwrap();
+        for (rel, bytes) in files(&ours) {
+            let p = theirs.join(&rel);
+            std::fs::create_dir_all(p.parent().unwrap()).unwrap();
+            std::fs::write(p, bytes).unwrap();
+        }
+        let (before_ours, before_theirs) = (files(&ours), files(&theirs));
+        let fn_sh = t.path().join("fn.sh");
+        std::fs::write(&fn_sh, &script).unwrap();
+        let kpt = std::process::Command::new("kpt")
+            .args(["fn", "eval", theirs.to_str().unwrap(), "--exec"])
+            .arg(format!("/bin/busybox sh {}", fn_sh.display()))
+            .output()
+            .expect("kpt is installed");
+        let kpt_err = String::from_utf8_lossy(&kpt.stderr);
+        assert_eq!(kpt.status.code(), Some(1), "{kpt_err}");
+        assert!(
+            kpt_err.contains("found invalid Unicode character escape code"),
+            "{kpt_err}"
+        );
+        assert!(kpt_err.contains("[FAIL]"), "{kpt_err}");
+        assert_eq!(files(&theirs), before_theirs, "kpt wrote nothing");
+        let out = bin()
+            .args([
+                "run",
+                &img,
+                ours.to_str().unwrap(),
+                "--cache-dir",
+                &cache(t.path()),
+            ])
+            .output()
+            .unwrap();
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(8), "{stderr}");
+        assert_eq!(files(&ours), before_ours, "package untouched");
+        assert_eq!(
+            stderr.lines().filter(|l| l.starts_with("[FAIL]")).count(),
+            1,
+            "{stderr}"
+        );
+        let errors: Vec<_> = stderr
+            .lines()
+            .filter(|l| l.starts_with("error: "))
+            .collect();
+        assert_eq!(errors.len(), 1, "{stderr}");
+        assert!(
+            errors[0].contains("found invalid Unicode character escape code"),
+            "{stderr}"
+        );
+        // `-o stdout` prints nothing either.
+        let out = bin()
+            .args([
+                "run",
+                &img,
+                ours.to_str().unwrap(),
+                "--cache-dir",
+                &cache(t.path()),
+                "-o",
+                "stdout",
+            ])
+            .output()
+            .unwrap();
+        assert_eq!(out.status.code(), Some(8));
+        assert!(
+            out.stdout.is_empty(),
+            "{}",
+            String::from_utf8_lossy(&out.stdout)
+        );
+    }
+}
