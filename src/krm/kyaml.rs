@@ -1198,7 +1198,7 @@ impl Emitter {
             } if !entries.is_empty() => self.map_entries(entries, 0, false),
             Kind::Seq { items, flow: false } if !items.is_empty() => self.seq_items(items, 0),
             _ => {
-                self.inline_value(n);
+                self.inline_value(n, 0);
                 self.line_comment(n.line.as_ref());
                 self.out.push('\n');
             }
@@ -1233,7 +1233,7 @@ impl Emitter {
                 self.tag(k);
                 self.out.push_str(&flow_scalar(value, style));
             }
-            _ => self.inline_value(k),
+            _ => self.inline_value(k, 0),
         }
     }
 
@@ -1302,7 +1302,7 @@ impl Emitter {
             }
             _ => {
                 self.out.push(' ');
-                self.inline_value(v);
+                self.inline_value(v, indent + 2);
                 self.line_comment(comment);
                 self.out.push('\n');
             }
@@ -1359,7 +1359,7 @@ impl Emitter {
                 }
                 _ => {
                     self.out.push(' ');
-                    self.inline_value(it);
+                    self.inline_value(it, dash + 2);
                     self.line_comment(it.line.as_ref());
                     self.out.push('\n');
                 }
@@ -1386,9 +1386,19 @@ impl Emitter {
         self.out.push_str(trimmed);
     }
 
-    fn inline_value(&mut self, n: &KNode) {
+    /// A node in flow position, `indent` the emitter's indent where it sits (a block value's
+    /// or item's content column): the items of a flow collection sit 2 further, and a
+    /// multi-line single-quoted item is continued there, as go-yaml v3 writes it (kpt:
+    /// `list: ['a` / `` / `    b']`).
+    fn inline_value(&mut self, n: &KNode, indent: usize) {
         self.tag(n);
         match &n.kind {
+            Kind::Scalar {
+                value,
+                style: Style::Single,
+            } if value.contains(is_break) => {
+                self.out.push_str(&single_quoted_block(value, indent));
+            }
             Kind::Scalar { value, style } => {
                 let style = match style {
                     Style::Literal | Style::Folded => Style::Double,
@@ -1402,13 +1412,13 @@ impl Emitter {
                     if i > 0 {
                         self.out.push_str(", ");
                     }
-                    self.inline_value(&as_written(k, true, true));
+                    self.inline_value(&as_written(k, true, true), indent + 2);
                     self.out.push(':');
                     let v = &*as_written(v, true, false);
                     if !(matches!(&v.kind, Kind::Scalar { value, style: Style::Plain } if value.is_empty()))
                     {
                         self.out.push(' ');
-                        self.inline_value(v);
+                        self.inline_value(v, indent + 2);
                     }
                 }
                 self.out.push('}');
@@ -1419,7 +1429,7 @@ impl Emitter {
                     if i > 0 {
                         self.out.push_str(", ");
                     }
-                    self.inline_value(&as_written(it, true, false));
+                    self.inline_value(&as_written(it, true, false), indent + 2);
                 }
                 self.out.push(']');
             }

@@ -994,3 +994,27 @@ fn exec_functions_need_allow_exec_and_bad_pipelines_are_usage_errors() {
         .unwrap();
     assert_eq!(out.status.code(), Some(4));
 }
+
+#[test]
+fn multi_line_single_quoted_strings_in_flow_collections_match_kpt() {
+    // go-yaml keeps a multi-line single-quoted string in a flow collection single-quoted,
+    // continued 2 columns past the collection's indent (4 past its key or `-`).
+    let w = World::new();
+    let cm = "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: q\ndata:\n  hello: world\nlist: ['one\n\n  two', b]\nm: {k: 'a\n\n  b'}\nitems:\n- x: ['c\n\n  d', [e, 'f\n\n  g']]\n";
+    let files = vec![
+        ("Kptfile", root_kptfile("  - FN(greet)\n", "")),
+        ("cm.yaml", cm.to_string()),
+    ];
+    for extra in [&[][..], &["-o", "stdout"]] {
+        let o = w.compare(&refs(&files), extra);
+        assert_eq!(o.kpt.code, Some(0), "{}", o.kpt.stderr);
+        assert_eq!(o.ours.code, Some(0), "{}", o.ours.stderr);
+    }
+    let o = w.compare(&refs(&files), &[]);
+    let written = &o.kpt.files["cm.yaml"];
+    assert!(
+        written.contains("list: ['one\n\n    two', b]\n"),
+        "{written}"
+    );
+    assert!(written.contains("[e, 'f\n\n        g']"), "{written}");
+}

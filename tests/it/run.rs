@@ -1421,3 +1421,59 @@ fn a_surrogate_escape_in_the_output_fails_the_function_like_kpt_fn_eval() {
         );
     }
 }
+
+/// A changed resource whose flow collections hold multi-line single-quoted strings.
+const FLOW_QUOTED: &str = "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: a\ndata:\n  hello: world\nlist: ['one\n\n  two', b, 'x\n\n\n  y z']\nm: {k: 'a\n\n  b'}\nnested:\n  seq: [c, 'd\n\n    e']\nitems:\n- ['a\n\n  b']\n- x: ['c\n\n  d', [e, 'f\n\n  g'], {h: 'i\n\n  j'}]\ndeep:\n  down:\n    list:\n      - ['a\n\n  b']\n";
+
+#[test]
+fn multi_line_single_quoted_strings_in_flow_collections_stay_single_quoted_like_kpt() {
+    // go-yaml's emitter keeps a single-quoted style for a multi-line string in a flow
+    // collection (in block context it turns to a literal or double-quoted), so kpt writes
+    // them back single-quoted with the breaks as blank lines.
+    let t = tempfile::tempdir().unwrap();
+    let img = busybox_image(t.path(), RENAME_HELLO);
+    let script = t.path().join("fn.sh");
+    std::fs::write(&script, RENAME_HELLO).unwrap();
+    for extra in [&[][..], &["-o", "stdout"]] {
+        let mut runs = Vec::new();
+        for kpt in [true, false] {
+            let dir = t.path().join(if kpt { "kpt" } else { "ours" });
+            let _ = std::fs::remove_dir_all(&dir);
+            std::fs::create_dir_all(dir.join("pkg")).unwrap();
+            std::fs::write(dir.join("pkg/cm.yaml"), FLOW_QUOTED).unwrap();
+            let out = if kpt {
+                std::process::Command::new("kpt")
+                    .current_dir(&dir)
+                    .args(["fn", "eval", "pkg", "--exec"])
+                    .arg(format!("/bin/busybox sh {}", script.display()))
+                    .args(extra)
+                    .output()
+                    .expect("kpt is installed")
+            } else {
+                bin()
+                    .current_dir(&dir)
+                    .args(["run", &img, "pkg", "--cache-dir", &cache(t.path())])
+                    .args(extra)
+                    .output()
+                    .unwrap()
+            };
+            assert!(
+                out.status.success(),
+                "{extra:?} kpt={kpt}: {}",
+                String::from_utf8_lossy(&out.stderr)
+            );
+            runs.push((
+                String::from_utf8(out.stdout).unwrap(),
+                std::fs::read_to_string(dir.join("pkg/cm.yaml")).unwrap(),
+            ));
+        }
+        let (ours, kpt) = (runs.pop().unwrap(), runs.pop().unwrap());
+        assert_eq!(ours.0, kpt.0, "{extra:?}: stdout");
+        assert_eq!(ours.1, kpt.1, "{extra:?}: cm.yaml");
+        if extra.is_empty() {
+            assert!(kpt.1.contains("hello: there"), "{}", kpt.1);
+            assert!(kpt.1.contains("m: {k: 'a\n\n    b'}"), "{}", kpt.1);
+            assert!(kpt.1.contains("[e, 'f\n\n        g']"), "{}", kpt.1);
+        }
+    }
+}
