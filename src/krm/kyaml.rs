@@ -1393,10 +1393,12 @@ impl Emitter {
     fn inline_value(&mut self, n: &KNode, indent: usize) {
         self.tag(n);
         match &n.kind {
+            // Not with U+0085/U+2028/U+2029: go-yaml writes them as breaks followed by the
+            // indent, which our reader (YAML 1.2: not breaks) would keep as spaces.
             Kind::Scalar {
                 value,
                 style: Style::Single,
-            } if value.contains(is_break) => {
+            } if value.contains('\n') && !value.contains(['\u{85}', '\u{2028}', '\u{2029}']) => {
                 self.out.push_str(&single_quoted_block(value, indent));
             }
             Kind::Scalar { value, style } => {
@@ -2188,6 +2190,17 @@ mod tests {
         ] {
             assert_eq!(v(s), want, "{s:?}");
         }
+    }
+
+    /// In a flow collection a multi-line single-quoted string stays single-quoted, continued
+    /// at the flow items' indent (kpt 1.0.0-beta.56, `kpt fn eval --exec`); a string broken
+    /// only by U+2028 keeps its value (our reader does not take it for a break).
+    #[test]
+    fn multi_line_single_quoted_in_flow_like_kpt() {
+        let input = "l: ['a\n\n  b', c]\nm:\n  n: {k: [x, 'y\n\n z']}\ns:\n- ['p\n\n q']\nu: ['a\u{2028}b']\n";
+        let want = "l: ['a\n\n    b', c]\nm:\n  n: {k: [x, 'y\n\n        z']}\ns:\n- ['p\n\n    q']\nu: ['a\u{2028}b']\n";
+        assert_eq!(round(input), want);
+        assert_eq!(round(want), want);
     }
 
     #[test]
