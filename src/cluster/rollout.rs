@@ -33,6 +33,15 @@ fn int(v: &Value, p: &str) -> i64 {
     v.pointer(p).and_then(Value::as_i64).unwrap_or(0)
 }
 
+/// What is still rolling out of an earlier change of a Deployment, `None` when its rollout
+/// is complete (the rules of [`rollout_state`]).
+pub fn unfinished(d: &Value) -> Option<String> {
+    match rollout_state(d) {
+        RolloutState::Complete => None,
+        RolloutState::Progressing(m) | RolloutState::Failed(m) => Some(m),
+    }
+}
+
 /// The rollout state of a Deployment (the rules of `kubectl rollout status`).
 pub fn rollout_state(d: &Value) -> RolloutState {
     let generation = int(d, "/metadata/generation");

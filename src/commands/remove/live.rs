@@ -258,10 +258,7 @@ pub(super) fn flow(args: &RemoveLive, pass: Pass) -> Result<ClusterRemove> {
     // Nothing to restart, but an earlier change of the Deployment still rolling out (a setup
     // with --wait=false, a stuck rollout): old runner pods still run, with the configuration
     // being removed, as `setup` says in the same case.
-    let earlier = match rollout::rollout_state(&live) {
-        rollout::RolloutState::Complete => None,
-        rollout::RolloutState::Progressing(m) | rollout::RolloutState::Failed(m) => Some(m),
-    };
+    let earlier = rollout::unfinished(&live);
     if server_dry {
         report.rollout = "- (server dry run)".into();
     } else if changes.is_empty()

@@ -470,11 +470,10 @@ pub(super) fn flow(
     // An earlier change still rolling out although this run restarts nothing (a setup with
     // --wait=false, a stuck rollout, old pods pending termination): old runner pods still
     // run, and after a rotation they may still hold the old credential.
-    let earlier = match (restarted || server_dry, rollout::rollout_state(&current)) {
-        (true, _) | (false, rollout::RolloutState::Complete) => None,
-        (false, rollout::RolloutState::Progressing(m) | rollout::RolloutState::Failed(m)) => {
-            Some(m)
-        }
+    let earlier = if restarted || server_dry {
+        None
+    } else {
+        rollout::unfinished(&current)
     };
     if let Some(m) = &earlier
         && pass == Pass::Alone
